@@ -1,0 +1,57 @@
+"""Access to the compiled ``embertext._C`` module: status codes become exceptions.
+
+Every C entry point returns an int status; :func:`check` maps it to the Python exception a
+caller should see. Growing an output buffer on ``ET_ERR_CAPACITY`` is done by
+:func:`call_with_output`, so wrappers stay one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from embertext._C import ffi, lib
+
+__all__ = ["ffi", "lib", "check", "call_with_output", "NativeError"]
+
+
+class NativeError(RuntimeError):
+    """An error status from embertext's C code that has no more specific meaning."""
+
+
+_MESSAGES = {
+    lib.ET_ERR_ARG: (ValueError, "invalid argument"),
+    lib.ET_ERR_NOMEM: (MemoryError, "out of memory"),
+    lib.ET_ERR_CAPACITY: (NativeError, "output buffer too small"),
+    lib.ET_ERR_UTF8: (UnicodeDecodeError, "invalid UTF-8"),
+    lib.ET_ERR_RANGE: (KeyError, "token id out of range"),
+    lib.ET_ERR_DUPLICATE: (ValueError, "duplicate token"),
+}
+
+
+def check(status: int, what: str) -> None:
+    """Raises the exception for a non-zero C status; ``what`` names the failed operation."""
+    if status == lib.ET_OK:
+        return
+    exc, message = _MESSAGES.get(status, (NativeError, f"unknown status {status}"))
+    if exc is UnicodeDecodeError:
+        raise ValueError(f"{what}: {message}")
+    raise exc(f"{what}: {message}")
+
+
+def call_with_output(fn: Callable[..., int], args: tuple[Any, ...], ctype: str, capacity: int,
+                     what: str) -> tuple[Any, int]:
+    """Calls ``fn(*args, out, capacity, n_out)``, growing ``out`` once if C asks for more.
+
+    Returns the output buffer and the number of items written.
+    """
+    n_out = ffi.new("size_t *")
+    capacity = max(capacity, 1)
+    out = ffi.new(f"{ctype}[]", capacity)
+    status = fn(*args, out, capacity, n_out)
+    if status == lib.ET_ERR_CAPACITY:
+        capacity = n_out[0]
+        out = ffi.new(f"{ctype}[]", capacity)
+        status = fn(*args, out, capacity, n_out)
+    check(status, what)
+    return out, n_out[0]
