@@ -206,7 +206,7 @@ class ByteLevelBPETokenizer:
 
     def _split_merge(self, token: bytes) -> tuple[bytes, bytes]:
         # The last merge that builds `token` joins the two parts the merge loop yields
-        # when `token` itself is unavailable: encode it with ranks below its own.
+        # when only ranks below the token's own are available.
         rank = self._ranks[token]
         parts = [bytes([b]) for b in token]
         while len(parts) > 2:
@@ -216,10 +216,20 @@ class ByteLevelBPETokenizer:
                 if r is not None and r < rank and (best is None or r < best[0]):
                     best = (r, i)
             if best is None:
-                raise ValueError(f"token {token!r} cannot be built by merges")
+                break
             i = best[1]
             parts[i:i + 2] = [parts[i] + parts[i + 1]]
-        return parts[0], parts[1]
+        if len(parts) == 2:
+            return parts[0], parts[1]
+        # Not buildable from lower ranks (possible in hand-made rank files): any split into
+        # two known tokens keeps the merges file loadable.
+        splits = [(max(self._ranks[token[:i]], self._ranks[token[i:]]), i)
+                  for i in range(1, len(token))
+                  if token[:i] in self._ranks and token[i:] in self._ranks]
+        if not splits:
+            raise ValueError(f"token {token!r} is not the concatenation of two tokens")
+        i = min(splits)[1]
+        return token[:i], token[i:]
 
     def save_tiktoken(self, path: str | os.PathLike) -> None:
         """Writes the ranks in the ``.tiktoken`` format (special tokens are not stored)."""
