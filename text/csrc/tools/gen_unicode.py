@@ -42,7 +42,8 @@ def flags_of(cp: int) -> int:
         f |= NUMBER
     if cat[0] == "P" or (cp < 0x80 and 0x21 <= cp <= 0x7E and not ch.isalnum()):
         f |= BERT_PUNCT
-    if cat[0] == "C":
+    if cat in ("Cc", "Cf", "Cs", "Co"):
+        # "other" without Cn: HF's BertNormalizer keeps unassigned code points
         f |= OTHER
     if cat == "Mn":
         f |= MN
