@@ -30,7 +30,7 @@ def test_vocab_size_and_specials():
     assert tok.n_vocab == 280
     assert tok.special_tokens == {"<|endoftext|>": 278, "<pad>": 279}
     assert tok.encode("the cat<pad>", allowed_special="all")[-1] == 279
-    assert len(tok.encode(" the cat")) < len(" the cat".encode())
+    assert len(tok.encode(" the cat")) < len(b" the cat")
 
 
 def test_min_frequency_stops_training():

@@ -7,8 +7,9 @@ fits; ``only_first``/``only_second`` cut one side; padding is on the right with
 
 Example:
     >>> tok = BertTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world"])
-    >>> tok("Hello world", "hello")
-    {'input_ids': [2, 4, 5, 3, 4, 3], 'token_type_ids': [0, 0, 0, 0, 1, 1], 'attention_mask': [1, 1, 1, 1, 1, 1]}
+    >>> out = tok("Hello world", "hello")
+    >>> out["input_ids"], out["token_type_ids"]
+    ([2, 4, 5, 3, 4, 3], [0, 0, 0, 0, 1, 1])
 """
 
 from __future__ import annotations
