@@ -9,7 +9,8 @@ MODULES = ["embertext", "embertext.data.utils", "embertext.vocab.vocab",
            "embertext.vocab.vocab_factory", "embertext.tokenizers",
            "embertext.tokenizers.byte_level", "embertext.tokenizers.pretokenize",
            "embertext.tokenizers.bpe", "embertext.tokenizers.bpe_trainer",
-           "embertext.tokenizers.wordpiece", "embertext.tokenizers.bert"]
+           "embertext.tokenizers.wordpiece", "embertext.tokenizers.bert",
+           "embertext.datasets"]
 
 
 @pytest.mark.parametrize("name", MODULES)
