@@ -33,7 +33,7 @@ def test_encode_merges_by_rank(small):
 
 
 def test_merge_rule_matches_reference_implementation(small):
-    ranks = small._ranks
+    ranks = small.mergeable_ranks
     for text in ["hello there", "aaaaaaa", "inner order", "thethe the", "ll ll ll", "x" * 50,
                  "a" * 1000, "helloworld" * 30]:
         expected = [small.encode_single_token(p) for p in
@@ -50,7 +50,7 @@ def test_long_piece_uses_leftmost_lowest_rank(small):
     # "aaaaaaa": (a,a) merges left to right, then (aa,aa): aaaa aa a
     pieces = [small.decode_single_token_bytes(i) for i in small.encode("aaaaaaa")]
     assert pieces == [b"aaaa", b"aa", b"a"]
-    assert bpe_merge(b"aaaaaaa", small._ranks) == pieces
+    assert bpe_merge(b"aaaaaaa", small.mergeable_ranks) == pieces
     n = 100_000
     ids = small.encode("a" * n)
     assert len(ids) == n // 4 and small.decode(ids) == "a" * n
@@ -143,7 +143,7 @@ def test_save_and_reload_both_formats(small, tmp_path):
     tk = tmp_path / "small.tiktoken"
     small.save_tiktoken(tk)
     lines = tk.read_bytes().splitlines()
-    assert len(lines) == len(small._ranks)
+    assert len(lines) == len(small.mergeable_ranks)
     ranked = ByteLevelBPETokenizer.from_tiktoken(tk, small.special_tokens)
     pieces = [ranked.decode_single_token_bytes(i) for i in ranked.encode(text)]
     assert pieces == [small.decode_single_token_bytes(i) for i in small.encode(text)]
@@ -192,12 +192,12 @@ def test_gpt2_tiktoken_file_equals_vocab_files(gpt2):
 
 def test_gpt2_matches_reference_merge_on_corpus_sample(gpt2):
     text = shared_file("corpus", "tinyshakespeare_input.txt").read_text(encoding="utf-8")[:5000]
-    ranks = gpt2._ranks
-    ids_of = {t: i for t, i in gpt2._ids.items()}
+    ranks = gpt2.mergeable_ranks
+    ids_of = gpt2.token_ids
     assert gpt2.encode(text) == [ids_of[p] for p in _ref_pieces(text, ranks)]
     # in the .tiktoken file ids are the ranks, so the rank-level reference gives the ids
     tk = ByteLevelBPETokenizer.from_tiktoken(shared_file("gpt2_bpe", "gpt2.tiktoken"))
-    assert gpt2.encode(text) == bpe_encode(text, tk._ranks)
+    assert gpt2.encode(text) == bpe_encode(text, tk.mergeable_ranks)
 
 
 @settings(max_examples=200, deadline=None)

@@ -253,6 +253,16 @@ class ByteLevelBPETokenizer:
         return max(self._decoder) + 1
 
     @property
+    def mergeable_ranks(self) -> dict[bytes, int]:
+        """Token bytes -> merge rank (a copy)."""
+        return dict(self._ranks)
+
+    @property
+    def token_ids(self) -> dict[bytes, int]:
+        """Token bytes -> output id for the ordinary (non-special) tokens (a copy)."""
+        return dict(self._ids if self._ids is not None else self._ranks)
+
+    @property
     def special_tokens_set(self) -> set[str]:
         return set(self._special_tokens)
 
