@@ -132,6 +132,18 @@ def test_encode_batch_equals_sequential(small):
     assert small.encode_ordinary_batch(texts, num_threads=4) == expected
     assert small.encode_batch(texts, num_threads=1) == expected
     assert small.encode_batch([]) == []
+    assert small.encode_batch(["", "hello", ""], num_threads=2) == [[], small.encode("hello"), []]
+
+
+def test_encode_batch_special_tokens(small):
+    texts = ["a<|endoftext|>b", "plain"]
+    with pytest.raises(ValueError, match="disallowed special token"):
+        small.encode_batch(texts)
+    assert small.encode_batch(texts, allowed_special="all") == [
+        small.encode(t, allowed_special="all") for t in texts]
+    assert small.encode_batch(texts, disallowed_special=()) == [
+        small.encode_ordinary(t) for t in texts]
+    assert small.encode_batch(["a\ud800"]) == [small.encode("a\ud800")]
 
 
 def test_save_and_reload_both_formats(small, tmp_path):

@@ -116,3 +116,20 @@ def test_check_maps_status_to_exceptions():
         check(lib.ET_ERR_UTF8, "x")
     with pytest.raises(NativeError, match="unknown status -99"):
         check(-99, "x")
+
+
+def test_encode_many_validates_text_ends(small_bpe_files):
+    from embertext.tokenizers import ByteLevelBPETokenizer
+
+    tok = ByteLevelBPETokenizer.from_files(*small_bpe_files)
+    n = ffi.new("size_t *")
+    out = ffi.new("int32_t[16]")
+    out_ends = ffi.new("int64_t[2]")
+    blob = b"hello world"
+    for ends in ([5, 99], [6, 5], [-1, 5]):
+        status = lib.et_bpe_encode_many(tok._model, blob, len(blob), ffi.new("int64_t[]", ends),
+                                        2, out, 16, out_ends, n)
+        assert status == lib.ET_ERR_ARG, ends
+    status = lib.et_bpe_encode_many(tok._model, blob, len(blob), ffi.new("int64_t[]", [5, 11]),
+                                    2, out, 16, out_ends, n)
+    assert status == lib.ET_OK and list(out_ends) == [n[0] - 1, n[0]]

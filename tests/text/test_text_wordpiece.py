@@ -77,7 +77,11 @@ def test_conversions(wp):
 
 def test_encode_batch_equals_sequential(wp):
     texts = [f"Hello world {i}, unaffable running!" * (i % 5) for i in range(200)]
-    assert wp.encode_batch(texts, num_threads=2) == [wp.encode(t) for t in texts]
+    texts += ["[CLS] Héllo [SEP]", "", "naïve\ud800"]
+    expected = [wp.encode(t) for t in texts]
+    assert wp.encode_batch(texts, num_threads=2) == expected
+    assert wp.encode_batch(texts, num_threads=1) == expected
+    assert expected[-3] == [2, 9, 3]
 
 
 def test_pickle_roundtrip(wp):

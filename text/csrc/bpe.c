@@ -194,20 +194,47 @@ int et_bpe_encode_bytes(const et_bpe *m, const char *bytes, size_t len, int32_t 
     return n > cap ? ET_ERR_CAPACITY : ET_OK;
 }
 
+/* Encodes s[0:len] appending at out[*n] (counting past cap), reusing the scratch. */
+static int encode_text(const et_bpe *m, const uint8_t *s, size_t len, scratch *w, int32_t *out,
+                       size_t cap, size_t *n) {
+    size_t i = 0;
+    while (i < len) {
+        size_t e;
+        int st = et_gpt2_next(s, len, i, &e);
+        if (st != ET_OK) return st;
+        st = merge_piece(m, s + i, e - i, w, out, cap, n);
+        if (st != ET_OK) return st;
+        i = e;
+    }
+    return ET_OK;
+}
+
 int et_bpe_encode(const et_bpe *m, const char *text, size_t len, int32_t *out, size_t cap,
                   size_t *n_out) {
     if (!m || (!text && len) || (!out && cap) || !n_out) return ET_ERR_ARG;
-    const uint8_t *s = (const uint8_t *)text;
     scratch w = {0};
-    size_t i = 0, n = 0;
-    int st = ET_OK;
-    while (i < len) {
-        size_t e;
-        st = et_gpt2_next(s, len, i, &e);
-        if (st != ET_OK) break;
-        st = merge_piece(m, s + i, e - i, &w, out, cap, &n);
-        if (st != ET_OK) break;
-        i = e;
+    size_t n = 0;
+    int st = encode_text(m, (const uint8_t *)text, len, &w, out, cap, &n);
+    scratch_free(&w);
+    *n_out = n;
+    if (st != ET_OK) return st;
+    return n > cap ? ET_ERR_CAPACITY : ET_OK;
+}
+
+int et_bpe_encode_many(const et_bpe *m, const char *blob, size_t blob_len,
+                       const int64_t *text_ends, size_t n_texts, int32_t *out, size_t cap,
+                       int64_t *out_ends, size_t *n_out) {
+    if (!m || (!blob && blob_len) || (!out && cap) || (!out_ends && n_texts) || !n_out)
+        return ET_ERR_ARG;
+    int st = et_check_ends(blob_len, text_ends, n_texts);
+    if (st != ET_OK) return st;
+    scratch w = {0};
+    size_t n = 0, start = 0;
+    for (size_t t = 0; t < n_texts && st == ET_OK; t++) {
+        size_t end = (size_t)text_ends[t];
+        st = encode_text(m, (const uint8_t *)blob + start, end - start, &w, out, cap, &n);
+        out_ends[t] = (int64_t)n;
+        start = end;
     }
     scratch_free(&w);
     *n_out = n;

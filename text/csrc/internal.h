@@ -92,6 +92,9 @@ void et_table_free(et_table *t);
  * within bounds, and below 4 GiB (offsets are stored as uint32). */
 int et_check_offsets(size_t blob_len, const int64_t *offsets, size_t n);
 
+/* Checks text_ends (n entries, monotone, within blob_len) for the *_encode_many calls. */
+int et_check_ends(size_t blob_len, const int64_t *ends, size_t n);
+
 /* GPT-2 pre-tokenizer: the end of the piece that starts at byte i (< len). */
 int et_gpt2_next(const uint8_t *s, size_t len, size_t i, size_t *end);
 

@@ -86,3 +86,13 @@ int et_check_offsets(size_t blob_len, const int64_t *offsets, size_t n) {
     }
     return ET_OK;
 }
+
+int et_check_ends(size_t blob_len, const int64_t *ends, size_t n) {
+    if (!ends && n) return ET_ERR_ARG;
+    int64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ends[i] < prev || (uint64_t)ends[i] > blob_len) return ET_ERR_ARG;
+        prev = ends[i];
+    }
+    return ET_OK;
+}

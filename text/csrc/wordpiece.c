@@ -135,41 +135,67 @@ static int pre_tokenize(const et_wordpiece *m, state *s, uint32_t cp) {
     return push_cp(s, cp);
 }
 
-int et_wordpiece_encode(const et_wordpiece *m, const char *text, size_t len, int32_t *out,
-                        size_t cap, size_t *n_out) {
-    if (!m || (!text && len) || (!out && cap) || !n_out) return ET_ERR_ARG;
-    const uint8_t *t = (const uint8_t *)text;
-    state s = {.out = out, .out_cap = cap};
-    int st = ET_OK;
+/* Encodes t[0:len], appending to the state's output. */
+static int encode_text(const et_wordpiece *m, state *s, const uint8_t *t, size_t len) {
     size_t i = 0;
     while (i < len) {
         uint32_t cp;
         size_t k = et_utf8_decode(t, len, i, &cp);
-        if (!k) { st = ET_ERR_UTF8; break; }
+        if (!k) return ET_ERR_UTF8;
         i += k;
         uint8_t f = et_uflags(cp);
+        int st;
         if (m->flags & ET_WP_CLEAN_TEXT) {
             int keep_ctl = cp == '\t' || cp == '\n' || cp == '\r';
             if (cp == 0 || cp == 0xFFFD || ((f & ET_U_OTHER) && !keep_ctl)) continue;
         }
         if ((m->flags & ET_WP_CHINESE_CHARS) && (f & ET_U_CJK)) {
-            flush_word(m, &s);
-            if ((st = push_cp(&s, cp)) != ET_OK) break;
-            flush_word(m, &s);
+            flush_word(m, s);
+            if ((st = push_cp(s, cp)) != ET_OK) return st;
+            flush_word(m, s);
             continue;
         }
         if ((m->flags & ET_WP_STRIP_ACCENTS) && (f & ET_U_MN)) continue;
         if ((m->flags & ET_WP_LOWERCASE) && (f & ET_U_HAS_LOWER)) {
             uint32_t low[3];
             size_t nl;
-            if ((st = et_unicode_lower(cp, low, 3, &nl)) != ET_OK) break;
-            for (size_t q = 0; q < nl && st == ET_OK; q++) st = pre_tokenize(m, &s, low[q]);
-            if (st != ET_OK) break;
+            if ((st = et_unicode_lower(cp, low, 3, &nl)) != ET_OK) return st;
+            for (size_t q = 0; q < nl; q++)
+                if ((st = pre_tokenize(m, s, low[q])) != ET_OK) return st;
             continue;
         }
-        if ((st = pre_tokenize(m, &s, cp)) != ET_OK) break;
+        if ((st = pre_tokenize(m, s, cp)) != ET_OK) return st;
     }
-    if (st == ET_OK) flush_word(m, &s);
+    flush_word(m, s);
+    return ET_OK;
+}
+
+int et_wordpiece_encode(const et_wordpiece *m, const char *text, size_t len, int32_t *out,
+                        size_t cap, size_t *n_out) {
+    if (!m || (!text && len) || (!out && cap) || !n_out) return ET_ERR_ARG;
+    state s = {.out = out, .out_cap = cap};
+    int st = encode_text(m, &s, (const uint8_t *)text, len);
+    free(s.buf);
+    *n_out = s.n;
+    if (st != ET_OK) return st;
+    return s.n > cap ? ET_ERR_CAPACITY : ET_OK;
+}
+
+int et_wordpiece_encode_many(const et_wordpiece *m, const char *blob, size_t blob_len,
+                             const int64_t *text_ends, size_t n_texts, int32_t *out, size_t cap,
+                             int64_t *out_ends, size_t *n_out) {
+    if (!m || (!blob && blob_len) || (!out && cap) || (!out_ends && n_texts) || !n_out)
+        return ET_ERR_ARG;
+    int st = et_check_ends(blob_len, text_ends, n_texts);
+    if (st != ET_OK) return st;
+    state s = {.out = out, .out_cap = cap};
+    size_t start = 0;
+    for (size_t t = 0; t < n_texts && st == ET_OK; t++) {
+        size_t end = (size_t)text_ends[t];
+        st = encode_text(m, &s, (const uint8_t *)blob + start, end - start);
+        out_ends[t] = (int64_t)s.n;
+        start = end;
+    }
     free(s.buf);
     *n_out = s.n;
     if (st != ET_OK) return st;

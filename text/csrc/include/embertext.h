@@ -60,6 +60,12 @@ void et_bpe_free(et_bpe *model);
 int et_bpe_encode(const et_bpe *model, const char *text, size_t len, int32_t *out, size_t cap,
                   size_t *n_out);
 
+/* Ordinary encoding of many texts in one call: text i is blob[text_ends[i-1]:text_ends[i]]
+ * (text_ends[-1] taken as 0), encoded on its own; its ids end at out_ends[i] in out. */
+int et_bpe_encode_many(const et_bpe *model, const char *blob, size_t blob_len,
+                       const int64_t *text_ends, size_t n_texts, int32_t *out, size_t cap,
+                       int64_t *out_ends, size_t *n_out);
+
 /* Encodes one piece of raw bytes with the merge loop alone (no splitting). */
 int et_bpe_encode_bytes(const et_bpe *model, const char *bytes, size_t len, int32_t *out,
                         size_t cap, size_t *n_out);
@@ -91,3 +97,8 @@ void et_wordpiece_free(et_wordpiece *model);
 /* BERT normalisation, pre-tokenisation and greedy longest-match-first WordPiece. */
 int et_wordpiece_encode(const et_wordpiece *model, const char *text, size_t len, int32_t *out,
                         size_t cap, size_t *n_out);
+
+/* Many texts in one call, laid out as for et_bpe_encode_many. */
+int et_wordpiece_encode_many(const et_wordpiece *model, const char *blob, size_t blob_len,
+                             const int64_t *text_ends, size_t n_texts, int32_t *out, size_t cap,
+                             int64_t *out_ends, size_t *n_out);

@@ -12,7 +12,7 @@ from typing import Any
 
 from embertext._C import ffi, lib
 
-__all__ = ["ffi", "lib", "check", "call_with_output", "NativeError"]
+__all__ = ["ffi", "lib", "check", "call_with_output", "encode_many", "NativeError"]
 
 
 class NativeError(RuntimeError):
@@ -55,3 +55,33 @@ def call_with_output(fn: Callable[..., int], args: tuple[Any, ...], ctype: str, 
         status = fn(*args, out, capacity, n_out)
     check(status, what)
     return out, n_out[0]
+
+
+def encode_many(fn: Callable[..., int], model: Any, texts: list[bytes], what: str
+                ) -> list[list[int]]:
+    """Runs a ``*_encode_many`` C function over UTF-8 texts: one C call (without the GIL)
+    instead of one per text, then one unpack sliced per text."""
+    blob = b"".join(texts)
+    ends, pos = [], 0
+    for t in texts:
+        pos += len(t)
+        ends.append(pos)
+    n_texts = len(texts)
+    text_ends = ffi.new("int64_t[]", ends) if ends else ffi.NULL
+    out_ends = ffi.new("int64_t[]", max(n_texts, 1))
+    n_out = ffi.new("size_t *")
+    capacity = max(len(blob), 1)
+    for _ in range(2):
+        out = ffi.new("int32_t[]", capacity)
+        status = fn(model, blob, len(blob), text_ends, n_texts, out, capacity, out_ends, n_out)
+        if status != lib.ET_ERR_CAPACITY:
+            break
+        capacity = n_out[0]
+    check(status, what)
+    ids = ffi.unpack(out, n_out[0])
+    bounds = ffi.unpack(out_ends, n_texts)
+    result, start = [], 0
+    for end in bounds:
+        result.append(ids[start:end])
+        start = end
+    return result

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Literal
 
-from embertext._native import call_with_output, check, ffi, lib
+from embertext._native import call_with_output, check, encode_many, ffi, lib
 from embertext.tokenizers.byte_level import bytes_to_token_string, token_string_to_bytes
 
 __all__ = ["ByteLevelBPETokenizer"]
@@ -49,9 +49,17 @@ def _fix_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def _chunks(items: Sequence, n: int) -> list[Sequence]:
-    size = max(1, -(-len(items) // n))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _map_chunks(run, texts: list[str], num_threads: int) -> list[list[int]]:
+    """Splits texts into one chunk per thread and runs ``run(chunk)`` on a pool."""
+    if num_threads <= 1 or len(texts) < 2:
+        return run(texts)
+    # one chunk per thread: a task per text would cost more in pool overhead than short
+    # texts cost to encode
+    size = -(-len(texts) // num_threads)
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        results = pool.map(run, chunks)
+    return [ids for chunk in results for ids in chunk]
 
 
 class ByteLevelBPETokenizer:
@@ -364,29 +372,40 @@ class ByteLevelBPETokenizer:
     def encode_batch(self, texts: Sequence[str], *, num_threads: int = 8,
                      allowed_special: AllOrSet = frozenset(),
                      disallowed_special: AllOrSet = "all") -> list[list[int]]:
-        """Encodes many texts on a thread pool (the C code runs without the GIL)."""
-        def run(chunk: Sequence[str]) -> list[list[int]]:
-            return [self.encode(t, allowed_special=allowed_special,
-                                disallowed_special=disallowed_special) for t in chunk]
-        return self._map_chunks(run, texts, num_threads)
+        """Encodes many texts on a thread pool (the C code runs without the GIL).
+
+        Example:
+            >>> tok.encode_batch(["hello", "world"], num_threads=2)  # doctest: +SKIP
+            [[31373], [6894]]
+        """
+        if allowed_special == "all" or (set(allowed_special) & self.special_tokens_set):
+            def run(chunk: Sequence[str]) -> list[list[int]]:
+                return [self.encode(t, allowed_special=allowed_special,
+                                    disallowed_special=disallowed_special) for t in chunk]
+            return _map_chunks(run, list(texts), num_threads)
+        texts = list(texts)
+        disallowed = (self.special_tokens_set if disallowed_special == "all"
+                      else set(disallowed_special))
+        if disallowed:
+            pattern = self._special_regex(frozenset(disallowed))
+            for text in texts:
+                match = pattern.search(text)
+                if match:
+                    raise ValueError(_disallowed_message(match.group()))
+        return self.encode_ordinary_batch(texts, num_threads=num_threads)
 
     def encode_ordinary_batch(self, texts: Sequence[str], *,
                               num_threads: int = 8) -> list[list[int]]:
         """Like :meth:`encode_batch` without special-token handling."""
         def run(chunk: Sequence[str]) -> list[list[int]]:
-            return [self.encode_ordinary(t) for t in chunk]
-        return self._map_chunks(run, texts, num_threads)
-
-    @staticmethod
-    def _map_chunks(run, texts: Sequence[str], num_threads: int) -> list[list[int]]:
-        texts = list(texts)
-        if num_threads <= 1 or len(texts) < 2:
-            return run(texts)
-        # one chunk per thread: a task per text would cost more in pool overhead than
-        # short texts cost to encode
-        with ThreadPoolExecutor(num_threads) as pool:
-            results = pool.map(run, _chunks(texts, num_threads))
-        return [ids for chunk in results for ids in chunk]
+            datas = []
+            for t in chunk:
+                try:
+                    datas.append(t.encode("utf-8"))
+                except UnicodeEncodeError:
+                    datas.append(_fix_surrogates(t).encode("utf-8"))
+            return encode_many(lib.et_bpe_encode_many, self._model, datas, "BPE encode")
+        return _map_chunks(run, list(texts), num_threads)
 
     # ------------------------------------------------------------------ decoding
     def decode_bytes(self, tokens: Sequence[int]) -> bytes:

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from embertext._native import call_with_output, check, ffi, lib
+from embertext._native import call_with_output, check, encode_many, ffi, lib
 
 __all__ = ["WordPieceTokenizer", "load_vocab_txt"]
 
@@ -128,12 +128,7 @@ class WordPieceTokenizer:
 
     # ------------------------------------------------------------------ encoding
     def _encode_segment(self, text: str) -> list[int]:
-        if self.strip_accents and not text.isascii():
-            text = unicodedata.normalize("NFD", text)
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            data = text.encode("utf-8", "replace")  # lone surrogates: nothing to match
+        data = self._prepare(text)
         out, n = call_with_output(lib.et_wordpiece_encode, (self._model, data, len(data)),
                                   "int32_t", len(data) + 1, "WordPiece encode")
         return ffi.unpack(out, n)
@@ -151,15 +146,39 @@ class WordPieceTokenizer:
         ids += self._encode_segment(text[start:])
         return ids
 
+    def _prepare(self, text: str) -> bytes:
+        if self.strip_accents and not text.isascii():
+            text = unicodedata.normalize("NFD", text)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "replace")  # lone surrogates: nothing to match
+
+    def _encode_chunk(self, texts: list[str]) -> list[list[int]]:
+        plain = [k for k, t in enumerate(texts)
+                 if self._special_re is None or not self._special_re.search(t)]
+        result: list[list[int]] = [[] for _ in texts]
+        encoded = encode_many(lib.et_wordpiece_encode_many, self._model,
+                              [self._prepare(texts[k]) for k in plain], "WordPiece encode")
+        for k, ids in zip(plain, encoded):
+            result[k] = ids
+        if len(plain) < len(texts):
+            done = set(plain)
+            for k, t in enumerate(texts):
+                if k not in done:
+                    result[k] = self.encode(t)
+        return result
+
     def encode_batch(self, texts: Sequence[str], num_threads: int = 8) -> list[list[int]]:
-        """Encodes many texts on a thread pool (the C code runs without the GIL)."""
+        """Encodes many texts in few C calls, on a thread pool (the C code runs without
+        the GIL)."""
         texts = list(texts)
         if num_threads <= 1 or len(texts) < 2:
-            return [self.encode(t) for t in texts]
-        size = max(1, -(-len(texts) // num_threads))
+            return self._encode_chunk(texts)
+        size = -(-len(texts) // num_threads)
         chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-        with ThreadPoolExecutor(num_threads) as pool:
-            results = pool.map(lambda chunk: [self.encode(t) for t in chunk], chunks)
+        with ThreadPoolExecutor(len(chunks)) as pool:
+            results = pool.map(self._encode_chunk, chunks)
         return [ids for chunk in results for ids in chunk]
 
     def tokenize(self, text: str) -> list[str]:
