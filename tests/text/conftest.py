@@ -9,12 +9,12 @@ def small_bpe_files(tmp_path_factory):
     return write_bpe_files(tmp_path_factory.mktemp("small_bpe"), SMALL_MERGES)
 
 
-@pytest.fixture
-def bert_vocab_file(tmp_path):
+@pytest.fixture(scope="session")
+def bert_vocab_file(tmp_path_factory):
     tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "un", "##aff", "##able",
               "hello", "world", "!", ",", ".", "?", "'", "s", "want", "##want", "##ed", "run",
               "##ning", "a", "b", "c", "d", "e", "##a", "##b", "##c", "中", "国", "cafe", "naive",
               "$", "hi", "i", "\u0307", "##s"]
-    path = tmp_path / "vocab.txt"
+    path = tmp_path_factory.mktemp("bert") / "vocab.txt"
     path.write_text("\n".join(tokens) + "\n", encoding="utf-8")
     return str(path)

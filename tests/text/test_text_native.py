@@ -4,6 +4,8 @@ import unicodedata
 
 import pytest
 from embertext._native import NativeError, call_with_output, check, ffi, lib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textutil import WHITE_SPACE
 
 
@@ -133,3 +135,35 @@ def test_encode_many_validates_text_ends(small_bpe_files):
     status = lib.et_bpe_encode_many(tok._model, blob, len(blob), ffi.new("int64_t[]", [5, 11]),
                                     2, out, 16, out_ends, n)
     assert status == lib.ET_OK and list(out_ends) == [n[0] - 1, n[0]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=64))
+def test_arbitrary_bytes_never_crash(small_bpe_files, bert_vocab_file, data):
+    from embertext.tokenizers import ByteLevelBPETokenizer, WordPieceTokenizer
+
+    bpe = _cached(ByteLevelBPETokenizer.from_files, *small_bpe_files)
+    wp = _cached(WordPieceTokenizer.from_file, bert_vocab_file)
+    n = ffi.new("size_t *")
+    out = ffi.new("int32_t[]", 3 * len(data) + 1)
+    try:
+        valid = data.decode("utf-8") is not None
+    except UnicodeDecodeError:
+        valid = False
+    expected = lib.ET_OK if valid else lib.ET_ERR_UTF8
+    assert lib.et_bpe_encode(bpe._model, data, len(data), out, len(data) + 1, n) == expected
+    assert lib.et_wordpiece_encode(wp._model, data, len(data), out, 3 * len(data) + 1,
+                                   n) == expected
+    # the merge loop alone takes any bytes
+    assert lib.et_bpe_encode_bytes(bpe._model, data, len(data), out, len(data) + 1, n) == 0
+    assert bpe.decode_bytes(ffi.unpack(out, n[0])) == data
+
+
+_TOKENIZERS = {}
+
+
+def _cached(factory, *args):
+    key = (factory, args)
+    if key not in _TOKENIZERS:
+        _TOKENIZERS[key] = factory(*args)
+    return _TOKENIZERS[key]
