@@ -23,7 +23,7 @@ _MESSAGES = {
     lib.ET_ERR_ARG: (ValueError, "invalid argument"),
     lib.ET_ERR_NOMEM: (MemoryError, "out of memory"),
     lib.ET_ERR_CAPACITY: (NativeError, "output buffer too small"),
-    lib.ET_ERR_UTF8: (UnicodeDecodeError, "invalid UTF-8"),
+    lib.ET_ERR_UTF8: (ValueError, "invalid UTF-8"),
     lib.ET_ERR_RANGE: (KeyError, "token id out of range"),
     lib.ET_ERR_DUPLICATE: (ValueError, "duplicate token"),
 }
@@ -34,8 +34,6 @@ def check(status: int, what: str) -> None:
     if status == lib.ET_OK:
         return
     exc, message = _MESSAGES.get(status, (NativeError, f"unknown status {status}"))
-    if exc is UnicodeDecodeError:
-        raise ValueError(f"{what}: {message}")
     raise exc(f"{what}: {message}")
 
 
