@@ -172,6 +172,12 @@ def test_constructor_validation():
     ranks = {bytes([b]): b for b in range(256)}
     with pytest.raises(ValueError, match="reuses id"):
         ByteLevelBPETokenizer(ranks, {"<s>": 5})
+    with pytest.raises(ValueError, match="exactly the tokens"):
+        ByteLevelBPETokenizer(ranks, ids={b"a": 0})
+    with pytest.raises(ValueError, match="two tokens share one id"):
+        ByteLevelBPETokenizer({**ranks, b"ab": 3})
+    with pytest.raises(ValueError, match="must lie in"):
+        ByteLevelBPETokenizer({**ranks, b"ab": -7})
 
 
 def test_bad_tiktoken_file(tmp_path):

@@ -91,6 +91,8 @@ class ByteLevelBPETokenizer:
         self._ids = dict(ids) if ids is not None else None
         self._special_tokens = dict(special_tokens or {})
         token_ids = self._ids if self._ids is not None else self._ranks
+        if self._ids is not None and self._ids.keys() != self._ranks.keys():
+            raise ValueError("ids must give an id to exactly the tokens of mergeable_ranks")
         missing = [b for b in range(256) if bytes([b]) not in self._ranks]
         if missing:
             raise ValueError(f"mergeable_ranks lacks single bytes {missing[:8]}...; byte-level "
