@@ -1,0 +1,234 @@
+/* Shared machinery of the kernel files: dtype traits, strided loops, threading.
+ * Not part of the cffi interface (that is include/ember.h). */
+#ifndef EM_INTERNAL_H
+#define EM_INTERNAL_H
+#include <stdint.h>
+#include <string.h>
+#include <tgmath.h>
+#include "include/ember.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Below this many elements a kernel runs on the calling thread: waking the
+ * OpenMP pool costs a few microseconds, more than the work itself. */
+#define EM_PAR_THRESHOLD 65536
+
+/* Hot loops are compiled twice, for baseline x86-64 and for Haswell (AVX2, FMA,
+ * F16C); the loader picks one at run time, so a wheel built here never executes
+ * an instruction an older CPU lacks. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(EM_NO_CLONES)
+#define EM_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define EM_HOT
+#endif
+
+/* Only the compute-bound float math is worth a second, AVX2 copy; the integer
+ * and memory-bound loops stay single to keep the build short. */
+#define EM_PRAGMA(x) _Pragma(#x)
+#define EM_PARALLEL_FOR(cond) EM_PRAGMA(omp parallel for if (cond) schedule(static))
+
+/* ---- bfloat16: stored as the top half of a float32 ---- */
+static inline float em_bf16_load(uint16_t v) {
+    uint32_t u = (uint32_t)v << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint16_t em_bf16_store(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40); /* quiet NaN */
+    u += 0x7fffu + ((u >> 16) & 1u); /* round to nearest even */
+    return (uint16_t)(u >> 16);
+}
+
+/* dtype numbers for the preprocessor (templates/type_begin.h); equal to enum em_dtype */
+#define EMT_F32 0
+#define EMT_F64 1
+#define EMT_F16 2
+#define EMT_BF16 3
+#define EMT_I8 4
+#define EMT_I16 5
+#define EMT_I32 6
+#define EMT_I64 7
+#define EMT_U8 8
+#define EMT_BOOL 9
+
+typedef _Float16 em_f16;
+typedef uint16_t em_bf16;
+typedef uint8_t em_bool;
+
+static inline int64_t em_numel(int ndim, const int64_t *shape) {
+    int64_t n = 1;
+    for (int d = 0; d < ndim; ++d) n *= shape[d];
+    return n;
+}
+
+/* Element offsets of row `row` (all dims but the last) for up to three operands. */
+static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
+                                  const int64_t *s0, const int64_t *s1, const int64_t *s2,
+                                  int64_t *o0, int64_t *o1, int64_t *o2) {
+    int64_t a = 0, b = 0, c = 0;
+    for (int d = ndim - 2; d >= 0; --d) {
+        int64_t i = row % shape[d];
+        row /= shape[d];
+        a += i * s0[d];
+        if (s1) b += i * s1[d];
+        if (s2) c += i * s2[d];
+    }
+    *o0 = a;
+    *o1 = b;
+    *o2 = c;
+}
+
+/* One flat parallel loop over a 1-D run; the inner statement picks the operands. */
+#define EM_FLAT_LOOP(n, ...)                                                            \
+    do {                                                                              \
+        EM_PARALLEL_FOR((n) > EM_PAR_THRESHOLD)                                       \
+        for (int64_t i_ = 0; i_ < (n); ++i_) { __VA_ARGS__; }                          \
+    } while (0)
+
+/* The strided loops. Each has three paths: one flat contiguous run, rows whose
+ * last dim is unit-stride for every operand (vectorizes), and the general case.
+ * The body reads xv/av/bv/cv (storage values) and writes through the pointer yo. */
+#define EM_LOOP_1_1(SX, SY, x, xst, y, yst, ...)                                      \
+    do {                                                                              \
+        const int64_t numel_ = em_numel(ndim, shape);                                 \
+        if (numel_ == 0) break;                                                       \
+        const int64_t inner_ = shape[ndim - 1], rows_ = numel_ / inner_;              \
+        const int64_t xi_ = xst[ndim - 1], yi_ = yst[ndim - 1];                       \
+        if (ndim == 1) {                                                              \
+            const SX *restrict xp_ = (const SX *)(x);                                 \
+            SY *restrict yp_ = (SY *)(y);                                             \
+            if (xi_ == 1 && yi_ == 1)                                                 \
+                EM_FLAT_LOOP(inner_, const SX xv = xp_[i_]; SY *yo = &yp_[i_]; __VA_ARGS__); \
+            else                                                                      \
+                EM_FLAT_LOOP(inner_, const SX xv = xp_[i_ * xi_];                     \
+                             SY *yo = &yp_[i_ * yi_]; __VA_ARGS__);                          \
+        } else {                                                                      \
+            EM_PARALLEL_FOR(numel_ > EM_PAR_THRESHOLD)                                \
+            for (int64_t r_ = 0; r_ < rows_; ++r_) {                                  \
+                int64_t ox_, oy_, oz_;                                                \
+                em_row_offsets(r_, ndim, shape, xst, yst, 0, &ox_, &oy_, &oz_);      \
+                const SX *xp_ = (const SX *)(x) + ox_;                                \
+                SY *yp_ = (SY *)(y) + oy_;                                            \
+                if (xi_ == 1 && yi_ == 1) {                                           \
+                    for (int64_t i_ = 0; i_ < inner_; ++i_) {                         \
+                        const SX xv = xp_[i_];                                        \
+                        SY *yo = &yp_[i_];                                            \
+                        __VA_ARGS__;                                                         \
+                    }                                                                 \
+                } else {                                                              \
+                    for (int64_t i_ = 0; i_ < inner_; ++i_) {                         \
+                        const SX xv = xp_[i_ * xi_];                                  \
+                        SY *yo = &yp_[i_ * yi_];                                      \
+                        __VA_ARGS__;                                                         \
+                    }                                                                 \
+                }                                                                     \
+            }                                                                         \
+        }                                                                             \
+    } while (0)
+
+#define EM_LOOP_2_1(SA, SB, SY, a, ast, b, bst, y, yst, ...)                          \
+    do {                                                                              \
+        const int64_t numel_ = em_numel(ndim, shape);                                 \
+        if (numel_ == 0) break;                                                       \
+        const int64_t inner_ = shape[ndim - 1], rows_ = numel_ / inner_;              \
+        const int64_t ai_ = ast[ndim - 1], bi_ = bst[ndim - 1], yi_ = yst[ndim - 1];  \
+        if (ndim == 1) {                                                              \
+            const SA *restrict ap_ = (const SA *)(a);                                 \
+            const SB *restrict bp_ = (const SB *)(b);                                 \
+            SY *restrict yp_ = (SY *)(y);                                             \
+            if (ai_ == 1 && bi_ == 1 && yi_ == 1)                                     \
+                EM_FLAT_LOOP(inner_, const SA av = ap_[i_]; const SB bv = bp_[i_];    \
+                             SY *yo = &yp_[i_]; __VA_ARGS__);                                \
+            else if (ai_ == 1 && bi_ == 0 && yi_ == 1) {                              \
+                const SB bv = bp_[0];                                                 \
+                EM_FLAT_LOOP(inner_, const SA av = ap_[i_]; SY *yo = &yp_[i_]; __VA_ARGS__); \
+            } else if (ai_ == 0 && bi_ == 1 && yi_ == 1) {                            \
+                const SA av = ap_[0];                                                 \
+                EM_FLAT_LOOP(inner_, const SB bv = bp_[i_]; SY *yo = &yp_[i_]; __VA_ARGS__); \
+            } else                                                                    \
+                EM_FLAT_LOOP(inner_, const SA av = ap_[i_ * ai_];                     \
+                             const SB bv = bp_[i_ * bi_]; SY *yo = &yp_[i_ * yi_];    \
+                             __VA_ARGS__);                                                   \
+        } else {                                                                      \
+            EM_PARALLEL_FOR(numel_ > EM_PAR_THRESHOLD)                                \
+            for (int64_t r_ = 0; r_ < rows_; ++r_) {                                  \
+                int64_t oa_, ob_, oy_;                                                \
+                em_row_offsets(r_, ndim, shape, ast, bst, yst, &oa_, &ob_, &oy_);    \
+                const SA *ap_ = (const SA *)(a) + oa_;                                \
+                const SB *bp_ = (const SB *)(b) + ob_;                                \
+                SY *yp_ = (SY *)(y) + oy_;                                            \
+                if (ai_ == 1 && bi_ == 1 && yi_ == 1) {                               \
+                    for (int64_t i_ = 0; i_ < inner_; ++i_) {                         \
+                        const SA av = ap_[i_];                                        \
+                        const SB bv = bp_[i_];                                        \
+                        SY *yo = &yp_[i_];                                            \
+                        __VA_ARGS__;                                                         \
+                    }                                                                 \
+                } else if (ai_ == 1 && bi_ == 0 && yi_ == 1) {                        \
+                    const SB bv = bp_[0];                                             \
+                    for (int64_t i_ = 0; i_ < inner_; ++i_) {                         \
+                        const SA av = ap_[i_];                                        \
+                        SY *yo = &yp_[i_];                                            \
+                        __VA_ARGS__;                                                         \
+                    }                                                                 \
+                } else {                                                              \
+                    for (int64_t i_ = 0; i_ < inner_; ++i_) {                         \
+                        const SA av = ap_[i_ * ai_];                                  \
+                        const SB bv = bp_[i_ * bi_];                                  \
+                        SY *yo = &yp_[i_ * yi_];                                      \
+                        __VA_ARGS__;                                                         \
+                    }                                                                 \
+                }                                                                     \
+            }                                                                         \
+        }                                                                             \
+    } while (0)
+
+/* Dispatch on dtype: SWITCH(dtype, name, args) calls name_<sfx>(args). */
+#define EM_DTYPE_SWITCH(dtype, name, ...)                     \
+    switch (dtype) {                                          \
+    case EM_F32: return name##_f32(__VA_ARGS__);              \
+    case EM_F64: return name##_f64(__VA_ARGS__);              \
+    case EM_F16: return name##_f16(__VA_ARGS__);              \
+    case EM_BF16: return name##_bf16(__VA_ARGS__);            \
+    case EM_I8: return name##_i8(__VA_ARGS__);                \
+    case EM_I16: return name##_i16(__VA_ARGS__);              \
+    case EM_I32: return name##_i32(__VA_ARGS__);              \
+    case EM_I64: return name##_i64(__VA_ARGS__);              \
+    case EM_U8: return name##_u8(__VA_ARGS__);                \
+    case EM_BOOL: return name##_bool(__VA_ARGS__);            \
+    default: return EM_EDTYPE;                                \
+    }
+
+/* Per-dtype kernels of templates/elementwise.inc, dispatched by elementwise.c. */
+#define EM_DECLARE_ELEMENTWISE(sfx)                                                        \
+    int emk_unary##sfx(int, int, const int64_t *, const void *, const int64_t *, void *,   \
+                       const int64_t *, double, double, double);                           \
+    int emk_pred##sfx(int, int, const int64_t *, const void *, const int64_t *, void *,    \
+                      const int64_t *);                                                    \
+    int emk_binary##sfx(int, int, const int64_t *, const void *, const int64_t *,          \
+                        const void *, const int64_t *, void *, const int64_t *, double);   \
+    int emk_compare##sfx(int, int, const int64_t *, const void *, const int64_t *,         \
+                         const void *, const int64_t *, void *, const int64_t *);          \
+    int emk_copy_to##sfx(int, int, const int64_t *, const void *, const int64_t *, void *, \
+                         const int64_t *);                                                 \
+    int emk_fill##sfx(int, const int64_t *, void *, const int64_t *, double, int64_t);
+EM_DECLARE_ELEMENTWISE(_f32)
+EM_DECLARE_ELEMENTWISE(_f64)
+EM_DECLARE_ELEMENTWISE(_f16)
+EM_DECLARE_ELEMENTWISE(_bf16)
+EM_DECLARE_ELEMENTWISE(_i8)
+EM_DECLARE_ELEMENTWISE(_i16)
+EM_DECLARE_ELEMENTWISE(_i32)
+EM_DECLARE_ELEMENTWISE(_i64)
+EM_DECLARE_ELEMENTWISE(_u8)
+EM_DECLARE_ELEMENTWISE(_bool)
+
+/* Per-dtype kernels of templates/reduce.inc are static to reduce.c; sort.c and
+ * index.c keep theirs static too. */
+
+#endif

@@ -1,0 +1,131 @@
+/* Every C entry point of ember._C.
+ *
+ * This file is also the cffi cdef: keep it plain C declarations, enums and
+ * integer #defines (the builder drops the include guard and #include lines).
+ *
+ * Conventions:
+ *   - Shapes and strides are int64 arrays counted in elements, not bytes.
+ *   - Every function returns an em_status; EM_OK is 0.
+ *   - Pointers point at the first element of the operand (offset already applied).
+ *   - Callers validate in Python first; C checks again where it is cheap.
+ */
+#ifndef EMBER_H
+#define EMBER_H
+#include <stdint.h>
+
+/* ---- status codes (mapped to Python exceptions in backends/cpu.py) ---- */
+enum em_status {
+    EM_OK = 0,
+    EM_EINVAL = 1,       /* bad argument: ValueError / RuntimeError */
+    EM_ENOMEM = 2,       /* MemoryError */
+    EM_EINDEX = 3,       /* index out of range: IndexError */
+    EM_EDTYPE = 4,       /* dtype not supported by this kernel: TypeError */
+    EM_EOP = 5,          /* unknown op code */
+    EM_EZERODIV = 6      /* integer division by zero: ZeroDivisionError */
+};
+
+/* ---- dtypes: the order matches ember._dtype ---- */
+enum em_dtype {
+    EM_F32 = 0, EM_F64 = 1, EM_F16 = 2, EM_BF16 = 3,
+    EM_I8 = 4, EM_I16 = 5, EM_I32 = 6, EM_I64 = 7, EM_U8 = 8, EM_BOOL = 9
+};
+
+#define EM_MAX_DIMS 64
+
+/* ---- unary ops: y = f(x), same dtype in and out ---- */
+enum em_unary_op {
+    EM_ABS, EM_NEG, EM_EXP, EM_EXP2, EM_LOG, EM_LOG2, EM_LOG10, EM_LOG1P, EM_EXPM1,
+    EM_SQRT, EM_RSQRT, EM_SQUARE, EM_SIN, EM_COS, EM_TAN, EM_ASIN, EM_ACOS, EM_ATAN,
+    EM_SINH, EM_COSH, EM_TANH, EM_ASINH, EM_ACOSH, EM_ATANH, EM_SIGMOID, EM_LOGIT,
+    EM_ERF, EM_ERFC, EM_ERFINV, EM_LGAMMA, EM_DIGAMMA, EM_FLOOR, EM_CEIL, EM_ROUND,
+    EM_TRUNC, EM_FRAC, EM_SIGN, EM_RECIPROCAL, EM_RELU, EM_GELU, EM_GELU_TANH, EM_SILU,
+    EM_MISH, EM_SOFTPLUS, EM_SOFTSIGN, EM_LOGSIGMOID, EM_SELU, EM_HARDSIGMOID,
+    EM_HARDSWISH, EM_BITWISE_NOT, EM_ELU, EM_LEAKY_RELU, EM_CLAMP, EM_HARDTANH,
+    EM_THRESHOLD, EM_NAN_TO_NUM, EM_ROUND_DECIMALS, EM_CELU, EM_POW_SCALAR,
+    EM_RPOW_SCALAR, EM_GELU_GRAD, EM_GELU_TANH_GRAD,
+    EM_UNARY_OP_COUNT
+};
+
+/* ---- unary predicates: bool y = p(x) ---- */
+enum em_pred_op {
+    EM_ISNAN, EM_ISINF, EM_ISPOSINF, EM_ISNEGINF, EM_ISFINITE, EM_SIGNBIT, EM_LOGICAL_NOT,
+    EM_NONZERO
+};
+
+/* ---- binary ops: y = f(a, b), same dtype for a, b and y ---- */
+enum em_binary_op {
+    EM_ADD, EM_SUB, EM_MUL, EM_DIV, EM_DIV_TRUNC, EM_DIV_FLOOR, EM_REMAINDER, EM_FMOD,
+    EM_POW, EM_ATAN2, EM_HYPOT, EM_MAXIMUM, EM_MINIMUM, EM_FMAX, EM_FMIN, EM_COPYSIGN,
+    EM_BITWISE_AND, EM_BITWISE_OR, EM_BITWISE_XOR, EM_LSHIFT, EM_RSHIFT, EM_XLOGY,
+    EM_BINARY_OP_COUNT
+};
+
+/* ---- comparisons and logical ops: bool y = f(a, b) ---- */
+enum em_compare_op {
+    EM_EQ, EM_NE, EM_LT, EM_LE, EM_GT, EM_GE, EM_LOGICAL_AND, EM_LOGICAL_OR, EM_LOGICAL_XOR
+};
+
+/* ---- reductions ---- */
+enum em_reduce_op {
+    EM_RSUM, EM_RPROD, EM_RMAX, EM_RMIN, EM_RALL, EM_RANY, EM_RNANSUM
+};
+
+enum em_scan_op { EM_CUMSUM, EM_CUMPROD, EM_CUMMAX, EM_CUMMIN, EM_LOGCUMSUMEXP };
+
+/* elementwise.c */
+int em_copy(int src_dtype, int dst_dtype, int ndim, const int64_t *shape,
+            const void *src, const int64_t *src_strides, void *dst, const int64_t *dst_strides);
+int em_fill(int dtype, int ndim, const int64_t *shape, void *dst, const int64_t *dst_strides,
+            double value, int64_t ivalue);
+int em_unary(int op, int dtype, int ndim, const int64_t *shape,
+             const void *x, const int64_t *x_strides, void *y, const int64_t *y_strides,
+             double p0, double p1, double p2);
+int em_pred(int op, int dtype, int ndim, const int64_t *shape,
+            const void *x, const int64_t *x_strides, void *y, const int64_t *y_strides);
+int em_binary(int op, int dtype, int ndim, const int64_t *shape,
+              const void *a, const int64_t *a_strides, const void *b, const int64_t *b_strides,
+              void *y, const int64_t *y_strides, double alpha);
+int em_compare(int op, int dtype, int ndim, const int64_t *shape,
+               const void *a, const int64_t *a_strides, const void *b, const int64_t *b_strides,
+               void *y, const int64_t *y_strides);
+int em_where(int dtype, int ndim, const int64_t *shape,
+             const void *cond, const int64_t *c_strides, const void *a, const int64_t *a_strides,
+             const void *b, const int64_t *b_strides, void *y, const int64_t *y_strides);
+
+/* reduce.c: x is viewed as [outer dims | reduced dims]; y has the outer dims only.
+ * y has x's dtype, except EM_RALL/EM_RANY, which write bool. */
+int em_reduce(int op, int dtype, int n_outer, const int64_t *outer_shape,
+              const int64_t *x_outer_strides, const int64_t *y_strides,
+              int n_red, const int64_t *red_shape, const int64_t *x_red_strides,
+              const void *x, void *y, double p0);
+/* max/min with their index along one dim; values and indices are contiguous. */
+int em_arg_reduce(int want_max, int dtype, int n_outer, const int64_t *outer_shape,
+                  const int64_t *x_outer_strides, int64_t n_red, int64_t red_stride,
+                  const void *x, void *values, int64_t *indices);
+/* rows: `rows` contiguous rows of length n; y rows contiguous too. */
+int em_scan(int op, int dtype, int64_t rows, int64_t n, const void *x, void *y,
+            int64_t *indices);
+
+/* sort.c: rows contiguous; stable merge sort, NaN sorts as the largest value. */
+int em_sort(int dtype, int64_t rows, int64_t n, int descending,
+            const void *x, void *values, int64_t *indices);
+
+/* index.c: gather/scatter through precomputed element offsets into a storage of
+ * `storage_numel` elements; every offset is checked against that bound. */
+int em_take(int dtype, const void *base, int64_t storage_numel,
+            const int64_t *offsets, int64_t n, void *out);
+int em_put(int dtype, void *base, int64_t storage_numel, const int64_t *offsets, int64_t n,
+           const void *values, int accumulate);
+int em_check_index(const int64_t *idx, int64_t n, int64_t size, int64_t *bad);
+
+/* random.c: Philox4x32-10; `counter` is the generator offset, advanced by the caller. */
+int em_random_uniform(int dtype, void *out, int64_t n, uint64_t seed, uint64_t counter,
+                      double low, double high);
+int em_random_normal(int dtype, void *out, int64_t n, uint64_t seed, uint64_t counter,
+                     double mean, double std);
+int em_random_bits(uint64_t *out, int64_t n, uint64_t seed, uint64_t counter);
+
+/* threads */
+int em_get_num_threads(void);
+void em_set_num_threads(int n);
+#endif

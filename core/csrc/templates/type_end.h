@@ -1,0 +1,9 @@
+#undef S
+#undef C
+#undef SFX
+#undef LOAD
+#undef STORE
+#undef FN
+#undef K
+#undef EM_T
+#undef IS_FLOAT

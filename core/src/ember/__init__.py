@@ -1,0 +1,77 @@
+"""Ember: tensors, autograd, nn, optim and data loading with PyTorch's API.
+
+Example:
+    >>> import ember
+    >>> x = ember.randn(3, requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> ember.allclose(x.grad, 2 * x)
+    True
+"""
+
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, can_cast, dtype, finfo, float16, float32, float64,
+                     get_default_dtype, iinfo, int8, int16, int32, int64, promote_types,
+                     set_default_dtype, uint8)
+from ._dtype import bool_ as bool
+from ._generator import (Generator, default_generator, get_rng_state, initial_seed,
+                         manual_seed, seed, set_rng_state)
+from ._tensor import Size, Tensor
+from . import _tensor_methods  # noqa: F401  (binds ops to Tensor)
+from ._tensor_str import set_printoptions
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full,
+                           full_like, linspace, logspace, ones, ones_like, scalar_tensor, tensor,
+                           zeros, zeros_like)
+from .ops.creation import range  # noqa: A004
+from .ops.elementwise import *  # noqa: F403
+from .ops.elementwise import abs, pow, round  # noqa: A004
+from .ops.index import (argwhere, gather, index_add, index_copy, index_fill, index_put,
+                        index_select, masked_fill, masked_scatter, masked_select, nonzero, put,
+                        scatter, scatter_add, scatter_reduce, take, take_along_dim)
+from .ops.join import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, cat,
+                       column_stack, concat, concatenate, diag, diag_embed, dstack, flip,
+                       fliplr, flipud, hstack, meshgrid, repeat_interleave, roll, rot90,
+                       row_stack, stack, tile, tril, triu, vstack)
+from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, dot, einsum, ger, inner,
+                         kron, matmul, mm, mv, outer, tensordot, trace, vdot)
+from .ops.random import (bernoulli, multinomial, normal, rand, rand_like, randint,
+                         randint_like, randn, randn_like, randperm)
+from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
+                         cummax, cummin, cumprod, cumsum, logcumsumexp, logsumexp, max, mean,
+                         median, min, mode, nanmean, nanmedian, nansum, norm, prod, std,
+                         std_mean, sum, var, var_mean)
+from .ops.sort import (argsort, bincount, bucketize, histc, kthvalue, msort, searchsorted, sort,
+                       topk, unique, unique_consecutive)
+from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contiguous, diagonal,
+                        expand, expand_as, flatten, movedim, moveaxis, narrow, permute, reshape,
+                        select, split, squeeze, swapaxes, swapdims, t, tensor_split, transpose,
+                        unbind, unflatten, unsqueeze, view)
+from . import autograd, cuda, linalg, backends  # noqa: E402
+from .ops._util import result_type
+from ._threads import get_num_threads, set_num_threads
+
+float = float32
+double = float64
+half = float16
+short = int16
+int = int32
+long = int64
+strided = "strided"
+contiguous_format = preserve_format = channels_last = "contiguous_format"
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    """Whether obj is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.dtype.is_floating_point
+
+
+def numel(t):
+    return t.numel()

@@ -1,0 +1,67 @@
+"""Devices: ``ember.device('cpu')``, ``ember.device('cuda:0')``."""
+
+from __future__ import annotations
+
+
+class device:
+    """Where a tensor's memory lives, as ``torch.device``.
+
+    Example:
+        >>> ember.device("cuda:1").index
+        1
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index: int | None = None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if isinstance(type, int):
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string or int, got {type.__class__.__name__}")
+        if ":" in type:
+            if index is not None:
+                raise ValueError(f"type (string) must not include an index because index was "
+                                 f"passed explicitly: {type}")
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "meta"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda, meta device type at start of device string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        self.type, self.index = type, index
+
+    def __repr__(self) -> str:
+        idx = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{idx})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def as_device(d) -> device:
+    """Normalises None/str/int/device to a device (None means the CPU)."""
+    if d is None:
+        return CPU
+    if isinstance(d, device):
+        return d
+    return device(d)

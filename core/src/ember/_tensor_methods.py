@@ -1,0 +1,405 @@
+"""Binds the ops of ember.ops to Tensor as methods, operators and in-place variants."""
+
+from __future__ import annotations
+
+from . import _dtype as D
+from ._device import as_device, device as _device_cls
+from ._tensor import Tensor, _empty, contiguous_strides
+from .autograd.function import Function
+from .autograd.grad_mode import STATE
+from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
+from .ops import sort as S, views as V
+from .ops._util import backend_of, expand_to, inplace, operand, result_type
+
+
+# ---- conversion ---------------------------------------------------------------------------------
+
+class ToCopy(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dtype, device):
+        ctx.src = (x._dtype, x.device)
+        if device != x.device:
+            from .backends import cuda
+            out = cuda.transfer(x, dtype, device)
+        else:
+            out = _empty(x._shape, dtype, device)
+            backend_of(x).copy(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        dtype, dev = ctx.src
+        if not dtype.is_floating_point:
+            return None, None, None
+        return ToCopy.apply(g, dtype, dev), None, None
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    for a in args:
+        if isinstance(a, D.dtype):
+            dtype = a
+        elif isinstance(a, (str, _device_cls, int)):
+            device = a
+        elif isinstance(a, Tensor):
+            dtype, device = a._dtype, a.device
+    return dtype, device, kwargs.pop("copy", False)
+
+
+def to(self, *args, **kwargs) -> Tensor:
+    """Converts dtype and/or device: ``t.to(ember.float64)``, ``t.to('cuda')``, ``t.to(other)``."""
+    dtype, device, copy = _parse_to(args, kwargs)
+    dtype = dtype or self._dtype
+    device = as_device(device) if device is not None else self.device
+    if dtype is self._dtype and device == self.device and not copy:
+        return self
+    return ToCopy.apply(self, dtype, device)
+
+
+def _cast_method(dtype):
+    def m(self, memory_format=None):
+        return to(self, dtype)
+    return m
+
+
+class CopyFrom(Function):
+    """The value written by copy_: src broadcast to self's shape in self's dtype."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, target, src):
+        out = _empty(target._shape, target._dtype, target.device)
+        s = src if src.device == target.device else src.to(target.device)
+        backend_of(out).copy(expand_to(s, target._shape), out)
+        ctx.src_dtype = src._dtype
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, g if ctx.src_dtype.is_floating_point else None
+
+
+def copy_(self, src, non_blocking: bool = False) -> Tensor:
+    if not isinstance(src, Tensor):
+        src = creation.tensor(src, dtype=self._dtype)
+    from .ops._util import broadcast_shapes
+    if broadcast_shapes(self._shape, src._shape) != self._shape:
+        raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast "
+                           f"shape {list(broadcast_shapes(self._shape, src._shape))}")
+    if not (STATE.enabled and (self._requires_grad or src._requires_grad)):
+        s = src if src.device == self.device else src.to(self.device)
+        backend_of(self).copy(expand_to(s, self._shape), self)
+        self._storage.version += 1
+        return self
+    return inplace(self, lambda t: CopyFrom.apply(t, src))
+
+
+def fill_(self, value) -> Tensor:
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.dim()} dimensions.")
+        return copy_(self, value)
+    self._check_inplace_allowed()
+    backend_of(self).fill(self, value)
+    self._storage.version += 1
+    if STATE.enabled and self._requires_grad:
+        self.copy_(self.detach())  # cuts the graph like torch's FillBackward (zero gradient)
+    return self
+
+
+def zero_(self) -> Tensor:
+    return fill_(self, 0)
+
+
+def _resize_(self, shape) -> Tensor:
+    shape = tuple(shape)
+    n = 1
+    for s in shape:
+        n *= s
+    if n > self._storage.data.size - self._offset or not self.is_contiguous():
+        fresh = _empty(shape, self._dtype, self.device)
+        self._storage, self._offset = fresh._storage, 0
+    self._shape, self._stride = shape, contiguous_strides(shape)
+    return self
+
+
+def resize_(self, *sizes) -> Tensor:
+    return _resize_(self, V._shape_arg(sizes))
+
+
+def resize_as_(self, other) -> Tensor:
+    return _resize_(self, other._shape)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return creation.tensor(data, dtype=dtype or self._dtype, device=device or self.device,
+                           requires_grad=requires_grad)
+
+
+def _new(factory):
+    def m(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return factory(*size, dtype=dtype or self._dtype, device=device or self.device,
+                       requires_grad=requires_grad)
+    return m
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return creation.full(size, fill_value, dtype=dtype or self._dtype,
+                         device=device or self.device, requires_grad=requires_grad)
+
+
+def cpu(self, memory_format=None) -> Tensor:
+    return to(self, "cpu")
+
+
+def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    return to(self, "cuda" if device is None else as_device(
+        device if not isinstance(device, int) else f"cuda:{device}"))
+
+
+def type_as(self, other) -> Tensor:
+    return to(self, other._dtype)
+
+
+def view_as(self, other) -> Tensor:
+    return V.view(self, other._shape)
+
+
+def reshape_as(self, other) -> Tensor:
+    return V.reshape(self, other._shape)
+
+
+# ---- in-place arithmetic ---------------------------------------------------------------------
+
+def _binary_inplace(cls, check=None):
+    def m(self, other, *, alpha=1):
+        if check:
+            check(self, other)
+        recording = STATE.enabled and (self._requires_grad or getattr(other, "_requires_grad",
+                                                                      False))
+        if not recording and result_type(self, other) is self._dtype and not (
+                cls.float_result and not self._dtype.is_floating_point):
+            o = operand(other, self._dtype, self.device)
+            if o._shape != self._shape:
+                from .ops._util import broadcast_shapes
+                if broadcast_shapes(self._shape, o._shape) != self._shape:
+                    raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the "
+                                       f"broadcast shape "
+                                       f"{list(broadcast_shapes(self._shape, o._shape))}")
+                o = expand_to(o, self._shape)
+            backend_of(self).binary(cls.code, self, o, self, alpha, name=cls.__name__.lower())
+            self._storage.version += 1
+            return self
+        return inplace(self, lambda t: cls.apply(t, other, alpha))
+    return m
+
+
+def _inplace_of(fn):
+    def m(self, *args, **kwargs):
+        return inplace(self, lambda t: fn(t, *args, **kwargs))
+    m.__name__ = fn.__name__ + "_"
+    return m
+
+
+# ---- operators ----------------------------------------------------------------------------------
+
+def _rsub(self, other):
+    return E.sub(other, self)
+
+
+def _rdiv(self, other):
+    return E.div(other, self)
+
+
+def _rpow(self, other):
+    return E.pow(other, self)
+
+
+def _rmatmul(self, other):
+    return linalg.matmul(other, self)
+
+
+def _invert(self):
+    return E.logical_not(self) if self._dtype is D.bool_ else E.bitwise_not(self)
+
+
+def _and(self, other):
+    return E.logical_and(self, other) if _both_bool(self, other) else E.bitwise_and(self, other)
+
+
+def _or(self, other):
+    return E.logical_or(self, other) if _both_bool(self, other) else E.bitwise_or(self, other)
+
+
+def _xor(self, other):
+    return E.logical_xor(self, other) if _both_bool(self, other) else E.bitwise_xor(self, other)
+
+
+def _both_bool(a, b):
+    return a._dtype is D.bool_ and (isinstance(b, bool) or (isinstance(b, Tensor) and
+                                                             b._dtype is D.bool_))
+
+
+def _floordiv(self, other):
+    return E.div(self, other, rounding_mode="floor")
+
+
+def _rfloordiv(self, other):
+    return E.div(other, self, rounding_mode="floor")
+
+
+def _eq(self, other):
+    if other is None or not (isinstance(other, Tensor) or E.is_scalar(other)):
+        return False
+    return E.eq(self, other)
+
+
+def _ne(self, other):
+    if other is None or not (isinstance(other, Tensor) or E.is_scalar(other)):
+        return True
+    return E.ne(self, other)
+
+
+def _max_method(self, dim=None, keepdim=False):
+    return Rd.max(self, dim, keepdim)
+
+
+def _min_method(self, dim=None, keepdim=False):
+    return Rd.min(self, dim, keepdim)
+
+
+def _size_prop(name):
+    return property(lambda self: getattr(V, name)(self))
+
+
+_METHODS = {
+    # conversion
+    "to": to, "cpu": cpu, "cuda": cuda, "type_as": type_as, "copy_": copy_, "fill_": fill_,
+    "zero_": zero_, "_resize_": _resize_, "resize_": resize_, "resize_as_": resize_as_,
+    "float": _cast_method(D.float32), "double": _cast_method(D.float64),
+    "half": _cast_method(D.float16), "bfloat16": _cast_method(D.bfloat16),
+    "long": _cast_method(D.int64), "int": _cast_method(D.int32), "short": _cast_method(D.int16),
+    "char": _cast_method(D.int8), "byte": _cast_method(D.uint8), "bool": _cast_method(D.bool_),
+    "new_tensor": new_tensor, "new_empty": _new(creation.empty), "new_zeros": _new(creation.zeros),
+    "new_ones": _new(creation.ones), "new_full": new_full,
+    # views
+    "view": V.view, "view_as": view_as, "reshape": V.reshape, "reshape_as": reshape_as,
+    "permute": V.permute, "transpose": V.transpose, "swapaxes": V.transpose,
+    "swapdims": V.transpose, "t": V.t, "adjoint": V.adjoint, "movedim": V.movedim,
+    "moveaxis": V.movedim, "expand": V.expand, "expand_as": V.expand_as,
+    "broadcast_to": V.broadcast_to, "squeeze": V.squeeze, "unsqueeze": V.unsqueeze,
+    "flatten": V.flatten, "unflatten": V.unflatten, "narrow": V.narrow, "select": V.select,
+    "diagonal": V.diagonal, "unfold": V.unfold, "as_strided": V.as_strided, "split": V.split,
+    "chunk": V.chunk, "tensor_split": V.tensor_split, "unbind": V.unbind,
+    "contiguous": V.contiguous, "clone": V.clone, "sum_to_size": Rd.sum_to_size,
+    # indexing
+    "__getitem__": index.getitem, "__setitem__": index.setitem, "gather": index.gather,
+    "scatter": index.scatter, "scatter_add": index.scatter_add,
+    "scatter_reduce": index.scatter_reduce, "index_select": index.index_select,
+    "index_add": index.index_add, "index_copy": index.index_copy, "index_fill": index.index_fill,
+    "index_put": index.index_put, "masked_fill": index.masked_fill,
+    "masked_select": index.masked_select, "masked_scatter": index.masked_scatter,
+    "take": index.take, "take_along_dim": index.take_along_dim, "put": index.put,
+    "nonzero": index.nonzero, "argwhere": index.argwhere,
+    # reductions
+    "sum": Rd.sum, "nansum": Rd.nansum, "mean": Rd.mean, "nanmean": Rd.nanmean, "prod": Rd.prod,
+    "max": _max_method, "min": _min_method, "amax": Rd.amax, "amin": Rd.amin,
+    "aminmax": Rd.aminmax, "argmax": Rd.argmax, "argmin": Rd.argmin, "all": Rd.all,
+    "any": Rd.any, "count_nonzero": Rd.count_nonzero, "var": Rd.var, "std": Rd.std,
+    "logsumexp": Rd.logsumexp, "norm": Rd.norm, "cumsum": Rd.cumsum, "cumprod": Rd.cumprod,
+    "cummax": Rd.cummax, "cummin": Rd.cummin, "logcumsumexp": Rd.logcumsumexp,
+    "median": Rd.median, "nanmedian": Rd.nanmedian, "mode": Rd.mode,
+    # joining / reordering
+    "flip": join.flip, "fliplr": join.fliplr, "flipud": join.flipud, "roll": join.roll,
+    "rot90": join.rot90, "repeat": join.repeat, "tile": join.tile,
+    "repeat_interleave": join.repeat_interleave, "tril": join.tril, "triu": join.triu,
+    "diag": join.diag, "diag_embed": join.diag_embed,
+    # sorting
+    "sort": S.sort, "argsort": S.argsort, "topk": S.topk, "kthvalue": S.kthvalue,
+    "unique": S.unique, "unique_consecutive": S.unique_consecutive, "bincount": S.bincount,
+    "histc": S.histc,
+    # linalg
+    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv,
+    "dot": linalg.dot, "vdot": linalg.vdot, "outer": linalg.outer, "inner": linalg.inner,
+    "addmm": linalg.addmm, "addmv": linalg.addmv, "baddbmm": linalg.baddbmm,
+    "addbmm": linalg.addbmm, "kron": linalg.kron, "trace": linalg.trace,
+    # random fillers
+    "uniform_": R.uniform_, "normal_": R.normal_, "exponential_": R.exponential_,
+    "random_": R.random_, "bernoulli_": R.bernoulli_, "cauchy_": R.cauchy_,
+    "bernoulli": R.bernoulli, "multinomial": R.multinomial,
+    # operators
+    "__add__": E.add, "__radd__": E.add, "__sub__": E.sub, "__rsub__": _rsub,
+    "__mul__": E.mul, "__rmul__": E.mul, "__truediv__": E.div, "__rtruediv__": _rdiv,
+    "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv, "__mod__": E.remainder,
+    "__rmod__": lambda s, o: E.remainder(o, s), "__pow__": E.pow, "__rpow__": _rpow,
+    "__matmul__": linalg.matmul, "__rmatmul__": _rmatmul, "__neg__": E.neg,
+    "__pos__": lambda s: s, "__abs__": E.abs, "__invert__": _invert, "__and__": _and,
+    "__rand__": _and, "__or__": _or, "__ror__": _or, "__xor__": _xor, "__rxor__": _xor,
+    "__lshift__": E.bitwise_left_shift, "__rshift__": E.bitwise_right_shift,
+    "__eq__": _eq, "__ne__": _ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
+    "__ge__": E.ge,
+}
+
+# elementwise functions that are methods under the same name
+for _name in ("abs absolute neg negative exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square "
+              "sin cos tan asin acos atan arcsin arccos arctan sinh cosh tanh asinh acosh atanh "
+              "arcsinh arccosh arctanh sigmoid erf erfc erfinv lgamma digamma floor ceil round "
+              "trunc fix frac sign sgn reciprocal relu logit nan_to_num clamp clip clamp_min "
+              "clamp_max add sub subtract mul multiply div divide true_divide floor_divide "
+              "remainder fmod pow float_power atan2 arctan2 hypot maximum minimum fmax fmin "
+              "copysign xlogy bitwise_and bitwise_or bitwise_xor bitwise_not "
+              "bitwise_left_shift bitwise_right_shift eq ne lt le gt ge not_equal less "
+              "less_equal greater greater_equal logical_and logical_or logical_xor logical_not "
+              "isnan isinf isposinf isneginf isfinite signbit lerp addcmul addcdiv isclose "
+              "allclose equal where softplus").split():
+    _METHODS[_name] = getattr(E, _name)
+
+_INPLACE_BINARY = {"add_": E.Add, "sub_": E.Sub, "mul_": E.Mul}
+for _name, _cls in _INPLACE_BINARY.items():
+    _METHODS[_name] = _binary_inplace(_cls)
+_METHODS["subtract_"] = _METHODS["sub_"]
+_METHODS["multiply_"] = _METHODS["mul_"]
+
+for _name in ("abs neg exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square sin cos tan asin "
+              "acos atan sinh cosh tanh asinh acosh atanh sigmoid erf erfc erfinv lgamma "
+              "digamma floor ceil round trunc frac sign sgn reciprocal relu logit nan_to_num "
+              "clamp clip clamp_min clamp_max div divide true_divide floor_divide remainder "
+              "fmod pow float_power atan2 hypot maximum minimum fmax fmin copysign xlogy "
+              "bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
+              "bitwise_right_shift eq ne lt le gt ge logical_and logical_or logical_xor "
+              "logical_not lerp addcmul addcdiv").split():
+    _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
+for _name, _fn in (("masked_fill_", index.masked_fill), ("index_fill_", index.index_fill),
+                   ("index_add_", index.index_add), ("index_copy_", index.index_copy),
+                   ("scatter_", index.scatter), ("scatter_add_", index.scatter_add),
+                   ("scatter_reduce_", index.scatter_reduce), ("put_", index.put),
+                   ("masked_scatter_", index.masked_scatter), ("index_put_", index.index_put),
+                   ("tril_", join.tril), ("triu_", join.triu), ("cumsum_", Rd.cumsum),
+                   ("squeeze_", V.squeeze), ("unsqueeze_", V.unsqueeze)):
+    _METHODS[_name] = _inplace_of(_fn)
+
+_ALIASES = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
+            "__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__ipow__": "pow_",
+            "__iand__": "bitwise_and_", "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_"}
+
+
+def _install():
+    for name, fn in _METHODS.items():
+        setattr(Tensor, name, fn)
+    for alias, name in _ALIASES.items():
+        setattr(Tensor, alias, _METHODS[name])
+    Tensor.__iand__ = lambda s, o: inplace(s, lambda t: _and(t, o))
+    Tensor.__ior__ = lambda s, o: inplace(s, lambda t: _or(t, o))
+    Tensor.__ixor__ = lambda s, o: inplace(s, lambda t: _xor(t, o))
+    Tensor.T = property(lambda s: s.permute(tuple(range(s.dim() - 1, -1, -1))))
+    Tensor.mT = property(lambda s: V.transpose(s, -2, -1))
+    Tensor.H = property(lambda s: V.t(s))
+    Tensor.mH = Tensor.mT
+
+
+_install()

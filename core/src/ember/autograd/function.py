@@ -1,0 +1,357 @@
+"""Autograd graph nodes and ``ember.autograd.Function``.
+
+Every differentiable op, built in or user-defined, is a Function subclass: a static
+``forward(ctx, *args)`` and a static ``backward(ctx, *grads)``. The ctx of a call is
+the graph node itself (an instance of the generated ``<Name>Backward0`` class), so
+what forward saves is what backward reads, with nothing in between.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+from .grad_mode import STATE
+
+# Every Function subclass, by name: the op registry the tests walk.
+REGISTRY: dict[str, type] = {}
+_seq = [0]
+
+
+class _Freed:
+    """Marks saved tensors released by a backward without retain_graph."""
+
+
+FREED = _Freed()
+
+
+class Node:
+    """A node of the backward graph (torch's ``grad_fn``).
+
+    ``next_functions`` holds, per forward input, the node that produced it and
+    which of that node's outputs it was, or ``(None, 0)``.
+    """
+
+    __slots__ = ("next_functions", "needs_input_grad", "_saved", "_to_save", "_input_meta",
+                 "_output_meta", "_seq", "_non_differentiable", "_dirty", "materialize_grads",
+                 "_pre_hooks", "_hooks", "_tensor_pre_hooks", "_retain_hooks", "_trace",
+                 "metadata", "__dict__", "__weakref__")
+
+    _fn: Any = None  # the Function class whose backward this node runs
+
+    def __init__(self):
+        self.next_functions = ()
+        self._saved = None
+        self._to_save = None
+        self._seq = _seq[0] = _seq[0] + 1
+        self._non_differentiable = None
+        self._dirty = None
+        self.materialize_grads = True
+        self._pre_hooks = None
+        self._hooks = None
+        self._tensor_pre_hooks = None
+        self._retain_hooks = None
+        self._trace = None
+        self.metadata = {}
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    # ---- what forward calls -----------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        self._to_save = tensors
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self._saved
+        if saved is FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
+        if saved is None:
+            return ()
+        from .._tensor import Tensor
+        out = []
+        for i, entry in enumerate(saved):
+            if entry is None:
+                out.append(None)
+                continue
+            t, version, is_output = entry
+            if t._storage.version != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{t.type()} {list(t.shape)}], saved by "
+                    f"{self.name()} (saved tensor {i}), is at version {t._storage.version}; "
+                    f"expected version {version} instead. Hint: the operation that modified it "
+                    "ran after the forward pass; use .clone() before modifying it in place, or "
+                    "enable ember.autograd.set_detect_anomaly(True) to find it.")
+            if is_output:
+                # Saved outputs are stored without their grad_fn to avoid a cycle;
+                # unpacking gives them back their place in the graph.
+                alias = Tensor._alias(t)
+                alias._grad_fn, alias._output_nr, alias._requires_grad = self, is_output - 1, True
+                t = alias
+            out.append(t)
+        return tuple(out)
+
+    @property
+    def saved_variables(self):
+        return self.saved_tensors
+
+    # ---- hooks ------------------------------------------------------------------
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> new grad_inputs or None, after this node runs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> new grad_outputs or None, before this node runs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def _release(self) -> None:
+        if self._saved is not None:
+            self._saved = FREED
+
+    def apply(self, *grads):
+        return self._fn.backward(self, *grads)
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_fn")
+
+    def __init__(self, lst, fn):
+        self._list, self._fn = lst, fn
+
+    def remove(self) -> None:
+        if self._fn in self._list:
+            self._list.remove(self._fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """The node that adds a leaf's gradient into its ``.grad``."""
+
+    __slots__ = ("variable", "_post_hooks")
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self._post_hooks = None
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def accumulate(self, grad, create_graph: bool) -> None:
+        var = self.variable
+        if var._grad is None:
+            var._grad = grad if create_graph else grad.detach()
+            if not create_graph and var._grad._is_view_of_other(var):
+                var._grad = var._grad.clone()
+        elif create_graph or STATE.enabled:
+            var._grad = var._grad + grad
+        else:
+            var._grad.add_(grad)
+        if self._post_hooks:
+            for hook in list(self._post_hooks):
+                hook(var)
+
+
+class FunctionMeta(type):
+    """Gives each Function subclass its backward-node class, named like torch's."""
+
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        node_name = attrs.get("node_name") or f"{name}Backward0"
+        cls._backward_cls = type(node_name, (Node,), {"__slots__": (), "_fn": cls})
+        if bases and bases != (object,):
+            REGISTRY.setdefault(name, cls)
+
+
+class Function(metaclass=FunctionMeta):
+    """Base of differentiable operations; subclass it for custom ops.
+
+    Example:
+        >>> class Exp(ember.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         y = x.exp()
+        ...         ctx.save_for_backward(y)
+        ...         return y
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (y,) = ctx.saved_tensors
+        ...         return grad * y
+        >>> Exp.apply(ember.ones(2, requires_grad=True)).sum().backward()
+    """
+
+    # Built-in ops compute with the C/CuPy backends directly and never record a
+    # graph inside forward, so they skip the no_grad switch around it.
+    _builtin = False
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward "
+                                  "mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("jvp is not implemented; ember computes jvp by double backward")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .._tensor import Tensor
+        record = STATE.enabled and any(
+            type(a) is not bool and isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx = cls._backward_cls()
+        uses_setup = cls.setup_context is not Function.setup_context
+        if cls._builtin:
+            out = cls.forward(ctx, *args, **kwargs)
+        else:
+            prev = STATE.enabled
+            STATE.enabled = False
+            try:
+                if uses_setup:
+                    out = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, out)
+                else:
+                    out = cls.forward(ctx, *args, **kwargs)
+            finally:
+                STATE.enabled = prev
+        if not record:
+            ctx._to_save = None
+            return out
+        return _connect(ctx, args, out)
+
+
+def _connect(ctx: Node, args: tuple, out):
+    """Links a node into the graph: inputs become next_functions, outputs get grad_fn."""
+    from .._tensor import Tensor
+    from .anomaly import ANOMALY
+    nexts, needs, meta = [], [], []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a._grad_fn
+            nexts.append((fn, a._output_nr) if fn is not None else (a._accumulator(), 0))
+            needs.append(True)
+            meta.append(a)
+        else:
+            nexts.append((None, 0))
+            needs.append(False)
+            meta.append(None)
+    ctx.next_functions = tuple(nexts)
+    ctx.needs_input_grad = tuple(needs)
+    ctx._input_meta = tuple(None if a is None else (a._shape, a._dtype, a.device) for a in meta)
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    non_diff = ctx._non_differentiable or ()
+    dirty = ctx._dirty or ()
+    ometa = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            ometa.append(None)
+            continue
+        ometa.append((o._shape, o._dtype, o.device))
+        if any(o is n for n in non_diff) or not (o._dtype.is_floating_point):
+            continue
+        if any(o is d for d in dirty):
+            o._check_inplace_allowed()
+        elif o._grad_fn is not None or any(o is a for a in args):
+            # An input returned as is: give autograd a distinct view of it.
+            o = Tensor._alias(o)
+            outs = outs[:i] + (o,) + outs[i + 1:]
+        o._grad_fn, o._output_nr, o._requires_grad = ctx, i, True
+    ctx._output_meta = tuple(ometa)
+    if ctx._to_save is not None:
+        saved = []
+        for t in ctx._to_save:
+            if t is None:
+                saved.append(None)
+                continue
+            k = next((j for j, o in enumerate(outs) if o is t and t._grad_fn is ctx), None)
+            if k is not None:
+                saved.append((Tensor._alias(t, keep_graph=False), t._storage.version, k + 1))
+            else:
+                saved.append((t, t._storage.version, 0))
+        ctx._saved = tuple(saved)
+        ctx._to_save = None
+    if ANOMALY.enabled:
+        ctx._trace = "".join(traceback.format_stack()[:-3])
+    return outs[0] if single else outs
+
+
+class once_differentiable:
+    """Decorator for a backward that cannot itself be differentiated: it runs under
+    no_grad and marks its results so a double backward raises a clear error."""
+
+    def __new__(cls, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(ctx, *args):
+            from .grad_mode import no_grad
+            with no_grad():
+                outputs = fn(ctx, *args)
+            if not STATE.enabled:
+                return outputs
+            if any(getattr(a, "requires_grad", False) for a in args):
+                err = RuntimeError("trying to differentiate twice a function that was marked "
+                                   "with @once_differentiable")
+                outs = outputs if isinstance(outputs, tuple) else (outputs,)
+                wrapped = tuple(_DelayedError.apply(o, err) if o is not None else None
+                                for o in outs)
+                return wrapped if isinstance(outputs, tuple) else wrapped[0]
+            return outputs
+
+        return wrapper
+
+
+class _DelayedError(Function):
+    node_name = "DelayedError"
+
+    @staticmethod
+    def forward(ctx, x, err):
+        ctx.err = err
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise ctx.err
+
+FunctionCtx = Node

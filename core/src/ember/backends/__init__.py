@@ -1,0 +1,1 @@
+"""Compute backends: cpu (our C library through cffi) and cuda (CuPy)."""

@@ -1,0 +1,15 @@
+"""ember.linalg: norms (matrix decompositions are not implemented yet)."""
+
+from .ops.linalg import matmul, matrix_norm
+from .ops.reduce import vector_norm
+
+
+def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
+    """Vector 2-norm by default; matrix norms when ord is given and A is 2-D with dim unset."""
+    if ord is not None and (dim is None and A.dim() == 2 or
+                            isinstance(dim, (tuple, list)) and len(dim) == 2):
+        return matrix_norm(A, ord, dim or (-2, -1), keepdim, dtype=dtype)
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+__all__ = ["norm", "vector_norm", "matrix_norm", "matmul"]

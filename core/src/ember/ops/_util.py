@@ -1,0 +1,203 @@
+"""Shared plumbing of the op modules: operand conversion, promotion, broadcasting,
+out= handling and in-place application."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype as D
+from .._device import CPU
+from .._tensor import Tensor, _empty, contiguous_strides
+from ..autograd.grad_mode import STATE
+
+_SCALARS: dict = {}
+
+
+def scalar_tensor(value, dtype, device=CPU) -> Tensor:
+    """A cached read-only 0-d tensor for a Python scalar operand."""
+    key = (type(value), value, dtype, device)
+    t = _SCALARS.get(key)
+    if t is None:
+        t = _empty((), dtype, device)
+        from ..backends import cpu
+        if device.type == "cpu":
+            cpu.fill(t, value)
+        else:
+            t._storage.data.fill(value)
+        if len(_SCALARS) > 4096:
+            _SCALARS.clear()
+        _SCALARS[key] = t
+    return t
+
+
+def is_scalar(x) -> bool:
+    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
+
+
+def result_type(*operands) -> D.dtype:
+    """torch.result_type over tensors and Python scalars."""
+    dims, zeros, scalars = [], [], []
+    for o in operands:
+        if isinstance(o, Tensor):
+            (dims if o._shape else zeros).append(o._dtype)
+        elif is_scalar(o):
+            scalars.append(o)
+        else:
+            raise TypeError(f"expected Tensor or number, got {type(o).__name__}")
+    return D.result_type_of(dims, zeros, scalars)
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in enumerate(s):
+            k = ndim - len(s) + i
+            if out[k] == 1:
+                out[k] = n
+            elif n != 1 and n != out[k]:
+                raise RuntimeError(
+                    f"The size of tensor a ({out[k]}) must match the size of tensor b ({n}) at "
+                    f"non-singleton dimension {i}")
+    return tuple(out)
+
+
+def expand_to(t: Tensor, shape: tuple) -> Tensor:
+    """A stride-0 broadcast view for kernels (no autograd)."""
+    if t._shape == shape:
+        return t
+    lead = len(shape) - len(t._shape)
+    strides = [0] * lead + [0 if n == 1 and m != 1 else s
+                            for n, m, s in zip(t._shape, shape[lead:], t._stride)]
+    return Tensor._make(t._storage, shape, tuple(strides), t._offset, t._dtype)
+
+
+def cast(t: Tensor, dtype) -> Tensor:
+    """t in dtype, without autograd (kernels' operand preparation)."""
+    if t._dtype is dtype:
+        return t
+    out = _empty(t._shape, dtype, t.device)
+    backend_of(t).copy(t, out)
+    return out
+
+
+def operand(x, dtype, device=CPU) -> Tensor:
+    """A tensor operand in dtype: scalars become cached 0-d tensors."""
+    if isinstance(x, Tensor):
+        return cast(x, dtype)
+    return scalar_tensor(x, dtype, device)
+
+
+def backend_of(t: Tensor):
+    if t._storage.device.type == "cuda":
+        from ..backends import cuda
+        return cuda
+    from ..backends import cpu
+    return cpu
+
+
+def device_of(*operands):
+    dev = None
+    for o in operands:
+        if isinstance(o, Tensor):
+            d = o._storage.device
+            if dev is None or (dev != d and not o._shape):
+                dev = dev or d
+                continue
+            if dev != d:
+                raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                                   f"least two devices, {dev} and {d}!")
+    return dev or CPU
+
+
+def check_out(out: Tensor, result: Tensor, name: str) -> Tensor:
+    """Writes result into out= (resizing it as torch does) and returns out."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if STATE.enabled and (out._requires_grad or result._requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if not D.can_cast(result._dtype, out._dtype):
+        raise RuntimeError(f"result type {_pretty(result._dtype)} can't be cast to the desired "
+                           f"output type {_pretty(out._dtype)}")
+    if out._shape != result._shape:
+        out._resize_(result._shape)
+    backend_of(out).copy(result, out)
+    out._storage.version += 1
+    return out
+
+
+def _pretty(d) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+            "bool": "Bool"}[d.name]
+
+
+pretty_dtype = _pretty
+
+
+def inplace(self: Tensor, result_fn, *args, **kwargs) -> Tensor:
+    """Runs an out-of-place op and writes its result into self, as torch's op_ does.
+
+    Without autograd the result is written straight into self's memory; with it,
+    self takes the result's place in the graph (and a view's base is rebased).
+    """
+    self._check_inplace_allowed()
+    result = result_fn(self, *args, **kwargs)
+    if not D.can_cast(result._dtype, self._dtype):
+        raise RuntimeError(f"result type {_pretty(result._dtype)} can't be cast to the desired "
+                           f"output type {_pretty(self._dtype)}")
+    if result._shape != self._shape:
+        raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast "
+                           f"shape {list(result._shape)}")
+    node = result._grad_fn
+    if node is not None and node._saved:
+        # the node saved self's current values: keep a private copy before overwriting
+        node._saved = tuple(
+            (cast_clone(e[0]), e[1], e[2]) if e is not None and e[0]._storage is self._storage
+            and not e[2] else e for e in node._saved)
+    backend_of(self).copy(result, self)
+    self._storage.version += 1
+    if node is not None:
+        from .views import rebase_history
+        rebase_history(self, result)
+    return self
+
+
+def cast_clone(t: Tensor) -> Tensor:
+    out = _empty(t._shape, t._dtype, t.device)
+    backend_of(t).copy(t, out)
+    return out
+
+
+def new_contiguous(shape: tuple, dtype, device=CPU) -> Tensor:
+    return _empty(tuple(shape), dtype, device)
+
+
+def normalize_dims(dim, ndim: int) -> tuple:
+    """dim as int, tuple/list or None -> sorted tuple of wrapped dims (None: all)."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        w = wrap_dim(d, ndim)
+        if w in out:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        out.append(w)
+    return tuple(sorted(out))
+
+
+def wrap_dim(dim: int, ndim: int) -> int:
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if dim < lo or dim > hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                         f"but got {dim})")
+    return int(dim) % max(ndim, 1)
+
+
+__all__ = ["contiguous_strides"]

@@ -1,0 +1,352 @@
+"""Tensor creation: from data, filled, ranges, eye, and the ``*_like`` forms."""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._device import as_device
+from .._tensor import Tensor, _empty, _numel
+from ..backends import cpu
+from ._util import backend_of
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s)
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"empty(): argument 'size' must be tuple of ints, but found element "
+                            f"of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _to_device(t: Tensor, device) -> Tensor:
+    dev = as_device(device)
+    if dev.type == "cpu":
+        return t
+    return t.to(dev)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, pin_memory=False,
+          memory_format=None, out=None) -> Tensor:
+    """An uninitialised tensor of the given shape."""
+    t = _empty(_shape(size), dtype or D.get_default_dtype(), as_device(device))
+    return _finish(t, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
+         out=None) -> Tensor:
+    """A tensor of `size` filled with `fill_value` (dtype inferred from it when not given)."""
+    if dtype is None:
+        dtype = D.scalar_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    t = _empty(_shape((size,)) if not isinstance(size, int) else (size,), dtype, as_device(device))
+    backend_of(t).fill(t, fill_value)
+    return _finish(t, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    """A tensor of zeros.
+
+    Example:
+        >>> ember.zeros(2, 3).shape
+        ember.Size([2, 3])
+    """
+    shape = _shape(size)
+    dtype = dtype or D.get_default_dtype()
+    dev = as_device(device)
+    if dev.type == "cpu":
+        # calloc'd pages: the OS hands out zeroed memory lazily
+        t = Tensor._make(cpu.zeros_storage(_numel(shape), dtype), shape,
+                         _contig(shape), 0, dtype)
+    else:
+        t = _empty(shape, dtype, dev)
+        backend_of(t).fill(t, 0)
+    return _finish(t, requires_grad)
+
+
+def _contig(shape):
+    from .._tensor import contiguous_strides
+    return contiguous_strides(shape)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    return full(_shape(size), 1, dtype=dtype or D.get_default_dtype(), device=device,
+                requires_grad=requires_grad)
+
+
+def _like(x: Tensor, dtype, device):
+    return x._shape, dtype or x._dtype, device if device is not None else x.device
+
+
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    shape, dtype, device = _like(input, dtype, device)
+    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+# ---- from data -----------------------------------------------------------------------------
+
+def _infer_dtype(data) -> D.dtype:
+    """dtype of nested Python data by torch's rules (bool < int < float)."""
+    kind = 0
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, Tensor):
+            kind = max(kind, 2 if x._dtype.is_floating_point else 1 if x._dtype is not D.bool_ else 0)
+        elif isinstance(x, (bool, np.bool_)):
+            pass
+        elif isinstance(x, (int, np.integer)):
+            kind = max(kind, 1)
+        elif isinstance(x, (float, np.floating)):
+            kind = 2
+        elif isinstance(x, complex):
+            raise TypeError("complex tensors are not supported yet")
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    if kind == 2:
+        return D.get_default_dtype()
+    if kind == 1:
+        return D.int64
+    has_any = _first_scalar(data)
+    return D.bool_ if has_any is not None else D.get_default_dtype()
+
+
+def _first_scalar(data):
+    while isinstance(data, (list, tuple)):
+        if not data:
+            return None
+        data = data[0]
+    return data
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing the NumPy array's memory (no copy).
+
+    Example:
+        >>> a = np.zeros(3); t = ember.from_numpy(a); t[0] = 1; a[0]
+        1.0
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    dtype = D.from_numpy_dtype(ndarray.dtype)
+    item = ndarray.itemsize
+    if any(s % item for s in ndarray.strides) or any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
+    if ndarray.size == 0:
+        return _empty(ndarray.shape, dtype)
+    # The storage is a flat view spanning the array's memory from its lowest element.
+    span = 1 + sum((n - 1) * s // item for n, s in zip(ndarray.shape, ndarray.strides))
+    base = np.lib.stride_tricks.as_strided(ndarray, (span,), (item,))
+    storage = cpu.Storage(base)
+    if not ndarray.flags.writeable:
+        import warnings
+        warnings.warn("The given NumPy array is not writable, and ember does not support "
+                      "non-writable tensors.", UserWarning, stacklevel=2)
+    return Tensor._make(storage, tuple(ndarray.shape), tuple(s // item for s in ndarray.strides),
+                        0, dtype)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor copying `data` (nested lists, numbers, NumPy arrays or tensors).
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).dtype
+        ember.int64
+    """
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.clone().detach() or sourceTensor.clone().detach()."
+                      "requires_grad_(True), rather than ember.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        t = data.detach().clone()
+        if dtype is not None:
+            t = t.to(dtype)
+    elif isinstance(data, np.ndarray):
+        t = from_numpy(np.array(data, copy=True, order="C"))
+        if dtype is not None:
+            t = t.to(dtype)
+    else:
+        t = _from_python(data, dtype)
+    t = _to_device(t, device)
+    return _finish(t, requires_grad)
+
+
+def _from_python(data, dtype) -> Tensor:
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_scan(data)):
+        data = _tensors_to_lists(data)
+    target = dtype or _infer_dtype(data)
+    if target is D.bfloat16:
+        return _from_python(data, D.float32).to(D.bfloat16)
+    try:
+        arr = np.array(data, dtype=target.np)
+    except OverflowError:
+        raise RuntimeError(f"value cannot be converted to type {target.name} without "
+                           "overflow") from None
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+    if arr.dtype == object:
+        raise TypeError("ember.tensor(): could not convert data to a tensor")
+    return from_numpy(np.ascontiguousarray(arr))
+
+
+def _flat_scan(data):
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        else:
+            yield x
+
+
+def _tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(x) for x in data]
+    return data
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like tensor(), but shares memory with a tensor or NumPy array when it can."""
+    if isinstance(data, Tensor):
+        t = data if dtype is None else data.to(dtype)
+        return t if device is None else t.to(device)
+    if isinstance(data, np.ndarray) and data.dtype != object:
+        t = from_numpy(data)
+        if dtype is not None:
+            t = t.to(dtype)
+        return _to_device(t, device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full((), s, dtype=dtype or D.get_default_dtype(), device=device,
+                requires_grad=requires_grad)
+
+
+# ---- ranges --------------------------------------------------------------------------------
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
+           out=None) -> Tensor:
+    """Values from start (inclusive) to end (exclusive) by step."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in vals)
+        dtype = D.get_default_dtype() if is_float else D.int64
+    n = max(math.ceil((end - start) / step), 0)
+    if dtype.is_floating_point:
+        vals = start + step * np.arange(n, dtype=np.float64)
+    else:
+        vals = np.arange(start, start + n * step, step, dtype=np.int64)[:n]
+    t = _from_numpy_cast(vals, dtype)
+    return _finish(_to_device(t, device), requires_grad)
+
+
+def _from_numpy_cast(vals: np.ndarray, dtype) -> Tensor:
+    t = from_numpy(np.ascontiguousarray(vals))
+    return t if t._dtype is dtype else t.to(dtype)
+
+
+def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    import warnings
+    warnings.warn("ember.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "ember.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    n = int(builtins.abs((end - start) / step)) + 1
+    return arange(start, start + n * step, step, dtype=dtype or D.get_default_dtype(),
+                  device=device, requires_grad=requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False,
+             out=None) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype = dtype or D.get_default_dtype()
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    if steps == 1:
+        vals = np.array([start], dtype=np.float64)
+    else:
+        step = (end - start) / (steps - 1)
+        idx = np.arange(steps, dtype=np.float64)
+        half = steps // 2
+        # torch fills the second half backwards from `end`, which makes the endpoints exact
+        vals = np.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
+    if not dtype.is_floating_point:
+        vals = np.trunc(vals)
+    return _finish(_to_device(_from_numpy_cast(vals, dtype), device), requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad=False) -> Tensor:
+    lin = linspace(start, end, steps, dtype=D.float64)
+    out = (base ** lin).to(dtype or D.get_default_dtype())
+    return _finish(_to_device(out, device), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    m = n if m is None else m
+    if n < 0 or m < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
+    t = zeros(n, m, dtype=dtype or D.get_default_dtype())
+    k = min(n, m)
+    if k:
+        diag = t.diagonal()
+        backend_of(t).fill(diag, 1)
+    return _finish(_to_device(t, device), requires_grad)

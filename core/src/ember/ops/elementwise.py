@@ -1,0 +1,824 @@
+"""Elementwise ops: unary math and activations, binary arithmetic, comparisons.
+
+Each op is one Function: the forward calls the device backend's kernel, the
+backward beside it is written in differentiable ember ops (so gradients of
+gradients work). Broadcasting of gradients is undone by the engine.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import _dtype as D
+from .._C import lib
+from .._tensor import Tensor, _empty
+from ..autograd.function import Function
+from ._util import (backend_of, broadcast_shapes, cast, check_out, device_of, expand_to,
+                    is_scalar, operand, result_type)
+
+# ---- unary -------------------------------------------------------------------
+
+_FLOAT_ONLY = "float"   # ints promote to the default float dtype first (exp, sin, ...)
+_KEEP = "keep"          # works on every dtype (neg, abs, ...)
+
+
+class _Unary(Function):
+    """Base of unary ops; subclasses set code/kind and define grad(ctx, g)."""
+
+    _builtin = True
+    code = 0
+    kind = _FLOAT_ONLY
+    saves = "input"  # what backward needs: "input", "output" or "none"
+
+    @classmethod
+    def run(cls, x: Tensor, p0=0.0, p1=0.0, p2=0.0, out_dtype=None) -> Tensor:
+        dtype = x._dtype
+        if cls.kind == _FLOAT_ONLY and not dtype.is_floating_point:
+            dtype = D.get_default_dtype()
+        src = cast(x, dtype)
+        out = _empty(x._shape, out_dtype or dtype, x.device)
+        backend_of(x).unary(cls.code, src, out, p0, p1, p2, name=cls.__name__.lower())
+        return out
+
+    @staticmethod
+    def forward(ctx, x, p0=0.0, p1=0.0, p2=0.0):
+        cls = ctx._fn
+        out = cls.run(x, p0, p1, p2)
+        ctx.params = (p0, p1, p2)
+        if cls.saves == "input":
+            ctx.save_for_backward(x)
+        elif cls.saves == "output":
+            ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (t,) = ctx.saved_tensors or (None,)
+        return ctx._fn.grad(ctx, g, t)
+
+
+def _unary(name, code, grad, kind=_FLOAT_ONLY, saves="input"):
+    cls = type(name, (_Unary,), {"code": code, "kind": kind, "saves": saves,
+                                 "grad": staticmethod(grad)})
+    return cls
+
+
+def _zero_grad(ctx, g, x):
+    return g * 0
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_2_SQRTPI = 2.0 / math.sqrt(math.pi)
+_SQRT2PI_INV = 1.0 / math.sqrt(2.0 * math.pi)
+_SELU_SCALE, _SELU_ALPHA = 1.0507009873554804934, 1.6732632423543772848
+
+Abs = _unary("Abs", lib.EM_ABS, lambda c, g, x: g * x.sign(), _KEEP)
+Neg = _unary("Neg", lib.EM_NEG, lambda c, g, x: -g, _KEEP, "none")
+Exp = _unary("Exp", lib.EM_EXP, lambda c, g, y: g * y, saves="output")
+Exp2 = _unary("Exp2", lib.EM_EXP2, lambda c, g, y: g * y * _LN2, saves="output")
+Log = _unary("Log", lib.EM_LOG, lambda c, g, x: g / x)
+Log2 = _unary("Log2", lib.EM_LOG2, lambda c, g, x: g / (x * _LN2))
+Log10 = _unary("Log10", lib.EM_LOG10, lambda c, g, x: g / (x * _LN10))
+Log1p = _unary("Log1p", lib.EM_LOG1P, lambda c, g, x: g / (x + 1))
+Expm1 = _unary("Expm1", lib.EM_EXPM1, lambda c, g, y: g * (y + 1), saves="output")
+Sqrt = _unary("Sqrt", lib.EM_SQRT, lambda c, g, y: g / (2 * y), saves="output")
+Rsqrt = _unary("Rsqrt", lib.EM_RSQRT, lambda c, g, y: -0.5 * g * y * y * y, saves="output")
+Square = _unary("Square", lib.EM_SQUARE, lambda c, g, x: 2 * g * x, _KEEP)
+Sin = _unary("Sin", lib.EM_SIN, lambda c, g, x: g * x.cos())
+Cos = _unary("Cos", lib.EM_COS, lambda c, g, x: -g * x.sin())
+Tan = _unary("Tan", lib.EM_TAN, lambda c, g, y: g * (1 + y * y), saves="output")
+Asin = _unary("Asin", lib.EM_ASIN, lambda c, g, x: g * (1 - x * x).rsqrt())
+Acos = _unary("Acos", lib.EM_ACOS, lambda c, g, x: -g * (1 - x * x).rsqrt())
+Atan = _unary("Atan", lib.EM_ATAN, lambda c, g, x: g / (1 + x * x))
+Sinh = _unary("Sinh", lib.EM_SINH, lambda c, g, x: g * x.cosh())
+Cosh = _unary("Cosh", lib.EM_COSH, lambda c, g, x: g * x.sinh())
+Tanh = _unary("Tanh", lib.EM_TANH, lambda c, g, y: g * (1 - y * y), saves="output")
+Asinh = _unary("Asinh", lib.EM_ASINH, lambda c, g, x: g * (x * x + 1).rsqrt())
+Acosh = _unary("Acosh", lib.EM_ACOSH, lambda c, g, x: g * (x * x - 1).rsqrt())
+Atanh = _unary("Atanh", lib.EM_ATANH, lambda c, g, x: g / (1 - x * x))
+Sigmoid = _unary("Sigmoid", lib.EM_SIGMOID, lambda c, g, y: g * y * (1 - y), saves="output")
+Erf = _unary("Erf", lib.EM_ERF, lambda c, g, x: g * _2_SQRTPI * (-x * x).exp())
+Erfc = _unary("Erfc", lib.EM_ERFC, lambda c, g, x: -g * _2_SQRTPI * (-x * x).exp())
+Erfinv = _unary("Erfinv", lib.EM_ERFINV,
+                lambda c, g, y: g * (math.sqrt(math.pi) / 2) * (y * y).exp(), saves="output")
+Lgamma = _unary("Lgamma", lib.EM_LGAMMA, lambda c, g, x: g * x.digamma())
+
+
+def _digamma_grad(c, g, x):
+    raise NotImplementedError("the derivative of digamma (polygamma(1, x)) is not implemented")
+
+
+Digamma = _unary("Digamma", lib.EM_DIGAMMA, _digamma_grad)
+Floor = _unary("Floor", lib.EM_FLOOR, _zero_grad, _KEEP, "none")
+Ceil = _unary("Ceil", lib.EM_CEIL, _zero_grad, _KEEP, "none")
+Round = _unary("Round", lib.EM_ROUND, _zero_grad, _KEEP, "none")
+RoundDecimals = _unary("RoundDecimals", lib.EM_ROUND_DECIMALS, _zero_grad, _KEEP, "none")
+Trunc = _unary("Trunc", lib.EM_TRUNC, _zero_grad, _KEEP, "none")
+Frac = _unary("Frac", lib.EM_FRAC, lambda c, g, x: g, _KEEP, "none")
+Sign = _unary("Sign", lib.EM_SIGN, _zero_grad, _KEEP, "none")
+Reciprocal = _unary("Reciprocal", lib.EM_RECIPROCAL, lambda c, g, y: -g * y * y, saves="output")
+Relu = _unary("Relu", lib.EM_RELU, lambda c, g, y: g * (y > 0), _KEEP, "output")
+
+
+def _gelu_grad(c, g, x):
+    return g * GeluGrad.apply(x)
+
+
+def _gelu_grad_grad(c, g, x):
+    return g * (_SQRT2PI_INV * (-0.5 * x * x).exp()) * (2 - x * x)
+
+
+Gelu = _unary("Gelu", lib.EM_GELU, _gelu_grad)
+GeluGrad = _unary("GeluGrad", lib.EM_GELU_GRAD, _gelu_grad_grad)
+
+
+def _gelu_tanh_composite(x):
+    k = math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1 + (k * (x + 0.044715 * x * x * x)).tanh())
+
+
+def _gelu_tanh_grad(c, g, x):
+    if g._requires_grad or x._requires_grad:
+        # second order through the composite formula
+        from ..autograd import grad as _grad
+        with _enable():
+            xx = x.detach().requires_grad_(True)
+            (d,) = _grad(_gelu_tanh_composite(xx), xx, g, create_graph=True)
+        return d
+    return g * GeluTanhGrad.run(x)
+
+
+def _enable():
+    from ..autograd.grad_mode import enable_grad
+    return enable_grad()
+
+
+GeluTanh = _unary("GeluTanh", lib.EM_GELU_TANH, _gelu_tanh_grad)
+GeluTanhGrad = _unary("GeluTanhGrad", lib.EM_GELU_TANH_GRAD, _zero_grad)
+
+
+def _silu_grad(c, g, x):
+    s = x.sigmoid()
+    return g * s * (1 + x * (1 - s))
+
+
+def _mish_grad(c, g, x):
+    t = _softplus(x, 1.0, 20.0).tanh()
+    return g * (t + x * (1 - t * t) * x.sigmoid())
+
+
+Silu = _unary("Silu", lib.EM_SILU, _silu_grad)
+Mish = _unary("Mish", lib.EM_MISH, _mish_grad)
+
+
+def _softplus_grad(c, g, x):
+    beta, thr = c.params[0], c.params[1]
+    z = (x * beta).sigmoid()
+    return g * where(x * beta > thr, 1.0, z)
+
+
+Softplus = _unary("Softplus", lib.EM_SOFTPLUS, _softplus_grad)
+Softsign = _unary("Softsign", lib.EM_SOFTSIGN, lambda c, g, x: g / (1 + x.abs()).square())
+LogSigmoid = _unary("LogSigmoid", lib.EM_LOGSIGMOID, lambda c, g, x: g * (-x).sigmoid())
+Selu = _unary("Selu", lib.EM_SELU, lambda c, g, x: g * where(
+    x > 0, _SELU_SCALE, _SELU_SCALE * _SELU_ALPHA * x.exp()))
+Hardsigmoid = _unary("Hardsigmoid", lib.EM_HARDSIGMOID,
+                     lambda c, g, x: g * ((x > -3) & (x < 3)) / 6)
+Hardswish = _unary("Hardswish", lib.EM_HARDSWISH, lambda c, g, x: g * where(
+    x < -3, 0.0, where(x <= 3, x / 3 + 0.5, 1.0)))
+Elu = _unary("Elu", lib.EM_ELU, lambda c, g, x: g * where(
+    x > 0, c.params[1], c.params[1] * c.params[0] * c.params[2] * (x * c.params[2]).exp()))
+LeakyRelu = _unary("LeakyRelu", lib.EM_LEAKY_RELU,
+                   lambda c, g, x: g * where(x > 0, 1.0, c.params[0]), _KEEP)
+Clamp = _unary("Clamp", lib.EM_CLAMP,
+               lambda c, g, x: g * ((x >= c.params[0]) & (x <= c.params[1])), _KEEP)
+Hardtanh = _unary("Hardtanh", lib.EM_HARDTANH,
+                  lambda c, g, x: g * ((x > c.params[0]) & (x < c.params[1])), _KEEP)
+Threshold = _unary("Threshold", lib.EM_THRESHOLD, lambda c, g, x: g * (x > c.params[0]), _KEEP)
+NanToNum = _unary("NanToNum", lib.EM_NAN_TO_NUM, lambda c, g, x: g * x.isfinite(), _KEEP)
+Celu = _unary("Celu", lib.EM_CELU, lambda c, g, x: g * where(x > 0, 1.0, (x / c.params[0]).exp()))
+Logit = _unary("Logit", lib.EM_LOGIT, lambda c, g, x: (
+    g / (x * (1 - x)) if c.params[0] < 0
+    else g * ((x >= c.params[0]) & (x <= 1 - c.params[0])) / (x * (1 - x))))
+
+
+def _pow_scalar_grad(c, g, x):
+    e = c.params[0]
+    if e == 0:
+        return g * 0
+    return g * e * PowScalar.apply(x, e - 1)
+
+
+def _rpow_scalar_grad(c, g, y):
+    return g * y * math.log(c.params[0])
+
+
+PowScalar = _unary("PowScalar", lib.EM_POW_SCALAR, _pow_scalar_grad, _KEEP)
+RPowScalar = _unary("RPowScalar", lib.EM_RPOW_SCALAR, _rpow_scalar_grad, _FLOAT_ONLY, "output")
+
+
+def _softplus(x, beta, threshold):
+    return Softplus.apply(x, float(beta), float(threshold))
+
+
+# ---- binary --------------------------------------------------------------------
+
+class _Binary(Function):
+    """Base of binary arithmetic ops: a (op) b with broadcasting and promotion."""
+
+    _builtin = True
+    code = 0
+    float_result = False  # integer inputs give a float result (true division)
+
+    @classmethod
+    def run(cls, a, b, alpha=1.0, dtype=None):
+        if dtype is None:
+            dtype = result_type(a, b)
+            if cls.float_result and not dtype.is_floating_point:
+                dtype = D.get_default_dtype()
+        dev = device_of(a, b)
+        ta, tb = operand(a, dtype, dev), operand(b, dtype, dev)
+        shape = ta._shape if ta._shape == tb._shape else broadcast_shapes(ta._shape, tb._shape)
+        out = _empty(shape, dtype, dev)
+        backend_of(out).binary(cls.code, expand_to(ta, shape), expand_to(tb, shape), out, alpha,
+                               name=cls.__name__.lower())
+        return out
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1.0):
+        cls = ctx._fn
+        out = cls.run(a, b, alpha)
+        ctx.alpha = alpha
+        if cls.saves:
+            ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                                  b if isinstance(b, Tensor) else None,
+                                  out if cls.saves == "all" else None)
+            ctx.scalars = (a if not isinstance(a, Tensor) else None,
+                           b if not isinstance(b, Tensor) else None)
+        return out
+
+    saves = "inputs"
+
+    @staticmethod
+    def backward(ctx, g):
+        saved = ctx.saved_tensors if ctx._fn.saves else (None, None, None)
+        a = saved[0] if saved[0] is not None else ctx.scalars[0] if ctx._fn.saves else None
+        b = saved[1] if saved[1] is not None else ctx.scalars[1] if ctx._fn.saves else None
+        return ctx._fn.grad(ctx, g, a, b, saved[2])
+
+
+def _binary(name, code, grad, saves="inputs", float_result=False):
+    return type(name, (_Binary,), {"code": code, "grad": staticmethod(grad), "saves": saves,
+                                   "float_result": float_result})
+
+
+def _add_grad(c, g, a, b, y):
+    return g, (g if c.alpha == 1 else g * c.alpha)
+
+
+def _sub_grad(c, g, a, b, y):
+    return g, (-g if c.alpha == 1 else g * -c.alpha)
+
+
+def _div_grad(c, g, a, b, y):
+    n = c.needs_input_grad
+    ga = g / b if n[0] else None
+    gb = -g * a / (b * b) if n[1] else None
+    return ga, gb
+
+
+def _pow_grad(c, g, a, b, y):
+    n = c.needs_input_grad
+    ga = gb = None
+    if n[0]:
+        ga = g * b * where(b == 0, 0.0, a ** (b - 1))
+    if n[1]:
+        gb = g * where((a == 0) & (b >= 0), 0.0, y * a.log())
+    return ga, gb
+
+
+def _max_grad(c, g, a, b, y, less=False):
+    mask_a = (a < b) if not less else (a > b)
+    half = where(a == b, g / 2, g)
+    return half.masked_fill(mask_a, 0), half.masked_fill(~mask_a & (a != b), 0)
+
+
+def _fmax_grad(c, g, a, b, y, less=False):
+    pick_a = ((a >= b) if not less else (a <= b)) | b.isnan()
+    return g.masked_fill(~pick_a, 0), g.masked_fill(pick_a, 0)
+
+
+def _copysign_grad(c, g, a, b, y):
+    ratio = (y / a).masked_fill(a == 0, 0)
+    return g * ratio, g * 0 if isinstance(b, Tensor) else None
+
+
+def _xlogy_grad(c, g, a, b, y):
+    ga = g * where((a == 0) & ~b.isnan(), 0.0, b.log()) if c.needs_input_grad[0] else None
+    gb = g * a / b if c.needs_input_grad[1] else None
+    return ga, gb
+
+
+Add = _binary("Add", lib.EM_ADD, _add_grad, saves=None)
+Sub = _binary("Sub", lib.EM_SUB, _sub_grad, saves=None)
+Mul = _binary("Mul", lib.EM_MUL, lambda c, g, a, b, y: (
+    g * b if c.needs_input_grad[0] else None, g * a if c.needs_input_grad[1] else None))
+Div = _binary("Div", lib.EM_DIV, _div_grad, float_result=True)
+DivTrunc = _binary("DivTrunc", lib.EM_DIV_TRUNC, lambda c, g, a, b, y: (g * 0, g * 0), saves=None)
+DivFloor = _binary("DivFloor", lib.EM_DIV_FLOOR, lambda c, g, a, b, y: (g * 0, g * 0), saves=None)
+Remainder = _binary("Remainder", lib.EM_REMAINDER,
+                    lambda c, g, a, b, y: (g, -g * a.div(b, rounding_mode="floor")))
+Fmod = _binary("Fmod", lib.EM_FMOD, lambda c, g, a, b, y: (g, -g * a.div(b, rounding_mode="trunc")))
+Pow = _binary("Pow", lib.EM_POW, _pow_grad, saves="all")
+Atan2 = _binary("Atan2", lib.EM_ATAN2, lambda c, g, a, b, y: (
+    g * b / (a * a + b * b), g * -a / (a * a + b * b)), float_result=True)
+Hypot = _binary("Hypot", lib.EM_HYPOT, lambda c, g, a, b, y: (g * a / y, g * b / y), saves="all")
+Maximum = _binary("Maximum", lib.EM_MAXIMUM, _max_grad)
+Minimum = _binary("Minimum", lib.EM_MINIMUM, lambda c, g, a, b, y: _max_grad(c, g, a, b, y, True))
+Fmax = _binary("Fmax", lib.EM_FMAX, _fmax_grad)
+Fmin = _binary("Fmin", lib.EM_FMIN, lambda c, g, a, b, y: _fmax_grad(c, g, a, b, y, True))
+Copysign = _binary("Copysign", lib.EM_COPYSIGN, _copysign_grad, saves="all", float_result=True)
+Xlogy = _binary("Xlogy", lib.EM_XLOGY, _xlogy_grad, float_result=True)
+_NOGRAD = lambda c, g, a, b, y: (None, None)  # noqa: E731  (integer-only ops)
+BitwiseAnd = _binary("BitwiseAnd", lib.EM_BITWISE_AND, _NOGRAD, saves=None)
+BitwiseOr = _binary("BitwiseOr", lib.EM_BITWISE_OR, _NOGRAD, saves=None)
+BitwiseXor = _binary("BitwiseXor", lib.EM_BITWISE_XOR, _NOGRAD, saves=None)
+LeftShift = _binary("LeftShift", lib.EM_LSHIFT, _NOGRAD, saves=None)
+RightShift = _binary("RightShift", lib.EM_RSHIFT, _NOGRAD, saves=None)
+
+
+def _compare(code, a, b, name):
+    dtype = result_type(a, b)
+    dev = device_of(a, b)
+    ta, tb = operand(a, dtype, dev), operand(b, dtype, dev)
+    shape = ta._shape if ta._shape == tb._shape else broadcast_shapes(ta._shape, tb._shape)
+    out = _empty(shape, D.bool_, dev)
+    backend_of(out).compare(code, expand_to(ta, shape), expand_to(tb, shape), out, name=name)
+    return out
+
+
+def _pred(code, x, name):
+    out = _empty(x._shape, D.bool_, x.device)
+    backend_of(x).pred(code, x, out, name=name)
+    return out
+
+
+class Where(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        dev = device_of(cond, a, b)
+        dtype = result_type(a, b)
+        ta, tb = operand(a, dtype, dev), operand(b, dtype, dev)
+        c = cond if cond._dtype is D.bool_ else cast(cond, D.bool_)
+        shape = broadcast_shapes(c._shape, ta._shape, tb._shape)
+        out = _empty(shape, dtype, dev)
+        backend_of(out).where(expand_to(c, shape), expand_to(ta, shape), expand_to(tb, shape), out)
+        ctx.save_for_backward(cond)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        return (None, where(cond, g, 0.0) if n[1] else None, where(cond, 0.0, g) if n[2] else None)
+
+
+# ---- public functions ----------------------------------------------------------------
+
+def _check_tensor(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _unary_fn(cls, name):
+    def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        _check_tensor(input, name)
+        r = cls.apply(input)
+        return check_out(out, r, name) if out is not None else r
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name}, as ``torch.{name}``.\n\nExample:\n    >>> ember.{name}(ember.tensor([0.5]))"
+    return fn
+
+
+abs = _unary_fn(Abs, "abs")
+absolute = abs
+neg = _unary_fn(Neg, "neg")
+negative = neg
+exp = _unary_fn(Exp, "exp")
+exp2 = _unary_fn(Exp2, "exp2")
+log = _unary_fn(Log, "log")
+log2 = _unary_fn(Log2, "log2")
+log10 = _unary_fn(Log10, "log10")
+log1p = _unary_fn(Log1p, "log1p")
+expm1 = _unary_fn(Expm1, "expm1")
+sqrt = _unary_fn(Sqrt, "sqrt")
+rsqrt = _unary_fn(Rsqrt, "rsqrt")
+square = _unary_fn(Square, "square")
+sin = _unary_fn(Sin, "sin")
+cos = _unary_fn(Cos, "cos")
+tan = _unary_fn(Tan, "tan")
+asin = _unary_fn(Asin, "asin")
+acos = _unary_fn(Acos, "acos")
+atan = _unary_fn(Atan, "atan")
+arcsin, arccos, arctan = asin, acos, atan
+sinh = _unary_fn(Sinh, "sinh")
+cosh = _unary_fn(Cosh, "cosh")
+tanh = _unary_fn(Tanh, "tanh")
+asinh = _unary_fn(Asinh, "asinh")
+acosh = _unary_fn(Acosh, "acosh")
+atanh = _unary_fn(Atanh, "atanh")
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+sigmoid = _unary_fn(Sigmoid, "sigmoid")
+erf = _unary_fn(Erf, "erf")
+erfc = _unary_fn(Erfc, "erfc")
+erfinv = _unary_fn(Erfinv, "erfinv")
+lgamma = _unary_fn(Lgamma, "lgamma")
+digamma = _unary_fn(Digamma, "digamma")
+floor = _unary_fn(Floor, "floor")
+ceil = _unary_fn(Ceil, "ceil")
+trunc = _unary_fn(Trunc, "trunc")
+fix = trunc
+frac = _unary_fn(Frac, "frac")
+sign = _unary_fn(Sign, "sign")
+reciprocal = _unary_fn(Reciprocal, "reciprocal")
+relu = _unary_fn(Relu, "relu")
+silu = _unary_fn(Silu, "silu")
+mish = _unary_fn(Mish, "mish")
+softsign = _unary_fn(Softsign, "softsign")
+logsigmoid = _unary_fn(LogSigmoid, "logsigmoid")
+selu = _unary_fn(Selu, "selu")
+hardsigmoid = _unary_fn(Hardsigmoid, "hardsigmoid")
+hardswish = _unary_fn(Hardswish, "hardswish")
+
+
+def sgn(input: Tensor) -> Tensor:
+    return sign(input)
+
+
+def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:
+    _check_tensor(input, "round")
+    if decimals == 0:
+        r = Round.apply(input)
+    else:
+        r = RoundDecimals.apply(input, float(decimals), 10.0 ** (decimals if decimals > 0 else -decimals))
+    return check_out(out, r, "round") if out is not None else r
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate}")
+    return (GeluTanh if approximate == "tanh" else Gelu).apply(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return _softplus(input, beta, threshold)
+
+
+def elu(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    return Elu.apply(input, float(alpha), float(scale), float(input_scale))
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return Celu.apply(input, float(alpha))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyRelu.apply(input, float(negative_slope))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return Hardtanh.apply(input, float(min_val), float(max_val))
+
+
+def relu6(input: Tensor) -> Tensor:
+    return Hardtanh.apply(input, 0.0, 6.0)
+
+
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
+    return Threshold.apply(input, float(threshold), float(value))
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    return Logit.apply(input, -1.0 if eps is None else float(eps))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None, *, out=None) -> Tensor:
+    if input._dtype.is_floating_point:
+        info = D.finfo(input._dtype)
+        r = NanToNum.apply(input, float(nan), info.max if posinf is None else float(posinf),
+                           info.min if neginf is None else float(neginf))
+    else:
+        r = input.clone()
+    return check_out(out, r, "nan_to_num") if out is not None else r
+
+
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
+    """Clamps to [min, max]; either bound may be a number, a tensor or None."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        r = input
+        if min is not None:
+            r = maximum(r, min if isinstance(min, Tensor) else _full_like_scalar(min, input))
+        if max is not None:
+            r = minimum(r, max if isinstance(max, Tensor) else _full_like_scalar(max, input))
+    else:
+        dtype = result_type(input, *(v for v in (min, max) if v is not None))
+        x = input if dtype is input._dtype else input.to(dtype)
+        lo = -math.inf if min is None else min
+        hi = math.inf if max is None else max
+        if not dtype.is_floating_point:
+            info = D.iinfo(dtype)
+            lo = info.min if min is None else int(lo)
+            hi = info.max if max is None else int(hi)
+        r = Clamp.apply(x, float(lo), float(hi))
+    return check_out(out, r, "clamp") if out is not None else r
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def _full_like_scalar(v, like):
+    from .creation import full
+    return full((), v, dtype=result_type(like, v), device=like.device)
+
+
+def _binary_fn(cls, name):
+    def fn(input, other, *, out: Tensor | None = None) -> Tensor:
+        r = cls.apply(input, other)
+        return check_out(out, r, name) if out is not None else r
+    fn.__name__ = name
+    return fn
+
+
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """input + alpha * other, with broadcasting and type promotion.
+
+    Example:
+        >>> ember.add(ember.tensor([1, 2]), ember.tensor([10, 20]), alpha=2)
+        tensor([21, 42])
+    """
+    _check_alpha(input, other, alpha, "add")
+    r = Add.apply(input, other, alpha)
+    return check_out(out, r, "add") if out is not None else r
+
+
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    bools = [isinstance(x, Tensor) and x._dtype is D.bool_ for x in (input, other)]
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    _check_alpha(input, other, alpha, "sub")
+    r = Sub.apply(input, other, alpha)
+    return check_out(out, r, "sub") if out is not None else r
+
+
+subtract = sub
+
+
+def _check_alpha(a, b, alpha, name):
+    if alpha != 1 and isinstance(alpha, float) and not result_type(a, b).is_floating_point:
+        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a "
+                           "floating point number.")
+
+
+mul = _binary_fn(Mul, "mul")
+multiply = mul
+
+
+def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
+    """input / other; rounding_mode None (true division), "trunc" or "floor"."""
+    if rounding_mode is None:
+        r = Div.apply(input, other)
+    elif rounding_mode in ("trunc", "floor"):
+        _check_int_zero_div(input, other)
+        r = (DivTrunc if rounding_mode == "trunc" else DivFloor).apply(input, other)
+    else:
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return check_out(out, r, "div") if out is not None else r
+
+
+divide = div
+true_divide = _binary_fn(Div, "true_divide")
+
+
+def _check_int_zero_div(a, b):
+    if not result_type(a, b).is_floating_point:
+        zero = (b == 0).any().item() if isinstance(b, Tensor) else b == 0
+        if zero:
+            raise ZeroDivisionError("ZeroDivisionError")
+
+
+def floor_divide(input, other, *, out=None) -> Tensor:
+    return div(input, other, rounding_mode="floor", out=out)
+
+
+def remainder(input, other, *, out=None) -> Tensor:
+    _check_int_zero_div(input, other)
+    r = Remainder.apply(input, other)
+    return check_out(out, r, "remainder") if out is not None else r
+
+
+def fmod(input, other, *, out=None) -> Tensor:
+    _check_int_zero_div(input, other)
+    r = Fmod.apply(input, other)
+    return check_out(out, r, "fmod") if out is not None else r
+
+
+def pow(input, exponent, *, out=None) -> Tensor:
+    """input ** exponent; a number or tensor on either side."""
+    if isinstance(input, Tensor) and is_scalar(exponent):
+        dtype = result_type(input, exponent)
+        if not dtype.is_floating_point and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        x = input if dtype is input._dtype else input.to(dtype)
+        r = PowScalar.apply(x, float(exponent))
+    elif is_scalar(input) and isinstance(exponent, Tensor):
+        dtype = result_type(input, exponent)
+        if not dtype.is_floating_point:
+            r = Pow.apply(input, exponent)
+        else:
+            e = exponent if dtype is exponent._dtype else exponent.to(dtype)
+            if input <= 0:
+                r = Pow.apply(input, e)
+            else:
+                r = RPowScalar.apply(e, float(input))
+    else:
+        if (isinstance(exponent, Tensor) and not result_type(input, exponent).is_floating_point
+                and (exponent < 0).any().item()):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        r = Pow.apply(input, exponent)
+    return check_out(out, r, "pow") if out is not None else r
+
+
+def float_power(input, exponent, *, out=None) -> Tensor:
+    a = input.double() if isinstance(input, Tensor) else float(input)
+    b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, b, out=out)
+
+
+atan2 = _binary_fn(Atan2, "atan2")
+arctan2 = atan2
+hypot = _binary_fn(Hypot, "hypot")
+maximum = _binary_fn(Maximum, "maximum")
+minimum = _binary_fn(Minimum, "minimum")
+fmax = _binary_fn(Fmax, "fmax")
+fmin = _binary_fn(Fmin, "fmin")
+copysign = _binary_fn(Copysign, "copysign")
+xlogy = _binary_fn(Xlogy, "xlogy")
+
+
+def _int_only(cls, name):
+    def fn(input, other, *, out=None):
+        if result_type(input, other).is_floating_point:
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        r = cls.apply(input, other)
+        return check_out(out, r, name) if out is not None else r
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _int_only(BitwiseAnd, "bitwise_and")
+bitwise_or = _int_only(BitwiseOr, "bitwise_or")
+bitwise_xor = _int_only(BitwiseXor, "bitwise_xor")
+bitwise_left_shift = _int_only(LeftShift, "bitwise_left_shift")
+bitwise_right_shift = _int_only(RightShift, "bitwise_right_shift")
+
+
+def bitwise_not(input, *, out=None):
+    if input._dtype.is_floating_point:
+        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+    r = _empty(input._shape, input._dtype, input.device)
+    backend_of(input).unary(lib.EM_BITWISE_NOT, input, r, name="bitwise_not")
+    return check_out(out, r, "bitwise_not") if out is not None else r
+
+
+def _cmp_fn(code, name):
+    def fn(input, other, *, out=None):
+        r = _compare(code, input, other, name)
+        return check_out(out, r, name) if out is not None else r
+    fn.__name__ = name
+    return fn
+
+
+eq = _cmp_fn(lib.EM_EQ, "eq")
+ne = _cmp_fn(lib.EM_NE, "ne")
+lt = _cmp_fn(lib.EM_LT, "lt")
+le = _cmp_fn(lib.EM_LE, "le")
+gt = _cmp_fn(lib.EM_GT, "gt")
+ge = _cmp_fn(lib.EM_GE, "ge")
+not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+logical_and = _cmp_fn(lib.EM_LOGICAL_AND, "logical_and")
+logical_or = _cmp_fn(lib.EM_LOGICAL_OR, "logical_or")
+logical_xor = _cmp_fn(lib.EM_LOGICAL_XOR, "logical_xor")
+
+
+def logical_not(input, *, out=None):
+    r = _pred(lib.EM_LOGICAL_NOT, input, "logical_not")
+    return check_out(out, r, "logical_not") if out is not None else r
+
+
+def isnan(input):
+    return _pred(lib.EM_ISNAN, input, "isnan")
+
+
+def isinf(input):
+    return _pred(lib.EM_ISINF, input, "isinf")
+
+
+def isposinf(input):
+    return _pred(lib.EM_ISPOSINF, input, "isposinf")
+
+
+def isneginf(input):
+    return _pred(lib.EM_ISNEGINF, input, "isneginf")
+
+
+def isfinite(input):
+    return _pred(lib.EM_ISFINITE, input, "isfinite")
+
+
+def signbit(input):
+    return _pred(lib.EM_SIGNBIT, input, "signbit")
+
+
+def isreal(input):
+    from .creation import ones_like
+    return ones_like(input, dtype=D.bool_)
+
+
+def where(condition, input=None, other=None):
+    """Elements of input where condition holds, else of other (numbers allowed)."""
+    if input is None and other is None:
+        from .index import nonzero
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor):
+        raise TypeError("where(): argument 'condition' must be Tensor")
+    return Where.apply(condition, input, other)
+
+
+def lerp(input, end, weight, *, out=None) -> Tensor:
+    r = input + weight * (end - input)
+    return check_out(out, r, "lerp") if out is not None else r
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    r = input + value * (tensor1 * tensor2) if value != 1 else input + tensor1 * tensor2
+    return check_out(out, r, "addcmul") if out is not None else r
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    if not result_type(tensor1, tensor2).is_floating_point:
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future release addcdiv will perform a true division of tensor1 and "
+                           "tensor2. The historic addcdiv behavior can be implemented as "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float "
+                           "inputs. The future addcdiv behavior is just the latter "
+                           "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    r = input + value * (tensor1 / tensor2) if value != 1 else input + tensor1 / tensor2
+    return check_out(out, r, "addcdiv") if out is not None else r
+
+
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"{input._dtype} did not match {other._dtype}")
+    if not input._dtype.is_floating_point:
+        return eq(input, other)
+    close = (input - other).abs() <= atol + rtol * other.abs()
+    close = close | (input == other)
+    if equal_nan:
+        close = close | (input.isnan() & other.isnan())
+    return close
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).all().item())
+
+
+def equal(input, other) -> bool:
+    return input._shape == other._shape and bool(eq(input, other).all().item())
+
+

@@ -1,0 +1,502 @@
+"""Indexing: basic and advanced __getitem__/__setitem__, gather/scatter, index_* ops,
+masked ops, take/put, nonzero.
+
+Every gather or scatter here is one int64 offset per element, computed with ember
+ops and handed to the C kernels em_take/em_put, which check each offset against
+the storage before touching memory. Reads go through a contiguous copy of the
+source, so the same offsets serve the forward and the backward.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _empty, _numel, contiguous_strides
+from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
+from ._util import backend_of, broadcast_shapes, expand_to, inplace, wrap_dim
+from .views import View
+
+
+def _arange(n: int, device) -> Tensor:
+    from .creation import arange
+    return arange(n, device=device)
+
+
+def storage_offsets(view: Tensor) -> Tensor:
+    """int64 tensor of view's shape holding each element's storage position."""
+    off = _empty((), D.int64, view.device)
+    backend_of(view).fill(off, view._offset)
+    total = off
+    nd = view.dim()
+    for d, (n, s) in enumerate(zip(view._shape, view._stride)):
+        shape = [1] * nd
+        shape[d] = n
+        total = total + (_arange(n, view.device) * s).reshape(shape)
+    return total.expand(view._shape).contiguous() if nd else total.reshape(())
+
+
+def _check_bounds(idx: Tensor, size: int, what: str) -> Tensor:
+    """Wraps negative indices and raises IndexError for out-of-range ones."""
+    if idx.numel() == 0:
+        return idx
+    bad = (idx < -size) | (idx >= size)
+    if bad.any().item():
+        first = idx[bad].reshape(-1)[0].item()
+        raise IndexError(f"index {first} is out of bounds for dimension {what} with size {size}")
+    return idx + (idx < 0).long() * size if (idx < 0).any().item() else idx
+
+
+# ---- the gather/scatter primitives with autograd --------------------------------------------
+
+class Take(Function):
+    """out = x.flatten()[flat], flat are logical (contiguous-order) positions."""
+
+    _builtin = True
+    node_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, x, flat):
+        xc = x.contiguous()
+        offs = flat if xc._offset == 0 else flat + xc._offset
+        out = _empty(flat._shape, x._dtype, x.device)
+        backend_of(x).take(xc, offs.contiguous(), out)
+        ctx.save_for_backward(flat)
+        ctx.in_shape = x._shape
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (flat,) = ctx.saved_tensors
+        return PutAdd.apply(g.new_zeros(ctx.in_shape), flat, g, True), None
+
+
+class PutAdd(Function):
+    """x with values written (or added, accumulate=True) at logical positions flat."""
+
+    _builtin = True
+    node_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, x, flat, values, accumulate):
+        out = _empty(x._shape, x._dtype, x.device)
+        backend_of(x).copy(x, out)
+        vals = values.to(x._dtype) if values._dtype is not x._dtype else values
+        vals = expand_to(vals, flat._shape).contiguous()
+        backend_of(x).put(out, flat.contiguous(), vals, accumulate)
+        ctx.save_for_backward(flat)
+        ctx.accumulate, ctx.values_shape = accumulate, values._shape
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (flat,) = ctx.saved_tensors
+        gx = g if ctx.accumulate else PutAdd.apply(g, flat, g.new_zeros(()), False)
+        gv = Take.apply(g, flat)
+        return gx, None, gv, None
+
+
+# ---- parsing indices --------------------------------------------------------------------------
+
+def _to_index_tensor(obj, device) -> Tensor:
+    from .creation import tensor
+    if isinstance(obj, Tensor):
+        return obj
+    t = tensor(obj, device=device)
+    if t._dtype.is_floating_point and t.numel() == 0:
+        t = t.long()
+    return t
+
+
+def _parse(x: Tensor, index):
+    """Splits an index into a basic view and advanced (dim, long tensor) pairs."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    # Expand Ellipsis; count dims consumed
+    consumed = 0
+    for it in index:
+        if it is None or it is Ellipsis:
+            continue
+        if isinstance(it, Tensor) and it._dtype is D.bool_ or (
+                isinstance(it, (list, np.ndarray)) and np.asarray(it).dtype == bool):
+            consumed += np.asarray(it).ndim if not isinstance(it, Tensor) else it.dim()
+        else:
+            consumed += 1
+    if sum(1 for it in index if it is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if consumed > x.dim():
+        raise IndexError(f"too many indices for tensor of dimension {x.dim()}")
+    items = []
+    advanced = []  # (output dim in the view, long tensor)
+    vdim = 0   # dim in the resulting basic view
+    d = 0      # dim in x
+    for it in index:
+        if it is Ellipsis:
+            for _ in range(x.dim() - consumed):
+                items.append(("slice", 0, x._shape[d], 1))
+                d += 1
+                vdim += 1
+        elif it is None:
+            items.append(("new",))
+            vdim += 1
+        elif isinstance(it, bool):
+            items.append(("new",))
+            advanced.append((vdim, _to_index_tensor([0] if it else [], x.device).long()))
+            vdim += 1
+        elif isinstance(it, (int, np.integer)):
+            size = x._shape[d]
+            i = int(it)
+            if i < -size or i >= size:
+                raise IndexError(f"index {i} is out of bounds for dimension {d} with size {size}")
+            items.append(("int", i % size))
+            d += 1
+        elif isinstance(it, slice):
+            size = x._shape[d]
+            start, stop, step = it.start, it.stop, it.step
+            step = 1 if step is None else int(step)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, _ = slice(None if start is None else int(start),
+                                   None if stop is None else int(stop), step).indices(size)
+            length = max(0, (stop - start + step - 1) // step)
+            items.append(("slice", start if length else 0, length, step))
+            d += 1
+            vdim += 1
+        else:
+            t = _to_index_tensor(it, x.device)
+            if t._dtype is D.bool_ or t._dtype is D.uint8:
+                k = t.dim()
+                for j in range(k):
+                    if t._shape[j] != x._shape[d + j]:
+                        raise IndexError(f"The shape of the mask {list(t._shape)} at index {j} "
+                                         f"does not match the shape of the indexed tensor "
+                                         f"{list(x._shape)} at index {d + j}")
+                nz = nonzero(t)
+                for j in range(k):
+                    items.append(("slice", 0, x._shape[d], 1))
+                    advanced.append((vdim, nz[:, j] if nz.dim() == 2 else nz))
+                    d += 1
+                    vdim += 1
+            else:
+                if t._dtype.is_floating_point:
+                    raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                     "tensors")
+                items.append(("slice", 0, x._shape[d], 1))
+                advanced.append((vdim, _check_bounds(t.long(), x._shape[d], str(d))))
+                d += 1
+                vdim += 1
+    return tuple(items), advanced
+
+
+def _advanced_positions(view_shape, strides, base_offset, advanced, device):
+    """Offsets (result-shaped) for advanced indexing of a view with given strides."""
+    adv_dims = [d for d, _ in advanced]
+    b_shape = broadcast_shapes(*(t._shape for _, t in advanced))
+    rest = [d for d in range(len(view_shape)) if d not in adv_dims]
+    adjacent = adv_dims == list(range(adv_dims[0], adv_dims[0] + len(adv_dims)))
+    if adjacent:
+        first = adv_dims[0]
+        before = [d for d in rest if d < first]
+        after = [d for d in rest if d > first]
+    else:
+        before, after = [], rest
+    out_shape = tuple(view_shape[d] for d in before) + b_shape + tuple(view_shape[d] for d in after)
+    nb, nB = len(before), len(b_shape)
+    nd = len(out_shape)
+    total = None
+
+    def add(term):
+        nonlocal total
+        total = term if total is None else total + term
+
+    for k, d in enumerate(before):
+        shp = [1] * nd
+        shp[k] = view_shape[d]
+        add((_arange(view_shape[d], device) * strides[d]).reshape(shp))
+    for d, t in advanced:
+        shp = [1] * nd
+        lead = nB - t.dim()
+        for j, s in enumerate(t._shape):
+            shp[nb + lead + j] = s
+        add((t * strides[d]).reshape(shp))
+    for k, d in enumerate(after):
+        shp = [1] * nd
+        shp[nb + nB + k] = view_shape[d]
+        add((_arange(view_shape[d], device) * strides[d]).reshape(shp))
+    if base_offset:
+        total = total + base_offset
+    return total.expand(out_shape).contiguous(), out_shape
+
+
+def getitem(x: Tensor, index):
+    if isinstance(index, Tensor) and index.dim() == 0 and index._dtype in (
+            D.int64, D.int32, D.int16, D.int8):
+        index = int(index.item()) if not index._requires_grad else index
+    items, advanced = _parse(x, index)
+    v = View.apply(x, "index", items) if items else x
+    if not advanced:
+        return v
+    # logical positions in a contiguous layout of the view
+    flat, _ = _advanced_positions(v._shape, contiguous_strides(v._shape), 0, advanced, x.device)
+    return Take.apply(v, flat)
+
+
+def setitem(x: Tensor, index, value) -> None:
+    from .creation import tensor
+    if not isinstance(value, Tensor):
+        value = tensor(value, dtype=x._dtype, device=x.device)
+    items, advanced = _parse(x, index)
+    if not advanced:
+        v = View.apply(x, "index", items) if items else x
+        v.copy_(value)
+        return
+    v = View.apply(x, "index", items) if items else x
+    record = STATE.enabled and (x._requires_grad or value._requires_grad)
+    if not record:
+        offs, shape = _advanced_positions(v._shape, v._stride, v._offset, advanced, x.device)
+        vals = value.to(x._dtype) if value._dtype is not x._dtype else value
+        if vals._shape != shape:
+            vals = vals.expand(shape) if vals.dim() <= len(shape) else vals.reshape(shape)
+        backend_of(x).put(x, offs, vals.contiguous(), False)
+        x._storage.version += 1
+        return
+    flat, shape = _advanced_positions(v._shape, contiguous_strides(v._shape), 0, advanced,
+                                      x.device)
+    inplace(v, lambda t: PutAdd.apply(t, flat, value, False))
+
+
+# ---- public ops -----------------------------------------------------------------------------
+
+def _dim_positions(index: Tensor, dim: int, src_shape) -> Tensor:
+    """Logical positions into a contiguous src for gather/scatter with `index` along dim."""
+    cs = contiguous_strides(src_shape)
+    nd = index.dim()
+    total = index * cs[dim]
+    for d in range(nd):
+        if d == dim:
+            continue
+        shp = [1] * nd
+        shp[d] = index._shape[d]
+        total = total + (_arange(index._shape[d], index.device) * cs[d]).reshape(shp)
+    return total
+
+
+def _check_gather(x, dim, index, name):
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index.dim() != x.dim() and not (index.dim() <= 1 and x.dim() <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d in range(index.dim()):
+        if d != dim and index._shape[d] > x._shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index "
+                               f"{list(index._shape)} to be smaller than self {list(x._shape)} "
+                               f"apart from dimension {dim}")
+    if index.numel():
+        hi, lo = index.max().item(), index.min().item()
+        size = x._shape[dim] if x.dim() else 1
+        if hi >= size or lo < 0:
+            bad = hi if hi >= size else lo
+            raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    d = wrap_dim(dim, input.dim())
+    _check_gather(input, d, index, "gather")
+    if input.dim() == 0:
+        return Take.apply(input.reshape(1), index.reshape(-1) * 0).reshape(index._shape)
+    return Take.apply(input, _dim_positions(index, d, input._shape))
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None):
+    d = wrap_dim(dim, input.dim())
+    _check_gather(input, d, index, "scatter")
+    if src is None:
+        src = value
+    if not isinstance(src, Tensor):
+        from .creation import full
+        src = full(index._shape, src, dtype=input._dtype, device=input.device)
+    else:
+        src = src[tuple(slice(0, n) for n in index._shape)] if src._shape != index._shape else src
+    if reduce is not None:
+        if reduce == "add":
+            return scatter_add(input, d, index, src)
+        if reduce == "multiply":
+            return scatter_reduce(input, d, index, src, "prod")
+        raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
+    return PutAdd.apply(input, _dim_positions(index, d, input._shape), src, False)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    d = wrap_dim(dim, input.dim())
+    _check_gather(input, d, index, "scatter_add")
+    if src._shape != index._shape:
+        src = src[tuple(slice(0, n) for n in index._shape)]
+    return PutAdd.apply(input, _dim_positions(index, d, input._shape), src, True)
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str,
+                   *, include_self: bool = True) -> Tensor:
+    """Reduces src into input at index along dim: sum, prod, mean, amax, amin."""
+    d = wrap_dim(dim, input.dim())
+    _check_gather(input, d, index, "scatter_reduce")
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    flat = _dim_positions(index, d, input._shape).reshape(-1).tolist()
+    vals = src[tuple(slice(0, n) for n in index._shape)].reshape(-1).tolist()
+    base = input.contiguous().reshape(-1).tolist()
+    groups: dict = {}
+    for p, v in zip(flat, vals):
+        groups.setdefault(p, []).append(v)
+    import builtins
+    import math
+    for p, vs in groups.items():
+        allv = ([base[p]] if include_self else []) + vs
+        if reduce == "sum":
+            r = builtins.sum(allv)
+        elif reduce == "prod":
+            r = math.prod(allv)
+        elif reduce == "mean":
+            r = builtins.sum(allv) / len(allv)
+            if not input._dtype.is_floating_point:
+                r = int(r // 1)
+        elif reduce == "amax":
+            r = builtins.max(allv)
+        else:
+            r = builtins.min(allv)
+        base[p] = r
+    from .creation import tensor
+    return tensor(base, dtype=input._dtype, device=input.device).reshape(input._shape)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = wrap_dim(dim, input.dim())
+    if index.dim() > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if index._dtype.is_floating_point or index._dtype is D.bool_:
+        raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
+    if input.dim() == 0:
+        return getitem(input.reshape(1), index.reshape(-1)).reshape(index._shape)
+    return getitem(input, (slice(None),) * d + (index.reshape(-1),))
+
+
+def _index_positions(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    idx = _check_bounds(index.reshape(-1).long(), x._shape[dim], str(dim))
+    items = (slice(None),) * dim + (idx,)
+    _, advanced = _parse(x, items)
+    flat, _ = _advanced_positions(x._shape, contiguous_strides(x._shape), 0, advanced, x.device)
+    return flat
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    d = wrap_dim(dim, input.dim())
+    src = source if alpha == 1 else source * alpha
+    return PutAdd.apply(input, _index_positions(input, d, index), src, True)
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    d = wrap_dim(dim, input.dim())
+    return PutAdd.apply(input, _index_positions(input, d, index), source, False)
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    d = wrap_dim(dim, input.dim())
+    from .creation import full
+    v = value if isinstance(value, Tensor) else full((), value, dtype=input._dtype)
+    return PutAdd.apply(input, _index_positions(input, d, index), v, False)
+
+
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    _, advanced = _parse(input, tuple(indices))
+    flat, _ = _advanced_positions(input._shape, contiguous_strides(input._shape), 0, advanced,
+                                  input.device)
+    return PutAdd.apply(input, flat, values, accumulate)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    if mask._dtype is not D.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask._dtype}")
+    if isinstance(value, Tensor) and value.dim() != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.dim()} dimension(s).")
+    from .elementwise import where
+    if not isinstance(value, Tensor):
+        from ._util import scalar_tensor
+        value = scalar_tensor(value, input._dtype, input.device)
+    return where(mask, value.to(input._dtype), input)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    shape = broadcast_shapes(input._shape, mask._shape)
+    return getitem(input.expand(shape), mask.expand(shape))
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    shape = broadcast_shapes(input._shape, mask._shape)
+    m = mask.expand(shape)
+    n = int(m.sum().item())
+    if source.numel() < n:
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements "
+                           "as ones in mask")
+    x = input.expand(shape)
+    _, advanced = _parse(x, m)
+    flat, _ = _advanced_positions(shape, contiguous_strides(shape), 0, advanced, x.device)
+    return PutAdd.apply(x, flat, source.reshape(-1)[:n], False)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    flat = input.reshape(-1)
+    idx = _check_bounds(index.long(), flat.numel(), "0")
+    return Take.apply(flat, idx).reshape(index._shape)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
+    if dim is None:
+        return take(input, indices.reshape(-1))
+    d = wrap_dim(dim, input.dim())
+    shape = list(broadcast_shapes(
+        input._shape[:d] + (1,) + input._shape[d + 1:],
+        indices._shape[:d] + (1,) + indices._shape[d + 1:]))
+    ishape = shape.copy()
+    ishape[d] = indices._shape[d]
+    xshape = shape.copy()
+    xshape[d] = input._shape[d]
+    return gather(input.expand(xshape), d, indices.expand(ishape))
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    idx = _check_bounds(index.reshape(-1).long(), input.numel(), "0")
+    return PutAdd.apply(input, idx, source.reshape(-1), accumulate)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """Indices of the non-zero elements: an (n, ndim) tensor, or one tensor per dim."""
+    from .creation import zeros
+    flat_mask = (input != 0).reshape(-1)
+    numel = flat_mask.numel()
+    n = int(flat_mask.sum().item()) if numel else 0
+    if n:
+        # compaction by scatter: selected elements write to their rank, the rest to slot n
+        rank = flat_mask.long().cumsum(0) - 1
+        from .elementwise import where
+        dest = where(flat_mask, rank, n)
+        slots = _empty((n + 1,), D.int64, input.device)
+        backend_of(input).put(slots, dest.contiguous(), _arange(numel, input.device), False)
+        flat = slots[:n]
+    else:
+        flat = zeros(0, dtype=D.int64, device=input.device)
+    shape = input._shape
+    cs = contiguous_strides(shape)
+    cols = [(flat // cs[d]) % shape[d] for d in range(len(shape))]
+    if as_tuple:
+        return tuple(cols) if cols else (flat * 0,)
+    if not cols:
+        return zeros(n, 0, dtype=D.int64, device=input.device)
+    from .join import stack
+    return stack(cols, 1)
+
+
+def argwhere(input: Tensor) -> Tensor:
+    return nonzero(input)

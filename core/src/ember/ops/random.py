@@ -1,0 +1,226 @@
+"""Random sampling: rand, randn, randint, randperm, normal, bernoulli, multinomial and the
+in-place fillers. Every draw comes from a Generator (the default one unless given)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._device import as_device
+from .._generator import default_generator
+from .._tensor import Tensor, _empty, _numel
+from ..autograd.grad_mode import STATE
+from ._util import backend_of
+from .creation import _finish, _shape, from_numpy
+
+
+def _gen(generator):
+    if generator is not None:
+        return generator
+    return default_generator
+
+
+def _fill_uniform(t: Tensor, low: float, high: float, generator=None) -> Tensor:
+    seed, counter = _gen(generator).take(t.numel())
+    if t.device.type == "cpu":
+        target = t if t.is_contiguous() else _empty(t._shape, t._dtype)
+        backend_of(t).random_uniform(target, seed, counter, low, high)
+        if target is not t:
+            backend_of(t).copy(target, t)
+    else:
+        backend_of(t).random_uniform(t, seed, counter, low, high)
+    t._storage.version += 1
+    return t
+
+
+def _fill_normal(t: Tensor, mean: float, std: float, generator=None) -> Tensor:
+    seed, counter = _gen(generator).take(t.numel())
+    target = t if t.is_contiguous() else _empty(t._shape, t._dtype, t.device)
+    backend_of(t).random_normal(target, seed, counter, mean, std)
+    if target is not t:
+        backend_of(t).copy(target, t)
+    t._storage.version += 1
+    return t
+
+
+def _bits(n: int, generator) -> np.ndarray:
+    seed, counter = _gen(generator).take(n)
+    from ..backends import cpu
+    return cpu.random_bits(n, seed, counter)
+
+
+def _float_dtype(dtype):
+    dtype = dtype or D.get_default_dtype()
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dtype.name}'")
+    return dtype
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """Uniform samples in [0, 1)."""
+    t = _empty(_shape(size), _float_dtype(dtype), as_device(device))
+    return _finish(_fill_uniform(t, 0.0, 1.0, generator), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """Standard normal samples."""
+    t = _empty(_shape(size), _float_dtype(dtype), as_device(device))
+    return _finish(_fill_normal(t, 0.0, 1.0, generator), requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return rand(input._shape, dtype=dtype or input._dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return randn(input._shape, dtype=dtype or input._dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def _randint_values(low: int, high: int, n: int, generator) -> np.ndarray:
+    span = high - low
+    bits = _bits(n, generator)
+    return (bits % np.uint64(span)).astype(np.int64) + low
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers uniformly drawn from [low, high)."""
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing 1 required positional argument: 'size'")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    shape = _shape((size,)) if not isinstance(size, int) else (size,)
+    vals = _randint_values(int(low), int(high), _numel(shape), generator).reshape(shape)
+    t = from_numpy(vals).to(dtype or D.int64)
+    if as_device(device).type != "cpu":
+        t = t.to(device)
+    return _finish(t, requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input._shape, dtype=dtype or input._dtype,
+                   device=device or input.device)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 (argsort of random keys with our C sort)."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    keys = from_numpy(_bits(n, generator).view(np.int64) & np.int64(2 ** 62 - 1))
+    perm = keys.argsort()
+    perm = perm if dtype in (None, D.int64) else perm.to(dtype)
+    return perm.to(device) if as_device(device).type != "cpu" else perm
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False, out=None):
+    """Normal samples; mean and std may be numbers or tensors (broadcast)."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        if isinstance(std, Tensor) and (std < 0).any().item():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        from ._util import broadcast_shapes
+        shp = broadcast_shapes(*(x._shape for x in (mean, std) if isinstance(x, Tensor)))
+        z = _fill_normal(_empty(shp, ref._dtype, ref.device), 0.0, 1.0, generator)
+        return z * std + mean
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    t = _empty(_shape((size,)) if not isinstance(size, int) else (size,),
+               _float_dtype(dtype), as_device(device))
+    return _finish(_fill_normal(t, float(mean), float(std), generator), requires_grad)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    probs = input if p is None else input.new_full(input._shape, p)
+    if probs.numel() and ((probs < 0) | (probs > 1)).any().item():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    u = _fill_uniform(_empty(input._shape, D.float64 if input._dtype is D.float64 else D.float32,
+                             input.device), 0.0, 1.0, generator)
+    return (u < probs).to(input._dtype if input._dtype.is_floating_point else D.float32)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None):
+    """Indices sampled from the rows of input (unnormalised weights)."""
+    if input.dim() not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    probs = input if input.dim() == 2 else input.unsqueeze(0)
+    n = probs._shape[-1]
+    if (probs < 0).any().item() or not probs.isfinite().all().item():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (probs.sum(-1) <= 0).any().item():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and num_samples > n:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    p = probs.double()
+    if replacement:
+        cdf = (p / p.sum(-1, keepdim=True)).cumsum(-1)
+        u = _fill_uniform(_empty((p._shape[0], num_samples), D.float64), 0.0, 1.0, generator)
+        from .sort import searchsorted
+        idx = searchsorted(cdf.contiguous(), u.contiguous(), right=True).clamp(max=n - 1)
+    else:
+        # Gumbel-top-k: the k largest of log p + Gumbel noise are a sample without replacement
+        u = _fill_uniform(_empty(p._shape, D.float64), 1e-300, 1.0, generator)
+        keys = p.log() - (-u.log()).log()
+        idx = keys.topk(num_samples, -1).indices
+    return idx if input.dim() == 2 else idx.squeeze(0)
+
+
+# ---- in-place fillers (Tensor methods) ---------------------------------------------------------
+
+def _check_fill(t):
+    if STATE.enabled and t._requires_grad and t._grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+
+
+def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    _check_fill(t)
+    return _fill_uniform(t, float(a), float(b), generator)
+
+
+def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    _check_fill(t)
+    return _fill_normal(t, float(mean), float(std), generator)
+
+
+def exponential_(t: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
+    _check_fill(t)
+    u = _fill_uniform(_empty(t._shape, t._dtype, t.device), 0.0, 1.0, generator)
+    t.copy_(-(1 - u).log() / lambd)
+    return t
+
+
+def random_(t: Tensor, from_=0, to=None, *, generator=None) -> Tensor:
+    _check_fill(t)
+    if to is None:
+        if t._dtype.is_floating_point:  # every integer the dtype holds exactly
+            to = 2 ** {D.float32: 24, D.float64: 53, D.float16: 11, D.bfloat16: 8}[t._dtype]
+        else:
+            to = D.iinfo(t._dtype).max + 1 if t._dtype is not D.bool_ else 2
+    vals = _randint_values(int(from_), int(to), t.numel(), generator).reshape(t._shape)
+    t.copy_(from_numpy(vals))
+    return t
+
+
+def bernoulli_(t: Tensor, p=0.5, *, generator=None) -> Tensor:
+    _check_fill(t)
+    probs = p if isinstance(p, Tensor) else t.new_full(t._shape, p, dtype=D.float32)
+    u = _fill_uniform(_empty(t._shape, D.float32, t.device), 0.0, 1.0, generator)
+    t.copy_(u < probs)
+    return t
+
+
+def cauchy_(t: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
+    u = _fill_uniform(_empty(t._shape, t._dtype, t.device), 0.0, 1.0, generator)
+    t.copy_(median + sigma * ((u - 0.5) * math.pi).tan())
+    return t

@@ -1,0 +1,587 @@
+"""Reductions (sum, mean, max, var, norm, ...) and scans (cumsum, cummax, ...)."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections import namedtuple
+
+from .. import _dtype as D
+from .._C import lib
+from .._tensor import Tensor, _empty
+from ..autograd.function import Function
+from ._util import backend_of, cast, check_out, normalize_dims, wrap_dim
+
+# torch.return_types equivalents
+values_indices = namedtuple("values_indices", ["values", "indices"])
+min_max = namedtuple("aminmax", ["min", "max"])
+
+
+def _kept_shape(shape, dims, keepdim):
+    if keepdim:
+        return tuple(1 if d in dims else s for d, s in enumerate(shape))
+    return tuple(s for d, s in enumerate(shape) if d not in dims)
+
+
+def _run_reduce(code, x: Tensor, dims: tuple, keepdim: bool, out_dtype) -> Tensor:
+    src = cast(x, out_dtype) if code not in (lib.EM_RALL, lib.EM_RANY) else x
+    squeezed = _kept_shape(x._shape, dims, False)
+    out = _empty(squeezed, D.bool_ if code in (lib.EM_RALL, lib.EM_RANY) else out_dtype, x.device)
+    if not x._shape:
+        backend_of(x).copy(src, out) if out._dtype is src._dtype else backend_of(x).copy(src, out)
+    else:
+        backend_of(x).reduce(code, src, dims, out)
+    if keepdim:
+        out = Tensor._make(out._storage, _kept_shape(x._shape, dims, True),
+                           _contig(_kept_shape(x._shape, dims, True)), 0, out._dtype)
+    return out
+
+
+def _contig(shape):
+    from .._tensor import contiguous_strides
+    return contiguous_strides(shape)
+
+
+def _expand_back(g: Tensor, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+    if not keepdim:
+        g = g.reshape(_kept_shape(in_shape, dims, True))
+    return g.expand(in_shape)
+
+
+def _sum_dtype(x: Tensor, dtype):
+    if dtype is not None:
+        return dtype
+    return x._dtype if x._dtype.is_floating_point else D.int64
+
+
+class Sum(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype, code=lib.EM_RSUM):
+        ctx.in_shape, ctx.dims, ctx.keepdim = x._shape, dims, keepdim
+        return _run_reduce(code, x, dims, keepdim, _sum_dtype(x, dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None, None
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Sum over dim (int, tuple or None for all), as ``torch.sum``.
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).sum(dim=0)
+        tensor([4, 6])
+    """
+    dims = normalize_dims(dim, input.dim())
+    r = Sum.apply(input, dims, keepdim, dtype)
+    return check_out(out, r, "sum") if out is not None else r
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if not input._dtype.is_floating_point:
+        return sum(input, dim, keepdim, dtype=dtype)
+    return sum(input.nan_to_num(0.0, math.inf, -math.inf), dim, keepdim, dtype=dtype)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    if dtype is None and not input._dtype.is_floating_point:
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_pretty(input._dtype)}")
+    dims = normalize_dims(dim, input.dim())
+    n = 1
+    for d in dims:
+        n *= input._shape[d] if input._shape else 1
+    r = sum(input, dims if input.dim() else None, keepdim, dtype=dtype)
+    r = r / n if n else r * math.nan
+    return check_out(out, r, "mean") if out is not None else r
+
+
+def _pretty(d):
+    from ._util import pretty_dtype
+    return pretty_dtype(d)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    notnan = ~input.isnan()
+    return nansum(input, dim, keepdim, dtype=dtype) / notnan.sum(dim, keepdim)
+
+
+class Prod(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, dtype):
+        out_dtype = _sum_dtype(x, dtype)
+        dims = (dim,) if dim is not None else tuple(range(x.dim()))
+        ctx.save_for_backward(x)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return _run_reduce(lib.EM_RPROD, x, dims, keepdim, out_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.dim is None:
+            flat = x.reshape(-1)
+            others = _prod_of_others(flat, 0)
+            return (g.reshape(()) * others).reshape(x._shape), None, None, None
+        d = ctx.dim
+        if not ctx.keepdim and x.dim():
+            g = g.unsqueeze(d)
+        return g * _prod_of_others(x, d), None, None, None
+
+
+def _prod_of_others(x: Tensor, dim: int) -> Tensor:
+    """Product of every element along dim except the one in place (zeros allowed)."""
+    if x.dim() == 0:
+        return x.new_ones(())
+    n = x._shape[dim]
+    if n == 0:
+        return x
+    ones = x.narrow(dim, 0, 1).new_ones(x.narrow(dim, 0, 1)._shape)
+    left = cat([ones, x.narrow(dim, 0, n - 1).cumprod(dim)], dim) if n > 1 else ones
+    rx = x.flip(dim)
+    right = cat([ones, rx.narrow(dim, 0, n - 1).cumprod(dim)], dim).flip(dim) if n > 1 else ones
+    return left * right
+
+
+def cat(tensors, dim):
+    from .join import cat as _cat
+    return _cat(tensors, dim)
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    d = wrap_dim(dim, input.dim()) if dim is not None else None
+    return Prod.apply(input, d, keepdim, dtype)
+
+
+class Amax(Function):
+    """amax/amin: the gradient is shared equally among tied extremes."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, want_max):
+        if x.numel() == 0:
+            raise IndexError(f"{'amax' if want_max else 'amin'}(): Expected reduction dim "
+                             f"{dims[0] if dims else 0} to have non-zero size.")
+        out = _run_reduce(lib.EM_RMAX if want_max else lib.EM_RMIN, x, dims, keepdim, x._dtype)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        y = _expand_back(y, x._shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(g, x._shape, ctx.dims, ctx.keepdim)
+        mask = (x == y)
+        count = mask.sum(ctx.dims, keepdim=True)
+        return g * mask / count, None, None, None
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    return Amax.apply(input, normalize_dims(dim, input.dim()), keepdim, True)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    return Amax.apply(input, normalize_dims(dim, input.dim()), keepdim, False)
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    d = () if dim is None else dim
+    return min_max(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
+class MaxDim(Function):
+    _builtin = True
+    node_name = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, want_max):
+        if x.dim() and x._shape[dim] == 0:
+            raise IndexError(f"{'max' if want_max else 'min'}(): Expected reduction dim {dim} to "
+                             "have non-zero size.")
+        values, indices = _arg_reduce(x, dim, keepdim, want_max, with_values=True)
+        ctx.save_for_backward(indices)
+        ctx.in_shape, ctx.dim, ctx.keepdim = x._shape, dim, keepdim
+        ctx.mark_non_differentiable(indices)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, g, _gi):
+        (idx,) = ctx.saved_tensors
+        return _index_grad(g, idx, ctx.in_shape, ctx.dim, ctx.keepdim), None, None, None
+
+
+def _index_grad(g, idx, in_shape, dim, keepdim):
+    from .index import scatter
+    if not in_shape:
+        return g
+    if not keepdim:
+        g, idx = g.unsqueeze(dim), idx.unsqueeze(dim)
+    return scatter(g.new_zeros(in_shape), dim, idx, g)
+
+
+def _arg_reduce(x, dim, keepdim, want_max, with_values):
+    if not x._shape:
+        vals = x.clone() if with_values else None
+        idx = _empty((), D.int64, x.device)
+        backend_of(idx).fill(idx, 0)
+        return vals, idx
+    out_shape = x._shape[:dim] + x._shape[dim + 1:]
+    values = _empty(out_shape, x._dtype, x.device) if with_values else None
+    indices = _empty(out_shape, D.int64, x.device)
+    backend_of(x).arg_reduce(want_max, x, dim, values, indices)
+    if keepdim:
+        ks = x._shape[:dim] + (1,) + x._shape[dim + 1:]
+        indices = indices.reshape(ks)
+        values = values.reshape(ks) if values is not None else None
+    return values, indices
+
+
+def _max_like(want_max, input, dim=None, keepdim=False, other=None, out=None):
+    from .elementwise import maximum, minimum
+    if isinstance(dim, Tensor):
+        return (maximum if want_max else minimum)(input, dim)
+    if other is not None:
+        return (maximum if want_max else minimum)(input, other)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{'max' if want_max else 'min'}(): Expected reduction dim to be "
+                               "specified for input.numel() == 0. Specify the reduction dim "
+                               "with the 'dim' argument.")
+        return Amax.apply(input, tuple(range(input.dim())), False, want_max) if input.dim() \
+            else input.clone()
+    d = wrap_dim(dim, input.dim())
+    return values_indices(*MaxDim.apply(input, d, keepdim, want_max))
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
+    """Largest element, or (values, indices) along dim, or elementwise max with a tensor."""
+    return _max_like(True, input, dim, keepdim)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
+    return _max_like(False, input, dim, keepdim)
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError("argmax(): Expected reduction dim to be specified for "
+                               "input.numel() == 0.")
+        flat = input.reshape(-1)
+        _, idx = _arg_reduce(flat, 0, False, True, False)
+        return idx.reshape((1,) * input.dim()) if keepdim else idx
+    d = wrap_dim(dim, input.dim())
+    if input.dim() and input._shape[d] == 0:
+        raise IndexError(f"argmax(): Expected reduction dim {d} to have non-zero size.")
+    return _arg_reduce(input, d, keepdim, True, False)[1]
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError("argmin(): Expected reduction dim to be specified for "
+                               "input.numel() == 0.")
+        flat = input.reshape(-1)
+        _, idx = _arg_reduce(flat, 0, False, False, False)
+        return idx.reshape((1,) * input.dim()) if keepdim else idx
+    d = wrap_dim(dim, input.dim())
+    if input.dim() and input._shape[d] == 0:
+        raise IndexError(f"argmin(): Expected reduction dim {d} to have non-zero size.")
+    return _arg_reduce(input, d, keepdim, False, False)[1]
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(dim, input.dim())
+    return _run_reduce(lib.EM_RALL, input, dims, keepdim, input._dtype)
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(dim, input.dim())
+    return _run_reduce(lib.EM_RANY, input, dims, keepdim, input._dtype)
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    return sum(input != 0, dim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    if isinstance(unbiased, (int, tuple, list)) and not isinstance(unbiased, bool):
+        dim, unbiased = unbiased, None
+    c = _correction(unbiased, correction)
+    dims = normalize_dims(dim, input.dim())
+    n = 1
+    for d in dims:
+        n *= input._shape[d] if input._shape else 1
+    mu = mean(input, dims if input.dim() else None, keepdim=True)
+    diff = input - mu
+    ss = sum(diff * diff, dims if input.dim() else None, keepdim)
+    return ss / builtins.max(n - c, 0)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(dim, input.dim())
+    if not input._dtype.is_floating_point:
+        input = input.to(D.get_default_dtype())
+    if input.numel() == 0:
+        return sum(input.exp(), dims, keepdim).log()
+    m = amax(input.detach(), dims, keepdim=True)
+    m = m.masked_fill(m.isinf(), 0.0)
+    r = (input - m).exp().sum(dims, keepdim=True).log() + m
+    return r if keepdim else r.squeeze(dims) if dims else r
+
+
+class Norm2(Function):
+    """Euclidean norm with a zero subgradient at zero, as torch's."""
+
+    _builtin = True
+    node_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        sq = _run_reduce(lib.EM_RSUM, x * x, dims, keepdim, x._dtype)
+        y = sq.sqrt()
+        ctx.save_for_backward(x, y)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        y = _expand_back(y, x._shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(g, x._shape, ctx.dims, ctx.keepdim)
+        return (g * x / y).masked_fill(y == 0, 0.0), None, None
+
+
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        x = x.to(dtype)
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_pretty(x._dtype)}")
+    dims = normalize_dims(dim, x.dim())
+    if ord == 2:
+        return Norm2.apply(x, dims, keepdim)
+    a = x.abs()
+    if ord == math.inf:
+        return amax(a, dims, keepdim)
+    if ord == -math.inf:
+        return amin(a, dims, keepdim)
+    if ord == 0:
+        return sum((a != 0).to(x._dtype), dims, keepdim)
+    if ord == 1:
+        return sum(a, dims, keepdim)
+    return sum(a ** ord, dims, keepdim) ** (1.0 / ord)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("nuclear norm needs an SVD, which ember does not have yet")
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+def sum_to_size(x: Tensor, *size) -> Tensor:
+    """Sums x down to size (the inverse of broadcasting)."""
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if tuple(x._shape) == tuple(size):
+        return x
+    lead = x.dim() - len(size)
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
+                                      if s == 1 and x._shape[lead + i] != 1)
+    r = sum(x, dims, keepdim=True) if dims else x
+    return r.reshape(size) if lead else r
+
+
+# ---- scans -----------------------------------------------------------------------------------
+
+def _scan(code, x: Tensor, dim: int, dtype=None, with_indices=False):
+    d = wrap_dim(dim, x.dim()) if x.dim() else 0
+    src = x.movedim(d, -1).contiguous() if x.dim() else x.reshape(1)
+    if dtype is not None:
+        src = cast(src, dtype)
+    out = _empty(src._shape, src._dtype, x.device)
+    idx = _empty(src._shape, D.int64, x.device) if with_indices else None
+    backend_of(x).scan(code, src, out, idx)
+    back = (lambda t: t.movedim(-1, d).contiguous()) if x.dim() else (lambda t: t.reshape(()))
+    return (back(out), back(idx)) if with_indices else back(out)
+
+
+class Cumsum(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        ctx.dim = dim
+        if dtype is None and not x._dtype.is_floating_point:
+            dtype = D.int64
+        return _scan(lib.EM_CUMSUM, x, dim, dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if g.dim() == 0:
+            return g, None, None
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None, None
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    r = Cumsum.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0, dtype)
+    return check_out(out, r, "cumsum") if out is not None else r
+
+
+class Cumprod(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        if dtype is None and not x._dtype.is_floating_point:
+            dtype = D.int64
+        y = _scan(lib.EM_CUMPROD, x, dim, dtype)
+        ctx.save_for_backward(x, y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        if g.dim() == 0:
+            return g, None, None
+        d = ctx.dim
+        # sum_{j>=i} g_j * y_j / x_i; exact where x has no zeros
+        return (g * y).flip(d).cumsum(d).flip(d) / x, None, None
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    r = Cumprod.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0, dtype)
+    return check_out(out, r, "cumprod") if out is not None else r
+
+
+class Cummax(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, dim, want_max):
+        values, indices = _scan(lib.EM_CUMMAX if want_max else lib.EM_CUMMIN, x, dim,
+                                with_indices=True)
+        ctx.save_for_backward(indices)
+        ctx.dim, ctx.in_shape = dim, x._shape
+        ctx.mark_non_differentiable(indices)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, g, _gi):
+        (idx,) = ctx.saved_tensors
+        from .index import scatter_add
+        if g.dim() == 0:
+            return g, None, None
+        return scatter_add(g.new_zeros(ctx.in_shape), ctx.dim, idx, g), None, None
+
+
+def cummax(input: Tensor, dim: int):
+    return values_indices(*Cummax.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0,
+                                        True))
+
+
+def cummin(input: Tensor, dim: int):
+    return values_indices(*Cummax.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0,
+                                        False))
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    d = wrap_dim(dim, input.dim()) if input.dim() else 0
+    m = input.detach().amax(d, keepdim=True) if input.numel() else input.detach()
+    m = m.masked_fill(m.isinf(), 0.0)
+    return (input - m).exp().cumsum(d).log() + m
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False):
+    if dim is None:
+        flat = input.reshape(-1)
+        if flat.numel() == 0:
+            return input.new_full((), math.nan)
+        v, _ = flat.sort()
+        k = (flat.numel() - 1) // 2
+        if input._dtype.is_floating_point and flat.isnan().any().item():
+            return input.new_full((), math.nan)
+        return v[k]
+    d = wrap_dim(dim, input.dim())
+    n = input._shape[d] if input.dim() else 1
+    v, i = input.sort(d) if input.dim() else (input, input.new_zeros((), dtype=D.int64))
+    k = (n - 1) // 2
+    if input._dtype.is_floating_point and input.dim():
+        nan_any = input.isnan().any(d, keepdim=True)
+        first_nan = n - input.isnan().sum(d, keepdim=True)
+        pos = nan_any.long() * first_nan + (~nan_any).long() * k
+    else:
+        pos = None
+    if pos is None:
+        values = v.narrow(d, k, 1) if input.dim() else v
+        indices = i.narrow(d, k, 1) if input.dim() else i
+    else:
+        from .index import gather
+        values = gather(v, d, pos)
+        indices = gather(i, d, pos)
+    if not keepdim and input.dim():
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return values_indices(values, indices)
+
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    if dim is None:
+        flat = input.reshape(-1)
+        keep = flat[~flat.isnan()]
+        return median(keep) if keep.numel() else input.new_full((), math.nan)
+    raise NotImplementedError("nanmedian with dim is not implemented yet")
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """Most frequent value along dim (the smallest among ties) and an index of it."""
+    d = wrap_dim(dim, input.dim()) if input.dim() else 0
+    if input.dim() == 0:
+        return values_indices(input.clone(), input.new_zeros((), dtype=D.int64))
+    moved = input.movedim(d, -1)
+    rows = moved.reshape(-1, moved._shape[-1])
+    vals, idxs = [], []
+    for r in rows.unbind(0):
+        sv, si = r.sort(stable=True)
+        data = sv.tolist()
+        best, best_n, run_start = 0, 0, 0
+        for j in range(1, len(data) + 1):
+            if j == len(data) or data[j] != data[run_start]:
+                if j - run_start > best_n:
+                    best, best_n = run_start, j - run_start
+                run_start = j
+        vals.append(data[best])
+        idxs.append(builtins.max(si.tolist()[best:best + best_n]))
+    from .creation import tensor
+    shape = moved._shape[:-1]
+    values = tensor(vals, dtype=input._dtype).reshape(shape)
+    indices = tensor(idxs, dtype=D.int64).reshape(shape)
+    if keepdim:
+        values, indices = values.unsqueeze(d), indices.unsqueeze(d)
+    return values_indices(values, indices)
