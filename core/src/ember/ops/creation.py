@@ -230,7 +230,7 @@ def _from_python(data, dtype) -> Tensor:
         raise ValueError(f"expected sequence of equal-length lists: {e}") from None
     if arr.dtype == object:
         raise TypeError("ember.tensor(): could not convert data to a tensor")
-    return from_numpy(np.ascontiguousarray(arr))
+    return from_numpy(np.require(arr, requirements="C"))  # ascontiguousarray would make 0-d 1-d
 
 
 def _flat_scan(data):
@@ -298,7 +298,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def _from_numpy_cast(vals: np.ndarray, dtype) -> Tensor:
-    t = from_numpy(np.ascontiguousarray(vals))
+    t = from_numpy(np.require(vals, requirements="C"))
     return t if t._dtype is dtype else t.to(dtype)
 
 

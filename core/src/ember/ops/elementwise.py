@@ -132,25 +132,13 @@ Gelu = _unary("Gelu", lib.EM_GELU, _gelu_grad)
 GeluGrad = _unary("GeluGrad", lib.EM_GELU_GRAD, _gelu_grad_grad)
 
 
-def _gelu_tanh_composite(x):
-    k = math.sqrt(2.0 / math.pi)
-    return 0.5 * x * (1 + (k * (x + 0.044715 * x * x * x)).tanh())
-
-
 def _gelu_tanh_grad(c, g, x):
-    if g._requires_grad or x._requires_grad:
-        # second order through the composite formula
-        from ..autograd import grad as _grad
-        with _enable():
-            xx = x.detach().requires_grad_(True)
-            (d,) = _grad(_gelu_tanh_composite(xx), xx, g, create_graph=True)
-        return d
-    return g * GeluTanhGrad.run(x)
-
-
-def _enable():
-    from ..autograd.grad_mode import enable_grad
-    return enable_grad()
+    if not (g._requires_grad or x._requires_grad):
+        return g * GeluTanhGrad.run(x)
+    # double backward: the same derivative written in differentiable ops
+    k, a = math.sqrt(2.0 / math.pi), 0.044715
+    t = (k * (x + a * x * x * x)).tanh()
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * a * x * x))
 
 
 GeluTanh = _unary("GeluTanh", lib.EM_GELU_TANH, _gelu_tanh_grad)

@@ -140,9 +140,10 @@ def _parse(x: Tensor, index):
         elif it is None:
             items.append(("new",))
             vdim += 1
-        elif isinstance(it, bool):
+        elif isinstance(it, bool) or (isinstance(it, Tensor) and it.dim() == 0 and
+                                      it._dtype is D.bool_):
             items.append(("new",))
-            advanced.append((vdim, _to_index_tensor([0] if it else [], x.device).long()))
+            advanced.append((vdim, _to_index_tensor([0] if bool(it) else [], x.device).long()))
             vdim += 1
         elif isinstance(it, (int, np.integer)):
             size = x._shape[d]
@@ -317,6 +318,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         from .creation import full
         src = full(index._shape, src, dtype=input._dtype, device=input.device)
     else:
+        _check_src_dtype(input, src, "scatter")
         src = src[tuple(slice(0, n) for n in index._shape)] if src._shape != index._shape else src
     if reduce is not None:
         if reduce == "add":
@@ -327,8 +329,14 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     return PutAdd.apply(input, _dim_positions(index, d, input._shape), src, False)
 
 
+def _check_src_dtype(input, src, name):
+    if src._dtype is not input._dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+
+
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     d = wrap_dim(dim, input.dim())
+    _check_src_dtype(input, src, "scatter")
     _check_gather(input, d, index, "scatter_add")
     if src._shape != index._shape:
         src = src[tuple(slice(0, n) for n in index._shape)]
@@ -489,7 +497,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
         flat = zeros(0, dtype=D.int64, device=input.device)
     shape = input._shape
     cs = contiguous_strides(shape)
-    cols = [(flat // cs[d]) % shape[d] for d in range(len(shape))]
+    cols = [(flat // cs[d]) % shape[d] if n else flat for d in range(len(shape))]
     if as_tuple:
         return tuple(cols) if cols else (flat * 0,)
     if not cols:

@@ -1,0 +1,163 @@
+"""The zip container of torch-format checkpoints: a streaming writer and a record reader.
+
+PyTorch stores every record uncompressed and starts each record's bytes on a 64-byte
+boundary (padding goes into an extra field of the local header), so that storages can be
+memory-mapped and read straight into place. We write the same layout, with the CRC and
+sizes in the local header (we know them before writing, so no data descriptor is needed and
+the output stream never has to seek). Reading parses the central directory with the
+standard library's zipfile, then reads each record's bytes ourselves straight into the
+destination array, checking the CRC, instead of going through ``ZipFile.read`` (one copy
+less, and no per-record bytes object).
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+
+import numpy as np
+
+ALIGNMENT = 64
+ZIP64_LIMIT = 0xFFFFFFFF  # sizes/offsets at or above this need zip64 fields
+_ZIP64_COUNT_LIMIT = 0xFFFF
+_LOCAL = struct.Struct("<IHHHHHIIIHH")  # local file header, 30 bytes
+_CENTRAL = struct.Struct("<IHHHHHIIIHHHHHII")  # central directory header, 46 bytes
+_EOCD = struct.Struct("<IHHHHIIH")
+_EOCD64 = struct.Struct("<IQHHIIQQQQ")
+_LOCATOR64 = struct.Struct("<IIQI")
+_PAD_ID = 0x4246  # "FB": the extra-field id PyTorch uses for alignment padding
+
+
+class ZipWriter:
+    """Writes stored (uncompressed) records, each record's data aligned to 64 bytes.
+
+    Example:
+        >>> w = ZipWriter(open("x.pt", "wb")); w.write_record("x/version", b"3\\n"); w.close()
+    """
+
+    def __init__(self, file):
+        self._file = file
+        self._pos = 0
+        self._entries = []  # (name bytes, crc, size, header offset)
+
+    def _write(self, data) -> None:
+        self._file.write(data)
+        self._pos += len(data) if isinstance(data, bytes) else data.nbytes
+
+    def write_record(self, name: str, data) -> None:
+        """Appends one record; ``data`` is bytes or any C-contiguous buffer (a NumPy array)."""
+        view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        size = len(view)
+        crc = zlib.crc32(view)
+        raw_name = name.encode("utf-8")
+        zip64 = size >= ZIP64_LIMIT
+        extra = struct.pack("<HHQQ", 1, 16, size, size) if zip64 else b""
+        start = self._pos + _LOCAL.size + len(raw_name) + len(extra)
+        if start % ALIGNMENT:
+            pad = (ALIGNMENT - (start + 4) % ALIGNMENT) % ALIGNMENT
+            extra += struct.pack("<HH", _PAD_ID, pad) + b"Z" * pad
+        shown = 0xFFFFFFFF if zip64 else size
+        self._entries.append((raw_name, crc, size, self._pos))
+        self._write(_LOCAL.pack(0x04034B50, 45 if zip64 else 20, 0, 0, 0, 0, crc, shown, shown,
+                                len(raw_name), len(extra)) + raw_name + extra)
+        if size:
+            self._write(view)
+
+    def close(self) -> None:
+        """Writes the central directory (with zip64 records when the archive needs them)."""
+        cd_start = self._pos
+        chunks = []
+        for raw_name, crc, size, offset in self._entries:
+            big = []
+            shown_size, shown_off = size, offset
+            if size >= ZIP64_LIMIT:
+                big += [size, size]
+                shown_size = 0xFFFFFFFF
+            if offset >= ZIP64_LIMIT:
+                big.append(offset)
+                shown_off = 0xFFFFFFFF
+            extra = struct.pack(f"<HH{len(big)}Q", 1, 8 * len(big), *big) if big else b""
+            version = 45 if big else 20
+            chunks.append(_CENTRAL.pack(0x02014B50, version, version, 0, 0, 0, 0, crc, shown_size,
+                                        shown_size, len(raw_name), len(extra), 0, 0, 0, 0,
+                                        shown_off) + raw_name + extra)
+        directory = b"".join(chunks)
+        self._write(directory)
+        count, cd_size = len(self._entries), len(directory)
+        if count >= _ZIP64_COUNT_LIMIT or cd_start >= ZIP64_LIMIT or cd_size >= ZIP64_LIMIT:
+            eocd64_at = self._pos
+            self._write(_EOCD64.pack(0x06064B50, 44, 45, 45, 0, 0, count, count, cd_size, cd_start))
+            self._write(_LOCATOR64.pack(0x07064B50, 0, eocd64_at, 1))
+            count, cd_size, cd_start = min(count, 0xFFFF), min(cd_size, 0xFFFFFFFF), 0xFFFFFFFF
+        self._write(_EOCD.pack(0x06054B50, 0, 0, count, count, cd_size, cd_start, 0))
+        self._file.flush()
+
+
+class ZipReader:
+    """Random access to the records of a stored zip archive open as a binary file.
+
+    Raises ``zipfile.BadZipFile`` for an archive whose directory or headers are broken,
+    ``ValueError`` for a record that is compressed or runs past the end of the file.
+    """
+
+    def __init__(self, file):
+        self._file = file
+        self._zip = zipfile.ZipFile(file)  # parses the central directory only
+        self._infos = {i.filename: i for i in self._zip.infolist()}
+        self.size = file.seek(0, 2)
+
+    def names(self) -> list:
+        return list(self._infos)
+
+    def has(self, name: str) -> bool:
+        return name in self._infos
+
+    def record_size(self, name: str) -> int:
+        return self._info(name).file_size
+
+    def _info(self, name: str):
+        try:
+            return self._infos[name]
+        except KeyError:
+            raise ValueError(f"the archive has no record '{name}' (truncated or corrupted file?)") \
+                from None
+
+    def data_offset(self, name: str) -> int:
+        """Where the record's bytes start in the file (after its local header)."""
+        info = self._info(name)
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ValueError(f"record '{name}' is compressed (method {info.compress_type}); "
+                             "checkpoints store records uncompressed")
+        self._file.seek(info.header_offset)
+        header = self._file.read(_LOCAL.size)
+        if len(header) != _LOCAL.size or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for record '{name}'")
+        fields = _LOCAL.unpack(header)
+        name_len, extra_len = fields[9], fields[10]
+        start = info.header_offset + _LOCAL.size + name_len + extra_len
+        if start + info.file_size > self.size:
+            raise ValueError(f"record '{name}' runs past the end of the file "
+                             f"({start + info.file_size} > {self.size} bytes): truncated file?")
+        return start
+
+    def read_bytes(self, name: str) -> bytes:
+        out = np.empty(self.record_size(name), np.uint8)
+        self.read_into(name, out)
+        return out.tobytes()
+
+    def read_into(self, name: str, out: np.ndarray) -> None:
+        """Reads the record into ``out`` (a contiguous array of exactly the record's size)."""
+        info = self._info(name)
+        view = memoryview(out).cast("B")
+        if len(view) != info.file_size:
+            raise ValueError(f"record '{name}' holds {info.file_size} bytes, expected {len(view)}")
+        self._file.seek(self.data_offset(name))
+        got = 0
+        while got < len(view):  # readinto may return short counts (pipes, some file objects)
+            n = self._file.readinto(view[got:])
+            if not n:
+                raise EOFError(f"record '{name}' is truncated")
+            got += n
+        if zlib.crc32(view) != info.CRC:
+            raise ValueError(f"CRC-32 of record '{name}' does not match: the file is corrupted")
