@@ -330,14 +330,13 @@ class once_differentiable:
                 outputs = fn(ctx, *args)
             if not STATE.enabled:
                 return outputs
-            if any(getattr(a, "requires_grad", False) for a in args):
-                err = RuntimeError("trying to differentiate twice a function that was marked "
-                                   "with @once_differentiable")
-                outs = outputs if isinstance(outputs, tuple) else (outputs,)
-                wrapped = tuple(_DelayedError.apply(o, err) if o is not None else None
-                                for o in outs)
-                return wrapped if isinstance(outputs, tuple) else wrapped[0]
-            return outputs
+            # create_graph was asked for: results carry a node that refuses to differentiate
+            err = RuntimeError("trying to differentiate twice a function that was marked with "
+                               "@once_differentiable")
+            outs = outputs if isinstance(outputs, tuple) else (outputs,)
+            wrapped = tuple(_DelayedError.apply(o.detach().requires_grad_(), err)
+                            if o is not None and o.dtype.is_floating_point else o for o in outs)
+            return wrapped if isinstance(outputs, tuple) else wrapped[0]
 
         return wrapper
 
