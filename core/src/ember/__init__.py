@@ -49,6 +49,7 @@ from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contigu
                         select, split, squeeze, swapaxes, swapdims, t, tensor_split, transpose,
                         unbind, unflatten, unsqueeze, view)
 from . import autograd, cuda, linalg, backends  # noqa: E402
+from .serialization import load, save
 from .ops._util import result_type
 from ._threads import get_num_threads, set_num_threads
 

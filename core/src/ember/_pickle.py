@@ -37,6 +37,9 @@ class TorchGlobal:
     def __repr__(self) -> str:
         return f"{self.module}.{self.name}"
 
+    def __call__(self, *args, **kwargs):  # pickle's save_reduce insists on a callable
+        raise TypeError(f"{self!r} is only a name written into checkpoints")
+
 
 class CheckpointPickler(pickle._Pickler):
     """Pickles with protocol 2; ``reduce`` and ``persistent`` are the two per-object hooks."""
