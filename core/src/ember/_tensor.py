@@ -502,6 +502,11 @@ class Tensor:
         return out
 
 
+# autograd.function needs the Tensor class at call time; see the note there
+from .autograd import function as _function  # noqa: E402
+
+_function.Tensor = Tensor
+
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "bfloat16": "BFloat16Tensor", "int8": "CharTensor", "int16": "ShortTensor",
                "int32": "IntTensor", "int64": "LongTensor", "uint8": "ByteTensor",

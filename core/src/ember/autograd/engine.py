@@ -162,10 +162,11 @@ def _run_tensor_hooks(node, grads):
 
 
 def _call_node(node, grads, create_graph):
-    from .._tensor import Tensor
-    from ..ops.creation import zeros
+    from . import function
+    Tensor = function.Tensor
     metas = node._output_meta or ()
-    if node.materialize_grads:
+    if node.materialize_grads and None in grads:
+        from ..ops.creation import zeros
         grads = [g if g is not None or m is None else zeros(m[0], dtype=m[1], device=m[2])
                  for g, m in zip(grads, metas)] + list(grads[len(metas):])
     grads = grads[:len(metas)] if metas else grads

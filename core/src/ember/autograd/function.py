@@ -11,7 +11,12 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
+from .anomaly import ANOMALY
 from .grad_mode import STATE
+
+# The Tensor class, registered by _tensor.py once it exists (importing it here would
+# be circular, and importing inside hot functions costs a microsecond per call).
+Tensor = None
 
 # Every Function subclass, by name: the op registry the tests walk.
 REGISTRY: dict[str, type] = {}
@@ -85,7 +90,6 @@ class Node:
                 "if you need to access saved tensors after calling backward.")
         if saved is None:
             return ()
-        from .._tensor import Tensor
         out = []
         for i, entry in enumerate(saved):
             if entry is None:
@@ -236,7 +240,6 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
         record = STATE.enabled and any(
             type(a) is not bool and isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx = cls._backward_cls()
@@ -262,8 +265,6 @@ class Function(metaclass=FunctionMeta):
 
 def _connect(ctx: Node, args: tuple, out):
     """Links a node into the graph: inputs become next_functions, outputs get grad_fn."""
-    from .._tensor import Tensor
-    from .anomaly import ANOMALY
     nexts, needs, meta = [], [], []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._C import ffi, lib
+from .._device import CPU
 
 _ERRORS = {
     lib.EM_EINVAL: RuntimeError,
@@ -50,14 +51,11 @@ class Storage:
         self.ptr = ffi.from_buffer("char[]", data, require_writable=False)
         self.version = 0
 
+    device = CPU
+
     @property
     def nbytes(self) -> int:
         return self.data.nbytes
-
-    @property
-    def device(self):
-        from .._device import CPU
-        return CPU
 
 
 def alloc(numel: int, dtype) -> Storage:
@@ -247,3 +245,158 @@ def get_num_threads() -> int:
 
 def set_num_threads(n: int) -> None:
     lib.em_set_num_threads(n)
+
+
+# ---- fused optimizer steps (csrc/optim.c) -------------------------------------
+# Every tensor here is contiguous and has the param's dtype (float32 or float64);
+# ember.optim checks that and falls back to tensor ops otherwise.
+
+def _opt(t):
+    return ptr(t) if t is not None else ffi.NULL
+
+
+def sgd_step(param, grad, buf, lr, weight_decay, momentum, dampening, nesterov, maximize,
+             init_buf) -> None:
+    check(lib.em_sgd_step(param._dtype.code, param.numel(), ptr(param), ptr(grad), _opt(buf),
+                          lr, weight_decay, momentum, dampening, int(nesterov), int(maximize),
+                          int(init_buf)), "SGD.step")
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+              weight_decay, decoupled, maximize, step) -> None:
+    check(lib.em_adam_step(param._dtype.code, param.numel(), ptr(param), ptr(grad),
+                           ptr(exp_avg), ptr(exp_avg_sq), _opt(max_exp_avg_sq), lr, beta1,
+                           beta2, eps, weight_decay, int(decoupled), int(maximize), step),
+          "Adam.step")
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buf, lr, alpha, eps,
+                 weight_decay, momentum, maximize) -> None:
+    check(lib.em_rmsprop_step(param._dtype.code, param.numel(), ptr(param), ptr(grad),
+                              ptr(square_avg), _opt(grad_avg), _opt(momentum_buf), lr, alpha,
+                              eps, weight_decay, momentum, int(maximize)), "RMSprop.step")
+
+
+def adagrad_step(param, grad, state_sum, clr, weight_decay, eps, maximize) -> None:
+    check(lib.em_adagrad_step(param._dtype.code, param.numel(), ptr(param), ptr(grad),
+                              ptr(state_sum), clr, weight_decay, eps, int(maximize)),
+          "Adagrad.step")
+
+
+# ---- nn kernels (float32/float64, contiguous operands) ------------------------
+
+def _p(t):
+    return ptr(t) if t is not None else ffi.NULL
+
+
+def _p64(t):
+    return ffi.cast("int64_t *", ptr(t)) if t is not None else ffi.NULL
+
+
+def im2col(x, kernel, stride, padding, dilation, out_hw, cols) -> None:
+    """cols (C*KH*KW, N, OH*OW) = the sliding windows of x (N, C, H, W)."""
+    N, C, H, W = x._shape
+    check(lib.em_im2col(x._dtype.code, ptr(x), N, C, H, W, *kernel, *stride, *padding,
+                        *dilation, *out_hw, ptr(cols)), "im2col")
+
+
+def col2im(cols, x, kernel, stride, padding, dilation, out_hw) -> None:
+    """x (N, C, H, W) = the sum of the window columns back at their positions."""
+    N, C, H, W = x._shape
+    check(lib.em_col2im(x._dtype.code, ptr(cols), N, C, H, W, *kernel, *stride, *padding,
+                        *dilation, *out_hw, ptr(x)), "col2im")
+
+
+def max_pool2d(x, kernel, stride, padding, dilation, y, idx) -> None:
+    """x (planes, H, W) -> y, idx (planes, OH, OW)."""
+    P, H, W = x._shape
+    check(lib.em_max_pool2d(x._dtype.code, ptr(x), P, H, W, *kernel, *stride, *padding,
+                            *dilation, y._shape[1], y._shape[2], ptr(y), _p64(idx)),
+          "max_pool2d")
+
+
+def max_pool_backward(gy, idx, gx) -> None:
+    """gx (planes, in) = gy (planes, out) scattered to idx."""
+    P = gx._shape[0]
+    check(lib.em_max_pool_backward(gy._dtype.code, ptr(gy), _p64(idx), P, gx.numel() // max(P, 1),
+                                   gy.numel() // max(P, 1), ptr(gx)), "max_pool_backward")
+
+
+def gather_planes(x, idx, y) -> None:
+    """y (planes, out) = x (planes, in) at idx."""
+    P = x._shape[0]
+    check(lib.em_gather_planes(x._dtype.code, ptr(x), _p64(idx), P, x.numel() // max(P, 1),
+                               y.numel() // max(P, 1), ptr(y)), "max_pool double backward")
+
+
+def avg_pool2d(backward: bool, x, y, kernel, stride, padding, count_include_pad: bool,
+               divisor_override: int) -> None:
+    """forward: y = avg_pool(x); backward: x = its adjoint applied to y. (planes, H, W)."""
+    P, H, W = x._shape
+    check(lib.em_avg_pool2d(int(backward), x._dtype.code, ptr(x), P, H, W, *kernel, *stride,
+                            *padding, int(count_include_pad), int(divisor_override or 0),
+                            y._shape[1], y._shape[2], ptr(y)), "avg_pool2d")
+
+
+def adaptive_pool2d(mode: int, x, y, idx=None) -> None:
+    """mode 0 avg, 1 max (idx), 2 avg backward (x = adjoint of y). (planes, H, W)."""
+    P, H, W = x._shape
+    check(lib.em_adaptive_pool2d(mode, x._dtype.code, ptr(x), P, H, W, y._shape[1], y._shape[2],
+                                 ptr(y), _p64(idx)), "adaptive_pool2d")
+
+
+def softmax(is_log: bool, x, outer: int, n: int, inner: int, y) -> None:
+    check(lib.em_softmax(int(is_log), x._dtype.code, ptr(x), outer, n, inner, ptr(y)),
+          "log_softmax" if is_log else "softmax")
+
+
+def softmax_backward(is_log: bool, y, gy, outer: int, n: int, inner: int, gx) -> None:
+    check(lib.em_softmax_backward(int(is_log), y._dtype.code, ptr(y), ptr(gy), outer, n, inner,
+                                  ptr(gx)), "softmax_backward")
+
+
+def cross_entropy(x, target, weight, ignore_index: int, label_smoothing: float, loss,
+                  lse) -> None:
+    B, K = x._shape
+    check(lib.em_cross_entropy(x._dtype.code, ptr(x), _p64(target), _p(weight), B, K,
+                               ignore_index, label_smoothing, ptr(loss), ptr(lse)),
+          "cross_entropy", "target out of bounds")
+
+
+def cross_entropy_backward(x, lse, target, weight, grad, ignore_index: int,
+                           label_smoothing: float, gx) -> None:
+    B, K = x._shape
+    check(lib.em_cross_entropy_backward(x._dtype.code, ptr(x), ptr(lse), _p64(target),
+                                        _p(weight), ptr(grad), B, K, ignore_index,
+                                        label_smoothing, ptr(gx)), "cross_entropy_backward")
+
+
+def layer_norm(x, w, b, eps: float, y, mean, rstd) -> None:
+    M, N = x._shape
+    check(lib.em_layer_norm(x._dtype.code, ptr(x), _p(w), _p(b), M, N, eps, ptr(y), ptr(mean),
+                            ptr(rstd)), "layer_norm")
+
+
+def layer_norm_backward(x, gy, w, mean, rstd, gx, gw, gb) -> None:
+    M, N = x._shape
+    check(lib.em_layer_norm_backward(x._dtype.code, ptr(x), ptr(gy), _p(w), ptr(mean), ptr(rstd),
+                                     M, N, _p(gx), _p(gw), _p(gb)), "layer_norm_backward")
+
+
+def batch_norm_stats(x, mean, var) -> None:
+    N, C, L = x._shape
+    check(lib.em_batch_norm_stats(x._dtype.code, ptr(x), N, C, L, ptr(mean), ptr(var)),
+          "batch_norm")
+
+
+def batch_norm_apply(x, mean, invstd, w, b, y) -> None:
+    N, C, L = x._shape
+    check(lib.em_batch_norm_apply(x._dtype.code, ptr(x), ptr(mean), ptr(invstd), _p(w), _p(b),
+                                  N, C, L, ptr(y)), "batch_norm")
+
+
+def batch_norm_backward(x, gy, mean, invstd, w, training: bool, gx, gw, gb) -> None:
+    N, C, L = x._shape
+    check(lib.em_batch_norm_backward(x._dtype.code, ptr(x), ptr(gy), ptr(mean), ptr(invstd),
+                                     _p(w), int(training), N, C, L, _p(gx), _p(gw), _p(gb)),
+          "batch_norm_backward")
