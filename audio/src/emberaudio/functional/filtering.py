@@ -1,0 +1,242 @@
+"""IIR/FIR filtering: lfilter, filtfilt, the biquad family, pre/de-emphasis.
+
+``lfilter`` splits the filter in two: the feed-forward part (numerator ``b``) is a matmul over
+sliding windows, the feedback recursion (denominator ``a``) runs in C (``csrc/lfilter.c``),
+one pass per row. The recursion is an autograd Function whose backward is the same
+recursion run backwards in time, so gradients (and gradients of gradients) reach the
+waveform and both coefficient sets.
+"""
+
+from __future__ import annotations
+
+import math
+
+import ember
+
+from .. import _native
+from ._util import pad_last
+
+__all__ = ["lfilter", "filtfilt", "biquad", "lowpass_biquad", "highpass_biquad",
+           "bandpass_biquad", "bandreject_biquad", "allpass_biquad", "equalizer_biquad",
+           "preemphasis", "deemphasis"]
+
+
+class _AllPole(ember.autograd.Function):
+    """y[t] = x[t] - sum_{k>=1} a[k] y[t - k] on (batch, channel, time), a (channel, order)."""
+
+    @staticmethod
+    def forward(ctx, x, a):
+        y = _native.iir(x, a)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, y = ctx.saved_tensors
+        # dL/dx is the same recursion run on the reversed gradient
+        gx = _AllPole.apply(grad.flip(-1).contiguous(), a).flip(-1)
+        ga = None
+        if ctx.needs_input_grad[1]:
+            order, n_time = a.shape[1], y.shape[-1]
+            # windows[b, c, j, t] = y[b, c, t - (order - 1 - j)] (zero before the start)
+            windows = pad_last(y, order - 1, 0).unfold(-1, n_time, 1)
+            corr = (windows * gx.unsqueeze(-2)).sum(dim=(0, 3)).flip(-1)  # index k = lag
+            keep = ember.ones(order, dtype=corr.dtype)
+            keep[0] = 0.0  # a[:, 0] is the normaliser, not part of the recursion
+            ga = -corr * keep
+        return gx, ga
+
+
+def _fir(x: ember.Tensor, b: ember.Tensor) -> ember.Tensor:
+    """sum_k b[c, k] x[b, c, t - k] on (batch, channel, time) with zero history."""
+    order = b.shape[1]
+    windows = pad_last(x, order - 1, 0).unfold(-1, order, 1)  # (B, C, T, order)
+    return ember.matmul(windows, b.flip(-1).unsqueeze(-1)).squeeze(-1)
+
+
+def lfilter(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Tensor,
+            clamp: bool = True, batching: bool = True) -> ember.Tensor:
+    """IIR filter ``a[0] y[t] = sum_k b[k] x[t-k] - sum_{k>=1} a[k] y[t-k]`` along the last dim.
+
+    Coefficients are ``(order + 1,)`` or ``(n_filters, order + 1)``; with 2-D coefficients and
+    ``batching=True`` the waveform's second-to-last dim must equal n_filters (filter i applies
+    to row i), otherwise every filter applies to the whole waveform. ``clamp`` clips the
+    output to [-1, 1].
+
+    Example:
+        >>> x = ember.tensor([1.0, 0.0, 0.0, 0.0])
+        >>> lfilter(x, ember.tensor([1.0, -0.5]), ember.tensor([1.0, 0.0])).tolist()
+        [1.0, 0.5, 0.25, 0.125]
+    """
+    if a_coeffs.shape != b_coeffs.shape:
+        raise ValueError(f"Expected coeffs to be the same size. Found a_coeffs size: "
+                         f"{list(a_coeffs.shape)}, b_coeffs size: {list(b_coeffs.shape)}")
+    if a_coeffs.ndim > 2 or a_coeffs.ndim == 0:
+        raise ValueError(f"Expected coeffs to be 1D or 2D, but got {a_coeffs.ndim}D.")
+    if not waveform.dtype.is_floating_point:
+        raise TypeError(f"lfilter expects a floating point waveform, got {waveform.dtype}")
+    if waveform.dtype not in (ember.float32, ember.float64):
+        waveform = waveform.to(ember.float32)
+    if a_coeffs.ndim > 1:
+        if batching:
+            if waveform.ndim < 2 or waveform.shape[-2] != a_coeffs.shape[0]:
+                raise ValueError(f"Expected waveform to have at least 2 dimensions with the "
+                                 f"second-to-last dim equal to the number of filters "
+                                 f"({a_coeffs.shape[0]}), got shape {list(waveform.shape)}.")
+        else:
+            waveform = ember.stack([waveform] * a_coeffs.shape[0], -2)
+    else:
+        a_coeffs, b_coeffs = a_coeffs.unsqueeze(0), b_coeffs.unsqueeze(0)
+    a_coeffs, b_coeffs = a_coeffs.to(waveform.dtype), b_coeffs.to(waveform.dtype)
+    shape = waveform.shape
+    x = waveform.reshape(-1, a_coeffs.shape[0], shape[-1])
+    a0 = a_coeffs[:, :1]
+    y = _AllPole.apply(_fir(x, b_coeffs / a0).contiguous(), a_coeffs / a0)
+    if clamp:
+        y = ember.clamp(y, -1.0, 1.0)
+    return y.reshape(shape)
+
+
+def filtfilt(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Tensor,
+             clamp: bool = True) -> ember.Tensor:
+    """Zero-phase filtering: ``lfilter`` forward, then again over the reversed result.
+
+    Example:
+        >>> x = ember.zeros(9); x[4] = 1.0
+        >>> y = filtfilt(x, ember.tensor([1.0, -0.5]), ember.tensor([0.5, 0.0]))
+        >>> y.argmax().item()  # zero phase: the peak does not move
+        4
+    """
+    forward = lfilter(waveform, a_coeffs, b_coeffs, clamp=False, batching=True)
+    return lfilter(forward.flip(-1), a_coeffs, b_coeffs, clamp=clamp, batching=True).flip(-1)
+
+
+def _coef(value, like: ember.Tensor) -> ember.Tensor:
+    return ember.as_tensor(value, dtype=like.dtype).to(like.device)
+
+
+def biquad(waveform: ember.Tensor, b0, b1, b2, a0, a1, a2) -> ember.Tensor:
+    """Second-order IIR filter with the given coefficients (floats or 0-d tensors).
+
+    Example:
+        >>> biquad(ember.tensor([1.0, 0.0, 0.0]), 1.0, 0.0, 0.0, 1.0, -0.5, 0.0).tolist()
+        [1.0, 0.5, 0.25]
+    """
+    a = ember.stack([_coef(c, waveform) for c in (a0, a1, a2)])
+    b = ember.stack([_coef(c, waveform) for c in (b0, b1, b2)])
+    return lfilter(waveform, a, b)
+
+
+def _w0_alpha(waveform, sample_rate, freq, Q):
+    w0 = 2 * math.pi * _coef(freq, waveform) / sample_rate
+    return w0, ember.sin(w0) / 2 / _coef(Q, waveform)
+
+
+def lowpass_biquad(waveform: ember.Tensor, sample_rate: int, cutoff_freq, Q=0.707
+                   ) -> ember.Tensor:
+    """Two-pole low-pass filter (RBJ Audio EQ Cookbook).
+
+    Example:
+        >>> y = lowpass_biquad(ember.ones(400) * 0.5, 8000, 1000.0)
+        >>> round(y[-1].item(), 4)
+        0.5
+    """
+    w0, alpha = _w0_alpha(waveform, sample_rate, cutoff_freq, Q)
+    cos = ember.cos(w0)
+    b0 = (1 - cos) / 2
+    return biquad(waveform, b0, 1 - cos, b0, 1 + alpha, -2 * cos, 1 - alpha)
+
+
+def highpass_biquad(waveform: ember.Tensor, sample_rate: int, cutoff_freq, Q=0.707
+                    ) -> ember.Tensor:
+    """Two-pole high-pass filter (RBJ Audio EQ Cookbook).
+
+    Example:
+        >>> y = highpass_biquad(ember.ones(400) * 0.5, 8000, 1000.0)
+        >>> abs(y[-1].item()) < 1e-4
+        True
+    """
+    w0, alpha = _w0_alpha(waveform, sample_rate, cutoff_freq, Q)
+    cos = ember.cos(w0)
+    b0 = (1 + cos) / 2
+    return biquad(waveform, b0, -1 - cos, b0, 1 + alpha, -2 * cos, 1 - alpha)
+
+
+def bandpass_biquad(waveform: ember.Tensor, sample_rate: int, central_freq, Q=0.707,
+                    const_skirt_gain: bool = False) -> ember.Tensor:
+    """Two-pole band-pass filter; ``const_skirt_gain`` gives peak gain Q instead of 0 dB.
+
+    Example:
+        >>> bandpass_biquad(ember.zeros(4), 8000, 1000.0).tolist()
+        [0.0, 0.0, 0.0, 0.0]
+    """
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q)
+    cos = ember.cos(w0)
+    temp = ember.sin(w0) / 2 if const_skirt_gain else alpha
+    return biquad(waveform, temp, 0.0, -temp, 1 + alpha, -2 * cos, 1 - alpha)
+
+
+def bandreject_biquad(waveform: ember.Tensor, sample_rate: int, central_freq, Q=0.707
+                      ) -> ember.Tensor:
+    """Two-pole band-reject (notch) filter.
+
+    Example:
+        >>> y = bandreject_biquad(ember.ones(400) * 0.5, 8000, 1000.0)
+        >>> round(y[-1].item(), 4)
+        0.5
+    """
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q)
+    cos = ember.cos(w0)
+    return biquad(waveform, 1.0, -2 * cos, 1.0, 1 + alpha, -2 * cos, 1 - alpha)
+
+
+def allpass_biquad(waveform: ember.Tensor, sample_rate: int, central_freq, Q=0.707
+                   ) -> ember.Tensor:
+    """Two-pole all-pass filter (unit magnitude, frequency-dependent phase).
+
+    Example:
+        >>> y = allpass_biquad(ember.ones(400) * 0.5, 8000, 1000.0)
+        >>> round(y[-1].item(), 4)
+        0.5
+    """
+    w0, alpha = _w0_alpha(waveform, sample_rate, central_freq, Q)
+    cos = ember.cos(w0)
+    return biquad(waveform, 1 - alpha, -2 * cos, 1 + alpha, 1 + alpha, -2 * cos, 1 - alpha)
+
+
+def equalizer_biquad(waveform: ember.Tensor, sample_rate: int, center_freq, gain, Q=0.707
+                     ) -> ember.Tensor:
+    """Peaking equalizer: ``gain`` dB around ``center_freq``.
+
+    Example:
+        >>> y = equalizer_biquad(ember.ones(400) * 0.5, 8000, 1000.0, 6.0)
+        >>> round(y[-1].item(), 3)
+        0.5
+    """
+    w0, alpha = _w0_alpha(waveform, sample_rate, center_freq, Q)
+    cos = ember.cos(w0)
+    A = ember.exp(_coef(gain, waveform) / 40.0 * math.log(10))
+    return biquad(waveform, 1 + alpha * A, -2 * cos, 1 - alpha * A, 1 + alpha / A, -2 * cos,
+                  1 - alpha / A)
+
+
+def preemphasis(waveform: ember.Tensor, coeff: float = 0.97) -> ember.Tensor:
+    """``y[t] = x[t] - coeff * x[t - 1]`` along the last dim (``y[0] = x[0]``).
+
+    Example:
+        >>> preemphasis(ember.tensor([1.0, 1.0, 1.0]), 0.5).tolist()
+        [1.0, 0.5, 0.5]
+    """
+    return ember.cat([waveform[..., :1], waveform[..., 1:] - coeff * waveform[..., :-1]], -1)
+
+
+def deemphasis(waveform: ember.Tensor, coeff: float = 0.97) -> ember.Tensor:
+    """Inverse of :func:`preemphasis`: ``y[t] = x[t] + coeff * y[t - 1]`` (unclamped).
+
+    Example:
+        >>> deemphasis(ember.tensor([1.0, 0.5, 0.5]), 0.5).tolist()
+        [1.0, 1.0, 1.0]
+    """
+    a = ember.tensor([1.0, -coeff], dtype=waveform.dtype)
+    b = ember.tensor([1.0, 0.0], dtype=waveform.dtype)
+    return lfilter(waveform, a, b, clamp=False)
