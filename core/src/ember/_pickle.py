@@ -18,6 +18,7 @@ says, so it must only see files from a trusted source.
 
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import contextlib
 import importlib
@@ -139,6 +140,9 @@ class WeightsOnlyUnpickler(pickle._Unpickler):
         return self._persistent(pid)
 
     def find_class(self, module: str, name: str):
+        if self.proto < 3:  # protocol 2 writes Python 2 names (__builtin__.set)
+            module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+            module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         full = f"{module}.{name}"
         try:
             return self._allowed[full]

@@ -517,7 +517,7 @@ def _top_folder(reader) -> str:
                      "records, expected exactly one")
 
 
-def _load_zip(fh, map_location, weights_only, use_mmap, pickle_module, load_args):
+def _load_zip(fh, restore, weights_only, use_mmap, pickle_module, load_args):
     reader = _zip.ZipReader(fh)
     top = _top_folder(reader)
     for name in (f"{top}/version", f"{top}/.data/version"):
@@ -540,7 +540,6 @@ def _load_zip(fh, map_location, weights_only, use_mmap, pickle_module, load_args
             raise ValueError("mmap=True needs a file path or a file object with a fileno()") \
                 from None
         whole = np.frombuffer(_mmap.mmap(fileno, 0, access=_mmap.ACCESS_COPY), np.uint8)
-    restore = _restorer(map_location)
     loaded = {}
 
     def persistent_load(pid):
@@ -587,7 +586,7 @@ def _read_storage(reader, name: str, nbytes: int, dtype, whole) -> np.ndarray:
 
 # ---- loading: the legacy format ----------------------------------------------------
 
-def _load_legacy(fh, map_location, weights_only, pickle_module, load_args):
+def _load_legacy(fh, restore, weights_only, pickle_module, load_args):
     def plain(what):
         value = _unpickler(fh, _no_persistent, True, None, load_args).load()
         if not isinstance(value, what):
@@ -604,7 +603,6 @@ def _load_legacy(fh, map_location, weights_only, pickle_module, load_args):
     start = fh.tell()
     remaining = fh.seek(0, 2) - start
     fh.seek(start)
-    restore = _restorer(map_location)
     roots = {}  # key -> (_LoadedStorage over the whole root storage, numpy array to fill)
 
     def persistent_load(pid):
@@ -705,9 +703,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
     if not isinstance(weights_only, bool) or not isinstance(mmap, bool):
         raise TypeError("weights_only and mmap must be bools")
     pickle_load_args.setdefault("encoding", "utf-8")
+    restore = _restorer(map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            return _load_file(fh, os.fspath(f), map_location, weights_only, mmap, pickle_module,
+            return _load_file(fh, os.fspath(f), restore, weights_only, mmap, pickle_module,
                               pickle_load_args)
     if not hasattr(f, "read"):
         raise TypeError(f"f must be a path or a binary file object, got {type(f).__name__}")
@@ -716,11 +715,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
         if mmap:
             raise ValueError("mmap=True needs a seekable file")
         fh = io.BytesIO(f.read())
-    return _load_file(fh, getattr(f, "name", "<file>"), map_location, weights_only, mmap,
+    return _load_file(fh, getattr(f, "name", "<file>"), restore, weights_only, mmap,
                       pickle_module, pickle_load_args)
 
 
-def _load_file(fh, name, map_location, weights_only, use_mmap, pickle_module, load_args):
+def _load_file(fh, name, restore, weights_only, use_mmap, pickle_module, load_args):
     start = fh.tell()
     head = fh.read(512)
     fh.seek(start)
@@ -728,7 +727,7 @@ def _load_file(fh, name, map_location, weights_only, use_mmap, pickle_module, lo
         if not head:
             raise EOFError(f"{name}: the file is empty")
         if head[:4] == b"PK\x03\x04" or head[:4] == b"PK\x05\x06":
-            return _load_zip(fh, map_location, weights_only, use_mmap, pickle_module, load_args)
+            return _load_zip(fh, restore, weights_only, use_mmap, pickle_module, load_args)
         if len(head) >= 262 and head[257:262] == b"ustar":
             raise RuntimeError(f"{name}: checkpoints in the tar format of torch < 0.4 are not "
                                "supported; load and re-save them with an older torch")
@@ -738,7 +737,7 @@ def _load_file(fh, name, map_location, weights_only, use_mmap, pickle_module, lo
         if head[:1] != b"\x80":
             raise pickle.UnpicklingError(f"{name}: not a checkpoint (neither a zip archive nor "
                                          f"a pickle stream; starts with {head[:8]!r})")
-        return _load_legacy(fh, map_location, weights_only, pickle_module, load_args)
+        return _load_legacy(fh, restore, weights_only, pickle_module, load_args)
     except pickle.UnpicklingError as e:
         if weights_only and "allowed global" in str(e):
             raise pickle.UnpicklingError(f"Weights only load failed. {_UNSAFE}\n{e}") from None
