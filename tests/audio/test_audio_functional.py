@@ -269,7 +269,7 @@ def test_masks():
         out = F.mask_along_axis(spec, 10, -1.0, axis)
         masked = (out == -1.0).numpy()
         assert np.array_equal(masked[0], masked[1])  # one band shared by leading dims
-        band = masked[0].any(axis=2 if axis == 1 else 0)  # which rows / columns are masked
+        band = masked[0].any(axis=1 if axis == 1 else 0)  # which rows / columns are masked
         idx = np.flatnonzero(band)
         assert idx.size < 10 and (idx.size == 0 or idx[-1] - idx[0] + 1 == idx.size)
         assert masked[0].sum() == idx.size * (40 if axis == 1 else 6)
