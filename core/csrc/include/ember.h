@@ -125,6 +125,24 @@ int em_random_normal(int dtype, void *out, int64_t n, uint64_t seed, uint64_t co
                      double mean, double std);
 int em_random_bits(uint64_t *out, int64_t n, uint64_t seed, uint64_t counter);
 
+/* optim.c: fused optimizer steps over n contiguous elements (float32/float64; every state
+ * buffer has the param's dtype). Each follows torch's single-tensor update op by op.
+ * sgd: buf may be NULL when momentum == 0; init_buf copies the first (decayed) grad into it.
+ * adam: step is the already-incremented step count; max_exp_avg_sq NULL unless amsgrad;
+ * decoupled selects AdamW's weight decay. rmsprop: grad_avg NULL unless centered,
+ * momentum_buf NULL unless momentum > 0. adagrad: clr is the decayed learning rate. */
+int em_sgd_step(int dtype, int64_t n, void *param, const void *grad, void *buf, double lr,
+                double weight_decay, double momentum, double dampening, int nesterov,
+                int maximize, int init_buf);
+int em_adam_step(int dtype, int64_t n, void *param, const void *grad, void *exp_avg,
+                 void *exp_avg_sq, void *max_exp_avg_sq, double lr, double beta1, double beta2,
+                 double eps, double weight_decay, int decoupled, int maximize, double step);
+int em_rmsprop_step(int dtype, int64_t n, void *param, const void *grad, void *square_avg,
+                    void *grad_avg, void *momentum_buf, double lr, double alpha, double eps,
+                    double weight_decay, double momentum, int maximize);
+int em_adagrad_step(int dtype, int64_t n, void *param, const void *grad, void *sum, double clr,
+                    double weight_decay, double eps, int maximize);
+
 /* threads */
 int em_get_num_threads(void);
 void em_set_num_threads(int n);

@@ -1,0 +1,24 @@
+"""Optimizers and learning-rate schedules, as ``torch.optim``.
+
+Example:
+    >>> w = ember.randn(3, requires_grad=True)
+    >>> opt = ember.optim.AdamW([w], lr=1e-2)
+    >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=10)
+    >>> (w * w).sum().backward(); opt.step(); sched.step()
+"""
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .lbfgs import LBFGS
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "NAdam", "Optimizer",
+           "RAdam", "RMSprop", "SGD", "lr_scheduler"]
