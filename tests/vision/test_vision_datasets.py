@@ -9,16 +9,26 @@ import shutil
 import threading
 
 import ember
+import embervision.transforms as T
 import numpy as np
 import pytest
-from PIL import Image
-
-import embervision.transforms as T
-from embervision.datasets import (CIFAR10, CIFAR100, EMNIST, KMNIST, MNIST, QMNIST, DatasetFolder,
-                                  FakeData, FashionMNIST, ImageFolder, VisionDataset)
+from embervision.datasets import (
+    CIFAR10,
+    CIFAR100,
+    EMNIST,
+    KMNIST,
+    MNIST,
+    QMNIST,
+    DatasetFolder,
+    FakeData,
+    FashionMNIST,
+    ImageFolder,
+    VisionDataset,
+)
 from embervision.datasets import utils as dutils
 from embervision.datasets.folder import IMG_EXTENSIONS, find_classes, make_dataset
 from embervision.datasets.mnist import read_sn3_pascalvincent_tensor
+from PIL import Image
 
 
 def write_idx(path, array, compress=False):

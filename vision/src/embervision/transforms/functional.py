@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -530,12 +529,3 @@ def erase(img: ember.Tensor, i: int, j: int, h: int, w: int, v: ember.Tensor,
     if not isinstance(img, ember.Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
     return F_t.erase(img, i, j, h, w, v, inplace)
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Number) and not isinstance(x, bool)
-
-
-__all__ = [name for name in dir() if not name.startswith("_") and name not in
-           ("annotations", "math", "numbers", "warnings", "Sequence", "Enum", "ember", "np",
-            "Image", "F_pil", "F_t")]
