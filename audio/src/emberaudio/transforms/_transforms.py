@@ -1,0 +1,355 @@
+"""Transforms: each holds its constants (window, filterbank, DCT, resampling kernel) as
+buffers, so ``.to(device)`` / ``.double()`` move them, and calls one functional op."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import ember
+from ember import nn
+
+from .. import functional as F
+from ..functional.resample import apply_sinc_resample_kernel, sinc_resample_kernel
+
+__all__ = ["Spectrogram", "MelScale", "MelSpectrogram", "MFCC", "AmplitudeToDB", "Resample",
+           "MuLawEncoding", "MuLawDecoding", "ComputeDeltas", "Fade", "Vol",
+           "FrequencyMasking", "TimeMasking"]
+
+
+class Spectrogram(nn.Module):
+    """Magnitude/power spectrogram of ``(..., time)`` audio: ``(..., n_fft // 2 + 1, frames)``.
+
+    Example:
+        >>> Spectrogram(n_fft=64)(ember.randn(2, 320)).shape
+        ember.Size([2, 33, 11])
+    """
+
+    def __init__(self, n_fft: int = 400, win_length: int | None = None,
+                 hop_length: int | None = None, pad: int = 0,
+                 window_fn: Callable[..., ember.Tensor] = F.hann_window, power: float | None = 2.0,
+                 normalized: bool | str = False, wkwargs: dict | None = None,
+                 center: bool = True, pad_mode: str = "reflect", onesided: bool = True,
+                 return_complex: bool | None = None) -> None:
+        super().__init__()
+        self.n_fft = n_fft
+        self.win_length = win_length if win_length is not None else n_fft
+        self.hop_length = hop_length if hop_length is not None else self.win_length // 2
+        window = window_fn(self.win_length, **(wkwargs or {}))
+        self.register_buffer("window", window)
+        self.pad = pad
+        self.power = power
+        self.normalized = normalized
+        self.center = center
+        self.pad_mode = pad_mode
+        self.onesided = onesided
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        return F.spectrogram(waveform, self.pad, self.window, self.n_fft, self.hop_length,
+                             self.win_length, self.power, self.normalized, self.center,
+                             self.pad_mode, self.onesided)
+
+
+class MelScale(nn.Module):
+    """Projects a ``(..., n_stft, time)`` spectrogram onto ``n_mels`` triangular mel filters.
+
+    Example:
+        >>> MelScale(n_mels=10, sample_rate=8000, n_stft=33)(ember.rand(33, 5)).shape
+        ember.Size([10, 5])
+    """
+
+    def __init__(self, n_mels: int = 128, sample_rate: int = 16000, f_min: float = 0.0,
+                 f_max: float | None = None, n_stft: int = 201, norm: str | None = None,
+                 mel_scale: str = "htk") -> None:
+        super().__init__()
+        self.n_mels = n_mels
+        self.sample_rate = sample_rate
+        self.f_max = f_max if f_max is not None else float(sample_rate // 2)
+        self.f_min = f_min
+        self.norm = norm
+        self.mel_scale = mel_scale
+        if f_min > self.f_max:
+            raise ValueError(f"Require f_min: {f_min} <= f_max: {self.f_max}")
+        fb = F.melscale_fbanks(n_stft, self.f_min, self.f_max, n_mels, sample_rate, norm,
+                               mel_scale)
+        self.register_buffer("fb", fb)
+
+    def forward(self, specgram: ember.Tensor) -> ember.Tensor:
+        fb = self.fb if self.fb.dtype == specgram.dtype else self.fb.to(specgram.dtype)
+        return ember.matmul(specgram.transpose(-1, -2), fb).transpose(-1, -2)
+
+
+class MelSpectrogram(nn.Module):
+    """Spectrogram followed by MelScale: ``(..., time)`` -> ``(..., n_mels, frames)``.
+
+    Example:
+        >>> MelSpectrogram(16000, n_fft=256, n_mels=20)(ember.randn(1, 1600)).shape
+        ember.Size([1, 20, 13])
+    """
+
+    def __init__(self, sample_rate: int = 16000, n_fft: int = 400,
+                 win_length: int | None = None, hop_length: int | None = None,
+                 f_min: float = 0.0, f_max: float | None = None, pad: int = 0,
+                 n_mels: int = 128, window_fn: Callable[..., ember.Tensor] = F.hann_window,
+                 power: float = 2.0, normalized: bool = False, wkwargs: dict | None = None,
+                 center: bool = True, pad_mode: str = "reflect", onesided: bool | None = None,
+                 norm: str | None = None, mel_scale: str = "htk") -> None:
+        super().__init__()
+        if onesided is not None:
+            import warnings
+            warnings.warn("Argument 'onesided' has been deprecated and has no influence on the "
+                          "behavior of this module.", stacklevel=2)
+        self.sample_rate = sample_rate
+        self.n_fft = n_fft
+        self.win_length = win_length if win_length is not None else n_fft
+        self.hop_length = hop_length if hop_length is not None else self.win_length // 2
+        self.pad = pad
+        self.power = power
+        self.normalized = normalized
+        self.n_mels = n_mels
+        self.f_max = f_max
+        self.f_min = f_min
+        self.spectrogram = Spectrogram(n_fft=n_fft, win_length=self.win_length,
+                                       hop_length=self.hop_length, pad=pad, window_fn=window_fn,
+                                       power=power, normalized=normalized, wkwargs=wkwargs,
+                                       center=center, pad_mode=pad_mode, onesided=True)
+        self.mel_scale = MelScale(n_mels, sample_rate, f_min, f_max, n_fft // 2 + 1, norm,
+                                  mel_scale)
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        return self.mel_scale(self.spectrogram(waveform))
+
+
+class AmplitudeToDB(nn.Module):
+    """Power (``stype="power"``) or magnitude spectrogram to decibels, floored at max - top_db.
+
+    Example:
+        >>> AmplitudeToDB()(ember.tensor([1.0, 10.0])).tolist()
+        [0.0, 10.0]
+    """
+
+    def __init__(self, stype: str = "power", top_db: float | None = None) -> None:
+        super().__init__()
+        self.stype = stype
+        if top_db is not None and top_db < 0:
+            raise ValueError("top_db must be positive value")
+        self.top_db = top_db
+        self.multiplier = 10.0 if stype == "power" else 20.0
+        self.amin = 1e-10
+        self.ref_value = 1.0
+        self.db_multiplier = math.log10(max(self.amin, self.ref_value))
+
+    def forward(self, x: ember.Tensor) -> ember.Tensor:
+        return F.amplitude_to_DB(x, self.multiplier, self.amin, self.db_multiplier, self.top_db)
+
+
+class MFCC(nn.Module):
+    """Mel-frequency cepstral coefficients: DCT-II of the log (dB) mel spectrogram.
+
+    Example:
+        >>> MFCC(16000, n_mfcc=13, melkwargs={"n_fft": 256, "n_mels": 40})(
+        ...     ember.randn(1, 1600)).shape
+        ember.Size([1, 13, 13])
+    """
+
+    def __init__(self, sample_rate: int = 16000, n_mfcc: int = 40, dct_type: int = 2,
+                 norm: str = "ortho", log_mels: bool = False,
+                 melkwargs: dict | None = None) -> None:
+        super().__init__()
+        if dct_type != 2:
+            raise ValueError(f"DCT type not supported: {dct_type}")
+        self.sample_rate = sample_rate
+        self.n_mfcc = n_mfcc
+        self.dct_type = dct_type
+        self.norm = norm
+        self.top_db = 80.0
+        self.amplitude_to_DB = AmplitudeToDB("power", self.top_db)
+        melkwargs = melkwargs or {}
+        self.MelSpectrogram = MelSpectrogram(sample_rate=sample_rate, **melkwargs)
+        if n_mfcc > self.MelSpectrogram.n_mels:
+            raise ValueError("Cannot select more MFCC coefficients than # mel bins")
+        self.register_buffer("dct_mat", F.create_dct(n_mfcc, self.MelSpectrogram.n_mels, norm))
+        self.log_mels = log_mels
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        mel = self.MelSpectrogram(waveform)
+        if self.log_mels:
+            mel = ember.log(mel + 1e-6)
+        else:
+            mel = self.amplitude_to_DB(mel)
+        dct = self.dct_mat if self.dct_mat.dtype == mel.dtype else self.dct_mat.to(mel.dtype)
+        return ember.matmul(mel.transpose(-1, -2), dct).transpose(-1, -2)
+
+
+class Resample(nn.Module):
+    """Band-limited resampling; the polyphase kernel is built once and kept as a buffer.
+
+    Example:
+        >>> Resample(44100, 16000)(ember.randn(2, 4410)).shape
+        ember.Size([2, 1600])
+    """
+
+    def __init__(self, orig_freq: int = 16000, new_freq: int = 16000,
+                 resampling_method: str = "sinc_interp_hann", lowpass_filter_width: int = 6,
+                 rolloff: float = 0.99, beta: float | None = None, *,
+                 dtype: ember.dtype | None = None) -> None:
+        super().__init__()
+        self.orig_freq = orig_freq
+        self.new_freq = new_freq
+        self.gcd = math.gcd(int(orig_freq), int(new_freq))
+        self.resampling_method = resampling_method
+        self.lowpass_filter_width = lowpass_filter_width
+        self.rolloff = rolloff
+        self.beta = beta
+        if self.orig_freq != self.new_freq:
+            kernel, self.width = sinc_resample_kernel(orig_freq, new_freq, self.gcd,
+                                                      lowpass_filter_width, rolloff,
+                                                      resampling_method, beta, dtype)
+            self.register_buffer("kernel", kernel, persistent=False)
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        if self.orig_freq == self.new_freq:
+            return waveform
+        return apply_sinc_resample_kernel(waveform, self.orig_freq, self.new_freq, self.gcd,
+                                          self.kernel, self.width)
+
+
+class MuLawEncoding(nn.Module):
+    """Mu-law companding to ``quantization_channels`` integer levels.
+
+    Example:
+        >>> MuLawEncoding(256)(ember.tensor([0.0])).tolist()
+        [128]
+    """
+
+    def __init__(self, quantization_channels: int = 256) -> None:
+        super().__init__()
+        self.quantization_channels = quantization_channels
+
+    def forward(self, x: ember.Tensor) -> ember.Tensor:
+        return F.mu_law_encoding(x, self.quantization_channels)
+
+
+class MuLawDecoding(nn.Module):
+    """Inverse of :class:`MuLawEncoding`.
+
+    Example:
+        >>> MuLawDecoding(256)(ember.tensor([255])).tolist()
+        [1.0]
+    """
+
+    def __init__(self, quantization_channels: int = 256) -> None:
+        super().__init__()
+        self.quantization_channels = quantization_channels
+
+    def forward(self, x_mu: ember.Tensor) -> ember.Tensor:
+        return F.mu_law_decoding(x_mu, self.quantization_channels)
+
+
+class ComputeDeltas(nn.Module):
+    """Delta (time-derivative) coefficients of a ``(..., freq, time)`` feature tensor.
+
+    Example:
+        >>> ComputeDeltas(win_length=3)(ember.arange(4.0).reshape(1, 4)).tolist()
+        [[0.5, 1.0, 1.0, 0.5]]
+    """
+
+    def __init__(self, win_length: int = 5, mode: str = "replicate") -> None:
+        super().__init__()
+        self.win_length = win_length
+        self.mode = mode
+
+    def forward(self, specgram: ember.Tensor) -> ember.Tensor:
+        return F.compute_deltas(specgram, self.win_length, self.mode)
+
+
+class Fade(nn.Module):
+    """Fades in and out over the last dim.
+
+    Example:
+        >>> Fade(fade_in_len=2, fade_out_len=2)(ember.ones(5)).tolist()
+        [0.0, 1.0, 1.0, 1.0, 0.0]
+    """
+
+    def __init__(self, fade_in_len: int = 0, fade_out_len: int = 0,
+                 fade_shape: str = "linear") -> None:
+        super().__init__()
+        self.fade_in_len = fade_in_len
+        self.fade_out_len = fade_out_len
+        self.fade_shape = fade_shape
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        return F.fade(waveform, self.fade_in_len, self.fade_out_len, self.fade_shape)
+
+
+class Vol(nn.Module):
+    """Scales volume (``gain_type`` ``"amplitude"``, ``"power"`` or ``"db"``) and clips to [-1, 1].
+
+    Example:
+        >>> Vol(2.0)(ember.tensor([0.25, 0.75])).tolist()
+        [0.5, 1.0]
+    """
+
+    def __init__(self, gain: float, gain_type: str = "amplitude") -> None:
+        super().__init__()
+        if gain_type not in ("amplitude", "power", "db"):
+            raise ValueError(f"gain_type must be amplitude, power or db, got {gain_type!r}")
+        if gain_type in ("amplitude", "power") and gain < 0:
+            raise ValueError("If gain_type = amplitude or power, gain must be positive.")
+        self.gain = gain
+        self.gain_type = gain_type
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        if self.gain_type == "amplitude":
+            waveform = waveform * self.gain
+        elif self.gain_type == "db":
+            waveform = F.gain(waveform, self.gain)
+        else:
+            waveform = F.gain(waveform, 10 * math.log10(self.gain))
+        return ember.clamp(waveform, -1, 1)
+
+
+class _AxisMasking(nn.Module):
+    def __init__(self, mask_param: int, axis: int, iid_masks: bool, p: float = 1.0) -> None:
+        super().__init__()
+        self.mask_param = mask_param
+        self.axis = axis
+        self.iid_masks = iid_masks
+        self.p = p
+
+    def forward(self, specgram: ember.Tensor, mask_value: float = 0.0) -> ember.Tensor:
+        axis = self.axis + specgram.ndim - 3  # axis 1 = freq, 2 = time of (C, F, T)
+        if self.iid_masks and specgram.ndim >= 3:
+            return F.mask_along_axis_iid(specgram, self.mask_param, mask_value, axis, p=self.p)
+        return F.mask_along_axis(specgram, self.mask_param, mask_value, axis, p=self.p)
+
+
+class FrequencyMasking(_AxisMasking):
+    """SpecAugment frequency masking: one band of up to ``freq_mask_param`` bins zeroed.
+
+    ``iid_masks=True`` draws a band per example of a batched ``(batch, channel, freq, time)``
+    input.
+
+    Example:
+        >>> FrequencyMasking(3)(ember.ones(1, 8, 5)).shape
+        ember.Size([1, 8, 5])
+    """
+
+    def __init__(self, freq_mask_param: int, iid_masks: bool = False) -> None:
+        super().__init__(freq_mask_param, 1, iid_masks)
+
+
+class TimeMasking(_AxisMasking):
+    """SpecAugment time masking: one span of up to ``time_mask_param`` frames zeroed.
+
+    ``p`` caps the span at ``p`` times the number of frames.
+
+    Example:
+        >>> TimeMasking(3, p=0.5)(ember.ones(1, 8, 5)).shape
+        ember.Size([1, 8, 5])
+    """
+
+    def __init__(self, time_mask_param: int, iid_masks: bool = False, p: float = 1.0) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"The value of p must be between 0.0 and 1.0 ({p} given).")
+        super().__init__(time_mask_param, 2, iid_masks, p)
