@@ -1,0 +1,5 @@
+"""The Trainer."""
+
+from .trainer import MisconfigurationException, Trainer
+
+__all__ = ["Trainer", "MisconfigurationException"]
