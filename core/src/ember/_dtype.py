@@ -78,7 +78,8 @@ def from_numpy_dtype(npd) -> dtype:
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(npd)}. The only supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
 
 
 _default_float = float32
@@ -184,7 +185,8 @@ class finfo:
             raise TypeError(f"finfo is only for floating dtypes, got {type}")
         self.dtype = type.name
         if type is bfloat16:
-            self.bits, self.eps, self.max, self.min = 16, 0.0078125, 3.3895313892515355e38, -3.3895313892515355e38
+            self.bits, self.eps = 16, 0.0078125
+            self.max, self.min = 3.3895313892515355e38, -3.3895313892515355e38
             self.tiny = self.smallest_normal = 1.1754943508222875e-38
             self.resolution = 0.01
         else:
@@ -207,7 +209,8 @@ class iinfo:
         if type.is_floating_point:
             raise TypeError(f"iinfo is only for integer dtypes, got {type}")
         info = np.iinfo(np.uint8 if type is bool_ else type.np)
-        self.bits, self.min, self.max, self.dtype = info.bits, int(info.min), int(info.max), type.name
+        self.bits, self.dtype = info.bits, type.name
+        self.min, self.max = int(info.min), int(info.max)
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

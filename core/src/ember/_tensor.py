@@ -385,7 +385,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
                  inputs=None) -> None:
-        """Computes the gradient of this tensor w.r.t. graph leaves (see ember.autograd.backward)."""
+        """Computes the gradient of this tensor w.r.t. the graph's leaves (autograd.backward)."""
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -440,8 +440,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {'more than one' if self.numel() else 'no'} "
-                               "value is ambiguous")
+            many = "more than one" if self.numel() else "no"
+            raise RuntimeError(f"Boolean value of Tensor with {many} value is ambiguous")
         return bool(self.item())
 
     def __int__(self) -> int:

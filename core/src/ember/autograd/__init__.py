@@ -80,7 +80,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          materialize_grads: bool = False):
     """Gradients of outputs w.r.t. inputs, returned (not accumulated into .grad)."""
     outputs = _as_list(outputs)
-    single = not isinstance(inputs, (list, tuple))
     inputs = _as_list(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
@@ -97,7 +96,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     got = run_backward(_roots(outputs), grads, retain_graph, create_graph, capture=capture,
                        accumulate=False)
     result = []
-    for i, t in enumerate(inputs):
+    for t in inputs:
         key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
         g = got[capture[key]]
         if g is None:

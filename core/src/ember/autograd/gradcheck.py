@@ -21,9 +21,11 @@ def _numerical_jacobian(fn, inputs, eps):
             for i in range(flat.numel()):
                 orig = flat[i].item()
                 x.data.reshape(-1)[i] = orig + eps
-                plus = [o.detach().clone() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+                plus = [o.detach().clone() for o in _as_tuple(fn(*inputs))
+                        if isinstance(o, Tensor)]
                 x.data.reshape(-1)[i] = orig - eps
-                minus = [o.detach().clone() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+                minus = [o.detach().clone() for o in _as_tuple(fn(*inputs))
+                         if isinstance(o, Tensor)]
                 x.data.reshape(-1)[i] = orig
                 cols.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
             jac.append(cols)

@@ -55,7 +55,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
          out=None) -> Tensor:
     """A tensor of `size` filled with `fill_value` (dtype inferred from it when not given)."""
     if dtype is None:
-        dtype = D.scalar_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
+        dtype = fill_value.dtype if isinstance(fill_value, Tensor) else D.scalar_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     t = _empty(_shape((size,)) if not isinstance(size, int) else (size,), dtype, as_device(device))
@@ -132,7 +132,7 @@ def _infer_dtype(data) -> D.dtype:
         if isinstance(x, (list, tuple)):
             stack.extend(x)
         elif isinstance(x, Tensor):
-            kind = max(kind, 2 if x._dtype.is_floating_point else 1 if x._dtype is not D.bool_ else 0)
+            kind = max(kind, 2 if x._dtype.is_floating_point else int(x._dtype is not D.bool_))
         elif isinstance(x, (bool, np.bool_)):
             pass
         elif isinstance(x, (int, np.integer)):

@@ -7,6 +7,7 @@ gradients work). Broadcasting of gradients is undone by the engine.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 from .. import _dtype as D
@@ -387,7 +388,8 @@ def _unary_fn(cls, name):
         r = cls.apply(input)
         return check_out(out, r, name) if out is not None else r
     fn.__name__ = name
-    fn.__doc__ = f"Elementwise {name}, as ``torch.{name}``.\n\nExample:\n    >>> ember.{name}(ember.tensor([0.5]))"
+    fn.__doc__ = (f"Elementwise {name}, as ``torch.{name}``.\n\n"
+                  f"Example:\n    >>> ember.{name}(ember.tensor([0.5]))")
     return fn
 
 
@@ -451,7 +453,7 @@ def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:
     if decimals == 0:
         r = Round.apply(input)
     else:
-        r = RoundDecimals.apply(input, float(decimals), 10.0 ** (decimals if decimals > 0 else -decimals))
+        r = RoundDecimals.apply(input, float(decimals), 10.0 ** builtins.abs(decimals))
     return check_out(out, r, "round") if out is not None else r
 
 

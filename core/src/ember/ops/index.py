@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _empty, _numel, contiguous_strides
+from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import backend_of, broadcast_shapes, expand_to, inplace, wrap_dim

@@ -15,7 +15,7 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *tensors):
         dtype = result_type(*tensors)
-        ref = next((t for t in tensors if t.dim() > 0 and t.numel() > 0 or t.dim() > 1), tensors[0])
+        ref = next((t for t in tensors if t.dim() > 1 or t.numel() > 0), tensors[0])
         shape = list(ref._shape)
         sizes = []
         for i, t in enumerate(tensors):
@@ -36,7 +36,8 @@ class Cat(Function):
         start = 0
         for t, n in zip(tensors, sizes):
             if n:
-                region = make_view(out, t._shape, out._stride, out._offset + start * out._stride[dim])
+                offset = out._offset + start * out._stride[dim]
+                region = make_view(out, t._shape, out._stride, offset)
                 backend_of(out).copy(t, region)
             start += n
         ctx.dim, ctx.sizes = dim, sizes
@@ -214,7 +215,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
                            "of dimensions of tensor")
     x = input.reshape((1,) * (len(sizes) - input.dim()) + input._shape)
     inter = []
-    for r, n in zip(sizes, x._shape):
+    for n in x._shape:
         inter.extend([1, n])
     expanded = x.reshape(inter).expand([v for r, n in zip(sizes, x._shape) for v in (r, n)])
     return expanded.reshape(tuple(r * n for r, n in zip(sizes, x._shape)))
