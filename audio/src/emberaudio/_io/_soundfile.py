@@ -278,8 +278,9 @@ def info(uri: str | os.PathLike | BinaryIO, format: str | None = None,
         >>> buf = io.BytesIO()
         >>> save(buf, ember.zeros(1, 80, dtype=ember.int16), 8000, format="wav")
         >>> _ = buf.seek(0)
-        >>> info(buf)
-        AudioMetaData(sample_rate=8000, num_frames=80, num_channels=1, bits_per_sample=16, encoding='PCM_S')
+        >>> meta = info(buf)
+        >>> meta.num_frames, meta.bits_per_sample, meta.encoding
+        (80, 16, 'PCM_S')
     """
     _check_backend(backend)
     with _open_for_read(uri, format) as f:

@@ -1,0 +1,8 @@
+"""torchaudio.datasets for ember: readers of the datasets' on-disk layouts (no downloading)."""
+
+from .librispeech import LIBRISPEECH
+from .ljspeech import LJSPEECH
+from .speechcommands import SPEECHCOMMANDS
+from .yesno import YESNO
+
+__all__ = ["LIBRISPEECH", "LJSPEECH", "SPEECHCOMMANDS", "YESNO"]
