@@ -33,6 +33,8 @@ _CODES = {D.float64: "F64", D.float32: "F32", D.float16: "F16", D.bfloat16: "BF1
           D.int64: "I64", D.int32: "I32", D.int16: "I16", D.int8: "I8", D.uint8: "U8",
           D.bool_: "BOOL"}
 _BY_CODE = {v: k for k, v in _CODES.items()}
+_RANK = {d: i for i, d in enumerate((D.bool_, D.uint8, D.int8, D.int16, D.float16, D.bfloat16,
+                                     D.int32, D.float32, D.float64, D.int64))}
 _MAX_HEADER = 100_000_000  # the safetensors package's limit
 
 
@@ -64,8 +66,8 @@ def _check_tensors(tensors: dict) -> list:
         raise RuntimeError(f"Some tensors share memory, this will lead to duplicate memory on "
                            f"disk and potential differences when loading them again: {groups}. "
                            "Save clones of them (or only one of each group).")
-    # Largest alignment first, then by name: the order the safetensors package writes.
-    return sorted(tensors.items(), key=lambda kv: (-kv[1].dtype.itemsize, kv[0]))
+    # The safetensors package's order: its dtype enum descending, then by name.
+    return sorted(tensors.items(), key=lambda kv: (-_RANK[kv[1].dtype], kv[0]))
 
 
 def _bytes_of(t: Tensor) -> np.ndarray:
