@@ -830,7 +830,8 @@ class Trainer:
         for cfg in self.lr_scheduler_configs:
             if cfg.interval != interval or cfg.reduce_on_plateau != plateau:
                 continue
-            idx = (batch_idx if interval == "step" else self.current_epoch) + 1
+            # frequency counts optimizer steps over the whole fit, or epochs
+            idx = self._batches_that_stepped if interval == "step" else self.current_epoch + 1
             if idx % cfg.frequency != 0:
                 continue
             if cfg.reduce_on_plateau:
