@@ -7,6 +7,7 @@ import os
 import pickle
 import shutil
 import threading
+from pathlib import Path
 
 import ember
 import embervision.transforms as T
@@ -219,7 +220,7 @@ def test_image_folder(tmp_path):
     assert ds.targets == [0, 1, 1] and ds.imgs is ds.samples
     img, target = ds[1]
     assert img.mode == "RGB" and img.getpixel((0, 0)) == (1, 2, 3) and target == 1
-    only_txt = DatasetFolder(tmp_path, loader=lambda p: open(p).read(), extensions=(".txt",),
+    only_txt = DatasetFolder(tmp_path, loader=lambda p: Path(p).read_text(), extensions=(".txt",),
                              allow_empty=True)
     assert [s for s, _ in only_txt] == ["not an image", "x"]
     custom = ImageFolder(tmp_path, is_valid_file=lambda p: p.endswith(".png"), allow_empty=True)
