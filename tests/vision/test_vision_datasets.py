@@ -267,7 +267,8 @@ class _RangeHandler(http.server.SimpleHTTPRequestHandler):
         if not os.path.isfile(path):
             self.send_error(404)
             return
-        data = open(path, "rb").read()
+        with open(path, "rb") as f:
+            data = f.read()
         rng = self.headers.get("Range")
         type(self).requests.append((self.path, rng))
         if rng:
