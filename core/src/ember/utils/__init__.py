@@ -1,3 +1,3 @@
-"""Utilities: hook handles (``ember.utils.hooks``) and data loading (``ember.utils.data``)."""
+"""Utilities: data loading (``ember.utils.data``) and hook handles (``ember.utils.hooks``)."""
 
-from . import hooks  # noqa: F401
+from . import data, hooks  # noqa: F401
