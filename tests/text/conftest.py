@@ -1,7 +1,15 @@
 """Fixtures for ember-text tests (helpers live in textutil.py)."""
 
+import pathlib
+import sys
+
 import pytest
-from textutil import SMALL_MERGES, write_bpe_files
+
+# The test modules import the helpers in textutil.py; under --import-mode=importlib pytest
+# does not put test folders on sys.path, so this folder is added once here.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from textutil import SMALL_MERGES, write_bpe_files  # noqa: E402
 
 
 @pytest.fixture(scope="session")
