@@ -13,7 +13,7 @@ import argparse
 import random
 
 import ember
-from ember import nn
+from ember import nn, optim
 from embertext import transforms as T
 from embertext.data import get_tokenizer
 from embertext.vocab import build_vocab_from_iterator
@@ -68,7 +68,7 @@ def main() -> None:
 
     ember.manual_seed(0)
     model = BagOfEmbeddings(len(vocab), 32, num_classes, vocab["<pad>"])
-    optimizer = ember.optim.Adam(model.parameters(), lr=1e-2)
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
     rng = random.Random(0)
     for epoch in range(args.epochs):
         rng.shuffle(train)
