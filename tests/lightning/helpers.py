@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ember
+import ember.optim  # noqa: F401  (`import ember` alone does not load ember.optim yet)
+import ember.utils.data  # noqa: F401
 from ember import nn
 from ember.utils.data import DataLoader, TensorDataset
 

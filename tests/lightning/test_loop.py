@@ -4,6 +4,8 @@ manual optimisation, predict."""
 import math
 
 import ember
+import ember.optim  # noqa: F401  (`import ember` alone does not load ember.optim yet)
+import ember.utils.data  # noqa: F401
 import pytest
 from ember import nn
 from helpers import BoringModel, quiet_trainer, random_loader, weights

@@ -17,6 +17,7 @@ Only plain containers, numbers, strings and tensors go in, so a weights-only loa
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 from typing import Any
 
@@ -30,6 +31,9 @@ def save_checkpoint_file(checkpoint: dict[str, Any], filepath: str | os.PathLike
     folder = os.path.dirname(filepath) or "."
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".ckpt", dir=folder)
+    # ember.save draws its serialization id from Python's global `random`; saving must not
+    # change the training run's random stream (resumed runs would diverge), so keep its state.
+    py_state = random.getstate()
     try:
         with os.fdopen(fd, "wb") as f:
             ember.save(checkpoint, f)
@@ -40,6 +44,8 @@ def save_checkpoint_file(checkpoint: dict[str, Any], filepath: str | os.PathLike
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    finally:
+        random.setstate(py_state)
 
 
 def load_checkpoint_file(filepath: str | os.PathLike, map_location: Any = None) -> dict[str, Any]:
