@@ -4,7 +4,7 @@ Example:
     >>> import ember, emberaudio
     >>> wave = ember.sin(ember.arange(1600) * 0.3).unsqueeze(0)
     >>> emberaudio.transforms.MelSpectrogram(16000, n_fft=256, n_mels=20)(wave).shape
-    ember.Size([1, 20, 9])
+    ember.Size([1, 20, 13])
 """
 
 from . import functional
