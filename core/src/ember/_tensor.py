@@ -19,12 +19,21 @@ from .backends import cpu as backend
 
 
 def contiguous_strides(shape: tuple) -> tuple:
+    hit = _STRIDES.get(shape)
+    if hit is not None:
+        return hit
     strides = []
     acc = 1
     for n in reversed(shape):
         strides.append(acc)
         acc *= max(n, 1)
-    return tuple(reversed(strides))
+    result = tuple(reversed(strides))
+    if len(_STRIDES) < 4096:
+        _STRIDES[shape] = result
+    return result
+
+
+_STRIDES: dict = {}
 
 
 def _numel(shape) -> int:
@@ -68,21 +77,22 @@ class Tensor:
     """
 
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_requires_grad",
-                 "_grad_fn", "_output_nr", "_grad", "_base", "_grad_acc", "_retains_grad",
-                 "_post_acc_hooks", "__weakref__", "__dict__")
+                 "_grad_fn", "_base", "__weakref__", "__dict__")
 
     __array_priority__ = 1000  # NumPy defers binary operators to us
+
+    # Rarely set autograd state lives in the instance dict, defaulting to these, so
+    # that making a tensor (once per op) sets only the fields every tensor needs.
+    _output_nr = 0
+    _grad = None
+    _grad_acc = None
+    _retains_grad = False
 
     def __new__(cls, *args, **kwargs):
         self = object.__new__(cls)
         self._requires_grad = False
         self._grad_fn = None
-        self._output_nr = 0
-        self._grad = None
         self._base = None
-        self._grad_acc = None
-        self._retains_grad = False
-        self._post_acc_hooks = None
         return self
 
     def __init__(self, *args, **kwargs):
@@ -106,12 +116,7 @@ class Tensor:
         t._storage, t._shape, t._stride, t._offset, t._dtype = storage, shape, stride, offset, dtype
         t._requires_grad = False
         t._grad_fn = None
-        t._output_nr = 0
-        t._grad = None
         t._base = None
-        t._grad_acc = None
-        t._retains_grad = False
-        t._post_acc_hooks = None
         return t
 
     @staticmethod

@@ -38,26 +38,31 @@ class Node:
     """
 
     __slots__ = ("next_functions", "needs_input_grad", "_saved", "_to_save", "_input_meta",
-                 "_output_meta", "_seq", "_non_differentiable", "_dirty", "materialize_grads",
-                 "_pre_hooks", "_hooks", "_tensor_pre_hooks", "_retain_hooks", "_trace",
-                 "metadata", "__dict__", "__weakref__")
+                 "_output_meta", "_seq", "__dict__", "__weakref__")
 
     _fn: Any = None  # the Function class whose backward this node runs
+    # Rarely set state defaults to these class attributes (a node is made per op).
+    _non_differentiable = None
+    _dirty = None
+    materialize_grads = True
+    _pre_hooks = None
+    _hooks = None
+    _tensor_pre_hooks = None
+    _retain_hooks = None
+    _trace = None
 
     def __init__(self):
         self.next_functions = ()
         self._saved = None
         self._to_save = None
         self._seq = _seq[0] = _seq[0] + 1
-        self._non_differentiable = None
-        self._dirty = None
-        self.materialize_grads = True
-        self._pre_hooks = None
-        self._hooks = None
-        self._tensor_pre_hooks = None
-        self._retain_hooks = None
-        self._trace = None
-        self.metadata = {}
+
+    @property
+    def metadata(self) -> dict:
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self.__dict__["_metadata"] = {}
+        return meta
 
     def name(self) -> str:
         return type(self).__name__
@@ -166,6 +171,8 @@ class AccumulateGrad(Node):
         super().__init__()
         self.variable = variable
         self._post_hooks = None
+        self._output_meta = None
+        self._input_meta = ()
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -185,6 +192,26 @@ class AccumulateGrad(Node):
                 hook(var)
 
 
+class _NullCtx:
+    """The ctx built-in forwards get when nothing is recorded: saving is a no-op and
+    attributes they set are simply overwritten by the next call."""
+
+    def __init__(self, fn):
+        self._fn = fn
+
+    def save_for_backward(self, *tensors) -> None:
+        pass
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        pass
+
+    def mark_dirty(self, *tensors) -> None:
+        pass
+
+    def set_materialize_grads(self, value) -> None:
+        pass
+
+
 class FunctionMeta(type):
     """Gives each Function subclass its backward-node class, named like torch's."""
 
@@ -192,6 +219,7 @@ class FunctionMeta(type):
         super().__init__(name, bases, attrs)
         node_name = attrs.get("node_name") or f"{name}Backward0"
         cls._backward_cls = type(node_name, (Node,), {"__slots__": (), "_fn": cls})
+        cls._null_ctx = _NullCtx(cls)
         if bases and bases != (object,):
             REGISTRY.setdefault(name, cls)
 
@@ -240,13 +268,20 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        record = STATE.enabled and any(
-            type(a) is not bool and isinstance(a, Tensor) and a._requires_grad for a in args)
-        ctx = cls._backward_cls()
-        uses_setup = cls.setup_context is not Function.setup_context
+        record = False
+        if STATE.enabled:
+            for a in args:
+                if a.__class__ is not bool and isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
         if cls._builtin:
+            if not record:
+                return cls.forward(cls._null_ctx, *args, **kwargs)
+            ctx = cls._backward_cls()
             out = cls.forward(ctx, *args, **kwargs)
         else:
+            ctx = cls._backward_cls()
+            uses_setup = cls.setup_context is not Function.setup_context
             prev = STATE.enabled
             STATE.enabled = False
             try:

@@ -7,6 +7,8 @@ checks again where it is cheap (bounds of offsets, dims, dtypes).
 
 from __future__ import annotations
 
+from sys import getrefcount
+
 import numpy as np
 
 from .._C import ffi, lib
@@ -41,29 +43,86 @@ class Storage:
     """A flat buffer of elements owned by one or more tensors (views share it).
 
     ``version`` counts in-place writes; autograd compares it to detect saved
-    tensors that were modified before backward.
+    tensors that were modified before backward. Buffers that ember allocated go
+    back to a cache when their last tensor dies (see alloc).
     """
 
-    __slots__ = ("data", "ptr", "version", "__weakref__")
+    __slots__ = ("data", "ptr", "version", "_cached", "__weakref__")
+
+    device = CPU
 
     def __init__(self, data: np.ndarray):
         self.data = data  # 1-D, contiguous, in the dtype's storage type
         self.ptr = ffi.from_buffer("char[]", data, require_writable=False)
         self.version = 0
-
-    device = CPU
+        self._cached = False  # memory we do not own (from_numpy) never enters the cache
 
     @property
     def nbytes(self) -> int:
         return self.data.nbytes
 
+    def __del__(self):
+        # Only when nothing else sees the buffer: a NumPy view made by .numpy()
+        # holds a reference to it and keeps it out of the cache.
+        if self._cached and getrefcount(self.data) <= _FREE_REFCOUNT:
+            _cache_put(self.data, self.ptr)
+
+
+# ---- the caching allocator -----------------------------------------------------
+# Fresh memory from the OS is zero-filled page by page on first touch: writing a
+# new 64 MB result costs more than computing it. Like PyTorch's CUDA allocator,
+# freed buffers are kept (by exact size and type) and handed to the next request.
+
+_CACHE: dict = {}
+_CACHE_LIMIT = 1 << 30  # bytes kept at most
+_CACHE_PER_KEY = 8
+_cache_bytes = [0]
+
+
+def _cache_put(data, ptr) -> None:
+    nbytes = data.nbytes
+    if _cache_bytes[0] + nbytes > _CACHE_LIMIT:
+        return
+    lst = _CACHE.setdefault((nbytes, data.dtype), [])
+    if len(lst) < _CACHE_PER_KEY:
+        lst.append((data, ptr))
+        _cache_bytes[0] += nbytes
+
+
+def empty_cache() -> None:
+    """Returns every cached buffer to the system."""
+    _CACHE.clear()
+    _cache_bytes[0] = 0
+
 
 def alloc(numel: int, dtype) -> Storage:
-    return Storage(np.empty(numel, dtype.storage_np))
+    npd = dtype.storage_np
+    lst = _CACHE.get((numel * dtype.itemsize, npd))
+    if lst:
+        data, ptr = lst.pop()
+        _cache_bytes[0] -= data.nbytes
+        s = Storage.__new__(Storage)
+        s.data, s.ptr, s.version = data, ptr, 0
+    else:
+        s = Storage(np.empty(numel, npd))
+    s._cached = True
+    return s
 
 
 def zeros_storage(numel: int, dtype) -> Storage:
-    return Storage(np.zeros(numel, dtype.storage_np))
+    s = alloc(numel, dtype)
+    if numel:
+        check(lib.em_fill(dtype.code, 1, ffi.new(_I64, [numel]), s.ptr, ffi.new(_I64, [1]),
+                          0.0, 0), "zeros")
+    return s
+
+
+def _probe_refcount() -> int:
+    s = Storage(np.empty(1, np.uint8))
+    return getrefcount(s.data)
+
+
+_FREE_REFCOUNT = _probe_refcount()
 
 
 # ---- marshalling ------------------------------------------------------------
@@ -105,6 +164,37 @@ def _layout(shape: tuple, strides: tuple):
 
 def ptr(t):
     return t._storage.ptr + t._offset * t._dtype.itemsize
+
+
+_FLAT: dict = {}
+
+
+def flat_layout(numel: int):
+    """(shape, unit strides) arrays for a 1-D loop of numel elements; cached."""
+    hit = _FLAT.get(numel)
+    if hit is None:
+        hit = (ffi.new(_I64, [numel]), ffi.new(_I64, [1]))
+        if len(_FLAT) < 4096:
+            _FLAT[numel] = hit
+    return hit
+
+
+def binary_contiguous(op: int, a, b, out, name="binary"):
+    """The fast path of binary(): a, b and out contiguous with one shape."""
+    shp, unit = flat_layout(out._storage.data.size)
+    item = a._dtype.itemsize
+    status = lib.em_binary(op, a._dtype.code, 1, shp, a._storage.ptr + a._offset * item, unit,
+                           b._storage.ptr + b._offset * item, unit, out._storage.ptr, unit, 1.0)
+    if status:
+        check(status, name, f"dtype {a._dtype.name}")
+
+
+def unary_contiguous(op: int, x, out, name="unary"):
+    shp, unit = flat_layout(out._storage.data.size)
+    status = lib.em_unary(op, x._dtype.code, 1, shp, x._storage.ptr + x._offset *
+                          x._dtype.itemsize, unit, out._storage.ptr, unit, 0.0, 0.0, 0.0)
+    if status:
+        check(status, name, f"dtype {x._dtype.name}")
 
 
 def i64(values) -> object:

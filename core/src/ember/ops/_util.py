@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._device import CPU
 from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.grad_mode import STATE
+from ..backends import cpu as _cpu
 
 _SCALARS: dict = {}
 
@@ -21,11 +22,7 @@ def scalar_tensor(value, dtype, device=CPU) -> Tensor:
     t = _SCALARS.get(key)
     if t is None:
         t = _empty((), dtype, device)
-        from ..backends import cpu
-        if device.type == "cpu":
-            cpu.fill(t, value)
-        else:
-            t._storage.data.fill(value)
+        backend_of(t).fill(t, value)
         if len(_SCALARS) > 4096:
             _SCALARS.clear()
         _SCALARS[key] = t
@@ -91,11 +88,10 @@ def operand(x, dtype, device=CPU) -> Tensor:
 
 
 def backend_of(t: Tensor):
-    if t._storage.device.type == "cuda":
-        from ..backends import cuda
-        return cuda
-    from ..backends import cpu
-    return cpu
+    if t._storage.__class__ is _cpu.Storage:
+        return _cpu
+    from ..backends import cuda
+    return cuda
 
 
 def device_of(*operands):

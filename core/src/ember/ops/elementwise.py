@@ -12,8 +12,10 @@ import math
 
 from .. import _dtype as D
 from .._C import lib
-from .._tensor import Tensor, _empty
+from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
+from ..backends import cpu as _cpu
 from ._util import (backend_of, broadcast_shapes, cast, check_out, device_of, expand_to,
                     is_scalar, operand, result_type)
 
@@ -221,12 +223,18 @@ class _Binary(Function):
 
     @classmethod
     def run(cls, a, b, alpha=1.0, dtype=None):
-        if dtype is None:
-            dtype = result_type(a, b)
-            if cls.float_result and not dtype.is_floating_point:
-                dtype = D.get_default_dtype()
-        dev = device_of(a, b)
-        ta, tb = operand(a, dtype, dev), operand(b, dtype, dev)
+        if (dtype is None and a.__class__ is b.__class__ and isinstance(a, Tensor) and
+                a._dtype is b._dtype and a._storage.device is b._storage.device and
+                (a._dtype.is_floating_point or not cls.float_result)):
+            # the common case: two tensors of one dtype on one device
+            dtype, dev, ta, tb = a._dtype, a._storage.device, a, b
+        else:
+            if dtype is None:
+                dtype = result_type(a, b)
+                if cls.float_result and not dtype.is_floating_point:
+                    dtype = D.get_default_dtype()
+            dev = device_of(a, b)
+            ta, tb = operand(a, dtype, dev), operand(b, dtype, dev)
         shape = ta._shape if ta._shape == tb._shape else broadcast_shapes(ta._shape, tb._shape)
         out = _empty(shape, dtype, dev)
         backend_of(out).binary(cls.code, expand_to(ta, shape), expand_to(tb, shape), out, alpha,
@@ -254,6 +262,22 @@ class _Binary(Function):
         a = saved[0] if saved[0] is not None else ctx.scalars[0] if ctx._fn.saves else None
         b = saved[1] if saved[1] is not None else ctx.scalars[1] if ctx._fn.saves else None
         return ctx._fn.grad(ctx, g, a, b, saved[2])
+
+
+def _fast_ok(a, b) -> bool:
+    """Both operands are plain contiguous CPU tensors of one dtype and shape, and no
+    graph is being recorded: the op can skip promotion, broadcasting and autograd."""
+    return (a.__class__ is Tensor and b.__class__ is Tensor and a._dtype is b._dtype and
+            a._shape == b._shape and a._storage.__class__ is _cpu.Storage and
+            b._storage.__class__ is _cpu.Storage and
+            not (STATE.enabled and (a._requires_grad or b._requires_grad)) and
+            a._stride == b._stride == contiguous_strides(a._shape))
+
+
+def _fast_binary(code, a, b, name):
+    out = Tensor._make(_cpu.alloc(a.numel(), a._dtype), a._shape, a._stride, 0, a._dtype)
+    _cpu.binary_contiguous(code, a, b, out, name)
+    return out
 
 
 def _binary(name, code, grad, saves="inputs", float_result=False):
@@ -383,7 +407,18 @@ def _check_tensor(x, name):
 
 
 def _unary_fn(cls, name):
+    code, float_only = cls.code, cls.kind == _FLOAT_ONLY
+
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        if (out is None and input.__class__ is Tensor and
+                input._storage.__class__ is _cpu.Storage and
+                not (STATE.enabled and input._requires_grad) and
+                (input._dtype.is_floating_point or not float_only) and
+                input._stride == contiguous_strides(input._shape)):
+            r = Tensor._make(_cpu.alloc(input.numel(), input._dtype), input._shape,
+                             input._stride, 0, input._dtype)
+            _cpu.unary_contiguous(code, input, r, name)
+            return r
         _check_tensor(input, name)
         r = cls.apply(input)
         return check_out(out, r, name) if out is not None else r
@@ -550,7 +585,12 @@ def _full_like_scalar(v, like):
 
 
 def _binary_fn(cls, name):
+    code, fast = cls.code, not cls.float_result
+
     def fn(input, other, *, out: Tensor | None = None) -> Tensor:
+        if (fast and out is None and isinstance(input, Tensor) and isinstance(other, Tensor)
+                and _fast_ok(input, other)):
+            return _fast_binary(code, input, other, name)
         r = cls.apply(input, other)
         return check_out(out, r, name) if out is not None else r
     fn.__name__ = name
@@ -564,7 +604,11 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
         >>> ember.add(ember.tensor([1, 2]), ember.tensor([10, 20]), alpha=2)
         tensor([21, 42])
     """
-    _check_alpha(input, other, alpha, "add")
+    if alpha == 1 and out is None and isinstance(other, Tensor) and isinstance(input, Tensor) \
+            and _fast_ok(input, other):
+        return _fast_binary(lib.EM_ADD, input, other, "add")
+    if alpha != 1:
+        _check_alpha(input, other, alpha, "add")
     r = Add.apply(input, other, alpha)
     return check_out(out, r, "add") if out is not None else r
 
