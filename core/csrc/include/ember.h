@@ -143,6 +143,61 @@ int em_rmsprop_step(int dtype, int64_t n, void *param, const void *grad, void *s
 int em_adagrad_step(int dtype, int64_t n, void *param, const void *grad, void *sum, double clr,
                     double weight_decay, double eps, int maximize);
 
+/* ---- nn kernels: float32 and float64 (callers cast other dtypes), contiguous operands ---- */
+
+/* conv.c: x (N, C, H, W) <-> cols (C*KH*KW, N, OH*OW); col2im overwrites x with the sum. */
+int em_im2col(int dtype, const void *x, int64_t N, int64_t C, int64_t H, int64_t W, int64_t KH,
+              int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+              int64_t dw, int64_t OH, int64_t OW, void *cols);
+int em_col2im(int dtype, const void *cols, int64_t N, int64_t C, int64_t H, int64_t W,
+              int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+              int64_t dh, int64_t dw, int64_t OH, int64_t OW, void *x);
+
+/* pool.c: planes of (H, W); indices are flat positions within a plane. */
+int em_max_pool2d(int dtype, const void *x, int64_t planes, int64_t H, int64_t W, int64_t KH,
+                  int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                  int64_t dw, int64_t OH, int64_t OW, void *y, int64_t *idx);
+int em_max_pool_backward(int dtype, const void *gy, const int64_t *idx, int64_t planes,
+                         int64_t in_size, int64_t out_size, void *gx);
+int em_gather_planes(int dtype, const void *x, const int64_t *idx, int64_t planes,
+                     int64_t in_size, int64_t out_size, void *y);
+/* backward = 0: y = avg_pool(x); backward = 1: x = avg_pool's adjoint applied to y. */
+int em_avg_pool2d(int backward, int dtype, void *x, int64_t planes, int64_t H, int64_t W,
+                  int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                  int count_include_pad, int64_t divisor_override, int64_t OH, int64_t OW,
+                  void *y);
+/* mode 0: average, 1: max (idx), 2: average backward (x = adjoint applied to y). */
+int em_adaptive_pool2d(int mode, int dtype, void *x, int64_t planes, int64_t H, int64_t W,
+                       int64_t OH, int64_t OW, void *y, int64_t *idx);
+
+/* softmax.c: x, y contiguous (outer, n, inner), along n. */
+int em_softmax(int is_log, int dtype, const void *x, int64_t outer, int64_t n, int64_t inner,
+               void *y);
+int em_softmax_backward(int is_log, int dtype, const void *y, const void *gy, int64_t outer,
+                        int64_t n, int64_t inner, void *gx);
+
+/* loss.c: logits (B, K), int64 targets (B), optional class weights (K). */
+int em_cross_entropy(int dtype, const void *x, const int64_t *target, const void *weight,
+                     int64_t B, int64_t K, int64_t ignore_index, double label_smoothing,
+                     void *loss, void *lse);
+int em_cross_entropy_backward(int dtype, const void *x, const void *lse, const int64_t *target,
+                              const void *weight, const void *grad, int64_t B, int64_t K,
+                              int64_t ignore_index, double label_smoothing, void *gx);
+
+/* norm.c: layer norm over rows (M, N); batch norm over (N, C, L) per channel. */
+int em_layer_norm(int dtype, const void *x, const void *w, const void *b, int64_t M, int64_t N,
+                  double eps, void *y, void *mean, void *rstd);
+int em_layer_norm_backward(int dtype, const void *x, const void *gy, const void *w,
+                           const void *mean, const void *rstd, int64_t M, int64_t N, void *gx,
+                           void *gw, void *gb);
+int em_batch_norm_stats(int dtype, const void *x, int64_t N, int64_t C, int64_t L, void *mean,
+                        void *var);
+int em_batch_norm_apply(int dtype, const void *x, const void *mean, const void *invstd,
+                        const void *w, const void *b, int64_t N, int64_t C, int64_t L, void *y);
+int em_batch_norm_backward(int dtype, const void *x, const void *gy, const void *mean,
+                           const void *invstd, const void *w, int training, int64_t N,
+                           int64_t C, int64_t L, void *gx, void *gw, void *gb);
+
 /* threads */
 int em_get_num_threads(void);
 void em_set_num_threads(int n);

@@ -52,6 +52,7 @@ from . import autograd, cuda, linalg, backends  # noqa: E402
 from .serialization import load, save
 from .ops._util import result_type
 from ._threads import get_num_threads, set_num_threads
+from . import nn  # noqa: E402  (after the ops it is built on)
 
 float = float32
 double = float64

@@ -1,0 +1,42 @@
+/* Convolution lowering: im2col / col2im around a GEMM (done by the caller through
+ * numpy.matmul, i.e. OpenBLAS). Float32 and float64; the caller casts others. */
+#include "em_internal.h"
+
+#define EM_T EMT_F32
+#include "templates/conv.inc"
+#define EM_T EMT_F64
+#include "templates/conv.inc"
+
+static int conv_args_ok(int64_t N, int64_t C, int64_t H, int64_t W, int64_t KH, int64_t KW,
+                        int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
+                        int64_t OH, int64_t OW) {
+    if (N < 0 || C < 0 || H < 0 || W < 0 || KH < 1 || KW < 1 || sh < 1 || sw < 1 || ph < 0 ||
+        pw < 0 || dh < 1 || dw < 1 || OH < 0 || OW < 0)
+        return 0;
+    /* every output row/column must start inside the padded input */
+    if (OH > 0 && (OH - 1) * sh + (KH - 1) * dh >= H + 2 * ph) return 0;
+    if (OW > 0 && (OW - 1) * sw + (KW - 1) * dw >= W + 2 * pw) return 0;
+    return 1;
+}
+
+int em_im2col(int dtype, const void *x, int64_t N, int64_t C, int64_t H, int64_t W, int64_t KH,
+              int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+              int64_t dw, int64_t OH, int64_t OW, void *cols) {
+    if (!conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW)) return EM_EINVAL;
+    switch (dtype) {
+    case EM_F32: return im2col_f32(x, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, cols);
+    case EM_F64: return im2col_f64(x, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, cols);
+    default: return EM_EDTYPE;
+    }
+}
+
+int em_col2im(int dtype, const void *cols, int64_t N, int64_t C, int64_t H, int64_t W,
+              int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+              int64_t dh, int64_t dw, int64_t OH, int64_t OW, void *x) {
+    if (!conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW)) return EM_EINVAL;
+    switch (dtype) {
+    case EM_F32: return col2im_f32(cols, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, x);
+    case EM_F64: return col2im_f64(cols, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, x);
+    default: return EM_EDTYPE;
+    }
+}

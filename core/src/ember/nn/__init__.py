@@ -1,0 +1,13 @@
+"""ember.nn: modules, parameters, initialisation and functional ops (torch.nn's API).
+
+Example:
+    >>> from ember import nn
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> model(ember.randn(3, 4)).shape
+    ember.Size([3, 2])
+"""
+
+from . import functional, init, utils
+from .modules import *  # noqa: F403
+from .parameter import Buffer, Parameter
+

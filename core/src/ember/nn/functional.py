@@ -1,0 +1,1359 @@
+"""``nn.functional``: the stateless layer operations behind the nn modules.
+
+Hot paths run fused C kernels (conv via im2col + GEMM, pooling, softmax,
+cross entropy, layer/batch norm); the rest is composed from differentiable ember
+ops. Signatures, defaults and error messages follow torch.nn.functional.
+
+Example:
+    >>> x = ember.randn(2, 3, 8, 8)
+    >>> w = ember.randn(4, 3, 3, 3)
+    >>> F.conv2d(x, w, padding="same").shape
+    ember.Size([2, 4, 8, 8])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import ember
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from ..ops import conv as _conv
+from ..ops import pool as _pool
+from ..ops.activation import softmax as _softmax
+from ..ops.loss import CrossEntropy as _CrossEntropy
+from ..ops.norm import BatchNorm as _BatchNorm
+from ..ops.norm import LayerNorm as _LayerNorm
+
+# ---- helpers ---------------------------------------------------------------------
+
+
+def _ntuple(v, n: int, name: str = "") -> tuple:
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            return tuple(v) * n
+        if len(v) != n:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{name}={list(v)}")
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _check_tensor(x, name: str, arg: str = "input") -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  "reduction='mean' instead.", stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+# ---- linear ----------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = input @ weight.T + bias.
+
+    Example:
+        >>> F.linear(ember.ones(2, 3), ember.ones(4, 3)).shape
+        ember.Size([2, 4])
+    """
+    if input.shape[-1] != weight.shape[-1] if weight.dim() else False:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({input.numel() // max(input.shape[-1], 1)}x{input.shape[-1]} and "
+                           f"{weight.shape[-1]}x{weight.shape[0]})")
+    out = input.matmul(weight.t()) if weight.dim() == 2 else input.matmul(weight)
+    return out + bias if bias is not None else out
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None):
+    """y_k = x1 @ W_k @ x2 + b_k for weight (out, in1, in2)."""
+    y = ember.einsum("...i,kij,...j->...k", input1, weight, input2)
+    return y + bias if bias is not None else y
+
+
+# ---- convolution -------------------------------------------------------------------
+
+
+def _same_padding(ksize, dilation):
+    """'same': total padding d*(k-1) per dim; torch puts the odd extra on the right."""
+    total = [d * (k - 1) for k, d in zip(ksize, dilation)]
+    left = [t // 2 for t in total]
+    return left, [t - lft for t, lft in zip(total, left)]
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, n: int, name: str):
+    _check_tensor(input, name)
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    unbatched = input.dim() == n + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = _ntuple(stride, n, "stride")
+    dilation = _ntuple(dilation, n, "dilation")
+    if groups < 1:
+        raise RuntimeError("non-positive groups is not supported")
+    C = input.shape[1]
+    if weight.dim() != n + 2:
+        raise RuntimeError(f"weight should have {n + 2} dimensions, got {weight.dim()}")
+    if C != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
+                           f"expected input{list(input.shape)} to have "
+                           f"{weight.shape[1] * groups} channels, but got {C} channels instead")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} instead")
+    ksize = weight.shape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * n
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            left, right = _same_padding(ksize, dilation)
+            if left != right:
+                pads = []
+                for lft, rgt in zip(reversed(left), reversed(right)):
+                    pads += [0, rgt - lft]
+                input = pad(input, pads)
+            padding = tuple(left)
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of "
+                             "{'valid', 'same'}")
+    padding = _ntuple(padding, n, "padding")
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    for i in range(n):
+        eff = dilation[i] * (ksize[i] - 1) + 1
+        if input.shape[2 + i] + 2 * padding[i] < eff:
+            raise RuntimeError(
+                f"Calculated padded input size per channel: "
+                f"({' x '.join(str(input.shape[2 + j] + 2 * padding[j]) for j in range(n))}). "
+                f"Kernel size: ({' x '.join(str(dilation[j] * (ksize[j] - 1) + 1) for j in range(n))}). "
+                "Kernel size can't be greater than actual input size")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) "
+                           "should be the same")
+    if n == 1:
+        y = _conv.Convolution.apply(input.unsqueeze(2), weight.unsqueeze(2), (1,) + stride,
+                                    (0,) + padding, (1,) + dilation, groups).squeeze(2)
+    else:
+        y = _conv.Convolution.apply(input, weight, stride, padding, dilation, groups)
+    if bias is not None:
+        y = y + bias.reshape((1, -1) + (1,) * n)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-d convolution over (N, C, L) (or unbatched (C, L)) inputs."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-d convolution over (N, C, H, W) (or unbatched (C, H, W)) inputs.
+
+    Example:
+        >>> F.conv2d(ember.ones(1, 1, 4, 4), ember.ones(1, 1, 3, 3)).flatten().tolist()
+        [9.0, 9.0, 9.0, 9.0]
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                      n: int, name: str, output_size=None):
+    _check_tensor(input, name)
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    unbatched = input.dim() == n + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = _ntuple(stride, n, "stride")
+    padding = _ntuple(padding, n, "padding")
+    dilation = _ntuple(dilation, n, "dilation")
+    output_padding = _ntuple(output_padding, n, "output_padding")
+    if input.shape[1] != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[0]} channels, but got "
+                           f"{input.shape[1]} channels instead")
+    for i in range(n):
+        if output_padding[i] >= stride[i] and output_padding[i] >= dilation[i]:
+            raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                               f"but got output_padding: {output_padding}, stride: {stride}, "
+                               f"dilation: {dilation}")
+    ksize = weight.shape[2:]
+    out = [(input.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (ksize[i] - 1)
+           + output_padding[i] + 1 for i in range(n)]
+    if n == 1:
+        y = _conv.ConvTranspose.apply(input.unsqueeze(2), weight.unsqueeze(2), (1,) + stride,
+                                      (0,) + padding, (1,) + dilation, groups,
+                                      (1, out[0])).squeeze(2)
+    else:
+        y = _conv.ConvTranspose.apply(input, weight, stride, padding, dilation, groups,
+                                      tuple(out))
+    if bias is not None:
+        y = y + bias.reshape((1, -1) + (1,) * n)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 1-d convolution (the gradient of conv1d w.r.t. its input)."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 2-d convolution (the gradient of conv2d w.r.t. its input)."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, 2, "conv_transpose2d")
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding blocks of (N, C, H, W) as (N, C*KH*KW, L) columns (im2col)."""
+    if input.dim() != 4:
+        raise NotImplementedError(f"Input Error: Only 4D input Tensors are supported (got "
+                                  f"{input.dim()}D)")
+    return _conv.Im2Col.apply(input, _ntuple(kernel_size, 2), _ntuple(stride, 2),
+                              _ntuple(padding, 2), _ntuple(dilation, 2))
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sums (N, C*KH*KW, L) columns back into (N, C, H, W) (col2im)."""
+    unbatched = input.dim() == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    y = _conv.Col2Im.apply(input, _ntuple(output_size, 2), _ntuple(kernel_size, 2),
+                           _ntuple(stride, 2), _ntuple(padding, 2), _ntuple(dilation, 2))
+    return y.squeeze(0) if unbatched else y
+
+
+# ---- pooling ---------------------------------------------------------------------------
+
+
+def _pool_out(size, k, s, p, d, ceil_mode):
+    num = size + 2 * p - d * (k - 1) - 1
+    out = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1  # the last window must start inside the input or its left padding
+    return out
+
+
+def _pool_args(kernel_size, stride, padding, dilation, n):
+    k = _ntuple(kernel_size, n, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else _ntuple(stride, n, "stride")
+    return k, s, _ntuple(padding, n, "padding"), _ntuple(dilation, n, "dilation")
+
+
+def _as_planes(input, n, name):
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"{name}: Expected {n + 1}D or {n + 2}D input tensor, but got "
+                           f"{list(input.shape)}")
+    return input.unsqueeze(-2) if n == 1 else input
+
+
+def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n,
+                name):
+    k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, n)
+    for i in range(n):
+        if p[i] > k[i] // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p[i]}, kernel_size={k[i]} and dilation={d[i]}")
+    x = _as_planes(input, n, name)
+    if n == 1:
+        k, s, p, d = (1,) + k, (1,) + s, (0,) + p, (1,) + d
+    out = tuple(_pool_out(x.shape[-2 + i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(2))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"Given input size: {tuple(input.shape)}. Calculated output size: "
+                           f"{out}. Output size is too small")
+    y, idx = _pool.MaxPool2d.apply(x, k, s, p, d, out)
+    if n == 1:
+        y, idx = y.squeeze(-2), idx.squeeze(-2)
+    return (y, idx) if return_indices else y
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                       1, "max_pool1d")
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max over sliding windows; return_indices gives flat per-plane argmax positions.
+
+    Example:
+        >>> F.max_pool2d(ember.arange(16.).reshape(1, 1, 4, 4), 2).flatten().tolist()
+        [5.0, 7.0, 13.0, 15.0]
+    """
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                       2, "max_pool2d")
+
+
+max_pool1d_with_indices = max_pool1d
+max_pool2d_with_indices = max_pool2d
+
+
+def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override, n, name):
+    k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, n)
+    for i in range(n):
+        if p[i] > k[i] // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p[i]}, kernel_size={k[i]} and dilation=1")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    x = _as_planes(input, n, name)
+    if n == 1:
+        k, s, p = (1,) + k, (1,) + s, (0,) + p
+    out = tuple(_pool_out(x.shape[-2 + i], k[i], s[i], p[i], 1, ceil_mode) for i in range(2))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"Given input size: {tuple(input.shape)}. Calculated output size: "
+                           f"{out}. Output size is too small")
+    y = _pool.AvgPool2d.apply(x, k, s, p, bool(count_include_pad), divisor_override or 0, out)
+    return y.squeeze(-2) if n == 1 else y
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None,
+                       1, "avg_pool1d")
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding windows."""
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override, 2, "avg_pool2d")
+
+
+def _adaptive_size(output_size, in_hw, n):
+    out = _ntuple(output_size, n, "output_size") if not (
+        isinstance(output_size, (list, tuple)) and any(o is None for o in output_size)) else \
+        tuple(i if o is None else int(o) for o, i in zip(output_size, in_hw))
+    return out
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    out = _ntuple(output_size, 1, "output_size")
+    return _pool.AdaptiveAvgPool2d.apply(_as_planes(input, 1, "adaptive_avg_pool1d"),
+                                         (1,) + out).squeeze(-2)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output size (windows floor(i*H/O) .. ceil((i+1)*H/O))."""
+    _as_planes(input, 2, "adaptive_avg_pool2d")
+    return _pool.AdaptiveAvgPool2d.apply(input, _adaptive_size(output_size, input.shape[-2:], 2))
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    out = _ntuple(output_size, 1, "output_size")
+    y, idx = _pool.AdaptiveMaxPool2d.apply(_as_planes(input, 1, "adaptive_max_pool1d"),
+                                           (1,) + out)
+    y, idx = y.squeeze(-2), idx.squeeze(-2)
+    return (y, idx) if return_indices else y
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    _as_planes(input, 2, "adaptive_max_pool2d")
+    y, idx = _pool.AdaptiveMaxPool2d.apply(input, _adaptive_size(output_size,
+                                                                 input.shape[-2:], 2))
+    return (y, idx) if return_indices else y
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    kw, kh = _ntuple(kernel_size, 2)
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kw * kh).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
+
+
+# ---- normalization ---------------------------------------------------------------------
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float | None = 0.1,
+               eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over dim 1; in training, running stats (if given) are updated
+    in place with ``momentum`` (None: cumulative average is the caller's momentum)."""
+    if training:
+        size = input.numel() // input.shape[1] if input.dim() > 1 else input.numel()
+        if size == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {list(input.shape)}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or more input (got {input.dim()}D input)")
+    if not training:
+        return _BatchNorm.apply(input, weight, bias, running_mean, running_var, False, eps)
+    y, mean, var = _BatchNorm.apply(input, weight, bias, None, None, True, eps)
+    if running_mean is not None or running_var is not None:
+        n = input.numel() // input.shape[1]
+        m = 0.1 if momentum is None else momentum
+        with no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - m).add_(mean.to(running_mean.dtype) * m)
+            if running_var is not None:
+                running_var.mul_(1 - m).add_(var.to(running_var.dtype) * (m * n / max(n - 1, 1)))
+    return y
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalises over the trailing ``normalized_shape`` dims."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    n = len(shape)
+    if tuple(input.shape[input.dim() - n:]) != shape or input.dim() < n:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    return _LayerNorm.apply(input, weight, bias, n, eps)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) * weight over the trailing dims."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    if eps is None:
+        eps = D.finfo(input.dtype).eps
+    y = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    return y * weight if weight is not None else y
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalises each group of channels per sample (layer norm over (C/G, *))."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    N, C = input.shape[0], input.shape[1]
+    if C % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    y = _LayerNorm.apply(input.reshape(N, num_groups, -1), None, None, 1, eps)
+    y = y.reshape(input.shape)
+    shape = (1, C) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalises each (sample, channel) plane: batch norm of (1, N*C, *)."""
+    N, C = input.shape[0], input.shape[1]
+    x = input.reshape((1, N * C) + tuple(input.shape[2:]))
+    rm = running_mean.repeat(N) if running_mean is not None else None
+    rv = running_var.repeat(N) if running_var is not None else None
+    y = batch_norm(x, rm, rv, None, None, use_input_stats, momentum, eps).reshape(input.shape)
+    if use_input_stats and running_mean is not None:
+        with no_grad():
+            running_mean.copy_(rm.reshape(N, C).mean(0))
+            running_var.copy_(rv.reshape(N, C).mean(0))
+    shape = (1, C) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Normalises each channel by the sum of squares of `size` neighbouring channels."""
+    sq = input.pow(2).unsqueeze(1)
+    pads = [0, 0] * (input.dim() - 2) + [size // 2, (size - 1) // 2]
+    sq = pad(sq, pads)
+    div = avg_pool2d(sq.reshape(sq.shape[0], 1, sq.shape[2], -1), (size, 1), stride=1)
+    div = div.reshape(input.shape)
+    return input / div.mul(alpha).add(k).pow(beta)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Tensor | None = None) -> Tensor:
+    """input / max(||input||_p along dim, eps)."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+# ---- activations -----------------------------------------------------------------------
+
+
+def _inplace(input, result, inplace):
+    if inplace:
+        return input.copy_(result)
+    return result
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.leaky_relu(input, negative_slope), inplace)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """max(0, x) + weight * min(0, x); weight has 1 or C (dim 1) entries."""
+    w = weight
+    if weight.numel() != 1 and input.dim() >= 2:
+        w = weight.reshape((-1,) + (1,) * (input.dim() - 2))
+    return ember.where(input > 0, input, w * input)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.elu(input, alpha), inplace)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.selu(input), inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.celu(input, alpha), inplace)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    return ember.gelu(input, approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.silu(input), inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.mish(input), inplace)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return ember.softplus(input, beta, threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    return ember.softsign(input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    return ember.logsigmoid(input)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _inplace(input, ember.hardtanh(input, min_val, max_val), inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, True)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.hardsigmoid(input), inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.hardswish(input), inplace)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    return _inplace(input, ember.threshold(input, threshold, value), inplace)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return ember.where(input > lambd, input - lambd,
+                       ember.where(input < -lambd, input + lambd, input * 0))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    return ember.where((input > lambd) | (input < -lambd), input, input * 0)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    return input - input.tanh()
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b) for the two halves a, b of input along dim."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} "
+                           f"is size {input.shape[dim]}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim (fused, numerically stable).
+
+    Example:
+        >>> F.softmax(ember.zeros(4), dim=0).tolist()
+        [0.25, 0.25, 0.25, 0.25]
+    """
+    return _softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype=None) -> Tensor:
+    """x - logsumexp(x) along dim (fused, numerically stable)."""
+    return _softmax(input, dim, dtype, is_log=True)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return _softmax(-input, dim, dtype)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    gumbels = -ember.empty_like(logits).exponential_().log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if hard:
+        index = y_soft.max(dim, keepdim=True)[1]
+        y_hard = ember.zeros_like(logits).scatter(dim, index, 1.0)
+        return y_hard - y_soft.detach() + y_soft
+    return y_soft
+
+
+# ---- dropout ---------------------------------------------------------------------------
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zeroes elements with probability p and scales the rest by 1/(1-p) (training only)."""
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return _inplace(input, input * 0, inplace)
+    mask = ember.empty(input.shape, dtype=input.dtype).bernoulli_(1 - p)
+    return _inplace(input, input * mask * (1.0 / (1 - p)), inplace)
+
+
+def _feature_dropout(input, p, training, inplace, batched_dim):
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    shape = tuple(input.shape[:batched_dim]) + (1,) * (input.dim() - batched_dim)
+    mask = ember.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
+    scale = 0.0 if p == 1 else 1.0 / (1 - p)
+    return _inplace(input, input * mask * scale, inplace)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a "
+                           f"{input.dim()}D input. Note that dropout1d exists to provide "
+                           "channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, input.dim() - 1)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, max(input.dim() - 2, 1))
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, max(input.dim() - 3, 1))
+
+
+_ALPHA_DROPOUT = 1.7580993408473766  # SELU's scale * alpha: where dropped units go
+
+
+def _alpha_dropout(input, p, training, inplace, mask_shape):
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return _inplace(input, input * 0, inplace)
+    a = 1.0 / math.sqrt((_ALPHA_DROPOUT ** 2 * p + 1) * (1 - p))
+    keep = ember.empty(mask_shape, dtype=input.dtype).bernoulli_(1 - p)
+    b = (keep - 1) * (_ALPHA_DROPOUT * a) + _ALPHA_DROPOUT * a * p
+    return _inplace(input, input * (keep * a) + b, inplace)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU's zero mean and unit variance."""
+    return _alpha_dropout(input, p, training, inplace, input.shape)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels."""
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    return _alpha_dropout(input, p, training, inplace, shape)
+
+
+# ---- embedding -------------------------------------------------------------------------
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of weight looked up by integer indices; padding_idx rows get no gradient."""
+    if input.dtype not in (D.int64, D.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {input.type()} instead "
+                           "(while checking arguments for embedding)")
+    if padding_idx is not None:
+        if padding_idx > 0 and padding_idx >= weight.size(0):
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            if padding_idx < -weight.size(0):
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.size(0) + padding_idx
+    if max_norm is not None:
+        with no_grad():
+            idx = input.reshape(-1).unique()
+            rows = weight.index_select(0, idx)
+            norms = rows.norm(norm_type, 1, keepdim=True)
+            scale = ember.where(norms > max_norm, max_norm / (norms + 1e-7),
+                                ember.ones_like(norms))
+            weight[idx] = rows * scale
+    flat = input.reshape(-1).long()
+    w = weight
+    if padding_idx is not None and weight.requires_grad:
+        # the padding row is looked up without gradient, like torch's embedding_backward
+        keep = (flat != padding_idx).to(weight.dtype).unsqueeze(1)
+        out = w.index_select(0, flat) * keep + w.detach().index_select(0, flat) * (1 - keep)
+    else:
+        out = w.index_select(0, flat)
+    return out.reshape(tuple(input.shape) + (weight.shape[1],))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding with a new last dim of num_classes."""
+    if tensor.dtype != D.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    if tensor.numel() and (int(tensor.min().item()) < 0):
+        raise RuntimeError("Class values must be non-negative.")
+    if tensor.numel() and int(tensor.max().item()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = ember.zeros(tuple(tensor.shape) + (num_classes,), dtype=D.int64)
+    return out.scatter(-1, tensor.unsqueeze(-1), 1)
+
+
+# ---- losses ----------------------------------------------------------------------------
+
+
+def _check_same_size(input, target, name):
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_same_size(input, target, "mse_loss")
+    loss = (input - target) ** 2
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_same_size(input, target, "l1_loss")
+    loss = (input - target).abs()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = ember.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = (input - target).abs()
+    loss = ember.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of log-probabilities input (N, C, *) at class targets."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    unbatched = input.dim() == 1
+    if unbatched:
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
+    if input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    C = input.shape[1]
+    valid = target != ignore_index
+    t = ember.where(valid, target, ember.zeros_like(target))
+    if target.numel() and bool(((t < 0) | (t >= C)).any()):
+        raise IndexError(f"Target {int(t[(t < 0) | (t >= C)][0])} is out of bounds.")
+    picked = -input.gather(1, t.unsqueeze(1)).squeeze(1)
+    w = weight[t] if weight is not None else ember.ones(t.shape, dtype=input.dtype)
+    w = w * valid.to(input.dtype)
+    loss = picked * w
+    if reduction == "none":
+        return loss.squeeze(0) if unbatched else loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """log_softmax + nll_loss in one fused kernel for class-index targets; targets of
+    class probabilities (same shape as input) are supported too.
+
+    Example:
+        >>> round(F.cross_entropy(ember.zeros(2, 4), ember.tensor([0, 3])).item(), 4)
+        1.3863
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    unbatched = input.dim() == 1
+    if unbatched:
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
+    C = input.shape[1]
+    if target.dtype.is_floating_point:
+        if target.shape != input.shape:
+            raise RuntimeError(f"Expected target size {list(input.shape)}, got "
+                               f"{list(target.shape)}")
+        logp = log_softmax(input, 1)
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / C
+        wshape = (1, C) + (1,) * (input.dim() - 2)
+        prod = logp * target
+        if weight is not None:
+            prod = prod * weight.reshape(wshape)
+        loss = -prod.sum(1)
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // C) if input.numel() else loss.sum() / 0
+        out = _reduce(loss, reduction)
+        return out.squeeze(0) if unbatched and reduction == "none" else out
+    if target.dtype not in (D.int64, D.int32, D.int16, D.int8, D.uint8):
+        raise RuntimeError(f"expected scalar type Long but found {target.type()}")
+    if input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    if tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, "
+                           f"got {list(target.shape)}")
+    x2 = input.movedim(1, -1).reshape(-1, C) if input.dim() > 2 else input
+    t1 = target.reshape(-1).long()
+    valid = t1 != ignore_index
+    bad = valid & ((t1 < 0) | (t1 >= C))
+    if bool(bad.any()):
+        raise IndexError(f"Target {int(t1[bad][0])} is out of bounds.")
+    if weight is not None and weight.shape != (C,):
+        raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
+                           "classes but got weight tensor of shape: " + str(list(weight.shape)))
+    loss = _CrossEntropy.apply(x2, t1, weight, ignore_index, label_smoothing)
+    if reduction == "none":
+        return loss.reshape(target.shape).squeeze(0) if unbatched else loss.reshape(target.shape)
+    if reduction == "sum":
+        return loss.sum()
+    if weight is not None:
+        denom = (weight[ember.where(valid, t1, ember.zeros_like(t1))]
+                 * valid.to(weight.dtype)).sum()
+    else:
+        denom = valid.sum().to(loss.dtype)
+    return loss.sum() / denom
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """-(t log x + (1 - t) log(1 - x)), logs clamped at -100 like torch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    if input.numel() and bool(((input < 0) | (input > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = -(target * input.log().clamp_min(-100) + (1 - target) * (1 - input).log().clamp_min(
+        -100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Sigmoid + binary cross entropy, computed stably from logits."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    # log(sigmoid(x)) = -softplus(-x); log(1 - sigmoid(x)) = -softplus(x)
+    if pos_weight is not None:
+        lw = 1 + (pos_weight - 1) * target
+        loss = (1 - target) * input + lw * (-input).clamp_min(0) + lw * (
+            (-input.abs()).exp().log1p())
+    else:
+        loss = (1 - target) * input + (-input).clamp_min(0) + (-input.abs()).exp().log1p()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || exp(input)) pointwise: target * (log target - input)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = ember.xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True,
+                     full: bool = False, size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + ember.where(target > 1, stirling, ember.zeros_like(stirling))
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    if isinstance(var, numbers.Number):
+        var = ember.full_like(input, float(var))
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    var = var.clamp_min(eps) if not var.requires_grad else var + (
+        var.clamp_min(eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    zeros = ember.zeros_like(input)
+    margin_clamp = (margin - input).clamp_min(0)
+    out_margin = ember.where(target != 1, margin_clamp, zeros)
+    out_self = ember.where(target != -1, input, zeros)
+    return _reduce(out_margin + out_self, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce((-target * input).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=input.dim() - 1) / input.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    eps = 1e-12
+    d = input1.dim() - 1
+    prod = (input1 * input2).sum(d)
+    mag1 = (input1 * input1).sum(d) + eps
+    mag2 = (input2 * input2).sum(d) + eps
+    cos = prod / (mag1 * mag2).sqrt()
+    zeros = ember.zeros_like(cos)
+    pos = 1 - cos
+    neg = (cos - margin).clamp_min(0)
+    loss = ember.where(target == 1, pos, zeros) + ember.where(target == -1, neg, zeros)
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1,
+                      weight: Tensor | None = None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x = input if input.dim() == 2 else input.unsqueeze(0)
+    t = target.reshape(-1, 1)
+    xt = x.gather(1, t)
+    z = (margin - xt + x).clamp_min(0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight[t]
+    mask = ember.ones_like(x).scatter(1, t, 0.0)
+    loss = (z * mask).sum(1) / x.shape[1]
+    if input.dim() == 1:
+        loss = loss.squeeze(0)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = ember.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+# ---- distances, shapes, padding, resampling -----------------------------------------------
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dim."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between x1 and x2 along dim (norms clamped at eps)."""
+    n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    n = input.shape[0]
+    i, j = ember.triu_indices(n, n, 1) if hasattr(ember, "triu_indices") else _triu(n)
+    return (input[i] - input[j]).norm(p, -1)
+
+
+def _triu(n):
+    rows = [a for a in range(n) for b in range(a + 1, n)]
+    cols = [b for a in range(n) for b in range(a + 1, n)]
+    return ember.tensor(rows, dtype=D.int64), ember.tensor(cols, dtype=D.int64)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C*r^2, H, W) -> (*, C, H*r, W*r)."""
+    r = upscale_factor
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
+    oc = c // (r * r)
+    x = input.reshape(*lead, oc, r, r, h, w)
+    n = len(lead)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, oc, h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H*r, W*r) -> (*, C*r^2, H, W)."""
+    r = downscale_factor
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by "
+                           f"downscale_factor, but got {h}x{w} and {r}")
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    n = len(lead)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def _pad_index(size: int, before: int, after: int, mode: str) -> Tensor:
+    """Source positions along one dim for reflect/replicate/circular padding."""
+    idx = []
+    for o in range(-before, size + after):
+        if mode == "reflect":
+            period = 2 * (size - 1)
+            k = o % period if period else 0
+            idx.append(k if k < size else period - k)
+        elif mode == "replicate":
+            idx.append(min(max(o, 0), size - 1))
+        else:  # circular
+            idx.append(o % size)
+    return ember.tensor(idx, dtype=D.int64)
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pads the last len(pad)//2 dims: pad = (left_last, right_last, left_prev, ...).
+
+    Example:
+        >>> F.pad(ember.ones(1, 2), (1, 1)).tolist()
+        [[0.0, 1.0, 1.0, 0.0]]
+    """
+    pad = list(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           "dimension but got padding length " + str(len(pad)) +
+                           " and input of dimension " + str(input.dim()))
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant" and value not in (None, 0):
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    out = input
+    for k in range(len(pad) // 2):
+        dim = input.dim() - 1 - k
+        before, after = pad[2 * k], pad[2 * k + 1]
+        if before == 0 and after == 0:
+            continue
+        size = out.shape[dim]
+        if mode == "constant":
+            if before < 0:
+                out = out.narrow(dim, -before, out.shape[dim] + before)
+                before = 0
+            if after < 0:
+                out = out.narrow(dim, 0, out.shape[dim] + after)
+                after = 0
+            parts = []
+            fill = 0.0 if value is None else value
+            for n in (before, None, after):
+                if n is None:
+                    parts.append(out)
+                elif n > 0:
+                    shape = list(out.shape)
+                    shape[dim] = n
+                    parts.append(ember.full(shape, fill, dtype=out.dtype))
+            out = ember.cat(parts, dim) if len(parts) > 1 else out
+            continue
+        if mode == "reflect" and (before >= size or after >= size):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({before}, {after}) at "
+                               f"dimension {dim} of input {list(input.shape)}")
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        out = out.index_select(dim, _pad_index(size, before, after, mode))
+    return out
+
+
+def _interp_size(input, size, scale_factor, n):
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        out = _ntuple(size, n, "size")
+        return out, [None] * n
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    scales = scale_factor if isinstance(scale_factor, (list, tuple)) else [scale_factor] * n
+    return tuple(int(math.floor(input.shape[2 + i] * scales[i])) for i in range(n)), list(scales)
+
+
+def _source_coords(out: int, inp: int, scale, align_corners: bool, mode: str):
+    """Continuous source coordinate of each output position along one dim."""
+    if align_corners:
+        step = (inp - 1) / (out - 1) if out > 1 else 0.0
+        return [o * step for o in range(out)]
+    ratio = (1.0 / scale) if scale is not None else inp / out
+    if mode == "nearest":
+        return [min(math.floor(o * ratio), inp - 1) for o in range(out)]
+    if mode == "nearest-exact":
+        return [min(math.floor((o + 0.5) * ratio), inp - 1) for o in range(out)]
+    return [max((o + 0.5) * ratio - 0.5, 0.0) for o in range(out)]
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resamples the spatial dims: nearest, nearest-exact, (bi)linear, area."""
+    n = input.dim() - 2
+    if n < 1:
+        raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                         f"{input.dim()}D) for the modes: nearest | linear | bilinear | "
+                         f"bicubic | trilinear | area | nearest-exact (got {mode})")
+    if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    out_size, scales = _interp_size(input, size, scale_factor, n)
+    if recompute_scale_factor:
+        scales = [None] * n
+    if mode == "area":
+        if n == 1:
+            return adaptive_avg_pool1d(input, out_size)
+        return adaptive_avg_pool2d(input, out_size)
+    out = input
+    for i in range(n):
+        dim = 2 + i
+        inp = input.shape[dim]
+        coords = _source_coords(out_size[i], inp, scales[i], bool(align_corners), mode)
+        if mode in ("nearest", "nearest-exact"):
+            out = out.index_select(dim, ember.tensor([int(c) for c in coords], dtype=D.int64))
+            continue
+        if mode not in ("linear", "bilinear", "trilinear"):
+            raise NotImplementedError(f"interpolate mode {mode} is not supported")
+        lo = [min(int(math.floor(c)), inp - 1) for c in coords]
+        hi = [min(k + 1, inp - 1) for k in lo]
+        frac = [c - k for c, k in zip(coords, lo)]
+        shape = [1] * out.dim()
+        shape[dim] = len(frac)
+        f = ember.tensor(frac, dtype=out.dtype).reshape(shape)
+        a = out.index_select(dim, ember.tensor(lo, dtype=D.int64))
+        b = out.index_select(dim, ember.tensor(hi, dtype=D.int64))
+        out = a + (b - a) * f
+    return out
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ---- attention ---------------------------------------------------------------------------
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(q k^T * scale + mask) v, with the fused softmax kernel."""
+    L, S = query.shape[-2], key.shape[-2]
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if enable_gqa and key.shape[-3] != query.shape[-3]:
+        rep = query.shape[-3] // key.shape[-3]
+        key = key.repeat_interleave(rep, -3)
+        value = value.repeat_interleave(rep, -3)
+    scores = query.matmul(key.transpose(-2, -1)) * scale
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
+                               "set when is_causal=True")
+        future = ember.arange(L).unsqueeze(1) < ember.arange(S).unsqueeze(0)
+        scores = scores.masked_fill(future, float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == D.bool_:
+            scores = scores.masked_fill(~attn_mask, float("-inf"))
+        else:
+            scores = scores + attn_mask
+    attn = softmax(scores, -1)
+    if dropout_p > 0:
+        attn = dropout(attn, dropout_p, True)
+    return attn.matmul(value)

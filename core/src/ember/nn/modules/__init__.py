@@ -1,0 +1,31 @@
+"""All nn module classes, re-exported by ember.nn."""
+
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
+                         Hardtanh, Identity, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU,
+                         ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus,
+                         Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,
+                      FeatureAlphaDropout)
+from .linear import Bilinear, LazyLinear, Linear
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                   GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                   NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
+from .misc import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
+                   ConstantPad3d, CosineSimilarity, Flatten, Fold, PairwiseDistance,
+                   PixelShuffle, PixelUnshuffle, ReflectionPad1d, ReflectionPad2d,
+                   ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                   Unflatten, Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+                   ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .module import Module
+from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d,
+                            InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm,
+                            RMSNorm)
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, LPPool1d, LPPool2d, MaxPool1d,
+                      MaxPool2d)
+from .sparse import Embedding
+
+__all__ = [n for n in dir() if not n.startswith("_")]

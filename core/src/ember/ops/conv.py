@@ -1,0 +1,234 @@
+"""Convolution and transposed convolution (2-d; 1-d runs as 2-d with height 1).
+
+Lowering: im2col in C gathers the windows of the whole batch into a
+(C*KH*KW, N*OH*OW) matrix, so each group's convolution is one large GEMM through
+numpy.matmul (OpenBLAS); col2im in C scatters columns back for the transposed
+convolution. The three Functions close under differentiation:
+
+    conv(x, w)            grad_x = conv_transpose(g, w),  grad_w = conv_weight_grad(x, g)
+    conv_transpose(x, w)  grad_x = conv(g, w),            grad_w = conv_weight_grad(g, x)
+    conv_weight_grad(x,g) grad_x = conv_transpose(g, gg), grad_g = conv(x, gg)
+
+so gradients of any order are convolutions again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _empty
+from ..autograd.function import Function
+from ..backends import cpu
+from ._util import cast
+
+
+def compute_dtype(t: Tensor):
+    """Kernels run in float32/float64; half and bfloat16 compute in float32."""
+    return t._dtype if t._dtype in (D.float32, D.float64) else D.float32
+
+
+def dense(t: Tensor, dtype=None) -> Tensor:
+    """t as a contiguous tensor of dtype (no copy when it already is one)."""
+    t = cast(t, dtype or t._dtype)
+    if t.is_contiguous():
+        return t
+    out = _empty(t._shape, t._dtype, t.device)
+    cpu.copy(t, out)
+    return out
+
+
+def _np2(t: Tensor, rows: int, cols: int, groups: int) -> np.ndarray:
+    """A contiguous tensor seen as (groups, rows, cols) NumPy matrix stack."""
+    return t._np().reshape(groups, rows, cols)
+
+
+def _out_size(size, k, s, p, d):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Tensor:
+    """y (N, OC, OH, OW) = conv(x (N, C, H, W), w (OC, C/groups, KH, KW)); no bias."""
+    N, C, H, W = x._shape
+    OC, Cg, KH, KW = w._shape
+    OH = _out_size(H, KH, stride[0], padding[0], dilation[0])
+    OW = _out_size(W, KW, stride[1], padding[1], dilation[1])
+    G, OCg, L = groups, OC // groups, N * OH * OW
+    cols = _empty((C * KH * KW, L), x._dtype)
+    cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
+    tmp = _empty((OC, N, OH * OW), x._dtype)
+    np.matmul(_np2(w, OCg, Cg * KH * KW, G), _np2(cols, Cg * KH * KW, L, G),
+              out=_np2(tmp, OCg, L, G))
+    y = _empty((N, OC, OH, OW), x._dtype)
+    # (OC, N, OH*OW) -> (N, OC, OH*OW): one strided copy in C
+    cpu.copy(Tensor._make(tmp._storage, (N, OC, OH * OW), (OH * OW, N * OH * OW, 1), 0,
+                          tmp._dtype), Tensor._make(y._storage, (N, OC, OH * OW),
+                                                    (OC * OH * OW, OH * OW, 1), 0, y._dtype))
+    return y
+
+
+def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups,
+                            out_hw) -> Tensor:
+    """y (N, OC, *out_hw) = conv_transpose(x (N, C, H, W), w (C, OC/groups, KH, KW)):
+    the adjoint of _conv_forward with weight w, as a map from y's shape to x's."""
+    N, C, H, W = x._shape
+    _, OCg, KH, KW = w._shape
+    G, Cg, L = groups, C // groups, N * H * W
+    OC = OCg * G
+    xt = _empty((C, N, H * W), x._dtype)
+    cpu.copy(Tensor._make(x._storage, (C, N, H * W), (H * W, C * H * W, 1), x._offset,
+                          x._dtype), xt)
+    cols = _empty((OC * KH * KW, L), x._dtype)
+    np.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2), _np2(xt, Cg, L, G),
+              out=_np2(cols, OCg * KH * KW, L, G))
+    y = _empty((N, OC) + tuple(out_hw), x._dtype)
+    cpu.col2im(cols, y, (KH, KW), stride, padding, dilation, (H, W))
+    return y
+
+
+def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
+                      groups) -> Tensor:
+    """gw (OC, C/groups, KH, KW) = d<g, conv(x, w)>/dw."""
+    N, C, H, W = x._shape
+    _, OC, OH, OW = g._shape
+    KH, KW = kernel
+    G, OCg, Cg, L = groups, OC // groups, C // groups, N * OH * OW
+    cols = _empty((C * KH * KW, L), x._dtype)
+    cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
+    gt = _empty((OC, N, OH * OW), x._dtype)
+    cpu.copy(Tensor._make(g._storage, (OC, N, OH * OW), (OH * OW, OC * OH * OW, 1), g._offset,
+                          g._dtype), gt)
+    gw = _empty((OC, Cg, KH, KW), x._dtype)
+    np.matmul(_np2(gt, OCg, L, G), np.swapaxes(_np2(cols, Cg * KH * KW, L, G), 1, 2),
+              out=_np2(gw, OCg, Cg * KH * KW, G))
+    return gw
+
+
+def _prep(*ts):
+    dt = compute_dtype(ts[0])
+    return [dense(t, dt) for t in ts]
+
+
+class Convolution(Function):
+    """conv2d without bias; params = (stride, padding, dilation, groups)."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, w, stride, padding, dilation, groups):
+        ctx.params = (stride, padding, dilation, groups)
+        ctx.x_hw = x._shape[2:]
+        ctx.save_for_backward(x, w)
+        xc, wc = _prep(x, w)
+        return cast(_conv_forward(xc, wc, stride, padding, dilation, groups), x._dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.params
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            gx = ConvTranspose.apply(g, w, stride, padding, dilation, groups, ctx.x_hw)
+        if ctx.needs_input_grad[1]:
+            gw = ConvWeightGrad.apply(x, g, w._shape[2:], stride, padding, dilation, groups)
+        return gx, gw, None, None, None, None
+
+
+class ConvTranspose(Function):
+    """conv_transpose2d without bias to an explicit output size (H, W)."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, w, stride, padding, dilation, groups, out_hw):
+        ctx.params = (stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        xc, wc = _prep(x, w)
+        y = _conv_transpose_forward(xc, wc, stride, padding, dilation, groups, out_hw)
+        return cast(y, x._dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.params
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            gx = Convolution.apply(g, w, stride, padding, dilation, groups)
+        if ctx.needs_input_grad[1]:
+            gw = ConvWeightGrad.apply(g, x, w._shape[2:], stride, padding, dilation, groups)
+        return gx, gw, None, None, None, None, None
+
+
+class ConvWeightGrad(Function):
+    """The weight gradient of Convolution, itself differentiable."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, g, kernel, stride, padding, dilation, groups):
+        ctx.params = (stride, padding, dilation, groups)
+        ctx.x_hw = x._shape[2:]
+        ctx.save_for_backward(x, g)
+        xc, gc = _prep(x, g)
+        return cast(_conv_weight_grad(xc, gc, kernel, stride, padding, dilation, groups),
+                    x._dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, g = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.params
+        gx = gg_ = None
+        if ctx.needs_input_grad[0]:
+            gx = ConvTranspose.apply(g, gg, stride, padding, dilation, groups, ctx.x_hw)
+        if ctx.needs_input_grad[1]:
+            gg_ = Convolution.apply(x, gg, stride, padding, dilation, groups)
+        return gx, gg_, None, None, None, None, None
+
+
+class Im2Col(Function):
+    """unfold: (N, C, H, W) -> (N, C*KH*KW, L); its adjoint is Col2Im."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation):
+        ctx.args = (kernel, stride, padding, dilation, x._shape[2:])
+        (xc,) = _prep(x)
+        N, C, H, W = xc._shape
+        OH = _out_size(H, kernel[0], stride[0], padding[0], dilation[0])
+        OW = _out_size(W, kernel[1], stride[1], padding[1], dilation[1])
+        cols = _empty((C * kernel[0] * kernel[1], N, OH * OW), xc._dtype)
+        cpu.im2col(xc, kernel, stride, padding, dilation, (OH, OW), cols)
+        return cast(dense(cols.permute(1, 0, 2)), x._dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        kernel, stride, padding, dilation, hw = ctx.args
+        return Col2Im.apply(g, hw, kernel, stride, padding, dilation), None, None, None, None
+
+
+class Col2Im(Function):
+    """fold: (N, C*KH*KW, L) -> (N, C, H, W), summing overlaps; adjoint of Im2Col."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, cols, out_hw, kernel, stride, padding, dilation):
+        ctx.args = (kernel, stride, padding, dilation)
+        (cc,) = _prep(cols)
+        N, CKK, L = cc._shape
+        KH, KW = kernel
+        OH = _out_size(out_hw[0], KH, stride[0], padding[0], dilation[0])
+        OW = _out_size(out_hw[1], KW, stride[1], padding[1], dilation[1])
+        ct = dense(cc.permute(1, 0, 2))
+        x = _empty((N, CKK // (KH * KW)) + tuple(out_hw), cc._dtype)
+        cpu.col2im(ct, x, kernel, stride, padding, dilation, (OH, OW))
+        return cast(x, cols._dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        kernel, stride, padding, dilation = ctx.args
+        return Im2Col.apply(g, kernel, stride, padding, dilation), None, None, None, None, None
+
+
+__all__ = ["Convolution", "ConvTranspose", "ConvWeightGrad", "Im2Col", "Col2Im"]

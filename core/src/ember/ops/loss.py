@@ -1,0 +1,70 @@
+"""Fused cross entropy over class indices: log-softmax, gather, weights, ignore_index
+and label smoothing in one C pass forward and one backward.
+
+The Function returns per-row losses; nn.functional applies the reduction. With
+create_graph=True the backward is the same gradient in differentiable ops.
+"""
+
+from __future__ import annotations
+
+from .. import _dtype as D
+from .._tensor import _empty
+from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
+from ..backends import cpu
+from ._util import cast
+from .activation import Softmax
+from .conv import compute_dtype, dense
+
+
+class CrossEntropy(Function):
+    """Per-row loss of logits x (B, K) against int64 targets (B,)."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, label_smoothing):
+        B, K = x._shape
+        dt = compute_dtype(x)
+        xc = dense(x, dt)
+        tc = dense(target, D.int64)
+        wc = dense(weight, dt) if weight is not None else None
+        loss, lse = _empty((B,), dt), _empty((B,), dt)
+        cpu.cross_entropy(xc, tc, wc, int(ignore_index), float(label_smoothing), loss, lse)
+        ctx.args = (int(ignore_index), float(label_smoothing))
+        ctx.lse = lse
+        ctx.save_for_backward(x, target, weight)
+        return cast(loss, x._dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, target, weight = ctx.saved_tensors
+        ignore_index, eps = ctx.args
+        if STATE.enabled:
+            return _grad_composite(x, target, weight, ignore_index, eps, g), None, None, None, None
+        dt = compute_dtype(x)
+        gx = _empty(x._shape, dt)
+        cpu.cross_entropy_backward(dense(x, dt), ctx.lse, dense(target, D.int64),
+                                   dense(weight, dt) if weight is not None else None,
+                                   dense(g, dt), ignore_index, eps, gx)
+        return cast(gx, x._dtype), None, None, None, None
+
+
+def _grad_composite(x, target, weight, ignore_index, eps, g):
+    """d loss_i / d x, times g_i, in differentiable ops (see templates/loss.inc)."""
+    import ember
+    B, K = x.shape
+    valid = (target != ignore_index)
+    t = ember.where(valid, target, ember.zeros_like(target))
+    onehot = ember.zeros(B, K, dtype=x.dtype).scatter(1, t.reshape(B, 1), 1.0)
+    w = weight if weight is not None else ember.ones(K, dtype=x.dtype)
+    a = w[t] * (1 - eps) * valid.to(x.dtype)
+    b = eps / K
+    p = Softmax.apply(x, 1, False)
+    coef = (a + b * w.sum() * valid.to(x.dtype)).reshape(B, 1)
+    grad = p * coef - a.reshape(B, 1) * onehot - b * w.reshape(1, K) * valid.to(
+        x.dtype).reshape(B, 1)
+    return grad * g.reshape(B, 1)
+
+
+__all__ = ["CrossEntropy"]

@@ -1,0 +1,162 @@
+"""Fused layer norm and batch norm Functions (C kernels forward and backward).
+
+A first-order backward runs the fused backward kernel. When the graph of the
+backward itself is wanted (create_graph=True), the gradients come from the same
+normalisation written in differentiable ops, so higher orders are exact.
+"""
+
+from __future__ import annotations
+
+from .._tensor import Tensor, _empty
+from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
+from ..backends import cpu
+from ._util import cast
+from .conv import compute_dtype, dense
+
+
+def composite_grads(fn, inputs, needs, g):
+    """Gradients of fn(*inputs) against g, as a differentiable graph (double backward)."""
+    from ..autograd import grad
+    wanted = [t for t, n in zip(inputs, needs) if n]
+    out = fn(*inputs)
+    got = iter(grad(out, wanted, g, create_graph=True, allow_unused=True))
+    return tuple(next(got) if n else None for n in needs)
+
+
+def layer_norm_composite(x, w, b, n_norm: int, eps: float):
+    dims = tuple(range(x.dim() - n_norm, x.dim()))
+    mean = x.mean(dims, keepdim=True)
+    var = ((x - mean) ** 2).mean(dims, keepdim=True)
+    y = (x - mean) * (var + eps).rsqrt()
+    if w is not None:
+        y = y * w
+    if b is not None:
+        y = y + b
+    return y
+
+
+class LayerNorm(Function):
+    """Normalises over the last n_norm dims; w and b (those dims' shape) may be None."""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, n_norm, eps):
+        N = 1
+        for s in x._shape[x.dim() - n_norm:]:
+            N *= s
+        M = x.numel() // N if N else 0
+        dt = compute_dtype(x)
+        xc = dense(x, dt).reshape(M, N)
+        wc = dense(w, dt).reshape(N) if w is not None else None
+        bc = dense(b, dt).reshape(N) if b is not None else None
+        y = _empty((M, N), dt)
+        mean, rstd = _empty((M,), dt), _empty((M,), dt)
+        if N:
+            cpu.layer_norm(xc, wc, bc, eps, y, mean, rstd)
+        ctx.n_norm, ctx.eps, ctx.MN = n_norm, eps, (M, N)
+        ctx.save_for_backward(x, w, b)
+        ctx.stats = (mean, rstd)
+        return cast(y, x._dtype).reshape(x._shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad[:3]
+        if STATE.enabled:
+            n, eps = ctx.n_norm, ctx.eps
+            return composite_grads(lambda x_, w_, b_: layer_norm_composite(x_, w_, b_, n, eps),
+                                   (x, w, b), needs, g) + (None, None)
+        M, N = ctx.MN
+        dt = compute_dtype(x)
+        mean, rstd = ctx.stats
+        xc, gc = dense(x, dt).reshape(M, N), dense(g, dt).reshape(M, N)
+        wc = dense(w, dt).reshape(N) if w is not None else None
+        gx = _empty((M, N), dt) if needs[0] else None
+        gw = _empty((N,), dt) if needs[1] else None
+        gb = _empty((N,), dt) if needs[2] else None
+        cpu.layer_norm_backward(xc, gc, wc, mean, rstd, gx, gw, gb)
+        return (cast(gx, x._dtype).reshape(x._shape) if gx is not None else None,
+                cast(gw, w._dtype).reshape(w._shape) if gw is not None else None,
+                cast(gb, b._dtype).reshape(b._shape) if gb is not None else None, None, None)
+
+
+def batch_norm_composite(x, mean, invstd, w, b, training: bool):
+    """(x - mean) * invstd * w + b per channel (dim 1); training recomputes the stats."""
+    dims = (0,) + tuple(range(2, x.dim()))
+    shape = (1, -1) + (1,) * (x.dim() - 2)
+    if training:
+        mean = x.mean(dims, keepdim=True)
+        var = ((x - mean) ** 2).mean(dims, keepdim=True)
+        y = (x - mean) * (var + invstd).rsqrt()  # invstd carries eps here
+    else:
+        y = (x - mean.reshape(shape)) * invstd.reshape(shape)
+    if w is not None:
+        y = y * w.reshape(shape)
+    if b is not None:
+        y = y + b.reshape(shape)
+    return y
+
+
+class BatchNorm(Function):
+    """y = (x - mean) invstd w + b per channel of x (N, C, *).
+
+    training: the batch statistics are computed here (returned as extra outputs
+    mean and biased var, for the running-stats update); otherwise mean and var are
+    the given running statistics.
+    """
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, running_mean, running_var, training, eps):
+        N, C = x._shape[0], x._shape[1]
+        L = x.numel() // max(N * C, 1)
+        dt = compute_dtype(x)
+        xc = dense(x, dt).reshape(N, C, L)
+        if training:
+            mean, var = _empty((C,), dt), _empty((C,), dt)
+            cpu.batch_norm_stats(xc, mean, var)
+        else:
+            mean, var = dense(running_mean, dt), dense(running_var, dt)
+        invstd = (var + eps).rsqrt()
+        wc = dense(w, dt) if w is not None else None
+        bc = dense(b, dt) if b is not None else None
+        y = _empty((N, C, L), dt)
+        cpu.batch_norm_apply(xc, mean, invstd, wc, bc, y)
+        ctx.training, ctx.eps, ctx.NCL = training, eps, (N, C, L)
+        ctx.stats = (mean, invstd)
+        ctx.save_for_backward(x, w, b)
+        y = cast(y, x._dtype).reshape(x._shape)
+        if training:
+            ctx.mark_non_differentiable(mean, var)
+            return y, mean, var
+        return y
+
+    @staticmethod
+    def backward(ctx, g, *_stat_grads):
+        x, w, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad[:3]
+        mean, invstd = ctx.stats
+        if STATE.enabled:
+            tr, eps = ctx.training, ctx.eps
+            if tr:
+                fn = lambda x_, w_, b_: batch_norm_composite(x_, None, eps, w_, b_, True)  # noqa
+            else:
+                fn = lambda x_, w_, b_: batch_norm_composite(x_, mean, invstd, w_, b_, False)  # noqa
+            return composite_grads(fn, (x, w, b), needs, g) + (None,) * 4
+        N, C, L = ctx.NCL
+        dt = compute_dtype(x)
+        xc, gc = dense(x, dt).reshape(N, C, L), dense(g, dt).reshape(N, C, L)
+        wc = dense(w, dt) if w is not None else None
+        gx = _empty((N, C, L), dt) if needs[0] else None
+        gw = _empty((C,), dt) if needs[1] else None
+        gb = _empty((C,), dt) if needs[2] else None
+        cpu.batch_norm_backward(xc, gc, mean, invstd, wc, ctx.training, gx, gw, gb)
+        return (cast(gx, x._dtype).reshape(x._shape) if gx is not None else None,
+                cast(gw, w._dtype) if gw is not None else None,
+                cast(gb, b._dtype) if gb is not None else None, None, None, None, None)
+
+
+__all__ = ["LayerNorm", "BatchNorm", "Tensor"]
