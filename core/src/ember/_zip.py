@@ -2,9 +2,10 @@
 
 PyTorch stores every record uncompressed and starts each record's bytes on a 64-byte
 boundary (padding goes into an extra field of the local header), so that storages can be
-memory-mapped and read straight into place. We write the same layout, with the CRC and
-sizes in the local header (we know them before writing, so no data descriptor is needed and
-the output stream never has to seek). Reading parses the central directory with the
+memory-mapped and read straight into place. We write the same layout, sequentially (the
+output never has to seek): storages with their CRC-32 in a data descriptor after the data, so
+that the CRC can be computed on a helper thread (zlib releases the GIL) while the same bytes
+are being written; small records with the CRC in the local header. Reading parses the central directory with the
 standard library's zipfile, then reads each record's bytes ourselves straight into the
 destination array, checking the CRC, instead of going through ``ZipFile.read`` (one copy
 less, and no per-record bytes object).
@@ -15,6 +16,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -26,6 +28,7 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")  # central directory header, 46 b
 _EOCD = struct.Struct("<IHHHHIIH")
 _EOCD64 = struct.Struct("<IQHHIIQQQQ")
 _LOCATOR64 = struct.Struct("<IIQI")
+_CHUNK = 16 << 20  # reads and CRCs of big records go in pieces of this size
 _PAD_ID = 0x4246  # "FB": the extra-field id PyTorch uses for alignment padding
 
 
@@ -39,36 +42,61 @@ class ZipWriter:
     def __init__(self, file):
         self._file = file
         self._pos = 0
-        self._entries = []  # (name bytes, crc, size, header offset)
+        self._entries = []  # [name bytes, crc, size, header offset, flags]
+
+    def write_records(self, records) -> None:
+        """Writes (name, data) pairs with the CRC computed on a helper thread, chunk by chunk,
+        while the same bytes are written; the CRC then goes into a data descriptor after the
+        data (zip flag bit 3), as PyTorch's writer does."""
+        with ThreadPoolExecutor(1) as pool:
+            for name, data in records:
+                view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+                crc = _RunningCrc()
+                size = len(view)
+                self._header(name, size, 0, 0x08)
+                for start in range(0, size, _CHUNK):
+                    chunk = view[start:start + _CHUNK]
+                    pool.submit(crc.update, chunk)  # one worker: runs in order
+                    self._write(chunk)
+                value = pool.submit(crc.value).result()
+                self._entries[-1][1] = value
+                fmt = "<IIQQ" if size >= ZIP64_LIMIT else "<IIII"
+                self._write(struct.pack(fmt, 0x08074B50, value, size, size))
+
+    def write_record(self, name: str, data) -> None:
+        """Appends one record; ``data`` is bytes or any C-contiguous buffer (a NumPy array)."""
+        view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        self._header(name, len(view), zlib.crc32(view), 0)
+        if len(view):
+            self._write(view)
 
     def _write(self, data) -> None:
         self._file.write(data)
         self._pos += len(data) if isinstance(data, bytes) else data.nbytes
 
-    def write_record(self, name: str, data) -> None:
-        """Appends one record; ``data`` is bytes or any C-contiguous buffer (a NumPy array)."""
-        view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
-        size = len(view)
-        crc = zlib.crc32(view)
+    def _header(self, name: str, size: int, crc: int, flags: int) -> None:
+        """The local header, padded so that the data after it starts on a 64-byte boundary
+        (with flag bit 3 the CRC and sizes follow the data instead)."""
         raw_name = name.encode("utf-8")
         zip64 = size >= ZIP64_LIMIT
-        extra = struct.pack("<HHQQ", 1, 16, size, size) if zip64 else b""
+        deferred = flags & 0x08
+        extra = struct.pack("<HHQQ", 1, 16, 0 if deferred else size, 0 if deferred else size) \
+            if zip64 else b""
         start = self._pos + _LOCAL.size + len(raw_name) + len(extra)
         if start % ALIGNMENT:
             pad = (ALIGNMENT - (start + 4) % ALIGNMENT) % ALIGNMENT
             extra += struct.pack("<HH", _PAD_ID, pad) + b"Z" * pad
-        shown = 0xFFFFFFFF if zip64 else size
-        self._entries.append((raw_name, crc, size, self._pos))
-        self._write(_LOCAL.pack(0x04034B50, 45 if zip64 else 20, 0, 0, 0, 0, crc, shown, shown,
-                                len(raw_name), len(extra)) + raw_name + extra)
-        if size:
-            self._write(view)
+        shown = 0xFFFFFFFF if zip64 else (0 if deferred else size)
+        self._entries.append([raw_name, crc, size, self._pos, flags])
+        self._write(_LOCAL.pack(0x04034B50, 45 if zip64 else 20, flags, 0, 0, 0,
+                                0 if deferred else crc, shown, shown, len(raw_name), len(extra))
+                    + raw_name + extra)
 
     def close(self) -> None:
         """Writes the central directory (with zip64 records when the archive needs them)."""
         cd_start = self._pos
         chunks = []
-        for raw_name, crc, size, offset in self._entries:
+        for raw_name, crc, size, offset, flags in self._entries:
             big = []
             shown_size, shown_off = size, offset
             if size >= ZIP64_LIMIT:
@@ -79,7 +107,7 @@ class ZipWriter:
                 shown_off = 0xFFFFFFFF
             extra = struct.pack(f"<HH{len(big)}Q", 1, 8 * len(big), *big) if big else b""
             version = 45 if big else 20
-            chunks.append(_CENTRAL.pack(0x02014B50, version, version, 0, 0, 0, 0, crc, shown_size,
+            chunks.append(_CENTRAL.pack(0x02014B50, version, version, flags, 0, 0, 0, crc, shown_size,
                                         shown_size, len(raw_name), len(extra), 0, 0, 0, 0,
                                         shown_off) + raw_name + extra)
         directory = b"".join(chunks)
@@ -102,10 +130,27 @@ class ZipReader:
     """
 
     def __init__(self, file):
-        self._file = file
+        self.file = self._file = file
         self._zip = zipfile.ZipFile(file)  # parses the central directory only
         self._infos = {i.filename: i for i in self._zip.infolist()}
         self.size = file.seek(0, 2)
+        self._pool = None
+        self._pending = []  # (name, expected CRC, future CRC)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def verify(self) -> None:
+        """Waits for the CRC checks started by ``read_into(..., deferred=True)``."""
+        for name, expected, future in self._pending:
+            if future.result() != expected:
+                raise ValueError(f"CRC-32 of record '{name}' does not match: the file is "
+                                 "corrupted")
+        self._pending.clear()
 
     def names(self) -> list:
         return list(self._infos)
@@ -146,18 +191,50 @@ class ZipReader:
         self.read_into(name, out)
         return out.tobytes()
 
-    def read_into(self, name: str, out: np.ndarray) -> None:
-        """Reads the record into ``out`` (a contiguous array of exactly the record's size)."""
+    def read_into(self, name: str, out: np.ndarray, deferred: bool = False) -> None:
+        """Reads the record into ``out`` (a contiguous array of exactly the record's size).
+
+        With ``deferred``, the CRC runs on a helper thread, chunk by chunk behind the reads
+        (so even one huge record overlaps its checksum with its I/O); ``verify()`` must then
+        be called before ``out`` is trusted."""
         info = self._info(name)
         view = memoryview(out).cast("B")
         if len(view) != info.file_size:
             raise ValueError(f"record '{name}' holds {info.file_size} bytes, expected {len(view)}")
         self._file.seek(self.data_offset(name))
+        crc = _RunningCrc()
+        if deferred and self._pool is None:
+            self._pool = ThreadPoolExecutor(1)
         got = 0
-        while got < len(view):  # readinto may return short counts (pipes, some file objects)
-            n = self._file.readinto(view[got:])
-            if not n:
-                raise EOFError(f"record '{name}' is truncated")
-            got += n
-        if zlib.crc32(view) != info.CRC:
+        while got < len(view):
+            chunk = view[got:got + _CHUNK]
+            filled = 0
+            while filled < len(chunk):  # readinto may return short counts (pipes, some files)
+                n = self._file.readinto(chunk[filled:])
+                if not n:
+                    raise EOFError(f"record '{name}' is truncated")
+                filled += n
+            got += filled
+            if deferred:
+                self._pool.submit(crc.update, chunk)  # one worker: runs in order
+            else:
+                crc.update(chunk)
+        if deferred:
+            self._pending.append((name, info.CRC, self._pool.submit(crc.value)))
+        elif crc.value() != info.CRC:
             raise ValueError(f"CRC-32 of record '{name}' does not match: the file is corrupted")
+
+
+class _RunningCrc:
+    """A CRC-32 fed chunk by chunk."""
+
+    __slots__ = ("crc",)
+
+    def __init__(self):
+        self.crc = 0
+
+    def update(self, chunk) -> None:
+        self.crc = zlib.crc32(chunk, self.crc)
+
+    def value(self) -> int:
+        return self.crc

@@ -177,8 +177,7 @@ def _write_archive(file, name: str, data_pkl: bytes, storages) -> None:
     w.write_record(f"{name}/.format_version", b"1")
     w.write_record(f"{name}/.storage_alignment", str(_zip.ALIGNMENT).encode())
     w.write_record(f"{name}/byteorder", sys.byteorder.encode())
-    for key, storage, _ in storages:
-        w.write_record(f"{name}/data/{key}", _storage_bytes(storage))
+    w.write_records((f"{name}/data/{key}", _storage_bytes(storage)) for key, storage, _ in storages)
     w.write_record(f"{name}/version", f"{_FILE_VERSION}\n".encode())
     w.write_record(f"{name}/.data/serialization_id",
                    f"{random.getrandbits(128):040d}".encode())
@@ -518,7 +517,14 @@ def _top_folder(reader) -> str:
 
 
 def _load_zip(fh, restore, weights_only, use_mmap, pickle_module, load_args):
-    reader = _zip.ZipReader(fh)
+    with _zip.ZipReader(fh) as reader:
+        result = _unpickle_zip(reader, restore, weights_only, use_mmap, pickle_module, load_args)
+        reader.verify()  # every storage's CRC, before anything is returned
+    return result
+
+
+def _unpickle_zip(reader, restore, weights_only, use_mmap, pickle_module, load_args):
+    fh = reader.file
     top = _top_folder(reader)
     for name in (f"{top}/version", f"{top}/.data/version"):
         if reader.has(name):
@@ -580,7 +586,7 @@ def _read_storage(reader, name: str, nbytes: int, dtype, whole) -> np.ndarray:
         if start % dtype.itemsize == 0:  # a mapped view needs aligned elements
             return whole[start:start + nbytes].view(dtype.storage_np)
     array = np.empty(nbytes // dtype.itemsize, dtype.storage_np)
-    reader.read_into(name, array)
+    reader.read_into(name, array, deferred=True)
     return array
 
 
