@@ -45,14 +45,20 @@ class ZipWriter:
         self._entries = []  # [name bytes, crc, size, header offset, flags]
 
     def write_records(self, records) -> None:
-        """Writes (name, data) pairs with the CRC computed on a helper thread, chunk by chunk,
-        while the same bytes are written; the CRC then goes into a data descriptor after the
-        data (zip flag bit 3), as PyTorch's writer does."""
-        with ThreadPoolExecutor(1) as pool:
+        """Writes (name, data) pairs. A big record's CRC is computed on a helper thread, chunk
+        by chunk, while the same bytes are written, and goes into a data descriptor after the
+        data (zip flag bit 3), as PyTorch's writer does. Small records are checksummed inline:
+        a thread hand-off per record costs more than it saves on a busy machine."""
+        pool = None
+        try:
             for name, data in records:
                 view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
-                crc = _RunningCrc()
                 size = len(view)
+                if size < 2 * _CHUNK:
+                    self.write_record(name, view)
+                    continue
+                pool = pool or ThreadPoolExecutor(1)
+                crc = _RunningCrc()
                 self._header(name, size, 0, 0x08)
                 for start in range(0, size, _CHUNK):
                     chunk = view[start:start + _CHUNK]
@@ -62,6 +68,9 @@ class ZipWriter:
                 self._entries[-1][1] = value
                 fmt = "<IIQQ" if size >= ZIP64_LIMIT else "<IIII"
                 self._write(struct.pack(fmt, 0x08074B50, value, size, size))
+        finally:
+            if pool is not None:
+                pool.shutdown()
 
     def write_record(self, name: str, data) -> None:
         """Appends one record; ``data`` is bytes or any C-contiguous buffer (a NumPy array)."""
@@ -203,6 +212,7 @@ class ZipReader:
             raise ValueError(f"record '{name}' holds {info.file_size} bytes, expected {len(view)}")
         self._file.seek(self.data_offset(name))
         crc = _RunningCrc()
+        deferred = deferred and len(view) >= 2 * _CHUNK  # small ones: inline is cheaper
         if deferred and self._pool is None:
             self._pool = ThreadPoolExecutor(1)
         got = 0
