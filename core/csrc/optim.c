@@ -7,6 +7,35 @@
 #pragma GCC optimize("fp-contract=off")
 #include "em_internal.h"
 
+/* target_clones("arch=haswell") dispatches on the CPU model, so AMD and newer Intel
+ * CPUs run the baseline copy (measured: 15x slower Adam here, on an AMD EPYC);
+ * "arch=x86-64-v3" dispatches on the AVX2/FMA feature level instead. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && \
+    !defined(EM_NO_CLONES)
+#undef EM_HOT
+#define EM_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+
+/* Runs CALL over [lo_, hi_): split across the OpenMP team above the threshold. */
+#ifdef _OPENMP
+#define EM_CHUNKED(n, CALL)                                                 \
+    do {                                                                  \
+        if ((n) > EM_PAR_THRESHOLD) {                                     \
+            EM_PRAGMA(omp parallel)                                       \
+            {                                                             \
+                int64_t nt_ = omp_get_num_threads(), t_ = omp_get_thread_num(); \
+                int64_t lo_ = (n) * t_ / nt_, hi_ = (n) * (t_ + 1) / nt_; \
+                CALL;                                                     \
+            }                                                             \
+        } else {                                                          \
+            int64_t lo_ = 0, hi_ = (n);                                   \
+            CALL;                                                         \
+        }                                                                 \
+    } while (0)
+#else
+#define EM_CHUNKED(n, CALL) do { int64_t lo_ = 0, hi_ = (n); CALL; } while (0)
+#endif
+
 #define EM_T EMT_F32
 #include "templates/optim.inc"
 #define EM_T EMT_F64

@@ -202,7 +202,7 @@ def test_lbfgs_minimizes_quadratic():
         x.detach().zero_()
         opt = optim.LBFGS([x], line_search_fn=ls)
 
-        def closure():
+        def closure(opt=opt):
             opt.zero_grad()
             loss = ((x - target) ** 2 * ember.tensor([1.0, 4.0, 0.5], dtype=ember.float64)).sum()
             loss.backward()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
-from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
+from typing import Generic, Iterable, Iterator, Sequence, TypeVar
 
 from ... import _dtype as D
 from ..._tensor import Tensor
