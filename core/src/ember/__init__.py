@@ -49,10 +49,10 @@ from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contigu
                         select, split, squeeze, swapaxes, swapdims, t, tensor_split, transpose,
                         unbind, unflatten, unsqueeze, view)
 from . import autograd, cuda, linalg, backends  # noqa: E402
+from . import optim, utils  # noqa: E402  (optimizers and data loading, on top of the ops)
 from .serialization import load, save
 from .ops._util import result_type
 from ._threads import get_num_threads, set_num_threads
-from . import nn  # noqa: E402  (after the ops it is built on)
 
 float = float32
 double = float64
