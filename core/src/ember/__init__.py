@@ -53,6 +53,7 @@ from . import optim, utils  # noqa: E402  (optimizers and data loading, on top o
 from .serialization import load, save
 from .ops._util import result_type
 from ._threads import get_num_threads, set_num_threads
+from . import nn  # noqa: E402  (after the ops it is built on)
 
 float = float32
 double = float64
