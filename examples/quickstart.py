@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import importlib.util
-import os
 import struct
 import sys
 import time
@@ -52,7 +51,8 @@ def _read_idx(path: Path) -> np.ndarray:
 
 
 def _find(folder: Path, stem: str) -> Path:
-    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+    dotted = stem.replace("-idx", ".idx")
+    for name in (stem, stem + ".gz", dotted, dotted + ".gz"):
         if (folder / name).exists():
             return folder / name
     raise SystemExit(f"error: {folder} has no {stem}[.gz] (MNIST's IDX files)")
@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> float:
     data = DigitsData(args.data)
     data.setup("fit")
     model = DigitClassifier(image_size=data.image_size)
-    best = ModelCheckpoint(monitor="val_loss", mode="min", filename="{epoch}-{val_loss:.3f}-{val_acc:.3f}")
+    best = ModelCheckpoint(monitor="val_loss", mode="min",
+                           filename="{epoch}-{val_loss:.3f}-{val_acc:.3f}")
     trainer = L.Trainer(max_epochs=args.epochs, accelerator="cpu", callbacks=[best],
                         default_root_dir=args.out, deterministic=True, log_every_n_steps=10)
     trainer.fit(model, datamodule=data)

@@ -58,7 +58,8 @@ class LearningRateMonitor(Callback):
             if count:
                 base = f"{base}-{count}"
             groups = opt.param_groups
-            out[i] = [base] if len(groups) == 1 else [f"{base}/pg{j + 1}" for j in range(len(groups))]
+            out[i] = ([base] if len(groups) == 1
+                      else [f"{base}/pg{j + 1}" for j in range(len(groups))])
         return out
 
     def _interval_of(self, trainer, i: int) -> str:

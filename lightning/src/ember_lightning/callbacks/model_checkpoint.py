@@ -47,7 +47,8 @@ class ModelCheckpoint(Callback):
     STARTING_VERSION = 1
 
     def __init__(self, dirpath: str | os.PathLike | None = None, filename: str | None = None,
-                 monitor: str | None = None, verbose: bool = False, save_last: bool | str | None = None,
+                 monitor: str | None = None, verbose: bool = False,
+                 save_last: bool | str | None = None,
                  save_top_k: int = 1, save_weights_only: bool = False, mode: str = "min",
                  auto_insert_metric_name: bool = True, every_n_train_steps: int | None = None,
                  train_time_interval: Any = None, every_n_epochs: int | None = None,

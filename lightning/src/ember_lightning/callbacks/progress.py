@@ -3,7 +3,7 @@ terminal, and is written once when the epoch ends otherwise (logs stay readable)
 
 Example output::
 
-    Epoch 3: 100%|██████████| 45/45 [00:02<00:00, 19.8it/s, v_num=0, train_loss=0.112, val_acc=0.981]
+    Epoch 3: 100%|██████████| 45/45 [00:02<00:00, 19.8it/s, v_num=0, val_acc=0.981]
 """
 
 from __future__ import annotations

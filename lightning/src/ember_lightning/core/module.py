@@ -335,10 +335,9 @@ class LightningModule(HyperparametersMixin, nn.Module):
         hparams.update(kwargs)
         model = cls(**_init_kwargs(cls, hparams))
         model.on_load_checkpoint(ckpt)
-        result = model.load_state_dict(ckpt["state_dict"], strict=True if strict is None else strict)
-        if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
+        model.load_state_dict(ckpt["state_dict"], strict=True if strict is None else strict)
+        if isinstance(map_location, (str, ember.device)):
             model.to(map_location)
-        del result
         return model
 
 

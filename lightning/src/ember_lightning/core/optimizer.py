@@ -69,7 +69,7 @@ def parse_configure_optimizers(out: Any) -> tuple[list, list[LRSchedulerConfig]]
     if isinstance(out, dict):
         out = [out]
     if isinstance(out, (list, tuple)):
-        if len(out) == 2 and isinstance(out[0], (list, tuple)) and isinstance(out[1], (list, tuple)):
+        if len(out) == 2 and all(isinstance(o, (list, tuple)) for o in out):
             opts = list(out[0])
             return opts, [_scheduler_config(s) for s in out[1]]
         if all(isinstance(o, dict) for o in out):

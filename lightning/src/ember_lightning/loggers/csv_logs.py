@@ -124,7 +124,9 @@ class CSVLogger(Logger):
     def log_hyperparams(self, params: Any = None, *args: Any, **kwargs: Any) -> None:
         if params is None:
             return
-        self.hparams.update(dict(vars(params) if hasattr(params, "__dict__") and not isinstance(params, dict) else params))
+        if not isinstance(params, dict):
+            params = vars(params)  # argparse.Namespace and similar
+        self.hparams.update(params)
         os.makedirs(self.log_dir, exist_ok=True)
         with open(os.path.join(self.log_dir, self.NAME_HPARAMS_FILE), "w") as f:
             f.write(dump_yaml(self.hparams) + "\n" if self.hparams else "{}\n")
@@ -132,7 +134,8 @@ class CSVLogger(Logger):
     def log_metrics(self, metrics: dict[str, Any], step: int | None = None) -> None:
         row = {}
         for k, v in metrics.items():
-            row[f"{self._prefix}-{k}" if self._prefix else k] = float(v) if hasattr(v, "item") else v
+            name = f"{self._prefix}-{k}" if self._prefix else k
+            row[name] = float(v) if hasattr(v, "item") else v
         if step is not None:
             row["step"] = step
         for k in row:

@@ -81,7 +81,8 @@ def _takes_arg(fn: Any, index: int) -> bool:
     params = list(inspect.signature(fn).parameters.values())
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return True
-    return len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) > index
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return len([p for p in params if p.kind in positional]) > index
 
 
 def _as_loader_list(loaders: Any) -> list:
@@ -99,7 +100,8 @@ def _limit(length: float, limit: int | float | None, name: str) -> float:
     if limit is None:
         return length
     if isinstance(limit, bool) or limit < 0:
-        raise MisconfigurationException(f"`{name}` must be a non-negative int or float, got {limit}")
+        raise MisconfigurationException(f"`{name}` must be a non-negative int or float, "
+                                        f"got {limit}")
     if isinstance(limit, int):
         return min(length, limit)
     if limit > 1.0:
@@ -173,13 +175,15 @@ class Trainer:
         self.max_epochs, self.min_epochs = max_epochs, min_epochs
         self.max_steps, self.min_steps = max_steps, min_steps
         self.limit_train_batches, self.limit_val_batches = limit_train_batches, limit_val_batches
-        self.limit_test_batches, self.limit_predict_batches = limit_test_batches, limit_predict_batches
+        self.limit_test_batches = limit_test_batches
+        self.limit_predict_batches = limit_predict_batches
         self.val_check_interval = 1.0 if val_check_interval is None else val_check_interval
         self.check_val_every_n_epoch = check_val_every_n_epoch
         self.num_sanity_val_steps = 2 if num_sanity_val_steps is None else num_sanity_val_steps
         self.log_every_n_steps = 50 if log_every_n_steps is None else log_every_n_steps
         self.accumulate_grad_batches = accumulate_grad_batches
-        self.gradient_clip_val, self.gradient_clip_algorithm = gradient_clip_val, gradient_clip_algorithm
+        self.gradient_clip_val = gradient_clip_val
+        self.gradient_clip_algorithm = gradient_clip_algorithm
         self.deterministic = bool(deterministic)
         if self.deterministic and hasattr(ember, "use_deterministic_algorithms"):
             ember.use_deterministic_algorithms(True)
@@ -225,7 +229,7 @@ class Trainer:
         exactly where that checkpoint was written, down to the batch inside the epoch."""
         if isinstance(train_dataloaders, LightningDataModule):
             datamodule, train_dataloaders = train_dataloaders, None
-        if datamodule is not None and (train_dataloaders is not None or val_dataloaders is not None):
+        if datamodule is not None and (train_dataloaders, val_dataloaders) != (None, None):
             raise MisconfigurationException("You cannot pass `train_dataloader` or "
                                             "`val_dataloaders` to `trainer.fit(datamodule=...)`")
         self._run("fit", model, datamodule, lambda: self._fit(
@@ -414,7 +418,7 @@ class Trainer:
                 + [c for c in cbs if isinstance(c, ModelCheckpoint)])
 
     def _merge_model_callbacks(self, model: LightningModule) -> None:
-        """``configure_callbacks``: the module's callbacks replace the Trainer's of the same type."""
+        """``configure_callbacks``: the module's callbacks replace the Trainer's of their type."""
         extra = model.configure_callbacks()
         extra = [extra] if isinstance(extra, Callback) else list(extra or [])
         if not extra:
@@ -1060,7 +1064,8 @@ class Trainer:
             folder = cb.dirpath or cb._resolve_dirpath(self)
             if folder and os.path.isdir(folder):
                 candidates += [os.path.join(folder, f) for f in os.listdir(folder)
-                               if f.startswith(cb.CHECKPOINT_NAME_LAST) and f.endswith(cb.FILE_EXTENSION)]
+                               if f.startswith(cb.CHECKPOINT_NAME_LAST)
+                               and f.endswith(cb.FILE_EXTENSION)]
         return max(candidates, key=os.path.getmtime) if candidates else None
 
     def _dump_checkpoint(self, weights_only: bool = False) -> dict[str, Any]:
