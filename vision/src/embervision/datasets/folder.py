@@ -48,7 +48,8 @@ def make_dataset(directory: str | Path, class_to_idx: dict[str, int] | None = No
     elif not class_to_idx:
         raise ValueError("'class_to_index' must have at least one entry to collect any samples.")
     if (extensions is None) == (is_valid_file is None):
-        raise ValueError("Both extensions and is_valid_file cannot be None or not None at the same time")
+        raise ValueError("Both extensions and is_valid_file cannot be None or not None at the "
+                         "same time")
     if extensions is not None:
         def is_valid_file(path: str) -> bool:
             return has_file_allowed_extension(path, extensions)

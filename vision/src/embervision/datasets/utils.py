@@ -184,5 +184,6 @@ def verify_str_arg(value: str, arg: str | None = None, valid_values: Iterable[st
         if custom_msg is not None:
             raise ValueError(custom_msg)
         valid = ", ".join(repr(v) for v in valid_values)
-        raise ValueError(f"Unknown value '{value}' for argument {arg}. Valid values are {{{valid}}}.")
+        raise ValueError(f"Unknown value '{value}' for argument {arg}. Valid values are "
+                         f"{{{valid}}}.")
     return value

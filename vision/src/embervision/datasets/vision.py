@@ -64,7 +64,8 @@ class VisionDataset(_Base):
         self.root = root
         has_separate = transform is not None or target_transform is not None
         if transforms is not None and has_separate:
-            raise ValueError("Only transforms or transform/target_transform can be passed as argument")
+            raise ValueError("Only transforms or transform/target_transform can be passed as "
+                             "argument")
         self.transform = transform
         self.target_transform = target_transform
         if has_separate:

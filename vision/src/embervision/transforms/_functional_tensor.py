@@ -38,7 +38,8 @@ def get_dimensions(img: ember.Tensor) -> list[int]:
 def _assert_channels(img: ember.Tensor, permitted: Sequence[int]) -> None:
     c = get_dimensions(img)[0]
     if c not in permitted:
-        raise TypeError(f"Input image tensor permitted channel values are {list(permitted)}, but found {c}")
+        raise TypeError(f"Input image tensor permitted channel values are {list(permitted)}, but "
+                        f"found {c}")
 
 
 def convert_image_dtype(image: ember.Tensor, dtype: ember.dtype = ember.float32) -> ember.Tensor:
@@ -49,7 +50,8 @@ def convert_image_dtype(image: ember.Tensor, dtype: ember.dtype = ember.float32)
             return image.to(dtype)
         if (image.dtype == ember.float32 and dtype in (ember.int32, ember.int64)) or \
                 (image.dtype == ember.float64 and dtype == ember.int64):
-            raise RuntimeError(f"The cast from {image.dtype} to {dtype} cannot be performed safely.")
+            raise RuntimeError(f"The cast from {image.dtype} to {dtype} cannot be performed "
+                               "safely.")
         # Scale by (max + 1 - eps) so 1.0 maps to max and the bins are equally wide.
         eps = 1e-3
         return (image * (_INT_MAX[dtype] + 1.0 - eps)).to(dtype)
@@ -340,7 +342,8 @@ def adjust_sharpness(img: ember.Tensor, sharpness_factor: float) -> ember.Tensor
 def autocontrast(img: ember.Tensor) -> ember.Tensor:
     _assert_image(img)
     if img.ndim < 3:
-        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
+        raise TypeError("Input image tensor should have at least 3 dimensions, but found "
+                        f"{img.ndim}")
     _assert_channels(img, [1, 3])
     bound = max_value(img.dtype)
     dtype = img.dtype if img.dtype.is_floating_point else ember.float32
@@ -370,10 +373,12 @@ def equalize(img: ember.Tensor) -> ember.Tensor:
         raise TypeError(f"Only ember.uint8 image tensors are supported, but found {img.dtype}")
     _assert_channels(img, [1, 3])
     if img.ndim < 3:
-        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
+        raise TypeError("Input image tensor should have at least 3 dimensions, but found "
+                        f"{img.ndim}")
     lead = img.shape[:-2]
     flat = img.reshape(-1, *img.shape[-2:])
-    return ember.stack([_equalize_channel(c) for c in flat.unbind(0)]).reshape(*lead, *img.shape[-2:])
+    out = ember.stack([_equalize_channel(c) for c in flat.unbind(0)])
+    return out.reshape(*lead, *img.shape[-2:])
 
 
 def _gaussian_kernel1d(size: int, sigma: float) -> ember.Tensor:
@@ -423,9 +428,13 @@ def affine_output_size(matrix: list[float], w: int, h: int) -> tuple[int, int]:
     ys = [d * x + e * y + f for x, y in corners]
     tol = 1e-4
     # Trim float noise before ceil/floor so a 90 degree turn of 4x6 is exactly 6x4.
-    size_w = math.ceil(math.trunc(max(xs) / tol) * tol) - math.floor(math.trunc(min(xs) / tol) * tol)
-    size_h = math.ceil(math.trunc(max(ys) / tol) * tol) - math.floor(math.trunc(min(ys) / tol) * tol)
-    return int(size_w), int(size_h)
+
+    def extent(values: list[float]) -> int:
+        hi = math.ceil(math.trunc(max(values) / tol) * tol)
+        lo = math.floor(math.trunc(min(values) / tol) * tol)
+        return int(hi - lo)
+
+    return extent(xs), extent(ys)
 
 
 def apply_affine(img: ember.Tensor, matrix: list[float], interpolation: str,

@@ -330,7 +330,8 @@ def five_crop(img, size: int | Sequence[int]):
     crop_h, crop_w = _size_pair(size)
     _, h, w = get_dimensions(img)
     if crop_w > w or crop_h > h:
-        raise ValueError(f"Requested crop size {(crop_h, crop_w)} is bigger than input size {(h, w)}")
+        raise ValueError(f"Requested crop size {(crop_h, crop_w)} is bigger than input size "
+                         f"{(h, w)}")
     tl = crop(img, 0, 0, crop_h, crop_w)
     tr = crop(img, 0, w - crop_w, crop_h, crop_w)
     bl = crop(img, h - crop_h, 0, crop_h, crop_w)
@@ -487,17 +488,20 @@ def equalize(img):
 
 def _kernel_args(kernel_size, sigma):
     if not isinstance(kernel_size, (int, list, tuple)):
-        raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
+        raise TypeError("kernel_size should be int or a sequence of integers. Got "
+                        f"{type(kernel_size)}")
     if isinstance(kernel_size, int):
         kernel_size = [kernel_size, kernel_size]
     kernel_size = list(kernel_size)
     if len(kernel_size) == 1:
         kernel_size = kernel_size * 2
     if len(kernel_size) != 2:
-        raise ValueError(f"If kernel_size is a sequence its length should be 2. Got {len(kernel_size)}")
+        raise ValueError("If kernel_size is a sequence its length should be 2. Got "
+                         f"{len(kernel_size)}")
     for k in kernel_size:
         if k % 2 == 0 or k < 0:
-            raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+            raise ValueError("kernel_size should have odd and positive integers. Got "
+                             f"{kernel_size}")
     if sigma is None:
         sigma = [k * 0.15 + 0.35 for k in kernel_size]
     if isinstance(sigma, (int, float)):

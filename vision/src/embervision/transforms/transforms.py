@@ -167,7 +167,8 @@ class Resize(Transform):
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(size={self.size}, interpolation="
-                f"{self.interpolation.value}, max_size={self.max_size}, antialias={self.antialias})")
+                f"{self.interpolation.value}, max_size={self.max_size}, "
+                f"antialias={self.antialias})")
 
 
 class CenterCrop(Transform):
@@ -300,7 +301,8 @@ class RandomCrop(Transform):
         _, h, w = F.get_dimensions(img)
         th, tw = output_size
         if h < th or w < tw:
-            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size "
+                             f"{(h, w)}")
         if w == tw and h == th:
             return 0, 0, h, w
         return _randint(0, h - th + 1), _randint(0, w - tw + 1), th, tw
@@ -603,7 +605,7 @@ class RandomAffine(Transform):
     @staticmethod
     def get_params(degrees: list[float], translate: list[float] | None,
                    scale_ranges: list[float] | None, shears: list[float] | None,
-                   img_size: list[int]) -> tuple[float, tuple[int, int], float, tuple[float, float]]:
+                   img_size: list[int]) -> tuple[float, tuple[int, int], float, tuple]:
         angle = _uniform(float(degrees[0]), float(degrees[1]))
         if translate is not None:
             max_dx = float(translate[0] * img_size[0])
@@ -731,7 +733,8 @@ class GaussianBlur(Transform):
     def __init__(self, kernel_size: int | Sequence[int],
                  sigma: float | tuple[float, float] = (0.1, 2.0)) -> None:
         super().__init__()
-        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
+        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two "
+                                                    "integers")
         for ks in self.kernel_size:
             if ks <= 0 or ks % 2 == 0:
                 raise ValueError("Kernel size value should be an odd and positive number.")
