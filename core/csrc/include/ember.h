@@ -176,7 +176,8 @@ int em_softmax(int is_log, int dtype, const void *x, int64_t outer, int64_t n, i
 int em_softmax_backward(int is_log, int dtype, const void *y, const void *gy, int64_t outer,
                         int64_t n, int64_t inner, void *gx);
 
-/* loss.c: logits (B, K), int64 targets (B), optional class weights (K). */
+/* loss.c: logits (B, K), int64 targets (B), optional class weights (K); lse is (B, 2):
+ * per row the max and the log-sum-exp of x - max, written forward, read backward. */
 int em_cross_entropy(int dtype, const void *x, const int64_t *target, const void *weight,
                      int64_t B, int64_t K, int64_t ignore_index, double label_smoothing,
                      void *loss, void *lse);

@@ -98,9 +98,12 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
     gt = _empty((OC, N, OH * OW), x._dtype)
     cpu.copy(Tensor._make(g._storage, (OC, N, OH * OW), (OH * OW, OC * OH * OW, 1), g._offset,
                           g._dtype), gt)
+    # cols @ g^T, then transpose the small result: OpenBLAS is several times faster
+    # with the long reduction (N*OH*OW) as the inner dim of a row-major A than of a
+    # transposed B (measured 75 ms vs 290 ms for 64x576 outputs, K = 25088).
+    gwt = np.matmul(_np2(cols, Cg * KH * KW, L, G), np.swapaxes(_np2(gt, OCg, L, G), 1, 2))
     gw = _empty((OC, Cg, KH, KW), x._dtype)
-    np.matmul(_np2(gt, OCg, L, G), np.swapaxes(_np2(cols, Cg * KH * KW, L, G), 1, 2),
-              out=_np2(gw, OCg, Cg * KH * KW, G))
+    _np2(gw, OCg, Cg * KH * KW, G)[...] = np.swapaxes(gwt, 1, 2)
     return gw
 
 

@@ -29,7 +29,7 @@ class CrossEntropy(Function):
         xc = dense(x, dt)
         tc = dense(target, D.int64)
         wc = dense(weight, dt) if weight is not None else None
-        loss, lse = _empty((B,), dt), _empty((B,), dt)
+        loss, lse = _empty((B,), dt), _empty((B, 2), dt)
         cpu.cross_entropy(xc, tc, wc, int(ignore_index), float(label_smoothing), loss, lse)
         ctx.args = (int(ignore_index), float(label_smoothing))
         ctx.lse = lse

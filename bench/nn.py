@@ -1,0 +1,100 @@
+"""nn hot paths, Ember vs PyTorch side by side: forward + backward of conv2d, max_pool2d,
+batch_norm, cross_entropy, layer_norm and a LeNet step. Prints median times and the
+ratio torch_time / ember_time (> 1: Ember is faster). The machine is shared: numbers
+are noisy while others run.
+
+    python bench/nn.py [--reps N]
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+import ember
+import ember.nn.functional as F
+import torch.nn.functional as TF
+from ember import nn
+import torch.nn as tnn
+
+
+def timed(fn, reps):
+    fn()  # warm-up (allocator caches, thread pools)
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def pair(shapes, ember_fn, torch_fn, grads=True):
+    """Same float32 inputs for both; each call runs forward and backward."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) if isinstance(s, tuple) else s
+              for s in shapes]
+    ei = [ember.tensor(a, requires_grad=grads) if isinstance(a, np.ndarray) else a
+          for a in arrays]
+    ti = [torch.tensor(a, requires_grad=grads) if isinstance(a, np.ndarray) else a
+          for a in arrays]
+
+    def run_e():
+        ember_fn(*ei).sum().backward()
+
+    def run_t():
+        torch_fn(*ti).sum().backward()
+
+    return run_e, run_t
+
+
+def lenet(n):
+    return n.Sequential(n.Conv2d(1, 6, 5, padding=2), n.ReLU(), n.MaxPool2d(2),
+                        n.Conv2d(6, 16, 5), n.ReLU(), n.MaxPool2d(2), n.Flatten(),
+                        n.Linear(400, 120), n.ReLU(), n.Linear(120, 84), n.ReLU(),
+                        n.Linear(84, 10))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=5)
+    args = ap.parse_args()
+    torch.set_num_threads(ember.get_num_threads())
+    target = np.random.default_rng(1).integers(0, 1000, 4096)
+    te, tt = ember.tensor(target), torch.tensor(target)
+    cases = {
+        "conv2d 8x64x56x56 k3 fwd+bwd": pair(
+            [(8, 64, 56, 56), (64, 64, 3, 3)], lambda x, w: F.conv2d(x, w, padding=1),
+            lambda x, w: TF.conv2d(x, w, padding=1)),
+        "max_pool2d 8x64x112x112 k3s2 fwd+bwd": pair(
+            [(8, 64, 112, 112)], lambda x: F.max_pool2d(x, 3, 2, 1),
+            lambda x: TF.max_pool2d(x, 3, 2, 1)),
+        "batch_norm 8x64x56x56 train fwd+bwd": pair(
+            [(8, 64, 56, 56), (64,), (64,)],
+            lambda x, w, b: F.batch_norm(x, None, None, w, b, True),
+            lambda x, w, b: TF.batch_norm(x, None, None, w, b, True)),
+        "cross_entropy 4096x1000 fwd+bwd": pair(
+            [(4096, 1000)], lambda x: F.cross_entropy(x, te), lambda x: TF.cross_entropy(x, tt)),
+        "layer_norm 8192x1024 fwd+bwd": pair(
+            [(8192, 1024), (1024,), (1024,)],
+            lambda x, w, b: F.layer_norm(x, (1024,), w, b),
+            lambda x, w, b: TF.layer_norm(x, (1024,), w, b)),
+        "softmax 4096x1000 fwd+bwd": pair(
+            [(4096, 1000)], lambda x: F.softmax(x, 1) * 1.5, lambda x: TF.softmax(x, 1) * 1.5),
+    }
+    em, tm = lenet(nn), lenet(tnn)
+    xb = np.random.default_rng(2).standard_normal((64, 1, 28, 28)).astype(np.float32)
+    yb = np.random.default_rng(3).integers(0, 10, 64)
+    cases["LeNet step batch 64"] = (
+        lambda: F.cross_entropy(em(ember.tensor(xb)), ember.tensor(yb)).backward(),
+        lambda: TF.cross_entropy(tm(torch.tensor(xb)), torch.tensor(yb)).backward())
+    print(f"threads: ember {ember.get_num_threads()}, torch {torch.get_num_threads()}")
+    print(f"{'case':40s} {'ember ms':>10s} {'torch ms':>10s} {'torch/ember':>12s}")
+    for name, (fe, ft) in cases.items():
+        te_, tt_ = timed(fe, args.reps), timed(ft, args.reps)
+        print(f"{name:40s} {te_ * 1e3:10.2f} {tt_ * 1e3:10.2f} {tt_ / te_:12.2f}")
+
+
+if __name__ == "__main__":
+    main()
