@@ -42,10 +42,38 @@ int em_fill(int dtype, int ndim, const int64_t *shape, void *dst, const int64_t 
     EM_DTYPE_SWITCH(dtype, emk_fill, ndim, shape, dst, dst_strides, value, ivalue)
 }
 
+/* Whether this CPU runs the x86-64-v3 build of the float kernels. */
+static int em_use_v3(void) {
+#if EM_HAVE_V3
+    static int cached = -1;
+    if (cached < 0)
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                 __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2");
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+/* Float dtypes go to the v3 build when the CPU has it. */
+#if EM_HAVE_V3
+#define EM_FLOAT_V3(dtype, name, ...)                                 \
+    if (em_use_v3()) switch (dtype) {                                 \
+        case EM_F32: return name##_f32_v3(__VA_ARGS__);               \
+        case EM_F64: return name##_f64_v3(__VA_ARGS__);               \
+        case EM_F16: return name##_f16_v3(__VA_ARGS__);               \
+        case EM_BF16: return name##_bf16_v3(__VA_ARGS__);             \
+        default: break;                                               \
+        }
+#else
+#define EM_FLOAT_V3(dtype, name, ...)
+#endif
+
 int em_unary(int op, int dtype, int ndim, const int64_t *shape, const void *x,
              const int64_t *x_strides, void *y, const int64_t *y_strides, double p0, double p1,
              double p2) {
     if (em_check_dims(ndim, shape)) return EM_EINVAL;
+    EM_FLOAT_V3(dtype, emk_unary, op, ndim, shape, x, x_strides, y, y_strides, p0, p1, p2)
     EM_DTYPE_SWITCH(dtype, emk_unary, op, ndim, shape, x, x_strides, y, y_strides, p0, p1, p2)
 }
 
@@ -59,6 +87,8 @@ int em_binary(int op, int dtype, int ndim, const int64_t *shape, const void *a,
               const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y,
               const int64_t *y_strides, double alpha) {
     if (em_check_dims(ndim, shape)) return EM_EINVAL;
+    EM_FLOAT_V3(dtype, emk_binary, op, ndim, shape, a, a_strides, b, b_strides, y, y_strides,
+                alpha)
     EM_DTYPE_SWITCH(dtype, emk_binary, op, ndim, shape, a, a_strides, b, b_strides, y, y_strides,
                     alpha)
 }

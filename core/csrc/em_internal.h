@@ -15,13 +15,17 @@
  * OpenMP pool costs a few microseconds, more than the work itself. */
 #define EM_PAR_THRESHOLD 65536
 
-/* Hot loops are compiled twice, for baseline x86-64 and for Haswell (AVX2, FMA,
- * F16C); the loader picks one at run time, so a wheel built here never executes
- * an instruction an older CPU lacks. */
+/* EM_HOT compiles a function twice, for baseline x86-64 and for x86-64-v3 (AVX2,
+ * FMA, F16C), and the loader picks by CPU features (not model: "arch=haswell" would
+ * skip AMD CPUs). Loops inside an OpenMP region are outlined into functions that
+ * target_clones does not copy, so the elementwise kernels instead compile their whole
+ * file twice (elementwise_float_v3.c) and dispatch at run time (elementwise.c). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(EM_NO_CLONES)
-#define EM_HOT __attribute__((target_clones("arch=haswell", "default")))
+#define EM_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define EM_HAVE_V3 1
 #else
 #define EM_HOT
+#define EM_HAVE_V3 0
 #endif
 
 /* Only the compute-bound float math is worth a second, AVX2 copy; the integer
@@ -86,7 +90,7 @@ static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
 /* One flat parallel loop over a 1-D run; the inner statement picks the operands. */
 #define EM_FLAT_LOOP(n, ...)                                                            \
     do {                                                                              \
-        EM_PARALLEL_FOR((n) > EM_PAR_THRESHOLD)                                       \
+        EM_PRAGMA(omp parallel for simd if ((n) > EM_PAR_THRESHOLD) schedule(static)) \
         for (int64_t i_ = 0; i_ < (n); ++i_) { __VA_ARGS__; }                          \
     } while (0)
 
@@ -227,6 +231,10 @@ EM_DECLARE_ELEMENTWISE(_i32)
 EM_DECLARE_ELEMENTWISE(_i64)
 EM_DECLARE_ELEMENTWISE(_u8)
 EM_DECLARE_ELEMENTWISE(_bool)
+EM_DECLARE_ELEMENTWISE(_f32_v3)
+EM_DECLARE_ELEMENTWISE(_f64_v3)
+EM_DECLARE_ELEMENTWISE(_f16_v3)
+EM_DECLARE_ELEMENTWISE(_bf16_v3)
 
 /* Per-dtype kernels of templates/reduce.inc are static to reduce.c; sort.c and
  * index.c keep theirs static too. */

@@ -3,6 +3,7 @@
 #ifndef EM_SCALAR_H
 #define EM_SCALAR_H
 #include "em_internal.h"
+#include "em_vecmath.h"
 
 /* ---- scalar helpers shared by the float instantiations (type-generic) ---- */
 #define em_clamp(v, lo, hi)                                   \

@@ -56,7 +56,12 @@
 #define LOAD(v) ((C)(v))
 #define STORE(v) ((S)(v))
 #endif
+/* EM_ISA names a second build of a template for another instruction set */
+#ifdef EM_ISA
+#define FN(x) EM_CAT(EM_CAT(x, SFX), EM_ISA)
+#else
 #define FN(x) EM_CAT(x, SFX)
+#endif
 #define K(x) ((C)(x))
 #if EM_T <= EMT_BF16
 #define IS_FLOAT 1
