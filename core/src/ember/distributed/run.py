@@ -1,0 +1,83 @@
+"""``python -m ember.distributed.run --nproc-per-node N script.py [args]``: torchrun on MPI.
+
+A thin layer over MPICH's ``mpiexec`` (installed by the ``mpich`` wheel): it starts N copies
+of the script, each under ``ember.distributed._bootstrap``, which sets RANK / WORLD_SIZE /
+LOCAL_RANK / LOCAL_WORLD_SIZE / MASTER_ADDR / MASTER_PORT from MPI's own rank and aborts the
+whole job when its rank raises or exits non-zero. A killed rank makes mpiexec stop the others.
+The job's exit status is non-zero when any rank failed, with a one-line message saying so.
+
+Example:
+    $ python -m ember.distributed.run --nproc-per-node 2 train.py --epochs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def find_mpiexec() -> str:
+    """The mpiexec next to this Python (the mpich wheel's), else the one on PATH."""
+    here = Path(sys.executable).parent / "mpiexec"
+    if here.exists():
+        return str(here)
+    found = shutil.which("mpiexec")
+    if found is None:
+        raise SystemExit("ember.distributed.run: mpiexec not found; install MPI with "
+                         "`pip install 'ember[distributed]'` (mpi4py + mpich)")
+    return found
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m ember.distributed.run",
+                                description="Start N processes of a training script on MPI.")
+    p.add_argument("--nproc-per-node", "--nproc_per_node", dest="nproc_per_node", type=int,
+                   default=1, help="number of processes to start (default 1)")
+    p.add_argument("--nnodes", type=int, default=1, help="only 1 is supported")
+    p.add_argument("--master-addr", "--master_addr", dest="master_addr", default="127.0.0.1")
+    p.add_argument("--master-port", "--master_port", dest="master_port", type=int,
+                   default=29500)
+    p.add_argument("--standalone", action="store_true", help="accepted for torchrun parity")
+    p.add_argument("-m", "--module", action="store_true",
+                   help="treat the script as a module name (like python -m)")
+    p.add_argument("script", help="the training script (or module with -m)")
+    p.add_argument("script_args", nargs=argparse.REMAINDER)
+    args = p.parse_args(argv)
+    if args.nproc_per_node < 1:
+        p.error("--nproc-per-node must be at least 1")
+    if args.nnodes != 1:
+        p.error("only --nnodes 1 is supported (use mpiexec with a host file for more)")
+    return args
+
+
+def build_command(args: argparse.Namespace) -> list[str]:
+    env = {"WORLD_SIZE": str(args.nproc_per_node), "LOCAL_WORLD_SIZE": str(args.nproc_per_node),
+           "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
+           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+           "PYTHONUNBUFFERED": "1"}
+    cmd = [find_mpiexec(), "-n", str(args.nproc_per_node)]
+    for k, v in env.items():
+        cmd += ["-genv", k, v]
+    cmd += [sys.executable, "-m", "ember.distributed._bootstrap"]
+    if args.module:
+        cmd.append("-m")
+    return cmd + [args.script, *args.script_args]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    proc = subprocess.run(build_command(args))
+    if proc.returncode != 0:
+        sys.stderr.write(f"ember.distributed.run: the job failed (exit status "
+                         f"{proc.returncode}): a rank raised, exited non-zero or was killed; "
+                         "its error is printed above\n")
+        return proc.returncode if 0 < proc.returncode < 256 else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
