@@ -8,6 +8,7 @@ Example:
 """
 
 from . import functional, init, utils
+from . import parallel
 from .modules import *  # noqa: F403
 from .parameter import Buffer, Parameter
 

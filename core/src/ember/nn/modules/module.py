@@ -778,6 +778,12 @@ class Module:
             if missing_keys:
                 error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
                     ", ".join(f'"{k}"' for k in missing_keys)))
+            if missing_keys and {f"module.{k}" for k in missing_keys} <= set(unexpected_keys):
+                # the usual cause: a checkpoint saved from a DistributedDataParallel wrapper
+                error_msgs.append('The state_dict\'s keys carry a "module." prefix, as saved '
+                                  "from DistributedDataParallel: save ddp.module.state_dict(), "
+                                  "or strip it: {k.removeprefix(\"module.\"): v for k, v in "
+                                  "state_dict.items()}")
         if error_msgs:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(error_msgs)))
