@@ -1,0 +1,714 @@
+"""The CuPy backend (GPU): the same entry points as backends/cpu.py, on CUDA memory.
+
+A CUDA tensor's storage is a 1-D CuPy array of the dtype's storage type (bfloat16 as
+its raw uint16 bits). Kernels see operands as CuPy views with the tensor's shape and
+strides, so any layout (broadcast, transposed, offset) runs without a copy.
+Elementwise ops are ``cupy.ElementwiseKernel``s generated from the expression tables
+of ``kernels.py``; fused nn ops, random numbers and index_put_ are raw kernels.
+Nothing here falls back to the CPU: an op/dtype pair without a GPU kernel raises
+NotImplementedError naming the op.
+
+Example:
+    >>> x = ember.randn(4, 4, device="cuda")      # needs CuPy and a GPU
+    >>> (x @ x).sum().item()
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _dtype as D
+from ..._device import device as _device
+from . import kernels as K
+
+# ---- CuPy access -----------------------------------------------------------------
+
+
+def _cp():
+    from ...cuda import require
+    return require()
+
+
+class Storage:
+    """CUDA memory of one or more tensors: ``data`` is a 1-D cupy array."""
+
+    __slots__ = ("data", "version", "device", "__weakref__")
+
+    def __init__(self, data, device: _device):
+        self.data = data
+        self.version = 0
+        self.device = device
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes
+
+    @property
+    def ptr(self) -> int:
+        return self.data.data.ptr
+
+
+def _index(device) -> int:
+    if device is None or device.index is None:
+        return _cp().cuda.Device().id
+    return device.index
+
+
+def alloc(numel: int, dtype, device=None) -> Storage:
+    """Uninitialised storage of numel elements on device (CuPy's pool allocator)."""
+    cp = _cp()
+    idx = _index(device)
+    with cp.cuda.Device(idx):
+        data = cp.empty(numel, dtype.storage_np)
+    return Storage(data, _device("cuda", idx))
+
+
+def zeros_storage(numel: int, dtype, device=None) -> Storage:
+    s = alloc(numel, dtype, device)
+    s.data.fill(0)
+    return s
+
+
+def _on(t):
+    return _cp().cuda.Device(t._storage.device.index)
+
+
+# ---- views -------------------------------------------------------------------------
+
+_VIEW_DTYPES = {d.name: np.dtype(K.CUPY_NAME[d.name]) for d in D.ALL}
+
+
+def view(t, bits: bool = True):
+    """A CuPy array aliasing t's elements (half types as uint16 bits when bits=True)."""
+    cp = _cp()
+    dt = _VIEW_DTYPES[t._dtype.name] if bits or t._dtype is D.bfloat16 else t._dtype.storage_np
+    if t.numel() == 0:
+        return cp.empty(t._shape, dt)
+    item = t._dtype.itemsize
+    base = t._storage.data
+    return cp.ndarray(t._shape, dt, memptr=base.data + t._offset * item,
+                      strides=tuple(s * item for s in t._stride))
+
+
+def _flat(t):
+    """A contiguous tensor's elements as a 1-D CuPy array (raw kernels' pointers)."""
+    if t is None:
+        return _NULL
+    return view(t).reshape(-1) if t.numel() else view(t)
+
+
+_NULL = np.uint64(0)  # a null pointer argument for optional raw-kernel operands
+
+
+def _contig(t):
+    if t.is_contiguous():
+        return t
+    from ..._tensor import _empty
+    out = _empty(t._shape, t._dtype, t.device)
+    copy(t, out)
+    return out
+
+
+def plain(t):
+    """t's values as a CuPy array in a dtype CuPy computes with (bfloat16 -> float32)."""
+    if t._dtype is D.bfloat16:
+        out = _cp().empty(t._shape, np.float32)
+        _ew(K.copy_parts("bfloat16", "float32"))(view(t), out)
+        return out
+    return view(t, bits=False)
+
+
+_NP_NAME = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64",
+            np.dtype(np.float16): "float16", np.dtype(np.int8): "int8",
+            np.dtype(np.int16): "int16", np.dtype(np.int32): "int32",
+            np.dtype(np.int64): "int64", np.dtype(np.uint8): "uint8",
+            np.dtype(np.bool_): "bool"}
+
+
+def write(arr, out) -> None:
+    """out[...] = arr (a CuPy array of out's shape), casting with ember's rules."""
+    src = _NP_NAME.get(arr.dtype)
+    if src is None:
+        raise NotImplementedError(f"no CUDA cast from {arr.dtype}")
+    if src == "float16":
+        arr = arr.view(np.uint16)
+    _ew(K.copy_parts(src, out._dtype.name))(arr, view(out))
+
+
+# ---- kernel factories (memoized) -------------------------------------------------
+
+_EW: dict = {}
+_MODULES: dict = {}
+
+
+def _ew(parts: K.Parts):
+    """The ElementwiseKernel for parts; CuPy compiles it once per device and caches it."""
+    k = _EW.get(parts.name)
+    if k is None:
+        k = _cp().ElementwiseKernel(parts.in_params, parts.out_params, parts.operation,
+                                    parts.name, preamble=parts.preamble)
+        _EW[parts.name] = k
+    return k
+
+
+_SOURCES = {"random": lambda: K.RANDOM_SOURCE, "put": lambda: K.PUT_SOURCE,
+            "nn": K.nn_source, "scan": K.scan_source, "optim": lambda: K.OPTIM_SOURCE}
+
+
+def _fn(module: str, name: str):
+    """A raw kernel function, memoized per (device, module)."""
+    cp = _cp()
+    key = (cp.cuda.Device().id, module)
+    mod = _MODULES.get(key)
+    if mod is None:
+        mod = cp.RawModule(code=_SOURCES[module](), options=("-std=c++17",))
+        _MODULES[key] = mod
+    return mod.get_function(name)
+
+
+_BLOCK = 256
+
+
+def _launch(fn, n: int, args, block: int = _BLOCK) -> None:
+    if n > 0:
+        fn(((n + block - 1) // block,), (block,), args)
+
+
+def _memo(table: dict, key, make):
+    hit = table.get(key)
+    if hit is None:
+        hit = table[key] = make()
+    return hit
+
+
+_PARTS: dict = {}
+
+
+def _parts(kind: str, op: int, dtype, maker, opname: str):
+    try:
+        return _memo(_PARTS, (kind, op, dtype.name), lambda: maker(op, dtype.name))
+    except NotImplementedError:
+        raise NotImplementedError(f"{opname}: not implemented for '{dtype.name}' on CUDA") from None
+
+
+# ---- elementwise -------------------------------------------------------------------
+
+def copy(src, dst) -> None:
+    """dst[...] = src, casting; src has dst's shape (expanded views allowed)."""
+    if src._storage.device != dst._storage.device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {src._storage.device} and {dst._storage.device}!")
+    if dst.numel() == 0:
+        return
+    with _on(dst):
+        p = _memo(_PARTS, ("copy", src._dtype.name, dst._dtype.name),
+                  lambda: K.copy_parts(src._dtype.name, dst._dtype.name))
+        _ew(p)(view(src), view(dst))
+
+
+def fill(dst, value) -> None:
+    if dst.numel() == 0:
+        return
+    fv = float(value) if dst._dtype.is_floating_point else 0.0
+    iv = 0 if dst._dtype.is_floating_point else int(value)
+    with _on(dst):
+        p = _memo(_PARTS, ("fill", 0, dst._dtype.name), lambda: K.fill_parts(dst._dtype.name))
+        _ew(p)(np.float64(fv), np.int64(iv), view(dst))
+
+
+def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0, p2: float = 0.0, name="unary"):
+    if out.numel() == 0:
+        return
+    with _on(out):
+        k = _ew(_parts("unary", op, x._dtype, K.unary_parts, name))
+        k(view(x), np.float64(p0), np.float64(p1), np.float64(p2), view(out))
+
+
+def pred(op: int, x, out, name="predicate"):
+    if out.numel():
+        with _on(out):
+            _ew(_parts("pred", op, x._dtype, K.pred_parts, name))(view(x), view(out))
+
+
+def binary(op: int, a, b, out, alpha: float = 1.0, name="binary"):
+    if out.numel():
+        with _on(out):
+            _ew(_parts("binary", op, a._dtype, K.binary_parts, name))(
+                view(a), view(b), np.float64(alpha), view(out))
+
+
+def compare(op: int, a, b, out, name="compare"):
+    if out.numel():
+        with _on(out):
+            _ew(_parts("compare", op, a._dtype, K.compare_parts, name))(view(a), view(b),
+                                                                         view(out))
+
+
+def where(cond, a, b, out):
+    if out.numel():
+        with _on(out):
+            p = _memo(_PARTS, ("where", 0, out._dtype.name), lambda: K.where_parts(out._dtype.name))
+            _ew(p)(view(cond), view(a), view(b), view(out))
+
+
+# ---- reductions, scans, sorting ----------------------------------------------------
+
+_EM_RSUM, _EM_RPROD, _EM_RMAX, _EM_RMIN, _EM_RALL, _EM_RANY, _EM_RNANSUM = range(7)
+
+
+def reduce(op: int, x, reduce_dims: tuple, out) -> None:
+    """out[kept] = op over x[kept, reduced]; out has the kept dims (keepdim squeezed)."""
+    cp = _cp()
+    with _on(out):
+        v = plain(x)
+        axis = tuple(reduce_dims)
+        acc = None
+        if op in (_EM_RSUM, _EM_RPROD, _EM_RNANSUM):
+            acc = (np.float32 if x._dtype in (D.float16, D.bfloat16) else
+                   np.int64 if not x._dtype.is_floating_point else None)
+        if op == _EM_RSUM:
+            r = cp.sum(v, axis=axis, dtype=acc)
+        elif op == _EM_RNANSUM:
+            r = cp.nansum(v, axis=axis, dtype=acc)
+        elif op == _EM_RPROD:
+            r = cp.prod(v, axis=axis, dtype=acc)
+        elif op == _EM_RMAX:
+            r = cp.max(v, axis=axis)
+        elif op == _EM_RMIN:
+            r = cp.min(v, axis=axis)
+        elif op == _EM_RALL:
+            r = cp.all(v, axis=axis)
+        elif op == _EM_RANY:
+            r = cp.any(v, axis=axis)
+        else:
+            raise NotImplementedError(f"reduce op {op} is not implemented on CUDA")
+        write(cp.asarray(r).reshape(out._shape), out)
+
+
+def arg_reduce(want_max: bool, x, dim: int, values, indices) -> None:
+    """values/indices (contiguous, x's shape without dim) = max/min of x along dim."""
+    cp = _cp()
+    with _on(indices):
+        v = plain(x)
+        idx = cp.argmax(v, axis=dim) if want_max else cp.argmin(v, axis=dim)
+        view(indices)[...] = idx.reshape(indices._shape)
+        if values is not None:
+            r = cp.take_along_axis(view(x), cp.expand_dims(idx, dim), axis=dim)
+            view(values)[...] = r.reshape(values._shape)
+
+
+_SCAN_NAMES = ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp")
+
+
+def scan(op: int, x, out, indices=None) -> None:
+    """Scans contiguous rows along the last dim."""
+    cp = _cp()
+    n = x._shape[-1] if x._shape else 1
+    rows = x.numel() // n if n else 0
+    if rows == 0:
+        return
+    with _on(out):
+        if op in (0, 1) and indices is None:
+            v = plain(x).reshape(rows, n)
+            acc = np.int64 if not x._dtype.is_floating_point else (
+                np.float32 if x._dtype in (D.float16, D.bfloat16) else None)
+            r = cp.cumsum(v, axis=1, dtype=acc) if op == 0 else cp.cumprod(v, axis=1, dtype=acc)
+            write(r.reshape(out._shape), out)
+            return
+        if not x._dtype.is_floating_point:
+            raise NotImplementedError(f"{_SCAN_NAMES[op]}: not implemented for "
+                                      f"'{x._dtype.name}' on CUDA")
+        fn = _fn("scan", f"em_scan_{x._dtype.name}")
+        _launch(fn, rows, (np.int32(op), np.int64(rows), np.int64(n), _flat(x), _flat(out),
+                           _flat(indices)))
+
+
+def sort(x, values, indices, descending: bool) -> None:
+    """Stable sort of contiguous rows along the last dim (NaN sorts as the largest)."""
+    cp = _cp()
+    n = x._shape[-1] if x._shape else 1
+    rows = x.numel() // n if n else 0
+    if rows == 0:
+        return
+    with _on(indices):
+        v = plain(x).reshape(rows, n)
+        if descending:
+            # stable descending = reverse of a stable ascending sort of the reversed row
+            r = cp.argsort(v[:, ::-1], axis=1)[:, ::-1]
+            idx = (n - 1) - r
+        else:
+            idx = cp.argsort(v, axis=1)
+        view(indices).reshape(rows, n)[...] = idx
+        if values is not None:
+            bits = view(x).reshape(rows, n)
+            view(values).reshape(rows, n)[...] = cp.take_along_axis(bits, idx, axis=1)
+
+
+# ---- gather / scatter through offsets ----------------------------------------------
+
+def _check_offsets(offsets, size: int, op: str) -> None:
+    if offsets.numel():
+        o = view(offsets)
+        if int(o.min()) < 0 or int(o.max()) >= size:
+            raise IndexError(f"{op}: index out of range (offset outside the tensor's storage)")
+
+
+def take(src, offsets, out) -> None:
+    """out.flat[i] = src's storage[offsets[i]]; offsets is contiguous int64."""
+    if out.numel() == 0:
+        return
+    with _on(out):
+        _check_offsets(offsets, src._storage.data.size, "index")
+        p = _memo(_PARTS, ("take", 0, src._dtype.name), lambda: K.take_parts(src._dtype.name))
+        raw = src._storage.data
+        raw = raw.view(_VIEW_DTYPES[src._dtype.name])
+        _ew(p)(raw, view(offsets).reshape(out._shape), view(out))
+
+
+def put(dst, offsets, values, accumulate: bool) -> None:
+    """dst's storage[offsets[i]] = (or +=, with atomics) values.flat[i]."""
+    n = offsets.numel()
+    if n == 0:
+        return
+    with _on(dst):
+        _check_offsets(offsets, dst._storage.data.size, "index_put_")
+        vals = _contig(values)
+        raw = dst._storage.data.view(_VIEW_DTYPES[dst._dtype.name])
+        fn = _fn("put", f"em_put_{dst._dtype.name}")
+        _launch(fn, n, (raw, _flat(_contig(offsets)), _flat(vals), np.int64(n),
+                        np.int32(bool(accumulate))))
+
+
+# ---- random ----------------------------------------------------------------------
+
+def _random(kernel: str, out, seed: int, counter: int, a: float, b: float) -> None:
+    if out._dtype not in (D.float32, D.float64, D.float16, D.bfloat16):
+        raise NotImplementedError(f"{kernel}: not implemented for '{out._dtype.name}' on CUDA")
+    n = out.numel()
+    if n == 0:
+        return
+    with _on(out):
+        t = _contig(out)
+        _launch(_fn("random", kernel),
+                n, (np.int32(out._dtype.code), _flat(t), np.int64(n),
+                    np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.uint64(counter & 0xFFFFFFFFFFFFFFFF),
+                    np.float64(a), np.float64(b)))
+        if t is not out:
+            copy(t, out)
+
+
+def random_uniform(out, seed: int, counter: int, low: float, high: float) -> None:
+    """Philox4x32-10 uniforms, element i from counter + i: the same numbers as the CPU."""
+    _random("em_random_uniform", out, seed, counter, low, high)
+
+
+def random_normal(out, seed: int, counter: int, mean: float, std: float) -> None:
+    _random("em_random_normal", out, seed, counter, mean, std)
+
+
+def generator():
+    from ..._generator import Generator
+    return Generator("cuda")
+
+
+# ---- matmul and transfers -------------------------------------------------------------
+
+_tf32_state = [None]
+
+
+def _apply_tf32() -> None:
+    want = bool(matmul.allow_tf32)
+    if _tf32_state[0] is not want:
+        from cupy._core import _routines_linalg as L
+        L.set_compute_type(np.dtype(np.float32),
+                           L.COMPUTE_TYPE_TF32 if want else L.COMPUTE_TYPE_PEDANTIC)
+        _tf32_state[0] = want
+
+
+def _gemm(a, b, out_shape, dtype):
+    """cuBLAS GEMM through cupy.matmul (batch dims broadcast). bfloat16, which CuPy has no
+    dtype for, multiplies in float32 and rounds once (slower than a native bf16 GEMM)."""
+    from ..._tensor import _empty
+    cp = _cp()
+    if dtype is D.bool_:
+        raise NotImplementedError("matmul: not implemented for 'bool' on CUDA")
+    out = _empty(out_shape, dtype, a.device)
+    if out.numel() == 0:
+        return out
+    with _on(out):
+        _apply_tf32()
+        if dtype is D.bfloat16:
+            r = cp.matmul(plain(a), plain(b))
+            write(r, out)
+        else:
+            cp.matmul(view(a, bits=False), view(b, bits=False), out=view(out, bits=False))
+    return out
+
+
+def transfer(x, dtype, device):
+    """x in dtype on device (a CPU <-> GPU or GPU <-> GPU copy); returns a new tensor."""
+    from ..._tensor import Tensor, _empty, contiguous_strides
+    from ...ops._util import cast
+    from .. import cpu
+    cp = _cp()
+    if device.type == "cuda":
+        idx = _index(device)
+        device = _device("cuda", idx)
+        out = _empty(x._shape, dtype, device)
+        if x.device.type == "cpu":
+            host = cast(x, dtype).contiguous()
+            with cp.cuda.Device(idx):
+                if host.numel():
+                    out._storage.data.set(np.ascontiguousarray(host._np()).reshape(-1))
+            return out
+        src = _contig(x)
+        with cp.cuda.Device(idx):
+            staged = cp.empty(src.numel(), src._dtype.storage_np)
+            if src.numel():
+                staged.data.copy_from_device(view(src).data, src.numel() * src._dtype.itemsize)
+            tmp = Tensor._make(Storage(staged, device), x._shape, src._stride, 0, x._dtype)
+            copy(tmp, out)
+        return out
+    if device.type != "cpu":
+        raise NotImplementedError(f"transfer to {device} is not supported")
+    with _on(x):
+        src = x
+        if x._dtype is not dtype or not x.is_contiguous():
+            src = _empty(x._shape, dtype, x.device)
+            copy(x, src)
+        storage = cpu.alloc(src.numel(), dtype)
+        if src.numel():
+            view(src).reshape(-1).get(out=storage.data.view(_VIEW_DTYPES[dtype.name]))
+    return Tensor._make(storage, x._shape, contiguous_strides(x._shape), 0, dtype)
+
+
+# ---- fused nn kernels (contiguous operands, float dtypes) ------------------------------
+
+def _nn(name: str, t):
+    if not t._dtype.is_floating_point:
+        raise NotImplementedError(f"{name}: not implemented for '{t._dtype.name}' on CUDA")
+    return _fn("nn", f"em_{name}_{t._dtype.name}")
+
+
+def _grid(fn, blocks: int, args) -> None:
+    if blocks > 0:
+        fn((blocks,), (_BLOCK,), args)
+
+
+def softmax(is_log: bool, x, outer: int, n: int, inner: int, y) -> None:
+    with _on(y):
+        _grid(_nn("softmax", x), outer * inner,
+              (np.int32(is_log), _flat(x), np.int64(n), np.int64(inner), _flat(y)))
+
+
+def softmax_backward(is_log: bool, y, gy, outer: int, n: int, inner: int, gx) -> None:
+    with _on(gx):
+        _grid(_nn("softmax_backward", y), outer * inner,
+              (np.int32(is_log), _flat(y), _flat(gy), np.int64(n), np.int64(inner), _flat(gx)))
+
+
+def cross_entropy(x, target, weight, ignore_index: int, label_smoothing: float, loss,
+                  lse) -> None:
+    """loss (B,) per row; lse (B, 2) holds (max, log-sum-exp of x - max) for backward."""
+    cp = _cp()
+    B, Kc = x._shape
+    with _on(loss):
+        bad = cp.zeros(1, np.int32)
+        _grid(_nn("cross_entropy", x), B,
+              (_flat(x), _flat(target), _flat(weight), np.int64(Kc), np.int64(ignore_index),
+               np.float64(label_smoothing), _flat(loss), _flat(lse), bad))
+        if int(bad[0]):
+            raise IndexError("cross_entropy: index out of range (target out of bounds)")
+
+
+def cross_entropy_backward(x, lse, target, weight, grad, ignore_index: int,
+                           label_smoothing: float, gx) -> None:
+    B, Kc = x._shape
+    with _on(gx):
+        wsum = float(plain(weight).sum()) if weight is not None and label_smoothing > 0 \
+            else float(Kc)
+        _grid(_nn("cross_entropy_backward", x), B,
+              (_flat(x), _flat(lse), _flat(target), _flat(weight), _flat(grad), np.int64(Kc),
+               np.int64(ignore_index), np.float64(label_smoothing), np.float64(wsum), _flat(gx)))
+
+
+def layer_norm(x, w, b, eps: float, y, mean, rstd) -> None:
+    M, N = x._shape
+    with _on(y):
+        _grid(_nn("layer_norm", x), M, (_flat(x), _flat(w), _flat(b), np.int64(N),
+                                        np.float64(eps), _flat(y), _flat(mean), _flat(rstd)))
+
+
+def layer_norm_backward(x, gy, w, mean, rstd, gx, gw, gb) -> None:
+    M, N = x._shape
+    with _on(x):
+        if gx is not None:
+            _grid(_nn("layer_norm_backward", x), M,
+                  (_flat(x), _flat(gy), _flat(w), _flat(mean), _flat(rstd), np.int64(N),
+                   _flat(gx)))
+        if gw is not None or gb is not None:
+            g = plain(gy)
+            acc = np.float64 if x._dtype is D.float64 else np.float32
+            if gw is not None:
+                xh = (plain(x).astype(acc) - plain(mean).astype(acc)[:, None]) * \
+                    plain(rstd).astype(acc)[:, None]
+                write((g.astype(acc) * xh).sum(axis=0), gw)
+            if gb is not None:
+                write(g.sum(axis=0, dtype=acc), gb)
+
+
+def batch_norm_stats(x, mean, var) -> None:
+    N, C, L = x._shape
+    with _on(x):
+        _grid(_nn("batch_norm_stats", x), C,
+              (_flat(x), np.int64(N), np.int64(C), np.int64(L), _flat(mean), _flat(var)))
+
+
+def batch_norm_apply(x, mean, invstd, w, b, y) -> None:
+    N, C, L = x._shape
+    with _on(x):
+        _launch(_nn("batch_norm_apply", x), x.numel(),
+                (_flat(x), _flat(mean), _flat(invstd), _flat(w), _flat(b), np.int64(C),
+                 np.int64(L), np.int64(x.numel()), _flat(y)))
+
+
+def batch_norm_backward(x, gy, mean, invstd, w, training: bool, gx, gw, gb) -> None:
+    N, C, L = x._shape
+    with _on(x):
+        _grid(_nn("batch_norm_backward", x), C,
+              (_flat(x), _flat(gy), _flat(mean), _flat(invstd), _flat(w), np.int32(training),
+               np.int64(N), np.int64(C), np.int64(L), _flat(gx), _flat(gw), _flat(gb)))
+
+
+def _i32(*vals):
+    return tuple(np.int32(v) for v in vals)
+
+
+def im2col(x, kernel, stride, padding, dilation, out_hw, cols) -> None:
+    """cols (C*KH*KW, N, OH*OW) = the sliding windows of x (N, C, H, W)."""
+    N, C, H, W = x._shape
+    with _on(x):
+        _launch(_nn("im2col", x), cols.numel(),
+                (_flat(x), np.int64(N), np.int64(C), np.int64(H), np.int64(W),
+                 *_i32(*kernel, *stride, *padding, *dilation), np.int64(out_hw[0]),
+                 np.int64(out_hw[1]), _flat(cols)))
+
+
+def col2im(cols, x, kernel, stride, padding, dilation, out_hw) -> None:
+    """x (N, C, H, W) = the sum of the window columns back at their positions."""
+    N, C, H, W = x._shape
+    with _on(x):
+        _launch(_nn("col2im", x), x.numel(),
+                (_flat(cols), np.int64(N), np.int64(C), np.int64(H), np.int64(W),
+                 *_i32(*kernel, *stride, *padding, *dilation), np.int64(out_hw[0]),
+                 np.int64(out_hw[1]), _flat(x)))
+
+
+def max_pool2d(x, kernel, stride, padding, dilation, y, idx) -> None:
+    """x (planes, H, W) -> y, idx (planes, OH, OW)."""
+    P, H, W = x._shape
+    with _on(x):
+        _launch(_nn("max_pool2d", x), y.numel(),
+                (_flat(x), np.int64(P), np.int64(H), np.int64(W),
+                 *_i32(*kernel, *stride, *padding, *dilation), np.int64(y._shape[1]),
+                 np.int64(y._shape[2]), _flat(y), _flat(idx)))
+
+
+def max_pool_backward(gy, idx, gx) -> None:
+    """gx (planes, in) = gy (planes, out) scattered to idx (atomics in the compute type)."""
+    cp = _cp()
+    P = gx._shape[0]
+    with _on(gx):
+        half = gx._dtype in (D.float16, D.bfloat16)
+        acc = cp.zeros(gx.numel(), np.float32 if half else gx._dtype.storage_np)
+        _launch(_nn("max_pool_backward", gy), gy.numel(),
+                (_flat(gy), _flat(idx), np.int64(P), np.int64(gx.numel() // max(P, 1)),
+                 np.int64(gy.numel() // max(P, 1)), acc))
+        write(acc.reshape(gx._shape), gx)
+
+
+def gather_planes(x, idx, y) -> None:
+    """y (planes, out) = x (planes, in) at idx."""
+    P = x._shape[0]
+    with _on(x):
+        _launch(_nn("gather_planes", x), y.numel(),
+                (_flat(x), _flat(idx), np.int64(P), np.int64(x.numel() // max(P, 1)),
+                 np.int64(y.numel() // max(P, 1)), _flat(y)))
+
+
+def avg_pool2d(backward: bool, x, y, kernel, stride, padding, count_include_pad: bool,
+               divisor_override: int) -> None:
+    """Forward only on CUDA: y = avg_pool(x) over (planes, H, W)."""
+    if backward:
+        raise NotImplementedError("avg_pool2d backward is not implemented on CUDA")
+    P, H, W = x._shape
+    with _on(x):
+        _launch(_nn("avg_pool2d", x), y.numel(),
+                (_flat(x), np.int64(P), np.int64(H), np.int64(W), *_i32(*kernel, *stride,
+                                                                        *padding),
+                 np.int32(count_include_pad), np.int32(divisor_override or 0),
+                 np.int64(y._shape[1]), np.int64(y._shape[2]), _flat(y)))
+
+
+def adaptive_pool2d(mode: int, x, y, idx=None) -> None:
+    raise NotImplementedError("adaptive_avg_pool2d/adaptive_max_pool2d are not implemented on "
+                              "CUDA")
+
+
+# ---- fused optimizer steps (contiguous float32/float64) ---------------------------------
+
+def _opt(name: str, param):
+    if param._dtype not in (D.float32, D.float64):
+        raise NotImplementedError(f"{name}: not implemented for '{param._dtype.name}' on CUDA")
+    return _fn("optim", f"em_{name}_{'float' if param._dtype is D.float32 else 'double'}")
+
+
+def sgd_step(param, grad, buf, lr, weight_decay, momentum, dampening, nesterov, maximize,
+             init_buf) -> None:
+    with _on(param):
+        _launch(_opt("sgd_step", param), param.numel(),
+                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(buf),
+                 np.float64(lr), np.float64(weight_decay), np.float64(momentum),
+                 np.float64(dampening), np.int32(nesterov), np.int32(maximize),
+                 np.int32(init_buf)))
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+              weight_decay, decoupled, maximize, step) -> None:
+    with _on(param):
+        _launch(_opt("adam_step", param), param.numel(),
+                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(exp_avg),
+                 _flat(exp_avg_sq), _flat(max_exp_avg_sq), np.float64(lr), np.float64(beta1),
+                 np.float64(beta2), np.float64(eps), np.float64(weight_decay),
+                 np.int32(decoupled), np.int32(maximize), np.int64(step)))
+
+
+def rmsprop_step(*args, **kwargs) -> None:
+    raise NotImplementedError("RMSprop's fused step is not implemented on CUDA")
+
+
+def adagrad_step(*args, **kwargs) -> None:
+    raise NotImplementedError("Adagrad's fused step is not implemented on CUDA")
+
+
+class _Matmul:
+    """The GEMM entry point, also ``ember.backends.cuda.matmul`` of torch's flags.
+
+    Example:
+        >>> ember.backends.cuda.matmul.allow_tf32 = True   # float32 GEMMs in TF32
+    """
+
+    allow_tf32 = False  # off by default, as in torch
+    allow_fp16_reduced_precision_reduction = True
+    allow_bf16_reduced_precision_reduction = True
+
+    def __call__(self, a, b, out_shape, dtype):
+        return _gemm(a, b, out_shape, dtype)
+
+
+matmul = _Matmul()
+
+
+def empty_cache() -> None:
+    from ...cuda import empty_cache as _empty_cache
+    _empty_cache()

@@ -1,0 +1,912 @@
+"""CUDA source text of ember's GPU kernels, generated from tables; no CuPy needed here.
+
+Every kernel is built from plain strings so that tests can compile each one with
+``nvcc`` on a machine without a GPU (tests/core/test_cuda_sources_compile.py).
+Half types are stored as their raw 16 bits (``unsigned short``) and converted by
+our own device functions, so the sources need no CUDA header beyond the runtime's
+math library, and behave the same under NVRTC (CuPy) and nvcc.
+
+Example:
+    >>> parts = unary_parts(0, "float32")   # EM_ABS on float32
+    >>> parts.operation
+    'float v = (float)x; y = (float)(fabs(v));'
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# ---- dtypes: storage type as seen by the kernel, compute type ----------------
+# Keys are ember dtype names; half types are carried as their 16 raw bits.
+CTYPE = {"float32": "float", "float64": "double", "float16": "unsigned short",
+         "bfloat16": "unsigned short", "int8": "signed char", "int16": "short",
+         "int32": "int", "int64": "long long", "uint8": "unsigned char", "bool": "bool"}
+# CuPy's name for the same storage type (ElementwiseKernel parameter types)
+CUPY_NAME = {"float32": "float32", "float64": "float64", "float16": "uint16",
+             "bfloat16": "uint16", "int8": "int8", "int16": "int16", "int32": "int32",
+             "int64": "int64", "uint8": "uint8", "bool": "bool"}
+COMPUTE = {"float32": "float", "float64": "double", "float16": "float", "bfloat16": "float",
+           "int8": "long long", "int16": "long long", "int32": "long long",
+           "int64": "long long", "uint8": "long long", "bool": "long long"}
+FLOATS = ("float32", "float64", "float16", "bfloat16")
+DTYPES = tuple(CTYPE)
+
+
+def load(dtype: str, expr: str) -> str:
+    """C expression converting a stored value to the compute type."""
+    if dtype == "float16":
+        return f"em_h2f({expr})"
+    if dtype == "bfloat16":
+        return f"em_bf2f({expr})"
+    return f"({COMPUTE[dtype]})({expr})"
+
+
+def store(dtype: str, expr: str) -> str:
+    """C expression converting a compute value to the storage type (round to nearest even)."""
+    if dtype == "float16":
+        return f"em_f2h((float)({expr}))"
+    if dtype == "bfloat16":
+        return f"em_f2bf((float)({expr}))"
+    if dtype == "bool":
+        return f"(bool)(({expr}) != 0)"
+    return f"({CTYPE[dtype]})({expr})"
+
+
+# ---- shared device functions --------------------------------------------------
+PREAMBLE = r"""
+#ifndef EM_CUDA_PREAMBLE
+#define EM_CUDA_PREAMBLE
+#define EM_NAN __int_as_float(0x7fc00000)
+#define EM_INF __int_as_float(0x7f800000)
+__device__ __forceinline__ float em_h2f(unsigned short h) {
+    unsigned int s = (h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, r;
+    if (e == 0x1fu) {
+        r = s | 0x7f800000u | (m << 13);
+    } else if (e == 0) {
+        if (m == 0) return __int_as_float((int)s);
+        float f = (float)m * 5.9604644775390625e-08f; /* m * 2^-24 */
+        return s ? -f : f;
+    } else {
+        r = s | ((e + 112u) << 23) | (m << 13);
+    }
+    return __int_as_float((int)r);
+}
+__device__ __forceinline__ unsigned short em_f2h(float f) {
+    unsigned int x = (unsigned int)__float_as_int(f), s = (x >> 16) & 0x8000u;
+    unsigned int a = x & 0x7fffffffu;
+    if (a > 0x7f800000u) return (unsigned short)(s | 0x7e00u);
+    if (a >= 0x477ff000u) return (unsigned short)(s | 0x7c00u); /* rounds to inf */
+    if (a < 0x38800000u) {                                        /* subnormal or zero */
+        float v = __int_as_float((int)a) * 16777216.0f;            /* exact: * 2^24 */
+        unsigned int q = (unsigned int)__float2uint_rn(v);
+        return (unsigned short)(s | q);
+    }
+    unsigned int r = a + 0xfffu + ((a >> 13) & 1u) - (112u << 23);
+    return (unsigned short)(s | (r >> 13));
+}
+__device__ __forceinline__ float em_bf2f(unsigned short b) {
+    return __int_as_float((int)((unsigned int)b << 16));
+}
+__device__ __forceinline__ unsigned short em_f2bf(float f) {
+    unsigned int x = (unsigned int)__float_as_int(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((x >> 16) | 0x40u);
+    return (unsigned short)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+template <typename T> __device__ __forceinline__ T em_clamp(T v, T lo, T hi) {
+    T t = v < lo ? lo : v;
+    return t > hi ? hi : t;
+}
+template <typename T> __device__ __forceinline__ T em_softplus(T v, T beta, T thr) {
+    T bv = v * beta;
+    return bv > thr ? v : log1p(exp(bv)) / beta;
+}
+template <typename T> __device__ __forceinline__ T em_logit(T v, T eps) {
+    T z = eps < 0 ? v : em_clamp(v, eps, (T)1 - eps);
+    return log(z / ((T)1 - z));
+}
+template <typename T> __device__ __forceinline__ T em_gelu_tanh(T v) {
+    const T k = (T)0.79788456080286535588;
+    return (T)0.5 * v * ((T)1 + tanh(k * (v + (T)0.044715 * v * v * v)));
+}
+template <typename T> __device__ __forceinline__ T em_gelu_tanh_grad(T v) {
+    const T k = (T)0.79788456080286535588, c = (T)0.044715;
+    T t = tanh(k * (v + c * v * v * v));
+    return (T)0.5 * ((T)1 + t) + (T)0.5 * v * ((T)1 - t * t) * k * ((T)1 + (T)3 * c * v * v);
+}
+template <typename T> __device__ __forceinline__ T em_remainder(T a, T b) {
+    T m = fmod(a, b);
+    return (m != 0 && ((b < 0) != (m < 0))) ? m + b : m;
+}
+template <typename T> __device__ __forceinline__ T em_floor_divide(T a, T b) {
+    if (b == 0) return a / b;
+    T m = fmod(a, b);
+    T d = (a - m) / b;
+    if (m != 0 && ((b < 0) != (m < 0))) d -= 1;
+    if (d != 0) {
+        T f = floor(d);
+        if (d - f > (T)0.5) f += 1;
+        return f;
+    }
+    return copysign((T)0, a / b);
+}
+__device__ __forceinline__ long long em_ipow(long long base, long long e) {
+    if (e < 0) return base == 1 ? 1 : base == -1 ? ((e & 1) ? -1 : 1) : 0;
+    long long r = 1;
+    while (e) {
+        if (e & 1) r *= base;
+        base *= base;
+        e >>= 1;
+    }
+    return r;
+}
+__device__ __forceinline__ long long em_ifloordiv(long long a, long long b) {
+    long long q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+    return q;
+}
+__device__ __forceinline__ long long em_iremainder(long long a, long long b) {
+    long long m = a % b;
+    if (m != 0 && ((b < 0) != (m < 0))) m += b;
+    return m;
+}
+__device__ double em_erfinv_d(double y) {
+    if (y <= -1) return y == -1 ? -(double)EM_INF : (double)EM_NAN;
+    if (y >= 1) return y == 1 ? (double)EM_INF : (double)EM_NAN;
+    double w = -log((1.0 - y) * (1.0 + y)), x;
+    if (w < 5.0) {
+        w -= 2.5;
+        x = 2.81022636e-08;
+        x = 3.43273939e-07 + x * w; x = -3.5233877e-06 + x * w;
+        x = -4.39150654e-06 + x * w; x = 0.00021858087 + x * w;
+        x = -0.00125372503 + x * w; x = -0.00417768164 + x * w;
+        x = 0.246640727 + x * w; x = 1.50140941 + x * w;
+    } else {
+        w = sqrt(w) - 3.0;
+        x = -0.000200214257;
+        x = 0.000100950558 + x * w; x = 0.00134934322 + x * w;
+        x = -0.00367342844 + x * w; x = 0.00573950773 + x * w;
+        x = -0.0076224613 + x * w; x = 0.00943887047 + x * w;
+        x = 1.00167406 + x * w; x = 2.83297682 + x * w;
+    }
+    x *= y;
+    for (int i = 0; i < 2; ++i) x -= (erf(x) - y) / (1.1283791670955126 * exp(-x * x));
+    return x;
+}
+__device__ double em_digamma_d(double x) {
+    const double pi = 3.14159265358979323846;
+    if (x == 0) return copysign((double)EM_INF, -x);
+    double r = 0;
+    if (x < 0) {
+        if (x == floor(x)) return (double)EM_NAN;
+        r = -pi / tan(pi * x);
+        x = 1 - x;
+    }
+    while (x < 6) {
+        r -= 1 / x;
+        x += 1;
+    }
+    double f = 1 / (x * x);
+    double t = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 +
+               f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))));
+    return r + log(x) - 0.5 / x + t;
+}
+#endif
+"""
+
+# ---- unary ops: expressions in v (compute type C) and c0..c2 (C), p0 (double) --
+# Order and codes follow enum em_unary_op in core/csrc/include/ember.h.
+UNARY_OPS = (
+    "abs", "neg", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1",
+    "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan",
+    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "logit",
+    "erf", "erfc", "erfinv", "lgamma", "digamma", "floor", "ceil", "round",
+    "trunc", "frac", "sign", "reciprocal", "relu", "gelu", "gelu_tanh", "silu",
+    "mish", "softplus", "softsign", "logsigmoid", "selu", "hardsigmoid",
+    "hardswish", "bitwise_not", "elu", "leaky_relu", "clamp", "hardtanh",
+    "threshold", "nan_to_num", "round_decimals", "celu", "pow_scalar",
+    "rpow_scalar", "gelu_grad", "gelu_tanh_grad",
+)
+UNARY_CODE = {name: i for i, name in enumerate(UNARY_OPS)}
+
+_SELU_L, _SELU_A = "(C)1.0507009873554804934", "(C)1.6732632423543772848"
+UNARY_FLOAT = {
+    "abs": "fabs(v)", "neg": "-v", "exp": "exp(v)", "exp2": "exp2(v)", "log": "log(v)",
+    "log2": "log2(v)", "log10": "log10(v)", "log1p": "log1p(v)", "expm1": "expm1(v)",
+    "sqrt": "sqrt(v)", "rsqrt": "(C)1 / sqrt(v)", "square": "v * v", "sin": "sin(v)",
+    "cos": "cos(v)", "tan": "tan(v)", "asin": "asin(v)", "acos": "acos(v)", "atan": "atan(v)",
+    "sinh": "sinh(v)", "cosh": "cosh(v)", "tanh": "tanh(v)", "asinh": "asinh(v)",
+    "acosh": "acosh(v)", "atanh": "atanh(v)", "sigmoid": "(C)1 / ((C)1 + exp(-v))",
+    "logit": "em_logit(v, c0)", "erf": "erf(v)", "erfc": "erfc(v)",
+    "erfinv": "(C)em_erfinv_d((double)v)", "lgamma": "lgamma(v)",
+    "digamma": "(C)em_digamma_d((double)v)", "floor": "floor(v)", "ceil": "ceil(v)",
+    "round": "rint(v)", "trunc": "trunc(v)", "frac": "v - trunc(v)",
+    "sign": "v != v ? (C)0 : (C)((v > 0) - (v < 0))", "reciprocal": "(C)1 / v",
+    "relu": "v < 0 ? (C)0 : v",
+    "gelu": "(C)0.5 * v * ((C)1 + erf(v * (C)0.70710678118654752440))",
+    "gelu_tanh": "em_gelu_tanh(v)", "silu": "v / ((C)1 + exp(-v))",
+    "mish": "v * tanh(em_softplus(v, (C)1, (C)20))", "softplus": "em_softplus(v, c0, c1)",
+    "softsign": "v / ((C)1 + fabs(v))", "logsigmoid": "fmin(v, (C)0) - log1p(exp(-fabs(v)))",
+    "selu": f"v > 0 ? {_SELU_L} * v : {_SELU_L} * {_SELU_A} * expm1(v)",
+    "hardsigmoid": "v <= -3 ? (C)0 : v >= 3 ? (C)1 : v / (C)6 + (C)0.5",
+    "hardswish": "v <= -3 ? (C)0 : v >= 3 ? v : v * (v + (C)3) / (C)6",
+    "elu": "v > 0 ? c1 * v : c1 * c0 * expm1(v * c2)", "leaky_relu": "v > 0 ? v : v * c0",
+    "clamp": "em_clamp(v, c0, c1)", "hardtanh": "em_clamp(v, c0, c1)",
+    "threshold": "v <= c0 ? c1 : v",
+    "nan_to_num": "v != v ? c0 : v == (C)EM_INF ? c1 : v == -(C)EM_INF ? c2 : v",
+    "round_decimals": "p0 > 0 ? rint(v * c1) / c1 : rint(v / c1) * c1",
+    "celu": "fmax((C)0, v) + fmin((C)0, c0 * expm1(v / c0))",
+    "pow_scalar": "c0 == 2 ? v * v : pow(v, c0)", "rpow_scalar": "pow(c0, v)",
+    "gelu_grad": "(C)0.5 * ((C)1 + erf(v * (C)0.70710678118654752440)) + "
+                 "v * exp((C)-0.5 * v * v) * (C)0.39894228040143267794",
+    "gelu_tanh_grad": "em_gelu_tanh_grad(v)",
+}
+UNARY_INT = {
+    "abs": "v < 0 ? -v : v", "neg": "-v", "square": "v * v", "sign": "(C)((v > 0) - (v < 0))",
+    "floor": "v", "ceil": "v", "round": "v", "trunc": "v", "frac": "(C)0",
+    "relu": "v < 0 ? (C)0 : v", "clamp": "em_clamp(v, c0, c1)", "hardtanh": "em_clamp(v, c0, c1)",
+    "threshold": "v <= c0 ? c1 : v", "bitwise_not": "~v",
+    "pow_scalar": "em_ipow(v, c0)", "rpow_scalar": "em_ipow(c0, v)",
+}
+UNARY_BOOL = dict(UNARY_INT, bitwise_not="!v")
+
+PRED_OPS = ("isnan", "isinf", "isposinf", "isneginf", "isfinite", "signbit", "logical_not",
+            "nonzero")
+PRED_FLOAT = {"isnan": "v != v", "isinf": "isinf(v)", "isposinf": "v == (C)EM_INF",
+              "isneginf": "v == -(C)EM_INF", "isfinite": "isfinite(v)",
+              "signbit": "copysign((C)1, v) < 0", "logical_not": "v == 0", "nonzero": "v != 0"}
+PRED_INT = {"isnan": "false", "isinf": "false", "isposinf": "false", "isneginf": "false",
+            "isfinite": "true", "signbit": "v < 0", "logical_not": "v == 0", "nonzero": "v != 0"}
+
+BINARY_OPS = ("add", "sub", "mul", "div", "div_trunc", "div_floor", "remainder", "fmod", "pow",
+              "atan2", "hypot", "maximum", "minimum", "fmax", "fmin", "copysign",
+              "bitwise_and", "bitwise_or", "bitwise_xor", "lshift", "rshift", "xlogy")
+BINARY_FLOAT = {
+    "add": "u + k * w", "sub": "u - k * w", "mul": "u * w", "div": "u / w",
+    "div_trunc": "trunc(u / w)", "div_floor": "em_floor_divide(u, w)",
+    "remainder": "em_remainder(u, w)", "fmod": "fmod(u, w)", "pow": "pow(u, w)",
+    "atan2": "atan2(u, w)", "hypot": "hypot(u, w)",
+    "maximum": "u != u ? u : w != w ? w : (u > w ? u : w)",
+    "minimum": "u != u ? u : w != w ? w : (u < w ? u : w)",
+    "fmax": "fmax(u, w)", "fmin": "fmin(u, w)", "copysign": "copysign(u, w)",
+    "xlogy": "w != w ? w : u == 0 ? (C)0 : u * log(w)",
+}
+BINARY_INT = {
+    "add": "u + k * w", "sub": "u - k * w", "mul": "u * w",
+    "maximum": "u > w ? u : w", "minimum": "u < w ? u : w",
+    "div_trunc": "w == 0 ? (C)0 : u / w", "div_floor": "w == 0 ? (C)0 : em_ifloordiv(u, w)",
+    "remainder": "w == 0 ? (C)0 : em_iremainder(u, w)", "fmod": "w == 0 ? (C)0 : u % w",
+    "pow": "em_ipow(u, w)", "fmax": "u > w ? u : w", "fmin": "u < w ? u : w",
+    "bitwise_and": "u & w", "bitwise_or": "u | w", "bitwise_xor": "u ^ w",
+    "lshift": "w < 0 || w >= (C)(8 * sizeof(S)) ? (C)0 : (C)((unsigned long long)u << w)",
+    "rshift": "w < 0 || w >= (C)(8 * sizeof(S)) ? (u < 0 ? (C)-1 : (C)0) : u >> w",
+}
+COMPARE_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
+COMPARE = {"eq": "u == w", "ne": "u != w", "lt": "u < w", "le": "u <= w", "gt": "u > w",
+           "ge": "u >= w", "logical_and": "u != 0 && w != 0", "logical_or": "u != 0 || w != 0",
+           "logical_xor": "(u != 0) != (w != 0)"}
+
+
+class Parts(NamedTuple):
+    """The pieces of a cupy.ElementwiseKernel (and of its nvcc test wrapper)."""
+    name: str
+    in_params: str
+    out_params: str
+    operation: str
+    preamble: str
+
+
+def _head(dtype: str) -> str:
+    return f"typedef {CTYPE[dtype]} S; typedef {COMPUTE[dtype]} C; "
+
+
+def unary_parts(op: int, dtype: str) -> Parts:
+    """y = op(x) with scalar parameters p0..p2; raises NotImplementedError if undefined."""
+    name = UNARY_OPS[op]
+    table = UNARY_FLOAT if dtype in FLOATS else UNARY_BOOL if dtype == "bool" else UNARY_INT
+    expr = table.get(name)
+    if expr is None:
+        raise NotImplementedError(f"{name} is not implemented for {dtype} on CUDA")
+    if dtype == "bool" and name == "bitwise_not":
+        body = "bool v = x; y = !v;"
+    else:
+        body = (_head(dtype) + f"C v = {load(dtype, 'x')}; "
+                "C c0 = (C)p0, c1 = (C)p1, c2 = (C)p2; (void)c0; (void)c1; (void)c2; "
+                f"y = {store(dtype, expr)};")
+    t = CUPY_NAME[dtype]
+    return Parts(f"em_unary_{name}_{dtype}", f"{t} x, float64 p0, float64 p1, float64 p2",
+                 f"{t} y", body, PREAMBLE)
+
+
+def pred_parts(op: int, dtype: str) -> Parts:
+    name = PRED_OPS[op]
+    expr = (PRED_FLOAT if dtype in FLOATS else PRED_INT)[name]
+    return Parts(f"em_pred_{name}_{dtype}", f"{CUPY_NAME[dtype]} x", "bool y",
+                 _head(dtype) + f"C v = {load(dtype, 'x')}; (void)v; y = ({expr});", PREAMBLE)
+
+
+def binary_parts(op: int, dtype: str) -> Parts:
+    """y = op(a, b); k is alpha (add/sub)."""
+    name = BINARY_OPS[op]
+    expr = (BINARY_FLOAT if dtype in FLOATS else BINARY_INT).get(name)
+    if expr is None or (dtype == "bool" and name in ("lshift", "rshift")):
+        raise NotImplementedError(f"{name} is not implemented for {dtype} on CUDA")
+    t = CUPY_NAME[dtype]
+    body = (_head(dtype) + f"C u = {load(dtype, 'a')}, w = {load(dtype, 'b')}; "
+            f"C k = (C)alpha; (void)k; y = {store(dtype, expr)};")
+    return Parts(f"em_binary_{name}_{dtype}", f"{t} a, {t} b, float64 alpha", f"{t} y", body,
+                 PREAMBLE)
+
+
+def compare_parts(op: int, dtype: str) -> Parts:
+    name = COMPARE_OPS[op]
+    t = CUPY_NAME[dtype]
+    return Parts(f"em_compare_{name}_{dtype}", f"{t} a, {t} b", "bool y",
+                 _head(dtype) + f"C u = {load(dtype, 'a')}, w = {load(dtype, 'b')}; "
+                 f"y = ({COMPARE[name]});", PREAMBLE)
+
+
+def copy_parts(src: str, dst: str) -> Parts:
+    """y = x cast from src to dst (float -> int truncates like C, as the CPU does)."""
+    if src == dst:
+        body = "y = x;"
+    elif dst == "bool":
+        body = f"y = ({load(src, 'x')}) != 0;"
+    elif src in FLOATS and dst not in FLOATS:
+        body = f"y = ({CTYPE[dst]})(long long)({load(src, 'x')});"
+    elif src in FLOATS or dst in FLOATS:
+        mid = "double" if "float64" in (src, dst) else "float"
+        body = f"y = {store(dst, f'({mid})({load(src, chr(120))})')};"
+    else:
+        body = f"y = ({CTYPE[dst]})({load(src, 'x')});"
+    return Parts(f"em_copy_{src}_{dst}", f"{CUPY_NAME[src]} x", f"{CUPY_NAME[dst]} y", body,
+                 PREAMBLE)
+
+
+def fill_parts(dtype: str) -> Parts:
+    """y = value given as a double (floats) or an int64 (integers, exact)."""
+    t = CUPY_NAME[dtype]
+    expr = store(dtype, "(float)fv" if dtype in ("float16", "bfloat16") else "fv")
+    body = f"y = {expr};" if dtype in FLOATS else f"y = ({CTYPE[dtype]})iv;"
+    return Parts(f"em_fill_{dtype}", "float64 fv, int64 iv", f"{t} y", body, PREAMBLE)
+
+
+def where_parts(dtype: str) -> Parts:
+    t = CUPY_NAME[dtype]
+    return Parts(f"em_where_{dtype}", f"bool c, {t} a, {t} b", f"{t} y", "y = c ? a : b;", "")
+
+
+def take_parts(dtype: str) -> Parts:
+    t = CUPY_NAME[dtype]
+    return Parts(f"em_take_{dtype}", f"raw {t} src, int64 off", f"{t} y", "y = src[off];", "")
+
+
+def elementwise_test_source(p: Parts, scalar_types: dict | None = None) -> str:
+    """A standalone CUDA translation unit wrapping one kernel's parts (for nvcc tests).
+
+    Each parameter becomes a pointer indexed by i (scalars by value; ``raw`` ones
+    indexed by the kernel itself), mirroring what CuPy's ElementwiseKernel generates.
+    """
+    names = {"float32": "float", "float64": "double", "uint16": "unsigned short",
+             "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
+             "uint8": "unsigned char", "bool": "bool"}
+    args, binds = [], []
+    scalars = set(scalar_types or ("p0", "p1", "p2", "alpha", "fv", "iv"))
+    for spec in (p.in_params + ", " + p.out_params).split(","):
+        words = spec.split()
+        raw = words[0] == "raw"
+        typ, var = names[words[-2]], words[-1]
+        if var in scalars:
+            args.append(f"{typ} {var}")
+        elif raw:
+            args.append(f"const {typ} *{var}")
+        else:
+            args.append(f"{typ} *{var}_p")
+            binds.append(f"{typ} &{var} = {var}_p[i];")
+    return (p.preamble + f'\nextern "C" __global__ void {p.name}({", ".join(args)}, long long n)'
+            " {\n  long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n"
+            "  if (i >= n) return;\n  " + " ".join(binds) + "\n  " + p.operation + "\n}\n")
+
+
+# ---- raw kernels ---------------------------------------------------------------------
+# Philox4x32-10 exactly as core/csrc/random.c: element i uses counter + i.
+PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
+PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
+
+RANDOM_SOURCE = PREAMBLE + r"""
+struct em_philox_block { unsigned int v[4]; };
+__device__ __forceinline__ em_philox_block em_philox(unsigned long long seed,
+                                                     unsigned long long counter) {
+    unsigned int c0 = (unsigned int)counter, c1 = (unsigned int)(counter >> 32), c2 = 0, c3 = 0;
+    unsigned int k0 = (unsigned int)seed, k1 = (unsigned int)(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+        unsigned long long p0 = (unsigned long long)0xD2511F53u * c0;
+        unsigned long long p1 = (unsigned long long)0xCD9E8D57u * c2;
+        unsigned int n0 = (unsigned int)(p1 >> 32) ^ c1 ^ k0;
+        unsigned int n2 = (unsigned int)(p0 >> 32) ^ c3 ^ k1;
+        c1 = (unsigned int)p1;
+        c3 = (unsigned int)p0;
+        c0 = n0;
+        c2 = n2;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    em_philox_block b = {{c0, c1, c2, c3}};
+    return b;
+}
+__device__ __forceinline__ float em_u01f(unsigned int x) {
+    return (float)(x >> 8) * (1.0f / 16777216.0f);
+}
+__device__ __forceinline__ double em_u01d(unsigned int hi, unsigned int lo) {
+    return (double)((((unsigned long long)hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0);
+}
+__device__ __forceinline__ void em_store_any(int dtype, void *out, long long i, double val) {
+    switch (dtype) {
+    case 0: ((float *)out)[i] = (float)val; break;
+    case 1: ((double *)out)[i] = val; break;
+    case 2: ((unsigned short *)out)[i] = em_f2h((float)val); break;
+    default: ((unsigned short *)out)[i] = em_f2bf((float)val); break;
+    }
+}
+extern "C" __global__ void em_random_uniform(int dtype, void *out, long long n,
+                                             unsigned long long seed, unsigned long long counter,
+                                             double low, double high) {
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    em_philox_block b = em_philox(seed, counter + (unsigned long long)i);
+    if (dtype == 1) {
+        ((double *)out)[i] = low + (high - low) * em_u01d(b.v[0], b.v[1]);
+    } else {
+        float u = em_u01f(b.v[0]);
+        float v = (float)low + (float)(high - low) * u;
+        if (v >= (float)high && high > low) v = nextafterf((float)high, (float)low);
+        em_store_any(dtype, out, i, (double)v);
+    }
+}
+extern "C" __global__ void em_random_normal(int dtype, void *out, long long n,
+                                            unsigned long long seed, unsigned long long counter,
+                                            double mean, double std) {
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    em_philox_block b = em_philox(seed, counter + (unsigned long long)i);
+    double u1 = 1.0 - em_u01d(b.v[0], b.v[1]);
+    double u2 = em_u01d(b.v[2], b.v[3]);
+    double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    em_store_any(dtype, out, i, mean + std * z);
+}
+"""
+
+# index_put_ with accumulate: atomics per storage type; 1- and 2-byte types CAS their word.
+PUT_SOURCE = PREAMBLE + r"""
+template <typename S> __device__ void em_atomic_add_small(S *addr, double val,
+                                                         int kind /* 0 int, 2 f16, 3 bf16 */) {
+    size_t a = (size_t)addr;
+    unsigned int *word = (unsigned int *)(a & ~(size_t)3);
+    unsigned int shift = (unsigned int)(a & 3) * 8, mask = sizeof(S) == 1 ? 0xffu : 0xffffu;
+    unsigned int old = *word, assumed;
+    do {
+        assumed = old;
+        unsigned int bits = (assumed >> shift) & mask, nb;
+        if (kind == 2) nb = em_f2h(em_h2f((unsigned short)bits) + (float)val);
+        else if (kind == 3) nb = em_f2bf(em_bf2f((unsigned short)bits) + (float)val);
+        else if (kind == 4) nb = (bits != 0 || val != 0) ? 1u : 0u;
+        else nb = (unsigned int)((S)bits + (S)(long long)val) & mask;
+        old = atomicCAS(word, assumed, (assumed & ~(mask << shift)) | ((nb & mask) << shift));
+    } while (old != assumed);
+}
+#define EM_PUT(NAME, S, ACC)                                                           \
+extern "C" __global__ void NAME(S *dst, const long long *off, const S *val, long long n,   \
+                                int accumulate) {                                    \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                  \
+    if (i >= n) return;                                                              \
+    if (!accumulate) { dst[off[i]] = val[i]; return; }                               \
+    ACC;                                                                             \
+}
+EM_PUT(em_put_float32, float, atomicAdd(dst + off[i], val[i]))
+EM_PUT(em_put_float64, double, atomicAdd(dst + off[i], val[i]))
+EM_PUT(em_put_int32, int, atomicAdd(dst + off[i], val[i]))
+EM_PUT(em_put_int64, long long, atomicAdd((unsigned long long *)(dst + off[i]),
+                                          (unsigned long long)val[i]))
+EM_PUT(em_put_float16, unsigned short, em_atomic_add_small(dst + off[i], (double)em_h2f(val[i]), 2))
+EM_PUT(em_put_bfloat16, unsigned short,
+       em_atomic_add_small(dst + off[i], (double)em_bf2f(val[i]), 3))
+EM_PUT(em_put_int16, short, em_atomic_add_small(dst + off[i], (double)val[i], 0))
+EM_PUT(em_put_int8, signed char, em_atomic_add_small(dst + off[i], (double)val[i], 0))
+EM_PUT(em_put_uint8, unsigned char, em_atomic_add_small(dst + off[i], (double)val[i], 0))
+EM_PUT(em_put_bool, bool, em_atomic_add_small((unsigned char *)(dst + off[i]),
+                                              (double)val[i], 4))
+"""
+
+
+def _float_raw(template: str, names: tuple) -> str:
+    """Instantiates a raw-kernel template (macro EM_KERNELS(S, C, LOAD, STORE, SUFFIX))."""
+    inst = []
+    for d in FLOATS:
+        ld = "em_h2f" if d == "float16" else "em_bf2f" if d == "bfloat16" else ""
+        st = "em_f2h" if d == "float16" else "em_f2bf" if d == "bfloat16" else ""
+        inst.append(f"EM_KERNELS({CTYPE[d]}, {COMPUTE[d]}, {ld}, {st}, {d})")
+    del names
+    return PREAMBLE + template + "\n".join(inst) + "\n"
+
+
+# Row kernels: one block of 256 threads per row, (outer, n, inner) layout; the
+# reductions go through shared memory in the compute type (float for half types).
+NN_TEMPLATE = r"""
+#define EM_BLOCK 256
+template <typename C> __device__ C em_block_sum(C v, C *sh) {
+    int t = threadIdx.x;
+    sh[t] = v;
+    __syncthreads();
+    for (int s = EM_BLOCK / 2; s > 0; s >>= 1) {
+        if (t < s) sh[t] += sh[t + s];
+        __syncthreads();
+    }
+    C r = sh[0];
+    __syncthreads();
+    return r;
+}
+template <typename C> __device__ C em_block_max(C v, C *sh) {
+    int t = threadIdx.x;
+    sh[t] = v;
+    __syncthreads();
+    for (int s = EM_BLOCK / 2; s > 0; s >>= 1) {
+        if (t < s) { C o = sh[t + s]; if (o > sh[t] || o != o) sh[t] = o; }
+        __syncthreads();
+    }
+    C r = sh[0];
+    __syncthreads();
+    return r;
+}
+__device__ __forceinline__ void em_pool_add(float *a, float v) { atomicAdd(a, v); }
+__device__ __forceinline__ void em_pool_add(double *a, double v) { atomicAdd(a, v); }
+#define EM_KERNELS(S, C, LOAD, STORE, SUFFIX)                                           \
+extern "C" __global__ void em_softmax_##SUFFIX(int is_log, const S *x, long long n,       \
+                                               long long inner, S *y) {                  \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    long long row = blockIdx.x, o = row / inner, in = row % inner;                      \
+    const S *xr = x + o * n * inner + in; S *yr = y + o * n * inner + in;              \
+    C m = -(C)EM_INF;                                                                   \
+    for (long long j = threadIdx.x; j < n; j += EM_BLOCK) {                             \
+        C v = (C)LOAD(xr[j * inner]); if (v > m || v != v) m = v; }                     \
+    m = em_block_max(m, sh);                                                            \
+    C s = 0;                                                                            \
+    for (long long j = threadIdx.x; j < n; j += EM_BLOCK)                               \
+        s += exp((C)LOAD(xr[j * inner]) - m);                                           \
+    s = em_block_sum(s, sh);                                                            \
+    C ls = log(s);                                                                      \
+    for (long long j = threadIdx.x; j < n; j += EM_BLOCK) {                             \
+        C v = (C)LOAD(xr[j * inner]) - m;                                               \
+        yr[j * inner] = STORE(is_log ? v - ls : exp(v) / s); }                          \
+}                                                                                       \
+extern "C" __global__ void em_softmax_backward_##SUFFIX(int is_log, const S *y,            \
+        const S *gy, long long n, long long inner, S *gx) {                              \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    long long row = blockIdx.x, base = (row / inner) * n * inner + row % inner;         \
+    C s = 0;                                                                            \
+    for (long long j = threadIdx.x; j < n; j += EM_BLOCK) {                             \
+        long long k = base + j * inner;                                                 \
+        s += is_log ? (C)LOAD(gy[k]) : (C)LOAD(gy[k]) * (C)LOAD(y[k]); }                 \
+    s = em_block_sum(s, sh);                                                            \
+    for (long long j = threadIdx.x; j < n; j += EM_BLOCK) {                             \
+        long long k = base + j * inner;                                                 \
+        C yv = (C)LOAD(y[k]), g = (C)LOAD(gy[k]);                                       \
+        gx[k] = STORE(is_log ? g - exp(yv) * s : yv * (g - s)); }                        \
+}                                                                                       \
+extern "C" __global__ void em_layer_norm_##SUFFIX(const S *x, const S *w, const S *b,      \
+        long long N, double eps, S *y, S *mean, S *rstd) {                               \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    const S *xr = x + blockIdx.x * N; S *yr = y + blockIdx.x * N;                       \
+    C s = 0;                                                                            \
+    for (long long j = threadIdx.x; j < N; j += EM_BLOCK) s += (C)LOAD(xr[j]);          \
+    C mu = em_block_sum(s, sh) / (C)N;                                                  \
+    C q = 0;                                                                            \
+    for (long long j = threadIdx.x; j < N; j += EM_BLOCK) {                             \
+        C d = (C)LOAD(xr[j]) - mu; q += d * d; }                                        \
+    C r = (C)1 / sqrt(em_block_sum(q, sh) / (C)N + (C)eps);                             \
+    for (long long j = threadIdx.x; j < N; j += EM_BLOCK) {                             \
+        C v = ((C)LOAD(xr[j]) - mu) * r;                                                \
+        if (w) v *= (C)LOAD(w[j]);                                                      \
+        if (b) v += (C)LOAD(b[j]);                                                      \
+        yr[j] = STORE(v); }                                                             \
+    if (threadIdx.x == 0) { mean[blockIdx.x] = STORE(mu); rstd[blockIdx.x] = STORE(r); } \
+}                                                                                       \
+extern "C" __global__ void em_layer_norm_backward_##SUFFIX(const S *x, const S *gy,        \
+        const S *w, const S *mean, const S *rstd, long long N, S *gx) {                  \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    long long base = blockIdx.x * N;                                                    \
+    C mu = (C)LOAD(mean[blockIdx.x]), r = (C)LOAD(rstd[blockIdx.x]), a = 0, c = 0;      \
+    for (long long j = threadIdx.x; j < N; j += EM_BLOCK) {                             \
+        C g = (C)LOAD(gy[base + j]) * (w ? (C)LOAD(w[j]) : (C)1);                       \
+        C xh = ((C)LOAD(x[base + j]) - mu) * r;                                         \
+        a += g; c += g * xh; }                                                          \
+    a = em_block_sum(a, sh) / (C)N;                                                     \
+    c = em_block_sum(c, sh) / (C)N;                                                     \
+    for (long long j = threadIdx.x; j < N; j += EM_BLOCK) {                             \
+        C g = (C)LOAD(gy[base + j]) * (w ? (C)LOAD(w[j]) : (C)1);                       \
+        C xh = ((C)LOAD(x[base + j]) - mu) * r;                                         \
+        gx[base + j] = STORE(r * (g - a - xh * c)); }                                   \
+}                                                                                       \
+extern "C" __global__ void em_cross_entropy_##SUFFIX(const S *x, const long long *target,   \
+        const S *weight, long long K, long long ignore_index, double eps, S *loss,       \
+        S *stats, int *bad) {                                                            \
+    /* the CPU's formula (csrc/templates/loss.inc); stats = (max, lse of x - max) */    \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    const S *xr = x + blockIdx.x * K;                                                   \
+    long long t = target[blockIdx.x];                                                   \
+    C m = -(C)EM_INF;                                                                   \
+    for (long long j = threadIdx.x; j < K; j += EM_BLOCK) {                             \
+        C v = (C)LOAD(xr[j]); if (v > m || v != v) m = v; }                             \
+    m = em_block_max(m, sh);                                                            \
+    C s = 0;                                                                            \
+    for (long long j = threadIdx.x; j < K; j += EM_BLOCK) s += exp((C)LOAD(xr[j]) - m);  \
+    s = em_block_sum(s, sh);                                                            \
+    C ls = log(s), sm = 0;                                                              \
+    if (eps > 0) {                                                                      \
+        for (long long j = threadIdx.x; j < K; j += EM_BLOCK)                           \
+            sm += (weight ? (C)LOAD(weight[j]) : (C)1) * (((C)LOAD(xr[j]) - m) - ls);    \
+        sm = em_block_sum(sm, sh); }                                                    \
+    if (threadIdx.x != 0) return;                                                       \
+    stats[2 * blockIdx.x] = STORE(m);                                                   \
+    stats[2 * blockIdx.x + 1] = STORE(ls);                                              \
+    if (t == ignore_index) { loss[blockIdx.x] = STORE((C)0); return; }                  \
+    if (t < 0 || t >= K) { atomicExch(bad, 1); loss[blockIdx.x] = STORE((C)0); return; }\
+    C wt = weight ? (C)LOAD(weight[t]) : (C)1;                                          \
+    double l = -(double)(wt * (C)(1 - eps)) * (double)(((C)LOAD(xr[t]) - m) - ls);      \
+    if (eps > 0) l -= eps / (double)K * (double)sm;                                     \
+    loss[blockIdx.x] = STORE((C)l);                                                     \
+}                                                                                       \
+extern "C" __global__ void em_cross_entropy_backward_##SUFFIX(const S *x, const S *stats,  \
+        const long long *target, const S *weight, const S *grad, long long K,             \
+        long long ignore_index, double eps, double wsum, S *gx) {                        \
+    long long row = blockIdx.x, t = target[row];                                        \
+    const S *xr = x + row * K; S *gr = gx + row * K;                                    \
+    if (t == ignore_index) {                                                            \
+        for (long long j = threadIdx.x; j < K; j += EM_BLOCK) gr[j] = STORE((C)0);      \
+        return; }                                                                       \
+    C gi = (C)LOAD(grad[row]), m = (C)LOAD(stats[2 * row]), l = (C)LOAD(stats[2 * row + 1]); \
+    C a = (C)((weight ? (double)LOAD(weight[t]) : 1.0) * (1 - eps)), b = (C)(eps / K);  \
+    C pa = gi * (a + b * (C)wsum);                                                      \
+    for (long long j = threadIdx.x; j < K; j += EM_BLOCK) {                             \
+        C v = pa * exp(((C)LOAD(xr[j]) - m) - l) - gi * b * (weight ? (C)LOAD(weight[j]) : (C)1); \
+        if (j == t) v -= gi * a;                                                        \
+        gr[j] = STORE(v); }                                                             \
+}                                                                                       \
+extern "C" __global__ void em_batch_norm_stats_##SUFFIX(const S *x, long long N,           \
+        long long Cn, long long L, S *mean, S *var) {                                    \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    long long c = blockIdx.x, cnt = N * L;                                              \
+    C s = 0;                                                                            \
+    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK)                             \
+        s += (C)LOAD(x[((k / L) * Cn + c) * L + k % L]);                                \
+    C mu = em_block_sum(s, sh) / (C)cnt;                                                \
+    C q = 0;                                                                            \
+    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK) {                           \
+        C d = (C)LOAD(x[((k / L) * Cn + c) * L + k % L]) - mu; q += d * d; }            \
+    q = em_block_sum(q, sh);                                                            \
+    if (threadIdx.x == 0) { mean[c] = STORE(mu); var[c] = STORE(q / (C)cnt); }          \
+}                                                                                       \
+extern "C" __global__ void em_batch_norm_apply_##SUFFIX(const S *x, const S *mean,         \
+        const S *invstd, const S *w, const S *b, long long Cn, long long L, long long total, \
+        S *y) {                                                                         \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= total) return;                                                             \
+    long long c = (i / L) % Cn;                                                         \
+    C v = ((C)LOAD(x[i]) - (C)LOAD(mean[c])) * (C)LOAD(invstd[c]);                      \
+    if (w) v *= (C)LOAD(w[c]);                                                          \
+    if (b) v += (C)LOAD(b[c]);                                                          \
+    y[i] = STORE(v);                                                                    \
+}                                                                                       \
+extern "C" __global__ void em_batch_norm_backward_##SUFFIX(const S *x, const S *gy,        \
+        const S *mean, const S *invstd, const S *w, int training, long long N,           \
+        long long Cn, long long L, S *gx, S *gw, S *gb) {                                \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    long long c = blockIdx.x, cnt = N * L;                                              \
+    C mu = (C)LOAD(mean[c]), r = (C)LOAD(invstd[c]), sg = 0, sgx = 0;                   \
+    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK) {                           \
+        long long i = ((k / L) * Cn + c) * L + k % L;                                   \
+        C g = (C)LOAD(gy[i]); sg += g; sgx += g * ((C)LOAD(x[i]) - mu) * r; }           \
+    sg = em_block_sum(sg, sh);                                                          \
+    sgx = em_block_sum(sgx, sh);                                                        \
+    if (threadIdx.x == 0) { if (gw) gw[c] = STORE(sgx); if (gb) gb[c] = STORE(sg); }    \
+    if (!gx) return;                                                                    \
+    C wc = w ? (C)LOAD(w[c]) : (C)1;                                                    \
+    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK) {                           \
+        long long i = ((k / L) * Cn + c) * L + k % L;                                   \
+        C g = (C)LOAD(gy[i]);                                                           \
+        C v = training ? g - sg / (C)cnt - ((C)LOAD(x[i]) - mu) * r * sgx / (C)cnt : g;  \
+        gx[i] = STORE(v * r * wc); }                                                    \
+}                                                                                       \
+extern "C" __global__ void em_im2col_##SUFFIX(const S *x, long long N, long long Cc,       \
+        long long H, long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH,  \
+        int DW, long long OH, long long OW, S *cols) {                                   \
+    /* cols (C*KH*KW, N, OH*OW) */                                                     \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    long long P = OH * OW, total = Cc * KH * KW * N * P;                                \
+    if (i >= total) return;                                                             \
+    long long p = i % P, n = (i / P) % N, r = i / (P * N);                             \
+    long long kw = r % KW, kh = (r / KW) % KH, c = r / (KW * KH);                       \
+    long long oh = p / OW, ow = p % OW;                                                 \
+    long long h = oh * SH - PH + kh * DH, w = ow * SW - PW + kw * DW;                   \
+    cols[i] = (h >= 0 && h < H && w >= 0 && w < W) ? x[((n * Cc + c) * H + h) * W + w]  \
+                                                   : STORE((C)0);                      \
+}                                                                                       \
+extern "C" __global__ void em_col2im_##SUFFIX(const S *cols, long long N, long long Cc,    \
+        long long H, long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH,  \
+        int DW, long long OH, long long OW, S *x) {                                      \
+    /* gather form: each input pixel sums the window columns that read it */          \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= N * Cc * H * W) return;                                                    \
+    long long w = i % W, h = (i / W) % H, c = (i / (W * H)) % Cc, n = i / (W * H * Cc); \
+    long long P = OH * OW;                                                              \
+    C s = 0;                                                                            \
+    for (int kh = 0; kh < KH; ++kh) {                                                   \
+        long long th = h + PH - kh * DH;                                                \
+        if (th < 0 || th % SH) continue;                                                \
+        long long oh = th / SH; if (oh >= OH) continue;                                 \
+        for (int kw = 0; kw < KW; ++kw) {                                               \
+            long long tw = w + PW - kw * DW;                                            \
+            if (tw < 0 || tw % SW) continue;                                            \
+            long long ow = tw / SW; if (ow >= OW) continue;                             \
+            long long r = (c * KH + kh) * KW + kw;                                      \
+            s += (C)LOAD(cols[(r * N + n) * P + oh * OW + ow]); } }                     \
+    x[i] = STORE(s);                                                                    \
+}                                                                                       \
+extern "C" __global__ void em_max_pool2d_##SUFFIX(const S *x, long long Pn, long long H,   \
+        long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW,       \
+        long long OH, long long OW, S *y, long long *idx) {                              \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= Pn * OH * OW) return;                                                      \
+    long long ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);                       \
+    C best = -(C)EM_INF; long long bi = -1;                                             \
+    for (int kh = 0; kh < KH; ++kh) {                                                   \
+        long long h = oh * SH - PH + kh * DH; if (h < 0 || h >= H) continue;            \
+        for (int kw = 0; kw < KW; ++kw) {                                               \
+            long long w = ow * SW - PW + kw * DW; if (w < 0 || w >= W) continue;        \
+            C v = (C)LOAD(x[(p * H + h) * W + w]);                                      \
+            if (bi < 0 || v > best || v != v) { best = v; bi = h * W + w;               \
+                if (v != v) { kh = KH; break; } } } }                                   \
+    y[i] = STORE(best);                                                                 \
+    if (idx) idx[i] = bi;                                                               \
+}                                                                                       \
+extern "C" __global__ void em_max_pool_backward_##SUFFIX(const S *gy, const long long *idx, \
+        long long Pn, long long in_n, long long out_n, C *gx) {                          \
+    /* gx is zeroed by the caller; half types accumulate into a float buffer */         \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= Pn * out_n) return;                                                        \
+    long long p = i / out_n;                                                            \
+    em_pool_add(gx + p * in_n + idx[i], (C)LOAD(gy[i]));                                \
+}                                                                                       \
+extern "C" __global__ void em_gather_planes_##SUFFIX(const S *x, const long long *idx,     \
+        long long Pn, long long in_n, long long out_n, S *y) {                           \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= Pn * out_n) return;                                                        \
+    y[i] = x[(i / out_n) * in_n + idx[i]];                                              \
+}                                                                                       \
+extern "C" __global__ void em_avg_pool2d_##SUFFIX(const S *x, long long Pn, long long H,   \
+        long long W, int KH, int KW, int SH, int SW, int PH, int PW, int include_pad,      \
+        int divisor, long long OH, long long OW, S *y) {                                 \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= Pn * OH * OW) return;                                                      \
+    long long ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);                       \
+    long long h0 = oh * SH - PH, w0 = ow * SW - PW;                                     \
+    long long h1 = min(h0 + KH, H + PH), w1 = min(w0 + KW, W + PW);                     \
+    long long area = (h1 - h0) * (w1 - w0);                                             \
+    long long hs = max(h0, 0LL), ws = max(w0, 0LL), he = min(h1, H), we = min(w1, W);   \
+    C s = 0;                                                                            \
+    for (long long h = hs; h < he; ++h)                                                 \
+        for (long long w = ws; w < we; ++w) s += (C)LOAD(x[(p * H + h) * W + w]);       \
+    long long d = divisor ? divisor : include_pad ? area : (he - hs) * (we - ws);       \
+    y[i] = STORE(s / (C)d);                                                             \
+}
+"""
+
+def nn_source() -> str:
+    """Fused nn kernels (softmax, layer_norm, cross_entropy, batch_norm, im2col, pooling)."""
+    return _float_raw(NN_TEMPLATE, ())
+
+
+NN_KERNELS = ("softmax", "softmax_backward", "layer_norm", "layer_norm_backward",
+              "cross_entropy", "cross_entropy_backward", "batch_norm_stats", "batch_norm_apply",
+              "batch_norm_backward", "im2col", "col2im", "max_pool2d", "max_pool_backward",
+              "gather_planes", "avg_pool2d")
+
+
+# Row-sequential scans for the ops cupy has no kernel for (cummax/cummin with indices,
+# logcumsumexp): one thread per row, exact and simple; rows are short in practice.
+SCAN_TEMPLATE = r"""
+#define EM_KERNELS(S, C, LOAD, STORE, SUFFIX)                                           \
+extern "C" __global__ void em_scan_##SUFFIX(int op, long long rows, long long n,           \
+        const S *x, S *y, long long *idx) {                                             \
+    long long r = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (r >= rows) return;                                                              \
+    const S *xr = x + r * n; S *yr = y + r * n;                                         \
+    C acc = 0; long long best = 0;                                                      \
+    for (long long j = 0; j < n; ++j) {                                                 \
+        C v = (C)LOAD(xr[j]);                                                           \
+        if (j == 0) { acc = v; best = 0; }                                              \
+        else if (op == 2) { if (v >= acc || v != v) { if (acc == acc) { acc = v; best = j; } } } \
+        else if (op == 3) { if (v <= acc || v != v) { if (acc == acc) { acc = v; best = j; } } } \
+        else if (op == 4) { C m = fmax(acc, v);                                         \
+            acc = m == -(C)EM_INF ? m : m + log(exp(acc - m) + exp(v - m)); }           \
+        else if (op == 0) acc += v; else acc *= v;                                      \
+        yr[j] = STORE(acc);                                                             \
+        if (idx) idx[r * n + j] = best; }                                               \
+}
+"""
+
+
+def scan_source() -> str:
+    return _float_raw(SCAN_TEMPLATE, ())
+
+
+# Fused optimizer steps (float32/float64 params, contiguous), the CPU's formulas.
+OPTIM_SOURCE = r"""
+#define EM_OPT(S)                                                                       \
+extern "C" __global__ void em_sgd_step_##S(long long n, S *p, const S *g, S *buf, double lr, \
+        double wd, double momentum, double dampening, int nesterov, int maximize,          \
+        int init_buf) {                                                                  \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= n) return;                                                                 \
+    S d = maximize ? -g[i] : g[i];                                                      \
+    if (wd != 0) d += (S)wd * p[i];                                                     \
+    if (momentum != 0) {                                                                \
+        S b = init_buf ? d : (S)momentum * buf[i] + (S)(1 - dampening) * d;             \
+        buf[i] = b;                                                                     \
+        d = nesterov ? d + (S)momentum * b : b; }                                       \
+    p[i] -= (S)lr * d;                                                                  \
+}                                                                                       \
+extern "C" __global__ void em_adam_step_##S(long long n, S *p, const S *g, S *m, S *v,      \
+        S *vmax, double lr, double b1, double b2, double eps, double wd, int decoupled,   \
+        int maximize, long long step) {                                                  \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= n) return;                                                                 \
+    S d = maximize ? -g[i] : g[i];                                                      \
+    if (wd != 0) { if (decoupled) p[i] *= (S)(1 - lr * wd); else d += (S)wd * p[i]; }    \
+    m[i] += (d - m[i]) * (S)(1 - b1);                                                   \
+    v[i] = v[i] * (S)b2 + d * d * (S)(1 - b2);                                          \
+    double bc1 = 1 - pow(b1, (double)step), bc2 = 1 - pow(b2, (double)step);            \
+    S vv = v[i];                                                                        \
+    if (vmax) { vmax[i] = vmax[i] > vv ? vmax[i] : vv; vv = vmax[i]; }                  \
+    S denom = sqrt(vv) / (S)sqrt(bc2) + (S)eps;                                         \
+    p[i] -= (S)(lr / bc1) * m[i] / denom;                                               \
+}
+EM_OPT(float)
+EM_OPT(double)
+"""
+
+
+def all_sources() -> dict:
+    """name -> a complete CUDA translation unit, for every kernel source ember builds.
+
+    Elementwise families are listed for every (op, dtype) they define.
+    """
+    out = {}
+    for d in DTYPES:
+        for op in range(len(UNARY_OPS)):
+            try:
+                p = unary_parts(op, d)
+            except NotImplementedError:
+                continue
+            out[p.name] = elementwise_test_source(p)
+        for op in range(len(BINARY_OPS)):
+            try:
+                p = binary_parts(op, d)
+            except NotImplementedError:
+                continue
+            out[p.name] = elementwise_test_source(p)
+        for op in range(len(PRED_OPS)):
+            p = pred_parts(op, d)
+            out[p.name] = elementwise_test_source(p)
+        for op in range(len(COMPARE_OPS)):
+            p = compare_parts(op, d)
+            out[p.name] = elementwise_test_source(p)
+        for s in DTYPES:
+            p = copy_parts(s, d)
+            out[p.name] = elementwise_test_source(p)
+        for p in (fill_parts(d), where_parts(d), take_parts(d)):
+            out[p.name] = elementwise_test_source(p)
+    out["random"] = RANDOM_SOURCE
+    out["put"] = PUT_SOURCE
+    out["nn"] = nn_source()
+    out["scan"] = scan_source()
+    out["optim"] = OPTIM_SOURCE
+    return out
