@@ -1357,3 +1357,157 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if dropout_p > 0:
         attn = dropout(attn, dropout_p, True)
     return attn.matmul(value)
+
+
+def _canonical_mask(mask: Tensor | None, name: str, dtype) -> Tensor | None:
+    """A bool mask (True = masked out) becomes an additive float mask of 0 / -inf."""
+    if mask is None:
+        return None
+    if mask.dtype == D.bool_:
+        return ember.zeros(mask.shape, dtype=dtype).masked_fill(mask, float("-inf"))
+    if not mask.is_floating_point():
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+    return mask
+
+
+def multi_head_attention_forward(
+        query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+        in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+        bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float,
+        out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True,
+        key_padding_mask: Tensor | None = None, need_weights: bool = True,
+        attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+        q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+        v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+        static_v: Tensor | None = None, average_attn_weights: bool = True,
+        is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Multi-head attention on sequence-first inputs: query (L, N, E), key/value (S, N, E)
+    (or unbatched (L, E)). Returns (output (L, N, E), weights (N, L, S) averaged over heads,
+    (N, H, L, S) if average_attn_weights=False, or None if need_weights=False).
+
+    Masks: bool True / float -inf mean "do not attend"; float masks are added to the scores.
+
+    Example:
+        >>> q = ember.randn(4, 2, 8)
+        >>> w_in, w_out = ember.randn(24, 8), ember.randn(8, 8)
+        >>> out, w = F.multi_head_attention_forward(q, q, q, 8, 2, w_in, None, None, None,
+        ...                                         False, 0.0, w_out, None)
+        >>> out.shape, w.shape
+        (ember.Size([4, 2, 8]), ember.Size([2, 4, 4]))
+    """
+    batched = query.dim() == 3
+    if not batched:
+        if query.dim() != 2:
+            raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but "
+                                 f"received {query.dim()}-D query tensor")
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    # is_causal is only a hint that attn_mask is causal: the mask itself is always applied
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", query.dtype)
+    attn_mask = _canonical_mask(attn_mask, "attn_mask", query.dtype)
+
+    if use_separate_proj_weight:
+        b_q = b_k = b_v = None
+        if in_proj_bias is not None:
+            b_q, b_k, b_v = in_proj_bias.chunk(3)
+        q, k, v = linear(query, q_proj_weight, b_q), linear(key, k_proj_weight, b_k), \
+            linear(value, v_proj_weight, b_v)
+    elif key is value and query is key:
+        # self-attention: one GEMM for all three projections
+        q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
+    else:
+        w_q, w_k, w_v = in_proj_weight.chunk(3)
+        b_q = b_k = b_v = None
+        if in_proj_bias is not None:
+            b_q, b_k, b_v = in_proj_bias.chunk(3)
+        q = linear(query, w_q, b_q)
+        if key is value:
+            k, v = linear(key, ember.cat([w_k, w_v], 0),
+                          None if b_k is None else ember.cat([b_k, b_v])).chunk(2, -1)
+        else:
+            k, v = linear(key, w_k, b_k), linear(value, w_v, b_v)
+
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(tgt_len, src_len)}.")
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.dim() == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+    if bias_k is not None and bias_v is not None:
+        k = ember.cat([k, bias_k.expand(1, bsz, embed_dim)])
+        v = ember.cat([v, bias_v.expand(1, bsz, embed_dim)])
+        attn_mask = pad(attn_mask, (0, 1)) if attn_mask is not None else None
+        key_padding_mask = (pad(key_padding_mask, (0, 1)) if key_padding_mask is not None
+                            else None)
+
+    # (L, N, E) -> (N * H, L, head_dim)
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = (static_k if static_k is not None else
+         k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1))
+    v = (static_v if static_v is not None else
+         v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1))
+    if add_zero_attn:
+        zeros = ember.zeros((bsz * num_heads, 1, head_dim), dtype=q.dtype)
+        k, v = ember.cat([k, zeros], 1), ember.cat([v, zeros], 1)
+        attn_mask = pad(attn_mask, (0, 1)) if attn_mask is not None else None
+        key_padding_mask = (pad(key_padding_mask, (0, 1)) if key_padding_mask is not None
+                            else None)
+    src_len = k.shape[1]
+    if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but "
+                                 f"got {tuple(key_padding_mask.shape)}")
+        kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
+        kpm = kpm.reshape(bsz * num_heads, 1, src_len)
+        attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    if not training:
+        dropout_p = 0.0
+
+    if need_weights:
+        scores = (q * math.sqrt(1.0 / head_dim)).matmul(k.transpose(1, 2))
+        if attn_mask is not None:
+            scores = scores + attn_mask
+        weights = softmax(scores, -1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, dropout_p)
+        out = weights.matmul(v)
+        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(1)
+    else:
+        mask4 = None
+        if attn_mask is not None:
+            per_head = attn_mask.shape[0] > 1
+            mask4 = attn_mask.reshape(bsz if per_head else 1, num_heads if per_head else 1,
+                                      attn_mask.shape[1], src_len)
+        out = scaled_dot_product_attention(
+            q.reshape(bsz, num_heads, tgt_len, head_dim),
+            k.reshape(bsz, num_heads, src_len, head_dim),
+            v.reshape(bsz, num_heads, src_len, head_dim), mask4, dropout_p)
+        out = out.reshape(bsz * num_heads, tgt_len, head_dim)
+        weights = None
+    out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    if not batched:
+        out = out.squeeze(1)
+        weights = weights.squeeze(0) if weights is not None else None
+    return out, weights
