@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
-from ..backends import cpu
-from ._util import cast, wrap_dim
+from ._util import backend_of, cast, wrap_dim
 from .conv import compute_dtype, dense
 
 
@@ -32,8 +31,8 @@ class Softmax(Function):
     def forward(ctx, x, dim, is_log):
         dim = wrap_dim(dim, x.dim())
         xc = dense(x, compute_dtype(x))
-        y = _empty(x._shape, xc._dtype)
-        cpu.softmax(is_log, xc, *_split(x._shape, dim), y)
+        y = _empty(x._shape, xc._dtype, x.device)
+        backend_of(x).softmax(is_log, xc, *_split(x._shape, dim), y)
         y = cast(y, x._dtype)
         ctx.dim, ctx.is_log = dim, is_log
         ctx.save_for_backward(y)
@@ -54,8 +53,8 @@ class SoftmaxBackward(Function):
     def forward(ctx, y, g, dim, is_log):
         dt = compute_dtype(y)
         yc, gc = dense(y, dt), dense(g, dt)
-        gx = _empty(y._shape, dt)
-        cpu.softmax_backward(is_log, yc, gc, *_split(y._shape, dim), gx)
+        gx = _empty(y._shape, dt, y.device)
+        backend_of(y).softmax_backward(is_log, yc, gc, *_split(y._shape, dim), gx)
         ctx.dim, ctx.is_log = dim, is_log
         ctx.save_for_backward(y, g)
         return cast(gx, y._dtype)

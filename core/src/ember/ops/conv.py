@@ -20,7 +20,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..backends import cpu
-from ._util import cast
+from ._util import backend_of, cast
 
 
 def compute_dtype(t: Tensor):
@@ -34,7 +34,7 @@ def dense(t: Tensor, dtype=None) -> Tensor:
     if t.is_contiguous():
         return t
     out = _empty(t._shape, t._dtype, t.device)
-    cpu.copy(t, out)
+    backend_of(t).copy(t, out)
     return out
 
 
@@ -49,6 +49,8 @@ def _out_size(size, k, s, p, d):
 
 def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Tensor:
     """y (N, OC, OH, OW) = conv(x (N, C, H, W), w (OC, C/groups, KH, KW)); no bias."""
+    if x.device.type == "cuda":
+        return backend_of(x).conv_forward(x, w, stride, padding, dilation, groups)
     N, C, H, W = x._shape
     OC, Cg, KH, KW = w._shape
     OH = _out_size(H, KH, stride[0], padding[0], dilation[0])
@@ -71,6 +73,9 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
                             out_hw) -> Tensor:
     """y (N, OC, *out_hw) = conv_transpose(x (N, C, H, W), w (C, OC/groups, KH, KW)):
     the adjoint of _conv_forward with weight w, as a map from y's shape to x's."""
+    if x.device.type == "cuda":
+        return backend_of(x).conv_transpose_forward(x, w, stride, padding, dilation, groups,
+                                                    out_hw)
     N, C, H, W = x._shape
     _, OCg, KH, KW = w._shape
     G, Cg, L = groups, C // groups, N * H * W
@@ -89,6 +94,8 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
 def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
                       groups) -> Tensor:
     """gw (OC, C/groups, KH, KW) = d<g, conv(x, w)>/dw."""
+    if x.device.type == "cuda":
+        return backend_of(x).conv_weight_grad(x, g, kernel, stride, padding, dilation, groups)
     N, C, H, W = x._shape
     _, OC, OH, OW = g._shape
     KH, KW = kernel

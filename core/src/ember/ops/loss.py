@@ -11,8 +11,7 @@ from .. import _dtype as D
 from .._tensor import _empty
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ..backends import cpu
-from ._util import cast
+from ._util import backend_of, cast
 from .activation import Softmax
 from .conv import compute_dtype, dense
 
@@ -29,8 +28,9 @@ class CrossEntropy(Function):
         xc = dense(x, dt)
         tc = dense(target, D.int64)
         wc = dense(weight, dt) if weight is not None else None
-        loss, lse = _empty((B,), dt), _empty((B, 2), dt)
-        cpu.cross_entropy(xc, tc, wc, int(ignore_index), float(label_smoothing), loss, lse)
+        loss, lse = _empty((B,), dt, x.device), _empty((B, 2), dt, x.device)
+        backend_of(x).cross_entropy(xc, tc, wc, int(ignore_index), float(label_smoothing),
+                                    loss, lse)
         ctx.args = (int(ignore_index), float(label_smoothing))
         ctx.lse = lse
         ctx.save_for_backward(x, target, weight)
@@ -43,10 +43,10 @@ class CrossEntropy(Function):
         if STATE.enabled:
             return _grad_composite(x, target, weight, ignore_index, eps, g), None, None, None, None
         dt = compute_dtype(x)
-        gx = _empty(x._shape, dt)
-        cpu.cross_entropy_backward(dense(x, dt), ctx.lse, dense(target, D.int64),
-                                   dense(weight, dt) if weight is not None else None,
-                                   dense(g, dt), ignore_index, eps, gx)
+        gx = _empty(x._shape, dt, x.device)
+        backend_of(x).cross_entropy_backward(dense(x, dt), ctx.lse, dense(target, D.int64),
+                                             dense(weight, dt) if weight is not None else None,
+                                             dense(g, dt), ignore_index, eps, gx)
         return cast(gx, x._dtype), None, None, None, None
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ..backends import cpu
-from ._util import cast
+from ._util import backend_of, cast
 from .conv import compute_dtype, dense
 
 
@@ -51,10 +50,10 @@ class LayerNorm(Function):
         xc = dense(x, dt).reshape(M, N)
         wc = dense(w, dt).reshape(N) if w is not None else None
         bc = dense(b, dt).reshape(N) if b is not None else None
-        y = _empty((M, N), dt)
-        mean, rstd = _empty((M,), dt), _empty((M,), dt)
+        y = _empty((M, N), dt, x.device)
+        mean, rstd = _empty((M,), dt, x.device), _empty((M,), dt, x.device)
         if N:
-            cpu.layer_norm(xc, wc, bc, eps, y, mean, rstd)
+            backend_of(x).layer_norm(xc, wc, bc, eps, y, mean, rstd)
         ctx.n_norm, ctx.eps, ctx.MN = n_norm, eps, (M, N)
         ctx.save_for_backward(x, w, b)
         ctx.stats = (mean, rstd)
@@ -73,10 +72,10 @@ class LayerNorm(Function):
         mean, rstd = ctx.stats
         xc, gc = dense(x, dt).reshape(M, N), dense(g, dt).reshape(M, N)
         wc = dense(w, dt).reshape(N) if w is not None else None
-        gx = _empty((M, N), dt) if needs[0] else None
-        gw = _empty((N,), dt) if needs[1] else None
-        gb = _empty((N,), dt) if needs[2] else None
-        cpu.layer_norm_backward(xc, gc, wc, mean, rstd, gx, gw, gb)
+        gx = _empty((M, N), dt, x.device) if needs[0] else None
+        gw = _empty((N,), dt, x.device) if needs[1] else None
+        gb = _empty((N,), dt, x.device) if needs[2] else None
+        backend_of(x).layer_norm_backward(xc, gc, wc, mean, rstd, gx, gw, gb)
         return (cast(gx, x._dtype).reshape(x._shape) if gx is not None else None,
                 cast(gw, w._dtype).reshape(w._shape) if gw is not None else None,
                 cast(gb, b._dtype).reshape(b._shape) if gb is not None else None, None, None)
@@ -116,15 +115,15 @@ class BatchNorm(Function):
         dt = compute_dtype(x)
         xc = dense(x, dt).reshape(N, C, L)
         if training:
-            mean, var = _empty((C,), dt), _empty((C,), dt)
-            cpu.batch_norm_stats(xc, mean, var)
+            mean, var = _empty((C,), dt, x.device), _empty((C,), dt, x.device)
+            backend_of(x).batch_norm_stats(xc, mean, var)
         else:
             mean, var = dense(running_mean, dt), dense(running_var, dt)
         invstd = (var + eps).rsqrt()
         wc = dense(w, dt) if w is not None else None
         bc = dense(b, dt) if b is not None else None
-        y = _empty((N, C, L), dt)
-        cpu.batch_norm_apply(xc, mean, invstd, wc, bc, y)
+        y = _empty((N, C, L), dt, x.device)
+        backend_of(x).batch_norm_apply(xc, mean, invstd, wc, bc, y)
         ctx.training, ctx.eps, ctx.NCL = training, eps, (N, C, L)
         ctx.stats = (mean, invstd)
         ctx.save_for_backward(x, w, b)
@@ -150,10 +149,10 @@ class BatchNorm(Function):
         dt = compute_dtype(x)
         xc, gc = dense(x, dt).reshape(N, C, L), dense(g, dt).reshape(N, C, L)
         wc = dense(w, dt) if w is not None else None
-        gx = _empty((N, C, L), dt) if needs[0] else None
-        gw = _empty((C,), dt) if needs[1] else None
-        gb = _empty((C,), dt) if needs[2] else None
-        cpu.batch_norm_backward(xc, gc, mean, invstd, wc, ctx.training, gx, gw, gb)
+        gx = _empty((N, C, L), dt, x.device) if needs[0] else None
+        gw = _empty((C,), dt, x.device) if needs[1] else None
+        gb = _empty((C,), dt, x.device) if needs[2] else None
+        backend_of(x).batch_norm_backward(xc, gc, mean, invstd, wc, ctx.training, gx, gw, gb)
         return (cast(gx, x._dtype).reshape(x._shape) if gx is not None else None,
                 cast(gw, w._dtype) if gw is not None else None,
                 cast(gb, b._dtype) if gb is not None else None, None, None, None, None)

@@ -11,7 +11,7 @@ from .._tensor import _empty
 from .. import _dtype as D
 from ..autograd.function import Function
 from ..backends import cpu
-from ._util import cast
+from ._util import backend_of, cast
 from .conv import compute_dtype, dense
 
 
@@ -31,9 +31,9 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         xp = _planes(x)
         P = xp._shape[0]
-        y = _empty((P,) + tuple(out_hw), xp._dtype)
-        idx = _empty((P,) + tuple(out_hw), D.int64)
-        cpu.max_pool2d(xp, kernel, stride, padding, dilation, y, idx)
+        y = _empty((P,) + tuple(out_hw), xp._dtype, x.device)
+        idx = _empty((P,) + tuple(out_hw), D.int64, x.device)
+        backend_of(x).max_pool2d(xp, kernel, stride, padding, dilation, y, idx)
         shape = x._shape[:-2] + tuple(out_hw)
         idx = idx.reshape(shape)
         ctx.x_shape = x._shape
@@ -58,8 +58,8 @@ class MaxPoolBackward(Function):
         H, W = x_shape[-2:]
         gc = dense(g, compute_dtype(g))
         P = idx.numel() // max(idx._shape[-1] * idx._shape[-2], 1) if idx.dim() >= 2 else 1
-        gx = _empty((P, H * W), gc._dtype)
-        cpu.max_pool_backward(gc.reshape(P, -1), dense(idx).reshape(P, -1), gx)
+        gx = _empty((P, H * W), gc._dtype, g.device)
+        backend_of(g).max_pool_backward(gc.reshape(P, -1), dense(idx).reshape(P, -1), gx)
         return cast(gx, g._dtype).reshape(x_shape)
 
     @staticmethod
@@ -80,8 +80,8 @@ class GatherPlanes(Function):
         xc = dense(x, compute_dtype(x))
         H, W = x._shape[-2:]
         P = xc.numel() // max(H * W, 1)
-        y = _empty((P, idx.numel() // max(P, 1)), xc._dtype)
-        cpu.gather_planes(xc.reshape(P, -1), dense(idx).reshape(P, -1), y)
+        y = _empty((P, idx.numel() // max(P, 1)), xc._dtype, x.device)
+        backend_of(x).gather_planes(xc.reshape(P, -1), dense(idx).reshape(P, -1), y)
         return cast(y, x._dtype).reshape(idx._shape)
 
     @staticmethod

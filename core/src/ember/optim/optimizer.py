@@ -357,7 +357,10 @@ def _fused(kernel: Callable, param: Tensor, grad: Tensor, states: list, *args) -
     copies (float32 for half types) that are written back afterwards.
     """
     buffers = [param, grad, *states]
-    direct = (param.dtype in _FUSED_DTYPES and param.device.type == "cpu"
+    if param.device.type == "cuda":  # the GPU backend's kernel of the same name
+        from ..backends import cuda
+        kernel = getattr(cuda, kernel.__name__)
+    direct = (param.dtype in _FUSED_DTYPES
               and all(t is None or (t.dtype is param.dtype and t.is_contiguous())
                       for t in buffers))
     if direct:

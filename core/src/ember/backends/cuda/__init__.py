@@ -389,8 +389,9 @@ def _random(kernel: str, out, seed: int, counter: int, a: float, b: float) -> No
         return
     with _on(out):
         t = _contig(out)
+        per = 2 if out._dtype is D.float64 else 4  # outputs per Philox block (one thread)
         _launch(_fn("random", kernel),
-                n, (np.int32(out._dtype.code), _flat(t), np.int64(n),
+                (n + per - 1) // per, (np.int32(out._dtype.code), _flat(t), np.int64(n),
                     np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.uint64(counter & 0xFFFFFFFFFFFFFFFF),
                     np.float64(a), np.float64(b)))
         if t is not out:
@@ -398,7 +399,7 @@ def _random(kernel: str, out, seed: int, counter: int, a: float, b: float) -> No
 
 
 def random_uniform(out, seed: int, counter: int, low: float, high: float) -> None:
-    """Philox4x32-10 uniforms, element i from counter + i: the same numbers as the CPU."""
+    """Philox4x32-10 uniforms laid out as the CPU's: the same numbers for the same seed."""
     _random("em_random_uniform", out, seed, counter, low, high)
 
 
@@ -653,6 +654,71 @@ def avg_pool2d(backward: bool, x, y, kernel, stride, padding, count_include_pad:
 def adaptive_pool2d(mode: int, x, y, idx=None) -> None:
     raise NotImplementedError("adaptive_avg_pool2d/adaptive_max_pool2d are not implemented on "
                               "CUDA")
+
+
+# ---- convolution: im2col + cuBLAS batched over groups ---------------------------------
+# The same decomposition as ops/conv.py's CPU path, with cupy.matmul for the GEMMs.
+
+def _conv_out(size, k, s, p, d):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def conv_forward(x, w, stride, padding, dilation, groups):
+    """y (N, OC, OH, OW) = conv(x (N, C, H, W), w (OC, C/groups, KH, KW)); contiguous x, w."""
+    from ..._tensor import _empty
+    cp = _cp()
+    N, C, H, W = x._shape
+    OC, Cg, KH, KW = w._shape
+    OH = _conv_out(H, KH, stride[0], padding[0], dilation[0])
+    OW = _conv_out(W, KW, stride[1], padding[1], dilation[1])
+    G, L = groups, N * OH * OW
+    y = _empty((N, OC, OH, OW), x._dtype, x.device)
+    with _on(x):
+        _apply_tf32()
+        cols = _empty((C * KH * KW, L), x._dtype, x.device)
+        im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
+        r = cp.matmul(plain(w).reshape(G, OC // G, Cg * KH * KW),
+                      plain(cols).reshape(G, Cg * KH * KW, L))
+        write(r.reshape(OC, N, OH, OW).transpose(1, 0, 2, 3), y)
+    return y
+
+
+def conv_transpose_forward(x, w, stride, padding, dilation, groups, out_hw):
+    """The adjoint of conv_forward (the input gradient): x (N, C, H, W), w (C, OC/g, KH, KW)."""
+    from ..._tensor import _empty
+    cp = _cp()
+    N, C, H, W = x._shape
+    _, OCg, KH, KW = w._shape
+    G, Cg, L = groups, C // groups, N * H * W
+    OC = OCg * G
+    y = _empty((N, OC) + tuple(out_hw), x._dtype, x.device)
+    with _on(x):
+        _apply_tf32()
+        xt = plain(x).reshape(N, C, H * W).transpose(1, 0, 2).reshape(G, Cg, L)
+        wm = plain(w).reshape(G, Cg, OCg * KH * KW).transpose(0, 2, 1)
+        cols = _empty((OC * KH * KW, L), x._dtype, x.device)
+        write(cp.matmul(wm, xt).reshape(OC * KH * KW, L), cols)
+        col2im(cols, y, (KH, KW), stride, padding, dilation, (H, W))
+    return y
+
+
+def conv_weight_grad(x, g, kernel, stride, padding, dilation, groups):
+    """gw (OC, C/groups, KH, KW) = d<g, conv(x, w)>/dw."""
+    from ..._tensor import _empty
+    cp = _cp()
+    N, C, H, W = x._shape
+    _, OC, OH, OW = g._shape
+    KH, KW = kernel
+    G, Cg, L = groups, C // groups, N * OH * OW
+    gw = _empty((OC, Cg, KH, KW), x._dtype, x.device)
+    with _on(x):
+        _apply_tf32()
+        cols = _empty((C * KH * KW, L), x._dtype, x.device)
+        im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
+        gt = plain(g).reshape(N, OC, OH * OW).transpose(1, 0, 2).reshape(G, OC // G, L)
+        r = cp.matmul(gt, plain(cols).reshape(G, Cg * KH * KW, L).transpose(0, 2, 1))
+        write(r.reshape(OC, Cg, KH, KW), gw)
+    return gw
 
 
 # ---- fused optimizer steps (contiguous float32/float64) ---------------------------------

@@ -408,7 +408,7 @@ def elementwise_test_source(p: Parts, scalar_types: dict | None = None) -> str:
 
 
 # ---- raw kernels ---------------------------------------------------------------------
-# Philox4x32-10 exactly as core/csrc/random.c: element i uses counter + i.
+# Philox4x32-10 exactly as core/csrc/random.c (same rounds, keys and block layout).
 PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
 PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
 
@@ -447,31 +447,54 @@ __device__ __forceinline__ void em_store_any(int dtype, void *out, long long i, 
     default: ((unsigned short *)out)[i] = em_f2bf((float)val); break;
     }
 }
+/* As the CPU: block k of Philox fills elements [per*k, per*k + per), per = 4 for
+ * single-precision outputs and 2 for double. One thread per block. The _rn
+ * intrinsics keep nvcc from contracting to an FMA the CPU does not use. */
 extern "C" __global__ void em_random_uniform(int dtype, void *out, long long n,
                                              unsigned long long seed, unsigned long long counter,
                                              double low, double high) {
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    if (i >= n) return;
-    em_philox_block b = em_philox(seed, counter + (unsigned long long)i);
+    long long k = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    em_philox_block b = em_philox(seed, counter + (unsigned long long)k);
     if (dtype == 1) {
-        ((double *)out)[i] = low + (high - low) * em_u01d(b.v[0], b.v[1]);
-    } else {
-        float u = em_u01f(b.v[0]);
-        float v = (float)low + (float)(high - low) * u;
-        if (v >= (float)high && high > low) v = nextafterf((float)high, (float)low);
-        em_store_any(dtype, out, i, (double)v);
+        if (2 * k >= n) return;
+        double span = high - low, *o = (double *)out;
+        o[2 * k] = __dadd_rn(low, __dmul_rn(span, em_u01d(b.v[0], b.v[1])));
+        if (2 * k + 1 < n) o[2 * k + 1] = __dadd_rn(low, __dmul_rn(span, em_u01d(b.v[2], b.v[3])));
+        return;
+    }
+    if (4 * k >= n) return;
+    float lo = (float)low, sp = (float)(high - low), hi = (float)high;
+    for (int l = 0; l < 4 && 4 * k + l < n; ++l) {
+        float v = __fadd_rn(lo, __fmul_rn(sp, em_u01f(b.v[l])));
+        if (v >= hi && high > low) v = nextafterf(hi, lo); /* rounding must not reach high */
+        em_store_any(dtype, out, 4 * k + l, (double)v);
     }
 }
+/* Box-Muller: a block gives two float32 pairs (cosine and sine) or one float64 pair.
+ * The GPU's logf/cosf/sinf may differ from the CPU's libm by an ulp or two. */
 extern "C" __global__ void em_random_normal(int dtype, void *out, long long n,
                                             unsigned long long seed, unsigned long long counter,
                                             double mean, double std) {
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    if (i >= n) return;
-    em_philox_block b = em_philox(seed, counter + (unsigned long long)i);
-    double u1 = 1.0 - em_u01d(b.v[0], b.v[1]);
-    double u2 = em_u01d(b.v[2], b.v[3]);
-    double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-    em_store_any(dtype, out, i, mean + std * z);
+    long long k = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    em_philox_block b = em_philox(seed, counter + (unsigned long long)k);
+    if (dtype == 1) {
+        if (2 * k >= n) return;
+        double *o = (double *)out;
+        double r = sqrt(-2.0 * log(1.0 - em_u01d(b.v[0], b.v[1])));
+        double t = 6.283185307179586 * em_u01d(b.v[2], b.v[3]);
+        o[2 * k] = mean + std * r * cos(t);
+        if (2 * k + 1 < n) o[2 * k + 1] = mean + std * r * sin(t);
+        return;
+    }
+    if (4 * k >= n) return;
+    float m = (float)mean, s = (float)std, z[4];
+    for (int p = 0; p < 2; ++p) {
+        float r = sqrtf(-2.0f * logf(1.0f - em_u01f(b.v[2 * p])));
+        float t = 6.2831853f * em_u01f(b.v[2 * p + 1]);
+        z[2 * p] = m + s * r * cosf(t);
+        z[2 * p + 1] = m + s * r * sinf(t);
+    }
+    for (int l = 0; l < 4 && 4 * k + l < n; ++l) em_store_any(dtype, out, 4 * k + l, (double)z[l]);
 }
 """
 
