@@ -1,7 +1,13 @@
-"""ember.cuda: GPU availability and device management through CuPy (optional).
+"""ember.cuda: GPU availability, devices, streams, events and memory statistics (CuPy).
 
 Without CuPy, or without a GPU, ``is_available()`` is False and asking for a CUDA
 tensor raises a clear error; importing ember never needs CuPy.
+
+Example:
+    >>> if ember.cuda.is_available():
+    ...     with ember.cuda.device(0), ember.cuda.stream(ember.cuda.Stream()):
+    ...         y = ember.ones(3, device="cuda") * 2
+    ...     ember.cuda.synchronize()
 """
 
 from __future__ import annotations
@@ -33,6 +39,19 @@ def require():
     return cp
 
 
+def _index(device) -> int:
+    """None/int/str/ember.device -> a device ordinal (None: the current device)."""
+    if device is None:
+        return require().cuda.Device().id
+    if isinstance(device, int):
+        return device
+    from ._device import as_device
+    d = as_device(device)
+    if d.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {d}")
+    return d.index if d.index is not None else require().cuda.Device().id
+
+
 def device_count() -> int:
     cp = _cupy()
     return cp.cuda.runtime.getDeviceCount() if cp is not None else 0
@@ -43,53 +62,253 @@ def current_device() -> int:
 
 
 def set_device(device) -> None:
-    from ._device import as_device
-    d = as_device(device) if not isinstance(device, int) else None
-    require().cuda.Device(device if isinstance(device, int) else (d.index or 0)).use()
+    require().cuda.Device(_index(device)).use()
+
+
+class device:
+    """Context manager that makes ``device`` current and restores the previous one.
+
+    Example:
+        >>> with ember.cuda.device(1):
+        ...     x = ember.zeros(2, device="cuda")   # on cuda:1
+    """
+
+    def __init__(self, device):
+        self.idx = _index(device) if device is not None and device != -1 else -1
+        self.prev = -1
+
+    def __enter__(self):
+        if self.idx != -1:
+            cp = require()
+            self.prev = cp.cuda.Device().id
+            cp.cuda.Device(self.idx).use()
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev != -1:
+            require().cuda.Device(self.prev).use()
+        return False
 
 
 def get_device_name(device=None) -> str:
-    cp = require()
-    idx = 0 if device is None else (device if isinstance(device, int) else device.index or 0)
-    return cp.cuda.runtime.getDeviceProperties(idx)["name"].decode()
+    return get_device_properties(device).name
+
+
+class _Properties:
+    __slots__ = ("name", "total_memory", "major", "minor", "multi_processor_count")
+
+    def __init__(self, props: dict):
+        self.name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+        self.total_memory = int(props["totalGlobalMem"])
+        self.major, self.minor = int(props["major"]), int(props["minor"])
+        self.multi_processor_count = int(props["multiProcessorCount"])
+
+    def __repr__(self) -> str:
+        return (f"_CudaDeviceProperties(name='{self.name}', major={self.major}, "
+                f"minor={self.minor}, total_memory={self.total_memory // 2 ** 20}MB, "
+                f"multi_processor_count={self.multi_processor_count})")
+
+
+def get_device_properties(device=None) -> _Properties:
+    return _Properties(require().cuda.runtime.getDeviceProperties(_index(device)))
+
+
+def get_device_capability(device=None) -> tuple:
+    p = get_device_properties(device)
+    return p.major, p.minor
 
 
 def synchronize(device=None) -> None:
-    require().cuda.Device().synchronize()
+    """Waits for all work on the device (default: the current one)."""
+    with require().cuda.Device(_index(device)):
+        require().cuda.Device().synchronize()
 
 
-_seed = [0]
+# ---- streams and events -------------------------------------------------------------
 
+class Stream:
+    """A CUDA stream (a CuPy stream underneath); kernels launched inside
+    ``with ember.cuda.stream(s)`` are queued on it.
+
+    Example:
+        >>> s = ember.cuda.Stream()
+        >>> with ember.cuda.stream(s):
+        ...     y = x * 2
+        >>> s.synchronize()
+    """
+
+    def __init__(self, device=None, priority: int = 0, *, _wrap=None):
+        cp = require()
+        if _wrap is not None:
+            self._s = _wrap
+            self.device_index = cp.cuda.Device().id
+            return
+        self.device_index = _index(device)
+        with cp.cuda.Device(self.device_index):
+            self._s = cp.cuda.Stream(non_blocking=True, priority=priority)
+
+    @property
+    def cuda_stream(self) -> int:
+        return self._s.ptr
+
+    def synchronize(self) -> None:
+        self._s.synchronize()
+
+    def query(self) -> bool:
+        return self._s.done
+
+    def wait_event(self, event: Event) -> None:
+        self._s.wait_event(event._e)
+
+    def wait_stream(self, stream: Stream) -> None:
+        self.wait_event(stream.record_event())
+
+    def record_event(self, event: Event | None = None) -> Event:
+        event = event or Event()
+        event.record(self)
+        return event
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Stream) and self._s.ptr == other._s.ptr
+
+    def __hash__(self) -> int:
+        return hash(self._s.ptr)
+
+    def __enter__(self):
+        self._s.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._s.__exit__(*exc)
+
+
+class Event:
+    """A CUDA event: ``record`` on a stream, ``synchronize``, ``elapsed_time`` (ms)."""
+
+    def __init__(self, enable_timing: bool = False, blocking: bool = False,
+                 interprocess: bool = False):
+        self._e = require().cuda.Event(block=blocking, disable_timing=not enable_timing,
+                                       interprocess=interprocess)
+
+    def record(self, stream: Stream | None = None) -> None:
+        self._e.record((stream or current_stream())._s)
+
+    def wait(self, stream: Stream | None = None) -> None:
+        (stream or current_stream()).wait_event(self)
+
+    def query(self) -> bool:
+        return self._e.done
+
+    def synchronize(self) -> None:
+        self._e.synchronize()
+
+    def elapsed_time(self, end_event: Event) -> float:
+        return float(require().cuda.get_elapsed_time(self._e, end_event._e))
+
+
+def current_stream(device=None) -> Stream:
+    cp = require()
+    with cp.cuda.Device(_index(device)):
+        return Stream(_wrap=cp.cuda.get_current_stream())
+
+
+def default_stream(device=None) -> Stream:
+    cp = require()
+    with cp.cuda.Device(_index(device)):
+        return Stream(_wrap=cp.cuda.Stream.null)
+
+
+class stream:
+    """Context manager making ``s`` the current stream (None: no change)."""
+
+    def __init__(self, s: Stream | None):
+        self.s = s
+
+    def __enter__(self):
+        if self.s is not None:
+            self.s.__enter__()
+        return self.s
+
+    def __exit__(self, *exc):
+        if self.s is not None:
+            self.s.__exit__(*exc)
+        return False
+
+
+# ---- seeds ----------------------------------------------------------------------------
+# CUDA tensors draw from ember's default generator (seed + Philox offset), so a seed
+# gives the same numbers on the CPU and the GPU.
 
 def manual_seed(seed: int) -> None:
-    _seed[0] = int(seed)
-    from .backends import cuda as backend
-    backend.generator().manual_seed(seed)
+    from ._generator import default_generator
+    default_generator.manual_seed(seed)
 
 
 def manual_seed_all(seed: int) -> None:
     manual_seed(seed)
 
 
+def seed() -> None:
+    from ._generator import default_generator
+    default_generator.seed()
+
+
+def initial_seed() -> int:
+    from ._generator import default_generator
+    return default_generator.initial_seed()
+
+
+# ---- memory statistics (CuPy's memory pool) ---------------------------------------------
+# CuPy's pool serves every device; allocated/reserved are the pool's used/total bytes
+# of the given device, and the peak is sampled at each query (CuPy keeps no peak).
+
+_peak: dict = {}
+
+
+def _pool(device=None):
+    cp = require()
+    with cp.cuda.Device(_index(device)):
+        return cp.get_default_memory_pool()
+
+
 def memory_allocated(device=None) -> int:
-    return require().get_default_memory_pool().used_bytes()
+    """Bytes held by live tensors on the device."""
+    with require().cuda.Device(_index(device)):
+        used = _pool(device).used_bytes()
+    idx = _index(device)
+    _peak[idx] = max(_peak.get(idx, 0), used)
+    return used
 
 
 def memory_reserved(device=None) -> int:
-    return require().get_default_memory_pool().total_bytes()
-
-
-_peak = [0]
+    """Bytes the caching allocator holds (live plus cached blocks)."""
+    with require().cuda.Device(_index(device)):
+        return _pool(device).total_bytes()
 
 
 def max_memory_allocated(device=None) -> int:
-    _peak[0] = max(_peak[0], memory_allocated())
-    return _peak[0]
+    memory_allocated(device)
+    return _peak[_index(device)]
 
 
 def reset_peak_memory_stats(device=None) -> None:
-    _peak[0] = memory_allocated()
+    _peak[_index(device)] = 0
+    memory_allocated(device)
+
+
+def memory_stats(device=None) -> dict:
+    return {"allocated_bytes.all.current": memory_allocated(device),
+            "allocated_bytes.all.peak": max_memory_allocated(device),
+            "reserved_bytes.all.current": memory_reserved(device)}
+
+
+def mem_get_info(device=None) -> tuple:
+    """(free, total) bytes of the device."""
+    cp = require()
+    with cp.cuda.Device(_index(device)):
+        return cp.cuda.runtime.memGetInfo()
 
 
 def empty_cache() -> None:
+    """Returns the pool's cached (unused) blocks to the driver."""
     require().get_default_memory_pool().free_all_blocks()

@@ -162,7 +162,7 @@ def _f2h(f: np.ndarray) -> np.ndarray:
     s = (x >> 16) & 0x8000
     a = x & 0x7FFFFFFF
     normal = (a + 0xFFF + ((a >> 13) & 1) - (112 << 23)) >> 13
-    small = np.minimum(np.abs(f.astype(np.float64)), 1.0)  # only used where a is subnormal
+    small = np.nan_to_num(np.minimum(np.abs(f.astype(np.float64)), 1.0))  # used if subnormal
     sub = np.rint(small * 16777216.0).astype(np.uint64)
     out = np.where(a < 0x38800000, sub, normal)
     out = np.where(a >= 0x477FF000, 0x7C00, out)

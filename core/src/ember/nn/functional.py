@@ -21,6 +21,7 @@ import ember
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
 from ..ops import conv as _conv
 from ..ops import pool as _pool
@@ -86,6 +87,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                            f"({input.numel() // max(input.shape[-1], 1)}x{input.shape[-1]} and "
                            f"{weight.shape[-1]}x{weight.shape[0]})")
+    input, weight, bias = cast_low(input, weight, bias)  # autocast: low precision
     out = input.matmul(weight.t()) if weight.dim() == 2 else input.matmul(weight)
     return out + bias if bias is not None else out
 
@@ -108,6 +110,7 @@ def _same_padding(ksize, dilation):
 
 def _convnd(input, weight, bias, stride, padding, dilation, groups, n: int, name: str):
     _check_tensor(input, name)
+    input, weight, bias = cast_low(input, weight, bias)  # autocast: low precision
     if input.dim() not in (n + 1, n + 2):
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
                            f"{name}, but got input of size: {list(input.shape)}")
@@ -444,6 +447,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
                            f"{list(input.shape)}")
+    input, weight, bias = cast_fp32(input, weight, bias)  # autocast: float32
     return _LayerNorm.apply(input, weight, bias, n, eps)
 
 
@@ -904,6 +908,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    input, weight = cast_fp32(input, weight)  # autocast: float32
     unbatched = input.dim() == 1
     if unbatched:
         input, target = input.unsqueeze(0), target.unsqueeze(0)

@@ -7,6 +7,7 @@ differentiable ops, so double backward works.
 from __future__ import annotations
 
 from .._tensor import Tensor, _empty
+from ..amp.autocast_mode import cast_fp32
 from ..autograd.function import Function
 from ._util import backend_of, cast, wrap_dim
 from .conv import compute_dtype, dense
@@ -76,6 +77,8 @@ class SoftmaxBackward(Function):
 def softmax(input: Tensor, dim: int | None = None, dtype=None, *, is_log: bool = False) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
+    else:
+        (input,) = cast_fp32(input)  # autocast: softmax runs in float32
     if not input._dtype.is_floating_point:
         raise RuntimeError(f"\"{'log_softmax' if is_log else 'softmax'}_lastdim_kernel_impl\" "
                            f"not implemented for '{input._dtype}'")

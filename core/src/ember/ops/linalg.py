@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _empty
+from ..amp.autocast_mode import cast_low
 from ..autograd.function import Function
 from ._util import broadcast_shapes, cast, wrap_dim
 
@@ -70,7 +71,7 @@ class Matmul(Function):
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Matrix product with torch's 1-D, 2-D and batched broadcasting rules."""
-    a, b = input, other
+    a, b = cast_low(input, other)  # autocast: float inputs in the region's low dtype
     if a.dim() == 0 or b.dim() == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{a.dim()}D and {b.dim()}D")

@@ -1,0 +1,114 @@
+"""Autocast: run matmul-like ops in a lower precision inside a region, as torch.autocast.
+
+The state is thread-local, per device type. Ops consult it through two helpers:
+``cast_low`` (matmul, linear, conv: inputs cast to the autocast dtype) and
+``cast_fp32`` (softmax, log_softmax, layer_norm, cross_entropy: inputs cast to float32).
+The casts are ordinary differentiable ``.to()`` calls, so gradients flow back in each
+input's own dtype; outside an autocast region both helpers return their inputs as-is.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+from .. import _dtype as D
+
+_LOCAL = threading.local()
+_DEFAULT_DTYPE = {"cuda": D.float16, "cpu": D.bfloat16}
+_LOW = (D.float16, D.bfloat16)
+
+
+def _state() -> dict:
+    st = getattr(_LOCAL, "state", None)
+    if st is None:
+        st = _LOCAL.state = {}
+    return st
+
+
+def is_autocast_enabled(device_type: str = "cuda") -> bool:
+    """Whether an autocast region for device_type is active in this thread."""
+    return device_type in _state()
+
+
+def get_autocast_dtype(device_type: str = "cuda"):
+    """The low-precision dtype of device_type's autocast (its default when inactive)."""
+    return _state().get(device_type, _DEFAULT_DTYPE.get(device_type, D.bfloat16))
+
+
+class autocast:
+    """Context manager / decorator running eligible ops in ``dtype``.
+
+    Example:
+        >>> with ember.autocast(device_type="cuda", dtype=ember.bfloat16):
+        ...     y = model(x)            # matmuls/convs in bfloat16, softmax/losses in float32
+        >>> loss = y.float().sum()      # backward outside the region, as in torch
+    """
+
+    def __init__(self, device_type: str, dtype=None, enabled: bool = True,
+                 cache_enabled: bool | None = None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        if device_type not in ("cuda", "cpu"):
+            raise RuntimeError(f"User specified an unsupported autocast device_type "
+                               f"'{device_type}'")
+        self.device = device_type
+        self.fast_dtype = dtype if dtype is not None else _DEFAULT_DTYPE[device_type]
+        if self.fast_dtype not in _LOW:
+            raise RuntimeError(f"In autocast, but the target dtype is not supported. Supported "
+                               f"dtypes are torch.float16 and torch.bfloat16; got "
+                               f"{self.fast_dtype}")
+        self._enabled = bool(enabled)
+        self._prev = None
+
+    def __enter__(self):
+        st = _state()
+        self._prev = st.get(self.device)
+        if self._enabled:
+            st[self.device] = self.fast_dtype
+        else:
+            st.pop(self.device, None)
+        return self
+
+    def __exit__(self, *exc):
+        st = _state()
+        if self._prev is None:
+            st.pop(self.device, None)
+        else:
+            st[self.device] = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with autocast(self.device, self.fast_dtype, self._enabled):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def _device_type(tensors) -> str | None:
+    for t in tensors:
+        if t is not None and hasattr(t, "_storage"):
+            return t.device.type
+    return None
+
+
+def cast_low(*tensors):
+    """Inputs of a lower-precision op (matmul, linear, conv): floating tensors go to the
+    autocast dtype of their device when a region is active; others pass unchanged."""
+    st = _state()
+    if not st:
+        return tensors
+    dt = st.get(_device_type(tensors))
+    if dt is None:
+        return tensors
+    return tuple(t.to(dt) if t is not None and t._dtype.is_floating_point and t._dtype is not dt
+                 else t for t in tensors)
+
+
+def cast_fp32(*tensors):
+    """Inputs of a float32 op (softmax, norms, losses) inside an autocast region."""
+    st = _state()
+    if not st or _device_type(tensors) not in st:
+        return tensors
+    return tuple(t.float() if t is not None and t._dtype in _LOW else t for t in tensors)
