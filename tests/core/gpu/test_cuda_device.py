@@ -1,0 +1,287 @@
+"""The CUDA backend against the CPU backend, op by op (needs CuPy and a GPU; skipped
+otherwise). Each check runs the same function on CPU and CUDA tensors made from the
+same NumPy arrays and compares outputs and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn.functional as F
+from ember.backends import cpu as CPU
+from ember.backends.cuda import kernels as K
+
+pytestmark = pytest.mark.skipif(not ember.cuda.is_available(), reason="needs CuPy and a GPU")
+
+RNG = np.random.default_rng(0)
+
+
+def _np(t):
+    return np.asarray(t.detach().cpu().float() if t.dtype == ember.bfloat16 else
+                      t.detach().cpu())
+
+
+def both(fn, *arrays, dtype=ember.float32, grad=False, rtol=1e-5, atol=1e-6):
+    """fn on CPU and CUDA tensors from arrays; compares results (and input grads)."""
+    outs, grads = [], []
+    for dev in ("cpu", "cuda"):
+        ts = [ember.tensor(a, dtype=dtype if np.asarray(a).dtype.kind == "f" else None,
+                           device=dev, requires_grad=grad and np.asarray(a).dtype.kind == "f")
+              for a in arrays]
+        y = fn(*ts)
+        assert y.device.type == dev
+        if grad:
+            y.float().sum().backward() if y.dim() == 0 else (y.float() * ember.linspace(
+                -1, 1, y.numel(), device=dev).reshape(y.shape)).sum().backward()
+            grads.append([_np(t.grad) for t in ts if t.grad is not None])
+        outs.append(_np(y))
+    np.testing.assert_allclose(outs[1], outs[0], rtol=rtol, atol=atol, equal_nan=True)
+    for gc, gg in zip(*grads) if grad else ():
+        np.testing.assert_allclose(gg, gc, rtol=rtol * 10, atol=atol * 10)
+
+
+# ---- memory, devices, transfers ---------------------------------------------------------
+
+def test_cuda_transfer_roundtrip_every_dtype():
+    a = RNG.standard_normal((3, 5)) * 10
+    for dt in (ember.float32, ember.float64, ember.float16, ember.bfloat16, ember.int8,
+               ember.int16, ember.int32, ember.int64, ember.uint8, ember.bool):
+        c = ember.tensor(a).to(dt)
+        g = c.to("cuda")
+        assert g.device.type == "cuda" and g.dtype == dt
+        assert ember.equal(g.cpu(), c)
+        assert ember.equal(g.t().contiguous().cpu(), c.t().contiguous())  # strided copy
+    assert ember.equal(ember.arange(6).cuda().to(ember.float32).cpu(), ember.arange(6.0))
+
+
+def test_cuda_mixed_device_error():
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        ember.ones(3, device="cuda") + ember.ones(3)
+
+
+def test_cuda_memory_stats_streams_events():
+    ember.cuda.reset_peak_memory_stats()
+    before = ember.cuda.memory_allocated()
+    x = ember.empty(1 << 20, device="cuda")
+    assert ember.cuda.memory_allocated() >= before + 4 * (1 << 20)
+    assert ember.cuda.max_memory_allocated() >= ember.cuda.memory_allocated()
+    s = ember.cuda.Stream()
+    start, end = ember.cuda.Event(enable_timing=True), ember.cuda.Event(enable_timing=True)
+    with ember.cuda.stream(s):
+        start.record(s)
+        y = x.fill_(2.0) * 3
+        end.record(s)
+    s.synchronize()
+    assert start.elapsed_time(end) >= 0 and y[0].item() == 6.0
+    with ember.cuda.device(0):
+        assert ember.cuda.current_device() == 0
+    assert ember.cuda.get_device_name()
+    del x, y
+
+
+# ---- elementwise ---------------------------------------------------------------------
+
+_PARAMS = {"logit": (0.1,), "softplus": (1.0, 20.0), "elu": (1.0, 1.0, 1.0),
+           "leaky_relu": (0.01,), "clamp": (-0.5, 0.5), "hardtanh": (-0.5, 0.5),
+           "threshold": (0.2, -1.0), "nan_to_num": (0.0, 9.0, -9.0), "round_decimals": (2, 100),
+           "celu": (1.0,), "pow_scalar": (3.0,), "rpow_scalar": (2.0,)}
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.float16, ember.bfloat16])
+def test_cuda_every_float_unary_op_matches_cpu(dtype):
+    x = np.concatenate([RNG.uniform(-3, 3, 200), [0.0, -0.0, 0.5, 1.0, 2.5, np.inf, -np.inf,
+                                                  np.nan]])
+    tol = {ember.float32: 2e-5, ember.float64: 1e-12, ember.float16: 2e-3,
+           ember.bfloat16: 1e-2}[dtype]
+    # every op in float32; a sample in the others (each (op, dtype) is one NVRTC compile)
+    sample = ("exp", "log1p", "sigmoid", "gelu", "gelu_tanh", "silu", "erfinv", "round",
+              "nan_to_num", "pow_scalar")
+    for op, name in enumerate(K.UNARY_OPS):
+        if name == "bitwise_not" or (dtype != ember.float32 and name not in sample):
+            continue
+        p = _PARAMS.get(name, ()) + (0.0, 0.0, 0.0)
+        res = []
+        for dev, be in (("cpu", CPU), ("cuda", ember.backends.cuda)):
+            t = ember.tensor(x, device=dev).to(dtype)
+            out = ember.empty(t.shape, dtype=dtype, device=dev)
+            be.unary(op, t, out, *p[:3])
+            res.append(_np(out))
+        np.testing.assert_allclose(res[1], res[0], rtol=tol, atol=tol, equal_nan=True,
+                                   err_msg=f"{name} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.int64, ember.int32, ember.uint8,
+                                   ember.bfloat16])
+def test_cuda_binary_compare_where_broadcast_strided(dtype):
+    a = RNG.integers(-20, 20, (4, 6)).astype(np.float64)
+    b = RNG.integers(1, 9, (6,)).astype(np.float64)
+    if dtype == ember.uint8:
+        a = np.abs(a)
+    for fn in (lambda x, y: x + y, lambda x, y: x - 2 * y, lambda x, y: x * y,
+               lambda x, y: ember.maximum(x, y), lambda x, y: ember.remainder(x, y),
+               lambda x, y: ember.floor_divide(x, y), lambda x, y: (x.t()[:, :4] + 1).t(),
+               lambda x, y: (x > y).to(x.dtype), lambda x, y: ember.where(x > 0, x, y)):
+        both(lambda x, y, fn=fn: fn(x.to(dtype), y.to(dtype)), a, b, dtype=ember.float64)
+    if dtype.is_floating_point:
+        both(lambda x, y: x / y + x ** 2, a, b, dtype=dtype, rtol=1e-2 if dtype ==
+             ember.bfloat16 else 1e-6)
+
+
+def test_cuda_autograd_elementwise():
+    x = RNG.standard_normal((5, 7))
+    both(lambda t: (F.gelu(t) * t.sigmoid() + t.tanh()).exp(), x, grad=True, rtol=1e-5)
+
+
+# ---- reductions, scans, sorting, indexing ---------------------------------------------------
+
+def test_cuda_reductions():
+    x = RNG.standard_normal((4, 5, 6))
+    for fn in (lambda t: t.sum(), lambda t: t.sum((0, 2)), lambda t: t.mean(1, keepdim=True),
+               lambda t: t.amax(2), lambda t: t.prod(0), lambda t: t.var(1),
+               lambda t: (t > 0).all(1).float(), lambda t: (t > 2).any().float(),
+               lambda t: t.argmax(1).float(), lambda t: t.min(0).values,
+               lambda t: t.max(2).indices.float(), lambda t: t.logsumexp(1),
+               lambda t: t.norm()):
+        both(fn, x, rtol=1e-5)
+    both(lambda t: t.sum(), x, dtype=ember.bfloat16, rtol=1e-2, atol=1e-2)
+    both(lambda t: t.sum(1, dtype=ember.int64).float(), RNG.integers(0, 9, (3, 4)))
+
+
+def test_cuda_scans_and_sorts():
+    x = np.round(RNG.standard_normal((3, 17)), 1)
+    x[0, 3] = np.nan
+    for fn in (lambda t: t.cumsum(1), lambda t: t.cumprod(1), lambda t: t.cummax(1).values,
+               lambda t: t.cummin(1).indices.float(), lambda t: t.logcumsumexp(1),
+               lambda t: t.sort(1).values, lambda t: t.sort(1).indices.float(),
+               lambda t: t.sort(1, descending=True, stable=True).indices.float(),
+               lambda t: t.argsort(0).float(), lambda t: t.topk(4, 1).values):
+        both(fn, x, rtol=1e-5)
+
+
+def test_cuda_indexing_get_put_accumulate():
+    x = RNG.standard_normal((6, 4))
+    idx = np.array([0, 2, 2, 5])
+    both(lambda t, i: t[i], x, idx)
+    both(lambda t, i: t[i, 1:], x, idx)
+    both(lambda t: t[t > 0], x)
+
+    def put(t, i):
+        t = t.clone()
+        t.index_put_((i,), ember.ones(4, 4, device=t.device), accumulate=True)
+        return t
+    both(put, x, idx)
+    both(lambda t, i: t.index_add(0, i, ember.ones(4, 4, device=t.device) * 2), x, idx)
+    both(lambda t, i: t.gather(1, i.reshape(4, 1) % 4), x[:4], idx)
+    with pytest.raises(IndexError):
+        ember.zeros(3, device="cuda")[ember.tensor([5], device="cuda")]
+
+
+def test_cuda_random_matches_cpu_for_the_same_seed():
+    for dt in (ember.float32, ember.float64, ember.bfloat16):
+        ember.manual_seed(3)
+        c = ember.rand(1001, dtype=dt)
+        ember.manual_seed(3)
+        g = ember.rand(1001, dtype=dt, device="cuda")
+        assert ember.equal(g.cpu(), c)
+    ember.manual_seed(4)
+    c = ember.randn(999, dtype=ember.float64)
+    ember.manual_seed(4)
+    g = ember.randn(999, dtype=ember.float64, device="cuda")
+    np.testing.assert_allclose(_np(g), _np(c), rtol=1e-12, atol=1e-12)
+    ember.manual_seed(5)
+    c = ember.randn(999)
+    ember.manual_seed(5)
+    g = ember.randn(999, device="cuda")
+    np.testing.assert_allclose(_np(g), _np(c), rtol=1e-5, atol=1e-5)
+
+
+# ---- matmul ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype,tol", [(ember.float32, 1e-5), (ember.float64, 1e-12),
+                                       (ember.float16, 2e-2), (ember.bfloat16, 5e-2)])
+def test_cuda_matmul(dtype, tol):
+    a, b = RNG.standard_normal((2, 3, 33, 17)), RNG.standard_normal((17, 9))
+    both(lambda x, y: x @ y, a, b, dtype=dtype, rtol=tol, atol=tol, grad=dtype in (
+        ember.float32, ember.float64))
+    both(lambda x, y: x.mT @ y, RNG.standard_normal((17, 5)), b, dtype=dtype, rtol=tol,
+         atol=tol)
+
+
+def test_cuda_tf32_flag():
+    assert ember.backends.cuda.matmul.allow_tf32 is False
+    a = ember.randn(256, 256, device="cuda")
+    exact = (a.double() @ a.double()).float()
+    np.testing.assert_allclose(_np(a @ a), _np(exact), rtol=1e-4, atol=1e-4)
+    ember.backends.cuda.matmul.allow_tf32 = True
+    try:
+        err = (a @ a - exact).abs().max().item()
+        assert err < 0.5
+    finally:
+        ember.backends.cuda.matmul.allow_tf32 = False
+
+
+# ---- nn ---------------------------------------------------------------------------------
+
+def test_cuda_softmax_layer_norm_cross_entropy():
+    x = RNG.standard_normal((6, 11))
+    both(lambda t: F.softmax(t, 1), x, grad=True)
+    both(lambda t: F.log_softmax(t, 0), x, grad=True)
+    both(lambda t: F.layer_norm(t, (11,)), x, grad=True, rtol=1e-4)
+    w, b = RNG.standard_normal(11), RNG.standard_normal(11)
+    both(lambda t, w_, b_: F.layer_norm(t, (11,), w_, b_), x, w, b, grad=True, rtol=1e-4)
+    tgt = np.array([0, 3, 10, -100, 5, 1])
+    cw = RNG.uniform(0.5, 2, 11)
+    both(lambda t, y: F.cross_entropy(t, y), x, tgt, grad=True)
+    both(lambda t, y, w_: F.cross_entropy(t, y, w_, label_smoothing=0.1), x, tgt, cw,
+         grad=True, rtol=1e-4)
+    with pytest.raises(IndexError):
+        F.cross_entropy(ember.zeros(2, 3, device="cuda"), ember.tensor([0, 7], device="cuda"))
+
+
+def test_cuda_batch_norm_conv_pool():
+    x = RNG.standard_normal((2, 4, 9, 9))
+    w = RNG.standard_normal((6, 2, 3, 3)) * 0.3
+    b = RNG.standard_normal(6)
+    both(lambda t, w_, b_: F.conv2d(t, w_, b_, stride=2, padding=1, groups=2), x, w, b,
+         grad=True, rtol=1e-4)
+    both(lambda t, w_: F.conv2d(t, w_, dilation=2), x, RNG.standard_normal((3, 4, 3, 3)),
+         grad=True, rtol=1e-4)
+    g, bb = RNG.uniform(0.5, 2, 4), RNG.standard_normal(4)
+    both(lambda t, g_, b_: F.batch_norm(t, None, None, g_, b_, training=True), x, g, bb,
+         grad=True, rtol=1e-4)
+    both(lambda t: F.max_pool2d(t, 3, 2, 1), x, grad=True)
+    both(lambda t: F.avg_pool2d(t, 2), x)
+
+
+def test_cuda_optimizers_match_cpu():
+    for make in (lambda p: ember.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+                 lambda p: ember.optim.Adam(p, lr=0.01, weight_decay=0.1)):
+        res = []
+        for dev in ("cpu", "cuda"):
+            ember.manual_seed(0)
+            p = ember.randn(50, device=dev).requires_grad_()
+            opt = make([p])
+            for _ in range(3):
+                opt.zero_grad()
+                (p * p).sum().backward()
+                opt.step()
+            res.append(_np(p))
+        np.testing.assert_allclose(res[1], res[0], rtol=1e-5, atol=1e-6)
+
+
+def test_cuda_autocast_and_grad_scaler():
+    lin = ember.nn.Linear(8, 4).cuda()
+    x = ember.randn(3, 8, device="cuda")
+    with ember.autocast("cuda", dtype=ember.bfloat16):
+        y = lin(x)
+        assert y.dtype == ember.bfloat16
+        loss = F.cross_entropy(y, ember.tensor([0, 1, 2], device="cuda"))
+        assert loss.dtype == ember.float32
+    scaler = ember.amp.GradScaler("cuda", init_scale=256.0)
+    opt = ember.optim.SGD(lin.parameters(), lr=0.1)
+    scaler.scale(loss).backward()
+    assert lin.weight.grad.dtype == ember.float32
+    scaler.step(opt)
+    scaler.update()
+    assert scaler.get_scale() == 256.0
