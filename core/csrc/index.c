@@ -4,26 +4,8 @@
  * before any memory is touched. */
 #include "em_internal.h"
 
-#define EM_T EMT_F32
-#include "templates/index.inc"
-#define EM_T EMT_F64
-#include "templates/index.inc"
-#define EM_T EMT_F16
-#include "templates/index.inc"
-#define EM_T EMT_BF16
-#include "templates/index.inc"
-#define EM_T EMT_I8
-#include "templates/index.inc"
-#define EM_T EMT_I16
-#include "templates/index.inc"
-#define EM_T EMT_I32
-#include "templates/index.inc"
-#define EM_T EMT_I64
-#include "templates/index.inc"
-#define EM_T EMT_U8
-#include "templates/index.inc"
-#define EM_T EMT_BOOL
-#include "templates/index.inc"
+#define EM_TEMPLATE "templates/index.inc"
+#include "templates/all_dtypes.h"
 
 static const int em_item[10] = {4, 8, 2, 2, 1, 2, 4, 8, 1, 1};
 

@@ -1,26 +1,8 @@
 /* Reductions, arg-reductions and scans; per-dtype code in templates/reduce.inc. */
 #include "em_internal.h"
 
-#define EM_T EMT_F32
-#include "templates/reduce.inc"
-#define EM_T EMT_F64
-#include "templates/reduce.inc"
-#define EM_T EMT_F16
-#include "templates/reduce.inc"
-#define EM_T EMT_BF16
-#include "templates/reduce.inc"
-#define EM_T EMT_I8
-#include "templates/reduce.inc"
-#define EM_T EMT_I16
-#include "templates/reduce.inc"
-#define EM_T EMT_I32
-#include "templates/reduce.inc"
-#define EM_T EMT_I64
-#include "templates/reduce.inc"
-#define EM_T EMT_U8
-#include "templates/reduce.inc"
-#define EM_T EMT_BOOL
-#include "templates/reduce.inc"
+#define EM_TEMPLATE "templates/reduce.inc"
+#include "templates/all_dtypes.h"
 
 int em_reduce(int op, int dtype, int n_outer, const int64_t *outer_shape,
               const int64_t *x_outer_strides, const int64_t *y_strides, int n_red,

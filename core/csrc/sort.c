@@ -2,26 +2,8 @@
 #include <stdlib.h>
 #include "em_internal.h"
 
-#define EM_T EMT_F32
-#include "templates/sort.inc"
-#define EM_T EMT_F64
-#include "templates/sort.inc"
-#define EM_T EMT_F16
-#include "templates/sort.inc"
-#define EM_T EMT_BF16
-#include "templates/sort.inc"
-#define EM_T EMT_I8
-#include "templates/sort.inc"
-#define EM_T EMT_I16
-#include "templates/sort.inc"
-#define EM_T EMT_I32
-#include "templates/sort.inc"
-#define EM_T EMT_I64
-#include "templates/sort.inc"
-#define EM_T EMT_U8
-#include "templates/sort.inc"
-#define EM_T EMT_BOOL
-#include "templates/sort.inc"
+#define EM_TEMPLATE "templates/sort.inc"
+#include "templates/all_dtypes.h"
 
 int em_sort(int dtype, int64_t rows, int64_t n, int descending, const void *x, void *values,
             int64_t *indices) {

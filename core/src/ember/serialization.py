@@ -26,7 +26,6 @@ import io
 import mmap as _mmap
 import os
 import pickle
-import random
 import sys
 import zipfile
 
@@ -180,7 +179,7 @@ def _write_archive(file, name: str, data_pkl: bytes, storages) -> None:
     w.write_records((f"{name}/data/{key}", _storage_bytes(storage)) for key, storage, _ in storages)
     w.write_record(f"{name}/version", f"{_FILE_VERSION}\n".encode())
     w.write_record(f"{name}/.data/serialization_id",
-                   f"{random.getrandbits(128):040d}".encode())
+                   f"{int.from_bytes(os.urandom(16), 'little'):040d}".encode())
     w.close()
 
 
@@ -195,7 +194,7 @@ def _write_atomically(path: str, write) -> None:
     ``path``: a crash at any moment leaves either the old file or the new one, whole."""
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}."
-                               f"{random.getrandbits(32):08x}.tmp")
+                               f"{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -82,11 +82,14 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     n_in = len(inputs)
 
     def first_grad(*args):
-        ins, gos = args[:n_in], args[n_in:]
-        o = _as_tuple(func(*ins))
-        diff = _flat_inputs(ins)
-        gs = _grad(o, diff, gos, create_graph=True, allow_unused=True)
-        return tuple(g for g in gs if g is not None)
+        # finite differences evaluate this under no_grad; the inner gradient needs a graph
+        from .grad_mode import enable_grad
+        with enable_grad():
+            ins, gos = args[:n_in], args[n_in:]
+            o = _as_tuple(func(*ins))
+            diff = _flat_inputs(ins)
+            gs = _grad(o, diff, gos, create_graph=True, allow_unused=True)
+            return tuple(g for g in gs if g is not None)
 
     return gradcheck(first_grad, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)

@@ -259,14 +259,14 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     if input.dim() < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     from .elementwise import where
-    return where(_tri_mask(input, diagonal, False), input, 0)
+    return where(_tri_mask(input, diagonal, False), input, input.new_zeros(()))
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     if input.dim() < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     from .elementwise import where
-    return where(_tri_mask(input, diagonal, True), input, 0)
+    return where(_tri_mask(input, diagonal, True), input, input.new_zeros(()))
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:

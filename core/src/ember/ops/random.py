@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import as_device
 from .._generator import default_generator
-from .._tensor import Tensor, _empty, _numel
+from .._tensor import Size, Tensor, _empty, _numel
 from ..autograd.grad_mode import STATE
 from ._util import backend_of
 from .creation import _finish, _shape, from_numpy
@@ -89,6 +89,8 @@ def _randint_values(low: int, high: int, n: int, generator) -> np.ndarray:
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
     """Integers uniformly drawn from [low, high)."""
+    if size is None and isinstance(high, (tuple, list, Size)):
+        low, high, size = 0, low, high  # randint(high, size)
     if high is None:
         low, high = 0, low
     if size is None:

@@ -75,6 +75,10 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None)
         tensor([4, 6])
     """
     dims = normalize_dims(dim, input.dim())
+    if input._dtype.is_complex or (dtype is not None and dtype.is_complex):
+        from .complex import sum as complex_sum  # the real and imaginary parts apart
+        r = complex_sum(input.to(dtype) if dtype is not None else input, dims, keepdim)
+        return check_out(out, r, "sum") if out is not None else r
     r = Sum.apply(input, dims, keepdim, dtype)
     return check_out(out, r, "sum") if out is not None else r
 
@@ -267,32 +271,27 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     return _max_like(False, input, dim, keepdim)
 
 
-def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def _arg_extreme(input: Tensor, dim, keepdim: bool, want_max: bool) -> Tensor:
+    name = "argmax" if want_max else "argmin"
     if dim is None:
         if input.numel() == 0:
-            raise RuntimeError("argmax(): Expected reduction dim to be specified for "
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0.")
-        flat = input.reshape(-1)
-        _, idx = _arg_reduce(flat, 0, False, True, False)
+        _, idx = _arg_reduce(input.reshape(-1), 0, False, want_max, False)
         return idx.reshape((1,) * input.dim()) if keepdim else idx
     d = wrap_dim(dim, input.dim())
     if input.dim() and input._shape[d] == 0:
-        raise IndexError(f"argmax(): Expected reduction dim {d} to have non-zero size.")
-    return _arg_reduce(input, d, keepdim, True, False)[1]
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    return _arg_reduce(input, d, keepdim, want_max, False)[1]
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (the first one among ties), over dim or all."""
+    return _arg_extreme(input, dim, keepdim, True)
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    if dim is None:
-        if input.numel() == 0:
-            raise RuntimeError("argmin(): Expected reduction dim to be specified for "
-                               "input.numel() == 0.")
-        flat = input.reshape(-1)
-        _, idx = _arg_reduce(flat, 0, False, False, False)
-        return idx.reshape((1,) * input.dim()) if keepdim else idx
-    d = wrap_dim(dim, input.dim())
-    if input.dim() and input._shape[d] == 0:
-        raise IndexError(f"argmin(): Expected reduction dim {d} to have non-zero size.")
-    return _arg_reduce(input, d, keepdim, False, False)[1]
+    return _arg_extreme(input, dim, keepdim, False)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
