@@ -1,9 +1,9 @@
 """nn hot paths, Ember vs PyTorch side by side: forward + backward of conv2d, max_pool2d,
-batch_norm, cross_entropy, layer_norm and a LeNet step. Prints median times and the
-ratio torch_time / ember_time (> 1: Ember is faster). The machine is shared: numbers
-are noisy while others run.
+batch_norm, cross_entropy, layer_norm, a LeNet step and a one-layer LSTM. Prints median
+times and the ratio torch_time / ember_time (> 1: Ember is faster). The machine is
+shared: numbers are noisy while others run.
 
-    python bench/nn.py [--reps N]
+    python bench/nn.py [--reps N] [--only SUBSTRING]
 """
 
 import argparse
@@ -59,6 +59,7 @@ def lenet(n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--only", default="", help="run only cases whose name contains this")
     args = ap.parse_args()
     torch.set_num_threads(ember.get_num_threads())
     target = np.random.default_rng(1).integers(0, 1000, 4096)
@@ -89,9 +90,16 @@ def main():
     cases["LeNet step batch 64"] = (
         lambda: F.cross_entropy(em(ember.tensor(xb)), ember.tensor(yb)).backward(),
         lambda: TF.cross_entropy(tm(torch.tensor(xb)), torch.tensor(yb)).backward())
+    # LSTM weights copied from torch so both run the same numbers
+    lstm_e, lstm_t = nn.LSTM(256, 256), tnn.LSTM(256, 256)
+    lstm_e.load_state_dict({k: ember.tensor(v.numpy()) for k, v in lstm_t.state_dict().items()})
+    cases["LSTM (seq 50, batch 32, hidden 256) forward+backward"] = pair(
+        [(50, 32, 256)], lambda x: lstm_e(x)[0], lambda x: lstm_t(x)[0])
     print(f"threads: ember {ember.get_num_threads()}, torch {torch.get_num_threads()}")
     print(f"{'case':40s} {'ember ms':>10s} {'torch ms':>10s} {'torch/ember':>12s}")
     for name, (fe, ft) in cases.items():
+        if args.only not in name:
+            continue
         te_, tt_ = timed(fe, args.reps), timed(ft, args.reps)
         print(f"{name:40s} {te_ * 1e3:10.2f} {tt_ * 1e3:10.2f} {tt_ / te_:12.2f}")
 

@@ -3,7 +3,8 @@
 The time loop runs in Python over differentiable ember ops, so autograd needs nothing
 special. Per layer and direction the input projection ``x W_ih^T + b`` of every time step
 is one GEMM before the loop; inside it each step costs one (B, H) x (H, G) GEMM plus the
-gate math. A PackedSequence is unpacked to a padded batch and each step keeps the old
+gate math. A plain LSTM layer (no proj_size, no PackedSequence) runs as one fused node
+(ember.ops.rnn.lstm_sequence) whose weight gradient is a single GEMM over all steps. A PackedSequence is unpacked to a padded batch and each step keeps the old
 state of sequences that have already ended (``where(running, new, old)``); for the reverse
 direction the same mask makes every sequence start at its own last element.
 
@@ -29,6 +30,7 @@ import ember
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
+from ...ops.rnn import lstm_sequence
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, pad_packed_sequence
 from .module import Module
@@ -79,7 +81,10 @@ def _run_direction(mode: str, x: Tensor, h: Tensor, c: Tensor | None, weights: l
         bias = b_ih
     flat = x.reshape(steps * batch, x.shape[2])
     xp = ember.addmm(bias, flat, w_ih.t()) if bias is not None else flat.matmul(w_ih.t())
-    xp = xp.reshape(steps, batch, xp.shape[1]).unbind(0)
+    xp = xp.reshape(steps, batch, xp.shape[1])
+    if mode == "LSTM" and w_hr is None and running is None:
+        return lstm_sequence(xp, h, c, w_hh, reverse)
+    xp = xp.unbind(0)
     w_hh_t = w_hh.t()
     w_hr_t = w_hr.t() if w_hr is not None else None
     outs = [None] * steps
