@@ -85,8 +85,8 @@ def rank_main():
         t = ember.ones(nbytes // 4)
         arr = t.numpy()
         reps = 50 if nbytes <= 1 << 20 else 5
-        te = timed(lambda: dist.all_reduce(t), reps)
-        tm = timed(lambda: comm.Allreduce(MPI.IN_PLACE, arr, MPI.SUM), reps)
+        te = timed(lambda t=t: dist.all_reduce(t), reps)
+        tm = timed(lambda arr=arr: comm.Allreduce(MPI.IN_PLACE, arr, MPI.SUM), reps)
         if rank == 0:
             label = f"{nbytes >> 20} MB" if nbytes >= 1 << 20 else f"{nbytes >> 10} KB"
             print(f"{label:>10s} {fmt(te):>12s} {fmt(tm):>12s} {tm / te:13.2f}", flush=True)

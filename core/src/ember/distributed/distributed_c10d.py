@@ -18,7 +18,6 @@ from __future__ import annotations
 import enum
 import os
 import sys
-import traceback
 from typing import Any, Callable
 
 import numpy as np
