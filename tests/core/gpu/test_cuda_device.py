@@ -251,7 +251,9 @@ def test_cuda_batch_norm_conv_pool():
     both(lambda t, g_, b_: F.batch_norm(t, None, None, g_, b_, training=True), x, g, bb,
          grad=True, rtol=1e-4)
     both(lambda t: F.max_pool2d(t, 3, 2, 1), x, grad=True)
-    both(lambda t: F.avg_pool2d(t, 2), x)
+    both(lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False), x, grad=True)
+    both(lambda t: F.adaptive_avg_pool2d(t, (4, 3)), x, grad=True)
+    both(lambda t: F.adaptive_max_pool2d(t, 2), x, grad=True)
 
 
 def test_cuda_optimizers_match_cpu():

@@ -10,7 +10,6 @@ from __future__ import annotations
 from .._tensor import _empty
 from .. import _dtype as D
 from ..autograd.function import Function
-from ..backends import cpu
 from ._util import backend_of, cast
 from .conv import compute_dtype, dense
 
@@ -124,11 +123,12 @@ def _avg(t, params, x_shape, backward: bool):
     dt = compute_dtype(t)
     if backward:
         y = dense(t, dt).reshape(-1, *out_hw)
-        x = _empty((y._shape[0], H, W), dt)
+        x = _empty((y._shape[0], H, W), dt, t.device)
     else:
         x = _planes(t)
-        y = _empty((x._shape[0],) + tuple(out_hw), dt)
-    cpu.avg_pool2d(backward, x, y, kernel, stride, padding, count_include_pad, divisor_override)
+        y = _empty((x._shape[0],) + tuple(out_hw), dt, t.device)
+    backend_of(t).avg_pool2d(backward, x, y, kernel, stride, padding, count_include_pad,
+                             divisor_override)
     if backward:
         return cast(x, t._dtype).reshape(x_shape)
     return cast(y, t._dtype).reshape(x_shape[:-2] + tuple(out_hw))
@@ -141,8 +141,8 @@ class AdaptiveAvgPool2d(Function):
     def forward(ctx, x, out_hw):
         ctx.x_shape, ctx.out_hw = x._shape, out_hw
         xp = _planes(x)
-        y = _empty((xp._shape[0],) + tuple(out_hw), xp._dtype)
-        cpu.adaptive_pool2d(0, xp, y)
+        y = _empty((xp._shape[0],) + tuple(out_hw), xp._dtype, x.device)
+        backend_of(x).adaptive_pool2d(0, xp, y)
         return cast(y, x._dtype).reshape(x._shape[:-2] + tuple(out_hw))
 
     @staticmethod
@@ -159,8 +159,8 @@ class AdaptiveAvgPool2dBackward(Function):
         H, W = x_shape[-2:]
         gc = dense(g, compute_dtype(g))
         y = gc.reshape(-1, *g._shape[-2:])
-        x = _empty((y._shape[0], H, W), gc._dtype)
-        cpu.adaptive_pool2d(2, x, y)
+        x = _empty((y._shape[0], H, W), gc._dtype, g.device)
+        backend_of(g).adaptive_pool2d(2, x, y)
         return cast(x, g._dtype).reshape(x_shape)
 
     @staticmethod
@@ -177,9 +177,9 @@ class AdaptiveMaxPool2d(Function):
     def forward(ctx, x, out_hw):
         xp = _planes(x)
         P = xp._shape[0]
-        y = _empty((P,) + tuple(out_hw), xp._dtype)
-        idx = _empty((P,) + tuple(out_hw), D.int64)
-        cpu.adaptive_pool2d(1, xp, y, idx)
+        y = _empty((P,) + tuple(out_hw), xp._dtype, x.device)
+        idx = _empty((P,) + tuple(out_hw), D.int64, x.device)
+        backend_of(x).adaptive_pool2d(1, xp, y, idx)
         shape = x._shape[:-2] + tuple(out_hw)
         idx = idx.reshape(shape)
         ctx.x_shape = x._shape

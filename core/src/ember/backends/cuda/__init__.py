@@ -75,12 +75,14 @@ def _on(t):
 
 # ---- views -------------------------------------------------------------------------
 
-_VIEW_DTYPES = {d.name: np.dtype(K.CUPY_NAME[d.name]) for d in D.ALL}
+_VIEW_DTYPES = {name: np.dtype(t) for name, t in K.CUPY_NAME.items()}
 
 
 def view(t, bits: bool = True):
     """A CuPy array aliasing t's elements (half types as uint16 bits when bits=True)."""
     cp = _cp()
+    if t._dtype.name not in _VIEW_DTYPES:
+        raise NotImplementedError(f"{t._dtype.name} tensors are not supported on CUDA yet")
     dt = _VIEW_DTYPES[t._dtype.name] if bits or t._dtype is D.bfloat16 else t._dtype.storage_np
     if t.numel() == 0:
         return cp.empty(t._shape, dt)
@@ -639,12 +641,11 @@ def gather_planes(x, idx, y) -> None:
 
 def avg_pool2d(backward: bool, x, y, kernel, stride, padding, count_include_pad: bool,
                divisor_override: int) -> None:
-    """Forward only on CUDA: y = avg_pool(x) over (planes, H, W)."""
-    if backward:
-        raise NotImplementedError("avg_pool2d backward is not implemented on CUDA")
+    """forward: y = avg_pool(x); backward: x = its adjoint applied to y. (planes, H, W)."""
     P, H, W = x._shape
+    name = "avg_pool2d_backward" if backward else "avg_pool2d"
     with _on(x):
-        _launch(_nn("avg_pool2d", x), y.numel(),
+        _launch(_nn(name, x), x.numel() if backward else y.numel(),
                 (_flat(x), np.int64(P), np.int64(H), np.int64(W), *_i32(*kernel, *stride,
                                                                         *padding),
                  np.int32(count_include_pad), np.int32(divisor_override or 0),
@@ -652,8 +653,12 @@ def avg_pool2d(backward: bool, x, y, kernel, stride, padding, count_include_pad:
 
 
 def adaptive_pool2d(mode: int, x, y, idx=None) -> None:
-    raise NotImplementedError("adaptive_avg_pool2d/adaptive_max_pool2d are not implemented on "
-                              "CUDA")
+    """mode 0 avg, 1 max (idx), 2 avg backward (x = adjoint of y). (planes, H, W)."""
+    P, H, W = x._shape
+    with _on(x):
+        _launch(_nn("adaptive_pool2d", x), x.numel() if mode == 2 else y.numel(),
+                (np.int32(mode), _flat(x), np.int64(P), np.int64(H), np.int64(W),
+                 np.int64(y._shape[1]), np.int64(y._shape[2]), _flat(y), _flat(idx)))
 
 
 # ---- convolution: im2col + cuBLAS batched over groups ---------------------------------

@@ -819,6 +819,60 @@ extern "C" __global__ void em_avg_pool2d_##SUFFIX(const S *x, long long Pn, long
         for (long long w = ws; w < we; ++w) s += (C)LOAD(x[(p * H + h) * W + w]);       \
     long long d = divisor ? divisor : include_pad ? area : (he - hs) * (we - ws);       \
     y[i] = STORE(s / (C)d);                                                             \
+}                                                                                       \
+extern "C" __global__ void em_avg_pool2d_backward_##SUFFIX(S *x, long long Pn, long long H, \
+        long long W, int KH, int KW, int SH, int SW, int PH, int PW, int include_pad,      \
+        int divisor, long long OH, long long OW, const S *y) {                           \
+    /* x = the adjoint of avg_pool2d applied to y: each input pixel gathers the        \
+       windows that cover it, each divided by that window's divisor */                 \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= Pn * H * W) return;                                                        \
+    long long w = i % W, h = (i / W) % H, p = i / (W * H);                              \
+    long long oh0 = h + PH - KH + 1, ow0 = w + PW - KW + 1;                             \
+    oh0 = oh0 <= 0 ? 0 : (oh0 + SH - 1) / SH; ow0 = ow0 <= 0 ? 0 : (ow0 + SW - 1) / SW; \
+    long long oh1 = min((h + PH) / SH, OH - 1), ow1 = min((w + PW) / SW, OW - 1);      \
+    C s = 0;                                                                            \
+    for (long long oh = oh0; oh <= oh1; ++oh)                                           \
+        for (long long ow = ow0; ow <= ow1; ++ow) {                                     \
+            long long h0 = oh * SH - PH, w0 = ow * SW - PW;                             \
+            long long h1 = min(h0 + KH, H + PH), w1 = min(w0 + KW, W + PW);             \
+            long long area = (h1 - h0) * (w1 - w0);                                     \
+            long long hs = max(h0, 0LL), ws = max(w0, 0LL);                             \
+            long long he = min(h1, H), we = min(w1, W);                                 \
+            long long d = divisor ? divisor : include_pad ? area : (he - hs) * (we - ws); \
+            s += (C)LOAD(y[(p * OH + oh) * OW + ow]) / (C)d; }                           \
+    x[i] = STORE(s);                                                                    \
+}                                                                                       \
+extern "C" __global__ void em_adaptive_pool2d_##SUFFIX(int mode, S *x, long long Pn,       \
+        long long H, long long W, long long OH, long long OW, S *y, long long *idx) {    \
+    /* mode 0: y = adaptive avg of x; 1: y, idx = adaptive max; 2: x = adjoint of avg */ \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (mode == 2) {                                                                    \
+        if (i >= Pn * H * W) return;                                                    \
+        long long w = i % W, h = (i / W) % H, p = i / (W * H);                          \
+        C s = 0;                                                                        \
+        for (long long oh = (h * OH) / H; oh < OH && (oh * H) / OH <= h; ++oh) {        \
+            long long hs = (oh * H) / OH, he = ((oh + 1) * H + OH - 1) / OH;            \
+            if (h < hs || h >= he) continue;                                            \
+            for (long long ow = (w * OW) / W; ow < OW && (ow * W) / OW <= w; ++ow) {    \
+                long long ws = (ow * W) / OW, we = ((ow + 1) * W + OW - 1) / OW;        \
+                if (w < ws || w >= we) continue;                                        \
+                s += (C)LOAD(y[(p * OH + oh) * OW + ow]) / (C)((he - hs) * (we - ws)); } } \
+        x[i] = STORE(s);                                                                \
+        return;                                                                         \
+    }                                                                                   \
+    if (i >= Pn * OH * OW) return;                                                      \
+    long long ow = i % OW, oh = (i / OW) % OH, p = i / (OW * OH);                       \
+    long long hs = (oh * H) / OH, he = ((oh + 1) * H + OH - 1) / OH;                    \
+    long long ws = (ow * W) / OW, we = ((ow + 1) * W + OW - 1) / OW;                    \
+    C s = 0, best = 0; long long bi = -1;                                               \
+    for (long long h = hs; h < he; ++h)                                                 \
+        for (long long w = ws; w < we; ++w) {                                           \
+            C v = (C)LOAD(x[(p * H + h) * W + w]);                                      \
+            s += v;                                                                     \
+            if (bi < 0 || v > best || (v != v && best == best)) { best = v; bi = h * W + w; } } \
+    if (mode == 1) { y[i] = STORE(best); idx[i] = bi; }                                 \
+    else y[i] = STORE(s / (C)((he - hs) * (we - ws)));                                  \
 }
 """
 
@@ -830,7 +884,7 @@ def nn_source() -> str:
 NN_KERNELS = ("softmax", "softmax_backward", "layer_norm", "layer_norm_backward",
               "cross_entropy", "cross_entropy_backward", "batch_norm_stats", "batch_norm_apply",
               "batch_norm_backward", "im2col", "col2im", "max_pool2d", "max_pool_backward",
-              "gather_planes", "avg_pool2d")
+              "gather_planes", "avg_pool2d", "avg_pool2d_backward", "adaptive_pool2d")
 
 
 # Row-sequential scans for the ops cupy has no kernel for (cummax/cummin with indices,
