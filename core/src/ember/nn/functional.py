@@ -17,6 +17,8 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 import ember
 
 from .. import _dtype as D
@@ -793,6 +795,102 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     else:
         out = w.index_select(0, flat)
     return out.reshape(tuple(input.shape) + (weight.shape[1],))
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxes of bags of embedding rows, without materialising the lookups
+    per bag in Python: (B, N) fixed-size bags, or a flat 1-D input split at offsets.
+
+    The bag layout is integer bookkeeping done once in NumPy: every bag becomes a row of a
+    (B, longest bag) index matrix whose empty slots (and padding_idx entries) point at one
+    extra row (0 for sum/mean, -inf for max), so the whole op is one index_select and one
+    reduction, and gradients flow through index_select like embedding's.
+
+    Example:
+        >>> w = ember.arange(6.).reshape(3, 2)
+        >>> F.embedding_bag(ember.tensor([0, 2, 1]), w, ember.tensor([0, 2]), mode="sum")
+        tensor([[4., 6.],
+                [2., 3.]])
+    """
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is "
+                         f"not None, then it must have the same shape as the input "
+                         f"({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+                             "is a mini-batch of fixed length sequences. However, found offsets "
+                             f"of type {offsets.type()}")
+        bags, per_bag = input.shape
+        starts = np.arange(bags, dtype=np.int64) * per_bag
+        ends = starts + per_bag
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = offsets.detach().numpy().astype(np.int64)
+        if include_last_offset:
+            ends, starts = starts[1:], starts[:-1]
+        else:
+            ends = np.append(starts[1:], input.shape[0])
+        if starts.size and (starts[0] != 0 or np.any(ends < starts)
+                            or ends[-1] > input.shape[0]):
+            raise RuntimeError("offsets must start at 0, be non-decreasing and not exceed the "
+                               f"input length {input.shape[0]}")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}'). Please open a feature request on GitHub.")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    flat = input.reshape(-1)
+    if max_norm is not None:
+        embedding(flat, weight, max_norm=max_norm, norm_type=norm_type)  # renormalises rows
+    idx = flat.detach().numpy().astype(np.int64)
+    n, bags = idx.size, starts.size
+    keep = np.ones(n, dtype=bool) if padding_idx is None else idx != padding_idx
+    lengths = ends - starts
+    width = int(lengths.max()) if bags and n else 0
+    # (bags, width) positions into the looked-up rows; n is the filler row
+    pos = starts[:, None] + np.arange(width)[None, :]
+    valid = np.arange(width)[None, :] < lengths[:, None]
+    valid &= keep[np.minimum(pos, max(n - 1, 0))] if n else valid
+    gather = np.where(valid, pos, n)
+    rows = weight.index_select(0, flat.long())
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1, 1)
+    filler = ember.full((1, weight.shape[1]), float("-inf") if mode == "max" else 0.0,
+                        dtype=weight.dtype)
+    table = ember.cat([rows, filler], 0).index_select(0, ember.tensor(gather.reshape(-1)))
+    table = table.reshape(bags, width, weight.shape[1])
+    counts = valid.sum(1)
+    if mode == "max":
+        if width == 0:
+            return ember.zeros((bags, weight.shape[1]), dtype=weight.dtype)
+        out = table.amax(1)
+        return ember.where(ember.tensor(counts[:, None] > 0), out, ember.zeros_like(out))
+    out = table.sum(1)
+    if mode == "mean":
+        out = out / ember.tensor(np.maximum(counts, 1)[:, None].astype(np.float32)).to(
+            weight.dtype)
+    return out
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
