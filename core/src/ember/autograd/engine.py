@@ -111,7 +111,8 @@ def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):
     while ready:
         _, _, node = heapq.heappop(ready)
         grads = buffers.pop(node, [None])
-        grads = _run_tensor_hooks(node, grads)
+        if node._tensor_pre_hooks or node._retain_hooks or node._pre_hooks:
+            grads = _run_tensor_hooks(node, grads)
         if capture:
             for nr, g in enumerate(grads):
                 slot = capture.get((node, nr))
@@ -132,7 +133,8 @@ def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):
             if nxt is None:
                 continue
             if g is not None:
-                g = _fit_grad(g, meta)
+                if g._shape != meta[0] or g._dtype is not meta[1]:
+                    g = _fit_grad(g, meta)
                 add(nxt, nr, g)
             pending[nxt] -= 1
             if pending[nxt] == 0:

@@ -306,27 +306,27 @@ def _connect(ctx: Node, args: tuple, out):
             fn = a._grad_fn
             nexts.append((fn, a._output_nr) if fn is not None else (a._accumulator(), 0))
             needs.append(True)
-            meta.append(a)
+            meta.append((a._shape, a._dtype, a._storage.device))
         else:
             nexts.append((None, 0))
             needs.append(False)
             meta.append(None)
     ctx.next_functions = tuple(nexts)
     ctx.needs_input_grad = tuple(needs)
-    ctx._input_meta = tuple(None if a is None else (a._shape, a._dtype, a.device) for a in meta)
+    ctx._input_meta = tuple(meta)
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
-    non_diff = ctx._non_differentiable or ()
-    dirty = ctx._dirty or ()
+    skip = {id(t) for t in ctx._non_differentiable or ()}
+    dirty = {id(t) for t in ctx._dirty or ()}
     ometa = []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             ometa.append(None)
             continue
-        ometa.append((o._shape, o._dtype, o.device))
-        if any(o is n for n in non_diff) or not (o._dtype.is_floating_point):
+        ometa.append((o._shape, o._dtype, o._storage.device))
+        if id(o) in skip or not (o._dtype.is_floating_point or o._dtype.is_complex):
             continue
-        if any(o is d for d in dirty):
+        if id(o) in dirty:
             o._check_inplace_allowed()
         elif o._grad_fn is not None or any(o is a for a in args):
             # An input returned as is: give autograd a distinct view of it.
@@ -334,15 +334,15 @@ def _connect(ctx: Node, args: tuple, out):
             outs = outs[:i] + (o,) + outs[i + 1:]
         o._grad_fn, o._output_nr, o._requires_grad = ctx, i, True
     ctx._output_meta = tuple(ometa)
-    if ctx._to_save is not None:
+    to_save = ctx._to_save
+    if to_save is not None:
         saved = []
-        for t in ctx._to_save:
+        for t in to_save:
             if t is None:
                 saved.append(None)
-                continue
-            k = next((j for j, o in enumerate(outs) if o is t and t._grad_fn is ctx), None)
-            if k is not None:
-                saved.append((Tensor._alias(t, keep_graph=False), t._storage.version, k + 1))
+            elif t._grad_fn is ctx:  # one of this node's outputs
+                saved.append((Tensor._alias(t, keep_graph=False), t._storage.version,
+                              t._output_nr + 1))
             else:
                 saved.append((t, t._storage.version, 0))
         ctx._saved = tuple(saved)

@@ -30,6 +30,9 @@ def scalar_tensor(value, dtype, device=CPU) -> Tensor:
 
 
 def is_scalar(x) -> bool:
+    cls = x.__class__
+    if cls is float or cls is int or cls is bool:
+        return True
     return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
 
 

@@ -16,6 +16,7 @@ from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ..backends import cpu as _cpu
+from . import complex as _CX
 from ._util import (backend_of, broadcast_shapes, cast, check_out, device_of, expand_to,
                     is_scalar, operand, result_type)
 
@@ -223,11 +224,17 @@ class _Binary(Function):
 
     @classmethod
     def run(cls, a, b, alpha=1.0, dtype=None):
-        if (dtype is None and a.__class__ is b.__class__ and isinstance(a, Tensor) and
+        bcls = b.__class__
+        if (dtype is None and a.__class__ is bcls and isinstance(a, Tensor) and
                 a._dtype is b._dtype and a._storage.device is b._storage.device and
                 (a._dtype.is_floating_point or not cls.float_result)):
             # the common case: two tensors of one dtype on one device
             dtype, dev, ta, tb = a._dtype, a._storage.device, a, b
+        elif (dtype is None and (bcls is float or bcls is int) and isinstance(a, Tensor) and
+              a._dtype.is_floating_point and not a._dtype.is_complex):
+            # a float tensor and a Python number: the tensor's dtype wins
+            dtype, dev, ta = a._dtype, a._storage.device, a
+            tb = operand(b, dtype, dev)
         else:
             if dtype is None:
                 dtype = result_type(a, b)
@@ -269,6 +276,7 @@ def _fast_ok(a, b) -> bool:
     graph is being recorded: the op can skip promotion, broadcasting and autograd."""
     return (a.__class__ is Tensor and b.__class__ is Tensor and a._dtype is b._dtype and
             a._shape == b._shape and a._storage.__class__ is _cpu.Storage and
+            not a._dtype.is_complex and
             b._storage.__class__ is _cpu.Storage and
             not (STATE.enabled and (a._requires_grad or b._requires_grad)) and
             a._stride == b._stride == contiguous_strides(a._shape))
@@ -414,12 +422,18 @@ def _unary_fn(cls, name):
                 input._storage.__class__ is _cpu.Storage and
                 not (STATE.enabled and input._requires_grad) and
                 (input._dtype.is_floating_point or not float_only) and
+                not input._dtype.is_complex and
                 input._stride == contiguous_strides(input._shape)):
             r = Tensor._make(_cpu.alloc(input.numel(), input._dtype), input._shape,
                              input._stride, 0, input._dtype)
             _cpu.unary_contiguous(code, input, r, name)
             return r
         _check_tensor(input, name)
+        if input._dtype.is_complex:
+            if cls not in (Abs, Neg):
+                raise _CX.unsupported(name, input._dtype)
+            r = _CX.abs(input) if cls is Abs else _CX.neg(input)
+            return check_out(out, r, name) if out is not None else r
         r = cls.apply(input)
         return check_out(out, r, name) if out is not None else r
     fn.__name__ = name
@@ -591,6 +605,9 @@ def _binary_fn(cls, name):
         if (fast and out is None and isinstance(input, Tensor) and isinstance(other, Tensor)
                 and _fast_ok(input, other)):
             return _fast_binary(code, input, other, name)
+        if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
+            r = _complex_binary(cls, name, input, other)
+            return check_out(out, r, name) if out is not None else r
         r = cls.apply(input, other)
         return check_out(out, r, name) if out is not None else r
     fn.__name__ = name
@@ -607,6 +624,9 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     if alpha == 1 and out is None and isinstance(other, Tensor) and isinstance(input, Tensor) \
             and _fast_ok(input, other):
         return _fast_binary(lib.EM_ADD, input, other, "add")
+    if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
+        r = _CX.add(input, other, alpha)
+        return check_out(out, r, "add") if out is not None else r
     if alpha != 1:
         _check_alpha(input, other, alpha, "add")
     r = Add.apply(input, other, alpha)
@@ -623,11 +643,23 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
     _check_alpha(input, other, alpha, "sub")
+    if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
+        r = _CX.sub(input, other, alpha)
+        return check_out(out, r, "sub") if out is not None else r
     r = Sub.apply(input, other, alpha)
     return check_out(out, r, "sub") if out is not None else r
 
 
 subtract = sub
+
+
+def _complex_binary(cls, name, a, b):
+    """mul and true division have complex forms (ops/complex.py); the rest refuse."""
+    if cls is Mul:
+        return _CX.mul(a, b)
+    if cls is Div:
+        return _CX.div(a, b)
+    raise _CX.unsupported(name, result_type(a, b))
 
 
 def _check_alpha(a, b, alpha, name):
@@ -642,7 +674,12 @@ multiply = mul
 
 def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     """input / other; rounding_mode None (true division), "trunc" or "floor"."""
-    if rounding_mode is None:
+    if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
+        if rounding_mode is not None:
+            raise _CX.unsupported(f"div(rounding_mode='{rounding_mode}')",
+                                  result_type(input, other))
+        r = _CX.div(input, other)
+    elif rounding_mode is None:
         r = Div.apply(input, other)
     elif rounding_mode in ("trunc", "floor"):
         _check_int_zero_div(input, other)
