@@ -91,11 +91,13 @@ class LightningModule(HyperparametersMixin, nn.Module):
 
     @property
     def local_rank(self) -> int:
-        return 0
+        t = self.__dict__.get("_trainer")
+        return t.local_rank if t is not None else 0
 
     @property
     def global_rank(self) -> int:
-        return 0
+        t = self.__dict__.get("_trainer")
+        return t.global_rank if t is not None else 0
 
     def to(self, *args: Any, **kwargs: Any):
         out = super().to(*args, **kwargs)
@@ -276,6 +278,9 @@ class LightningModule(HyperparametersMixin, nn.Module):
         trainer = self.__dict__.get("_trainer")
         if trainer is None:
             return
+        if sync_dist and trainer.world_size > 1:
+            from ..trainer.ddp import reduce_metric
+            value = reduce_metric(value, reduce_fx)
         trainer._metrics.log(name, value, prog_bar=prog_bar,
                              logger=True if logger is None else logger, on_step=on_step,
                              on_epoch=on_epoch, reduce_fx=reduce_fx, batch_size=batch_size,
@@ -290,8 +295,8 @@ class LightningModule(HyperparametersMixin, nn.Module):
         """``self.log`` for every item of dictionary."""
         for k, v in dictionary.items():
             self.log(k, v, prog_bar=prog_bar, logger=logger, on_step=on_step, on_epoch=on_epoch,
-                     reduce_fx=reduce_fx, add_dataloader_idx=add_dataloader_idx,
-                     batch_size=batch_size)
+                     reduce_fx=reduce_fx, sync_dist=sync_dist,
+                     add_dataloader_idx=add_dataloader_idx, batch_size=batch_size)
 
     def print(self, *args: Any, **kwargs: Any) -> None:
         """``print`` that goes around the progress bar (rank zero only in distributed runs)."""

@@ -51,6 +51,7 @@ from ..core.optimizer import LightningOptimizer, LRSchedulerConfig, parse_config
 from ..loggers.base import Logger
 from ..loggers.csv_logs import CSVLogger
 from ..utilities.seed import get_rng_states, set_rng_states
+from . import ddp
 from .checkpoint import load_checkpoint_file, save_checkpoint_file
 from .metrics import MetricStore
 
@@ -147,10 +148,21 @@ class Trainer:
                  default_root_dir: str | os.PathLike | None = None, **unsupported: Any) -> None:
         if unsupported:
             raise TypeError(f"Trainer got unsupported arguments: {sorted(unsupported)}")
-        self.device = self._choose_device(accelerator, devices)
-        if strategy not in ("auto", "single_device") or num_nodes != 1:
-            raise MisconfigurationException("ember_lightning trains on a single device: use "
-                                            "strategy='auto' and num_nodes=1")
+        self.device = self._choose_device(accelerator, 1 if strategy == "ddp" else devices)
+        if strategy not in ("auto", "single_device", "ddp") or num_nodes != 1:
+            raise MisconfigurationException("ember_lightning trains on one device or with "
+                                            "strategy='ddp' on CPU processes; num_nodes=1")
+        self._ddp: Any = None
+        if strategy == "ddp":  # one process per device, started by ember.distributed.run
+            if self.device.type != "cpu":
+                raise MisconfigurationException("strategy='ddp' runs on CPU: pass "
+                                                "accelerator='cpu'")
+            try:
+                self.global_rank, self.world_size = ddp.join_process_group(devices)
+            except ValueError as e:
+                raise MisconfigurationException(str(e)) from None
+            self.local_rank, self.num_devices = self.global_rank, self.world_size
+            self.is_global_zero = self.global_rank == 0
         if precision not in (None, 32, "32", "32-true"):
             raise MisconfigurationException(f"precision={precision!r} is not supported yet; "
                                             "ember_lightning trains in 32-bit ('32-true')")
@@ -192,6 +204,11 @@ class Trainer:
         self.loggers: list[Logger] = self._make_loggers(logger)
         self.callbacks: list[Callback] = self._make_callbacks(
             callbacks, enable_checkpointing, enable_progress_bar, enable_model_summary)
+        if not self.is_global_zero:  # logs and the progress bar come from rank 0 only
+            self.loggers = []
+            for cb in self.callbacks:
+                if isinstance(cb, ProgressBar):
+                    cb.disable()
 
         self.state = TrainerState()
         self.should_stop = False
@@ -267,7 +284,11 @@ class Trainer:
             raise RuntimeError("Saving a checkpoint is only possible if a model is attached to "
                                "the Trainer. Did you call `Trainer.save_checkpoint()` before "
                                "calling `Trainer.{fit,validate,test,predict}`?")
-        save_checkpoint_file(self._dump_checkpoint(weights_only), filepath)
+        state = self._dump_checkpoint(weights_only)
+        if self.is_global_zero:
+            save_checkpoint_file(state, filepath)
+        if self.world_size > 1:  # no rank reads the file before it is complete
+            ddp.barrier()
 
     # =============================================================== properties
     @property
@@ -544,11 +565,16 @@ class Trainer:
             raise MisconfigurationException("`trainer.fit` needs exactly one train dataloader "
                                             f"(got {len(train_loaders)})")
         self._train_loader = train_loaders[0]
+        if self.world_size > 1:
+            self._train_loader = ddp.shard(self._train_loader)
+            self._ddp = ddp.wrap(model)
         self.num_training_batches = _limit(self._len(self._train_loader),
                                            self.limit_train_batches, "limit_train_batches")
         has_val_step = _is_overridden(model, "validation_step", LightningModule)
         self._val_loaders = (self._loaders(val_dataloaders, datamodule, model, "val")
                              if has_val_step else [])
+        if self.world_size > 1:
+            self._val_loaders = [ddp.shard(dl) for dl in self._val_loaders]
         self.num_val_batches = [_limit(self._len(dl), self.limit_val_batches, "limit_val_batches")
                                 for dl in self._val_loaders]
         self._val_check_batch = self._compute_val_check_batch()
@@ -789,9 +815,10 @@ class Trainer:
             return self._call_training_step(model, batch, batch_idx)
 
     def _call_training_step(self, model: LightningModule, batch: Any, batch_idx: int) -> Any:
-        if _takes_arg(model.training_step, 1):
-            return model.training_step(batch, batch_idx)
-        return model.training_step(batch)
+        args = (batch, batch_idx) if _takes_arg(model.training_step, 1) else (batch,)
+        if self._ddp is not None:  # through DDP, whose forward arms the gradient all-reduce
+            return self._ddp(*args)
+        return model.training_step(*args)
 
     def _backward(self, model: LightningModule, loss, *args: Any, **kwargs: Any) -> None:
         for cb in self.callbacks:
