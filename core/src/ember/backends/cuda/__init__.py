@@ -317,7 +317,7 @@ def scan(op: int, x, out, indices=None) -> None:
             r = cp.cumsum(v, axis=1, dtype=acc) if op == 0 else cp.cumprod(v, axis=1, dtype=acc)
             write(r.reshape(out._shape), out)
             return
-        if not x._dtype.is_floating_point:
+        if op == 4 and not x._dtype.is_floating_point:
             raise NotImplementedError(f"{_SCAN_NAMES[op]}: not implemented for "
                                       f"'{x._dtype.name}' on CUDA")
         fn = _fn("scan", f"em_scan_{x._dtype.name}")
@@ -424,13 +424,62 @@ def _apply_tf32() -> None:
     if _tf32_state[0] is not want:
         from cupy._core import _routines_linalg as L
         L.set_compute_type(np.dtype(np.float32),
-                           L.COMPUTE_TYPE_TF32 if want else L.COMPUTE_TYPE_PEDANTIC)
+                           L.COMPUTE_TYPE_TF32 if want else L.COMPUTE_TYPE_FP32)
         _tf32_state[0] = want
 
 
+_CUDA_R_16BF, _CUBLAS_COMPUTE_32F, _CUBLAS_GEMM_DEFAULT = 14, 68, -1
+
+
+def _gemm_operand(t, batch: tuple):
+    """(pointer, transposed?, ld, batch stride, keepalive) of t expanded to batch + matrix,
+    as cuBLAS sees a row-major matrix; copies only layouts cuBLAS cannot address."""
+    from ...ops._util import expand_to
+    r, c = t._shape[-2:]
+    t = expand_to(t, batch + (r, c))
+    s0, s1 = t._stride[-2:]
+    dims = [(n, st) for n, st in zip(batch, t._stride[:-2]) if n != 1]
+    uniform = all(dims[i][1] == dims[i + 1][1] * dims[i + 1][0] for i in range(len(dims) - 1))
+    if s1 == 1 and (s0 >= c or r == 1) and uniform:
+        trans, ld = False, max(s0 if r > 1 else c, 1)
+    elif s0 == 1 and (s1 >= r or c == 1) and uniform and c > 1:
+        trans, ld = True, max(s1, r, 1)
+    else:
+        t = _contig(t)
+        s0, dims = c, [(n, st) for n, st in zip(batch, t._stride[:-2]) if n != 1]
+        trans, ld = False, max(c, 1)
+    bstride = dims[-1][1] if dims else 0
+    return t._storage.ptr + t._offset * t._dtype.itemsize, trans, ld, bstride, t
+
+
+def _gemm_bf16(a, b, out) -> None:
+    """out = a @ b in bfloat16 (float32 accumulation) with cublasGemmStridedBatchedEx.
+
+    Row-major C (M, N) is column-major C^T (N, M), so cuBLAS computes C^T = B^T A^T."""
+    cp = _cp()
+    from cupy_backends.cuda.libs import cublas
+    batch = out._shape[:-2]
+    M, N = out._shape[-2:]
+    K = a._shape[-1]
+    pa, ta, lda, sa, keep_a = _gemm_operand(a, batch)
+    pb, tb, ldb, sb, keep_b = _gemm_operand(b, batch)
+    count = 1
+    for n in batch:
+        count *= n
+    alpha, beta = np.ones(1, np.float32), np.zeros(1, np.float32)
+    handle = cp.cuda.device.get_cublas_handle()
+    cublas.setStream(handle, cp.cuda.get_current_stream().ptr)
+    cublas.gemmStridedBatchedEx(
+        handle, int(tb), int(ta), N, M, K, alpha.ctypes.data,
+        pb, _CUDA_R_16BF, ldb, sb, pa, _CUDA_R_16BF, lda, sa, beta.ctypes.data,
+        out._storage.ptr, _CUDA_R_16BF, N, M * N, count, _CUBLAS_COMPUTE_32F,
+        _CUBLAS_GEMM_DEFAULT)
+    del keep_a, keep_b
+
+
 def _gemm(a, b, out_shape, dtype):
-    """cuBLAS GEMM through cupy.matmul (batch dims broadcast). bfloat16, which CuPy has no
-    dtype for, multiplies in float32 and rounds once (slower than a native bf16 GEMM)."""
+    """cuBLAS GEMM: cupy.matmul (batch dims broadcast), and cublasGemmStridedBatchedEx
+    for bfloat16, which CuPy has no dtype for."""
     from ..._tensor import _empty
     cp = _cp()
     if dtype is D.bool_:
@@ -441,8 +490,10 @@ def _gemm(a, b, out_shape, dtype):
     with _on(out):
         _apply_tf32()
         if dtype is D.bfloat16:
-            r = cp.matmul(plain(a), plain(b))
-            write(r, out)
+            if a._shape[-1] == 0:
+                out._storage.data.fill(0)
+            else:
+                _gemm_bf16(a, b, out)
         else:
             cp.matmul(view(a, bits=False), view(b, bits=False), out=view(out, bits=False))
     return out

@@ -540,14 +540,13 @@ EM_PUT(em_put_bool, bool, em_atomic_add_small((unsigned char *)(dst + off[i]),
 """
 
 
-def _float_raw(template: str, names: tuple) -> str:
+def _float_raw(template: str, dtypes: tuple = FLOATS) -> str:
     """Instantiates a raw-kernel template (macro EM_KERNELS(S, C, LOAD, STORE, SUFFIX))."""
     inst = []
-    for d in FLOATS:
+    for d in dtypes:
         ld = "em_h2f" if d == "float16" else "em_bf2f" if d == "bfloat16" else ""
         st = "em_f2h" if d == "float16" else "em_f2bf" if d == "bfloat16" else ""
         inst.append(f"EM_KERNELS({CTYPE[d]}, {COMPUTE[d]}, {ld}, {st}, {d})")
-    del names
     return PREAMBLE + template + "\n".join(inst) + "\n"
 
 
@@ -878,7 +877,7 @@ extern "C" __global__ void em_adaptive_pool2d_##SUFFIX(int mode, S *x, long long
 
 def nn_source() -> str:
     """Fused nn kernels (softmax, layer_norm, cross_entropy, batch_norm, im2col, pooling)."""
-    return _float_raw(NN_TEMPLATE, ())
+    return _float_raw(NN_TEMPLATE)
 
 
 NN_KERNELS = ("softmax", "softmax_backward", "layer_norm", "layer_norm_backward",
@@ -889,6 +888,7 @@ NN_KERNELS = ("softmax", "softmax_backward", "layer_norm", "layer_norm_backward"
 
 # Row-sequential scans for the ops cupy has no kernel for (cummax/cummin with indices,
 # logcumsumexp): one thread per row, exact and simple; rows are short in practice.
+# Instantiated for every dtype (logcumsumexp is only called for floats).
 SCAN_TEMPLATE = r"""
 #define EM_KERNELS(S, C, LOAD, STORE, SUFFIX)                                           \
 extern "C" __global__ void em_scan_##SUFFIX(int op, long long rows, long long n,           \
@@ -902,8 +902,8 @@ extern "C" __global__ void em_scan_##SUFFIX(int op, long long rows, long long n,
         if (j == 0) { acc = v; best = 0; }                                              \
         else if (op == 2) { if (v >= acc || v != v) { if (acc == acc) { acc = v; best = j; } } } \
         else if (op == 3) { if (v <= acc || v != v) { if (acc == acc) { acc = v; best = j; } } } \
-        else if (op == 4) { C m = fmax(acc, v);                                         \
-            acc = m == -(C)EM_INF ? m : m + log(exp(acc - m) + exp(v - m)); }           \
+        else if (op == 4) { C hi = acc > v ? acc : v, lo = acc > v ? v : acc;           \
+            acc = hi == -(C)EM_INF ? hi : (C)(hi + log1p(exp((double)(lo - hi)))); }     \
         else if (op == 0) acc += v; else acc *= v;                                      \
         yr[j] = STORE(acc);                                                             \
         if (idx) idx[r * n + j] = best; }                                               \
@@ -912,7 +912,7 @@ extern "C" __global__ void em_scan_##SUFFIX(int op, long long rows, long long n,
 
 
 def scan_source() -> str:
-    return _float_raw(SCAN_TEMPLATE, ())
+    return _float_raw(SCAN_TEMPLATE, DTYPES)
 
 
 # Fused optimizer steps (float32/float64 params, contiguous), the CPU's formulas.
