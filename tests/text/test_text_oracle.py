@@ -51,6 +51,17 @@ def ours_bert():
 
 
 @pytest.mark.parametrize("name", CORPORA)
+def test_gpt2_equals_hf_tokenizers_on_corpus(name, ours_gpt2):
+    tokenizers = pytest.importorskip("tokenizers")
+    hf = tokenizers.ByteLevelBPETokenizer(str(shared_file("gpt2_bpe", "vocab.json")),
+                                          str(shared_file("gpt2_bpe", "merges.txt")))
+    text = shared_file("corpus", name).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)[:3000]
+    expected = [e.ids for e in hf.encode_batch(lines)]
+    assert ours_gpt2.encode_batch(lines, num_threads=2) == expected
+
+
+@pytest.mark.parametrize("name", CORPORA)
 def test_gpt2_equals_tiktoken_on_corpus(name, tiktoken_gpt2, ours_gpt2):
     text = shared_file("corpus", name).read_text(encoding="utf-8")
     expected = tiktoken_gpt2.encode(text)
