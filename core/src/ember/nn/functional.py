@@ -1146,6 +1146,90 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
     return _reduce(loss, reduction)
 
 
+_CTC_NEG = -1e30  # stands for log(0): finite, so logsumexp's gradient stays finite
+
+
+def _as_lengths(lengths, name: str) -> np.ndarray:
+    if isinstance(lengths, Tensor):
+        return lengths.detach().numpy().astype(np.int64).reshape(-1)
+    return np.asarray(lengths, dtype=np.int64).reshape(-1)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist Temporal Classification loss: -log of the total probability of all
+    alignments of each target to its input (log_probs (T, N, C) from log_softmax).
+
+    The forward (alpha) recursion runs over time with ember ops on all sequences and all
+    2S+1 blank-extended label positions at once, so autograd gives the gradient. log(0)
+    is a large negative number rather than -inf (gradients stay finite); a loss that
+    reaches it is reported as inf, like torch.
+
+    Example:
+        >>> lp = ember.randn(6, 2, 4).log_softmax(2)
+        >>> tg = ember.tensor([[1, 2], [3, 3]])
+        >>> F.ctc_loss(lp, tg, [6, 5], [2, 2]).shape
+        ember.Size([])
+    """
+    batched = log_probs.dim() == 3
+    if not batched:
+        log_probs = log_probs.unsqueeze(1)
+        targets = targets.unsqueeze(0) if targets.dim() == 1 else targets
+    steps, batch, classes = log_probs.shape
+    in_lens = _as_lengths(input_lengths, "input_lengths")
+    tg_lens = _as_lengths(target_lengths, "target_lengths")
+    if in_lens.size != batch or tg_lens.size != batch:
+        raise RuntimeError(f"input_lengths and target_lengths must have {batch} elements")
+    if np.any(in_lens > steps):
+        raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got "
+                           f"value {int(in_lens.max())}")
+    tg = targets.detach().numpy().astype(np.int64)
+    longest = int(tg_lens.max()) if batch else 0
+    labels = np.full((batch, longest), blank, dtype=np.int64)
+    if tg.ndim == 2 and batched:
+        labels[:, :min(longest, tg.shape[1])] = tg[:, :longest]
+    else:
+        starts = np.concatenate([[0], np.cumsum(tg_lens)[:-1]])
+        for b in range(batch):
+            labels[b, :tg_lens[b]] = tg.reshape(-1)[starts[b]:starts[b] + tg_lens[b]]
+    width = 2 * longest + 1
+    ext = np.full((batch, width), blank, dtype=np.int64)
+    ext[:, 1::2] = labels
+    # a step may skip the blank between two different labels
+    skip = np.zeros((batch, width), dtype=bool)
+    skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
+    lp = log_probs.gather(2, ember.tensor(ext).unsqueeze(0).expand(steps, batch, width))
+    neg1 = ember.full((batch, 1), _CTC_NEG, dtype=log_probs.dtype)
+    neg2 = ember.full((batch, 2), _CTC_NEG, dtype=log_probs.dtype)
+    start = np.full((batch, width), _CTC_NEG, dtype=np.float32)
+    start[:, :2] = 0.0
+    alpha = lp[0] + ember.tensor(start).to(log_probs.dtype)
+    skip_t = ember.tensor(skip)
+    floor = ember.full((batch, width), _CTC_NEG, dtype=log_probs.dtype)
+    for t in range(1, int(in_lens.max()) if batch else 0):
+        stay = alpha
+        step = ember.cat([neg1, alpha[:, :-1]], 1)
+        jump = ember.where(skip_t, ember.cat([neg2, alpha[:, :-2]], 1), floor)
+        new = ember.stack([stay, step, jump], 0).logsumexp(0) + lp[t]
+        running = ember.tensor((t < in_lens)[:, None])
+        alpha = ember.where(running, new, alpha)
+    last = ember.tensor(np.stack([2 * tg_lens, np.maximum(2 * tg_lens - 1, 0)], 1))
+    ends = alpha.gather(1, last)
+    ends = ember.where(ember.tensor(np.stack([np.ones(batch, bool), tg_lens > 0], 1)), ends,
+                       ember.full((batch, 2), _CTC_NEG, dtype=log_probs.dtype))
+    loss = -ends.logsumexp(1)
+    impossible = ember.tensor(loss.detach().numpy() > -_CTC_NEG / 2)
+    if zero_infinity:
+        loss = ember.where(impossible, ember.zeros_like(loss), loss)
+    else:
+        loss = ember.where(impossible, ember.full_like(loss, float("inf")), loss)
+    if reduction == "mean":
+        return (loss / ember.tensor(np.maximum(tg_lens, 1)).to(loss.dtype)).mean()
+    if not batched and reduction == "none":
+        return loss.squeeze(0)
+    return _reduce(loss, reduction)
+
+
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
