@@ -288,7 +288,7 @@ def _check(t, name: str = "tensor") -> None:
 
 def _raw(t) -> np.ndarray:
     """A flat NumPy view of t's memory (bfloat16 as its 16-bit pattern)."""
-    return t.detach()._np().reshape(-1)
+    return t._np().reshape(-1)  # _np ignores autograd: MPI writes the memory directly
 
 
 def _check_list(ts, name: str, n: int, like=None) -> None:
@@ -308,6 +308,8 @@ def _reduction(t, op: ReduceOp, n: int):
     bfloat16 is reduced in float32 and boolean as uint8 (sum = or, product = and).
     """
     op = ReduceOp(op) if not isinstance(op, ReduceOp) else op
+    if op is not ReduceOp.AVG and t.dtype is not ember.bfloat16 and t.dtype is not ember.bool:
+        return t, op.value, None  # the common case: MPI reduces the tensor's own memory
     dest = t.detach()
     if dest.dtype is ember.bfloat16:
         work = dest.float()
