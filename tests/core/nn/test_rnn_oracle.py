@@ -209,7 +209,7 @@ def test_errors_match_torch():
     assert msg(lambda: g(ember.zeros(2, 2, 3), ember.zeros(2, 4))) == msg(
         lambda: tg(torch.zeros(2, 2, 3), torch.zeros(2, 4)))
     for kw in ({"proj_size": 4}, {"dropout": 2}, {"num_layers": 0}):
-        assert msg(lambda: nn.LSTM(3, 4, **kw)) == msg(lambda: tnn.LSTM(3, 4, **kw))
+        assert msg(lambda kw=kw: nn.LSTM(3, 4, **kw)) == msg(lambda kw=kw: tnn.LSTM(3, 4, **kw))
     assert msg(lambda: nn.GRU(3, 4, proj_size=2)) == msg(lambda: tnn.GRU(3, 4, proj_size=2))
     assert msg(lambda: nn.RNN(3, 4, nonlinearity="gelu")) == msg(
         lambda: tnn.RNN(3, 4, nonlinearity="gelu"))
@@ -220,3 +220,22 @@ def test_default_init_range():
     for p in lstm.parameters():
         v = p.detach().numpy()
         assert np.abs(v).max() <= 0.25 and v.std() > 0.1
+
+
+def test_double_backward():
+    # composed path (GRU): gradients of gradients match torch
+    e, t = pair("GRU", 2, 3)
+    x = arr(4, 1, 2)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ge,) = ember.autograd.grad(e(xe)[0].sum(), xe, create_graph=True)
+    (gt,) = torch.autograd.grad(t(xt)[0].sum(), xt, create_graph=True)
+    close(ge, gt)
+    (ge * ge).sum().backward()
+    (gt * gt).sum().backward()
+    close(xe.grad, xt.grad, 1e-4)
+    # the fused LSTM node is once-differentiable and says so
+    lstm = nn.LSTM(2, 3)
+    xe = ember.tensor(x, requires_grad=True)
+    (ge,) = ember.autograd.grad(lstm(xe)[0].sum(), xe, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        (ge * ge).sum().backward()

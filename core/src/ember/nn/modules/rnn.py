@@ -4,8 +4,11 @@ The time loop runs in Python over differentiable ember ops, so autograd needs no
 special. Per layer and direction the input projection ``x W_ih^T + b`` of every time step
 is one GEMM before the loop; inside it each step costs one (B, H) x (H, G) GEMM plus the
 gate math. A plain LSTM layer (no proj_size, no PackedSequence) runs as one fused node
-(ember.ops.rnn.lstm_sequence) whose weight gradient is a single GEMM over all steps. A PackedSequence is unpacked to a padded batch and each step keeps the old
-state of sequences that have already ended (``where(running, new, old)``); for the reverse
+(ember.ops.rnn.lstm_sequence) whose weight gradient is a single GEMM over all steps; that
+node is once-differentiable (like cuDNN's RNN in torch), the composed paths are not limited.
+
+A PackedSequence is unpacked to a padded batch and each step keeps the old state of
+sequences that have already ended (``where(running, new, old)``); for the reverse
 direction the same mask makes every sequence start at its own last element.
 
 Parameter names, shapes, order and default init (U(-1/sqrt(H), 1/sqrt(H))) are torch's.
