@@ -223,19 +223,22 @@ def test_default_init_range():
 
 
 def test_double_backward():
-    # composed path (GRU): gradients of gradients match torch
-    e, t = pair("GRU", 2, 3)
+    # composed path (a GRUCell loop): gradients of gradients match torch
+    e, t = pair("GRUCell", 2, 3)
     x = arr(4, 1, 2)
     xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    (ge,) = ember.autograd.grad(e(xe)[0].sum(), xe, create_graph=True)
-    (gt,) = torch.autograd.grad(t(xt)[0].sum(), xt, create_graph=True)
+    he, ht = None, None
+    for step in range(4):
+        he, ht = e(xe[step], he), t(xt[step], ht)
+    (ge,) = ember.autograd.grad(he.sum(), xe, create_graph=True)
+    (gt,) = torch.autograd.grad(ht.sum(), xt, create_graph=True)
     close(ge, gt)
     (ge * ge).sum().backward()
     (gt * gt).sum().backward()
     close(xe.grad, xt.grad, 1e-4)
-    # the fused LSTM node is once-differentiable and says so
-    lstm = nn.LSTM(2, 3)
-    xe = ember.tensor(x, requires_grad=True)
-    (ge,) = ember.autograd.grad(lstm(xe)[0].sum(), xe, create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable"):
-        (ge * ge).sum().backward()
+    # the fused sequence nodes are once-differentiable and say so
+    for cls in ("RNN", "LSTM", "GRU"):
+        xe = ember.tensor(x, requires_grad=True)
+        (ge,) = ember.autograd.grad(getattr(nn, cls)(2, 3)(xe)[0].sum(), xe, create_graph=True)
+        with pytest.raises(RuntimeError, match="once_differentiable"):
+            (ge * ge).sum().backward()

@@ -1,4 +1,4 @@
-"""Fused recurrent sequence ops: one autograd node per LSTM layer and direction.
+"""Fused recurrent sequence ops: one autograd node per RNN/LSTM/GRU layer and direction.
 
 Composing an LSTM step from ops records ~12 graph nodes per time step, and every
 step's weight gradient is its own (4H x B) @ (B x H) GEMM plus a (4H, H) accumulation.
@@ -7,8 +7,8 @@ keeps the gate activations; the backward loop only carries dh/dc through time, a
 weight gradient is one GEMM over all steps at the end.
 
 The backward is once-differentiable (like cuDNN's RNN in torch): create_graph through it
-raises. nn.LSTM takes this path for plain sequences without proj_size; masked
-(PackedSequence) and projected LSTMs use the composed ops in nn/modules/rnn.py.
+raises. nn.RNN/LSTM/GRU take this path for plain sequences; masked (PackedSequence) and
+projected (proj_size) layers use the composed ops in nn/modules/rnn.py.
 
 Example:
     >>> xp = ember.randn(5, 2, 8)                  # x W_ih^T + b for 5 steps, hidden 2
@@ -84,6 +84,119 @@ class LSTMSequence(Function):
         flat = d_xp.reshape(steps * batch, 4 * hidden)
         d_w = flat.t().matmul(h_prev.reshape(steps * batch, hidden))
         return d_xp, dh, dc, d_w, None
+
+
+def _prev_states(out: Tensor, h0: Tensor, reverse: bool) -> Tensor:
+    """The state each step started from: h0 for the first step, else the neighbour's output."""
+    prev = out.roll(-1 if reverse else 1, 0)
+    prev[out.shape[0] - 1 if reverse else 0] = h0
+    return prev
+
+
+class RNNSequence(Function):
+    node_name = "RNNSequenceBackward"
+
+    @staticmethod
+    def forward(ctx, xp: Tensor, h0: Tensor, w_hh: Tensor, relu: bool, reverse: bool):
+        steps = xp.shape[0]
+        w_hh_t = w_hh.t()
+        h, hs = h0, [None] * steps
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            pre = ember.addmm(xp[t], h, w_hh_t)
+            h = pre.relu() if relu else pre.tanh()
+            hs[t] = h
+        out = ember.stack(hs, 0)
+        ctx.save_for_backward(h0, w_hh, out)
+        ctx.relu, ctx.reverse = relu, reverse
+        return out, h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out, d_h):
+        h0, w_hh, out = ctx.saved_tensors
+        steps, batch, hidden = out.shape
+        deriv = (out > 0).to(out.dtype) if ctx.relu else 1 - out * out
+        order = range(steps - 1, -1, -1) if ctx.reverse else range(steps)
+        d_pre = [None] * steps
+        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype)
+        for t in reversed(order):
+            if d_out is not None:
+                dh = dh + d_out[t]
+            d_pre[t] = dh * deriv[t]
+            dh = d_pre[t].matmul(w_hh)
+        d_xp = ember.stack(d_pre, 0)
+        h_prev = _prev_states(out, h0, ctx.reverse)
+        d_w = d_xp.reshape(steps * batch, hidden).t().matmul(
+            h_prev.reshape(steps * batch, hidden))
+        return d_xp, dh, d_w, None, None
+
+
+class GRUSequence(Function):
+    node_name = "GRUSequenceBackward"
+
+    @staticmethod
+    def forward(ctx, xp: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor | None,
+                reverse: bool):
+        steps, hidden = xp.shape[0], h0.shape[1]
+        w_hh_t = w_hh.t()
+        h = h0
+        hs, rz_all, n_all, hpn_all = ([None] * steps for _ in range(4))
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            hp = h.matmul(w_hh_t) if b_hh is None else ember.addmm(b_hh, h, w_hh_t)
+            x = xp[t]
+            rz = (x[:, :2 * hidden] + hp[:, :2 * hidden]).sigmoid()
+            hpn = hp[:, 2 * hidden:]
+            n = (x[:, 2 * hidden:] + rz[:, :hidden] * hpn).tanh()
+            h = n + rz[:, hidden:] * (h - n)
+            hs[t], rz_all[t], n_all[t], hpn_all[t] = h, rz, n, hpn
+        out = ember.stack(hs, 0)
+        ctx.save_for_backward(h0, w_hh, out, ember.stack(rz_all, 0), ember.stack(n_all, 0),
+                              ember.stack(hpn_all, 0))
+        ctx.reverse, ctx.has_bias = reverse, b_hh is not None
+        return out, h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out, d_h):
+        h0, w_hh, out, rz, n, hpn = ctx.saved_tensors
+        steps, batch, hidden = out.shape
+        r, z = rz[..., :hidden], rz[..., hidden:]
+        h_prev = _prev_states(out, h0, ctx.reverse)
+        # with dh the gradient reaching a step's output, every pre-activation gradient is
+        # dh times a factor known from the forward: fold them all up front
+        dn_pre = (1 - z) * (1 - n * n)
+        f_r = dn_pre * hpn * r * (1 - r)
+        f_z = (h_prev - n) * z * (1 - z)
+        q_hp = ember.cat([f_r, f_z, dn_pre * r], -1)
+        q_xp = ember.cat([f_r, f_z, dn_pre], -1)
+        order = range(steps - 1, -1, -1) if ctx.reverse else range(steps)
+        dhs = [None] * steps
+        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype)
+        for t in reversed(order):
+            if d_out is not None:
+                dh = dh + d_out[t]
+            dhs[t] = dh
+            d_hp = ember.cat([dh, dh, dh], 1) * q_hp[t]
+            dh = dh * z[t] + d_hp.matmul(w_hh)
+        dh3 = ember.stack(dhs, 0).repeat(1, 1, 3)
+        d_hp_all = (dh3 * q_hp).reshape(steps * batch, 3 * hidden)
+        d_w = d_hp_all.t().matmul(h_prev.reshape(steps * batch, hidden))
+        d_b = d_hp_all.sum(0) if ctx.has_bias else None
+        return dh3 * q_xp, dh, d_w, d_b, None
+
+
+def rnn_sequence(xp: Tensor, h0: Tensor, w_hh: Tensor, relu: bool = False,
+                 reverse: bool = False) -> tuple[Tensor, Tensor]:
+    """Elman RNN over precomputed xp = x W_ih^T + b_ih + b_hh (T, B, H) from h0 (B, H);
+    returns (outputs (T, B, H), h_T)."""
+    return RNNSequence.apply(xp, h0, w_hh, relu, reverse)
+
+
+def gru_sequence(xp: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor | None = None,
+                 reverse: bool = False) -> tuple[Tensor, Tensor]:
+    """GRU over precomputed xp = x W_ih^T + b_ih (T, B, 3H) (gate order r, z, n) from
+    h0 (B, H); b_hh stays separate because its n part sits inside r * (...)."""
+    return GRUSequence.apply(xp, h0, w_hh, b_hh, reverse)
 
 
 def lstm_sequence(xp: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor,

@@ -3,9 +3,10 @@
 The time loop runs in Python over differentiable ember ops, so autograd needs nothing
 special. Per layer and direction the input projection ``x W_ih^T + b`` of every time step
 is one GEMM before the loop; inside it each step costs one (B, H) x (H, G) GEMM plus the
-gate math. A plain LSTM layer (no proj_size, no PackedSequence) runs as one fused node
-(ember.ops.rnn.lstm_sequence) whose weight gradient is a single GEMM over all steps; that
-node is once-differentiable (like cuDNN's RNN in torch), the composed paths are not limited.
+gate math. A plain layer (no proj_size, no PackedSequence) runs as one fused node
+(ember.ops.rnn.{rnn,lstm,gru}_sequence) whose weight gradient is a single GEMM over all
+steps; that node is once-differentiable (like cuDNN's RNN in torch), the composed paths
+(packed input, proj_size, the cells) are not limited.
 
 A PackedSequence is unpacked to a padded batch and each step keeps the old state of
 sequences that have already ended (``where(running, new, old)``); for the reverse
@@ -33,7 +34,7 @@ import ember
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ...ops.rnn import lstm_sequence
+from ...ops.rnn import gru_sequence, lstm_sequence, rnn_sequence
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, pad_packed_sequence
 from .module import Module
@@ -85,8 +86,15 @@ def _run_direction(mode: str, x: Tensor, h: Tensor, c: Tensor | None, weights: l
     flat = x.reshape(steps * batch, x.shape[2])
     xp = ember.addmm(bias, flat, w_ih.t()) if bias is not None else flat.matmul(w_ih.t())
     xp = xp.reshape(steps, batch, xp.shape[1])
-    if mode == "LSTM" and w_hr is None and running is None:
-        return lstm_sequence(xp, h, c, w_hh, reverse)
+    if running is None:
+        if mode == "LSTM" and w_hr is None:
+            return lstm_sequence(xp, h, c, w_hh, reverse)
+        if mode == "GRU":
+            out, h = gru_sequence(xp, h, w_hh, b_hh, reverse)
+            return out, h, None
+        if mode in ("RNN_TANH", "RNN_RELU"):
+            out, h = rnn_sequence(xp, h, w_hh, mode == "RNN_RELU", reverse)
+            return out, h, None
     xp = xp.unbind(0)
     w_hh_t = w_hh.t()
     w_hr_t = w_hr.t() if w_hr is not None else None
