@@ -61,9 +61,9 @@ def _lenet_khushbujpatel(m):
 def test_real_lenet_checkpoint_gives_torchs_logits(shared_data, name, build, size):
     path = shared_data / "weights" / name
     e_model, t_model = build(ember), build(torch)
-    state = ember.load(path)
+    state = ember.load(path, map_location="cpu")
     e_model.load_state_dict(state)
-    t_model.load_state_dict(torch.load(path, weights_only=True))
+    t_model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     x = np.random.default_rng(0).random((8, 1, size, size)).astype(np.float32)
     with ember.no_grad(), torch.no_grad():
         ours = e_model.eval()(ember.tensor(x)).numpy()
