@@ -13,7 +13,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -41,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--master-addr", "--master_addr", dest="master_addr", default="127.0.0.1")
     p.add_argument("--master-port", "--master_port", dest="master_port", type=int,
                    default=29500)
+    p.add_argument("--omp-num-threads", "--omp_num_threads", dest="omp_num_threads", type=int,
+                   default=1, help="OMP_NUM_THREADS of each rank (default 1: ranks share cores)")
     p.add_argument("--standalone", action="store_true", help="accepted for torchrun parity")
     p.add_argument("-m", "--module", action="store_true",
                    help="treat the script as a module name (like python -m)")
@@ -57,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build_command(args: argparse.Namespace) -> list[str]:
     env = {"WORLD_SIZE": str(args.nproc_per_node), "LOCAL_WORLD_SIZE": str(args.nproc_per_node),
            "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
-           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+           "OMP_NUM_THREADS": str(args.omp_num_threads),
            "PYTHONUNBUFFERED": "1"}
     cmd = [find_mpiexec(), "-n", str(args.nproc_per_node)]
     for k, v in env.items():
