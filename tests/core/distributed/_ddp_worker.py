@@ -15,6 +15,18 @@ def mlp():
                          nn.Linear(16, 3)).double()
 
 
+class WithSpare(nn.Module):
+    """An MLP plus a layer forward never uses (find_unused_parameters must cope)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = mlp()
+        self.spare = nn.Linear(2, 2).double()
+
+    def forward(self, x):
+        return self.body(x)
+
+
 def max_diff(a, b):
     return max(float((p - q).abs().max()) for p, q in zip(a.parameters(), b.parameters()))
 
@@ -24,7 +36,19 @@ def main():
     dist.init_process_group("mpi")
     rank, n = dist.get_rank(), dist.get_world_size()
     ember.manual_seed(100 + rank)          # different init per rank: DDP must broadcast rank 0's
-    model = mlp()
+    if mode == "unused_error":  # without find_unused_parameters the next forward explains
+        ddp = DDP(WithSpare())
+        x = ember.randn(2, 6, dtype=ember.float64)
+        ddp(x).sum().backward()
+        try:
+            ddp(x)
+        except RuntimeError as e:
+            assert "find_unused_parameters=True" in str(e)
+            if rank == 0:
+                print("DDP OK unused_error maxdiff=0", flush=True)
+            return
+        raise AssertionError("no error for an unfinished reduction")
+    model = WithSpare() if mode.startswith("unused") else mlp()
     # a tiny bucket cap gives several buckets (exercises in-order launching)
     ddp = DDP(model, bucket_cap_mb=0.0005,
               find_unused_parameters=(mode == "unused"))
@@ -70,10 +94,14 @@ def main():
     diff = max_diff(model, ref)
     assert diff < 1e-6, f"DDP weights differ from single-process training by {diff}"
     # every rank holds the same weights
-    w = model[0].weight.detach().clone()
+    first = model.body[0] if mode == "unused" else model[0]
+    w = first.weight.detach().clone()
     dist.broadcast(w, src=0)
-    assert float((w - model[0].weight.detach()).abs().max()) == 0.0
-    assert list(ddp.state_dict())[0] == "module.0.weight"
+    assert float((w - first.weight.detach()).abs().max()) == 0.0
+    if mode == "unused":  # unused on every rank: its gradient stays None, as in torch
+        assert model.spare.weight.grad is None
+    else:
+        assert list(ddp.state_dict())[0] == "module.0.weight"
     if rank == 0:
         print(f"DDP OK {mode} maxdiff={diff:.3g}", flush=True)
     dist.destroy_process_group()

@@ -3,7 +3,7 @@
 import pytest
 
 
-@pytest.mark.parametrize("mode", ["train", "no_sync", "unused"])
+@pytest.mark.parametrize("mode", ["train", "no_sync", "unused", "unused_error"])
 def test_ddp_matches_single_process(launch, mode):
     proc = launch("_ddp_worker.py", mode)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
