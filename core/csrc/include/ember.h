@@ -199,6 +199,15 @@ int em_batch_norm_backward(int dtype, const void *x, const void *gy, const void 
                            const void *invstd, const void *w, int training, int64_t N,
                            int64_t C, int64_t L, void *gx, void *gw, void *gb);
 
+/* fft.c: DFTs of `rows` contiguous rows, transform length n, in float (EM_F32) or double
+ * (EM_F64) components. Input rows hold in_len values: complex pairs (in_kind 0), reals
+ * (1), or the first half of a Hermitian spectrum (2, extended to n by symmetry); they are
+ * zero-padded or trimmed to n. Output rows hold out_len values of the result, complex
+ * pairs or (out_real) real parts, zero beyond n. inverse picks exp(+2 pi i k t / n);
+ * every output is multiplied by scale. */
+int em_fft(int dtype, int64_t rows, int64_t n, const void *in, int64_t in_len, int in_kind,
+           void *out, int64_t out_len, int out_real, int inverse, double scale);
+
 /* threads */
 int em_get_num_threads(void);
 void em_set_num_threads(int n);

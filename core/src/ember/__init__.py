@@ -14,6 +14,7 @@ from ._dtype import (bfloat16, can_cast, dtype, finfo, float16, float32, float64
                      get_default_dtype, iinfo, int8, int16, int32, int64, promote_types,
                      set_default_dtype, uint8)
 from ._dtype import bool_ as bool
+from ._dtype import complex64, complex128
 from ._generator import (Generator, default_generator, get_rng_state, initial_seed,
                          manual_seed, seed, set_rng_state)
 from ._tensor import Size, Tensor
@@ -57,8 +58,17 @@ from . import nn  # noqa: E402  (after the ops it is built on)
 from . import amp  # noqa: E402  (mixed precision)
 from .amp import autocast  # noqa: E402
 
+from .ops.complex import (angle, complex, conj, imag, polar, real, view_as_complex,  # noqa: E402
+                          view_as_real)
+from .ops.spectral import (bartlett_window, blackman_window, hamming_window,  # noqa: E402
+                           hann_window, istft, kaiser_window, stft)
+from . import fft  # noqa: E402  (ember.fft, as torch.fft)
+
+conj_physical = conj
 float = float32
 double = float64
+cfloat = complex64
+cdouble = complex128
 half = float16
 short = int16
 int = int32
@@ -76,6 +86,11 @@ def is_tensor(obj):
 
 def is_floating_point(input):
     return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    """Whether input's dtype is complex64 or complex128."""
+    return input.dtype.is_complex
 
 
 def numel(input):

@@ -37,10 +37,17 @@ class dtype:
         return (_dtype_by_name, (self.name,))
 
     def to_real(self) -> dtype:
-        return self
+        """The real dtype of one component: complex64 -> float32; real dtypes map to self."""
+        return _COMPLEX_TO_REAL.get(self, self)
 
-    def to_complex(self):
-        raise TypeError(f"complex dtypes are not supported yet (from {self!r})")
+    def to_complex(self) -> dtype:
+        """The complex dtype with this precision: float32 -> complex64, as torch."""
+        if self.is_complex:
+            return self
+        try:
+            return _REAL_TO_COMPLEX[self]
+        except KeyError:
+            raise TypeError(f"no complex dtype with the precision of {self!r}") from None
 
     @property
     def is_bool(self) -> bool:
@@ -58,14 +65,25 @@ int32 = dtype("int32", 6, 4, False, True, np.int32, aliases=("int",))
 int64 = dtype("int64", 7, 8, False, True, np.int64, aliases=("long",))
 uint8 = dtype("uint8", 8, 1, False, False, np.uint8)
 bool_ = dtype("bool", 9, 1, False, False, np.bool_)
+# Complex values are interleaved (real, imag) pairs of the component type: the C
+# kernels see them through view_as_real as a float tensor with a last dim of 2.
+complex64 = dtype("complex64", 10, 8, False, True, np.complex64, aliases=("cfloat",))
+complex128 = dtype("complex128", 11, 16, False, True, np.complex128, aliases=("cdouble",))
+complex64.is_complex = complex128.is_complex = True
+_COMPLEX_TO_REAL = {complex64: float32, complex128: float64}
+_REAL_TO_COMPLEX = {float32: complex64, float64: complex128, float16: complex64,
+                    bfloat16: complex64}
 
+# ALL lists the real dtypes, which every kernel handles; complex ones only reach the ops
+# of ops/complex.py
 ALL = (float32, float64, float16, bfloat16, int8, int16, int32, int64, uint8, bool_)
-BY_CODE = ALL
-_BY_NAME = {d.name: d for d in ALL}
-for _d in ALL:
+COMPLEX = (complex64, complex128)
+BY_CODE = ALL + COMPLEX
+_BY_NAME = {d.name: d for d in BY_CODE}
+for _d in BY_CODE:
     for _alias in _d._aliases:
         _BY_NAME[_alias] = _d
-_BY_NP = {np.dtype(d.np): d for d in ALL if d.np is not None}
+_BY_NP = {np.dtype(d.np): d for d in BY_CODE if d.np is not None}
 
 
 def _dtype_by_name(name: str) -> dtype:
@@ -78,7 +96,8 @@ def from_numpy_dtype(npd) -> dtype:
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(npd)}. The only supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, "
+            "and bool."
         ) from None
 
 
@@ -99,7 +118,7 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def _category(d: dtype) -> int:
-    return 0 if d is bool_ else (2 if d.is_floating_point else 1)
+    return 0 if d is bool_ else (3 if d.is_complex else 2 if d.is_floating_point else 1)
 
 
 _INT_ORDER = (int8, int16, int32, int64)
@@ -113,6 +132,11 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         return b
     if b is bool_:
         return a
+    if a.is_complex or b.is_complex:
+        # the complex type of the wider precision: complex64 + float64 -> complex128
+        ra = a.to_real() if a.is_complex or a.is_floating_point else float32
+        rb = b.to_real() if b.is_complex or b.is_floating_point else float32
+        return promote_types(ra, rb).to_complex()
     if a.is_floating_point or b.is_floating_point:
         if not a.is_floating_point:
             return b
@@ -140,17 +164,24 @@ def scalar_dtype(value) -> dtype:
         return int64
     if isinstance(value, float):
         return _default_float
+    if isinstance(value, complex):
+        return _default_float.to_complex()
     if isinstance(value, np.generic):
         return from_numpy_dtype(value.dtype)
     raise TypeError(f"expected a number, got {type(value).__name__}")
 
 
 def _combine(higher, lower):
-    """torch's combine_categories for ResultTypeState (no complex)."""
+    """torch's combine_categories for ResultTypeState."""
     if higher is None:
         return lower
     if lower is None:
         return higher
+    if higher.is_complex:
+        return higher
+    if lower.is_complex:
+        # a complex scalar keeps a floating tensor's precision: float64 + 1j -> complex128
+        return higher.to_complex() if higher.is_floating_point else lower
     if higher.is_floating_point:
         return higher
     if higher is bool_ or lower.is_floating_point:
@@ -181,6 +212,7 @@ class finfo:
 
     def __init__(self, type: dtype | None = None):
         type = type or _default_float
+        type = type.to_real()  # finfo(complex64) describes its float32 parts, as torch
         if not type.is_floating_point:
             raise TypeError(f"finfo is only for floating dtypes, got {type}")
         self.dtype = type.name

@@ -7,6 +7,7 @@ protocol methods.
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import numpy as np
@@ -36,11 +37,7 @@ def contiguous_strides(shape: tuple) -> tuple:
 _STRIDES: dict = {}
 
 
-def _numel(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+_numel = math.prod  # number of elements of a shape (1 for ())
 
 
 class Size(tuple):
@@ -168,7 +165,7 @@ class Tensor:
     is_complex_ = False
 
     def is_complex(self) -> bool:
-        return False
+        return self._dtype.is_complex
 
     def is_floating_point(self) -> bool:
         return self._dtype.is_floating_point
@@ -254,7 +251,7 @@ class Tensor:
                     "use a computed variable in a subgraph that doesn't require differentiation "
                     "use var_no_grad = var.detach().")
             return
-        if value and not self._dtype.is_floating_point:
+        if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
         self._requires_grad = bool(value)
@@ -399,9 +396,11 @@ class Tensor:
         """A NumPy view of this tensor's memory (bfloat16 shows as its uint16 bits)."""
         st = self._storage.data
         item = self._dtype.itemsize
+        # the tensor's dtype, not the storage's: view_as_real/view_as_complex share storages
+        npd = self._dtype.storage_np
         if self.numel() == 0:
-            return np.empty(self._shape, st.dtype)
-        return np.ndarray(self._shape, st.dtype, buffer=st, offset=self._offset * item,
+            return np.empty(self._shape, npd)
+        return np.ndarray(self._shape, npd, buffer=st, offset=self._offset * item,
                           strides=tuple(s * item for s in self._stride))
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -515,7 +514,8 @@ _function.Tensor = Tensor
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "bfloat16": "BFloat16Tensor", "int8": "CharTensor", "int16": "ShortTensor",
                "int32": "IntTensor", "int64": "LongTensor", "uint8": "ByteTensor",
-               "bool": "BoolTensor"}
+               "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+               "complex128": "ComplexDoubleTensor"}
 
 
 def _empty(shape: tuple, dtype, device=CPU) -> Tensor:

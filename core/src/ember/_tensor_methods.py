@@ -400,6 +400,20 @@ def _install():
     Tensor.mT = property(lambda s: V.transpose(s, -2, -1))
     Tensor.H = property(lambda s: V.t(s))
     Tensor.mH = Tensor.mT
+    _install_complex()
+
+
+def _install_complex():
+    from .ops import complex as CX, spectral
+    Tensor.real = property(CX.real)
+    Tensor.imag = property(CX.imag)
+    Tensor.conj = CX.conj
+    Tensor.conj_physical = CX.conj
+    Tensor.resolve_conj = lambda s: s
+    Tensor.is_conj = lambda s: False
+    Tensor.angle = CX.angle
+    Tensor.stft = spectral.stft
+    Tensor.istft = spectral.istft
 
 
 _install()

@@ -129,8 +129,31 @@ def tensor_str(t) -> str:
         return _render(arr, _BoolFmt(), 7, False)
     summarize = arr.size > PRINT_OPTS.threshold
     sample = _summarize(arr, PRINT_OPTS.edgeitems) if summarize else arr.reshape(-1)
+    if t._dtype.is_complex:
+        return _render(arr, _ComplexFmt(sample), 7, summarize)
     fmt = _Formatter(sample.astype(np.float64) if floating else sample, floating)
     return _render(arr, fmt, 7, summarize)
+
+
+class _ComplexFmt:
+    """torch's complex layout: real parts and imaginary parts each get their own
+    formatter (width, notation), joined as ``re+imj``."""
+
+    def __init__(self, values: np.ndarray):
+        self.re = _Formatter(values.real.astype(np.float64), True)
+        self.im = _Formatter(values.imag.astype(np.float64), True)
+        self.max_width = self.re.max_width + self.im.max_width + 2
+
+    def format(self, v) -> str:
+        return self._join(self.re.format(v.real), self.im.format(v.imag))
+
+    def padded(self, v) -> str:
+        return self._join(self.re.padded(v.real), self.im.padded(v.imag))
+
+    @staticmethod
+    def _join(re: str, im: str) -> str:
+        im = im.lstrip() + "j"
+        return re + im if im[0] in "+-" else re + "+" + im
 
 
 class _BoolFmt:
@@ -146,7 +169,7 @@ class _BoolFmt:
 def tensor_repr(t) -> str:
     suffixes = []
     default_int = t._dtype is D.int64
-    default_float = t._dtype is D.get_default_dtype()
+    default_float = t._dtype in (D.get_default_dtype(), D.get_default_dtype().to_complex())
     if t.numel() == 0 and t._shape != (0,):
         suffixes.append(f"size={tuple(t._shape)}")
     if t.device.type != "cpu":

@@ -111,6 +111,8 @@ def alloc(numel: int, dtype) -> Storage:
 
 def zeros_storage(numel: int, dtype) -> Storage:
     s = alloc(numel, dtype)
+    if dtype.is_complex:  # zero the (real, imag) pairs as reals
+        dtype, numel = dtype.to_real(), 2 * numel
     if numel:
         check(lib.em_fill(dtype.code, 1, ffi.new(_I64, [numel]), s.ptr, ffi.new(_I64, [1]),
                           0.0, 0), "zeros")
@@ -183,8 +185,10 @@ def binary_contiguous(op: int, a, b, out, name="binary"):
     """The fast path of binary(): a, b and out contiguous with one shape."""
     shp, unit = flat_layout(out._storage.data.size)
     item = a._dtype.itemsize
-    status = lib.em_binary(op, a._dtype.code, 1, shp, a._storage.ptr + a._offset * item, unit,
-                           b._storage.ptr + b._offset * item, unit, out._storage.ptr, unit, 1.0)
+    pa = a._storage.ptr + a._offset * item if a._offset else a._storage.ptr
+    pb = b._storage.ptr + b._offset * item if b._offset else b._storage.ptr
+    status = lib.em_binary(op, a._dtype.code, 1, shp, pa, unit, pb, unit, out._storage.ptr,
+                           unit, 1.0)
     if status:
         check(status, name, f"dtype {a._dtype.name}")
 
@@ -203,14 +207,43 @@ def i64(values) -> object:
 
 # ---- elementwise ------------------------------------------------------------
 
+def _pairs(t):
+    """A complex tensor's memory as reals with a last dim of 2 (view_as_real, no autograd)."""
+    return t._make(t._storage, t._shape + (2,), tuple(2 * s for s in t._stride) + (1,),
+                   2 * t._offset, t._dtype.to_real())
+
+
+def _part(t, k: int):
+    """The real (k=0) or imaginary (k=1) parts of a complex tensor, as a strided view."""
+    return t._make(t._storage, t._shape, tuple(2 * s for s in t._stride), 2 * t._offset + k,
+                   t._dtype.to_real())
+
+
 def copy(src, dst) -> None:
-    """dst[...] = src, casting; src has dst's shape (expanded views allowed)."""
+    """dst[...] = src, casting; src has dst's shape (expanded views allowed).
+
+    Complex values copy as pairs of reals; real -> complex zeroes the imaginary parts
+    and complex -> real keeps the real parts (as torch, which warns about it)."""
+    if src._dtype.is_complex or dst._dtype.is_complex:
+        if src._dtype.is_complex and dst._dtype.is_complex:
+            copy(_pairs(src), _pairs(dst))
+        elif dst._dtype.is_complex:
+            copy(src, _part(dst, 0))
+            fill(_part(dst, 1), 0.0)
+        else:
+            copy(_part(src, 0), dst)
+        return
     ndim, shp, (ss, ds) = _layout(dst._shape, (src._stride, dst._stride))
     check(lib.em_copy(src._dtype.code, dst._dtype.code, ndim, shp, ptr(src), ss, ptr(dst), ds),
           "copy_")
 
 
 def fill(dst, value) -> None:
+    if dst._dtype.is_complex:
+        value = complex(value)
+        fill(_part(dst, 0), value.real)
+        fill(_part(dst, 1), value.imag)
+        return
     ndim, shp, (ds,) = _layout(dst._shape, (dst._stride,))
     if dst._dtype.is_floating_point:
         status = lib.em_fill(dst._dtype.code, ndim, shp, ptr(dst), ds, float(value), 0)
@@ -264,6 +297,13 @@ def reduce(op: int, x, reduce_dims: tuple, out) -> None:
     n_red, r_shp, (r_xs,) = _layout(rshape, (rst,))
     check(lib.em_reduce(op, x._dtype.code, n_out, o_shp, o_xs, o_ys, n_red, r_shp, r_xs,
                         ptr(x), ptr(out), 0.0), "reduce")
+
+
+def reduce_all_contiguous(op: int, x, out) -> None:
+    """The fast path of reduce(): every element of a contiguous x into one value."""
+    shp, unit = flat_layout(x._storage.data.size if not x._offset else x.numel())
+    check(lib.em_reduce(op, x._dtype.code, 0, shp, unit, unit, 1, shp, unit, ptr(x), ptr(out),
+                        0.0), "reduce")
 
 
 def arg_reduce(want_max: bool, x, dim: int, values, indices) -> None:
@@ -490,3 +530,21 @@ def batch_norm_backward(x, gy, mean, invstd, w, training: bool, gx, gw, gb) -> N
     check(lib.em_batch_norm_backward(x._dtype.code, ptr(x), ptr(gy), ptr(mean), ptr(invstd),
                                      _p(w), int(training), N, C, L, _p(gx), _p(gw), _p(gb)),
           "batch_norm_backward")
+
+
+# ---- spectral ---------------------------------------------------------------
+
+FFT_IN_COMPLEX, FFT_IN_REAL, FFT_IN_HERMITIAN = 0, 1, 2
+
+
+def fft(x, n: int, in_kind: int, out, out_real: bool, inverse: bool, scale: float) -> None:
+    """DFTs of the contiguous last-dim rows of x (length x.shape[-1]) into out's rows.
+
+    x and out are contiguous; complex operands are passed as their float pairs. in_kind
+    says how to read a row (complex, real, Hermitian half); rows are padded or trimmed to n.
+    """
+    comp = x._dtype.to_real()
+    rows = out.numel() // out._shape[-1] if out._shape and out._shape[-1] else 0
+    check(lib.em_fft(comp.code, rows, n, ptr(x), x._shape[-1] if x._shape else 1, in_kind,
+                     ptr(out), out._shape[-1] if out._shape else 1, int(out_real),
+                     int(inverse), float(scale)), "fft", f"dtype {x._dtype.name}")

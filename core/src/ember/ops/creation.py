@@ -132,17 +132,20 @@ def _infer_dtype(data) -> D.dtype:
         if isinstance(x, (list, tuple)):
             stack.extend(x)
         elif isinstance(x, Tensor):
-            kind = max(kind, 2 if x._dtype.is_floating_point else int(x._dtype is not D.bool_))
+            kind = max(kind, 3 if x._dtype.is_complex else 2 if x._dtype.is_floating_point
+                       else int(x._dtype is not D.bool_))
         elif isinstance(x, (bool, np.bool_)):
             pass
         elif isinstance(x, (int, np.integer)):
             kind = max(kind, 1)
         elif isinstance(x, (float, np.floating)):
             kind = 2
-        elif isinstance(x, complex):
-            raise TypeError("complex tensors are not supported yet")
+        elif isinstance(x, (complex, np.complexfloating)):
+            kind = 3
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    if kind == 3:
+        return D.get_default_dtype().to_complex()
     if kind == 2:
         return D.get_default_dtype()
     if kind == 1:

@@ -78,6 +78,11 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if a._dtype is not b._dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a._dtype} != "
                            f"{b._dtype}")
+    if a._dtype.is_complex:
+        from ._util import check_out
+        from .complex import matmul as complex_matmul  # four real GEMMs
+        r = complex_matmul(a, b)
+        return check_out(out, r, "matmul") if out is not None else r
     if a.dim() == 1 and b.dim() == 1:
         if a._shape[0] != b._shape[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._shape[0]}] and "
