@@ -502,8 +502,8 @@ extern "C" __global__ void em_random_normal(int dtype, void *out, long long n,
 PUT_SOURCE = PREAMBLE + r"""
 template <typename S> __device__ void em_atomic_add_small(S *addr, double val,
                                                          int kind /* 0 int, 2 f16, 3 bf16 */) {
-    size_t a = (size_t)addr;
-    unsigned int *word = (unsigned int *)(a & ~(size_t)3);
+    unsigned long long a = (unsigned long long)addr;
+    unsigned int *word = (unsigned int *)(a & ~3ULL);
     unsigned int shift = (unsigned int)(a & 3) * 8, mask = sizeof(S) == 1 ? 0xffu : 0xffffu;
     unsigned int old = *word, assumed;
     do {

@@ -1,0 +1,301 @@
+"""A host stand-in for the part of CuPy that ember's CUDA backend uses (tests only).
+
+Arrays are NumPy arrays; ElementwiseKernels and RawModules are the backend's own CUDA
+source text compiled by the host C++ compiler, with CUDA's intrinsics mapped to C++ and
+each launch run block by block (one OS thread per CUDA thread, a real barrier for
+``__syncthreads``, where a kernel needs it). This executes ember's GPU glue code and
+kernel source end to end without a GPU. It is not a CUDA simulator: warp-level timing,
+memory coherence and atomics' concurrency are not modelled, and cuBLAS is NumPy.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import re
+import subprocess
+import types
+from pathlib import Path
+
+import numpy as np
+
+from ember.backends.cuda import kernels as K
+
+PRELUDE = r"""
+#include <cmath>
+#include <cstring>
+#include <thread>
+#include <barrier>
+#include <vector>
+#include <functional>
+#include <mutex>
+using namespace std;
+#define __device__
+#define __forceinline__ inline
+#define __global__
+#define __shared__ static
+struct em_dim3 { long long x; };
+static thread_local em_dim3 threadIdx, blockIdx;
+static em_dim3 blockDim;
+static std::barrier<> *em_bar;
+static std::mutex em_atomic_mutex;
+static inline void __syncthreads() { em_bar->arrive_and_wait(); }
+static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
+static inline int __float_as_int(float f) { int i; memcpy(&i, &f, 4); return i; }
+static inline unsigned int __float2uint_rn(float f) { return (unsigned int)nearbyintf(f); }
+static inline float __fadd_rn(float a, float b) { return a + b; }
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline double __dadd_rn(double a, double b) { return a + b; }
+static inline double __dmul_rn(double a, double b) { return a * b; }
+template <typename T> static T atomicAdd(T *a, T v) {
+    std::lock_guard<std::mutex> g(em_atomic_mutex); T o = *a; *a = o + v; return o; }
+static unsigned int atomicCAS(unsigned int *a, unsigned int c, unsigned int v) {
+    std::lock_guard<std::mutex> g(em_atomic_mutex); unsigned int o = *a; if (o == c) *a = v;
+    return o; }
+static int atomicExch(int *a, int v) {
+    std::lock_guard<std::mutex> g(em_atomic_mutex); int o = *a; *a = v; return o; }
+static void em_launch(long long grid, long long block, int coop, const std::function<void()> &f) {
+    blockDim.x = block;
+    for (long long b = 0; b < grid; ++b) {
+        if (!coop) {
+            for (long long t = 0; t < block; ++t) { blockIdx.x = b; threadIdx.x = t; f(); }
+            continue;
+        }
+        std::barrier<> bar((ptrdiff_t)block);
+        em_bar = &bar;
+        std::vector<std::thread> ts;
+        for (long long t = 0; t < block; ++t)
+            ts.emplace_back([&, t] { blockIdx.x = b; threadIdx.x = t; f(); });
+        for (auto &th : ts) th.join();
+    }
+}
+"""
+C_NAMES = {"float32": "float", "float64": "double", "uint16": "unsigned short",
+           "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
+           "uint8": "unsigned char", "bool": "bool"}
+SCALARS = {"p0", "p1", "p2", "alpha", "fv", "iv"}
+_SIG = re.compile(r'extern "C" void (em_\w+)\(([^)]*)\)')
+
+
+def _compile(source: str, workdir: Path) -> ctypes.CDLL:
+    key = hashlib.sha1(source.encode()).hexdigest()[:16]
+    so = workdir / f"k{key}.so"
+    if not so.exists():
+        cpp = workdir / f"k{key}.cpp"
+        cpp.write_text(source)
+        res = subprocess.run(["g++", "-O1", "-shared", "-fPIC", "-std=c++20", "-pthread",
+                              "-ffp-contract=off", "-o", str(so), str(cpp)],
+                             capture_output=True, text=True)
+        if res.returncode:
+            raise RuntimeError(res.stderr[-4000:])
+    return ctypes.CDLL(str(so))
+
+
+def _ctype(decl: str):
+    if "*" in decl:
+        return ctypes.c_void_p
+    words = decl.split()[:-1]
+    t = " ".join(w for w in words if w != "const")
+    return {"int": ctypes.c_int, "long long": ctypes.c_longlong, "double": ctypes.c_double,
+            "unsigned long long": ctypes.c_ulonglong, "float": ctypes.c_float}[t]
+
+
+# ---- arrays ---------------------------------------------------------------------------
+
+class MemPtr:
+    def __init__(self, arr, off: int = 0):
+        self.arr, self.off = arr, off
+
+    def __add__(self, n: int) -> MemPtr:
+        return MemPtr(self.arr, self.off + int(n))
+
+    @property
+    def ptr(self) -> int:
+        return self.arr.ctypes.data + self.off
+
+    def copy_from_device(self, src: MemPtr, nbytes: int) -> None:
+        ctypes.memmove(self.ptr, src.ptr, nbytes)
+
+
+class HostArray(np.ndarray):
+    """np.ndarray with CuPy's ``data`` (a pointer object), ``set`` and ``get``."""
+
+    @property
+    def data(self) -> MemPtr:
+        return MemPtr(self)
+
+    def set(self, host) -> None:
+        self.reshape(-1)[...] = np.asarray(host).reshape(-1)
+
+    def get(self, out=None):
+        if out is None:
+            return np.array(self)
+        out[...] = self
+        return out
+
+
+def _host(a):
+    return np.asarray(a).view(HostArray)
+
+
+# ---- kernels ------------------------------------------------------------------------------
+
+class _Elementwise:
+    def __init__(self, lib, in_params, out_params, name):
+        self.fn = getattr(lib, name)
+        self.ins = [p.split() for p in in_params.split(",")]
+        self.outs = [p.split() for p in out_params.split(",")]
+
+    def __call__(self, *args):
+        outs = args[len(self.ins):]
+        shape = outs[0].shape
+        call, tmps = [], []
+        for words, a in zip(self.ins, args):
+            var = words[-1]
+            if var in SCALARS:
+                call.append(ctypes.c_double(a) if words[-2] == "float64" else
+                            ctypes.c_longlong(int(a)))
+            elif words[0] == "raw":
+                arr = np.ascontiguousarray(a)
+                tmps.append(arr)
+                call.append(ctypes.c_void_p(arr.ctypes.data))
+            else:
+                arr = np.ascontiguousarray(np.broadcast_to(a, shape))
+                tmps.append(arr)
+                call.append(ctypes.c_void_p(arr.ctypes.data))
+        results = []
+        for o in outs:
+            r = np.empty(shape, o.dtype)
+            results.append(r)
+            call.append(ctypes.c_void_p(r.ctypes.data))
+        self.fn(*call, ctypes.c_longlong(int(np.prod(shape))))
+        for o, r in zip(outs, results):
+            o[...] = r
+
+
+class _RawFunction:
+    def __init__(self, fn, argtypes, coop):
+        self.fn, self.argtypes, self.coop = fn, argtypes, coop
+
+    def __call__(self, grid, block, args):
+        call = []
+        for t, a in zip(self.argtypes, args):
+            if t is ctypes.c_void_p:
+                call.append(ctypes.c_void_p(int(a)) if isinstance(a, np.integer)
+                            else ctypes.c_void_p(np.asarray(a).ctypes.data))
+            else:
+                call.append(t(a.item() if isinstance(a, np.generic) else a))
+        assert len(call) == len(self.argtypes), "argument count differs from the kernel's"
+        self.fn(ctypes.c_longlong(grid[0]), ctypes.c_longlong(block[0]),
+                ctypes.c_int(int(self.coop)), *call)
+
+
+_SYNC_KERNELS = ("em_softmax_", "em_layer_norm_", "em_cross_entropy_f", "em_cross_entropy_b",
+                 "em_batch_norm_stats_", "em_batch_norm_backward_")
+
+
+class HostCupy(types.SimpleNamespace):
+    """The ``cupy`` module as ember's backend sees it, on the host."""
+
+    def __init__(self, workdir: Path):
+        super().__init__()
+        self.workdir = workdir
+        parts = []
+        for d in K.DTYPES:
+            for maker, count in ((K.unary_parts, len(K.UNARY_OPS)),
+                                 (K.binary_parts, len(K.BINARY_OPS)),
+                                 (K.compare_parts, len(K.COMPARE_OPS)),
+                                 (K.pred_parts, len(K.PRED_OPS))):
+                for op in range(count):
+                    try:
+                        parts.append(maker(op, d))
+                    except NotImplementedError:
+                        pass
+            parts += [K.copy_parts(s, d) for s in K.DTYPES]
+            parts += [K.fill_parts(d), K.where_parts(d), K.take_parts(d)]
+        self._ew_lib = _compile(PRELUDE + K.PREAMBLE + "\n".join(
+            _host_elementwise(p) for p in parts), workdir)
+        self.cuda = types.SimpleNamespace(
+            Device=_Device, runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
+            get_current_stream=lambda: types.SimpleNamespace(ptr=0))
+        self._pool = types.SimpleNamespace(used_bytes=lambda: 0, total_bytes=lambda: 0,
+                                           free_all_blocks=lambda: None)
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def get_default_memory_pool(self):
+        return self._pool
+
+    def empty(self, shape, dtype=np.float32):
+        return np.empty(shape, dtype).view(HostArray)
+
+    def zeros(self, shape, dtype=np.float32):
+        return np.zeros(shape, dtype).view(HostArray)
+
+    def ndarray(self, shape, dtype, memptr=None, strides=None):
+        return np.ndarray.__new__(HostArray, shape, dtype, buffer=memptr.arr,
+                                  offset=memptr.off, strides=strides)
+
+    def argsort(self, a, axis=-1):
+        return np.argsort(a, axis=axis, kind="stable")
+
+    def ElementwiseKernel(self, in_params, out_params, operation, name, preamble=""):
+        return _Elementwise(self._ew_lib, in_params, out_params, name)
+
+    def RawModule(self, code, options=()):
+        return _RawModule(code, self.workdir)
+
+
+def _host_elementwise(p: K.Parts) -> str:
+    args, binds = [], []
+    for spec in (p.in_params + ", " + p.out_params).split(","):
+        words = spec.split()
+        typ, var = C_NAMES[words[-2]], words[-1]
+        if var in SCALARS:
+            args.append(f"{typ} {var}")
+        elif words[0] == "raw":
+            args.append(f"const {typ} *{var}")
+        else:
+            args.append(f"{typ} *{var}_p")
+            binds.append(f"{typ} &{var} = {var}_p[i];")
+    return (f'extern "C" void {p.name}({", ".join(args)}, long long n) {{\n'
+            f"  for (long long i = 0; i < n; ++i) {{ {' '.join(binds)} {p.operation} }}\n}}\n")
+
+
+class _RawModule:
+    def __init__(self, code: str, workdir: Path):
+        pre = subprocess.run(["g++", "-E", "-P", "-std=c++20", "-x", "c++", "-"],
+                             input=code.replace('extern "C" __global__', 'extern "C"'),
+                             capture_output=True, text=True, check=True).stdout
+        wrappers, self.sigs = [], {}
+        for name, params in _SIG.findall(pre):
+            decls = [p.strip() for p in params.split(",") if p.strip()]
+            names = [d.split()[-1].lstrip("*") for d in decls]
+            self.sigs[name] = [_ctype(d) for d in decls]
+            wrappers.append(f'extern "C" void host_{name}(long long em_g_, long long em_b_, '
+                            f'int em_c_, {", ".join(decls)}) {{ em_launch(em_g_, em_b_, em_c_, [&] {{ '
+                            f'{name}({", ".join(names)}); }}); }}')
+        body = code.replace('extern "C" __global__', 'extern "C"')
+        self.lib = _compile(PRELUDE + body + "\n" + "\n".join(wrappers), workdir)
+
+    def get_function(self, name: str) -> _RawFunction:
+        coop = name.startswith(_SYNC_KERNELS)
+        return _RawFunction(getattr(self.lib, f"host_{name}"), self.sigs[name], coop)
+
+
+class _Device:
+    def __init__(self, idx=0):
+        self.id = 0 if idx is None else idx
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def use(self):
+        pass
+
+    def synchronize(self):
+        pass

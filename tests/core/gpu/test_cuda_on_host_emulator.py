@@ -1,0 +1,58 @@
+"""Runs the CUDA device tests (test_cuda_device.py) on the host emulator of CuPy.
+
+host_cupy.py compiles the backend's CUDA source for the host and stands in for CuPy,
+so ember's whole GPU path (glue, launches, argument order, kernels, autograd, ops
+dispatch) executes here without a GPU. What it cannot cover: cuBLAS (NumPy's matmul
+stands in; the bfloat16 cublasGemmEx path is replaced by a float32 product), streams/events, TF32, real
+concurrency of atomics and warps, and NVRTC itself (see test_cuda_sources_compile.py
+for nvcc). Skipped without g++.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+import ember
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+
+_HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("_cuda_device_tests",
+                                               _HERE / "test_cuda_device.py")
+_device_tests = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_device_tests)
+
+# streams/events and TF32 need the real runtime; bf16 GEMM needs cuBLAS
+_NOT_EMULATED = {"test_cuda_memory_stats_streams_events", "test_cuda_tf32_flag"}
+for _name in dir(_device_tests):
+    if _name.startswith("test_cuda") and _name not in _NOT_EMULATED:
+        globals()[_name + "_on_host"] = getattr(_device_tests, _name)
+
+
+@pytest.fixture(scope="module")
+def _host_cupy(tmp_path_factory):
+    spec = importlib.util.spec_from_file_location("_host_cupy", _HERE / "host_cupy.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.HostCupy(tmp_path_factory.mktemp("host_cupy"))
+
+
+@pytest.fixture(autouse=True)
+def _emulate(_host_cupy, monkeypatch, request):
+    from ember.backends import cuda as backend
+    if "bfloat16" in request.node.name and "matmul" in request.node.name:
+        pytest.skip("the bfloat16 GEMM is cuBLAS's (cublasGemmStridedBatchedEx)")
+    monkeypatch.setattr(ember.cuda, "_cupy", lambda: _host_cupy)
+    monkeypatch.setattr(backend, "_apply_tf32", lambda: None)
+    # cuBLAS's bfloat16 GEMM has no host stand-in: autocast tests multiply in float32
+    monkeypatch.setattr(backend, "_gemm_bf16", lambda a, b, out: backend.write(
+        _host_cupy.matmul(backend.plain(a), backend.plain(b)), out))
+    for memo in (backend._EW, backend._MODULES):
+        memo.clear()
+    yield
+    for memo in (backend._EW, backend._MODULES):
+        memo.clear()
