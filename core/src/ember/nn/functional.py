@@ -1149,7 +1149,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
 _CTC_NEG = -1e30  # stands for log(0): finite, so logsumexp's gradient stays finite
 
 
-def _as_lengths(lengths, name: str) -> np.ndarray:
+def _as_lengths(lengths) -> np.ndarray:
     if isinstance(lengths, Tensor):
         return lengths.detach().numpy().astype(np.int64).reshape(-1)
     return np.asarray(lengths, dtype=np.int64).reshape(-1)
@@ -1176,8 +1176,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
         log_probs = log_probs.unsqueeze(1)
         targets = targets.unsqueeze(0) if targets.dim() == 1 else targets
     steps, batch, classes = log_probs.shape
-    in_lens = _as_lengths(input_lengths, "input_lengths")
-    tg_lens = _as_lengths(target_lengths, "target_lengths")
+    in_lens = _as_lengths(input_lengths)
+    tg_lens = _as_lengths(target_lengths)
     if in_lens.size != batch or tg_lens.size != batch:
         raise RuntimeError(f"input_lengths and target_lengths must have {batch} elements")
     if np.any(in_lens > steps):
