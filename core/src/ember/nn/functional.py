@@ -1166,7 +1166,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     reaches it is reported as inf, like torch.
 
     Example:
-        >>> lp = ember.randn(6, 2, 4).log_softmax(2)
+        >>> lp = F.log_softmax(ember.randn(6, 2, 4), 2)
         >>> tg = ember.tensor([[1, 2], [3, 3]])
         >>> F.ctc_loss(lp, tg, [6, 5], [2, 2]).shape
         ember.Size([])

@@ -213,7 +213,7 @@ class CTCLoss(_Loss):
 
     Example:
         >>> ctc = nn.CTCLoss()
-        >>> lp = ember.randn(6, 2, 4).log_softmax(2)
+        >>> lp = F.log_softmax(ember.randn(6, 2, 4), 2)
         >>> ctc(lp, ember.tensor([[1, 2], [3, 3]]), [6, 5], [2, 2]).shape
         ember.Size([])
     """
