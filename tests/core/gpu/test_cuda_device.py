@@ -287,3 +287,34 @@ def test_cuda_autocast_and_grad_scaler():
     scaler.step(opt)
     scaler.update()
     assert scaler.get_scale() == 256.0
+
+
+def test_cuda_small_cnn_training_steps_match_cpu():
+    """conv/batch_norm/relu/max_pool/adaptive pool/linear/cross_entropy/SGD end to end."""
+    nn = ember.nn
+
+    def make(dev):
+        ember.manual_seed(0)
+        return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, stride=2, groups=2),
+                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5)).to(dev)
+
+    x = RNG.standard_normal((4, 3, 12, 12))
+    y = np.array([0, 4, 2, 1])
+    losses, params = [], []
+    for dev in ("cpu", "cuda"):
+        model = make(dev)
+        opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        xt, yt = ember.tensor(x, dtype=ember.float32, device=dev), ember.tensor(y, device=dev)
+        trace = []
+        for _ in range(3):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xt), yt)
+            loss.backward()
+            opt.step()
+            trace.append(loss.item())
+        losses.append(trace)
+        params.append([_np(p) for p in model.parameters()])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
+    for pc, pg in zip(*params):
+        np.testing.assert_allclose(pg, pc, rtol=1e-3, atol=1e-4)
