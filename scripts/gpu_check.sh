@@ -6,8 +6,10 @@
 # --no-index. Prints one short summary table last. Budget: well under 10 minutes
 # (tests ~4 min at most, benchmark ~4 min at most; each under its own timeout).
 #
-#   bash scripts/gpu_check.sh            # full benchmark
-#   QUICK=1 bash scripts/gpu_check.sh    # smaller benchmark shapes
+#   bash scripts/gpu_check.sh                              # full benchmark
+#   QUICK=1 bash scripts/gpu_check.sh                      # smaller benchmark shapes
+#   EMBER_WHEELS=wheels/cp312 bash scripts/gpu_check.sh    # wheels carried into the tree
+# Logs (build, tests, bench, bench.tsv) go to $OUT (a temporary folder when unset).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
