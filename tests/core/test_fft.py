@@ -142,6 +142,10 @@ def test_complex_unsupported_ops_raise_type_error_naming_the_op():
         ember.exp(z)
     with pytest.raises(TypeError, match="maximum"):
         ember.maximum(z, z)
+    for name in ("prod", "max", "cumsum"):  # kernels that would drop the imaginary parts
+        with pytest.raises(TypeError, match="complex"):
+            getattr(z, name)(0) if name == "cumsum" else getattr(z, name)()
+    assert ember.tensor([1 + 2j, 3 - 1j]).mean().item() == 2 + 0.5j
 
 
 def test_complex_autograd_real_loss():

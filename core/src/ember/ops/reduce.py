@@ -24,6 +24,9 @@ def _kept_shape(shape, dims, keepdim):
 
 
 def _run_reduce(code, x: Tensor, dims: tuple, keepdim: bool, out_dtype) -> Tensor:
+    if x._dtype.is_complex:
+        _no_complex(x, {lib.EM_RPROD: "prod", lib.EM_RMAX: "max", lib.EM_RMIN: "min",
+                        lib.EM_RALL: "all", lib.EM_RANY: "any"}.get(code, "reduction"))
     src = cast(x, out_dtype) if code not in (lib.EM_RALL, lib.EM_RANY) else x
     squeezed = _kept_shape(x._shape, dims, False)
     out = _empty(squeezed, D.bool_ if code in (lib.EM_RALL, lib.EM_RANY) else out_dtype, x.device)
@@ -90,7 +93,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
-    if dtype is None and not input._dtype.is_floating_point:
+    if dtype is None and not (input._dtype.is_floating_point or input._dtype.is_complex):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_pretty(input._dtype)}")
     dims = normalize_dims(dim, input.dim())
@@ -419,7 +422,16 @@ def sum_to_size(x: Tensor, *size) -> Tensor:
 
 # ---- scans -----------------------------------------------------------------------------------
 
+def _no_complex(x: Tensor, what: str) -> None:
+    """Complex tensors reach only sum/mean (ops/complex.py); the real kernels would cast
+    them to their real parts, so refuse by name instead."""
+    if x._dtype.is_complex:
+        from .complex import unsupported
+        raise unsupported(what, x._dtype)
+
+
 def _scan(code, x: Tensor, dim: int, dtype=None, with_indices=False):
+    _no_complex(x, "scan (cumsum/cumprod/cummax/...)")
     d = wrap_dim(dim, x.dim()) if x.dim() else 0
     src = x.movedim(d, -1).contiguous() if x.dim() else x.reshape(1)
     if dtype is not None:
