@@ -55,6 +55,7 @@ from .serialization import load, save
 from .ops._util import result_type
 from ._threads import get_num_threads, set_num_threads
 from . import nn  # noqa: E402  (after the ops it is built on)
+from . import hub, safetensors  # noqa: E402
 from . import amp  # noqa: E402  (mixed precision)
 from .amp import autocast  # noqa: E402
 

@@ -383,6 +383,19 @@ for _name, _fn in (("masked_fill_", index.masked_fill), ("index_fill_", index.in
                    ("squeeze_", V.squeeze), ("unsqueeze_", V.unsqueeze)):
     _METHODS[_name] = _inplace_of(_fn)
 
+def _softmax(self, dim=None, dtype=None):
+    from .ops.activation import softmax
+    return softmax(self, dim, dtype)
+
+
+def _log_softmax(self, dim=None, dtype=None):
+    from .ops.activation import softmax
+    return softmax(self, dim, dtype, is_log=True)
+
+
+_METHODS["softmax"] = _softmax
+_METHODS["log_softmax"] = _log_softmax
+
 _ALIASES = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
             "__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__ipow__": "pow_",
             "__iand__": "bitwise_and_", "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_"}

@@ -25,6 +25,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
+from ..ops._util import inplace as _core_inplace
 from ..ops import conv as _conv
 from ..ops import pool as _pool
 from ..ops.activation import softmax as _softmax
@@ -528,10 +529,12 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
 # ---- activations -----------------------------------------------------------------------
 
 
-def _inplace(input, result, inplace):
+def _inplace(input, fn, inplace):
+    """fn(input), written into input when inplace (through the core's in-place path, so
+    autograd keeps what fn saved from the old values)."""
     if inplace:
-        return input.copy_(result)
-    return result
+        return _core_inplace(input, fn)
+    return fn(input)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -547,7 +550,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.leaky_relu(input, negative_slope), inplace)
+    return _inplace(input, lambda input: ember.leaky_relu(input, negative_slope), inplace)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -559,15 +562,15 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.elu(input, alpha), inplace)
+    return _inplace(input, lambda input: ember.elu(input, alpha), inplace)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.selu(input), inplace)
+    return _inplace(input, lambda input: ember.selu(input), inplace)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.celu(input, alpha), inplace)
+    return _inplace(input, lambda input: ember.celu(input, alpha), inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -575,11 +578,11 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.silu(input), inplace)
+    return _inplace(input, lambda input: ember.silu(input), inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.mish(input), inplace)
+    return _inplace(input, lambda input: ember.mish(input), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -606,7 +609,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _inplace(input, ember.hardtanh(input, min_val, max_val), inplace)
+    return _inplace(input, lambda input: ember.hardtanh(input, min_val, max_val), inplace)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -614,15 +617,15 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.hardsigmoid(input), inplace)
+    return _inplace(input, lambda input: ember.hardsigmoid(input), inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.hardswish(input), inplace)
+    return _inplace(input, lambda input: ember.hardswish(input), inplace)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    return _inplace(input, ember.threshold(input, threshold, value), inplace)
+    return _inplace(input, lambda input: ember.threshold(input, threshold, value), inplace)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -697,9 +700,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     if not training or p == 0:
         return input
     if p == 1:
-        return _inplace(input, input * 0, inplace)
+        return _inplace(input, lambda input: input * 0, inplace)
     mask = ember.empty(input.shape, dtype=input.dtype).bernoulli_(1 - p)
-    return _inplace(input, input * mask * (1.0 / (1 - p)), inplace)
+    return _inplace(input, lambda input: input * mask * (1.0 / (1 - p)), inplace)
 
 
 def _feature_dropout(input, p, training, inplace, batched_dim):
@@ -709,7 +712,7 @@ def _feature_dropout(input, p, training, inplace, batched_dim):
     shape = tuple(input.shape[:batched_dim]) + (1,) * (input.dim() - batched_dim)
     mask = ember.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
     scale = 0.0 if p == 1 else 1.0 / (1 - p)
-    return _inplace(input, input * mask * scale, inplace)
+    return _inplace(input, lambda input: input * mask * scale, inplace)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
@@ -740,11 +743,11 @@ def _alpha_dropout(input, p, training, inplace, mask_shape):
     if not training or p == 0:
         return input
     if p == 1:
-        return _inplace(input, input * 0, inplace)
+        return _inplace(input, lambda input: input * 0, inplace)
     a = 1.0 / math.sqrt((_ALPHA_DROPOUT ** 2 * p + 1) * (1 - p))
     keep = ember.empty(mask_shape, dtype=input.dtype).bernoulli_(1 - p)
     b = (keep - 1) * (_ALPHA_DROPOUT * a) + _ALPHA_DROPOUT * a * p
-    return _inplace(input, input * (keep * a) + b, inplace)
+    return _inplace(input, lambda input: input * (keep * a) + b, inplace)
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,

@@ -10,6 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import CPU
 from .._tensor import Tensor, _empty, contiguous_strides
+from ..autograd import function as _function
 from ..autograd.grad_mode import STATE
 from ..backends import cpu as _cpu
 
@@ -144,6 +145,7 @@ def inplace(self: Tensor, result_fn, *args, **kwargs) -> Tensor:
     self takes the result's place in the graph (and a view's base is rebased).
     """
     self._check_inplace_allowed()
+    first_new_node = _function._seq[0] + 1
     result = result_fn(self, *args, **kwargs)
     if not D.can_cast(result._dtype, self._dtype):
         raise RuntimeError(f"result type {_pretty(result._dtype)} can't be cast to the desired "
@@ -151,18 +153,34 @@ def inplace(self: Tensor, result_fn, *args, **kwargs) -> Tensor:
     if result._shape != self._shape:
         raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast "
                            f"shape {list(result._shape)}")
-    node = result._grad_fn
-    if node is not None and node._saved:
-        # the node saved self's current values: keep a private copy before overwriting
-        node._saved = tuple(
-            (cast_clone(e[0]), e[1], e[2]) if e is not None and e[0]._storage is self._storage
-            and not e[2] else e for e in node._saved)
+    if result._grad_fn is not None:
+        _keep_saved_values(result._grad_fn, first_new_node, self._storage)
     backend_of(self).copy(result, self)
     self._storage.version += 1
-    if node is not None:
+    if result._grad_fn is not None:
         from .views import rebase_history
         rebase_history(self, result)
     return self
+
+
+def _keep_saved_values(node, first_new_node: int, storage) -> None:
+    """The nodes made while computing an in-place result may have saved the values about
+    to be overwritten: they get private copies (what torch saves as original_self)."""
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if n is None or n._seq < first_new_node or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n._saved and n._saved is not _function.FREED:
+            n._saved = tuple(_private(e) if e is not None and e[0]._storage is storage and
+                             not e[2] else e for e in n._saved)
+        stack.extend(nxt for nxt, _ in n.next_functions)
+
+
+def _private(entry):
+    copy = cast_clone(entry[0])
+    return copy, copy._storage.version, entry[2]
 
 
 def cast_clone(t: Tensor) -> Tensor:

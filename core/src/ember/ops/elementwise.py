@@ -563,21 +563,18 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
     """Clamps to [min, max]; either bound may be a number, a tensor or None."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    dtype = result_type(input, *(v for v in (min, max) if v is not None))
+    if isinstance(min, Tensor) or isinstance(max, Tensor) or not dtype.is_floating_point:
+        # integer bounds stay exact this way (int64 limits do not survive a double)
         r = input
         if min is not None:
             r = maximum(r, min if isinstance(min, Tensor) else _full_like_scalar(min, input))
         if max is not None:
             r = minimum(r, max if isinstance(max, Tensor) else _full_like_scalar(max, input))
     else:
-        dtype = result_type(input, *(v for v in (min, max) if v is not None))
         x = input if dtype is input._dtype else input.to(dtype)
         lo = -math.inf if min is None else min
         hi = math.inf if max is None else max
-        if not dtype.is_floating_point:
-            info = D.iinfo(dtype)
-            lo = info.min if min is None else int(lo)
-            hi = info.max if max is None else int(hi)
         r = Clamp.apply(x, float(lo), float(hi))
     return check_out(out, r, "clamp") if out is not None else r
 
