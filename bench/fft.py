@@ -36,7 +36,8 @@ def main():
         x = x.astype(np.complex64 if op == "fft" else np.float32)
         e, t = ember.tensor(x), torch.tensor(x)
         fe, ft = getattr(ember.fft, op), getattr(torch.fft, op)
-        (te, be), (tt, bt) = _times(lambda: fe(e)), _times(lambda: ft(t))
+        (te, be) = _times(lambda fe=fe, e=e: fe(e))
+        (tt, bt) = _times(lambda ft=ft, t=t: ft(t))
         # the best run is printed too: on a shared machine it is the steadier number
         print(f"{name:31s} median: ember {te * 1e3:7.2f} ms torch {tt * 1e3:7.2f} ms "
               f"ratio {tt / te:4.2f} | best: ember {be * 1e3:7.2f} torch {bt * 1e3:7.2f} "

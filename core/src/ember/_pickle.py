@@ -87,7 +87,8 @@ def add_safe_globals(safe_globals: list) -> None:
 
 def get_safe_globals() -> list:
     """The objects added with ``add_safe_globals`` (and their names where given)."""
-    return [obj if name == _qualified_name(obj) else (obj, name) for name, obj in _USER_SAFE.items()]
+    return [obj if name == _qualified_name(obj) else (obj, name)
+            for name, obj in _USER_SAFE.items()]
 
 
 def clear_safe_globals() -> None:

@@ -5,10 +5,10 @@ boundary (padding goes into an extra field of the local header), so that storage
 memory-mapped and read straight into place. We write the same layout, sequentially (the
 output never has to seek): storages with their CRC-32 in a data descriptor after the data, so
 that the CRC can be computed on a helper thread (zlib releases the GIL) while the same bytes
-are being written; small records with the CRC in the local header. Reading parses the central directory with the
-standard library's zipfile, then reads each record's bytes ourselves straight into the
-destination array, checking the CRC, instead of going through ``ZipFile.read`` (one copy
-less, and no per-record bytes object).
+are being written; small records with the CRC in the local header. Reading parses the
+central directory with the standard library's zipfile, then reads each record's bytes
+ourselves straight into the destination array, checking the CRC, instead of going through
+``ZipFile.read`` (one copy less, and no per-record bytes object).
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ class ZipWriter:
                 shown_off = 0xFFFFFFFF
             extra = struct.pack(f"<HH{len(big)}Q", 1, 8 * len(big), *big) if big else b""
             version = 45 if big else 20
-            chunks.append(_CENTRAL.pack(0x02014B50, version, version, flags, 0, 0, 0, crc, shown_size,
-                                        shown_size, len(raw_name), len(extra), 0, 0, 0, 0,
-                                        shown_off) + raw_name + extra)
+            chunks.append(_CENTRAL.pack(0x02014B50, version, version, flags, 0, 0, 0, crc,
+                                        shown_size, shown_size, len(raw_name), len(extra), 0,
+                                        0, 0, 0, shown_off) + raw_name + extra)
         directory = b"".join(chunks)
         self._write(directory)
         count, cd_size = len(self._entries), len(directory)

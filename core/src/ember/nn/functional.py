@@ -160,7 +160,8 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n: int, name
             raise RuntimeError(
                 f"Calculated padded input size per channel: "
                 f"({' x '.join(str(input.shape[2 + j] + 2 * padding[j]) for j in range(n))}). "
-                f"Kernel size: ({' x '.join(str(dilation[j] * (ksize[j] - 1) + 1) for j in range(n))}). "
+                "Kernel size: "
+                f"({' x '.join(str(dilation[j] * (ksize[j] - 1) + 1) for j in range(n))}). "
                 "Kernel size can't be greater than actual input size")
     if input.dtype != weight.dtype:
         raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) "
