@@ -125,8 +125,10 @@ def test_default_init_distribution_matches_torch(make):
         assert abs(a.std() - b.std()) < 0.1 * b.std() + 1e-3, name
         assert abs(a.mean()) < 5 * b.std() / math.sqrt(a.size) + 1e-3, name
         if "Embedding" not in type(e).__name__:
-            assert np.abs(a).max() <= np.abs(b).max() * 1.02 + 1e-3, name
-            assert np.abs(a).max() >= np.abs(b).max() * 0.9, name
+            # uniform inits: both sample maxima sit near the same bound (each falls below
+            # 85% of it with probability 0.85**n, about 1e-6 for the smallest pool here)
+            a_max, b_max = np.abs(a).max(), np.abs(b).max()
+            assert abs(a_max - b_max) <= 0.15 * max(a_max, b_max) + 1e-3, name
 
 
 def test_init_functions_distribution():
