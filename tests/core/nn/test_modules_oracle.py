@@ -122,7 +122,10 @@ def test_default_init_distribution_matches_torch(make):
     for name in samples_t:
         a, b = np.concatenate(samples_e[name]), np.concatenate(samples_t[name])
         # same family and scale: bounds and moments within sampling error
-        assert abs(a.std() - b.std()) < 0.1 * b.std() + 1e-3, name
+        # two samples' standard deviations differ by ~0.63/sqrt(n) of it (uniform
+        # draws): allow about six of those, and never less than 10%
+        tolerance = max(0.1, 4 / math.sqrt(a.size))
+        assert abs(a.std() - b.std()) < tolerance * b.std() + 1e-3, name
         assert abs(a.mean()) < 5 * b.std() / math.sqrt(a.size) + 1e-3, name
         if "Embedding" not in type(e).__name__:
             # uniform inits: both sample maxima sit near the same bound (each falls below
