@@ -159,3 +159,15 @@ def test_fuzz_shapes_strides_dims_indices_never_crash(shape, perm_seed, index, d
         except (IndexError, RuntimeError, ValueError, TypeError):
             pass
     np.testing.assert_allclose(x.exp().numpy(), np.exp(a), rtol=1e-6)
+
+
+def test_dlpack_round_trip_with_numpy_shares_memory():
+    a = np.arange(6.0).reshape(2, 3)
+    t = ember.from_dlpack(a)
+    t[0, 0] = 7.0
+    assert a[0, 0] == 7.0
+    back = np.from_dlpack(ember.arange(6).reshape(2, 3)[:, 1:])
+    np.testing.assert_array_equal(back, [[1, 2], [4, 5]])
+    assert ember.ones(1).__dlpack_device__() == (1, 0)
+    with pytest.raises(BufferError, match="bfloat16"):
+        ember.ones(2, dtype=ember.bfloat16).__dlpack__()

@@ -415,6 +415,24 @@ class Tensor:
             raise TypeError("Got unsupported ScalarType BFloat16")
         return self._np()
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """Exports this tensor's memory through DLPack (NumPy's exporter on the CPU)."""
+        if self.device.type == "cuda":
+            return self._storage.data.__dlpack__(stream=stream) if not self._offset and \
+                self.is_contiguous() else self.contiguous()._storage.data.__dlpack__(stream=stream)
+        if self._dtype is D.bfloat16:
+            raise BufferError("bfloat16 tensors cannot be exported through NumPy's DLPack "
+                              "(NumPy has no bfloat16); convert with .float() first")
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        kwargs = {} if max_version is None else {"max_version": max_version}
+        return self._np().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        if self.device.type == "cuda":
+            return (2, self.device.index or 0)  # kDLCUDA
+        return (1, 0)  # kDLCPU
+
     def __array__(self, dtype=None, copy=None):
         arr = self.detach().cpu()
         arr = arr.float()._np() if arr._dtype is D.bfloat16 else arr._np()

@@ -254,6 +254,21 @@ def _tensors_to_lists(data):
     return data
 
 
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor sharing memory with any DLPack producer on the CPU (NumPy arrays, torch
+    tensors, ...); CUDA producers need ember's GPU backend.
+
+    Example:
+        >>> t = ember.from_dlpack(torch.arange(3))   # no copy
+    """
+    device_type = ext_tensor.__dlpack_device__()[0] if hasattr(ext_tensor,
+                                                                "__dlpack_device__") else 1
+    if device_type != 1:
+        from ..backends import cuda
+        return cuda.from_dlpack(ext_tensor)
+    return from_numpy(np.from_dlpack(ext_tensor))
+
+
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like tensor(), but shares memory with a tensor or NumPy array when it can."""
     if isinstance(data, Tensor):

@@ -834,3 +834,20 @@ matmul = _Matmul()
 def empty_cache() -> None:
     from ...cuda import empty_cache as _empty_cache
     _empty_cache()
+
+
+def from_dlpack(ext):
+    """A CUDA tensor sharing memory with a DLPack producer on a GPU (through CuPy)."""
+    from ..._dtype import from_numpy_dtype
+    from ..._tensor import Tensor
+    cp = _cp()
+    arr = cp.from_dlpack(ext)
+    dtype = from_numpy_dtype(arr.dtype)
+    item = arr.itemsize
+    if any(s < 0 or s % item for s in arr.strides):
+        raise BufferError("from_dlpack: negative or unaligned strides are not supported")
+    span = 1 + sum((n - 1) * s // item for n, s in zip(arr.shape, arr.strides)) if arr.size else 0
+    flat = cp.ndarray((span,), arr.dtype, memptr=arr.data, strides=(item,))
+    storage = Storage(flat, _device("cuda", arr.device.id))
+    return Tensor._make(storage, tuple(arr.shape), tuple(s // item for s in arr.strides), 0,
+                        dtype)
