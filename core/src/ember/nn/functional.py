@@ -26,6 +26,7 @@ from .._tensor import Tensor
 from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
 from ..ops._util import inplace as _core_inplace
+from ..ops.pad import pad
 from ..ops import conv as _conv
 from ..ops import pool as _pool
 from ..ops.activation import softmax as _softmax
@@ -1370,74 +1371,6 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     n = len(lead)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
     return x.reshape(*lead, c * r * r, h // r, w // r)
-
-
-def _pad_index(size: int, before: int, after: int, mode: str) -> Tensor:
-    """Source positions along one dim for reflect/replicate/circular padding."""
-    idx = []
-    for o in range(-before, size + after):
-        if mode == "reflect":
-            period = 2 * (size - 1)
-            k = o % period if period else 0
-            idx.append(k if k < size else period - k)
-        elif mode == "replicate":
-            idx.append(min(max(o, 0), size - 1))
-        else:  # circular
-            idx.append(o % size)
-    return ember.tensor(idx, dtype=D.int64)
-
-
-def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pads the last len(pad)//2 dims: pad = (left_last, right_last, left_prev, ...).
-
-    Example:
-        >>> F.pad(ember.ones(1, 2), (1, 1)).tolist()
-        [[0.0, 1.0, 1.0, 0.0]]
-    """
-    pad = list(pad)
-    if len(pad) % 2:
-        raise RuntimeError("Padding length must be divisible by 2")
-    if len(pad) // 2 > input.dim():
-        raise RuntimeError("Padding length should be less than or equal to two times the input "
-                           "dimension but got padding length " + str(len(pad)) +
-                           " and input of dimension " + str(input.dim()))
-    if mode not in ("constant", "reflect", "replicate", "circular"):
-        raise NotImplementedError(f"Unrecognised padding mode {mode}")
-    if mode != "constant" and value not in (None, 0):
-        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
-    out = input
-    for k in range(len(pad) // 2):
-        dim = input.dim() - 1 - k
-        before, after = pad[2 * k], pad[2 * k + 1]
-        if before == 0 and after == 0:
-            continue
-        size = out.shape[dim]
-        if mode == "constant":
-            if before < 0:
-                out = out.narrow(dim, -before, out.shape[dim] + before)
-                before = 0
-            if after < 0:
-                out = out.narrow(dim, 0, out.shape[dim] + after)
-                after = 0
-            parts = []
-            fill = 0.0 if value is None else value
-            for n in (before, None, after):
-                if n is None:
-                    parts.append(out)
-                elif n > 0:
-                    shape = list(out.shape)
-                    shape[dim] = n
-                    parts.append(ember.full(shape, fill, dtype=out.dtype))
-            out = ember.cat(parts, dim) if len(parts) > 1 else out
-            continue
-        if mode == "reflect" and (before >= size or after >= size):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
-                               f"input dimension, but got: padding ({before}, {after}) at "
-                               f"dimension {dim} of input {list(input.shape)}")
-        if mode == "circular" and (before > size or after > size):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        out = out.index_select(dim, _pad_index(size, before, after, mode))
-    return out
 
 
 def _interp_size(input, size, scale_factor, n):

@@ -20,6 +20,7 @@ import warnings
 from .. import _dtype as D
 from .._tensor import Tensor
 from .creation import arange, ones, zeros
+from .pad import pad
 
 # ---- windows ---------------------------------------------------------------------------------
 
@@ -154,7 +155,6 @@ def _padded_window(window, win_length: int, n_fft: int, dtype, device) -> Tensor
                            f"win_length={win_length}, but got window with size "
                            f"{list(window.shape)}")
     if win_length < n_fft:
-        from ..nn.functional import pad
         left = (n_fft - win_length) // 2
         window = pad(window, (left, n_fft - win_length - left))
     return window
@@ -184,7 +184,6 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
     win_length = n_fft if win_length is None else win_length
     x = input.unsqueeze(0) if input.dim() == 1 else input
     if center:
-        from ..nn.functional import pad
         p = n_fft // 2
         x = pad(x.unsqueeze(1), (p, p), mode=pad_mode).squeeze(1)
     length = x.shape[-1]
@@ -288,6 +287,5 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
                            "window must not vanish where frames overlap: NOLA)")
     y = y / env
     if length is not None and y.shape[-1] < length:
-        from ..nn.functional import pad
         y = pad(y, (0, length - y.shape[-1]))
     return y.squeeze(0) if input.dim() == 2 else y

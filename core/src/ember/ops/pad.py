@@ -1,0 +1,76 @@
+"""Padding (constant, reflect, replicate, circular): nn.functional.pad, also used by stft."""
+
+from __future__ import annotations
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from .creation import full, tensor
+from .join import cat
+
+
+def _pad_index(size: int, before: int, after: int, mode: str, device) -> Tensor:
+    """Source positions along one dim for reflect/replicate/circular padding."""
+    idx = []
+    for o in range(-before, size + after):
+        if mode == "reflect":
+            period = 2 * (size - 1)
+            k = o % period if period else 0
+            idx.append(k if k < size else period - k)
+        elif mode == "replicate":
+            idx.append(min(max(o, 0), size - 1))
+        else:  # circular
+            idx.append(o % size)
+    return tensor(idx, dtype=D.int64, device=device)
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pads the last len(pad)//2 dims: pad = (left_last, right_last, left_prev, ...).
+
+    Example:
+        >>> ember.nn.functional.pad(ember.ones(1, 2), (1, 1)).tolist()
+        [[0.0, 1.0, 1.0, 0.0]]
+    """
+    pad = list(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           "dimension but got padding length " + str(len(pad)) +
+                           " and input of dimension " + str(input.dim()))
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant" and value not in (None, 0):
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    out = input
+    for k in range(len(pad) // 2):
+        dim = input.dim() - 1 - k
+        before, after = pad[2 * k], pad[2 * k + 1]
+        if before == 0 and after == 0:
+            continue
+        size = out.shape[dim]
+        if mode == "constant":
+            if before < 0:
+                out = out.narrow(dim, -before, out.shape[dim] + before)
+                before = 0
+            if after < 0:
+                out = out.narrow(dim, 0, out.shape[dim] + after)
+                after = 0
+            parts = []
+            fill = 0.0 if value is None else value
+            for n in (before, None, after):
+                if n is None:
+                    parts.append(out)
+                elif n > 0:
+                    shape = list(out.shape)
+                    shape[dim] = n
+                    parts.append(full(shape, fill, dtype=out.dtype, device=out.device))
+            out = cat(parts, dim) if len(parts) > 1 else out
+            continue
+        if mode == "reflect" and (before >= size or after >= size):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({before}, {after}) at "
+                               f"dimension {dim} of input {list(input.shape)}")
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        out = out.index_select(dim, _pad_index(size, before, after, mode, out.device))
+    return out
