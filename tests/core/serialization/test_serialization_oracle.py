@@ -124,10 +124,7 @@ def test_real_files_match_torch(name):
 
 
 def test_ember_parameter_saved_as_torch_parameter(tmp_path):
-    from ember.serialization import _parameter_class
-    Parameter = _parameter_class()
-    if Parameter is None:
-        pytest.skip("ember.nn.Parameter does not exist yet")
+    from ember.nn import Parameter
     ember.save(collections.OrderedDict(p=Parameter(ember.ones(2))), tmp_path / "p.pt")
     got = torch.load(tmp_path / "p.pt", weights_only=True)
     assert isinstance(got["p"], torch.nn.Parameter) and got["p"].requires_grad
