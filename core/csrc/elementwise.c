@@ -42,19 +42,6 @@ int em_fill(int dtype, int ndim, const int64_t *shape, void *dst, const int64_t 
     EM_DTYPE_SWITCH(dtype, emk_fill, ndim, shape, dst, dst_strides, value, ivalue)
 }
 
-/* Whether this CPU runs the x86-64-v3 build of the float kernels. */
-static int em_use_v3(void) {
-#if EM_HAVE_V3
-    static int cached = -1;
-    if (cached < 0)
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                 __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2");
-    return cached;
-#else
-    return 0;
-#endif
-}
-
 /* Float dtypes go to the v3 build when the CPU has it. */
 #if EM_HAVE_V3
 #define EM_FLOAT_V3(dtype, name, ...)                                 \

@@ -64,6 +64,25 @@ typedef _Float16 em_f16;
 typedef uint16_t em_bf16;
 typedef uint8_t em_bool;
 
+/* Whether this CPU runs the x86-64-v3 builds of the float kernels. */
+static inline int em_use_v3(void) {
+#if EM_HAVE_V3
+    static int cached = -1;
+    if (cached < 0)
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                 __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2");
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+/* The x86-64-v3 build of the float reductions (reduce_v3.c). */
+int em_reduce_float_v3(int op, int dtype, int n_outer, const int64_t *outer_shape,
+                       const int64_t *x_outer_strides, const int64_t *y_strides, int n_red,
+                       const int64_t *red_shape, const int64_t *x_red_strides, const void *x,
+                       void *y);
+
 static inline int64_t em_numel(int ndim, const int64_t *shape) {
     int64_t n = 1;
     for (int d = 0; d < ndim; ++d) n *= shape[d];

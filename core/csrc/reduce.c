@@ -12,6 +12,11 @@ int em_reduce(int op, int dtype, int n_outer, const int64_t *outer_shape,
     if (n_outer < 0 || n_outer > EM_MAX_DIMS || n_red < 1 || n_red > EM_MAX_DIMS) return EM_EINVAL;
     if (op < EM_RSUM || op > EM_RNANSUM) return EM_EOP;
     if (em_numel(n_red, red_shape) == 0 && (op == EM_RMAX || op == EM_RMIN)) return EM_EINVAL;
+#if EM_HAVE_V3
+    if (dtype <= EM_BF16 && em_use_v3())
+        return em_reduce_float_v3(op, dtype, n_outer, outer_shape, x_outer_strides, y_strides,
+                                  n_red, red_shape, x_red_strides, x, y);
+#endif
     EM_DTYPE_SWITCH(dtype, emk_reduce, op, n_outer, outer_shape, x_outer_strides, y_strides,
                     n_red, red_shape, x_red_strides, x, y)
 }
