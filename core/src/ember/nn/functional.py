@@ -555,6 +555,18 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return _inplace(input, lambda input: ember.leaky_relu(input, negative_slope), inplace)
 
 
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Leaky ReLU whose negative slope is drawn uniformly from [lower, upper] per element in
+    training, and is their mean in evaluation."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    slope = ember.empty(input.shape, dtype=input.dtype, device=input.device).uniform_(lower,
+                                                                                      upper)
+    return _inplace(input, lambda input: ember.where(input >= 0, input, input * slope),
+                    inplace)
+
+
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + weight * min(0, x); weight has 1 or C (dim 1) entries."""
     w = weight
@@ -1255,6 +1267,48 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                      reduction: str = "mean") -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return _reduce((-target * input).exp().log1p(), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """For each sample, the hinge max(0, 1 - (x[j] - x[i])) over its target classes j (the
+    leading entries of target before the first -1) against every other class i, over C."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if input.shape != target.shape:
+        raise RuntimeError(f"multilabel_margin_loss: inconsistent target size: "
+                           f"{list(target.shape)} for input of size: {list(input.shape)}")
+    x = input.reshape(1, -1) if input.dim() <= 1 else input
+    rows = target.reshape(1, -1).tolist() if target.dim() <= 1 else target.tolist()
+    n, c = x.shape
+    marks = []
+    for row in rows:
+        mark = [0.0] * c
+        for k in row:
+            if k < 0:
+                break
+            if k >= c:
+                raise RuntimeError(f"multilabel_margin_loss: target index {k} is out of range "
+                                   f"for {c} classes")
+            mark[k] = 1.0
+        marks.append(mark)
+    is_target = ember.tensor(marks, dtype=x.dtype, device=x.device)
+    pair = is_target.unsqueeze(2) * (1 - is_target).unsqueeze(1)  # [n, j, i]
+    hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)
+    loss = (hinge * pair).sum((1, 2)) / c
+    if input.dim() <= 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleaves the channels of `groups` groups: (N, g*k, ...) -> (N, k*g, ...)."""
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    return (input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
+            .reshape((n, c) + rest))
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,

@@ -181,7 +181,7 @@ Hardswish = _unary("Hardswish", lib.EM_HARDSWISH, lambda c, g, x: g * where(
 Elu = _unary("Elu", lib.EM_ELU, lambda c, g, x: g * where(
     x > 0, c.params[1], c.params[1] * c.params[0] * c.params[2] * (x * c.params[2]).exp()))
 LeakyRelu = _unary("LeakyRelu", lib.EM_LEAKY_RELU,
-                   lambda c, g, x: g * where(x > 0, 1.0, c.params[0]), _KEEP)
+                   lambda c, g, x: where(x > 0, g, g * c.params[0]), _KEEP)
 Clamp = _unary("Clamp", lib.EM_CLAMP,
                lambda c, g, x: g * ((x >= c.params[0]) & (x <= c.params[1])), _KEEP)
 Hardtanh = _unary("Hardtanh", lib.EM_HARDTANH,
