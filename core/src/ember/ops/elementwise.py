@@ -807,28 +807,19 @@ def logical_not(input, *, out=None):
     return check_out(out, r, "logical_not") if out is not None else r
 
 
-def isnan(input):
-    return _pred(lib.EM_ISNAN, input, "isnan")
+def _pred_fn(code, name):
+    def fn(input):
+        return _pred(code, input, name)
+    fn.__name__ = name
+    return fn
 
 
-def isinf(input):
-    return _pred(lib.EM_ISINF, input, "isinf")
-
-
-def isposinf(input):
-    return _pred(lib.EM_ISPOSINF, input, "isposinf")
-
-
-def isneginf(input):
-    return _pred(lib.EM_ISNEGINF, input, "isneginf")
-
-
-def isfinite(input):
-    return _pred(lib.EM_ISFINITE, input, "isfinite")
-
-
-def signbit(input):
-    return _pred(lib.EM_SIGNBIT, input, "signbit")
+isnan = _pred_fn(lib.EM_ISNAN, "isnan")
+isinf = _pred_fn(lib.EM_ISINF, "isinf")
+isposinf = _pred_fn(lib.EM_ISPOSINF, "isposinf")
+isneginf = _pred_fn(lib.EM_ISNEGINF, "isneginf")
+isfinite = _pred_fn(lib.EM_ISFINITE, "isfinite")
+signbit = _pred_fn(lib.EM_SIGNBIT, "signbit")
 
 
 def isreal(input):
