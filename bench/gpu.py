@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -172,6 +173,7 @@ def main() -> None:
             te = gpu_time(efn)
         except Exception as exc:  # noqa: BLE001 - report the case and go on
             print(f"{name}: ember failed: {type(exc).__name__}: {exc}", flush=True)
+            traceback.print_exc(limit=-4)
             te = float("nan")
         tt = gpu_time(tfn)
         rows.append((name, te, tt, tt / te))

@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # GPU check: build ember on a GPU machine, run the CUDA tests and the GPU benchmark.
 #
-# Expects Python 3.12 with CuPy, torch, pytest and numpy, but not cffi: the cffi and
-# pycparser wheels come from shared/wheels/cp312 (EMBER_WHEELS overrides), installed with
-# --no-index. Prints one short summary table last. Budget: well under 10 minutes
-# (tests ~4 min at most, benchmark ~4 min at most; each under its own timeout).
+# Expects Python 3.12 with CuPy, torch, pytest and numpy, but not cffi: the wheels it
+# lacks (cffi, pycparser) come from a local folder, installed with --no-index: wheels/cp312 in the checkout (a
+# git-ignored copy of shared/wheels/cp312 plus anything added), else shared/wheels/cp312
+# beside it; EMBER_WHEELS overrides. Prints one short summary table last, well under 10
+# minutes in all (build ~1 min, tests and benchmark each under their own timeout).
 #
-#   bash scripts/gpu_check.sh                              # full benchmark
-#   QUICK=1 bash scripts/gpu_check.sh                      # smaller benchmark shapes
-#   EMBER_WHEELS=wheels/cp312 bash scripts/gpu_check.sh    # wheels carried into the tree
+#   bash scripts/gpu_check.sh              # tests + full benchmark
+#   QUICK=1 bash scripts/gpu_check.sh      # smaller benchmark shapes
+#   TESTS=0 bash scripts/gpu_check.sh      # benchmark only
 # Logs (build, tests, bench, bench.tsv) go to $OUT (a temporary folder when unset).
+# CuPy's compiled kernels are kept in .cupy_cache/ (git-ignored) so a rerun skips NVRTC.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
 PY=${PYTHON:-python3}
+export PYTHONUNBUFFERED=1 CUPY_CACHE_DIR=$ROOT/.cupy_cache
 
 WHEELS=${EMBER_WHEELS:-}
-for cand in "$ROOT/shared/wheels/cp312" "$ROOT/../shared/wheels/cp312"; do
+for cand in "$ROOT/wheels/cp312" "$ROOT/shared/wheels/cp312" "$ROOT/../shared/wheels/cp312"; do
     [ -z "$WHEELS" ] && [ -d "$cand" ] && WHEELS=$cand
 done
 
@@ -29,27 +32,38 @@ $PY -c "import sys, numpy, cupy, torch; print(sys.version.split()[0], 'numpy', n
 echo "== install (wheels from ${WHEELS:-<none>})"
 if ! $PY -c "import cffi" 2>/dev/null; then
     if [ -z "$WHEELS" ]; then echo "no cffi and no wheel folder"; exit 2; fi
-    mkdir -p "$OUT/wheels" && cp "$WHEELS"/*.whl "$OUT/wheels/"
-    $PY -m pip install -q --no-index "$OUT"/wheels/*.whl || exit 2
+    $PY -m pip install -q --no-index --no-deps "$WHEELS"/*.whl || exit 2
 fi
+T0=$(date +%s)
 $PY -m pip install -q --no-build-isolation --no-deps -e ./core > "$OUT/build.log" 2>&1 \
     || { tail -30 "$OUT/build.log"; exit 2; }
+echo "built in $(( $(date +%s) - T0 )) s"
 $PY -c "import ember; assert ember.cuda.is_available(), 'ember sees no GPU'; print('ember on', ember.cuda.get_device_name())" || exit 2
 
-echo "== tests"
-# the CUDA test files plus every device-parametrized test's [cuda] case
-timeout 300 $PY -m pytest tests/core -q -m "not oracle" -k "cuda or gpu" -p no:cacheprovider \
-    --durations=5 > "$OUT/tests.log" 2>&1
-TEST_RC=$?
-tail -40 "$OUT/tests.log"
-TEST_LINE=$(grep -E "passed|failed|error" "$OUT/tests.log" | tail -1)
+TEST_RC=skipped TEST_LINE=
+if [ "${TESTS:-1}" != 0 ]; then
+    echo "== tests"
+    # the CUDA test files plus every device-parametrized test's [cuda] case
+    XDIST=()
+    $PY -c "import xdist" 2>/dev/null && XDIST=(-n 8)
+    T0=$(date +%s)
+    # SIGINT at the limit: pytest still prints the failures it has seen so far
+    timeout -s INT -k 30 "${TEST_TIMEOUT:-300}" $PY -m pytest tests/core -q -m "not slow" \
+        -k "cuda or gpu" -p no:cacheprovider "${XDIST[@]}" --tb=short -rfE \
+        > "$OUT/tests.log" 2>&1
+    TEST_RC=$?
+    echo "tests took $(( $(date +%s) - T0 )) s"
+    grep -E "^(FAILED|ERROR) " "$OUT/tests.log" | cut -c1-220 | head -150
+    TEST_LINE=$(grep -E "passed|failed|error" "$OUT/tests.log" | tail -1)
+fi
 
 echo "== benchmark"
 BENCH_ARGS=(--out "$OUT/bench.tsv")
 [ -n "${QUICK:-}" ] && BENCH_ARGS+=(--quick)
-timeout 270 $PY bench/gpu.py "${BENCH_ARGS[@]}" > "$OUT/bench.log" 2>&1
+timeout "${BENCH_TIMEOUT:-240}" $PY bench/gpu.py "${BENCH_ARGS[@]}" > "$OUT/bench.log" 2>&1
 BENCH_RC=$?
-cat "$OUT/bench.log" | tail -40
+grep -v "^ " "$OUT/bench.log" | head -30
+tar czf "$OUT/cupy_cache.tgz" .cupy_cache 2>/dev/null
 
 echo
 echo "== summary"
@@ -59,4 +73,5 @@ if [ -f "$OUT/bench.tsv" ]; then
     awk -F'\t' '{ printf "  %-42s %9.3f ms %9.3f ms %6.2f\n", $1, $2 * 1e3, $3 * 1e3, $4 }' \
         "$OUT/bench.tsv"
 fi
-exit $(( TEST_RC != 0 || BENCH_RC != 0 ))
+[ "$TEST_RC" = 0 ] || [ "$TEST_RC" = skipped ] || exit 1
+exit $(( BENCH_RC != 0 ))

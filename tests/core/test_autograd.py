@@ -10,6 +10,8 @@ import pytest
 import ember
 from ember.autograd import Function
 
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def test_grad_fn_names_and_next_functions():
     x = ember.ones(2, requires_grad=True)

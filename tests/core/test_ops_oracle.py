@@ -42,6 +42,8 @@ def _to(mod, a, dtype):
 
 
 def _as_np(t):
+    if hasattr(t, "cpu"):
+        t = t.cpu()
     if hasattr(t, "dtype") and str(t.dtype).endswith("bfloat16"):
         t = t.float()
     if hasattr(t, "detach"):
@@ -68,11 +70,11 @@ CASES = [(info, shapes, dtype) for info in OPS for shapes in info.shapes for dty
 
 @pytest.mark.parametrize("info,shapes,dtype", CASES,
                          ids=[f"{i.name}-{'x'.join(map(str, s[0]))}-{d}" for i, s, d in CASES])
-def test_op_matches_torch(info, shapes, dtype):
+def test_op_matches_torch(info, shapes, dtype, device):
     rng = np.random.default_rng(abs(hash((info.name, str(shapes), dtype))) % 2 ** 32)
     arrays = _make_inputs(info, shapes, dtype, rng)
     grad = info.grad and dtype in ("float32", "float64")
-    ets = [_to(ember, a, dtype).requires_grad_(grad) for a in arrays]
+    ets = [_to(ember, a, dtype).to(device).requires_grad_(grad) for a in arrays]
     tts = [_to(torch, a, dtype).requires_grad_(grad) for a in arrays]
     try:
         tout = info.fn(torch, *tts)
@@ -81,6 +83,7 @@ def test_op_matches_torch(info, shapes, dtype):
             info.fn(ember, *ets)
         return
     eout = info.fn(ember, *ets)
+    assert eout.device.type == device, f"{info.name}: result on {eout.device}, not {device}"
     _compare(eout, tout, info, dtype, "forward")
     if not grad or not tout.requires_grad or not tout.dtype.is_floating_point:
         return
@@ -107,12 +110,13 @@ PIECEWISE = {"sort", "topk", "kthvalue", "median", "cummax", "amax", "max_dim", 
 
 @pytest.mark.parametrize("info", [i for i in OPS if i.grad and "float64" in i.dtypes
                                   and i.name not in PIECEWISE], ids=lambda i: i.name)
-def test_gradcheck_float64(info):
+def test_gradcheck_float64(info, device):
     rng = np.random.default_rng(7)
     shapes = [s for s in info.shapes[0] if s != "transposed"]
     shapes = [tuple(min(n, 3) for n in s) for s in shapes]
     arrays = _make_inputs(info, shapes, "float64", rng)
-    ins = [ember.tensor(a, dtype=ember.float64, requires_grad=True) for a in arrays]
+    ins = [ember.tensor(a, dtype=ember.float64, device=device, requires_grad=True)
+           for a in arrays]
     assert ember.autograd.gradcheck(lambda *xs: info.fn(ember, *xs), ins, eps=1e-6, atol=1e-4)
 
 
@@ -124,12 +128,13 @@ SECOND_ORDER = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "mul", "d
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
-def test_second_order_matches_torch(name):
+def test_second_order_matches_torch(name, device):
     info = next(i for i in OPS if i.name == name)
     rng = np.random.default_rng(11)
     shapes = [s for s in info.shapes[0] if s != "transposed"]
     arrays = _make_inputs(info, shapes, "float64", rng)
-    ets = [ember.tensor(a, dtype=ember.float64, requires_grad=True) for a in arrays]
+    ets = [ember.tensor(a, dtype=ember.float64, device=device, requires_grad=True)
+           for a in arrays]
     tts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
 
     def second(mod, ins):

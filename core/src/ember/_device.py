@@ -54,14 +54,43 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self) -> device:
+        """``with ember.device('cuda'):`` makes this the default device inside the block."""
+        _previous.append(get_default_device())
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        set_default_device(_previous.pop())
+
 
 CPU = device("cpu")
+_default = CPU
+_previous: list[device] = []
+
+
+def set_default_device(d) -> None:
+    """Sets where factory functions (``zeros``, ``tensor``, ``randn``...) put tensors when
+    they are given no ``device``; ``None`` restores the CPU.
+
+    Example:
+        >>> ember.set_default_device("cuda")
+        >>> ember.zeros(2).device
+        device(type='cuda', index=0)
+    """
+    global _default
+    _default = CPU if d is None else device(d)
+
+
+def get_default_device() -> device:
+    """The device factory functions use when given none (the CPU unless set)."""
+    return _default
 
 
 def as_device(d) -> device:
-    """Normalises None/str/int/device to a device (None means the CPU)."""
+    """Normalises None/str/int/device to a device (None means the default device)."""
     if d is None:
-        return CPU
+        return _default
     if isinstance(d, device):
         return d
     return device(d)

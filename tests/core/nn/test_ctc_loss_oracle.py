@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
@@ -25,11 +25,11 @@ def run_both(x, targets, input_lengths, target_lengths, **kw):
                     target_lengths, **kw)
     lt = TF.ctc_loss(TF.log_softmax(xt, -1), torch.tensor(targets), input_lengths,
                      target_lengths, **kw)
-    np.testing.assert_allclose(le.detach().numpy(), lt.detach().numpy(), rtol=1e-5, atol=1e-5)
-    if np.all(np.isfinite(lt.detach().numpy())):
+    np.testing.assert_allclose(le.detach().cpu().numpy(), lt.detach().cpu().numpy(), rtol=1e-5, atol=1e-5)
+    if np.all(np.isfinite(lt.detach().cpu().numpy())):
         le.sum().backward()
         lt.sum().backward()
-        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(xe.grad.cpu().numpy(), xt.grad.cpu().numpy(), rtol=1e-4, atol=1e-5)
     return le, lt
 
 

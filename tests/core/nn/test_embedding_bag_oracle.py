@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
@@ -20,7 +20,7 @@ OFFSETS = np.array([0, 2, 2, 5])  # the second bag is empty
 
 
 def close(a, b, tol=1e-5):
-    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=tol, rtol=tol)
+    np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().cpu().numpy(), atol=tol, rtol=tol)
 
 
 @pytest.mark.parametrize("mode,weighted", [("sum", False), ("sum", True), ("mean", False),
@@ -53,7 +53,7 @@ def test_embedding_bag_module_2d(mode):
     t = tnn.EmbeddingBag(7, 4, mode=mode, padding_idx=0)
     assert repr(e) == repr(t)
     assert list(e.state_dict()) == list(t.state_dict())
-    e.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t.state_dict().items()})
+    e.load_state_dict({k: ember.tensor(v.cpu().numpy()) for k, v in t.state_dict().items()})
     x = np.array([[1, 0, 3], [6, 6, 2]])
     oe, ot = e(ember.tensor(x)), t(torch.tensor(x))
     close(oe, ot)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
@@ -36,7 +36,7 @@ def check(fe, ft, *inputs, grad=True, atol=1e-6, rtol=1e-5, double=False):
     ye = ye if isinstance(ye, tuple) else (ye,)
     yt = yt if isinstance(yt, tuple) else (yt,)
     for a, b in zip(ye, yt):
-        np.testing.assert_allclose(np.asarray(a.detach()), b.detach().numpy(), atol=atol,
+        np.testing.assert_allclose(np.asarray(a.detach()), b.detach().cpu().numpy(), atol=atol,
                                    rtol=rtol)
     if not grad:
         return
@@ -46,7 +46,7 @@ def check(fe, ft, *inputs, grad=True, atol=1e-6, rtol=1e-5, double=False):
     total_e, total_t = 0, 0
     ups_e, ups_t = [], []  # upstream grads: leaves too when checking double backward
     for a, b in outs:
-        g = rand(*b.shape, dtype=b.detach().numpy().dtype)
+        g = rand(*b.shape, dtype=b.detach().cpu().numpy().dtype)
         ups_e.append(ember.tensor(g, requires_grad=double))
         ups_t.append(torch.tensor(g, requires_grad=double))
         total_e = total_e + (a * ups_e[-1]).sum()
@@ -59,7 +59,7 @@ def check(fe, ft, *inputs, grad=True, atol=1e-6, rtol=1e-5, double=False):
         if b is None:
             assert a is None or float(a.abs().sum()) == 0
             continue
-        np.testing.assert_allclose(np.asarray(a.detach()), b.detach().numpy(), atol=atol,
+        np.testing.assert_allclose(np.asarray(a.detach()), b.detach().cpu().numpy(), atol=atol,
                                    rtol=rtol)
     if double:
         se = sum((g * g).sum() for g in ge if g is not None)
@@ -71,7 +71,7 @@ def check(fe, ft, *inputs, grad=True, atol=1e-6, rtol=1e-5, double=False):
                 assert (a is None or float(a.abs().sum()) == 0) and (
                     b is None or float(b.abs().sum()) == 0)
                 continue
-            np.testing.assert_allclose(np.asarray(a.detach()), b.numpy(), atol=atol * 10,
+            np.testing.assert_allclose(np.asarray(a.detach()), b.cpu().numpy(), atol=atol * 10,
                                        rtol=rtol * 10)
 
 
@@ -300,8 +300,8 @@ def test_batch_norm_training_and_eval(affine):
     else:
         check(lambda x: F.batch_norm(x, rm_e, rv_e, training=True),
               lambda x: TF.batch_norm(x, rm_t, rv_t, training=True), x)
-    np.testing.assert_allclose(rm_e.numpy(), rm_t.numpy(), atol=1e-7)
-    np.testing.assert_allclose(rv_e.numpy(), rv_t.numpy(), atol=1e-7)
+    np.testing.assert_allclose(rm_e.cpu().numpy(), rm_t.cpu().numpy(), atol=1e-7)
+    np.testing.assert_allclose(rv_e.cpu().numpy(), rv_t.cpu().numpy(), atol=1e-7)
     check(lambda x, w, b: F.batch_norm(x, rm_e, rv_e, w, b, False),
           lambda x, w, b: TF.batch_norm(x, rm_t, rv_t, w, b, False), rand(2, 3), rand(3),
           rand(3))
@@ -403,8 +403,8 @@ def test_embedding_max_norm():
     idx = [[1, 2], [2, 5]]
     ye = F.embedding(ember.tensor(idx), we, max_norm=1.0)
     yt = TF.embedding(torch.tensor(idx), wt, max_norm=1.0)
-    np.testing.assert_allclose(ye.numpy(), yt.numpy(), atol=1e-6)
-    np.testing.assert_allclose(we.numpy(), wt.numpy(), atol=1e-6)
+    np.testing.assert_allclose(ye.cpu().numpy(), yt.cpu().numpy(), atol=1e-6)
+    np.testing.assert_allclose(we.cpu().numpy(), wt.cpu().numpy(), atol=1e-6)
 
 
 def test_scaled_dot_product_attention():

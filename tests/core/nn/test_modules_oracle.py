@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
 from ember import nn  # noqa: E402
@@ -49,23 +49,23 @@ def test_load_torch_state_dict_and_outputs_match():
                         tnn.Flatten(), tnn.Linear(36, 5))
     em = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
                        nn.Flatten(), nn.Linear(36, 5))
-    res = em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    res = em.load_state_dict({k: ember.tensor(v.cpu().numpy()) for k, v in tm.state_dict().items()})
     assert repr(res) == "<All keys matched successfully>"
     x = np.random.default_rng(1).standard_normal((2, 3, 8, 8)).astype(np.float32)
     ye, yt = em(ember.tensor(x)), tm(torch.tensor(x))
-    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(ye.detach().cpu().numpy(), yt.detach().cpu().numpy(), atol=1e-5)
     ye.sum().backward()
     yt.sum().backward()
     for (n1, p1), (n2, p2) in zip(em.named_parameters(), tm.named_parameters()):
         assert n1 == n2
-        np.testing.assert_allclose(p1.grad.numpy(), p2.grad.numpy(), atol=1e-4, rtol=1e-4)
+        np.testing.assert_allclose(p1.grad.cpu().numpy(), p2.grad.cpu().numpy(), atol=1e-4, rtol=1e-4)
     for (n1, b1), (n2, b2) in zip(em.named_buffers(), tm.named_buffers()):
         assert n1 == n2
-        np.testing.assert_allclose(b1.numpy(), b2.numpy(), atol=1e-6)
+        np.testing.assert_allclose(b1.cpu().numpy(), b2.cpu().numpy(), atol=1e-6)
     em.eval()
     tm.eval()
-    np.testing.assert_allclose(em(ember.tensor(x)).detach().numpy(),
-                               tm(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(em(ember.tensor(x)).detach().cpu().numpy(),
+                               tm(torch.tensor(x)).detach().cpu().numpy(), atol=1e-5)
 
 
 def test_load_state_dict_errors_match_torch():
@@ -116,9 +116,9 @@ def test_default_init_distribution_matches_torch(make):
         e.reset_parameters()
         t.reset_parameters()
         for name, p in e.named_parameters():
-            samples_e.setdefault(name, []).append(p.detach().numpy().ravel().copy())
+            samples_e.setdefault(name, []).append(p.detach().cpu().numpy().ravel().copy())
         for name, p in t.named_parameters():
-            samples_t.setdefault(name, []).append(p.detach().numpy().ravel().copy())
+            samples_t.setdefault(name, []).append(p.detach().cpu().numpy().ravel().copy())
     for name in samples_t:
         a, b = np.concatenate(samples_e[name]), np.concatenate(samples_t[name])
         # same family and scale: bounds and moments within sampling error
@@ -143,14 +143,14 @@ def test_init_functions_distribution():
     t = init.trunc_normal_(ember.empty(10000), std=1.0, a=-1.0, b=1.0)
     tt = tnn.init.trunc_normal_(torch.empty(10000), std=1.0, a=-1.0, b=1.0)
     assert float(t.abs().max()) <= 1.0 and abs(float(t.std()) - float(tt.std())) < 0.02
-    q = init.orthogonal_(ember.empty(5, 8), gain=2.0).numpy()
+    q = init.orthogonal_(ember.empty(5, 8), gain=2.0).cpu().numpy()
     np.testing.assert_allclose(q @ q.T, 4 * np.eye(5), atol=1e-5)
     for name, param in [("relu", None), ("leaky_relu", 0.2), ("tanh", None), ("selu", None),
                         ("conv2d", None), ("sigmoid", None)]:
         assert init.calculate_gain(name, param) == tnn.init.calculate_gain(name, param)
     d = init.dirac_(ember.empty(4, 2, 3, 3), groups=2)
     dt = tnn.init.dirac_(torch.empty(4, 2, 3, 3), groups=2)
-    np.testing.assert_array_equal(d.numpy(), dt.numpy())
+    np.testing.assert_array_equal(d.cpu().numpy(), dt.cpu().numpy())
     s = init.sparse_(ember.empty(10, 6), 0.3)
     assert all(int((s[:, j] == 0).sum()) == 3 for j in range(6))
 
@@ -163,7 +163,7 @@ def test_lenet_forward_backward_matches_torch():
                             n.Linear(84, 10))
 
     tm, em = lenet(tnn), lenet(nn)
-    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    em.load_state_dict({k: ember.tensor(v.cpu().numpy()) for k, v in tm.state_dict().items()})
     rng = np.random.default_rng(2)
     x = rng.standard_normal((4, 1, 28, 28)).astype(np.float32)
     y = rng.integers(0, 10, 4)
@@ -173,7 +173,7 @@ def test_lenet_forward_backward_matches_torch():
     le.backward()
     lt.backward()
     for pe, pt in zip(em.parameters(), tm.parameters()):
-        np.testing.assert_allclose(pe.grad.numpy(), pt.grad.numpy(), atol=1e-5, rtol=1e-4)
+        np.testing.assert_allclose(pe.grad.cpu().numpy(), pt.grad.cpu().numpy(), atol=1e-5, rtol=1e-4)
 
 
 @pytest.mark.parametrize("mode", ["train", "eval"])
@@ -185,11 +185,11 @@ def test_batchnorm_running_stats_match_torch(mode, momentum):
     rng = np.random.default_rng(3)
     for _ in range(3):
         x = rng.standard_normal((5, 3, 4)) * 3 + 1
-        np.testing.assert_allclose(e(ember.tensor(x, dtype=ember.float32)).detach().numpy(),
-                                   t(torch.tensor(x, dtype=torch.float32)).detach().numpy(),
+        np.testing.assert_allclose(e(ember.tensor(x, dtype=ember.float32)).detach().cpu().numpy(),
+                                   t(torch.tensor(x, dtype=torch.float32)).detach().cpu().numpy(),
                                    atol=1e-5)
     for k in ("running_mean", "running_var", "num_batches_tracked"):
-        np.testing.assert_allclose(e.state_dict()[k].numpy(), t.state_dict()[k].numpy(),
+        np.testing.assert_allclose(e.state_dict()[k].cpu().numpy(), t.state_dict()[k].cpu().numpy(),
                                    atol=1e-5)
 
 

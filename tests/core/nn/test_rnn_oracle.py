@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
 import torch.nn as tnn  # noqa: E402
@@ -22,7 +22,7 @@ def pair(cls, *args, **kw):
     es, ts = e.state_dict(), t.state_dict()
     assert list(es) == list(ts)
     assert [tuple(v.shape) for v in es.values()] == [tuple(v.shape) for v in ts.values()]
-    e.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ts.items()})
+    e.load_state_dict({k: ember.tensor(v.cpu().numpy()) for k, v in ts.items()})
     return e, t
 
 
@@ -31,8 +31,8 @@ def arr(*shape):
 
 
 def close(a, b, tol=1e-5):
-    a = a.detach().numpy() if hasattr(a, "detach") else a
-    np.testing.assert_allclose(a, b.detach().numpy(), atol=tol, rtol=tol)
+    a = a.detach().cpu().numpy() if hasattr(a, "detach") else a
+    np.testing.assert_allclose(a, b.detach().cpu().numpy(), atol=tol, rtol=tol)
 
 
 def flat(out):
@@ -190,7 +190,7 @@ def test_dropout_between_layers_only_in_training():
     ember.manual_seed(0)
     a = e(ember.tensor(x))[0]
     b = e(ember.tensor(x))[0]
-    assert not np.allclose(a.detach().numpy(), b.detach().numpy())
+    assert not np.allclose(a.detach().cpu().numpy(), b.detach().cpu().numpy())
 
 
 def test_errors_match_torch():
@@ -218,7 +218,7 @@ def test_errors_match_torch():
 def test_default_init_range():
     lstm = nn.LSTM(8, 16, num_layers=2)
     for p in lstm.parameters():
-        v = p.detach().numpy()
+        v = p.detach().cpu().numpy()
         assert np.abs(v).max() <= 0.25 and v.std() > 0.1
 
 

@@ -11,6 +11,8 @@ import ember.nn.functional as F
 from ember import nn
 from ember.autograd import gradcheck
 from ember.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+pytestmark = pytest.mark.usefixtures("on_device")
 from ember.ops.rnn import gru_sequence, lstm_sequence, rnn_sequence
 
 
@@ -27,8 +29,8 @@ def test_rnn_with_identity_input_weights_is_tanh_of_input():
         rnn.weight_ih_l0.copy_(ember.eye(3))
     x = ember.tensor([[[0.5, -1.0, 2.0]], [[0.0, 0.25, -0.5]]])
     out, h = rnn(x)
-    np.testing.assert_allclose(out.detach().numpy(), np.tanh(x.numpy()), rtol=1e-6)
-    np.testing.assert_allclose(h[0].detach().numpy(), np.tanh(x.numpy()[1]), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().cpu().numpy(), np.tanh(x.cpu().numpy()), rtol=1e-6)
+    np.testing.assert_allclose(h[0].detach().cpu().numpy(), np.tanh(x.cpu().numpy()[1]), rtol=1e-6)
 
 
 def test_lstm_and_gru_with_zero_weights_decay_the_state():
@@ -85,15 +87,15 @@ def test_multihead_attention_weights_and_masks():
     mask = ember.tensor([[False, False, True], [False, False, False]])
     out, w = mha(x, x, x, key_padding_mask=mask)
     assert tuple(out.shape) == (2, 3, 4) and tuple(w.shape) == (2, 3, 3)
-    np.testing.assert_allclose(w.detach().numpy().sum(-1), 1.0, rtol=1e-5)
-    assert np.all(w.detach().numpy()[0, :, 2] == 0)
+    np.testing.assert_allclose(w.detach().cpu().numpy().sum(-1), 1.0, rtol=1e-5)
+    assert np.all(w.detach().cpu().numpy()[0, :, 2] == 0)
     causal = nn.Transformer.generate_square_subsequent_mask(3)
     _, w = mha(x, x, x, attn_mask=causal, average_attn_weights=False)
     assert tuple(w.shape) == (2, 2, 3, 3)
-    assert np.all(np.triu(w.detach().numpy(), 1) == 0)
+    assert np.all(np.triu(w.detach().cpu().numpy(), 1) == 0)
     out_fast, _ = mha(x, x, x, attn_mask=causal, need_weights=False)
     out_slow, _ = mha(x, x, x, attn_mask=causal)
-    np.testing.assert_allclose(out_fast.detach().numpy(), out_slow.detach().numpy(),
+    np.testing.assert_allclose(out_fast.detach().cpu().numpy(), out_slow.detach().cpu().numpy(),
                                atol=1e-6)
 
 

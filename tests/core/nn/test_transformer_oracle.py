@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
@@ -29,12 +29,12 @@ def pair(cls, *args, **kw):
     es, ts = e.state_dict(), t.state_dict()
     assert list(es) == list(ts)
     assert [tuple(v.shape) for v in es.values()] == [tuple(v.shape) for v in ts.values()]
-    e.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ts.items()})
+    e.load_state_dict({k: ember.tensor(v.cpu().numpy()) for k, v in ts.items()})
     return e, t
 
 
 def close(a, b, tol=1e-5):
-    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=tol, rtol=tol)
+    np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().cpu().numpy(), atol=tol, rtol=tol)
 
 
 def leaves(*arrays):
@@ -112,7 +112,7 @@ def test_multihead_attention_errors_and_default_init():
         nn.MultiheadAttention(8, 3)
     assert float(e.in_proj_bias.abs().sum()) == 0 and float(e.out_proj.bias.abs().sum()) == 0
     bound = (6 / (8 + 24)) ** 0.5  # xavier_uniform on (3E, E)
-    w = e.in_proj_weight.detach().numpy()
+    w = e.in_proj_weight.detach().cpu().numpy()
     assert np.abs(w).max() <= bound and w.std() > bound / 3
 
 
@@ -158,7 +158,7 @@ def test_encoder_layer_and_stack(kw):
     se = nn.TransformerEncoder(e, 2, norm=nn.LayerNorm(8))
     st = tnn.TransformerEncoder(t, 2, norm=tnn.LayerNorm(8), enable_nested_tensor=False)
     assert repr(se) == repr(st) and list(se.state_dict()) == list(st.state_dict())
-    se.load_state_dict({k: ember.tensor(v.numpy()) for k, v in st.state_dict().items()})
+    se.load_state_dict({k: ember.tensor(v.cpu().numpy()) for k, v in st.state_dict().items()})
     close(se(ember.tensor(x), mask=mask), st(torch.tensor(x), mask=tmask))
 
 
@@ -178,7 +178,7 @@ def test_decoder_layer_and_stack(kw):
     backward_both(e, t, oe, ot, ins_e, ins_t)
     se, st = nn.TransformerDecoder(e, 2), tnn.TransformerDecoder(t, 2)
     assert repr(se) == repr(st) and list(se.state_dict()) == list(st.state_dict())
-    se.load_state_dict({k: ember.tensor(v.numpy()) for k, v in st.state_dict().items()})
+    se.load_state_dict({k: ember.tensor(v.cpu().numpy()) for k, v in st.state_dict().items()})
     close(se(ember.tensor(tgt), ember.tensor(mem), tgt_mask=mask, tgt_is_causal=True),
           st(torch.tensor(tgt), torch.tensor(mem), tgt_mask=tmask, tgt_is_causal=True))
 
@@ -193,7 +193,7 @@ def test_transformer(kw):
     ins_e, ins_t = leaves(src, tgt)
     mask = nn.Transformer.generate_square_subsequent_mask(3)
     tmask = tnn.Transformer.generate_square_subsequent_mask(3)
-    assert np.array_equal(mask.numpy(), tmask.numpy())
+    assert np.array_equal(mask.cpu().numpy(), tmask.cpu().numpy())
     oe = e(*ins_e, tgt_mask=mask)
     ot = t(*ins_t, tgt_mask=tmask)
     close(oe, ot)
@@ -206,16 +206,16 @@ def test_transformer(kw):
 
 def test_transformer_default_init_and_dropout_modes():
     model = nn.Transformer(16, 4, 1, 1, 32)
-    w = model.encoder.layers[0].linear1.weight.detach().numpy()
+    w = model.encoder.layers[0].linear1.weight.detach().cpu().numpy()
     bound = (6 / (16 + 32)) ** 0.5
     assert np.abs(w).max() <= bound and w.std() > bound / 3
     src, tgt = ember.randn(5, 2, 16), ember.randn(3, 2, 16)
     model.eval()
     a, b = model(src, tgt), model(src, tgt)
-    assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+    assert np.array_equal(a.detach().cpu().numpy(), b.detach().cpu().numpy())
     model.train()
     ember.manual_seed(1)
     c = model(src, tgt)
-    assert not np.allclose(a.detach().numpy(), c.detach().numpy())
+    assert not np.allclose(a.detach().cpu().numpy(), c.detach().cpu().numpy())
     with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
         nn.TransformerEncoderLayer(8, 2, activation="tanh")

@@ -9,6 +9,8 @@ import ember
 import ember.optim as optim
 from ember.backends import cpu
 
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def _param(values, dtype=ember.float32):
     return ember.tensor(values, dtype=dtype, requires_grad=True)
@@ -19,8 +21,8 @@ def test_sgd_one_step_known_values():
     opt = optim.SGD([w], lr=0.1, momentum=0.9)
     (w * w).sum().backward()
     opt.step()
-    np.testing.assert_allclose(w.detach().numpy(), [0.8, -1.6], rtol=1e-6)
-    np.testing.assert_allclose(opt.state[w]["momentum_buffer"].numpy(), [2.0, -4.0])
+    np.testing.assert_allclose(w.detach().cpu().numpy(), [0.8, -1.6], rtol=1e-6)
+    np.testing.assert_allclose(opt.state[w]["momentum_buffer"].cpu().numpy(), [2.0, -4.0])
     opt.zero_grad()
     assert w.grad is None
 
@@ -30,7 +32,7 @@ def test_adam_first_step_is_lr_times_sign():
     opt = optim.Adam([w], lr=0.1)
     w.grad = ember.tensor([3.0, -0.5, 1e-3])
     opt.step()
-    np.testing.assert_allclose(w.detach().numpy(), [-0.1, 0.1, 4.9], rtol=1e-5)
+    np.testing.assert_allclose(w.detach().cpu().numpy(), [-0.1, 0.1, 4.9], rtol=1e-5)
     assert opt.state[w]["step"].item() == 1.0
     assert opt.state[w]["step"].dtype == ember.float32
 
@@ -40,7 +42,7 @@ def test_adamw_decay_without_gradient_signal():
     opt = optim.AdamW([w], lr=0.1, weight_decay=0.5)
     w.grad = ember.zeros(2)
     opt.step()
-    np.testing.assert_allclose(w.detach().numpy(), [0.95, 0.95], rtol=1e-6)
+    np.testing.assert_allclose(w.detach().cpu().numpy(), [0.95, 0.95], rtol=1e-6)
 
 
 def test_plain_iterables_and_groups():
@@ -86,7 +88,7 @@ def test_zero_grad_set_to_none_false_zeroes_in_place():
     g = w.grad
     opt.zero_grad(set_to_none=False)
     assert w.grad is g
-    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(w.grad.cpu().numpy(), [0.0, 0.0])
 
 
 def test_closure_runs_with_grad_and_returns_loss():
@@ -154,12 +156,12 @@ def test_state_dict_round_trip_and_resume(name):
     sd = ob.state_dict()
     assert sorted(sd["state"]) == [0, 1]
     assert sd["param_groups"][0]["params"] == [0, 1]
-    pc = [_param(p.detach().numpy()) for p in pb]
+    pc = [_param(p.detach().cpu().numpy()) for p in pb]
     oc = getattr(optim, name)(pc, **kwargs)
     oc.load_state_dict(sd)
     run(oc, pc, grads[3:])
     for a, c in zip(pa, pc):
-        np.testing.assert_array_equal(a.detach().numpy(), c.detach().numpy())
+        np.testing.assert_array_equal(a.detach().cpu().numpy(), c.detach().cpu().numpy())
 
 
 def test_load_state_dict_casts_to_param_dtype_and_checks_sizes():
@@ -191,8 +193,8 @@ def test_strided_and_half_params_match_contiguous_float32():
             p.grad = ember.tensor(grad.T.copy()).to(p.dtype)
             o.step()
     assert not strided.is_contiguous()
-    np.testing.assert_allclose(strided.detach().numpy(), ref.detach().numpy(), rtol=1e-6)
-    np.testing.assert_allclose(half.detach().float().numpy(), ref.detach().numpy(), atol=0.02)
+    np.testing.assert_allclose(strided.detach().cpu().numpy(), ref.detach().cpu().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(half.detach().float().cpu().numpy(), ref.detach().cpu().numpy(), atol=0.02)
 
 
 def test_lbfgs_minimizes_quadratic():
@@ -210,7 +212,7 @@ def test_lbfgs_minimizes_quadratic():
 
         for _ in range(3):
             opt.step(closure)
-        np.testing.assert_allclose(x.detach().numpy(), [3.0, -1.0, 2.0], atol=1e-5)
+        np.testing.assert_allclose(x.detach().cpu().numpy(), [3.0, -1.0, 2.0], atol=1e-5)
     with pytest.raises(ValueError, match="parameter groups"):
         optim.LBFGS([{"params": [x]}, {"params": [_param([1.0])]}])
 
@@ -238,9 +240,9 @@ def test_fused_adam_kernel_against_numpy(dtype):
     denom = np.sqrt(vmax64) / math.sqrt(1 - b2 ** step) + eps
     p64 = p - lr / (1 - b1 ** step) * m64 / denom
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(tm.numpy(), m64, rtol=tol, atol=tol)
-    np.testing.assert_allclose(tvmax.numpy(), vmax64, rtol=tol, atol=tol)
-    np.testing.assert_allclose(tp.numpy(), p64, rtol=tol, atol=tol)
+    np.testing.assert_allclose(tm.cpu().numpy(), m64, rtol=tol, atol=tol)
+    np.testing.assert_allclose(tvmax.cpu().numpy(), vmax64, rtol=tol, atol=tol)
+    np.testing.assert_allclose(tp.cpu().numpy(), p64, rtol=tol, atol=tol)
 
 
 def test_fused_sgd_rmsprop_adagrad_kernels_against_numpy():
@@ -251,18 +253,18 @@ def test_fused_sgd_rmsprop_adagrad_kernels_against_numpy():
     cpu.sgd_step(tp, tg, tb, 0.1, 0.01, 0.9, 0.1, True, True, False)
     d = -g + 0.01 * p
     b = 0.9 * buf + 0.9 * d
-    np.testing.assert_allclose(tb.numpy(), b, rtol=1e-12)
-    np.testing.assert_allclose(tp.numpy(), p - 0.1 * (d + 0.9 * b), rtol=1e-12)
+    np.testing.assert_allclose(tb.cpu().numpy(), b, rtol=1e-12)
+    np.testing.assert_allclose(tp.cpu().numpy(), p - 0.1 * (d + 0.9 * b), rtol=1e-12)
 
     tp, tg, tsq, tga = _t(p), _t(g), _t(sq), _t(np.zeros(100))
     cpu.rmsprop_step(tp, tg, tsq, tga, None, 0.01, 0.9, 1e-8, 0.0, 0.0, False)
     sq1, ga = 0.9 * sq + 0.1 * g * g, 0.1 * g
-    np.testing.assert_allclose(tp.numpy(), p - 0.01 * g / (np.sqrt(sq1 - ga * ga) + 1e-8),
+    np.testing.assert_allclose(tp.cpu().numpy(), p - 0.01 * g / (np.sqrt(sq1 - ga * ga) + 1e-8),
                                rtol=1e-12)
 
     tp, tg, ts = _t(p), _t(g), _t(sq)
     cpu.adagrad_step(tp, tg, ts, 0.5, 0.0, 1e-10, False)
-    np.testing.assert_allclose(tp.numpy(), p - 0.5 * g / (np.sqrt(sq + g * g) + 1e-10),
+    np.testing.assert_allclose(tp.cpu().numpy(), p - 0.5 * g / (np.sqrt(sq + g * g) + 1e-10),
                                rtol=1e-12)
 
 

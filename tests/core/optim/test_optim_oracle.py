@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
 import ember.optim as eoptim  # noqa: E402
@@ -74,19 +74,19 @@ def _run_both(name, kwargs, dtype, steps=STEPS, params=None, grads=None):
 def test_matches_torch(name, kwargs, dtype):
     pe, pt, oe, ot = _run_both(name, kwargs, dtype)
     for e, t in zip(pe, pt):
-        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), **TOL[dtype])
+        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().cpu().numpy(), **TOL[dtype])
     # the state too: same keys, same values
     for e, t in zip(pe, pt):
         se, st = oe.state[e], ot.state[t]
         assert sorted(se) == sorted(st)
         for key in st:
-            np.testing.assert_allclose(np.asarray(se[key].numpy()), st[key].numpy(),
+            np.testing.assert_allclose(np.asarray(se[key].cpu().numpy()), st[key].cpu().numpy(),
                                        rtol=1e-5, atol=1e-6)
 
 
 def _to_torch(obj):
     if isinstance(obj, ember.Tensor):
-        return torch.from_numpy(obj.numpy().copy())
+        return torch.from_numpy(obj.cpu().numpy().copy())
     if isinstance(obj, dict):
         return {k: _to_torch(v) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -96,7 +96,7 @@ def _to_torch(obj):
 
 def _to_ember(obj):
     if isinstance(obj, torch.Tensor):
-        return ember.from_numpy(obj.numpy().copy())
+        return ember.from_numpy(obj.cpu().numpy().copy())
     if isinstance(obj, dict):
         return {k: _to_ember(v) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -116,7 +116,7 @@ def test_state_dict_round_trip(name, kwargs):
     assert sorted(sd["state"]) == list(range(len(SHAPES)))
     if sd["state"] and "step" in sd["state"][0]:
         assert sd["state"][0]["step"].dim() == 0 and sd["state"][0]["step"].dtype == ember.float32
-    pt = [torch.tensor(p.detach().numpy(), requires_grad=True) for p in pe]
+    pt = [torch.tensor(p.detach().cpu().numpy(), requires_grad=True) for p in pe]
     ot = getattr(torch.optim, name)(pt, **kwargs)
     ot.load_state_dict(_to_torch(sd))
     for step_grads in grads[5:10]:
@@ -125,9 +125,9 @@ def test_state_dict_round_trip(name, kwargs):
         oe.step()
         ot.step()
     for e, t in zip(pe, pt):
-        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().cpu().numpy(), rtol=1e-7, atol=1e-12)
 
-    pe2 = [ember.tensor(t.detach().numpy(), requires_grad=True) for t in pt]
+    pe2 = [ember.tensor(t.detach().cpu().numpy(), requires_grad=True) for t in pt]
     oe2 = getattr(eoptim, name)(pe2, **kwargs)
     oe2.load_state_dict(_to_ember(ot.state_dict()))
     for step_grads in grads[10:15]:
@@ -136,7 +136,7 @@ def test_state_dict_round_trip(name, kwargs):
         oe2.step()
         ot.step()
     for e, t in zip(pe2, pt):
-        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().cpu().numpy(), rtol=1e-7, atol=1e-12)
 
 
 def _rosenbrock(x):
@@ -175,6 +175,6 @@ def test_lbfgs_matches_torch(kwargs, dtype, fn):
         lt = ot.step(closure_for(ot, xt))
         assert le.item() == pytest.approx(lt.item(), rel=1e-5)
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(xe.detach().numpy(), xt.detach().numpy(), **tol)
+    np.testing.assert_allclose(xe.detach().cpu().numpy(), xt.detach().cpu().numpy(), **tol)
     assert oe.state[xe]["func_evals"] == ot.state[xt]["func_evals"]
     assert oe.state[xe]["n_iter"] == ot.state[xt]["n_iter"]

@@ -77,7 +77,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     inputs = _as_tuple(inputs)
     outs = _as_tuple(func(*inputs))
     if grad_outputs is None:
-        grad_outputs = tuple(randn(o.shape, dtype=o.dtype).requires_grad_(True) for o in outs)
+        grad_outputs = tuple(randn(o.shape, dtype=o.dtype, device=o.device).requires_grad_(True)
+                             for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
 
