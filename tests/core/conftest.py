@@ -1,4 +1,7 @@
+import importlib.util
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +10,26 @@ import ember
 
 # op_db.py is shared by the core test modules (importlib import mode adds no paths)
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+
+def _emulate_cuda_on_host() -> None:
+    """EMBER_TEST_HOST_CUDA=1 without a GPU: the cuda cases run on the host stand-in for
+    CuPy (gpu/host_cupy.py), to debug the GPU glue code between runs on a real device."""
+    from ember.backends import cuda as backend
+    spec = importlib.util.spec_from_file_location("_host_cupy",
+                                                  Path(__file__).parent / "gpu" / "host_cupy.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    host = mod.HostCupy(Path(tempfile.mkdtemp(prefix="host_cupy")))
+    ember.cuda._cupy = lambda: host
+    backend._apply_tf32 = lambda: None
+    backend._gemm_bf16 = lambda a, b, out: backend.write(
+        host.matmul(backend.plain(a), backend.plain(b)), out)
+
+
+if os.environ.get("EMBER_TEST_HOST_CUDA") and not ember.cuda.is_available():
+    _emulate_cuda_on_host()
 
 # cpu always; cuda only where CuPy sees a GPU, so CI lists no GPU skips for every test
 DEVICES = ["cpu"] + (["cuda"] if ember.cuda.is_available() else [])

@@ -70,7 +70,8 @@ CASES = [(info, shapes, dtype) for info in OPS for shapes in info.shapes for dty
 
 @pytest.mark.parametrize("info,shapes,dtype", CASES,
                          ids=[f"{i.name}-{'x'.join(map(str, s[0]))}-{d}" for i, s, d in CASES])
-def test_op_matches_torch(info, shapes, dtype, device):
+def test_op_matches_torch(info, shapes, dtype, on_device):
+    device = on_device
     rng = np.random.default_rng(abs(hash((info.name, str(shapes), dtype))) % 2 ** 32)
     arrays = _make_inputs(info, shapes, dtype, rng)
     grad = info.grad and dtype in ("float32", "float64")
@@ -90,7 +91,7 @@ def test_op_matches_torch(info, shapes, dtype, device):
     gout = rng.standard_normal(tuple(tout.shape))
     tgrads = torch.autograd.grad(tout, tts, torch.tensor(gout, dtype=tout.dtype),
                                  allow_unused=True)
-    egrads = ember.autograd.grad(eout, ets, ember.tensor(gout, dtype=eout.dtype),
+    egrads = ember.autograd.grad(eout, ets, ember.tensor(gout, dtype=eout.dtype, device=device),
                                  allow_unused=True)
     for k, (eg, tg) in enumerate(zip(egrads, tgrads)):
         if tg is None:
@@ -110,7 +111,8 @@ PIECEWISE = {"sort", "topk", "kthvalue", "median", "cummax", "amax", "max_dim", 
 
 @pytest.mark.parametrize("info", [i for i in OPS if i.grad and "float64" in i.dtypes
                                   and i.name not in PIECEWISE], ids=lambda i: i.name)
-def test_gradcheck_float64(info, device):
+def test_gradcheck_float64(info, on_device):
+    device = on_device
     rng = np.random.default_rng(7)
     shapes = [s for s in info.shapes[0] if s != "transposed"]
     shapes = [tuple(min(n, 3) for n in s) for s in shapes]
@@ -128,7 +130,8 @@ SECOND_ORDER = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "mul", "d
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
-def test_second_order_matches_torch(name, device):
+def test_second_order_matches_torch(name, on_device):
+    device = on_device
     info = next(i for i in OPS if i.name == name)
     rng = np.random.default_rng(11)
     shapes = [s for s in info.shapes[0] if s != "transposed"]

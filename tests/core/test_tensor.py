@@ -62,6 +62,7 @@ def test_dtype_defaults_and_promotion_of_python_data():
     assert ember.iinfo(ember.int8).min == -128
 
 
+@pytest.mark.cpu_only
 def test_repr_like_torch():
     assert repr(ember.tensor([1.0, 2.5])) == "tensor([1.0000, 2.5000])"
     assert repr(ember.tensor([1, 2])) == "tensor([1, 2])"
@@ -163,6 +164,7 @@ def test_fuzz_shapes_strides_dims_indices_never_crash(shape, perm_seed, index, d
     np.testing.assert_allclose(x.exp().cpu().numpy(), np.exp(a), rtol=1e-6)
 
 
+@pytest.mark.cpu_only
 def test_dlpack_round_trip_with_numpy_shares_memory():
     a = np.arange(6.0).reshape(2, 3)
     t = ember.from_dlpack(a)

@@ -759,15 +759,18 @@ def _load_file(fh, name, restore, weights_only, use_mmap, pickle_module, load_ar
 
 # ---- plain pickling (DataLoader workers) ---------------------------------------------------
 
-def _rebuild_pickled(raw: np.ndarray, dtype_name: str, requires_grad: bool):
+def _rebuild_pickled(raw: np.ndarray, dtype_name: str, requires_grad: bool,
+                     device: str = "cpu"):
     from .ops.creation import from_numpy
     dtype = D._dtype_by_name(dtype_name)
     t = from_numpy(raw) if dtype is not D.bfloat16 else from_numpy(raw.view(np.int16))
     t = Tensor._make(t._storage, t._shape, t._stride, t._offset, dtype)
+    if device != "cpu":
+        t = t.to(device)
     t._requires_grad = requires_grad
     return t
 
 
 def _reduce_tensor(t):
-    raw = t.detach().contiguous()._np().copy()
-    return (_rebuild_pickled, (raw, t.dtype.name, t.requires_grad))
+    raw = t.detach().contiguous().cpu()._np().copy()
+    return (_rebuild_pickled, (raw, t.dtype.name, t.requires_grad, str(t.device)))

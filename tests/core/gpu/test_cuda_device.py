@@ -258,7 +258,10 @@ def test_cuda_batch_norm_conv_pool():
 
 def test_cuda_optimizers_match_cpu():
     for make in (lambda p: ember.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
-                 lambda p: ember.optim.Adam(p, lr=0.01, weight_decay=0.1)):
+                 lambda p: ember.optim.Adam(p, lr=0.01, weight_decay=0.1),
+                 lambda p: ember.optim.RMSprop(p, lr=0.01, momentum=0.9, centered=True),
+                 lambda p: ember.optim.RMSprop(p, lr=0.01, weight_decay=0.1),
+                 lambda p: ember.optim.Adagrad(p, lr=0.1, weight_decay=0.1)):
         res = []
         for dev in ("cpu", "cuda"):
             ember.manual_seed(0)

@@ -173,6 +173,7 @@ def test_copy_and_pickle_of_modules():
     assert isinstance(p, nn.Parameter) and p.requires_grad and p.tolist() == [1.0, 1.0]
 
 
+@pytest.mark.cpu_only
 def test_parameter_repr_and_defaults():
     p = nn.Parameter(ember.tensor([1.0, 2.0]))
     assert repr(p) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"

@@ -33,6 +33,7 @@ def build(lib):
         n.AdaptiveMaxPool2d((2, 3)), n.BatchNorm1d(4, affine=False, momentum=None))
 
 
+@pytest.mark.cpu_only
 def test_repr_matches_torch():
     assert repr(build(nn)) == repr(build(tnn))
 

@@ -11,9 +11,9 @@ import ember.nn.functional as F
 from ember import nn
 from ember.autograd import gradcheck
 from ember.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from ember.ops.rnn import gru_sequence, lstm_sequence, rnn_sequence
 
 pytestmark = pytest.mark.usefixtures("on_device")
-from ember.ops.rnn import gru_sequence, lstm_sequence, rnn_sequence
 
 
 def zero_weights(module):

@@ -268,6 +268,7 @@ def test_fused_sgd_rmsprop_adagrad_kernels_against_numpy():
                                rtol=1e-12)
 
 
+@pytest.mark.cpu_only
 def test_fused_kernel_rejects_other_dtypes():
     t = ember.zeros(3, dtype=ember.int32)
     with pytest.raises(TypeError):

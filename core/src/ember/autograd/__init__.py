@@ -20,7 +20,7 @@ def _as_list(x):
 def _make_grads(outputs, grad_outputs):
     from ..ops.creation import ones_like
     grads = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
             if not out._requires_grad:
                 raise RuntimeError("element 0 of tensors does not require grad and does not "
@@ -29,8 +29,11 @@ def _make_grads(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = ones_like(out)
         elif g._shape != out._shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
-                               f"{g.shape} and output[0] has a shape of {out.shape}.")
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{g.shape} and output[{i}] has a shape of {out.shape}.")
+        elif g.device != out.device:
+            raise RuntimeError(f"invalid gradient at index {i} - expected device {out.device} "
+                               f"but got {g.device}")
         grads.append(g)
     return grads
 

@@ -165,6 +165,11 @@ def _layout(shape: tuple, strides: tuple):
 
 
 def ptr(t):
+    """The address of t's first element, for the C kernels: CPU tensors only (a device
+    address would be read as host memory)."""
+    if t._storage.__class__ is not Storage:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, cpu and {t.device}!")
     return t._storage.ptr + t._offset * t._dtype.itemsize
 
 
@@ -339,14 +344,16 @@ def sort(x, values, indices, descending: bool) -> None:
 
 def take(src, offsets, out) -> None:
     """out.flat[i] = src's storage[offsets[i]]; offsets is contiguous int64."""
-    check(lib.em_take(src._dtype.code, src._storage.ptr, src._storage.data.size,
-                      ffi.cast("int64_t *", ptr(offsets)), offsets.numel(), ptr(out)),
+    check(lib.em_take(src._dtype.code, ptr(src) - src._offset * src._dtype.itemsize,
+                      src._storage.data.size, ffi.cast("int64_t *", ptr(offsets)),
+                      offsets.numel(), ptr(out)),
           "index", "offset outside the tensor's storage")
 
 
 def put(dst, offsets, values, accumulate: bool) -> None:
-    check(lib.em_put(dst._dtype.code, dst._storage.ptr, dst._storage.data.size,
-                     ffi.cast("int64_t *", ptr(offsets)), offsets.numel(), ptr(values),
+    check(lib.em_put(dst._dtype.code, ptr(dst) - dst._offset * dst._dtype.itemsize,
+                     dst._storage.data.size, ffi.cast("int64_t *", ptr(offsets)),
+                     offsets.numel(), ptr(values),
                      int(accumulate)), "index_put_", "offset outside the tensor's storage")
 
 

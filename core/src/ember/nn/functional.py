@@ -853,7 +853,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
             raise ValueError("offsets has to be a 1D Tensor but got None")
         if offsets.dim() != 1:
             raise ValueError("offsets has to be a 1D Tensor")
-        starts = offsets.detach().numpy().astype(np.int64)
+        starts = offsets.detach().cpu().numpy().astype(np.int64)
         if include_last_offset:
             ends, starts = starts[1:], starts[:-1]
         else:
@@ -880,7 +880,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     flat = input.reshape(-1)
     if max_norm is not None:
         embedding(flat, weight, max_norm=max_norm, norm_type=norm_type)  # renormalises rows
-    idx = flat.detach().numpy().astype(np.int64)
+    idx = flat.detach().cpu().numpy().astype(np.int64)
     n, bags = idx.size, starts.size
     keep = np.ones(n, dtype=bool) if padding_idx is None else idx != padding_idx
     lengths = ends - starts
@@ -893,20 +893,23 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     rows = weight.index_select(0, flat.long())
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1, 1)
+    dev = weight.device
     filler = ember.full((1, weight.shape[1]), float("-inf") if mode == "max" else 0.0,
-                        dtype=weight.dtype)
-    table = ember.cat([rows, filler], 0).index_select(0, ember.tensor(gather.reshape(-1)))
+                        dtype=weight.dtype, device=dev)
+    table = ember.cat([rows, filler], 0).index_select(
+        0, ember.tensor(gather.reshape(-1), device=dev))
     table = table.reshape(bags, width, weight.shape[1])
     counts = valid.sum(1)
     if mode == "max":
         if width == 0:
-            return ember.zeros((bags, weight.shape[1]), dtype=weight.dtype)
+            return ember.zeros((bags, weight.shape[1]), dtype=weight.dtype, device=dev)
         out = table.amax(1)
-        return ember.where(ember.tensor(counts[:, None] > 0), out, ember.zeros_like(out))
+        return ember.where(ember.tensor(counts[:, None] > 0, device=dev), out,
+                           ember.zeros_like(out))
     out = table.sum(1)
     if mode == "mean":
-        out = out / ember.tensor(np.maximum(counts, 1)[:, None].astype(np.float32)).to(
-            weight.dtype)
+        out = out / ember.tensor(np.maximum(counts, 1)[:, None], dtype=weight.dtype,
+                                 device=dev)
     return out
 
 
@@ -920,7 +923,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("Class values must be non-negative.")
     if tensor.numel() and int(tensor.max().item()) >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    out = ember.zeros(tuple(tensor.shape) + (num_classes,), dtype=D.int64)
+    out = ember.zeros(tuple(tensor.shape) + (num_classes,), dtype=D.int64, device=tensor.device)
     return out.scatter(-1, tensor.unsqueeze(-1), 1)
 
 
@@ -1168,7 +1171,7 @@ _CTC_NEG = -1e30  # stands for log(0): finite, so logsumexp's gradient stays fin
 
 def _as_lengths(lengths) -> np.ndarray:
     if isinstance(lengths, Tensor):
-        return lengths.detach().numpy().astype(np.int64).reshape(-1)
+        return lengths.detach().cpu().numpy().astype(np.int64).reshape(-1)
     return np.asarray(lengths, dtype=np.int64).reshape(-1)
 
 
@@ -1200,7 +1203,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     if np.any(in_lens > steps):
         raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got "
                            f"value {int(in_lens.max())}")
-    tg = targets.detach().numpy().astype(np.int64)
+    tg = targets.detach().cpu().numpy().astype(np.int64)
+    dev, dt = log_probs.device, log_probs.dtype
     longest = int(tg_lens.max()) if batch else 0
     labels = np.full((batch, longest), blank, dtype=np.int64)
     if tg.ndim == 2 and batched:
@@ -1215,33 +1219,34 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     # a step may skip the blank between two different labels
     skip = np.zeros((batch, width), dtype=bool)
     skip[:, 3::2] = labels[:, 1:] != labels[:, :-1]
-    lp = log_probs.gather(2, ember.tensor(ext).unsqueeze(0).expand(steps, batch, width))
-    neg1 = ember.full((batch, 1), _CTC_NEG, dtype=log_probs.dtype)
-    neg2 = ember.full((batch, 2), _CTC_NEG, dtype=log_probs.dtype)
+    lp = log_probs.gather(2, ember.tensor(ext, device=dev).unsqueeze(0).expand(steps, batch,
+                                                                               width))
+    neg1 = ember.full((batch, 1), _CTC_NEG, dtype=dt, device=dev)
+    neg2 = ember.full((batch, 2), _CTC_NEG, dtype=dt, device=dev)
     start = np.full((batch, width), _CTC_NEG, dtype=np.float32)
     start[:, :2] = 0.0
-    alpha = lp[0] + ember.tensor(start).to(log_probs.dtype)
-    skip_t = ember.tensor(skip)
-    floor = ember.full((batch, width), _CTC_NEG, dtype=log_probs.dtype)
+    alpha = lp[0] + ember.tensor(start, dtype=dt, device=dev)
+    skip_t = ember.tensor(skip, device=dev)
+    floor = ember.full((batch, width), _CTC_NEG, dtype=dt, device=dev)
     for t in range(1, int(in_lens.max()) if batch else 0):
         stay = alpha
         step = ember.cat([neg1, alpha[:, :-1]], 1)
         jump = ember.where(skip_t, ember.cat([neg2, alpha[:, :-2]], 1), floor)
         new = ember.stack([stay, step, jump], 0).logsumexp(0) + lp[t]
-        running = ember.tensor((t < in_lens)[:, None])
+        running = ember.tensor((t < in_lens)[:, None], device=dev)
         alpha = ember.where(running, new, alpha)
-    last = ember.tensor(np.stack([2 * tg_lens, np.maximum(2 * tg_lens - 1, 0)], 1))
+    last = ember.tensor(np.stack([2 * tg_lens, np.maximum(2 * tg_lens - 1, 0)], 1), device=dev)
     ends = alpha.gather(1, last)
-    ends = ember.where(ember.tensor(np.stack([np.ones(batch, bool), tg_lens > 0], 1)), ends,
-                       ember.full((batch, 2), _CTC_NEG, dtype=log_probs.dtype))
+    ends = ember.where(ember.tensor(np.stack([np.ones(batch, bool), tg_lens > 0], 1), device=dev),
+                       ends, ember.full((batch, 2), _CTC_NEG, dtype=dt, device=dev))
     loss = -ends.logsumexp(1)
-    impossible = ember.tensor(loss.detach().numpy() > -_CTC_NEG / 2)
+    impossible = loss.detach() > -_CTC_NEG / 2
     if zero_infinity:
         loss = ember.where(impossible, ember.zeros_like(loss), loss)
     else:
         loss = ember.where(impossible, ember.full_like(loss, float("inf")), loss)
     if reduction == "mean":
-        return (loss / ember.tensor(np.maximum(tg_lens, 1)).to(loss.dtype)).mean()
+        return (loss / ember.tensor(np.maximum(tg_lens, 1), dtype=dt, device=dev)).mean()
     if not batched and reduction == "none":
         return loss.squeeze(0)
     return _reduce(loss, reduction)

@@ -189,8 +189,9 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     import ember
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flat = ember.empty(rows, cols, dtype=D.float64).normal_(0, 1, generator=generator)
-    a = flat.numpy()
+    flat = ember.empty(rows, cols, dtype=D.float64, device="cpu").normal_(0, 1,
+                                                                 generator=generator)
+    a = flat.numpy()  # a CPU draw: the QR runs on the host either way
     if rows < cols:
         a = a.T
     # QR through numpy.linalg: initialisation is not a hot path, and ember has no QR kernel.
@@ -199,7 +200,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     if rows < cols:
         q = q.T
     with no_grad():
-        tensor.view(rows, cols).copy_(ember.from_numpy(np.ascontiguousarray(q)))
+        tensor.view(rows, cols).copy_(ember.from_numpy(np.ascontiguousarray(q)).to(tensor.device))
         tensor.mul_(gain)
     return tensor
 

@@ -85,9 +85,11 @@ def cast(t: Tensor, dtype) -> Tensor:
 
 
 def operand(x, dtype, device=CPU) -> Tensor:
-    """A tensor operand in dtype: scalars become cached 0-d tensors."""
+    """A tensor operand in dtype on device: scalars become cached 0-d tensors, and a 0-d
+    CPU tensor (which torch lets meet tensors of any device) moves to device."""
     if isinstance(x, Tensor):
-        return cast(x, dtype)
+        x = cast(x, dtype)
+        return x if x._storage.device == device else x.to(device)
     return scalar_tensor(x, dtype, device)
 
 
@@ -99,17 +101,20 @@ def backend_of(t: Tensor):
 
 
 def device_of(*operands):
-    dev = None
+    """The device an op on these operands runs on; 0-d CPU tensors count as scalars, as
+    in torch, and any other mix of devices raises torch's error."""
+    dev = scalar_dev = None
     for o in operands:
         if isinstance(o, Tensor):
             d = o._storage.device
-            if dev is None or (dev != d and not o._shape):
-                dev = dev or d
-                continue
-            if dev != d:
+            if not o._shape and d.type == "cpu":
+                scalar_dev = scalar_dev or d
+            elif dev is None:
+                dev = d
+            elif dev != d:
                 raise RuntimeError("Expected all tensors to be on the same device, but found at "
                                    f"least two devices, {dev} and {d}!")
-    return dev or CPU
+    return dev or scalar_dev or CPU
 
 
 def check_out(out: Tensor, result: Tensor, name: str) -> Tensor:

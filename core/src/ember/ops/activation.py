@@ -75,6 +75,13 @@ class SoftmaxBackward(Function):
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None, *, is_log: bool = False) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim, fused and numerically stable (``ember.softmax``,
+    ``Tensor.softmax`` and ``F.softmax``); is_log=True gives log_softmax.
+
+    Example:
+        >>> ember.softmax(ember.zeros(4), 0).tolist()
+        [0.25, 0.25, 0.25, 0.25]
+    """
     if dtype is not None:
         input = input.to(dtype)
     else:
@@ -89,4 +96,9 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None, *, is_log: bool =
     return Softmax.apply(input, dim, is_log)
 
 
-__all__ = ["Softmax", "SoftmaxBackward", "softmax"]
+def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """x - logsumexp(x) along dim, fused (``ember.log_softmax``)."""
+    return softmax(input, dim, dtype, is_log=True)
+
+
+__all__ = ["Softmax", "SoftmaxBackward", "softmax", "log_softmax"]

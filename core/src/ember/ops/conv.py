@@ -207,8 +207,8 @@ class Im2Col(Function):
         N, C, H, W = xc._shape
         OH = _out_size(H, kernel[0], stride[0], padding[0], dilation[0])
         OW = _out_size(W, kernel[1], stride[1], padding[1], dilation[1])
-        cols = _empty((C * kernel[0] * kernel[1], N, OH * OW), xc._dtype)
-        cpu.im2col(xc, kernel, stride, padding, dilation, (OH, OW), cols)
+        cols = _empty((C * kernel[0] * kernel[1], N, OH * OW), xc._dtype, xc.device)
+        backend_of(xc).im2col(xc, kernel, stride, padding, dilation, (OH, OW), cols)
         return cast(dense(cols.permute(1, 0, 2)), x._dtype)
 
     @staticmethod
@@ -231,8 +231,8 @@ class Col2Im(Function):
         OH = _out_size(out_hw[0], KH, stride[0], padding[0], dilation[0])
         OW = _out_size(out_hw[1], KW, stride[1], padding[1], dilation[1])
         ct = dense(cc.permute(1, 0, 2))
-        x = _empty((N, CKK // (KH * KW)) + tuple(out_hw), cc._dtype)
-        cpu.col2im(ct, x, kernel, stride, padding, dilation, (OH, OW))
+        x = _empty((N, CKK // (KH * KW)) + tuple(out_hw), cc._dtype, cc.device)
+        backend_of(cc).col2im(ct, x, kernel, stride, padding, dilation, (OH, OW))
         return cast(x, cols._dtype)
 
     @staticmethod

@@ -392,7 +392,7 @@ class Where(Function):
         dev = device_of(cond, a, b)
         dtype = result_type(a, b)
         ta, tb = operand(a, dtype, dev), operand(b, dtype, dev)
-        c = cond if cond._dtype is D.bool_ else cast(cond, D.bool_)
+        c = operand(cond, D.bool_, dev)
         shape = broadcast_shapes(c._shape, ta._shape, tb._shape)
         out = _empty(shape, dtype, dev)
         backend_of(out).where(expand_to(c, shape), expand_to(ta, shape), expand_to(tb, shape), out)

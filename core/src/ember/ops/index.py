@@ -15,7 +15,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ._util import backend_of, broadcast_shapes, expand_to, inplace, wrap_dim
+from ._util import backend_of, broadcast_shapes, device_of, expand_to, inplace, operand, wrap_dim
 from .views import View
 
 
@@ -58,6 +58,7 @@ class Take(Function):
 
     @staticmethod
     def forward(ctx, x, flat):
+        flat = flat.to(x.device)  # as torch, CPU indices may index a tensor on any device
         xc = x.contiguous()
         offs = flat if xc._offset == 0 else flat + xc._offset
         out = _empty(flat._shape, x._dtype, x.device)
@@ -80,6 +81,8 @@ class PutAdd(Function):
 
     @staticmethod
     def forward(ctx, x, flat, values, accumulate):
+        flat = flat.to(x.device)
+        values = operand(values, values._dtype, device_of(x, values))
         out = _empty(x._shape, x._dtype, x.device)
         backend_of(x).copy(x, out)
         vals = values.to(x._dtype) if values._dtype is not x._dtype else values
@@ -216,6 +219,7 @@ def _advanced_positions(view_shape, strides, base_offset, advanced, device):
         shp[k] = view_shape[d]
         add((_arange(view_shape[d], device) * strides[d]).reshape(shp))
     for d, t in advanced:
+        t = t.to(device)  # as in torch, CPU indices may index a tensor on any device
         shp = [1] * nd
         lead = nB - t.dim()
         for j, s in enumerate(t._shape):
@@ -284,6 +288,7 @@ def _dim_positions(index: Tensor, dim: int, src_shape) -> Tensor:
 
 
 def _check_gather(x, dim, index, name):
+    device_of(x, index)
     if index._dtype is not D.int64:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     if index.dim() != x.dim() and not (index.dim() <= 1 and x.dim() <= 1):

@@ -14,7 +14,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..amp.autocast_mode import cast_low
 from ..autograd.function import Function
-from ._util import broadcast_shapes, cast, wrap_dim
+from ._util import broadcast_shapes, cast, device_of, wrap_dim
 
 
 def _np_matmul(a: Tensor, b: Tensor, out_shape, dtype) -> Tensor:
@@ -48,6 +48,7 @@ class Matmul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        device_of(a, b)
         if a._dtype is not b._dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                                f"{a._dtype} != {b._dtype}")

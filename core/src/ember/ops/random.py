@@ -166,12 +166,13 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     p = probs.double()
     if replacement:
         cdf = (p / p.sum(-1, keepdim=True)).cumsum(-1)
-        u = _fill_uniform(_empty((p._shape[0], num_samples), D.float64), 0.0, 1.0, generator)
+        u = _fill_uniform(_empty((p._shape[0], num_samples), D.float64, p.device), 0.0, 1.0,
+                          generator)
         from .sort import searchsorted
         idx = searchsorted(cdf.contiguous(), u.contiguous(), right=True).clamp(max=n - 1)
     else:
         # Gumbel-top-k: the k largest of log p + Gumbel noise are a sample without replacement
-        u = _fill_uniform(_empty(p._shape, D.float64), 1e-300, 1.0, generator)
+        u = _fill_uniform(_empty(p._shape, D.float64, p.device), 1e-300, 1.0, generator)
         keys = p.log() - (-u.log()).log()
         idx = keys.topk(num_samples, -1).indices
     return idx if input.dim() == 2 else idx.squeeze(0)

@@ -167,7 +167,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     scalar = not isinstance(input, Tensor)
     if scalar:
         from .creation import tensor
-        input = tensor(input, dtype=seq._dtype)
+        input = tensor(input, dtype=seq._dtype, device=seq.device)
     v = input.unsqueeze(-1)
     if seq.dim() == 1:
         cmp = (seq <= v) if right else (seq < v)

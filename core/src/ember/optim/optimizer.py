@@ -274,11 +274,14 @@ class Optimizer:
 
     @staticmethod
     def _cast_state_value(param: Tensor, value, key=None):
-        """Copies a loaded state value onto the param's dtype ("step" keeps its own)."""
+        """Copies a loaded state value onto the param's device and dtype, as torch does
+        ("step" keeps its own dtype and stays on the CPU)."""
         if isinstance(value, Tensor):
             if key == "step":
                 return value
-            return value.to(dtype=param.dtype) if param.is_floating_point() else value
+            if param.is_floating_point() and value.is_floating_point():
+                return value.to(dtype=param.dtype, device=param.device)
+            return value.to(device=param.device)
         if isinstance(value, dict):
             return {k: Optimizer._cast_state_value(param, v, k) for k, v in value.items()}
         if isinstance(value, (list, tuple)):

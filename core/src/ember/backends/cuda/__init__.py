@@ -805,12 +805,22 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
                  np.int32(decoupled), np.int32(maximize), np.int64(step)))
 
 
-def rmsprop_step(*args, **kwargs) -> None:
-    raise NotImplementedError("RMSprop's fused step is not implemented on CUDA")
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buf, lr, alpha, eps,
+                 weight_decay, momentum, maximize) -> None:
+    with _on(param):
+        _launch(_opt("rmsprop_step", param), param.numel(),
+                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(square_avg),
+                 _flat(grad_avg), _flat(momentum_buf), np.float64(lr), np.float64(alpha),
+                 np.float64(eps), np.float64(weight_decay), np.float64(momentum),
+                 np.int32(maximize)))
 
 
-def adagrad_step(*args, **kwargs) -> None:
-    raise NotImplementedError("Adagrad's fused step is not implemented on CUDA")
+def adagrad_step(param, grad, state_sum, clr, weight_decay, eps, maximize) -> None:
+    with _on(param):
+        _launch(_opt("adagrad_step", param), param.numel(),
+                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(state_sum),
+                 np.float64(clr), np.float64(weight_decay), np.float64(eps),
+                 np.int32(maximize)))
 
 
 class _Matmul:

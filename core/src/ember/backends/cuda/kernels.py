@@ -945,6 +945,43 @@ extern "C" __global__ void em_adam_step_##S(long long n, S *p, const S *g, S *m,
     if (vmax) { vmax[i] = vmax[i] > vv ? vmax[i] : vv; vv = vmax[i]; }                  \
     S denom = sqrt(vv) / (S)sqrt(bc2) + (S)eps;                                         \
     p[i] -= (S)(lr / bc1) * m[i] / denom;                                               \
+}                                                                                       \
+extern "C" __global__ void em_rmsprop_step_##S(long long n, S *p, const S *g, S *sq,         \
+        S *gavg, S *mbuf, double lr, double alpha, double eps, double wd, double momentum, \
+        int maximize) {                                                                  \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= n) return;                                                                 \
+    S d = maximize ? -g[i] : g[i];                                                      \
+    if (wd != 0) d = fma((S)wd, p[i], d);                                               \
+    S sa = fma((S)(1 - alpha) * d, d, sq[i] * (S)alpha);                                \
+    sq[i] = sa;                                                                         \
+    S avg;                                                                              \
+    if (gavg) {  /* torch.lerp's two forms, as on the CPU */                            \
+        S w = (S)(1 - alpha), diff = d - gavg[i];                                       \
+        S ga = fabs(w) < (S)0.5 ? fma(w, diff, gavg[i]) : fma(w - (S)1, diff, d);      \
+        gavg[i] = ga;                                                                   \
+        avg = sqrt(fma(-ga, ga, sa));                                                   \
+    } else {                                                                            \
+        avg = sqrt(sa);                                                                 \
+    }                                                                                   \
+    avg = avg + (S)eps;                                                                 \
+    if (mbuf) {                                                                         \
+        S b = mbuf[i] * (S)momentum + d / avg;                                          \
+        mbuf[i] = b;                                                                    \
+        p[i] = fma((S)(-lr), b, p[i]);                                                  \
+    } else {                                                                            \
+        p[i] = p[i] + (S)(-lr) * d / avg;                                               \
+    }                                                                                   \
+}                                                                                       \
+extern "C" __global__ void em_adagrad_step_##S(long long n, S *p, const S *g, S *sum,        \
+        double clr, double wd, double eps, int maximize) {                               \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= n) return;                                                                 \
+    S d = maximize ? -g[i] : g[i];                                                      \
+    if (wd != 0) d = fma((S)wd, p[i], d);                                               \
+    S acc = fma(d, d, sum[i]);                                                          \
+    sum[i] = acc;                                                                       \
+    p[i] = p[i] + (S)(-clr) * d / (sqrt(acc) + (S)eps);                                 \
 }
 EM_OPT(float)
 EM_OPT(double)

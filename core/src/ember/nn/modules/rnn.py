@@ -233,12 +233,13 @@ class RNNBase(Module):
         """-> (time-major padded input, hx list or None, running masks, packing info, batched)."""
         if isinstance(input, PackedSequence):
             padded, lengths = pad_packed_sequence(input)
-            lens = lengths.numpy()
+            lens = lengths.numpy()  # batch_sizes and lengths live on the CPU, as in torch
             steps = padded.shape[0]
             running = None
             if np.any(lens < steps):
                 alive = np.arange(steps)[:, None] < lens[None, :]  # (T, B)
-                running = [ember.tensor(row[:, None]) if not row.all() else None
+                running = [ember.tensor(row[:, None], device=padded.device) if not row.all()
+                           else None
                            for row in alive]
             self._check_input(padded)
             return padded, hx, running, input, True
@@ -325,7 +326,7 @@ def _repack(out: Tensor, like: PackedSequence) -> PackedSequence:
     batch = int(sizes[0])
     alive = np.arange(batch)[None, :] < sizes[:, None]
     flat = out.reshape(out.shape[0] * batch, out.shape[2])
-    data = flat.index_select(0, ember.tensor(np.flatnonzero(alive.reshape(-1))))
+    data = flat.index_select(0, ember.tensor(np.flatnonzero(alive.reshape(-1)), device=out.device))
     return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
 

@@ -137,13 +137,14 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     x = input.transpose(0, 1) if batch_first else input
     sorted_indices = unsorted_indices = None
     if order is not None:
-        sorted_indices = ember.tensor(order)
-        unsorted_indices = ember.tensor(np.argsort(order, kind="stable"))
+        sorted_indices = ember.tensor(order, device=input.device)
+        unsorted_indices = ember.tensor(np.argsort(order, kind="stable"), device=input.device)
         x = x.index_select(1, sorted_indices)
     batch = lens.size
     flat = x[:int(lens[0])].reshape((int(lens[0]) * batch,) + tuple(x.shape[2:]))
     data = flat.index_select(0, ember.tensor(_packed_index(lens, batch)))
-    return PackedSequence(data, ember.tensor(_batch_sizes(lens)), sorted_indices,
+    # batch_sizes and lengths stay on the CPU whatever the data's device, as in torch
+    return PackedSequence(data, ember.tensor(_batch_sizes(lens), device="cpu"), sorted_indices,
                           unsorted_indices)
 
 
@@ -173,7 +174,8 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     # every padded slot reads row data.shape[0]: one extra row holding padding_value
     index = np.full((steps_out, batch), data.shape[0], dtype=np.int64)
     index[:steps][running] = np.arange(int(sizes.sum()))
-    pad_row = ember.full((1,) + tuple(data.shape[1:]), padding_value, dtype=data.dtype)
+    pad_row = ember.full((1,) + tuple(data.shape[1:]), padding_value, dtype=data.dtype,
+                         device=data.device)
     rows = ember.cat([data, pad_row], 0).index_select(0, ember.tensor(index.reshape(-1)))
     padded = rows.reshape((steps_out, batch) + tuple(data.shape[1:]))
     if sequence.unsorted_indices is not None:
@@ -181,7 +183,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         lens = lens[_lengths_array(sequence.unsorted_indices)]
     if batch_first:
         padded = padded.transpose(0, 1)
-    return padded, ember.tensor(lens)
+    return padded, ember.tensor(lens, device="cpu")
 
 
 def pack_sequence(sequences: list[Tensor], enforce_sorted: bool = True) -> PackedSequence:
