@@ -23,7 +23,7 @@ def _emulate_cuda_on_host() -> None:
     spec.loader.exec_module(mod)
     host = mod.HostCupy(Path(tempfile.mkdtemp(prefix="host_cupy")))
     ember.cuda._cupy = lambda: host
-    backend._apply_tf32 = lambda: None
+    backend._apply_tf32 = lambda allow: None
     backend._gemm_bf16 = lambda a, b, out: backend.write(
         host.matmul(backend.plain(a), backend.plain(b)), out)
 
@@ -47,6 +47,15 @@ def on_device(device):
     ``pytestmark = pytest.mark.usefixtures("on_device")`` runs every test on each device."""
     with ember.device(device):
         yield device
+
+
+@pytest.fixture(autouse=True)
+def _exact_float32_convolutions():
+    """Tests compare float32 results closely: TF32 convolutions (on by default, as in
+    torch) stay off while they run, as torch's own test suite does."""
+    tf32, ember.backends.cudnn.allow_tf32 = ember.backends.cudnn.allow_tf32, False
+    yield
+    ember.backends.cudnn.allow_tf32 = tf32
 
 
 def pytest_collection_modifyitems(config, items):

@@ -47,7 +47,7 @@ def _emulate(_host_cupy, monkeypatch, request):
     if "bfloat16" in request.node.name and "matmul" in request.node.name:
         pytest.skip("the bfloat16 GEMM is cuBLAS's (cublasGemmStridedBatchedEx)")
     monkeypatch.setattr(ember.cuda, "_cupy", lambda: _host_cupy)
-    monkeypatch.setattr(backend, "_apply_tf32", lambda: None)
+    monkeypatch.setattr(backend, "_apply_tf32", lambda allow: None)
     # cuBLAS's bfloat16 GEMM has no host stand-in: autocast tests multiply in float32
     monkeypatch.setattr(backend, "_gemm_bf16", lambda a, b, out: backend.write(
         _host_cupy.matmul(backend.plain(a), backend.plain(b)), out))

@@ -20,6 +20,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._device import device as _device
 from . import kernels as K
+from .. import cudnn
 
 # ---- CuPy access -----------------------------------------------------------------
 
@@ -88,6 +89,10 @@ def view(t, bits: bool = True):
         return cp.empty(t._shape, dt)
     item = t._dtype.itemsize
     base = t._storage.data
+    if (t._offset == 0 and base.dtype == dt and base.size == t.numel() and
+            t.is_contiguous()):
+        # the whole storage in order (most tensors): no new ndarray from a raw pointer
+        return base if len(t._shape) == 1 else base.reshape(t._shape)
     return cp.ndarray(t._shape, dt, memptr=base.data + t._offset * item,
                       strides=tuple(s * item for s in t._stride))
 
@@ -419,8 +424,10 @@ def generator():
 _tf32_state = [None]
 
 
-def _apply_tf32() -> None:
-    want = bool(matmul.allow_tf32)
+def _apply_tf32(allow: bool) -> None:
+    """Sets CuPy's float32 GEMM compute type: TF32 when allowed (matmul.allow_tf32 for
+    matmuls, cudnn.allow_tf32 for convolutions, as torch splits them)."""
+    want = bool(allow)
     if _tf32_state[0] is not want:
         from cupy._core import _routines_linalg as L
         L.set_compute_type(np.dtype(np.float32),
@@ -488,7 +495,7 @@ def _gemm(a, b, out_shape, dtype):
     if out.numel() == 0:
         return out
     with _on(out):
-        _apply_tf32()
+        _apply_tf32(matmul.allow_tf32)
         if dtype is D.bfloat16:
             if a._shape[-1] == 0:
                 out._storage.data.fill(0)
@@ -730,7 +737,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     G, L = groups, N * OH * OW
     y = _empty((N, OC, OH, OW), x._dtype, x.device)
     with _on(x):
-        _apply_tf32()
+        _apply_tf32(cudnn.allow_tf32)
         cols = _empty((C * KH * KW, L), x._dtype, x.device)
         im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
         r = cp.matmul(plain(w).reshape(G, OC // G, Cg * KH * KW),
@@ -749,7 +756,7 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, out_hw):
     OC = OCg * G
     y = _empty((N, OC) + tuple(out_hw), x._dtype, x.device)
     with _on(x):
-        _apply_tf32()
+        _apply_tf32(cudnn.allow_tf32)
         xt = plain(x).reshape(N, C, H * W).transpose(1, 0, 2).reshape(G, Cg, L)
         wm = plain(w).reshape(G, Cg, OCg * KH * KW).transpose(0, 2, 1)
         cols = _empty((OC * KH * KW, L), x._dtype, x.device)
@@ -768,7 +775,7 @@ def conv_weight_grad(x, g, kernel, stride, padding, dilation, groups):
     G, Cg, L = groups, C // groups, N * OH * OW
     gw = _empty((OC, Cg, KH, KW), x._dtype, x.device)
     with _on(x):
-        _apply_tf32()
+        _apply_tf32(cudnn.allow_tf32)
         cols = _empty((C * KH * KW, L), x._dtype, x.device)
         im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
         gt = plain(g).reshape(N, OC, OH * OW).transpose(1, 0, 2).reshape(G, OC // G, L)

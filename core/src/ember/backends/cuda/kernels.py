@@ -580,6 +580,33 @@ template <typename C> __device__ C em_block_max(C v, C *sh) {
 }
 __device__ __forceinline__ void em_pool_add(float *a, float v) { atomicAdd(a, v); }
 __device__ __forceinline__ void em_pool_add(double *a, double v) { atomicAdd(a, v); }
+/* im2col/col2im index arithmetic in the index type I: 32-bit when every offset fits,
+ * since 64-bit division (several per element) dominated the kernels' time. */
+#define EM_I32_LIMIT 2147483647LL
+#define EM_IM2COL_AT(I, ZERO)                                                           \
+    {   I j = (I)i, P = (I)(OH * OW);                                                   \
+        I p = j % P, q = j / P, n = q % (I)N, r = q / (I)N;                             \
+        I kw = r % KW, r2 = r / KW, kh = r2 % KH, c = r2 / KH;                          \
+        I oh = p / (I)OW, ow = p - oh * (I)OW;                                          \
+        I h = oh * SH - PH + kh * DH, w = ow * SW - PW + kw * DW;                       \
+        cols[i] = (h >= 0 && h < (I)H && w >= 0 && w < (I)W)                            \
+                  ? x[((n * (I)Cc + c) * (I)H + h) * (I)W + w] : ZERO; }
+#define EM_COL2IM_AT(I, C, LOAD, STORE)                                                 \
+    {   I j = (I)i, P = (I)(OH * OW);                                                   \
+        I w = j % (I)W, q = j / (I)W, h = q % (I)H, q2 = q / (I)H;                      \
+        I c = q2 % (I)Cc, n = q2 / (I)Cc;                                               \
+        C s = 0;                                                                        \
+        for (int kh = 0; kh < KH; ++kh) {                                               \
+            I th = h + PH - kh * DH;                                                    \
+            if (th < 0 || th % SH) continue;                                            \
+            I oh = th / SH; if (oh >= (I)OH) continue;                                  \
+            for (int kw = 0; kw < KW; ++kw) {                                           \
+                I tw = w + PW - kw * DW;                                                \
+                if (tw < 0 || tw % SW) continue;                                        \
+                I ow = tw / SW; if (ow >= (I)OW) continue;                              \
+                I r = (c * KH + kh) * KW + kw;                                          \
+                s += (C)LOAD(cols[(r * (I)N + n) * P + oh * (I)OW + ow]); } }           \
+        x[i] = STORE(s); }
 #define EM_KERNELS(S, C, LOAD, STORE, SUFFIX)                                           \
 extern "C" __global__ void em_softmax_##SUFFIX(int is_log, const S *x, long long n,       \
                                                long long inner, S *y) {                  \
@@ -742,14 +769,13 @@ extern "C" __global__ void em_im2col_##SUFFIX(const S *x, long long N, long long
         int DW, long long OH, long long OW, S *cols) {                                   \
     /* cols (C*KH*KW, N, OH*OW) */                                                     \
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    long long P = OH * OW, total = Cc * KH * KW * N * P;                                \
+    long long total = Cc * KH * KW * N * OH * OW;                                       \
     if (i >= total) return;                                                             \
-    long long p = i % P, n = (i / P) % N, r = i / (P * N);                             \
-    long long kw = r % KW, kh = (r / KW) % KH, c = r / (KW * KH);                       \
-    long long oh = p / OW, ow = p % OW;                                                 \
-    long long h = oh * SH - PH + kh * DH, w = ow * SW - PW + kw * DW;                   \
-    cols[i] = (h >= 0 && h < H && w >= 0 && w < W) ? x[((n * Cc + c) * H + h) * W + w]  \
-                                                   : STORE((C)0);                      \
+    if (total < EM_I32_LIMIT && N * Cc * H * W < EM_I32_LIMIT) {                        \
+        EM_IM2COL_AT(int, STORE((C)0))                                                  \
+    } else {                                                                            \
+        EM_IM2COL_AT(long long, STORE((C)0))                                            \
+    }                                                                                   \
 }                                                                                       \
 extern "C" __global__ void em_col2im_##SUFFIX(const S *cols, long long N, long long Cc,    \
         long long H, long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH,  \
@@ -757,20 +783,11 @@ extern "C" __global__ void em_col2im_##SUFFIX(const S *cols, long long N, long l
     /* gather form: each input pixel sums the window columns that read it */          \
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
     if (i >= N * Cc * H * W) return;                                                    \
-    long long w = i % W, h = (i / W) % H, c = (i / (W * H)) % Cc, n = i / (W * H * Cc); \
-    long long P = OH * OW;                                                              \
-    C s = 0;                                                                            \
-    for (int kh = 0; kh < KH; ++kh) {                                                   \
-        long long th = h + PH - kh * DH;                                                \
-        if (th < 0 || th % SH) continue;                                                \
-        long long oh = th / SH; if (oh >= OH) continue;                                 \
-        for (int kw = 0; kw < KW; ++kw) {                                               \
-            long long tw = w + PW - kw * DW;                                            \
-            if (tw < 0 || tw % SW) continue;                                            \
-            long long ow = tw / SW; if (ow >= OW) continue;                             \
-            long long r = (c * KH + kh) * KW + kw;                                      \
-            s += (C)LOAD(cols[(r * N + n) * P + oh * OW + ow]); } }                     \
-    x[i] = STORE(s);                                                                    \
+    if (N * Cc * H * W < EM_I32_LIMIT && Cc * KH * KW * N * OH * OW < EM_I32_LIMIT) {   \
+        EM_COL2IM_AT(int, C, LOAD, STORE)                                               \
+    } else {                                                                            \
+        EM_COL2IM_AT(long long, C, LOAD, STORE)                                         \
+    }                                                                                   \
 }                                                                                       \
 extern "C" __global__ void em_max_pool2d_##SUFFIX(const S *x, long long Pn, long long H,   \
         long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW,       \
