@@ -645,24 +645,35 @@ def _i32(*vals):
     return tuple(np.int32(v) for v in vals)
 
 
+def _row_block(length: int) -> int:
+    """Threads per block for kernels that give each block one row of `length` elements."""
+    return max(32, min(_BLOCK, (length + 31) // 32 * 32))
+
+
 def im2col(x, kernel, stride, padding, dilation, out_hw, cols) -> None:
     """cols (C*KH*KW, N, OH*OW) = the sliding windows of x (N, C, H, W)."""
     N, C, H, W = x._shape
+    if cols.numel() == 0:
+        return
+    rows, block = cols.numel() // (out_hw[0] * out_hw[1]), _row_block(out_hw[0] * out_hw[1])
     with _on(x):
-        _launch(_nn("im2col", x), cols.numel(),
+        _launch(_nn("im2col", x), rows * block,
                 (_flat(x), np.int64(N), np.int64(C), np.int64(H), np.int64(W),
                  *_i32(*kernel, *stride, *padding, *dilation), np.int64(out_hw[0]),
-                 np.int64(out_hw[1]), _flat(cols)))
+                 np.int64(out_hw[1]), _flat(cols)), block)
 
 
 def col2im(cols, x, kernel, stride, padding, dilation, out_hw) -> None:
     """x (N, C, H, W) = the sum of the window columns back at their positions."""
     N, C, H, W = x._shape
+    if x.numel() == 0:
+        return
+    block = _row_block(H * W)
     with _on(x):
-        _launch(_nn("col2im", x), x.numel(),
+        _launch(_nn("col2im", x), N * C * block,
                 (_flat(cols), np.int64(N), np.int64(C), np.int64(H), np.int64(W),
                  *_i32(*kernel, *stride, *padding, *dilation), np.int64(out_hw[0]),
-                 np.int64(out_hw[1]), _flat(x)))
+                 np.int64(out_hw[1]), _flat(x)), block)
 
 
 def max_pool2d(x, kernel, stride, padding, dilation, y, idx) -> None:

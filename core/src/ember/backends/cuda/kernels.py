@@ -580,33 +580,38 @@ template <typename C> __device__ C em_block_max(C v, C *sh) {
 }
 __device__ __forceinline__ void em_pool_add(float *a, float v) { atomicAdd(a, v); }
 __device__ __forceinline__ void em_pool_add(double *a, double v) { atomicAdd(a, v); }
-/* im2col/col2im index arithmetic in the index type I: 32-bit when every offset fits,
- * since 64-bit division (several per element) dominated the kernels' time. */
-#define EM_I32_LIMIT 2147483647LL
-#define EM_IM2COL_AT(I, ZERO)                                                           \
-    {   I j = (I)i, P = (I)(OH * OW);                                                   \
-        I p = j % P, q = j / P, n = q % (I)N, r = q / (I)N;                             \
-        I kw = r % KW, r2 = r / KW, kh = r2 % KH, c = r2 / KH;                          \
-        I oh = p / (I)OW, ow = p - oh * (I)OW;                                          \
-        I h = oh * SH - PH + kh * DH, w = ow * SW - PW + kw * DW;                       \
-        cols[i] = (h >= 0 && h < (I)H && w >= 0 && w < (I)W)                            \
-                  ? x[((n * (I)Cc + c) * (I)H + h) * (I)W + w] : ZERO; }
-#define EM_COL2IM_AT(I, C, LOAD, STORE)                                                 \
-    {   I j = (I)i, P = (I)(OH * OW);                                                   \
-        I w = j % (I)W, q = j / (I)W, h = q % (I)H, q2 = q / (I)H;                      \
-        I c = q2 % (I)Cc, n = q2 / (I)Cc;                                               \
+/* im2col and col2im run one block per row of their output (a (c, kh, kw, n) row of
+ * cols, an (n, c) plane of x), threads along the row: the row's coordinates are
+ * decomposed once per block and each element costs one 32-bit division, where a flat
+ * thread-per-element layout spent several 64-bit divisions per element. */
+#define EM_IM2COL_ROW(S, ZERO)                                                           \
+    long long row = blockIdx.x, n = row % N, r = row / N;                               \
+    int kw = (int)(r % KW), kh = (int)((r / KW) % KH);                                  \
+    long long c = r / ((long long)KW * KH);                                             \
+    int P = (int)(OH * OW);                                                             \
+    const S *xp = x + (n * Cc + c) * H * W;                                             \
+    S *out = cols + row * P;                                                            \
+    for (int p = threadIdx.x; p < P; p += blockDim.x) {                                 \
+        int oh = p / (int)OW, ow = p - oh * (int)OW;                                    \
+        int h = oh * SH - PH + kh * DH, w = ow * SW - PW + kw * DW;                     \
+        out[p] = (h >= 0 && h < H && w >= 0 && w < W) ? xp[(long long)h * W + w] : ZERO; }
+#define EM_COL2IM_PLANE(C, LOAD, STORE)                                                 \
+    long long plane = blockIdx.x, n = plane / Cc, c = plane % Cc;                       \
+    int HW = (int)(H * W), P = (int)(OH * OW);                                          \
+    for (int q = threadIdx.x; q < HW; q += blockDim.x) {                                \
+        int h = q / (int)W, w = q - h * (int)W;                                         \
         C s = 0;                                                                        \
         for (int kh = 0; kh < KH; ++kh) {                                               \
-            I th = h + PH - kh * DH;                                                    \
+            int th = h + PH - kh * DH;                                                  \
             if (th < 0 || th % SH) continue;                                            \
-            I oh = th / SH; if (oh >= (I)OH) continue;                                  \
+            int oh = th / SH; if (oh >= OH) continue;                                   \
             for (int kw = 0; kw < KW; ++kw) {                                           \
-                I tw = w + PW - kw * DW;                                                \
+                int tw = w + PW - kw * DW;                                              \
                 if (tw < 0 || tw % SW) continue;                                        \
-                I ow = tw / SW; if (ow >= (I)OW) continue;                              \
-                I r = (c * KH + kh) * KW + kw;                                          \
-                s += (C)LOAD(cols[(r * (I)N + n) * P + oh * (I)OW + ow]); } }           \
-        x[i] = STORE(s); }
+                int ow = tw / SW; if (ow >= OW) continue;                               \
+                long long r = ((long long)c * KH + kh) * KW + kw;                       \
+                s += (C)LOAD(cols[(r * N + n) * P + oh * OW + ow]); } }                 \
+        x[plane * HW + q] = STORE(s); }
 #define EM_KERNELS(S, C, LOAD, STORE, SUFFIX)                                           \
 extern "C" __global__ void em_softmax_##SUFFIX(int is_log, const S *x, long long n,       \
                                                long long inner, S *y) {                  \
@@ -767,27 +772,15 @@ extern "C" __global__ void em_batch_norm_backward_##SUFFIX(const S *x, const S *
 extern "C" __global__ void em_im2col_##SUFFIX(const S *x, long long N, long long Cc,       \
         long long H, long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH,  \
         int DW, long long OH, long long OW, S *cols) {                                   \
-    /* cols (C*KH*KW, N, OH*OW) */                                                     \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    long long total = Cc * KH * KW * N * OH * OW;                                       \
-    if (i >= total) return;                                                             \
-    if (total < EM_I32_LIMIT && N * Cc * H * W < EM_I32_LIMIT) {                        \
-        EM_IM2COL_AT(int, STORE((C)0))                                                  \
-    } else {                                                                            \
-        EM_IM2COL_AT(long long, STORE((C)0))                                            \
-    }                                                                                   \
+    /* cols (C*KH*KW, N, OH*OW); grid: one block per (c, kh, kw, n) row */             \
+    EM_IM2COL_ROW(S, STORE((C)0))                                                       \
 }                                                                                       \
 extern "C" __global__ void em_col2im_##SUFFIX(const S *cols, long long N, long long Cc,    \
         long long H, long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH,  \
         int DW, long long OH, long long OW, S *x) {                                      \
-    /* gather form: each input pixel sums the window columns that read it */          \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    if (i >= N * Cc * H * W) return;                                                    \
-    if (N * Cc * H * W < EM_I32_LIMIT && Cc * KH * KW * N * OH * OW < EM_I32_LIMIT) {   \
-        EM_COL2IM_AT(int, C, LOAD, STORE)                                               \
-    } else {                                                                            \
-        EM_COL2IM_AT(long long, C, LOAD, STORE)                                         \
-    }                                                                                   \
+    /* gather form, grid: one block per (n, c) plane of x; each pixel sums the window    \
+     * columns that read it */                                                          \
+    EM_COL2IM_PLANE(C, LOAD, STORE)                                                     \
 }                                                                                       \
 extern "C" __global__ void em_max_pool2d_##SUFFIX(const S *x, long long Pn, long long H,   \
         long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW,       \
