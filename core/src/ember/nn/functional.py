@@ -27,6 +27,7 @@ from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
 from ..ops._util import inplace as _core_inplace
 from ..ops.pad import pad
+from ..ops.sampling import affine_grid, grid_sample
 from ..ops import conv as _conv
 from ..ops import pool as _pool
 from ..ops.activation import softmax as _softmax
