@@ -331,6 +331,9 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 max_pool1d_with_indices = max_pool1d
 max_pool2d_with_indices = max_pool2d
 
+# the partial inverses of max pooling (one scatter each; see ops/unpool.py)
+from ..ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402,F401
+
 
 def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                 divisor_override, n, name):

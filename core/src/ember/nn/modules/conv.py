@@ -1,4 +1,4 @@
-"""Convolution modules: Conv1d/2d and ConvTranspose1d/2d.
+"""Convolution modules: Conv1d/2d, ConvTranspose1d/2d and LazyConv1d/2d.
 
 Example:
     >>> nn.Conv2d(3, 8, 3, padding=1)
@@ -195,3 +195,81 @@ class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-d convolution (weight (in, out/groups, KH, KW))."""
 
     _n = 2
+
+
+class _LazyConvNd:
+    """A convolution whose in_channels is taken from the first input it sees (or from the
+    first state_dict loaded into it); then it becomes the plain class ``_cls_to_become``."""
+
+    _cls_to_become: type
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        _ConvNd.__init__(self, 0, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, device, dtype)
+        self._has_bias, self._dtype = bias, dtype
+        self.weight = None
+        self.bias = None
+
+    def reset_parameters(self) -> None:
+        if self.in_channels:
+            _ConvNd.reset_parameters(self)
+
+    def extra_repr(self) -> str:
+        s = _ConvNd.extra_repr(self)
+        return s.replace(", bias=False", "") if self._has_bias else s
+
+    def _materialize(self, in_channels: int, device) -> None:
+        self.in_channels = in_channels
+        dtype = self._dtype or ember.get_default_dtype()
+        shape = (self.out_channels, in_channels // self.groups) + self.kernel_size
+        self.weight = Parameter(ember.empty(shape, dtype=dtype, device=device))
+        if self._has_bias:
+            self.bias = Parameter(ember.empty(self.out_channels, dtype=dtype, device=device))
+        self.reset_parameters()
+        del self._has_bias, self._dtype
+        self.__class__ = self._cls_to_become
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        weight = state_dict.get(prefix + "weight")
+        if self.weight is None and isinstance(weight, Tensor) and weight.dim() == self._n + 2:
+            self._materialize(weight.shape[1] * self.groups, weight.device)
+        Module._load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                                     missing_keys, unexpected_keys, error_msgs)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if self.weight is None:
+            n = self._n
+            if input.dim() not in (n + 1, n + 2):
+                raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input "
+                                   f"to {type(self).__name__}, but got input of size: "
+                                   f"{input.shape}")
+            self._materialize(input.shape[1] if input.dim() == n + 2 else input.shape[0],
+                              input.device)
+        return self._conv_forward(input, self.weight, self.bias)
+
+
+class LazyConv1d(_LazyConvNd, Conv1d):
+    """Conv1d with in_channels inferred from the first input (it then becomes a Conv1d).
+
+    Example:
+        >>> m = nn.LazyConv1d(4, 3)
+        >>> m(ember.zeros(2, 5, 8)).shape, type(m).__name__, m.in_channels
+        (ember.Size([2, 4, 6]), 'Conv1d', 5)
+    """
+
+    _cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvNd, Conv2d):
+    """Conv2d with in_channels inferred from the first input (it then becomes a Conv2d).
+
+    Example:
+        >>> m = nn.LazyConv2d(8, 3, padding=1)
+        >>> m(ember.zeros(1, 3, 6, 6)).shape, m.weight.shape
+        (ember.Size([1, 8, 6, 6]), ember.Size([8, 3, 3, 3]))
+    """
+
+    _cls_to_become = Conv2d

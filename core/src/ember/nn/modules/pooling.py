@@ -143,3 +143,62 @@ class LPPool2d(LPPool1d):
     def forward(self, input: Tensor) -> Tensor:
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
                            self.ceil_mode)
+
+
+class _MaxUnpoolNd(Module):
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        n = self._n
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, n)
+        self.padding = _ntuple(padding, n)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        fn = (F.max_unpool1d, F.max_unpool2d, F.max_unpool3d)[self._n - 1]
+        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+def _ntuple(v, n):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * n
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool1d: each value goes back to the position its index names,
+    zeros elsewhere (``output_size`` picks among the sizes that pool to the input's).
+
+    Example:
+        >>> pool, unpool = nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)
+        >>> unpool(*pool(ember.tensor([[[1., 3., 2., 0.]]]))).tolist()
+        [[[0.0, 3.0, 2.0, 0.0]]]
+    """
+
+    _n = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool2d over (N, C, H, W) or (C, H, W).
+
+    Example:
+        >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+        >>> y, i = pool(ember.randn(1, 1, 5, 5))
+        >>> unpool(y, i, output_size=(5, 5)).shape
+        ember.Size([1, 1, 5, 5])
+    """
+
+    _n = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of 3-d max pooling over (N, C, D, H, W) or (C, D, H, W).
+
+    Example:
+        >>> nn.MaxUnpool3d(2)(ember.ones(1, 1, 1, 1, 1), ember.tensor([[[[[7]]]]])).sum()
+        tensor(1.)
+    """
+
+    _n = 3
