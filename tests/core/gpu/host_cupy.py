@@ -36,7 +36,7 @@ using namespace std;
 #define __shared__ static
 struct em_dim3 { long long x; };
 static thread_local em_dim3 threadIdx, blockIdx;
-static em_dim3 blockDim;
+static em_dim3 blockDim, gridDim;
 static std::barrier<> *em_bar;
 static std::mutex em_atomic_mutex;
 static inline void __syncthreads() { em_bar->arrive_and_wait(); }
@@ -56,6 +56,7 @@ static int atomicExch(int *a, int v) {
     std::lock_guard<std::mutex> g(em_atomic_mutex); int o = *a; *a = v; return o; }
 static void em_launch(long long grid, long long block, int coop, const std::function<void()> &f) {
     blockDim.x = block;
+    gridDim.x = grid;
     for (long long b = 0; b < grid; ++b) {
         if (!coop) {
             for (long long t = 0; t < block; ++t) { blockIdx.x = b; threadIdx.x = t; f(); }
@@ -70,10 +71,8 @@ static void em_launch(long long grid, long long block, int coop, const std::func
     }
 }
 """
-C_NAMES = {"float32": "float", "float64": "double", "uint16": "unsigned short",
-           "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
-           "uint8": "unsigned char", "bool": "bool"}
-SCALARS = {"p0", "p1", "p2", "alpha", "fv", "iv"}
+C_NAMES = K.C_OF_CUPY
+SCALARS = set(K.SCALAR_PARAMS)
 _SIG = re.compile(r'extern "C" void (em_\w+)\(([^)]*)\)')
 
 

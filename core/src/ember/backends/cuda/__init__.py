@@ -223,12 +223,44 @@ def fill(dst, value) -> None:
         _ew(p)(np.float64(fv), np.int64(iv), view(dst))
 
 
+def _vec(parts: K.Parts):
+    """The 16-byte vector kernel of parts (K.contiguous_source), memoized with the others."""
+    key = parts.name + "_vec"
+    k = _EW.get(key)
+    if k is None:
+        k = _EW[key] = _cp().RawModule(code=K.contiguous_source(parts),
+                                       options=("-std=c++17",)).get_function(key)
+    return k
+
+
+def _dense(*ts) -> bool:
+    """Whether ts share one shape and are contiguous with 16-byte aligned data: the case
+    (most tensors) where the vector kernels apply."""
+    shape = ts[0]._shape
+    for t in ts:
+        if (t._shape != shape or not t.is_contiguous() or
+                (t._storage.data.data.ptr + t._offset * t._dtype.itemsize) % 16):
+            return False
+    return True
+
+
+def _launch_vec(parts: K.Parts, out, arrays, scalars) -> None:
+    n = out.numel()
+    vectors = max(1, n * out._dtype.itemsize // 16)
+    grid = min((vectors + _BLOCK - 1) // _BLOCK, 1 << 16)  # the kernel loops past the grid
+    _vec(parts)((grid,), (_BLOCK,), (*(_flat(t) for t in arrays), _flat(out),
+                                      *(np.float64(v) for v in scalars), np.int64(n)))
+
+
 def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0, p2: float = 0.0, name="unary"):
     if out.numel() == 0:
         return
     with _on(out):
-        k = _ew(_parts("unary", op, x._dtype, K.unary_parts, name))
-        k(view(x), np.float64(p0), np.float64(p1), np.float64(p2), view(out))
+        parts = _parts("unary", op, x._dtype, K.unary_parts, name)
+        if _dense(x, out):
+            _launch_vec(parts, out, (x,), (p0, p1, p2))
+        else:
+            _ew(parts)(view(x), np.float64(p0), np.float64(p1), np.float64(p2), view(out))
 
 
 def pred(op: int, x, out, name="predicate"):
@@ -240,8 +272,11 @@ def pred(op: int, x, out, name="predicate"):
 def binary(op: int, a, b, out, alpha: float = 1.0, name="binary"):
     if out.numel():
         with _on(out):
-            _ew(_parts("binary", op, a._dtype, K.binary_parts, name))(
-                view(a), view(b), np.float64(alpha), view(out))
+            parts = _parts("binary", op, a._dtype, K.binary_parts, name)
+            if _dense(a, b, out):
+                _launch_vec(parts, out, (a, b), (alpha,))
+            else:
+                _ew(parts)(view(a), view(b), np.float64(alpha), view(out))
 
 
 def compare(op: int, a, b, out, name="compare"):

@@ -380,17 +380,68 @@ def take_parts(dtype: str) -> Parts:
     return Parts(f"em_take_{dtype}", f"raw {t} src, int64 off", f"{t} y", "y = src[off];", "")
 
 
+# ElementwiseKernel parameters passed as scalars (every other parameter is an array)
+SCALAR_PARAMS = ("p0", "p1", "p2", "alpha", "fv", "iv")
+# C type of each CuPy storage type name
+C_OF_CUPY = {"float32": "float", "float64": "double", "uint16": "unsigned short",
+             "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
+             "uint8": "unsigned char", "bool": "bool"}
+
+VEC_PREAMBLE = r"""
+#ifndef EM_VEC_PREAMBLE
+#define EM_VEC_PREAMBLE
+template <typename T> struct alignas(16) em_vec16 { T v[16 / sizeof(T)]; };
+#endif
+"""
+
+
+def contiguous_source(p: Parts) -> str:
+    """parts' operation as a raw kernel over contiguous, 16-byte aligned operands of one
+    storage type, moving 16 bytes per load and store.
+
+    CuPy's ElementwiseKernel moves one element per thread and iteration: on the H200 its
+    float32 add of 64M elements ran at 2.1 TB/s where torch's vectorized kernel reached
+    3.7 TB/s. Kernel ``<parts.name>_vec(arrays..., out, scalars..., n)``; a grid-stride
+    loop over 16-byte vectors, then the tail element by element.
+    """
+    arrays, scalars, out = [], [], None
+    for spec in p.in_params.split(","):
+        typ, var = spec.split()[-2:]
+        (scalars if var in SCALAR_PARAMS else arrays).append((C_OF_CUPY[typ], var))
+    out_type, out = p.out_params.split()[-2:]
+    t = C_OF_CUPY[out_type]
+    if any(typ != t for typ, _ in arrays):
+        raise ValueError(f"{p.name}: the vector kernel needs one storage type")
+    params = ([f"const {t} *__restrict__ {v}_p" for _, v in arrays] +
+              [f"{t} *__restrict__ {out}_p"] + [f"{typ} {v}" for typ, v in scalars] +
+              ["long long n"])
+    vec = f"em_vec16<{t}>"
+    loads = " ".join(f"{vec} {v}_v = ((const {vec} *){v}_p)[j];" for _, v in arrays)
+    lanes = " ".join(f"{t} {v} = {v}_v.v[e];" for _, v in arrays)
+    elems = " ".join(f"{t} {v} = {v}_p[i];" for _, v in arrays)
+    return (p.preamble + VEC_PREAMBLE +
+            f'extern "C" __global__ void {p.name}_vec({", ".join(params)}) {{\n'
+            f"    const int V = 16 / sizeof({t});\n"
+            "    long long nv = n / V, stride = (long long)gridDim.x * blockDim.x;\n"
+            "    long long t0 = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n"
+            f"    for (long long j = t0; j < nv; j += stride) {{\n"
+            f"        {loads} {vec} {out}_v;\n"
+            f"        for (int e = 0; e < V; ++e) {{ {lanes} {t} {out}; {{ {p.operation} }} "
+            f"{out}_v.v[e] = {out}; }}\n"
+            f"        (({vec} *){out}_p)[j] = {out}_v;\n    }}\n"
+            f"    for (long long i = nv * V + t0; i < n; i += stride) {{\n"
+            f"        {elems} {t} {out}; {{ {p.operation} }} {out}_p[i] = {out};\n    }}\n}}\n")
+
+
 def elementwise_test_source(p: Parts, scalar_types: dict | None = None) -> str:
     """A standalone CUDA translation unit wrapping one kernel's parts (for nvcc tests).
 
     Each parameter becomes a pointer indexed by i (scalars by value; ``raw`` ones
     indexed by the kernel itself), mirroring what CuPy's ElementwiseKernel generates.
     """
-    names = {"float32": "float", "float64": "double", "uint16": "unsigned short",
-             "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
-             "uint8": "unsigned char", "bool": "bool"}
+    names = C_OF_CUPY
     args, binds = [], []
-    scalars = set(scalar_types or ("p0", "p1", "p2", "alpha", "fv", "iv"))
+    scalars = set(scalar_types or SCALAR_PARAMS)
     for spec in (p.in_params + ", " + p.out_params).split(","):
         words = spec.split()
         raw = words[0] == "raw"
@@ -1011,12 +1062,14 @@ def all_sources() -> dict:
             except NotImplementedError:
                 continue
             out[p.name] = elementwise_test_source(p)
+            out[p.name + "_vec"] = contiguous_source(p)
         for op in range(len(BINARY_OPS)):
             try:
                 p = binary_parts(op, d)
             except NotImplementedError:
                 continue
             out[p.name] = elementwise_test_source(p)
+            out[p.name + "_vec"] = contiguous_source(p)
         for op in range(len(PRED_OPS)):
             p = pred_parts(op, d)
             out[p.name] = elementwise_test_source(p)
