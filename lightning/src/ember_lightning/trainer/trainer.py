@@ -1053,6 +1053,7 @@ class Trainer:
         for lg in self.loggers:
             if params:
                 lg.log_hyperparams(params)
+            lg.log_graph(model)
             lg.save()
 
     @staticmethod
