@@ -2,10 +2,12 @@
 
 from .callback import Callback
 from .early_stopping import EarlyStopping
+from .gradient_accumulation_scheduler import GradientAccumulationScheduler
 from .lr_monitor import LearningRateMonitor
 from .model_checkpoint import ModelCheckpoint
 from .model_summary import ModelSummary
 from .progress import ProgressBar, TQDMProgressBar
+from .timer import Timer
 
-__all__ = ["Callback", "EarlyStopping", "LearningRateMonitor", "ModelCheckpoint",
-           "ModelSummary", "ProgressBar", "TQDMProgressBar"]
+__all__ = ["Callback", "EarlyStopping", "GradientAccumulationScheduler", "LearningRateMonitor",
+           "ModelCheckpoint", "ModelSummary", "ProgressBar", "TQDMProgressBar", "Timer"]

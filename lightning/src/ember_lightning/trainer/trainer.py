@@ -37,6 +37,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Iterator
 
 import ember
@@ -45,6 +46,7 @@ from ..callbacks.callback import Callback
 from ..callbacks.early_stopping import EarlyStopping
 from ..callbacks.model_checkpoint import ModelCheckpoint
 from ..callbacks.progress import ProgressBar, TQDMProgressBar
+from ..callbacks.timer import Timer
 from ..core.datamodule import LightningDataModule
 from ..core.module import LightningModule
 from ..core.optimizer import LightningOptimizer, LRSchedulerConfig, parse_configure_optimizers
@@ -132,6 +134,7 @@ class Trainer:
                  callbacks: list[Callback] | Callback | None = None,
                  fast_dev_run: int | bool = False, max_epochs: int | None = None,
                  min_epochs: int | None = None, max_steps: int = -1, min_steps: int | None = None,
+                 max_time: str | timedelta | dict[str, int] | None = None,
                  limit_train_batches: int | float | None = None,
                  limit_val_batches: int | float | None = None,
                  limit_test_batches: int | float | None = None,
@@ -183,7 +186,7 @@ class Trainer:
             val_check_interval, check_val_every_n_epoch = 1.0, 1
             logger = False
         if max_epochs is None:
-            max_epochs = 1000 if max_steps == -1 else -1
+            max_epochs = 1000 if max_steps == -1 and max_time is None else -1
         self.max_epochs, self.min_epochs = max_epochs, min_epochs
         self.max_steps, self.min_steps = max_steps, min_steps
         self.limit_train_batches, self.limit_val_batches = limit_train_batches, limit_val_batches
@@ -204,6 +207,10 @@ class Trainer:
         self.loggers: list[Logger] = self._make_loggers(logger)
         self.callbacks: list[Callback] = self._make_callbacks(
             callbacks, enable_checkpointing, enable_progress_bar, enable_model_summary)
+        if max_time is not None and not any(isinstance(c, Timer) for c in self.callbacks):
+            # as Lightning: a Timer already in callbacks wins over max_time
+            self.callbacks = self._order_callbacks(
+                self.callbacks + [Timer(duration=max_time, interval="step")])
         if not self.is_global_zero:  # logs and the progress bar come from rank 0 only
             self.loggers = []
             for cb in self.callbacks:
