@@ -27,9 +27,10 @@ from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
 from ..ops._util import inplace as _core_inplace
 from ..ops.pad import pad
-from ..ops.sampling import affine_grid, grid_sample
+from ..ops.sampling import affine_grid, grid_sample  # noqa: F401  (public in F)
 from ..ops import conv as _conv
 from ..ops import pool as _pool
+from ..ops import volumetric as _vol
 from ..ops.activation import softmax as _softmax
 from ..ops.loss import CrossEntropy as _CrossEntropy
 from ..ops.norm import BatchNorm as _BatchNorm
@@ -171,6 +172,8 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n: int, name
     if n == 1:
         y = _conv.Convolution.apply(input.unsqueeze(2), weight.unsqueeze(2), (1,) + stride,
                                     (0,) + padding, (1,) + dilation, groups).squeeze(2)
+    elif n == 3:
+        y = _vol.conv3d(input, weight, stride, padding, dilation, groups)
     else:
         y = _conv.Convolution.apply(input, weight, stride, padding, dilation, groups)
     if bias is not None:
@@ -193,6 +196,17 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         [9.0, 9.0, 9.0, 9.0]
     """
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """3-d convolution over (N, C, D, H, W) (or unbatched (C, D, H, W)) inputs.
+
+    Example:
+        >>> F.conv3d(ember.ones(1, 1, 3, 3, 3), ember.ones(1, 1, 3, 3, 3)).flatten().tolist()
+        [27.0]
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation,
@@ -224,6 +238,8 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
         y = _conv.ConvTranspose.apply(input.unsqueeze(2), weight.unsqueeze(2), (1,) + stride,
                                       (0,) + padding, (1,) + dilation, groups,
                                       (1, out[0])).squeeze(2)
+    elif n == 3:
+        y = _vol.conv_transpose3d(input, weight, stride, padding, dilation, groups, tuple(out))
     else:
         y = _conv.ConvTranspose.apply(input, weight, stride, padding, dilation, groups,
                                       tuple(out))
@@ -244,6 +260,13 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """Transposed 2-d convolution (the gradient of conv2d w.r.t. its input)."""
     return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
                              dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 3-d convolution (the gradient of conv3d w.r.t. its input)."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, 3, "conv_transpose3d")
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -328,8 +351,36 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                        2, "max_pool2d")
 
 
+def _batched5d(input, name):
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"{name}: Expected 4D or 5D input tensor, but got {list(input.shape)}")
+    return input if input.dim() == 5 else input.unsqueeze(0)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max over sliding 3-d windows of (N, C, D, H, W); indices are flat over D*H*W."""
+    k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, 3)
+    for i in range(3):
+        if p[i] > k[i] // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p[i]}, kernel_size={k[i]} and dilation={d[i]}")
+    x = _batched5d(input, "max_pool3d")
+    if not x.is_floating_point():
+        raise NotImplementedError(f"\"max_pool3d\" not implemented for '{x.dtype}'")
+    out = tuple(_pool_out(x.shape[2 + i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(3))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"Given input size: {tuple(input.shape)}. Calculated output size: "
+                           f"{out}. Output size is too small")
+    y, idx = _vol.max_pool3d(x, k, s, p, d, out)
+    if input.dim() == 4:
+        y, idx = y.squeeze(0), idx.squeeze(0)
+    return (y, idx) if return_indices else y
+
+
 max_pool1d_with_indices = max_pool1d
 max_pool2d_with_indices = max_pool2d
+max_pool3d_with_indices = max_pool3d
 
 # the partial inverses of max pooling (one scatter each; see ops/unpool.py)
 from ..ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402,F401
@@ -368,6 +419,25 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                        divisor_override, 2, "avg_pool2d")
 
 
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding 3-d windows of (N, C, D, H, W)."""
+    k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, 3)
+    for i in range(3):
+        if p[i] > k[i] // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p[i]}, kernel_size={k[i]} and dilation=1")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    x = _batched5d(input, "avg_pool3d")
+    out = tuple(_pool_out(x.shape[2 + i], k[i], s[i], p[i], 1, ceil_mode) for i in range(3))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"Given input size: {tuple(input.shape)}. Calculated output size: "
+                           f"{out}. Output size is too small")
+    y = _vol.avg_pool3d(x, k, s, p, out, bool(count_include_pad), divisor_override)
+    return y.squeeze(0) if input.dim() == 4 else y
+
+
 def _adaptive_size(output_size, in_hw, n):
     out = _ntuple(output_size, n, "output_size") if not (
         isinstance(output_size, (list, tuple)) and any(o is None for o in output_size)) else \
@@ -399,6 +469,21 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     _as_planes(input, 2, "adaptive_max_pool2d")
     y, idx = _pool.AdaptiveMaxPool2d.apply(input, _adaptive_size(output_size,
                                                                  input.shape[-2:], 2))
+    return (y, idx) if return_indices else y
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, D, H, W) to a fixed (D, H, W) output size."""
+    x = _batched5d(input, "adaptive_avg_pool3d")
+    y = _vol.adaptive_avg_pool3d(x, _adaptive_size(output_size, x.shape[2:], 3))
+    return y.squeeze(0) if input.dim() == 4 else y
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    x = _batched5d(input, "adaptive_max_pool3d")
+    y, idx = _vol.adaptive_max_pool3d(x, _adaptive_size(output_size, x.shape[2:], 3))
+    if input.dim() == 4:
+        y, idx = y.squeeze(0), idx.squeeze(0)
     return (y, idx) if return_indices else y
 
 

@@ -111,7 +111,7 @@ class _ConvNd(Module):
             self.padding_mode = "zeros"
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        fn = F.conv1d if self._n == 1 else F.conv2d
+        fn = (F.conv1d, F.conv2d, F.conv3d)[self._n - 1]
         if self.padding_mode != "zeros":
             return fn(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode),
                       weight, bias, self.stride, 0, self.dilation, self.groups)
@@ -142,6 +142,23 @@ class Conv2d(_ConvNd):
     """
 
     _n = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C, D, H, W) (2-d convolutions over depth taps).
+
+    Example:
+        >>> nn.Conv3d(1, 2, 3)(ember.zeros(1, 1, 4, 5, 5)).shape
+        ember.Size([1, 2, 2, 3, 3])
+    """
+
+    _n = 3
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
@@ -182,7 +199,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         op = self._output_padding(input, output_size)
-        fn = F.conv_transpose1d if self._n == 1 else F.conv_transpose2d
+        fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._n - 1]
         return fn(input, self.weight, self.bias, self.stride, self.padding, op, self.groups,
                   self.dilation)
 
@@ -195,6 +212,12 @@ class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-d convolution (weight (in, out/groups, KH, KW))."""
 
     _n = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution (weight (in, out/groups, KD, KH, KW))."""
+
+    _n = 3
 
 
 class _LazyConvNd:
@@ -273,3 +296,9 @@ class LazyConv2d(_LazyConvNd, Conv2d):
     """
 
     _cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvNd, Conv3d):
+    """Conv3d with in_channels inferred from the first input (it then becomes a Conv3d)."""
+
+    _cls_to_become = Conv3d
