@@ -3,10 +3,12 @@
 from .boxes import (batched_nms, box_area, box_convert, box_iou, clip_boxes_to_image,
                     generalized_box_iou, nms, remove_small_boxes)
 from .losses import sigmoid_focal_loss, stochastic_depth
+from .roi_align import RoIAlign, roi_align
+from .roi_pool import RoIPool, roi_pool
 
 __all__ = ["batched_nms", "box_area", "box_convert", "box_iou", "clip_boxes_to_image",
-           "generalized_box_iou", "nms", "remove_small_boxes", "sigmoid_focal_loss",
-           "stochastic_depth"]
+           "generalized_box_iou", "nms", "remove_small_boxes", "RoIAlign", "roi_align", "RoIPool",
+           "roi_pool", "sigmoid_focal_loss", "stochastic_depth"]
 
 
 def __getattr__(name: str):
@@ -15,4 +17,7 @@ def __getattr__(name: str):
                 "SqueezeExcitation"):
         from . import misc
         return getattr(misc, name)
+    if name in ("FeaturePyramidNetwork", "ExtraFPNBlock", "LastLevelMaxPool", "LastLevelP6P7"):
+        from . import feature_pyramid_network
+        return getattr(feature_pyramid_network, name)
     raise AttributeError(f"module 'embervision.ops' has no attribute {name!r}")
