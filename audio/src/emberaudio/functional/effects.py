@@ -11,7 +11,7 @@ from .windows import bartlett_window
 
 __all__ = ["amplitude_to_DB", "DB_to_amplitude", "mu_law_encoding", "mu_law_decoding",
            "compute_deltas", "gain", "dither", "fade", "add_noise", "convolve",
-           "mask_along_axis", "mask_along_axis_iid"]
+           "fftconvolve", "mask_along_axis", "mask_along_axis_iid"]
 
 
 def amplitude_to_DB(x: ember.Tensor, multiplier: float, amin: float, db_multiplier: float,
@@ -248,6 +248,36 @@ def convolve(x: ember.Tensor, y: ember.Tensor, mode: str = "full") -> ember.Tens
         return out
     target = x_size if mode == "same" else max(x_size, y_size) - min(x_size, y_size) + 1
     start = (out.shape[-1] - target) // 2
+    return out[..., start:start + target]
+
+
+def fftconvolve(x: ember.Tensor, y: ember.Tensor, mode: str = "full") -> ember.Tensor:
+    """Linear convolution along the last dim via FFTs: ``irfft(rfft(x) * rfft(y))``.
+
+    Same modes and broadcasting as :func:`convolve`; cost O((N + M) log(N + M)), the better
+    choice for long kernels.
+
+    Example:
+        >>> y = fftconvolve(ember.tensor([1.0, 2.0, 3.0]), ember.tensor([0.0, 1.0, 0.5]))
+        >>> [round(v, 4) for v in y.tolist()]
+        [0.0, 1.0, 2.5, 4.0, 1.5]
+    """
+    if x.ndim != y.ndim:
+        raise ValueError(f"The operands must be the same dimension (got {x.ndim} and {y.ndim}).")
+    for xi, yi in zip(x.shape[:-1], y.shape[:-1]):
+        if not (xi == yi or xi == 1 or yi == 1):
+            raise ValueError(f"Leading dimensions of x and y are not broadcastable (got "
+                             f"{x.shape} and {y.shape}).")
+    if mode not in ("full", "valid", "same"):
+        raise ValueError(f"Unrecognized mode value '{mode}'. Please specify one of "
+                         f"['full', 'valid', 'same'].")
+    x_size, y_size = x.shape[-1], y.shape[-1]
+    n = x_size + y_size - 1
+    out = ember.fft.irfft(ember.fft.rfft(x, n=n) * ember.fft.rfft(y, n=n), n=n)
+    if mode == "full":
+        return out
+    target = x_size if mode == "same" else max(x_size, y_size) - min(x_size, y_size) + 1
+    start = (n - target) // 2
     return out[..., start:start + target]
 
 

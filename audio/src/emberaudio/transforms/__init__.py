@@ -1,9 +1,11 @@
 """torchaudio.transforms for ember: ``ember.nn.Module`` wrappers of :mod:`emberaudio.functional`."""
 
-from ._transforms import (AmplitudeToDB, ComputeDeltas, Fade, FrequencyMasking, MelScale,
-                          MelSpectrogram, MFCC, MuLawDecoding, MuLawEncoding, Resample,
-                          Spectrogram, TimeMasking, Vol)
+from ._transforms import (LFCC, MFCC, AmplitudeToDB, ComputeDeltas, Fade, FFTConvolve,
+                          FrequencyMasking, GriffinLim, InverseSpectrogram, MelScale,
+                          MelSpectrogram, MuLawDecoding, MuLawEncoding, PitchShift, Resample,
+                          SlidingWindowCmn, Spectrogram, TimeMasking, TimeStretch, Vol)
 
-__all__ = ["AmplitudeToDB", "ComputeDeltas", "Fade", "FrequencyMasking", "MelScale",
-           "MelSpectrogram", "MFCC", "MuLawDecoding", "MuLawEncoding", "Resample",
-           "Spectrogram", "TimeMasking", "Vol"]
+__all__ = ["AmplitudeToDB", "ComputeDeltas", "Fade", "FFTConvolve", "FrequencyMasking",
+           "GriffinLim", "InverseSpectrogram", "LFCC", "MelScale", "MelSpectrogram", "MFCC",
+           "MuLawDecoding", "MuLawEncoding", "PitchShift", "Resample", "SlidingWindowCmn",
+           "Spectrogram", "TimeMasking", "TimeStretch", "Vol"]

@@ -12,9 +12,10 @@ from ember import nn
 from .. import functional as F
 from ..functional.resample import apply_sinc_resample_kernel, sinc_resample_kernel
 
-__all__ = ["Spectrogram", "MelScale", "MelSpectrogram", "MFCC", "AmplitudeToDB", "Resample",
-           "MuLawEncoding", "MuLawDecoding", "ComputeDeltas", "Fade", "Vol",
-           "FrequencyMasking", "TimeMasking"]
+__all__ = ["Spectrogram", "InverseSpectrogram", "GriffinLim", "MelScale", "MelSpectrogram",
+           "MFCC", "LFCC", "AmplitudeToDB", "Resample", "MuLawEncoding", "MuLawDecoding",
+           "ComputeDeltas", "Fade", "Vol", "FrequencyMasking", "TimeMasking", "TimeStretch",
+           "PitchShift", "SlidingWindowCmn", "FFTConvolve"]
 
 
 class Spectrogram(nn.Module):
@@ -43,11 +44,84 @@ class Spectrogram(nn.Module):
         self.center = center
         self.pad_mode = pad_mode
         self.onesided = onesided
+        if return_complex is not None:
+            import warnings
+            warnings.warn("`return_complex` argument is now deprecated and is not effective."
+                          "`torchaudio.transforms.Spectrogram(power=None)` always returns a "
+                          "tensor with complex dtype. Please remove the argument in the "
+                          "function call.", stacklevel=2)
 
     def forward(self, waveform: ember.Tensor) -> ember.Tensor:
         return F.spectrogram(waveform, self.pad, self.window, self.n_fft, self.hop_length,
                              self.win_length, self.power, self.normalized, self.center,
                              self.pad_mode, self.onesided)
+
+
+class InverseSpectrogram(nn.Module):
+    """Complex ``(..., freq, time)`` spectrogram back to ``(..., time)`` audio.
+
+    Example:
+        >>> spec = Spectrogram(n_fft=64, power=None)(ember.randn(2, 320))
+        >>> InverseSpectrogram(n_fft=64)(spec, 320).shape
+        ember.Size([2, 320])
+    """
+
+    def __init__(self, n_fft: int = 400, win_length: int | None = None,
+                 hop_length: int | None = None, pad: int = 0,
+                 window_fn: Callable[..., ember.Tensor] = F.hann_window,
+                 normalized: bool | str = False, wkwargs: dict | None = None,
+                 center: bool = True, pad_mode: str = "reflect", onesided: bool = True) -> None:
+        super().__init__()
+        self.n_fft = n_fft
+        self.win_length = win_length if win_length is not None else n_fft
+        self.hop_length = hop_length if hop_length is not None else self.win_length // 2
+        self.register_buffer("window", window_fn(self.win_length, **(wkwargs or {})))
+        self.pad = pad
+        self.normalized = normalized
+        self.center = center
+        self.pad_mode = pad_mode
+        self.onesided = onesided
+
+    def forward(self, spectrogram: ember.Tensor, length: int | None = None) -> ember.Tensor:
+        return F.inverse_spectrogram(spectrogram, length, self.pad, self.window, self.n_fft,
+                                     self.hop_length, self.win_length, self.normalized,
+                                     self.center, self.pad_mode, self.onesided)
+
+
+class GriffinLim(nn.Module):
+    """Waveform from a magnitude/power spectrogram by fast Griffin-Lim phase recovery.
+
+    Random initial phases (``rand_init``) come from ember's global generator
+    (``ember.manual_seed``).
+
+    Example:
+        >>> spec = Spectrogram(n_fft=64)(ember.randn(320))
+        >>> GriffinLim(n_fft=64, n_iter=4, length=320)(spec).shape
+        ember.Size([320])
+    """
+
+    def __init__(self, n_fft: int = 400, n_iter: int = 32, win_length: int | None = None,
+                 hop_length: int | None = None,
+                 window_fn: Callable[..., ember.Tensor] = F.hann_window, power: float = 2.0,
+                 wkwargs: dict | None = None, momentum: float = 0.99,
+                 length: int | None = None, rand_init: bool = True) -> None:
+        super().__init__()
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in the range [0, 1). Found: {momentum}")
+        self.n_fft = n_fft
+        self.n_iter = n_iter
+        self.win_length = win_length if win_length is not None else n_fft
+        self.hop_length = hop_length if hop_length is not None else self.win_length // 2
+        self.register_buffer("window", window_fn(self.win_length, **(wkwargs or {})))
+        self.length = length
+        self.power = power
+        self.momentum = momentum
+        self.rand_init = rand_init
+
+    def forward(self, specgram: ember.Tensor) -> ember.Tensor:
+        return F.griffinlim(specgram, self.window, self.n_fft, self.hop_length, self.win_length,
+                            self.power, self.n_iter, self.momentum, self.length,
+                            self.rand_init)
 
 
 class MelScale(nn.Module):
@@ -118,6 +192,147 @@ class MelSpectrogram(nn.Module):
 
     def forward(self, waveform: ember.Tensor) -> ember.Tensor:
         return self.mel_scale(self.spectrogram(waveform))
+
+
+class LFCC(nn.Module):
+    """Linear-frequency cepstral coefficients: DCT-II of the dB linear-filterbank spectrogram.
+
+    Example:
+        >>> LFCC(16000, n_filter=32, n_lfcc=13, speckwargs={"n_fft": 256})(
+        ...     ember.randn(1, 1600)).shape
+        ember.Size([1, 13, 13])
+    """
+
+    def __init__(self, sample_rate: int = 16000, n_filter: int = 128, f_min: float = 0.0,
+                 f_max: float | None = None, n_lfcc: int = 40, dct_type: int = 2,
+                 norm: str = "ortho", log_lf: bool = False,
+                 speckwargs: dict | None = None) -> None:
+        super().__init__()
+        if dct_type != 2:
+            raise ValueError(f"DCT type not supported: {dct_type}")
+        self.sample_rate = sample_rate
+        self.f_min = f_min
+        self.f_max = f_max if f_max is not None else float(sample_rate // 2)
+        self.n_filter = n_filter
+        self.n_lfcc = n_lfcc
+        self.dct_type = dct_type
+        self.norm = norm
+        self.top_db = 80.0
+        self.amplitude_to_DB = AmplitudeToDB("power", self.top_db)
+        self.Spectrogram = Spectrogram(**(speckwargs or {}))
+        if n_lfcc > self.Spectrogram.n_fft:
+            raise ValueError("Cannot select more LFCC coefficients than # fft bins")
+        self.register_buffer("filter_mat", F.linear_fbanks(
+            self.Spectrogram.n_fft // 2 + 1, self.f_min, self.f_max, n_filter, sample_rate))
+        self.register_buffer("dct_mat", F.create_dct(n_lfcc, n_filter, norm))
+        self.log_lf = log_lf
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        spec = self.Spectrogram(waveform)
+        spec = ember.matmul(spec.transpose(-1, -2), self.filter_mat).transpose(-1, -2)
+        spec = ember.log(spec + 1e-6) if self.log_lf else self.amplitude_to_DB(spec)
+        return ember.matmul(spec.transpose(-1, -2), self.dct_mat).transpose(-1, -2)
+
+
+class TimeStretch(nn.Module):
+    """Stretches a complex ``(..., freq, time)`` STFT in time by a phase vocoder.
+
+    Example:
+        >>> spec = Spectrogram(n_fft=64, power=None)(ember.randn(640))
+        >>> TimeStretch(n_freq=33, fixed_rate=2.0)(spec).shape
+        ember.Size([33, 11])
+    """
+
+    def __init__(self, hop_length: int | None = None, n_freq: int = 201,
+                 fixed_rate: float | None = None) -> None:
+        super().__init__()
+        self.fixed_rate = fixed_rate
+        n_fft = (n_freq - 1) * 2
+        hop_length = hop_length if hop_length is not None else n_fft // 2
+        self.register_buffer("phase_advance",
+                             ember.linspace(0, math.pi * hop_length, n_freq).unsqueeze(-1))
+
+    def forward(self, complex_specgrams: ember.Tensor,
+                overriding_rate: float | None = None) -> ember.Tensor:
+        if not complex_specgrams.is_complex():
+            import warnings
+            warnings.warn("The input to TimeStretch must be complex type. Providing non-complex "
+                          "tensor produces invalid results.", stacklevel=2)
+        if overriding_rate is None:
+            if self.fixed_rate is None:
+                raise ValueError("If no fixed_rate is specified, must pass a valid rate to the "
+                                 "forward method.")
+            rate = self.fixed_rate
+        else:
+            rate = overriding_rate
+        return F.phase_vocoder(complex_specgrams, rate, self.phase_advance)
+
+
+class PitchShift(nn.Module):
+    """Shifts pitch by ``n_steps`` of ``1 / bins_per_octave`` octave, keeping the length.
+
+    Example:
+        >>> PitchShift(16000, 4)(ember.randn(1, 4000)).shape
+        ember.Size([1, 4000])
+    """
+
+    def __init__(self, sample_rate: int, n_steps: int, bins_per_octave: int = 12,
+                 n_fft: int = 512, win_length: int | None = None,
+                 hop_length: int | None = None,
+                 window_fn: Callable[..., ember.Tensor] = F.hann_window,
+                 wkwargs: dict | None = None) -> None:
+        super().__init__()
+        self.n_steps = n_steps
+        self.bins_per_octave = bins_per_octave
+        self.sample_rate = sample_rate
+        self.n_fft = n_fft
+        self.win_length = win_length if win_length is not None else n_fft
+        self.hop_length = hop_length if hop_length is not None else self.win_length // 4
+        self.register_buffer("window", window_fn(self.win_length, **(wkwargs or {})))
+
+    def forward(self, waveform: ember.Tensor) -> ember.Tensor:
+        return F.pitch_shift(waveform, self.sample_rate, self.n_steps, self.bins_per_octave,
+                             self.n_fft, self.win_length, self.hop_length, self.window)
+
+
+class SlidingWindowCmn(nn.Module):
+    """Sliding-window cepstral mean (and variance) normalisation of ``(..., time, freq)``.
+
+    Example:
+        >>> SlidingWindowCmn()(ember.tensor([[1.0], [3.0]])).tolist()
+        [[-1.0], [1.0]]
+    """
+
+    def __init__(self, cmn_window: int = 600, min_cmn_window: int = 100, center: bool = False,
+                 norm_vars: bool = False) -> None:
+        super().__init__()
+        self.cmn_window = cmn_window
+        self.min_cmn_window = min_cmn_window
+        self.center = center
+        self.norm_vars = norm_vars
+
+    def forward(self, specgram: ember.Tensor) -> ember.Tensor:
+        return F.sliding_window_cmn(specgram, self.cmn_window, self.min_cmn_window, self.center,
+                                    self.norm_vars)
+
+
+class FFTConvolve(nn.Module):
+    """Convolves two signals along their last dim with FFTs (see ``F.fftconvolve``).
+
+    Example:
+        >>> FFTConvolve("same")(ember.ones(1, 5), ember.ones(1, 3)).shape
+        ember.Size([1, 5])
+    """
+
+    def __init__(self, mode: str = "full") -> None:
+        super().__init__()
+        if mode not in ("full", "valid", "same"):
+            raise ValueError(f"Unrecognized mode value '{mode}'. Please specify one of "
+                             f"['full', 'valid', 'same'].")
+        self.mode = mode
+
+    def forward(self, x: ember.Tensor, y: ember.Tensor) -> ember.Tensor:
+        return F.fftconvolve(x, y, mode=self.mode)
 
 
 class AmplitudeToDB(nn.Module):
