@@ -12,7 +12,7 @@ from embervision.models import get_model, get_model_weights
 KEY_COUNTS = {
     "efficientnet_b0": 360, "efficientnet_b1": 508, "efficientnet_b2": 508,
     "efficientnet_b3": 574, "efficientnet_b4": 706, "efficientnet_b5": 854,
-    "efficientnet_v2_s": 782,
+    "efficientnet_v2_s": 782, "convnext_tiny": 182, "vit_b_16": 152,
 }
 
 # Keys (with shapes) that only exist if the nesting matches torchvision exactly.
@@ -26,6 +26,17 @@ LANDMARKS = {
                           "features.2.0.block.1.0.weight": (48, 96, 1, 1),
                           "features.6.14.block.2.fc2.bias": (1536,),
                           "features.7.0.weight": (1280, 256, 1, 1)},
+    "convnext_tiny": {"features.0.1.weight": (96,), "features.1.2.layer_scale": (96, 1, 1),
+                      "features.1.0.block.0.weight": (96, 1, 7, 7),
+                      "features.1.0.block.3.weight": (384, 96),
+                      "features.6.1.weight": (768, 384, 2, 2), "classifier.0.bias": (768,),
+                      "classifier.2.weight": (1000, 768)},
+    "vit_b_16": {"class_token": (1, 1, 768), "conv_proj.weight": (768, 3, 16, 16),
+                 "encoder.pos_embedding": (1, 197, 768),
+                 "encoder.layers.encoder_layer_11.self_attention.in_proj_weight": (2304, 768),
+                 "encoder.layers.encoder_layer_0.self_attention.out_proj.bias": (768,),
+                 "encoder.layers.encoder_layer_3.mlp.3.weight": (768, 3072),
+                 "encoder.ln.weight": (768,), "heads.head.weight": (1000, 768)},
 }
 
 
@@ -69,3 +80,47 @@ def test_efficientnet_weights_and_options():
     assert model.features[7][0].stochastic_depth.p == pytest.approx(0.4 * 15 / 16)
     bn = models.efficientnet_b5().features[0][1]
     assert (bn.eps, bn.momentum) == (0.001, 0.01)
+
+
+def test_vision_transformer_small_config():
+    from embervision.models.vision_transformer import ConvStemConfig, VisionTransformer
+    model = VisionTransformer(32, 8, num_layers=2, num_heads=2, hidden_dim=16, mlp_dim=32,
+                              num_classes=5, representation_size=12).eval()
+    assert model.seq_length == 17 and tuple(model.encoder.pos_embedding.shape) == (1, 17, 16)
+    # torchvision zero-initializes the head
+    assert float(model.heads.head.weight.abs().sum()) == 0.0
+    ember.nn.init.normal_(model.heads.head.weight)
+    x = ember.rand(3, 3, 32, 32)
+    with ember.no_grad():
+        out = model(x)
+        # each sample's logits depend only on that sample
+        single = model(x[1:2])
+    assert tuple(out.shape) == (3, 5)
+    assert ember.allclose(out[1:2], single, atol=1e-5)
+    with pytest.raises(RuntimeError, match="Wrong image height! Expected 32 but got 16!"):
+        model(ember.rand(1, 3, 16, 32))
+    stem = VisionTransformer(32, 8, 1, 2, 16, 32, conv_stem_configs=[ConvStemConfig(8, 3, 2)] * 3)
+    assert tuple(stem.state_dict()["conv_proj.conv_last.weight"].shape) == (16, 8, 1, 1)
+    assert "conv_proj.conv_bn_relu_2.1.running_mean" in stem.state_dict()
+
+
+def test_vit_weights():
+    w = models.ViT_H_14_Weights.DEFAULT
+    assert w is models.ViT_H_14_Weights.IMAGENET1K_SWAG_E2E_V1
+    assert w.meta["min_size"] == (518, 518) and w.transforms().crop_size == [518]
+    assert w.meta["license"] == "https://github.com/facebookresearch/SWAG/blob/main/LICENSE"
+    assert models.ViT_B_16_Weights.IMAGENET1K_V1.url.endswith("/vit_b_16-c867db91.pth")
+    with pytest.raises(ValueError, match="No weights available for model vit_h_14"):
+        models.vit_h_14(pretrained=True)
+
+
+def test_convnext_small_config():
+    from embervision.models.convnext import CNBlockConfig, ConvNeXt
+    model = ConvNeXt([CNBlockConfig(8, 16, 2), CNBlockConfig(16, None, 1)],
+                     stochastic_depth_prob=0.3, num_classes=4).eval()
+    assert [b.stochastic_depth.p for b in (*model.features[1], *model.features[3])] == \
+        pytest.approx([0.0, 0.15, 0.3])
+    assert float(model.features[1][0].layer_scale.max()) == pytest.approx(1e-6)
+    with ember.no_grad():
+        out = model(ember.rand(2, 3, 32, 32))
+    assert tuple(out.shape) == (2, 4) and bool(ember.isfinite(out).all())

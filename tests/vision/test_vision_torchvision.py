@@ -20,7 +20,8 @@ import embervision  # noqa: E402
 MODELS = ["resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11",
           "vgg11_bn", "squeezenet1_0", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small",
           "mobilenet_v3_large"]
-MODELS += ["efficientnet_b0", "efficientnet_v2_s"]
+# ViT (zero-initialized head) is checked in test_vision_models_modern_torchvision.py
+MODELS += ["efficientnet_b0", "efficientnet_v2_s", "convnext_tiny"]
 
 
 def _pair(name, tmp_path):

@@ -10,9 +10,11 @@ Example:
 from ._api import (Weights, WeightsEnum, get_model, get_model_builder, get_model_weights,
                    get_weight, list_models)
 from .alexnet import *  # noqa: F403
+from .convnext import *  # noqa: F403
 from .efficientnet import *  # noqa: F403
 from .mobilenetv2 import *  # noqa: F403
 from .mobilenetv3 import *  # noqa: F403
 from .resnet import *  # noqa: F403
 from .squeezenet import *  # noqa: F403
 from .vgg import *  # noqa: F403
+from .vision_transformer import *  # noqa: F403

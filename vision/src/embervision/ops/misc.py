@@ -97,3 +97,19 @@ class StochasticDepth(nn.Module):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(p={self.p}, mode={self.mode})"
+
+
+class Permute(nn.Module):
+    """``x.permute(*dims)`` as a module (ConvNeXt and Swin switch between NCHW and NHWC).
+
+    Example:
+        >>> Permute([0, 2, 3, 1])(ember.zeros(1, 3, 4, 5)).shape
+        ember.Size([1, 4, 5, 3])
+    """
+
+    def __init__(self, dims: list[int]) -> None:
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x: ember.Tensor) -> ember.Tensor:
+        return ember.permute(x, self.dims)
