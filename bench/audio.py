@@ -1,5 +1,7 @@
-"""ember-audio vs librosa (and soundfile) on 60 s of 16 kHz audio.
+"""ember-audio vs torch (torchaudio's algorithm), librosa and soundfile on 60 s of 16 kHz audio.
 
+torchaudio has no release for torch 2.13, so the torch cases run torchaudio's own recipe
+(``torch.stft`` -> ``abs().pow(2)`` -> mel matmul -> dB -> DCT) with the same filterbanks.
 Prints median times and the ratio reference_time / ember_time (higher is better for ember).
 The machine is shared, so numbers are noisy while others run.
 
@@ -17,13 +19,14 @@ import librosa
 import numpy as np
 import scipy.signal
 import soundfile as sf
+import torch
 
 import emberaudio
 from emberaudio import functional as AF
 from emberaudio import transforms as T
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import compare, fmt_time  # noqa: E402
+from _harness import compare, fmt_time, print_table  # noqa: E402
 
 SR = 16000
 
@@ -43,6 +46,29 @@ def main() -> None:
     path = os.path.join(tempfile.mkdtemp(), "bench.flac")
     sf.write(path, y, SR, subtype="PCM_16")
 
+    twin = torch.hann_window(400)
+    ty = torch.from_numpy(y)
+    tfb = torch.from_numpy(mel.mel_scale.fb.numpy())
+    tdct = torch.from_numpy(mfcc.dct_mat.numpy())
+
+    def torch_spec():
+        return torch.stft(ty, 400, 160, 400, twin, True, "reflect", return_complex=True).abs() \
+            .pow(2.0)
+
+    def torch_mel():
+        return (torch_spec().mT @ tfb).mT
+
+    def torch_mfcc():
+        db = 10.0 * torch.log10(torch.clamp(torch_mel(), min=1e-10))
+        db = torch.max(db, db.amax() - 80.0)
+        return (db.mT @ tdct).mT
+
+    spec = T.Spectrogram(n_fft=400, hop_length=160)
+    cspec = T.Spectrogram(n_fft=400, hop_length=160, power=None)
+    ispec = T.InverseSpectrogram(n_fft=400, hop_length=160)
+    ecs = cspec(ey)
+    tcs = torch.stft(ty, 400, 160, 400, twin, True, "reflect", return_complex=True)
+
     def lib_mel():
         return librosa.feature.melspectrogram(y=y, sr=SR, n_fft=400, hop_length=160, n_mels=80,
                                               pad_mode="reflect", htk=True, norm=None)
@@ -50,6 +76,14 @@ def main() -> None:
     def lib_mfcc():
         return librosa.feature.mfcc(S=librosa.power_to_db(lib_mel(), top_db=80.0), n_mfcc=20)
 
+    torch_cases = [
+        ("Spectrogram 60 s (n_fft 400, power 2)", lambda: spec(ey), torch_spec, 1),
+        ("MelSpectrogram 60 s (n_fft 400, 80 mels)", lambda: mel(ey), torch_mel, 1),
+        ("MFCC 60 s (20 coeffs)", lambda: mfcc(ey), torch_mfcc, 1),
+        ("InverseSpectrogram 60 s (n_fft 400)", lambda: ispec(ecs),
+         lambda: torch.istft(tcs, 400, 160, 400, twin), 1),
+    ]
+    print_table("vs torch (torchaudio's recipe), ratio = torch / ember", compare(torch_cases, 7))
     cases = [
         ("MelSpectrogram 60 s (n_fft 400, 80 mels)", lambda: mel(ey), lib_mel, 1),
         ("MFCC 60 s (20 coeffs)", lambda: mfcc(ey), lib_mfcc, 1),
