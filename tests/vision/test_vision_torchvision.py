@@ -19,7 +19,10 @@ import embervision  # noqa: E402
 
 MODELS = ["resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11",
           "vgg11_bn", "squeezenet1_0", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small",
-          "mobilenet_v3_large"]
+          "mobilenet_v3_large", "densenet121", "densenet161", "densenet169", "densenet201",
+          "googlenet", "inception_v3", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+          "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0",
+          "mnasnet1_3"]
 # ViT (zero-initialized head) is checked in test_vision_models_modern_torchvision.py
 MODELS += ["efficientnet_b0", "efficientnet_v2_s", "convnext_tiny"]
 

@@ -11,10 +11,15 @@ from ._api import (Weights, WeightsEnum, get_model, get_model_builder, get_model
                    get_weight, list_models)
 from .alexnet import *  # noqa: F403
 from .convnext import *  # noqa: F403
+from .densenet import *  # noqa: F403
 from .efficientnet import *  # noqa: F403
+from .googlenet import *  # noqa: F403
+from .inception import *  # noqa: F403
+from .mnasnet import *  # noqa: F403
 from .mobilenetv2 import *  # noqa: F403
 from .mobilenetv3 import *  # noqa: F403
 from .resnet import *  # noqa: F403
+from .shufflenetv2 import *  # noqa: F403
 from .squeezenet import *  # noqa: F403
 from .vgg import *  # noqa: F403
 from .vision_transformer import *  # noqa: F403
