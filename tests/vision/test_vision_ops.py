@@ -130,3 +130,65 @@ def test_stochastic_depth():
     assert ops.stochastic_depth(x, 0.5, "row", training=False) is x
     with pytest.raises(ValueError, match="drop probability"):
         ops.stochastic_depth(x, 1.5, "row")
+
+
+# ---- RoI ops and FPN ----------------------------------------------------------------------
+
+def test_roi_align_known_values_and_box_formats():
+    x = ember.arange(16.).reshape(1, 1, 4, 4)
+    # aligned: one bin over pixels (0, 0)..(1, 1) averages 0, 1, 4, 5.
+    assert ops.roi_align(x, ember.tensor([[0., 0., 0., 2., 2.]]), 1, aligned=True).item() == 2.5
+    # not aligned, 2x2 bins of a 2x2 box, one sample each at pixel (x+0.5, y+0.5).
+    out = ops.roi_align(x, ember.tensor([[0., 0., 0., 2., 2.]]), 2, sampling_ratio=1)
+    np.testing.assert_allclose(out.numpy()[0, 0], [[2.5, 3.5], [6.5, 7.5]])
+    feats = ember.tensor(np.random.default_rng(0).standard_normal((2, 3, 6, 7)).astype(np.float32))
+    boxes = [ember.tensor([[0.5, 1., 4., 5.]]), ember.tensor([[1., 0., 6., 3.], [2., 2., 3., 3.]])]
+    as_list = ops.roi_align(feats, boxes, (2, 3), 0.5, -1)
+    rois = ember.tensor([[0, 0.5, 1., 4., 5.], [1, 1., 0., 6., 3.], [1, 2., 2., 3., 3.]])
+    np.testing.assert_array_equal(as_list.numpy(), ops.RoIAlign((2, 3), 0.5, -1)(feats, rois).numpy())
+    with pytest.raises(AssertionError, match="Tensor\\[K, 5\\]"):
+        ops.roi_align(feats, ember.zeros(2, 4), 2)
+
+
+def test_roi_align_gradient_mass():
+    x = ember.zeros(1, 2, 8, 8, requires_grad=True)
+    # Every sample of this box lies inside the map: each bin's weights sum to one.
+    ops.roi_align(x, ember.tensor([[0., 1., 1., 6., 5.]]), (3, 2), sampling_ratio=2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy().sum(axis=(2, 3)), [[6.0, 6.0]], rtol=1e-5)
+
+
+def test_roi_pool_known_values_and_grad():
+    x = ember.arange(16.).reshape(1, 1, 4, 4).requires_grad_()
+    out = ops.roi_pool(x, ember.tensor([[0., 0., 0., 3., 3.]]), 2)
+    np.testing.assert_array_equal(out.detach().numpy()[0, 0], [[5., 7.], [13., 15.]])
+    out.sum().backward()
+    grad = np.zeros((4, 4))
+    grad[[1, 1, 3, 3], [1, 3, 1, 3]] = 1
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], grad)
+    # A box outside the map gives empty bins, which are zero.
+    far = ops.RoIPool(2, 1.0)(x, [ember.tensor([[10., 10., 12., 12.]])])
+    np.testing.assert_array_equal(far.detach().numpy(), np.zeros((1, 1, 2, 2)))
+
+
+def test_fpn_shapes_and_state_dict_keys():
+    from collections import OrderedDict
+    ember.manual_seed(0)
+    fpn = ops.FeaturePyramidNetwork([2, 4], 3, extra_blocks=ops.LastLevelP6P7(4, 3))
+    keys = sorted(fpn.state_dict())
+    assert keys == sorted(["inner_blocks.0.0.weight", "inner_blocks.0.0.bias",
+                           "inner_blocks.1.0.weight", "inner_blocks.1.0.bias",
+                           "layer_blocks.0.0.weight", "layer_blocks.0.0.bias",
+                           "layer_blocks.1.0.weight", "layer_blocks.1.0.bias",
+                           "extra_blocks.p6.weight", "extra_blocks.p6.bias",
+                           "extra_blocks.p7.weight", "extra_blocks.p7.bias"])
+    assert float(fpn.inner_blocks[0][0].bias.abs().sum()) == 0.0
+    out = fpn(OrderedDict(c3=ember.rand(1, 2, 8, 8), c4=ember.rand(1, 4, 4, 4)))
+    assert [(k, tuple(v.shape)) for k, v in out.items()] == [
+        ("c3", (1, 3, 8, 8)), ("c4", (1, 3, 4, 4)), ("p6", (1, 3, 2, 2)), ("p7", (1, 3, 1, 1))]
+    # The pool level is the last output subsampled by 2.
+    pool = ops.FeaturePyramidNetwork([2], 2, extra_blocks=ops.LastLevelMaxPool())
+    res = pool(OrderedDict(a=ember.rand(1, 2, 5, 5)))
+    assert list(res) == ["a", "pool"] and tuple(res["pool"].shape) == (1, 2, 3, 3)
+    np.testing.assert_array_equal(res["pool"].detach().numpy(), res["a"].detach().numpy()[..., ::2, ::2])
+    with pytest.raises(TypeError, match="ExtraFPNBlock"):
+        ops.FeaturePyramidNetwork([2], 2, extra_blocks=ember.nn.ReLU())

@@ -83,3 +83,103 @@ def test_tensor_transforms_match_torchvision():
         ours = getattr(F, name)(e, *args)
         ref = getattr(tvF, name)(t, *args)
         np.testing.assert_allclose(ours.numpy(), ref.numpy(), atol=1e-5, err_msg=name)
+
+
+# ---- ops and transforms of issue 7 against torchvision -------------------------------------
+
+def _random_rois(rng, k=9, n=2, size=14.0):
+    b = rng.uniform(-3, size, (k, 4)).astype(np.float32)
+    b = np.concatenate([np.minimum(b[:, :2], b[:, 2:]), np.maximum(b[:, :2], b[:, 2:])], 1)
+    return np.concatenate([rng.integers(0, n, (k, 1)).astype(np.float32), b], 1)
+
+
+@pytest.mark.parametrize("op,args", [("roi_align", (1.0, -1, False)), ("roi_align", (0.5, 2, False)),
+                                     ("roi_align", (0.5, -1, True)), ("roi_align", (1.0, 0, True)),
+                                     ("roi_pool", (1.0,)), ("roi_pool", (0.5,))])
+def test_roi_ops_match_torchvision(op, args):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 10, 12)).astype(np.float32)
+    rois = _random_rois(rng)
+    g = rng.standard_normal((len(rois), 3, 3, 4)).astype(np.float32)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    a = getattr(embervision.ops, op)(xe, ember.tensor(rois), (3, 4), *args)
+    b = getattr(torchvision.ops, op)(xt, torch.tensor(rois), (3, 4), *args)
+    (a * ember.tensor(g)).sum().backward()
+    (b * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("extra", ["pool", "p6p7"])
+def test_fpn_matches_torchvision(extra, tmp_path):
+    from collections import OrderedDict
+    from torchvision.ops import feature_pyramid_network as tv_fpn
+    torch.manual_seed(0)
+    theirs = tv_fpn.FeaturePyramidNetwork(
+        [4, 8, 16], 8, extra_blocks=tv_fpn.LastLevelMaxPool() if extra == "pool"
+        else tv_fpn.LastLevelP6P7(16, 8))
+    ours = embervision.ops.FeaturePyramidNetwork(
+        [4, 8, 16], 8, extra_blocks=embervision.ops.LastLevelMaxPool() if extra == "pool"
+        else embervision.ops.LastLevelP6P7(16, 8))
+    torch.save(theirs.state_dict(), tmp_path / "fpn.pth")
+    ours.load_state_dict(ember.load(tmp_path / "fpn.pth"))
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((2, c, s, s + 1)).astype(np.float32)
+          for c, s in ((4, 16), (8, 8), (16, 3))]
+    with ember.no_grad(), torch.no_grad():
+        a = ours(OrderedDict((f"f{i}", ember.tensor(x)) for i, x in enumerate(xs)))
+        b = theirs(OrderedDict((f"f{i}", torch.tensor(x)) for i, x in enumerate(xs)))
+    assert list(a) == list(b)
+    for key in b:
+        np.testing.assert_allclose(a[key].numpy(), b[key].numpy(), atol=1e-5, err_msg=key)
+
+
+@pytest.mark.parametrize("interp", ["nearest", "bilinear"])
+def test_perspective_matches_torchvision(interp):
+    import embervision.transforms.functional as F
+    import torchvision.transforms.functional as tvF
+    from PIL import Image
+    arr = np.random.default_rng(0).integers(0, 256, (3, 13, 17), dtype=np.uint8)
+    sp = [[0, 0], [16, 0], [16, 12], [0, 12]]
+    ep = [[2, 1], [15, 3], [14, 11], [1, 10]]
+    assert F._get_perspective_coeffs(sp, ep) == tvF._get_perspective_coeffs(sp, ep)
+    for fill in (None, [10.0, 20.0, 30.0], 7):
+        for x in (arr, arr.astype(np.float32) / 255):
+            ours = F.perspective(ember.tensor(x), sp, ep, F.InterpolationMode(interp), fill)
+            ref = tvF.perspective(torch.tensor(x), sp, ep, tvF.InterpolationMode(interp), fill)
+            np.testing.assert_allclose(ours.numpy(), ref.numpy(), atol=1e-5)
+    img = Image.fromarray(arr.transpose(1, 2, 0))
+    np.testing.assert_array_equal(
+        np.asarray(F.perspective(img, sp, ep, F.InterpolationMode(interp), [5, 6, 7])),
+        np.asarray(tvF.perspective(img, sp, ep, tvF.InterpolationMode(interp), [5, 6, 7])))
+
+
+AUG_OPS = [("ShearX", 0.25), ("ShearY", -0.2), ("TranslateX", 4.7), ("TranslateY", -3.2),
+           ("Rotate", 17.0), ("Brightness", 0.4), ("Color", -0.5), ("Contrast", 0.6),
+           ("Sharpness", 0.7), ("Posterize", 3.0), ("Solarize", 120.0), ("AutoContrast", 0.0),
+           ("Equalize", 0.0), ("Invert", 0.0), ("Identity", 0.0)]
+
+
+@pytest.mark.parametrize("name,magnitude", AUG_OPS)
+def test_augment_ops_match_torchvision(name, magnitude):
+    from PIL import Image
+    from torchvision.transforms import autoaugment as tv_aug
+    import torchvision.transforms.functional as tvF
+    from embervision.transforms import InterpolationMode, autoaugment
+    arr = np.random.default_rng(0).integers(0, 256, (3, 13, 17), dtype=np.uint8)
+    img = Image.fromarray(arr.transpose(1, 2, 0))
+    for interp in ("nearest", "bilinear"):
+        for fill in (None, [10.0, 20.0, 30.0]):
+            ours = autoaugment._apply_op(ember.tensor(arr), name, magnitude,
+                                         InterpolationMode(interp), fill).numpy()
+            ref = tv_aug._apply_op(torch.tensor(arr), name, magnitude,
+                                   tvF.InterpolationMode(interp), fill).numpy()
+            diff = np.abs(ours.astype(int) - ref)
+            # bilinear shears: uint8 rounding of weights on .5 boundaries may differ by one
+            assert diff.max() <= (1 if interp == "bilinear" else 0), (interp, fill)
+            pil_fill = fill and [10, 20, 30]
+            np.testing.assert_array_equal(
+                np.asarray(autoaugment._apply_op(img, name, magnitude, InterpolationMode(interp),
+                                                 pil_fill)),
+                np.asarray(tv_aug._apply_op(img, name, magnitude, tvF.InterpolationMode(interp),
+                                            pil_fill)))

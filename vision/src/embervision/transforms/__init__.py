@@ -1,6 +1,7 @@
 """Image transforms with torchvision's API (``embervision.transforms``)."""
 
-from . import functional
+from . import autoaugment, functional
+from .autoaugment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from .functional import InterpolationMode
 from .transforms import *  # noqa: F403
 from .transforms import (
@@ -27,6 +28,7 @@ from .transforms import (
                          RandomHorizontalFlip,
                          RandomInvert,
                          RandomOrder,
+                         RandomPerspective,
                          RandomPosterize,
                          RandomResizedCrop,
                          RandomRotation,

@@ -188,3 +188,11 @@ def affine(img: Image.Image, matrix: list[float], interpolation: int,
     _assert_pil(img)
     return img.transform(img.size, Image.Transform.AFFINE, matrix, interpolation,
                          fillcolor=_fill_for(img, fill))
+
+
+def perspective(img: Image.Image, perspective_coeffs: list[float], interpolation: int,
+                fill: float | Sequence[float] | None) -> Image.Image:
+    """Pillow's PERSPECTIVE transform; outside pixels take ``fill`` (0 when None)."""
+    _assert_pil(img)
+    return img.transform(img.size, Image.Transform.PERSPECTIVE, perspective_coeffs,
+                         interpolation, fillcolor=_fill_for(img, 0 if fill is None else fill))

@@ -99,12 +99,31 @@ def affine_grid_sample(img: ember.Tensor, matrix: list[float], out_size: tuple[i
     """
     h, w = img.shape[-2], img.shape[-1]
     oh, ow = out_size
-    a, b, c, d, e, f = matrix
-    ys = ember.arange(oh, dtype=ember.float64) - (oh - 1) / 2
-    xs = ember.arange(ow, dtype=ember.float64) - (ow - 1) / 2
-    ys, xs = ys.view(oh, 1), xs.view(1, ow)
-    sx = a * xs + b * ys + c + (w - 1) / 2
-    sy = d * xs + e * ys + f + (h - 1) / 2
+    # torchvision's arithmetic, in the image's float dtype: a grid normalised by the input
+    # size, then grid_sample's un-normalisation; float64 coordinates would round
+    # nearest-sampled pixels that sit on half-pixel boundaries (shears about a corner) the
+    # other way.
+    dtype, device = img.dtype, img.device
+    m = ember.tensor(matrix, dtype=dtype, device=device)
+    half = ember.tensor([0.5 * w, 0.5 * h], dtype=dtype, device=device)
+    xs = (ember.arange(ow, dtype=dtype, device=device) + (0.5 - ow * 0.5)).view(1, ow)
+    ys = (ember.arange(oh, dtype=dtype, device=device) + (0.5 - oh * 0.5)).view(oh, 1)
+    gx = xs * (m[0] / half[0]) + ys * (m[1] / half[0]) + m[2] / half[0]
+    gy = xs * (m[3] / half[1]) + ys * (m[4] / half[1]) + m[5] / half[1]
+    sx = ((gx + 1.0) * w - 1.0) / 2.0
+    sy = ((gy + 1.0) * h - 1.0) / 2.0
+    return sample_pixels(img, sx, sy, mode, fill)
+
+
+def sample_pixels(img: ember.Tensor, sx: ember.Tensor, sy: ember.Tensor, mode: str,
+                  fill: list[float] | None) -> ember.Tensor:
+    """Sample ``img`` (float, ..., C, H, W) at source pixel coordinates ``sx``, ``sy``
+    (each (oh, ow); pixel centres at integers), as ``grid_sample`` with zero padding.
+
+    Pixels that fall outside take ``fill`` (0 when None).
+    """
+    h, w = img.shape[-2], img.shape[-1]
+    oh, ow = sx.shape
     lead = img.shape[:-2]
     flat = img.reshape(-1, h * w)
     if mode == "nearest":

@@ -405,6 +405,48 @@ def affine(img, angle: float, translate: list[int], scale: float, shear: float |
     return F_t.apply_affine(img, matrix, interpolation.value, _fill_list(img, fill))
 
 
+def _get_perspective_coeffs(startpoints: list[list[int]],
+                            endpoints: list[list[int]]) -> list[float]:
+    """The 8 coefficients (a..h) mapping an output pixel (x, y) of the warped image to the
+    input point ((a x + b y + c) / (g x + h y + 1), (d x + e y + f) / (g x + h y + 1)),
+    for ``endpoints`` -> ``startpoints`` (four [x, y] corners each); Pillow's PERSPECTIVE data.
+    """
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide only four corners: {startpoints}, {endpoints}")
+    rows, rhs = [], []
+    for (ex, ey), (sx, sy) in zip(endpoints, startpoints):
+        rows.append([ex, ey, 1, 0, 0, 0, -sx * ex, -sx * ey])
+        rows.append([0, 0, 0, ex, ey, 1, -sy * ex, -sy * ey])
+        rhs += [sx, sy]
+    # An 8x8 host-side solve for transform parameters (not image data), in float64 and then
+    # rounded to float32 as torchvision does.
+    solution = np.linalg.solve(np.array(rows, dtype=np.float64), np.array(rhs, dtype=np.float64))
+    return solution.astype(np.float32).tolist()
+
+
+def perspective(img, startpoints: list[list[int]], endpoints: list[list[int]],
+                interpolation: InterpolationMode = InterpolationMode.BILINEAR,
+                fill: list[float] | None = None):
+    """Warp so the four ``startpoints`` corners (top-left, top-right, bottom-right,
+    bottom-left, as [x, y]) land on ``endpoints``.
+
+    Example:
+        >>> img = ember.arange(16, dtype=ember.uint8).reshape(1, 4, 4)
+        >>> corners = [[0, 0], [3, 0], [3, 3], [0, 3]]
+        >>> bool((perspective(img, corners, corners) == img).all())
+        True
+    """
+    _check_img(img)
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    if not isinstance(interpolation, (InterpolationMode, int)):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding "
+                        "Pillow integer constant")
+    interpolation = _interp(interpolation)
+    if _is_pil(img):
+        return F_pil.perspective(img, coeffs, _PIL_FILTERS[interpolation], fill)
+    return F_t.perspective(img, coeffs, interpolation.value, _fill_list(img, fill))
+
+
 # ---- colour ------------------------------------------------------------------------------
 
 def _dispatch(name: str, img, *args):

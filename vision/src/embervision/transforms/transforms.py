@@ -641,6 +641,55 @@ class RandomAffine(Transform):
         return s + ")"
 
 
+class RandomPerspective(Transform):
+    """With probability ``p``, move each corner inwards by up to ``distortion_scale`` of the
+    half width/height and warp the image accordingly (``F.perspective``).
+
+    Example:
+        >>> t = RandomPerspective(distortion_scale=0.3, p=1.0)
+        >>> t(ember.zeros(3, 8, 8)).shape
+        ember.Size([3, 8, 8])
+    """
+
+    def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
+                 interpolation=InterpolationMode.BILINEAR,
+                 fill: float | Sequence[float] = 0) -> None:
+        super().__init__()
+        self.p = p
+        self.interpolation = _interp(interpolation)
+        self.distortion_scale = distortion_scale
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+
+    @staticmethod
+    def get_params(width: int, height: int,
+                   distortion_scale: float) -> tuple[list[list[int]], list[list[int]]]:
+        """Start corners (the image's) and random end corners, each [top-left, top-right,
+        bottom-right, bottom-left] as [x, y]."""
+        dx = int(distortion_scale * (width // 2))
+        dy = int(distortion_scale * (height // 2))
+        topleft = [_randint(0, dx + 1), _randint(0, dy + 1)]
+        topright = [_randint(width - dx - 1, width), _randint(0, dy + 1)]
+        botright = [_randint(width - dx - 1, width), _randint(height - dy - 1, height)]
+        botleft = [_randint(0, dx + 1), _randint(height - dy - 1, height)]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, [topleft, topright, botright, botleft]
+
+    def forward(self, img: Any) -> Any:
+        _, height, width = F.get_dimensions(img)
+        fill = _fill_for(img, self.fill)
+        if _rand() < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
+        return img
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
 class ColorJitter(Transform):
     """Randomly change brightness, contrast, saturation and hue, in a random order."""
 
