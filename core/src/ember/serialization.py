@@ -102,10 +102,11 @@ def _public_state(t: Tensor) -> dict:
 class _Writer:
     """Pickles one object for a checkpoint, collecting the storages it refers to."""
 
-    def __init__(self):
+    def __init__(self, legacy: bool = False):
         self.storages = []  # (key, Storage, dtype) in first-seen order
         self._keys = {}  # id(Storage) -> (key, dtype)
         self._parameter = _parameter_class()
+        self._legacy = legacy  # legacy persistent ids end with a (here always None) view
 
     def reduce(self, obj):
         if isinstance(obj, Tensor):
@@ -146,7 +147,8 @@ class _Writer:
             raise RuntimeError("Cannot save multiple tensors or storages that view the same data "
                                f"as different types ({seen[1]} and {dtype})")
         numel = storage.data.nbytes // dtype.itemsize
-        return ("storage", _G_STORAGES[dtype], seen[0], str(storage.device), numel)
+        pid = ("storage", _G_STORAGES[dtype], seen[0], str(storage.device), numel)
+        return pid + (None,) if self._legacy else pid
 
     def pickle(self, obj, protocol: int) -> bytes:
         buf = io.BytesIO()
@@ -181,6 +183,25 @@ def _write_archive(file, name: str, data_pkl: bytes, storages) -> None:
     w.write_record(f"{name}/.data/serialization_id",
                    f"{int.from_bytes(os.urandom(16), 'little'):040d}".encode())
     w.close()
+
+
+def _write_legacy(file, data_pkl: bytes, storages, protocol: int) -> None:
+    """PyTorch's pre-1.6 format: pickles of the magic number, the format's protocol and
+    the system info, the object's pickle, the sorted storage keys, then each storage as
+    its element count (int64, native order) followed by its bytes."""
+    sys_info = {"protocol_version": _LEGACY_PROTOCOL, "little_endian": sys.byteorder == "little",
+                "type_sizes": {"short": 2, "int": 4, "long": 4}}
+    for header in (_LEGACY_MAGIC, _LEGACY_PROTOCOL, sys_info):
+        pickle.dump(header, file, protocol=protocol)
+    file.write(data_pkl)
+    by_key = {key: (storage, dtype) for key, storage, dtype in storages}
+    keys = sorted(by_key)
+    pickle.dump(keys, file, protocol=protocol)
+    for key in keys:
+        storage, dtype = by_key[key]
+        raw = _storage_bytes(storage)
+        file.write((raw.nbytes // dtype.itemsize).to_bytes(8, sys.byteorder, signed=True))
+        file.write(memoryview(raw))
 
 
 def _archive_name(path: str) -> str:
@@ -228,6 +249,7 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = DEFAULT_PROTOCOL,
     ``f`` is a path (written atomically: a temporary file in the same folder, fsynced, then
     renamed over the target) or a writable binary file object. Tensors that share a storage
     are saved once and share it again after loading. ``torch.load`` reads the result.
+    ``_use_new_zipfile_serialization=False`` writes the legacy (pre-1.6) format instead.
 
     Example:
         >>> ember.save({"w": ember.ones(2, 3)}, "ckpt.pt")
@@ -236,17 +258,19 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = DEFAULT_PROTOCOL,
     """
     if pickle_module is not None and pickle_module is not pickle:
         raise ValueError("ember.save only supports the standard pickle module")
-    if not _use_new_zipfile_serialization:
-        raise NotImplementedError("ember.save writes only the zip format (torch >= 1.6); "
-                                  "the legacy format can be loaded but not written")
-    writer = _Writer()
+    writer = _Writer(legacy=not _use_new_zipfile_serialization)
     data_pkl = writer.pickle(obj, pickle_protocol)
+    if _use_new_zipfile_serialization:
+        def write(fh, name):
+            _write_archive(fh, name, data_pkl, writer.storages)
+    else:
+        def write(fh, name):
+            _write_legacy(fh, data_pkl, writer.storages, pickle_protocol)
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
-        _write_atomically(path, lambda fh: _write_archive(fh, _archive_name(path), data_pkl,
-                                                          writer.storages))
+        _write_atomically(path, lambda fh: write(fh, _archive_name(path)))
     elif hasattr(f, "write"):
-        _write_archive(f, "archive", data_pkl, writer.storages)
+        write(f, "archive")
     else:
         raise TypeError(f"f must be a path or a binary file object, got {type(f).__name__}")
 

@@ -270,3 +270,13 @@ def test_dataloader_pickling_still_by_value():
     t = ember.arange(6.0).reshape(2, 3)[:, 1]
     back = pickle.loads(pickle.dumps(t))
     assert back.tolist() == [1.0, 4.0] and back.is_contiguous()
+
+
+def test_legacy_format_round_trip_keeps_shared_storages(tmp_path):
+    x = ember.arange(10.0)
+    buf = io.BytesIO()
+    ember.save({"x": x, "tail": x[4:], "n": 3}, buf, _use_new_zipfile_serialization=False)
+    assert buf.getvalue()[:2] != b"PK"
+    back = ember.load(io.BytesIO(buf.getvalue()))
+    assert back["n"] == 3 and back["tail"].tolist() == list(range(4, 10))
+    assert back["tail"]._storage is back["x"]._storage

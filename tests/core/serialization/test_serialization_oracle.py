@@ -128,3 +128,21 @@ def test_ember_parameter_saved_as_torch_parameter(tmp_path):
     ember.save(collections.OrderedDict(p=Parameter(ember.ones(2))), tmp_path / "p.pt")
     got = torch.load(tmp_path / "p.pt", weights_only=True)
     assert isinstance(got["p"], torch.nn.Parameter) and got["p"].requires_grad
+
+
+def test_legacy_format_written_by_ember_loads_in_torch(tmp_path):
+    x = ember.arange(12.0).reshape(3, 4)
+    obj = {"a": x, "view": x[1:, ::2], "i16": ember.tensor([1, -2], dtype=ember.int16),
+           "bf16": ember.tensor([1.5, -2.0], dtype=ember.bfloat16),
+           "param": ember.nn.Parameter(ember.ones(2)), "rest": [1, "s", None]}
+    path = tmp_path / "legacy.pt"
+    ember.save(obj, path, _use_new_zipfile_serialization=False)
+    with open(path, "rb") as fh:
+        assert not fh.read(4).startswith(b"PK")  # a pickle stream, not a zip archive
+    t = torch.load(path, weights_only=True)
+    assert t["rest"] == [1, "s", None] and isinstance(t["param"], torch.nn.Parameter)
+    assert t["view"].untyped_storage().data_ptr() == t["a"].untyped_storage().data_ptr()
+    for key in ("a", "view", "i16", "bf16", "param"):
+        assert str(t[key].dtype).split(".")[-1] == obj[key].dtype.name
+        np.testing.assert_array_equal(t[key].detach().float().numpy(),
+                                      obj[key].detach().float().numpy())
