@@ -12,7 +12,8 @@ from embervision.models import get_model, get_model_weights
 KEY_COUNTS = {
     "efficientnet_b0": 360, "efficientnet_b1": 508, "efficientnet_b2": 508,
     "efficientnet_b3": 574, "efficientnet_b4": 706, "efficientnet_b5": 854,
-    "efficientnet_v2_s": 782, "convnext_tiny": 182, "vit_b_16": 152,
+    "efficientnet_v2_s": 782, "convnext_tiny": 182, "vit_b_16": 152, "regnet_y_400mf": 384,
+    "regnet_x_400mf": 428, "regnet_y_800mf": 340, "regnet_x_800mf": 320,
 }
 
 # Keys (with shapes) that only exist if the nesting matches torchvision exactly.
@@ -37,6 +38,11 @@ LANDMARKS = {
                  "encoder.layers.encoder_layer_0.self_attention.out_proj.bias": (768,),
                  "encoder.layers.encoder_layer_3.mlp.3.weight": (768, 3072),
                  "encoder.ln.weight": (768,), "heads.head.weight": (1000, 768)},
+    "regnet_y_400mf": {"stem.0.weight": (32, 3, 3, 3),
+                       "trunk_output.block1.block1-0.proj.0.weight": (48, 32, 1, 1),
+                       "trunk_output.block2.block2-2.f.b.0.weight": (104, 8, 3, 3),
+                       "trunk_output.block4.block4-5.f.se.fc1.weight": (110, 440, 1, 1),
+                       "fc.weight": (1000, 440)},
 }
 
 
@@ -56,7 +62,8 @@ def test_state_dict_keys_and_param_counts(name):
     assert sum(p.numel() for p in model.parameters()) == weights.meta["num_params"]
 
 
-@pytest.mark.parametrize("name,size", [("efficientnet_b0", 32), ("efficientnet_v2_s", 32)])
+@pytest.mark.parametrize("name,size", [("efficientnet_b0", 32), ("efficientnet_v2_s", 32),
+                                       ("regnet_y_400mf", 32), ("regnet_x_400mf", 32)])
 def test_forward_shapes(name, size):
     model = get_model(name, num_classes=7).eval()
     with ember.no_grad():
@@ -124,3 +131,16 @@ def test_convnext_small_config():
     with ember.no_grad():
         out = model(ember.rand(2, 3, 32, 32))
     assert tuple(out.shape) == (2, 4) and bool(ember.isfinite(out).all())
+
+
+def test_regnet_block_params():
+    from embervision.models.regnet import BlockParams
+    # torchvision's regnet_x_8gf: the first stage's group width shrinks to its width
+    p = BlockParams.from_init_params(23, 80, 49.56, 2.88, 120)
+    assert (p.widths, p.depths, p.group_widths) == ([80, 240, 720, 1920], [2, 5, 15, 1],
+                                                    [80, 120, 120, 120])
+    with pytest.raises(ValueError, match="Invalid RegNet settings"):
+        BlockParams.from_init_params(10, 20, 1.0, 2.0, 8)
+    w = models.RegNet_Y_128GF_Weights.DEFAULT
+    assert w.url.endswith("/regnet_y_128gf_swag-c8ce3e52.pth") and w.meta["num_params"] == 644812894
+    assert models.RegNet_X_400MF_Weights.DEFAULT.transforms().resize_size == [232]

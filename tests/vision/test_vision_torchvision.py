@@ -24,7 +24,8 @@ MODELS = ["resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "alexnet
           "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0",
           "mnasnet1_3"]
 # ViT (zero-initialized head) is checked in test_vision_models_modern_torchvision.py
-MODELS += ["efficientnet_b0", "efficientnet_v2_s", "convnext_tiny"]
+MODELS += ["efficientnet_b0", "efficientnet_v2_s", "convnext_tiny", "regnet_y_400mf",
+           "regnet_x_400mf"]
 
 
 def _pair(name, tmp_path):
