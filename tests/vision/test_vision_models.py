@@ -257,12 +257,11 @@ def test_googlenet_outputs_and_transform_input():
         # transform_input maps ImageNet-normalized channels back to [-1, 1] scaling
         y = model._transform_input(ember.zeros(1, 3, 1, 1)).flatten().tolist()
     assert y == pytest.approx([(m - 0.5) / 0.5 for m in (0.485, 0.456, 0.406)])
-    plain = models.googlenet(num_classes=5, init_weights=False, aux_logits=False).train()
+    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
+        plain = models.googlenet(num_classes=5, aux_logits=False).train()
     assert plain.aux1 is None and not any(k.startswith("aux") for k in plain.state_dict())
     with ember.no_grad():
         assert isinstance(plain(x), ember.Tensor)
-    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
-        models.googlenet(aux_logits=False)
 
 
 def test_inception_outputs_in_training():
