@@ -8,6 +8,7 @@ import ember
 from ember.nn import functional as NF
 
 from .resample import resample
+from .spectral import _stft
 
 __all__ = ["phase_vocoder", "pitch_shift"]
 
@@ -62,8 +63,7 @@ def _stretch_waveform(waveform: ember.Tensor, n_steps: float, bins_per_octave: i
     shape = waveform.shape
     waveform = waveform.reshape(-1, shape[-1])
     rate = 2.0 ** (-float(n_steps) / bins_per_octave)
-    spec = ember.stft(waveform, n_fft, hop_length, win_length, window, True, "reflect", False,
-                      True, return_complex=True)
+    spec = _stft(waveform, n_fft, hop_length, win_length, window, True, "reflect", False, True)
     phase_advance = ember.linspace(0, math.pi * hop_length, spec.shape[-2],
                                    dtype=waveform.dtype, device=spec.device).unsqueeze(-1)
     stretched = phase_vocoder(spec, rate, phase_advance)
