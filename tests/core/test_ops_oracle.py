@@ -177,3 +177,30 @@ def test_scalar_and_zero_dim_promotion(scalar):
         e0 = ember.tensor(1.5, dtype=ember.float64)
         t0 = torch.tensor(1.5, dtype=torch.float64)
         assert (e * e0).dtype.name == str((t * t0).dtype).split(".")[-1], name
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_matches_torch(right, on_device):
+    rng = np.random.default_rng(2)
+    seq = np.sort(rng.integers(-5, 5, (3, 9)).astype(np.float64), -1)
+    seq[0, -2:] = np.nan  # NaN sorts last; torch's tests send a NaN value past everything
+    vals = rng.integers(-6, 6, (3, 7)).astype(np.float64)
+    vals[1, :2] = np.nan
+    cases = [(seq, vals, {}), (seq[1], vals, {}), (seq[1], vals[0, :3].astype(np.int64), {}),
+             (seq[2], 2.0, {}), (rng.permutation(seq[2]), vals[2], "sorter"),
+             (seq, vals, {"out_int32": True}), (seq[:, :0], vals, {})]
+    for s, v, kw in cases:
+        if kw == "sorter":
+            order = np.argsort(s, kind="stable")
+            kw_e = {"sorter": ember.tensor(order)}
+            kw_t = {"sorter": torch.tensor(order)}
+        else:
+            kw_e = kw_t = kw
+        ev = ember.tensor(v) if isinstance(v, np.ndarray) else v
+        tv = torch.tensor(v) if isinstance(v, np.ndarray) else v
+        e = ember.searchsorted(ember.tensor(s), ev, right=right, **kw_e)
+        t = torch.searchsorted(torch.tensor(s), tv, right=right, **kw_t)
+        assert e.dtype.name == str(t.dtype).split(".")[-1] and e.device.type == on_device
+        np.testing.assert_array_equal(e.cpu().numpy(), t.numpy())
+    with pytest.raises(RuntimeError, match="first N-1 dimensions"):
+        ember.searchsorted(ember.tensor(seq), ember.tensor(vals[:2]))

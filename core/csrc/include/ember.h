@@ -109,6 +109,10 @@ int em_scan(int op, int dtype, int64_t rows, int64_t n, const void *x, void *y,
 /* sort.c: rows contiguous; stable merge sort, NaN sorts as the largest value. */
 int em_sort(int dtype, int64_t rows, int64_t n, int descending,
             const void *x, void *values, int64_t *indices);
+/* sort.c: insertion points of `rows` contiguous rows of m values into contiguous sorted
+ * rows of n elements (seq_rows is rows, or 1 for one shared sequence); out is int64. */
+int em_searchsorted(int dtype, const void *seq, int64_t seq_rows, int64_t n,
+                    const void *values, int64_t rows, int64_t m, int right, int64_t *out);
 
 /* index.c: gather/scatter through precomputed element offsets into a storage of
  * `storage_numel` elements; every offset is checked against that bound. */

@@ -340,6 +340,17 @@ def sort(x, values, indices, descending: bool) -> None:
                       ffi.cast("int64_t *", ptr(indices))), "sort")
 
 
+def searchsorted(seq, values, out, right: bool) -> None:
+    """out = insertion points of values' rows into seq's sorted rows (contiguous; seq has
+    one row per values row, or a single row shared by all)."""
+    n = seq._shape[-1]
+    m = values._shape[-1] if values._shape else 1
+    rows = values.numel() // m if m else 0
+    seq_rows = max(1, seq.numel() // n) if n else 1
+    check(lib.em_searchsorted(seq._dtype.code, ptr(seq), seq_rows, n, ptr(values), rows, m,
+                              int(right), ffi.cast("int64_t *", ptr(out))), "searchsorted")
+
+
 # ---- gather / scatter through offsets ----------------------------------------
 
 def take(src, offsets, out) -> None:

@@ -7,7 +7,7 @@ from collections import namedtuple
 from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
-from ._util import backend_of, wrap_dim
+from ._util import backend_of, cast, device_of, operand, result_type, wrap_dim
 from .reduce import _index_grad, values_indices
 
 topk_result = namedtuple("topk", ["values", "indices"])
@@ -160,21 +160,39 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
                  side=None, sorter=None) -> Tensor:
-    """Insertion points of input into the last dim of sorted_sequence (counting by comparison)."""
+    """Insertion points of input into the last dim of sorted_sequence (binary search).
+
+    Example:
+        >>> ember.searchsorted(ember.tensor([1, 3, 5]), ember.tensor([3, 6])).tolist()
+        [1, 3]
+    """
     if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, "
+                               "got side of left while right was True")
         right = side == "right"
     seq = sorted_sequence if sorter is None else sorted_sequence.gather(-1, sorter)
-    scalar = not isinstance(input, Tensor)
-    if scalar:
+    if not isinstance(input, Tensor):
+        if seq.dim() != 1:
+            raise RuntimeError(f"torch.searchsorted(): input value can be a scalar only when "
+                               f"boundaries tensor dimension is 1, but we got boundaries tensor "
+                               f"dim({seq.dim()}) and input value's dim(0) numel(1)")
         from .creation import tensor
         input = tensor(input, dtype=seq._dtype, device=seq.device)
-    v = input.unsqueeze(-1)
-    if seq.dim() == 1:
-        cmp = (seq <= v) if right else (seq < v)
-    else:
-        cmp = (seq.unsqueeze(-2) <= v) if right else (seq.unsqueeze(-2) < v)
-    r = cmp.sum(-1)
-    return r.int() if out_int32 else r
+    if seq.dim() == 0 or (seq.dim() > 1 and seq._shape[:-1] != input._shape[:-1]):
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the "
+                           f"first N-1 dimensions of boundaries tensor and input value tensor "
+                           f"must match, but we got boundaries tensor {list(seq._shape)} and "
+                           f"input value tensor {list(input._shape)}")
+    dtype = result_type(seq, input)
+    dev = device_of(seq, input)
+    s, v = cast(seq, dtype).contiguous(), operand(input, dtype, dev).contiguous()
+    out = _empty(input._shape, D.int64, dev)
+    backend_of(s).searchsorted(s, v, out, right)
+    return out.int() if out_int32 else out
 
 
 def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False):

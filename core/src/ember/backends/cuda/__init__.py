@@ -342,6 +342,20 @@ def arg_reduce(want_max: bool, x, dim: int, values, indices) -> None:
 _SCAN_NAMES = ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp")
 
 
+def searchsorted(seq, values, out, right: bool) -> None:
+    """out = insertion points of values' rows into seq's sorted rows (the CPU's contract)."""
+    n = seq._shape[-1]
+    m = values._shape[-1] if values._shape else 1
+    total = values.numel()
+    if total == 0:
+        return
+    seq_rows = max(1, seq.numel() // n) if n else 1
+    with _on(out):
+        _launch(_fn("scan", f"em_searchsorted_{seq._dtype.name}"), total,
+                (_flat(seq), np.int64(seq_rows), np.int64(n), _flat(values), np.int64(total),
+                 np.int64(m), np.int32(right), _flat(out)))
+
+
 def scan(op: int, x, out, indices=None) -> None:
     """Scans contiguous rows along the last dim."""
     cp = _cp()

@@ -968,6 +968,20 @@ extern "C" __global__ void em_scan_##SUFFIX(int op, long long rows, long long n,
         else if (op == 0) acc += v; else acc *= v;                                      \
         yr[j] = STORE(acc);                                                             \
         if (idx) idx[r * n + j] = best; }                                               \
+}                                                                                       \
+extern "C" __global__ void em_searchsorted_##SUFFIX(const S *seq, long long seq_rows,      \
+        long long n, const S *v, long long total, long long m, int right, long long *out) { \
+    /* binary search with torch's tests (a NaN value lands after everything) */          \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i >= total) return;                                                             \
+    const S *row = seq + (seq_rows == 1 ? 0 : i / m) * n;                               \
+    C x = (C)LOAD(v[i]);                                                                \
+    long long lo = 0, hi = n;                                                           \
+    while (lo < hi) {                                                                   \
+        long long mid = lo + (hi - lo) / 2;                                             \
+        C y = (C)LOAD(row[mid]);                                                        \
+        if (right ? !(y > x) : !(y >= x)) lo = mid + 1; else hi = mid; }                \
+    out[i] = lo;                                                                        \
 }
 """
 
