@@ -346,8 +346,8 @@ def test_activations_with_args():
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
-def test_pad(mode):
-    pads = (2, 1, 1, 2)
+@pytest.mark.parametrize("pads", [(2, 1, 1, 2), (0, 3, 3, 0), (-1, 2, 2, -1), (1, 1)])
+def test_pad(mode, pads):
     check(lambda x: F.pad(x, pads, mode), lambda x: TF.pad(x, pads, mode), rand(2, 3, 4, 5))
 
 

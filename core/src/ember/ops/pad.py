@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from .. import _dtype as D
 from .._tensor import Tensor
-from .creation import full, tensor
+from .creation import full
 from .join import cat
 
 
-def _pad_index(size: int, before: int, after: int, mode: str, device) -> Tensor:
-    """Source positions along one dim for reflect/replicate/circular padding."""
-    idx = []
-    for o in range(-before, size + after):
-        if mode == "reflect":
-            period = 2 * (size - 1)
-            k = o % period if period else 0
-            idx.append(k if k < size else period - k)
-        elif mode == "replicate":
-            idx.append(min(max(o, 0), size - 1))
-        else:  # circular
-            idx.append(o % size)
-    return tensor(idx, dtype=D.int64, device=device)
+def _edge_parts(x: Tensor, dim: int, before: int, after: int, mode: str) -> list:
+    """The pieces reflect/replicate/circular padding puts before and after x along dim
+    (views, flips and expands: one copy in the final cat)."""
+    size = x.shape[dim]
+    if mode == "reflect":
+        left = x.narrow(dim, 1, before).flip(dim) if before else None
+        right = x.narrow(dim, size - 1 - after, after).flip(dim) if after else None
+    elif mode == "replicate":
+        def edge(start, n):
+            shape = list(x.shape)
+            shape[dim] = n
+            return x.narrow(dim, start, 1).expand(shape)
+        left = edge(0, before) if before else None
+        right = edge(size - 1, after) if after else None
+    else:  # circular
+        left = x.narrow(dim, size - before, before) if before else None
+        right = x.narrow(dim, 0, after) if after else None
+    return [t for t in (left, x, right) if t is not None]
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -47,14 +51,16 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         before, after = pad[2 * k], pad[2 * k + 1]
         if before == 0 and after == 0:
             continue
+        # negative padding crops first, in every mode (as torch: circular then wraps the
+        # cropped tensor)
+        if before < 0:
+            out = out.narrow(dim, -before, out.shape[dim] + before)
+            before = 0
+        if after < 0:
+            out = out.narrow(dim, 0, out.shape[dim] + after)
+            after = 0
         size = out.shape[dim]
         if mode == "constant":
-            if before < 0:
-                out = out.narrow(dim, -before, out.shape[dim] + before)
-                before = 0
-            if after < 0:
-                out = out.narrow(dim, 0, out.shape[dim] + after)
-                after = 0
             parts = []
             fill = 0.0 if value is None else value
             for n in (before, None, after):
@@ -72,5 +78,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                                f"dimension {dim} of input {list(input.shape)}")
         if mode == "circular" and (before > size or after > size):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        out = out.index_select(dim, _pad_index(size, before, after, mode, out.device))
+        if before or after:
+            out = cat(_edge_parts(out, dim, before, after, mode), dim)
     return out
