@@ -9,10 +9,25 @@ its input's is summed down to that shape (and cast to the input's dtype).
 from __future__ import annotations
 
 import heapq
+import threading
 
 from .anomaly import ANOMALY
 from .function import AccumulateGrad, Node
 from .grad_mode import STATE
+
+
+class _Task(threading.local):
+    # False while a backward that captures chosen inputs (autograd.grad, backward(inputs=))
+    # runs: a reentrant checkpoint cannot honour those (torch's _is_checkpoint_valid).
+    checkpoint_valid = True
+
+
+_TASK = _Task()
+
+
+def is_checkpoint_valid() -> bool:
+    """Whether the running backward accumulates into every leaf (no grad()/inputs=)."""
+    return _TASK.checkpoint_valid
 
 
 def _collect(roots):
@@ -35,14 +50,19 @@ def _collect(roots):
 
 
 def _needed(seen, targets):
-    """Nodes from which some target node is reachable (targets included)."""
-    needed = set(targets)
+    """Nodes from which some target node is reachable through at least one edge.
+
+    A target itself runs only when another target lies below it: its gradient is
+    captured before it would run, so running it would only waste work (and, without
+    retain_graph, free saved tensors that the graph's own backward still needs).
+    """
+    needed = set()
     parents = {}
     for node in seen:
         for nxt, _ in node.next_functions:
             if nxt is not None:
                 parents.setdefault(nxt, []).append(node)
-    stack = list(needed)
+    stack = list(targets)
     while stack:
         n = stack.pop()
         for p in parents.get(n, ()):
@@ -70,12 +90,13 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
     instead of (or as well as) being accumulated; leaves are captured at their
     AccumulateGrad node. With accumulate=False no .grad is written.
     """
-    prev = STATE.enabled
+    prev, prev_valid = STATE.enabled, _TASK.checkpoint_valid
     STATE.enabled = create_graph
+    _TASK.checkpoint_valid = capture is None
     try:
         return _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate)
     finally:
-        STATE.enabled = prev
+        STATE.enabled, _TASK.checkpoint_valid = prev, prev_valid
 
 
 def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):

@@ -1,3 +1,4 @@
-"""Utilities: data loading (``ember.utils.data``) and hook handles (``ember.utils.hooks``)."""
+"""Utilities: data loading (``ember.utils.data``), hook handles (``ember.utils.hooks``) and
+activation checkpointing (``ember.utils.checkpoint``)."""
 
-from . import data, hooks  # noqa: F401
+from . import checkpoint, data, hooks  # noqa: F401

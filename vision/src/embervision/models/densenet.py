@@ -19,6 +19,7 @@ from typing import Any
 import ember
 from ember import nn
 from ember.nn import functional as F
+from ember.utils.checkpoint import checkpoint
 
 from ._api import WeightsEnum, overwrite_named_param, register_model, weights_param
 from ._common import imagenet_weights
@@ -42,17 +43,27 @@ class _DenseLayer(nn.Module):
         self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, kernel_size=3, stride=1,
                                padding=1, bias=False)
         self.drop_rate = float(drop_rate)
-        # Kept for torchvision's signature. Ember has no activation checkpointing yet, so the
-        # bottleneck is always stored; the outputs and gradients are the same either way.
         self.memory_efficient = memory_efficient
 
     def bn_function(self, inputs: list[ember.Tensor]) -> ember.Tensor:
         return self.conv1(self.relu1(self.norm1(ember.cat(inputs, 1))))
 
+    def call_checkpoint_bottleneck(self, input: list[ember.Tensor]) -> ember.Tensor:
+        # The concatenation and its BN-ReLU are recomputed in backward instead of stored:
+        # they grow with every layer, which is what makes DenseNet memory-hungry.
+        def closure(*inputs):
+            return self.bn_function(list(inputs))
+
+        return checkpoint(closure, *input, use_reentrant=False)
+
     def forward(self, input: ember.Tensor | list[ember.Tensor]) -> ember.Tensor:
         # A block passes the list of all earlier feature maps; a lone tensor works too.
         prev_features = [input] if isinstance(input, ember.Tensor) else input
-        out = self.conv2(self.relu2(self.norm2(self.bn_function(prev_features))))
+        if self.memory_efficient and any(t.requires_grad for t in prev_features):
+            bottleneck = self.call_checkpoint_bottleneck(prev_features)
+        else:
+            bottleneck = self.bn_function(prev_features)
+        out = self.conv2(self.relu2(self.norm2(bottleneck)))
         if self.drop_rate > 0:
             out = F.dropout(out, p=self.drop_rate, training=self.training)
         return out
@@ -95,7 +106,8 @@ class DenseNet(nn.Module):
     """DenseNet-BC: ``block_config[i]`` dense layers of ``growth_rate`` channels in block i.
 
     ``bn_size * growth_rate`` is the bottleneck width, ``drop_rate`` the dropout after each
-    layer. ``memory_efficient`` is accepted for compatibility (see ``_DenseLayer``).
+    layer. ``memory_efficient=True`` checkpoints each layer's concatenation and 1x1 bottleneck
+    (``ember.utils.checkpoint``): much less memory in training, slower backward.
     """
 
     def __init__(self, growth_rate: int = 32,
