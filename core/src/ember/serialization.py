@@ -53,13 +53,13 @@ _STORAGE_NAMES = {
     D.float32: "FloatStorage", D.float64: "DoubleStorage", D.float16: "HalfStorage",
     D.bfloat16: "BFloat16Storage", D.int8: "CharStorage", D.int16: "ShortStorage",
     D.int32: "IntStorage", D.int64: "LongStorage", D.uint8: "ByteStorage", D.bool_: "BoolStorage",
+    D.complex64: "ComplexFloatStorage", D.complex128: "ComplexDoubleStorage",
 }
 # torch's storage classes and dtypes that ember has no dtype for: named in the error.
 _NO_EQUIVALENT = {
-    *(f"torch.{n}Storage" for n in ("ComplexFloat", "ComplexDouble", "QInt8", "QUInt8", "QInt32",
-                                     "QUInt4x2", "QUInt2x4")),
-    *(f"torch.{n}" for n in ("complex32", "complex64", "complex128", "cfloat", "cdouble",
-                             "chalf", "uint16", "uint32", "uint64", "float8_e4m3fn",
+    *(f"torch.{n}Storage" for n in ("ComplexHalf", "QInt8", "QUInt8", "QInt32", "QUInt4x2",
+                                     "QUInt2x4")),
+    *(f"torch.{n}" for n in ("complex32", "chalf", "uint16", "uint32", "uint64", "float8_e4m3fn",
                              "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "qint8",
                              "quint8", "qint32")),
 }
@@ -73,7 +73,7 @@ _G_REBUILD_PARAM_STATE = TorchGlobal("torch._utils", "_rebuild_parameter_with_st
 _G_REBUILD_FROM_TYPE = TorchGlobal("torch._tensor", "_rebuild_from_type_v2")
 _G_SIZE = TorchGlobal("torch", "Size")
 _G_DEVICE = TorchGlobal("torch", "device")
-_G_DTYPES = {d: TorchGlobal("torch", d.name) for d in D.ALL}
+_G_DTYPES = {d: TorchGlobal("torch", d.name) for d in D.ALL + D.COMPLEX}
 _G_STORAGES = {d: TorchGlobal("torch", n) for d, n in _STORAGE_NAMES.items()}
 
 
@@ -135,7 +135,10 @@ class _Writer:
         if not isinstance(obj, _StorageRef):
             return None
         storage, dtype = obj.storage, obj.dtype
-        if storage.data.dtype.itemsize != dtype.itemsize:
+        # a complex view of a real storage (view_as_complex) is saved as torch does: the
+        # same bytes, counted as complex elements
+        pairs = dtype.is_complex and storage.data.dtype == dtype.to_real().storage_np
+        if storage.data.dtype.itemsize != dtype.itemsize and not pairs:
             raise RuntimeError(f"can't save a {dtype} tensor that views a storage of "
                                f"{storage.data.dtype} elements")
         seen = self._keys.get(id(storage))
@@ -433,7 +436,7 @@ def _torch_names() -> dict:
                "_rebuild_nested_tensor", "_rebuild_wrapper_subclass", "_rebuild_tensor_v3",
                "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor"):
         names[f"torch._utils.{fn}"] = _unsupported(fn)
-    for d in D.ALL:
+    for d in D.ALL + D.COMPLEX:
         names[f"torch.{d.name}"] = d
         for alias in d._aliases:
             names[f"torch.{alias}"] = d

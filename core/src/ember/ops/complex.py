@@ -30,7 +30,9 @@ def _view(x: Tensor, shape, stride, offset, dtype) -> Tensor:
     return v
 
 
-def _part_view(x: Tensor, k: int) -> Tensor:
+def part_view(x: Tensor, k: int) -> Tensor:
+    """The real (k=0) or imaginary (k=1) components of a complex tensor as a real view
+    (no autograd node: for kernels)."""
     return _view(x, x._shape, tuple(2 * s for s in x._stride), 2 * x._offset + k,
                  x._dtype.to_real())
 
@@ -79,7 +81,7 @@ class _Part(Function):
     @staticmethod
     def forward(ctx, x, k):
         ctx.k = k
-        return _part_view(x, k)
+        return part_view(x, k)
 
     @staticmethod
     def backward(ctx, g):
@@ -97,8 +99,8 @@ class Complex(Function):
         shape = broadcast_shapes(re._shape, im._shape)
         out = _empty(shape, re._dtype.to_complex(), re.device)
         be = backend_of(out)
-        be.copy(expand_to(re, shape), _part_view(out, 0))
-        be.copy(expand_to(im, shape), _part_view(out, 1))
+        be.copy(expand_to(re, shape), part_view(out, 0))
+        be.copy(expand_to(im, shape), part_view(out, 1))
         return out
 
     @staticmethod
@@ -292,9 +294,25 @@ def conj(input: Tensor) -> Tensor:
     return complex(real(input), -imag(input))
 
 
+class Abs(Function):
+    """|z| = hypot(re, im), a real tensor. Its gradient is g z/|z|, and 0 at z = 0 as
+    torch's (hypot's own gradient is NaN there)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        r = real(x).hypot(imag(x))
+        ctx.save_for_backward(x, r)
+        return r
+
+    @staticmethod
+    def backward(ctx, g):
+        x, r = ctx.saved_tensors
+        from .elementwise import where
+        return x * (g / where(r == 0, 1.0, r))
+
+
 def abs(x: Tensor) -> Tensor:
-    """|z| = hypot(re, im), a real tensor."""
-    return real(x).hypot(imag(x))
+    return Abs.apply(x)
 
 
 def angle(input: Tensor) -> Tensor:
@@ -309,6 +327,112 @@ def angle(input: Tensor) -> Tensor:
         return imag(input).atan2(real(input))
     x = input if input._dtype.is_floating_point else input.to(D.get_default_dtype())
     return (x < 0).to(x._dtype) * math.pi + x * 0
+
+
+# ---- elementwise functions, from real ops on the parts ------------------------------
+# Each is built from differentiable real ops on real(z) and imag(z), so autograd yields
+# torch's gradient convention by itself and the CUDA backend needs nothing new.
+
+def exp(x: Tensor) -> Tensor:
+    """e^(a+ib) = e^a (cos b + i sin b)."""
+    a, b = real(x), imag(x)
+    e = a.exp()
+    return complex(e * b.cos(), e * b.sin())
+
+
+def log(x: Tensor) -> Tensor:
+    """The principal logarithm: log|z| + i arg z (arg in (-pi, pi])."""
+    return complex(abs(x).log(), imag(x).atan2(real(x)))
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """The principal square root sqrt|z| (cos(arg z / 2) + i sin(arg z / 2)); the polar
+    form avoids the cancellation of sqrt((|z| - a) / 2) near the positive real axis."""
+    s = abs(x).sqrt()
+    h = imag(x).atan2(real(x)) * 0.5
+    return complex(s * h.cos(), s * h.sin())
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return div(1.0, x)
+
+
+def square(x: Tensor) -> Tensor:
+    return mul(x, x)
+
+
+def sin(x: Tensor) -> Tensor:
+    """sin(a+ib) = sin a cosh b + i cos a sinh b."""
+    a, b = real(x), imag(x)
+    return complex(a.sin() * b.cosh(), a.cos() * b.sinh())
+
+
+def cos(x: Tensor) -> Tensor:
+    """cos(a+ib) = cos a cosh b - i sin a sinh b."""
+    a, b = real(x), imag(x)
+    return complex(a.cos() * b.cosh(), -(a.sin() * b.sinh()))
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(a+ib) = (t (1 + s^2) + i s sech^2 a) / (1 + t^2 s^2), t = tanh a, s = tan b:
+    finite for large |a|, where the sinh/cosh quotient overflows to inf/inf."""
+    a, b = real(x), imag(x)
+    t, s = a.tanh(), b.tan()
+    den = 1 + (t * s).square()
+    return complex(t * (1 + s.square()) / den, s / a.cosh().square() / den)
+
+
+UNARY = {"abs": abs, "neg": neg, "exp": exp, "log": log, "sqrt": sqrt,
+         "reciprocal": reciprocal, "square": square, "sin": sin, "cos": cos, "tanh": tanh}
+
+
+def pow(base, exponent) -> Tensor:
+    """base ** exponent with a complex side: integer powers of a tensor by repeated
+    multiplication (exact, with torch's gradient at 0), the rest as exp(exponent log base)."""
+    dtype = result_type(base, exponent)
+    if isinstance(base, Tensor) and (is_scalar(exponent) or
+                                     isinstance(exponent, builtins.complex)):
+        z = base if base._dtype is dtype else base.to(dtype)
+        e = builtins.complex(exponent)
+        if e.imag == 0 and e.real == int(e.real) and builtins.abs(e.real) <= 64:
+            return _int_pow(z, int(e.real))
+        return exp(mul(log(z), exponent))
+    if not isinstance(base, Tensor):
+        import cmath
+        return exp(mul(exponent.to(dtype), cmath.log(base)))
+    return exp(mul(log(base if base._dtype is dtype else base.to(dtype)), exponent))
+
+
+def _int_pow(z: Tensor, n: int) -> Tensor:
+    if n < 0:
+        return reciprocal(_int_pow(z, -n))
+    if n == 0:
+        return mul(z, 0) + 1
+    result, square_ = None, z
+    while n:
+        if n & 1:
+            result = square_ if result is None else mul(result, square_)
+        n >>= 1
+        if n:
+            square_ = mul(square_, square_)
+    return result
+
+
+def where(condition: Tensor, a, b) -> Tensor:
+    """where() with a complex operand: the real and imaginary parts chosen apart."""
+    from .creation import full
+    from .elementwise import where as real_where
+    dtype = result_type(a, b)
+    rdt = dtype.to_real()
+    (ar, ai), (br, bi) = _parts(a, dtype), _parts(b, dtype)
+
+    def pick(x, y):
+        x, y = 0.0 if x is None else x, 0.0 if y is None else y
+        if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+            x = full((), x, dtype=rdt, device=condition.device)
+        r = real_where(condition, x, y)
+        return r if r._dtype is rdt else r.to(rdt)
+    return complex(pick(ar, br), pick(ai, bi))
 
 
 def sum(x: Tensor, dims, keepdim: bool) -> Tensor:

@@ -430,9 +430,10 @@ def _unary_fn(cls, name):
             return r
         _check_tensor(input, name)
         if input._dtype.is_complex:
-            if cls not in (Abs, Neg):
+            cfn = _CX.UNARY.get(name)
+            if cfn is None:
                 raise _CX.unsupported(name, input._dtype)
-            r = _CX.abs(input) if cls is Abs else _CX.neg(input)
+            r = cfn(input)
             return check_out(out, r, name) if out is not None else r
         r = cls.apply(input)
         return check_out(out, r, name) if out is not None else r
@@ -716,6 +717,9 @@ def fmod(input, other, *, out=None) -> Tensor:
 
 def pow(input, exponent, *, out=None) -> Tensor:
     """input ** exponent; a number or tensor on either side."""
+    if _CX.is_complex_operand(input) or _CX.is_complex_operand(exponent):
+        r = _CX.pow(input, exponent)
+        return check_out(out, r, "pow") if out is not None else r
     if isinstance(input, Tensor) and is_scalar(exponent):
         dtype = result_type(input, exponent)
         if not dtype.is_floating_point and exponent < 0:
@@ -834,6 +838,8 @@ def where(condition, input=None, other=None):
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):
         raise TypeError("where(): argument 'condition' must be Tensor")
+    if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
+        return _CX.where(condition, input, other)
     return Where.apply(condition, input, other)
 
 

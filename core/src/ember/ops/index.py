@@ -48,6 +48,47 @@ def _check_bounds(idx: Tensor, size: int, what: str) -> Tensor:
     return idx + (idx < 0).long() * size if (idx < 0).any().item() else idx
 
 
+# ---- complex-aware kernel calls --------------------------------------------------------------
+# The take/put kernels move real items; complex storage holds interleaved (real, imag)
+# pairs, so a complex gather or scatter runs as two real ones over copies of the parts.
+
+def _part_copy(x: Tensor, k: int) -> Tensor:
+    from .complex import part_view
+    part = part_view(x, k)
+    out = _empty(x._shape, part._dtype, x.device)
+    backend_of(x).copy(part, out)
+    return out
+
+
+def take_into(xc: Tensor, flat: Tensor, out: Tensor) -> None:
+    """out = xc.flatten()[flat] for a contiguous xc (flat: logical positions)."""
+    be = backend_of(xc)
+    if not xc._dtype.is_complex:
+        be.take(xc, (flat if xc._offset == 0 else flat + xc._offset).contiguous(), out)
+        return
+    from .complex import part_view
+    flat = flat.contiguous()
+    for k in (0, 1):
+        o = _empty(out._shape, xc._dtype.to_real(), out.device)
+        be.take(_part_copy(xc, k), flat, o)
+        be.copy(o, part_view(out, k))
+
+
+def put_into(dst: Tensor, flat: Tensor, vals: Tensor, accumulate: bool) -> None:
+    """dst.flatten()[flat] = (or +=) vals for a contiguous dst and contiguous vals."""
+    be = backend_of(dst)
+    if not dst._dtype.is_complex:
+        be.put(dst, (flat if dst._offset == 0 else flat + dst._offset).contiguous(), vals,
+               accumulate)
+        return
+    from .complex import part_view
+    flat = flat.contiguous()
+    for k in (0, 1):
+        part = _part_copy(dst, k)
+        be.put(part, flat, _part_copy(vals, k), accumulate)
+        be.copy(part, part_view(dst, k))
+
+
 # ---- the gather/scatter primitives with autograd --------------------------------------------
 
 class Take(Function):
@@ -59,10 +100,8 @@ class Take(Function):
     @staticmethod
     def forward(ctx, x, flat):
         flat = flat.to(x.device)  # as torch, CPU indices may index a tensor on any device
-        xc = x.contiguous()
-        offs = flat if xc._offset == 0 else flat + xc._offset
         out = _empty(flat._shape, x._dtype, x.device)
-        backend_of(x).take(xc, offs.contiguous(), out)
+        take_into(x.contiguous(), flat, out)
         ctx.save_for_backward(flat)
         ctx.in_shape = x._shape
         return out
@@ -87,7 +126,7 @@ class PutAdd(Function):
         backend_of(x).copy(x, out)
         vals = values.to(x._dtype) if values._dtype is not x._dtype else values
         vals = expand_to(vals, flat._shape).contiguous()
-        backend_of(x).put(out, flat.contiguous(), vals, accumulate)
+        put_into(out, flat, vals, accumulate)
         ctx.save_for_backward(flat)
         ctx.accumulate, ctx.values_shape = accumulate, values._shape
         return out
@@ -258,7 +297,7 @@ def setitem(x: Tensor, index, value) -> None:
         return
     v = View.apply(x, "index", items) if items else x
     record = STATE.enabled and (x._requires_grad or value._requires_grad)
-    if not record:
+    if not record and not x._dtype.is_complex:  # complex: through PutAdd on logical positions
         offs, shape = _advanced_positions(v._shape, v._stride, v._offset, advanced, x.device)
         vals = value.to(x._dtype) if value._dtype is not x._dtype else value
         if vals._shape != shape:

@@ -59,15 +59,41 @@ def _float_dtype(dtype):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
-    """Uniform samples in [0, 1)."""
+    """Uniform samples in [0, 1); a complex dtype draws both parts so.
+
+    Example:
+        >>> ember.rand(2, dtype=ember.complex64).real.lt(1).all()
+        tensor(True)
+    """
+    if dtype is not None and dtype.is_complex:
+        t = _empty(_shape(size), dtype, as_device(device))
+        _fill_uniform(_pairs(t), 0.0, 1.0, generator)
+        return _finish(t, requires_grad)
     t = _empty(_shape(size), _float_dtype(dtype), as_device(device))
     return _finish(_fill_uniform(t, 0.0, 1.0, generator), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
-    """Standard normal samples."""
+    """Standard normal samples; for a complex dtype, as torch, the real and imaginary
+    parts are each N(0, 1/2), so E|z|^2 = 1.
+
+    Example:
+        >>> ember.randn(3, dtype=ember.complex64).shape
+        ember.Size([3])
+    """
+    if dtype is not None and dtype.is_complex:
+        t = _empty(_shape(size), dtype, as_device(device))
+        _fill_normal(_pairs(t), 0.0, math.sqrt(0.5), generator)
+        return _finish(t, requires_grad)
     t = _empty(_shape(size), _float_dtype(dtype), as_device(device))
     return _finish(_fill_normal(t, 0.0, 1.0, generator), requires_grad)
+
+
+def _pairs(t: Tensor) -> Tensor:
+    """A fresh complex tensor's interleaved (real, imag) pairs as a contiguous real view
+    that the real samplers fill (torch draws complex samples in this order too)."""
+    return Tensor._make(t._storage, t._shape + (2,), tuple(2 * s for s in t._stride) + (1,),
+                        0, t._dtype.to_real())
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):

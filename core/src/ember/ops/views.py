@@ -176,10 +176,10 @@ class ScatterView(Function):
         shape, stride, offset = _GEOMETRY[kind](in_shape, z._stride, 0, args)
         region = make_view(z, shape, stride, offset)
         if kind in _OVERLAPPING:
-            from .index import storage_offsets
+            from .index import put_into, storage_offsets
             offs = storage_offsets(region)
             src = g if g.is_contiguous() else g.contiguous()
-            backend_of(z).put(z, offs, src, True)
+            put_into(z, offs, src, True)
         else:
             backend_of(z).copy(g, region)
         return z

@@ -77,6 +77,8 @@ def _on(t):
 # ---- views -------------------------------------------------------------------------
 
 _VIEW_DTYPES = {name: np.dtype(t) for name, t in K.CUPY_NAME.items()}
+# complex tensors are viewed as CuPy complex arrays; their kernels run on the parts
+_VIEW_DTYPES.update(complex64=np.dtype(np.complex64), complex128=np.dtype(np.complex128))
 
 
 def view(t, bits: bool = True):
@@ -207,14 +209,42 @@ def copy(src, dst) -> None:
                            f"two devices, {src._storage.device} and {dst._storage.device}!")
     if dst.numel() == 0:
         return
+    if src._dtype.is_complex or dst._dtype.is_complex:
+        _copy_complex(src, dst)
+        return
     with _on(dst):
         p = _memo(_PARTS, ("copy", src._dtype.name, dst._dtype.name),
                   lambda: K.copy_parts(src._dtype.name, dst._dtype.name))
         _ew(p)(view(src), view(dst))
 
 
+def _part(t, k: int):
+    """The real (k=0) or imaginary (k=1) components of a complex tensor, as a real view."""
+    from ..._tensor import Tensor
+    return Tensor._make(t._storage, t._shape, tuple(2 * s for s in t._stride), 2 * t._offset + k,
+                        t._dtype.to_real())
+
+
+def _copy_complex(src, dst) -> None:
+    """Complex copies through the real kernels, component by component: a real source
+    gives zero imaginary parts; a real destination keeps the real parts (as torch)."""
+    if not dst._dtype.is_complex:
+        copy(_part(src, 0), dst)
+        return
+    copy(_part(src, 0) if src._dtype.is_complex else src, _part(dst, 0))
+    if src._dtype.is_complex:
+        copy(_part(src, 1), _part(dst, 1))
+    else:
+        fill(_part(dst, 1), 0)
+
+
 def fill(dst, value) -> None:
     if dst.numel() == 0:
+        return
+    if dst._dtype.is_complex:
+        value = complex(value)
+        fill(_part(dst, 0), value.real)
+        fill(_part(dst, 1), value.imag)
         return
     fv = float(value) if dst._dtype.is_floating_point else 0.0
     iv = 0 if dst._dtype.is_floating_point else int(value)
