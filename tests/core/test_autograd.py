@@ -314,3 +314,17 @@ def test_memory_stays_flat_over_1000_training_steps():
     assert grown < 4 * 2 ** 20, f"resident memory grew by {grown / 2 ** 20:.1f} MB"
     assert not [o for o in gc.get_objects() if isinstance(o, Node) and o.__class__.__name__
                 != "AccumulateGrad"]
+
+
+def test_detach_is_not_a_view_and_frees_the_graph():
+    from ember.autograd.function import Node
+    a = ember.randn(3, requires_grad=True)
+    b = a * 2
+    c = b.detach()
+    assert c._base is None and c.grad_fn is None
+    y = ember.ones(3, requires_grad=True)
+    c.add_(y)  # as torch: c joins y's graph, b's history is untouched
+    assert type(c.grad_fn).__name__.startswith("Add") and b.grad_fn.name() == "MulBackward0"
+    del b
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, Node) and o.name() == "MulBackward0"]

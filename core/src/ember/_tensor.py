@@ -316,10 +316,10 @@ class Tensor:
                                "operation.")
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's memory, cut from the graph."""
-        out = Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype)
-        out._base = self._base if self._base is not None else self
-        return out
+        """A tensor sharing this one's memory (and so its version counter), cut from the
+        graph. Not a view, as in torch: it must not keep this tensor's graph alive, and an
+        in-place op on it must not rewrite this tensor's history."""
+        return Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype)
 
     def detach_(self) -> Tensor:
         self._grad_fn = None
