@@ -52,7 +52,8 @@ def main():
     diff = max(float((p - q).abs().max()) for p, q in zip(model.parameters(), ref.parameters()))
     assert diff < 1e-6, diff
     metric = float(trainer.callback_metrics["train_loss_epoch"])
-    print(f"rank {rank} diff={diff:.3g} loss={metric:.12f}", flush=True)
+    sys.stdout.write(f"rank {rank} diff={diff:.3g} loss={metric:.12f}\n")  # one write per line
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
