@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import ember
+from ember.nn import functional as NF
 
 
 def pad_last(x: ember.Tensor, left: int, right: int, mode: str = "constant",
              value: float = 0.0) -> ember.Tensor:
-    """Pads the last dimension like ``torch.nn.functional.pad(x, (left, right), mode)``.
-
-    Built from slices, flips and ``cat`` because ember has no ``nn.functional.pad`` yet.
-    """
-    if left == 0 and right == 0:
-        return x
-    n = x.shape[-1]
+    """``nn.functional.pad(x, (left, right), mode)`` for inputs of any rank (torch's
+    non-constant modes take only 2-D or 3-D inputs for a last-dim pad)."""
     if mode == "constant":
-        lead = x.shape[:-1]
-        parts = [x.new_full((*lead, left), value), x, x.new_full((*lead, right), value)]
-    elif mode == "reflect":
-        if left >= n or right >= n:
-            raise RuntimeError(f"Padding size should be less than the corresponding input "
-                               f"dimension, but got: padding ({left}, {right}) at dimension "
-                               f"{x.ndim - 1} of input {list(x.shape)}")
-        parts = [x[..., 1:left + 1].flip(-1), x, x[..., n - 1 - right:n - 1].flip(-1)]
-    elif mode == "replicate":
-        if n == 0:
-            raise RuntimeError("cannot replicate-pad an empty dimension")
-        parts = [x[..., :1].expand(*x.shape[:-1], left), x,
-                 x[..., n - 1:].expand(*x.shape[:-1], right)]
-    elif mode == "circular":
-        if left > n or right > n:
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        parts = [x[..., n - left:], x, x[..., :right]]
-    else:
-        raise ValueError(f"Unsupported padding mode {mode!r} (expected constant, reflect, "
-                         f"replicate or circular).")
-    return ember.cat([p for p in parts if p.shape[-1] > 0], dim=-1)
+        return NF.pad(x, (left, right), value=value)
+    rows = x.reshape(-1, x.shape[-1])
+    return NF.pad(rows, (left, right), mode).reshape(*x.shape[:-1], -1)
 
 
 def i0(x: ember.Tensor) -> ember.Tensor:

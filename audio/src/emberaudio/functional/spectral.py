@@ -12,7 +12,6 @@ import warnings
 import ember
 from ember.nn import functional as NF
 
-from ._util import pad_last
 
 __all__ = ["real_dft", "stft_parts", "spectrogram", "inverse_spectrogram", "griffinlim",
            "spectral_centroid"]
@@ -54,20 +53,12 @@ def stft_parts(waveform: ember.Tensor, n_fft: int, hop_length: int | None = None
 def _stft(waveform: ember.Tensor, n_fft: int, hop_length: int | None, win_length: int | None,
           window: ember.Tensor | None, center: bool, pad_mode: str, normalized: bool,
           onesided: bool) -> ember.Tensor:
-    """``ember.stft`` over any leading dims (torch.stft takes 1-D or 2-D only).
-
-    The centre padding is done here with slices and ``cat``: core ``nn.functional.pad``
-    builds its reflect index in a Python loop over every sample (1.5 s of a 1.6 s
-    spectrogram of 60 s audio, measured), so ``ember.stft`` gets ``center=False``.
-    """
+    """``ember.stft`` over any leading dims (torch.stft takes 1-D or 2-D only)."""
     if not waveform.dtype.is_floating_point:
         raise RuntimeError(f"stft: expected a floating point input, got {waveform.dtype}")
     shape = waveform.shape
-    flat = waveform.reshape(-1, shape[-1])
-    if center:
-        flat = pad_last(flat, n_fft // 2, n_fft // 2, pad_mode)
-    spec = ember.stft(flat, n_fft, hop_length, win_length, window, False, pad_mode,
-                      normalized, onesided, return_complex=True)
+    spec = ember.stft(waveform.reshape(-1, shape[-1]), n_fft, hop_length, win_length, window,
+                      center, pad_mode, normalized, onesided, return_complex=True)
     return spec.reshape(*shape[:-1], *spec.shape[-2:])
 
 
