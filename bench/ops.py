@@ -1,6 +1,7 @@
 """Core op benchmarks, ember vs torch in one process (ratio = torch_time / ember_time).
 
 Run: python bench/ops.py   (both frameworks use every core; nothing else should run)
+     python bench/ops.py random   (only the random-initialisation cases)
 """
 
 import os
@@ -50,5 +51,24 @@ def main():
     print_table(f"bench/ops.py  threads={ember.get_num_threads()}", compare(cases))
 
 
+def random_init():
+    """Random initialisation: Philox draws, Box-Muller, erfinv (trunc_normal_'s inverse CDF)."""
+    torch.set_num_threads(ember.get_num_threads())
+    n = 16 * 1024 * 1024
+    e_u, t_u = ember.empty(n), torch.empty(n)
+    e_t, t_t = ember.empty(4 * 1024 * 1024), torch.empty(4 * 1024 * 1024)
+    a = np.random.default_rng(0).uniform(-0.999, 0.999, n).astype(np.float32)
+    e_x, t_x = ember.from_numpy(a.copy()), torch.from_numpy(a.copy())
+    cases = [
+        ("randn 16M float32", lambda: ember.randn(n), lambda: torch.randn(n), 3),
+        ("rand 16M float32", lambda: ember.rand(n), lambda: torch.rand(n), 3),
+        ("normal_ 16M float32", lambda: e_u.normal_(), lambda: t_u.normal_(), 3),
+        ("trunc_normal_ 4M float32", lambda: ember.nn.init.trunc_normal_(e_t, std=0.02),
+         lambda: torch.nn.init.trunc_normal_(t_t, std=0.02), 3),
+        ("erfinv 16M float32", lambda: e_x.erfinv(), lambda: t_x.erfinv(), 3),
+    ]
+    print_table(f"bench/ops.py random  threads={ember.get_num_threads()}", compare(cases))
+
+
 if __name__ == "__main__":
-    main()
+    random_init() if sys.argv[1:] == ["random"] else main()

@@ -23,19 +23,112 @@ static inline em_philox_block em_philox(uint64_t seed, uint64_t counter) {
     return b;
 }
 
-/* uniform in [0, 1): 24 bits for single precision, 53 for double */
-static inline float em_u01f(uint32_t x) { return (float)(x >> 8) * (1.0f / 16777216.0f); }
+/* The float math of this file must round the same in both EM_HOT builds: GCC would
+ * fuse a * b + c into one FMA in the x86-64-v3 copy only, and the same seed would
+ * then give other bits on an AVX2 machine. */
+#pragma GCC optimize("fp-contract=off")
+
+/* uniform in [0, 1): 24 bits for single precision, 53 for double (the int32 casts are
+ * exact and let the conversions vectorize; uint32 -> float has no SSE/AVX2 instruction) */
+static inline float em_u01f(uint32_t x) {
+    return (float)(int32_t)(x >> 8) * (1.0f / 16777216.0f);
+}
 static inline double em_u01d(uint32_t hi, uint32_t lo) {
-    return (double)((((uint64_t)hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0);
+    double top = (double)(int32_t)(hi >> 1) * 2.0 + (double)(int32_t)(hi & 1u); /* = hi */
+    return (top * 2097152.0 + (double)(int32_t)(lo >> 11)) * (1.0 / 9007199254740992.0);
 }
 
-#define EM_STORE_ANY(dtype, out, i, val)                                     \
-    switch (dtype) {                                                         \
-    case EM_F32: ((float *)out)[i] = (float)(val); break;                    \
-    case EM_F64: ((double *)out)[i] = (double)(val); break;                  \
-    case EM_F16: ((em_f16 *)out)[i] = (em_f16)(float)(val); break;           \
-    default: ((em_bf16 *)out)[i] = em_bf16_store((float)(val)); break;       \
+/* Kernels work a chunk of EM_RNG_BLOCKS Philox blocks at a time: the block words go
+ * to four lane arrays (16 KiB stays in L1), and the transforms then read them in
+ * loops the compiler vectorizes, with libmvec's log/sin/cos. Block k of a request
+ * always covers the same elements, so chunking and threads never change a value. */
+#define EM_RNG_BLOCKS 1024
+/* transform loops run over a multiple of 16 blocks in aligned buffers: see em_normal_chunk */
+#define EM_RNG_ROUND(nb) (((nb) + 15) & ~15)
+#define EM_RNG_ALIGNED __attribute__((aligned(64)))
+typedef struct { uint32_t w[4][EM_RNG_BLOCKS]; } em_philox_lanes;
+
+/* Philox of blocks counter, counter + 1, ..., counter + nb - 1, one lane per block:
+ * the same rounds as em_philox, written with 32-bit halves of the products and
+ * unrolled so that the loop over blocks vectorizes. */
+#define EM_PHILOX_ROUND(r)                                                             \
+    do {                                                                               \
+        uint32_t h0 = (uint32_t)(((uint64_t)c0 * 0xD2511F53u) >> 32);                  \
+        uint32_t h2 = (uint32_t)(((uint64_t)c2 * 0xCD9E8D57u) >> 32);                  \
+        uint32_t l0 = c0 * 0xD2511F53u, l2 = c2 * 0xCD9E8D57u;                         \
+        c0 = h2 ^ c1 ^ (k0 + (r) * 0x9E3779B9u);                                      \
+        c2 = h0 ^ c3 ^ (k1 + (r) * 0xBB67AE85u);                                      \
+        c1 = l2;                                                                       \
+        c3 = l0;                                                                       \
+    } while (0)
+static inline void em_philox_fill(em_philox_lanes *restrict b, int nb, uint64_t seed,
+                                  uint64_t counter) {
+    const uint32_t lo = (uint32_t)counter, hi = (uint32_t)(counter >> 32);
+    const uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    for (int j = 0; j < nb; ++j) {
+        uint32_t c0 = lo + (uint32_t)j, c1 = hi + (c0 < lo), c2 = 0, c3 = 0;
+        EM_PHILOX_ROUND(0u); EM_PHILOX_ROUND(1u); EM_PHILOX_ROUND(2u); EM_PHILOX_ROUND(3u);
+        EM_PHILOX_ROUND(4u); EM_PHILOX_ROUND(5u); EM_PHILOX_ROUND(6u); EM_PHILOX_ROUND(7u);
+        EM_PHILOX_ROUND(8u); EM_PHILOX_ROUND(9u);
+        b->w[0][j] = c0;
+        b->w[1][j] = c1;
+        b->w[2][j] = c2;
+        b->w[3][j] = c3;
     }
+}
+
+/* Stores cnt float results in the request's dtype (a float32 chunk may already be there). */
+static void em_store_floats(int dtype, void *out, int64_t i0, const float *v, int cnt) {
+    if (dtype == EM_F32) {
+        if ((const float *)out + i0 != v) memcpy((float *)out + i0, v, sizeof(float) * cnt);
+    } else if (dtype == EM_F16) {
+        for (int i = 0; i < cnt; ++i) ((em_f16 *)out)[i0 + i] = (em_f16)v[i];
+    } else {
+        for (int i = 0; i < cnt; ++i) ((em_bf16 *)out)[i0 + i] = em_bf16_store(v[i]);
+    }
+}
+
+/* Where a chunk of 4 * nb float values goes: straight into a float32 output when all
+ * of it fits, else a scratch buffer that em_store_floats copies from. */
+static inline float *em_chunk_dst(int dtype, void *out, int64_t i0, int cnt, int nb,
+                                  float *scratch) {
+    return dtype == EM_F32 && cnt == 4 * nb ? (float *)out + i0 : scratch;
+}
+
+static inline int em_min_int(int64_t a, int64_t b) { return (int)(a < b ? a : b); }
+
+/* One chunk of em_random_uniform: elements [i0, i0 + cnt) from the blocks that start
+ * at counter (a block gives four float32 or two float64 values). */
+static EM_HOT void em_uniform_chunk(int dtype, void *out, int64_t i0, int cnt, uint64_t seed,
+                                    uint64_t counter, double low, double high) {
+    EM_RNG_ALIGNED em_philox_lanes b;
+    if (dtype == EM_F64) {
+        const int nb = (cnt + 1) / 2;
+        em_philox_fill(&b, nb, seed, counter);
+        double v[2 * EM_RNG_BLOCKS];
+        const double span = high - low;
+        double *restrict o = cnt == 2 * nb ? (double *)out + i0 : v;
+        for (int j = 0; j < nb; ++j) {
+            o[2 * j] = low + span * em_u01d(b.w[0][j], b.w[1][j]);
+            o[2 * j + 1] = low + span * em_u01d(b.w[2][j], b.w[3][j]);
+        }
+        if (o == v) memcpy((double *)out + i0, v, sizeof(double) * cnt);
+        return;
+    }
+    const int nb = (cnt + 3) / 4;
+    em_philox_fill(&b, nb, seed, counter);
+    float scratch[4 * EM_RNG_BLOCKS];
+    float *restrict o = em_chunk_dst(dtype, out, i0, cnt, nb, scratch);
+    const float lo = (float)low, sp = (float)(high - low), hi = (float)high;
+    /* rounding must not reach high: such values become the float just below it */
+    const float top = high > low ? nextafterf(hi, lo) : hi, lim = high > low ? hi : INFINITY;
+    for (int j = 0; j < nb; ++j)
+        for (int l = 0; l < 4; ++l) {
+            float v = lo + sp * em_u01f(b.w[l][j]);
+            o[4 * j + l] = v >= lim ? top : v;
+        }
+    em_store_floats(dtype, out, i0, o, cnt);
+}
 
 /* Each Philox block gives 128 random bits: four float32 uniforms or two float64
  * ones. Block k covers elements [per*k, per*k + per), so element i depends only on
@@ -43,60 +136,66 @@ static inline double em_u01d(uint32_t hi, uint32_t lo) {
 int em_random_uniform(int dtype, void *out, int64_t n, uint64_t seed, uint64_t counter,
                       double low, double high) {
     if (dtype > EM_BF16 || n < 0) return EM_EDTYPE;
-    const double span = high - low;
-    if (dtype == EM_F64) {
-        double *o = (double *)out;
-        EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD)
-        for (int64_t k = 0; k < (n + 1) / 2; ++k) {
-            em_philox_block b = em_philox(seed, counter + (uint64_t)k);
-            o[2 * k] = low + span * em_u01d(b.v[0], b.v[1]);
-            if (2 * k + 1 < n) o[2 * k + 1] = low + span * em_u01d(b.v[2], b.v[3]);
-        }
-        return EM_OK;
-    }
-    const float lo = (float)low, sp = (float)span, hi = (float)high;
+    const int64_t per = dtype == EM_F64 ? 2 : 4, chunk = per * EM_RNG_BLOCKS;
     EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD)
-    for (int64_t k = 0; k < (n + 3) / 4; ++k) {
-        em_philox_block b = em_philox(seed, counter + (uint64_t)k);
-        for (int l = 0; l < 4 && 4 * k + l < n; ++l) {
-            float v = lo + sp * em_u01f(b.v[l]);
-            if (v >= hi && high > low) v = nextafterf(hi, lo); /* rounding must not reach high */
-            EM_STORE_ANY(dtype, out, 4 * k + l, v);
-        }
-    }
+    for (int64_t c = 0; c < (n + chunk - 1) / chunk; ++c)
+        em_uniform_chunk(dtype, out, c * chunk, em_min_int(chunk, n - c * chunk), seed,
+                         counter + (uint64_t)(c * EM_RNG_BLOCKS), low, high);
     return EM_OK;
 }
 
-/* Box-Muller: one block gives two pairs of float32 normals (cosine and sine
- * branches) or one pair of float64 normals. */
+/* One chunk of em_random_normal. Box-Muller: float32 takes two (radius, angle) pairs
+ * from a block (words 0/1 and 2/3), float64 one pair of 53-bit uniforms. The sine and
+ * cosine loops are separate: in one loop GCC merges them into a scalar sincos call.
+ * libmvec's log/sin/cos round differently from the scalar libm calls of a loop's
+ * remainder, so every element must take the vector path, or a value would depend on
+ * the length of its request: the loops run over aligned local buffers, a multiple of
+ * 16 blocks long (the surplus blocks are computed and dropped), and the results are
+ * copied out. */
+static EM_HOT void em_normal_chunk(int dtype, void *out, int64_t i0, int cnt, uint64_t seed,
+                                   uint64_t counter, double mean, double std) {
+    EM_RNG_ALIGNED em_philox_lanes b;
+    if (dtype == EM_F64) {
+        const int nb = EM_RNG_ROUND((cnt + 1) / 2);
+        em_philox_fill(&b, nb, seed, counter);
+        EM_RNG_ALIGNED double r[EM_RNG_BLOCKS], t[EM_RNG_BLOCKS], o[2 * EM_RNG_BLOCKS];
+        for (int j = 0; j < nb; ++j) { /* log of (0, 1] */
+            r[j] = std * sqrt(-2.0 * log(1.0 - em_u01d(b.w[0][j], b.w[1][j])));
+            t[j] = 6.283185307179586 * em_u01d(b.w[2][j], b.w[3][j]);
+        }
+        for (int j = 0; j < nb; ++j) o[2 * j] = mean + r[j] * cos(t[j]);
+        for (int j = 0; j < nb; ++j) o[2 * j + 1] = mean + r[j] * sin(t[j]);
+        memcpy((double *)out + i0, o, sizeof(double) * cnt);
+        return;
+    }
+    const int nb = EM_RNG_ROUND((cnt + 3) / 4);
+    em_philox_fill(&b, nb, seed, counter);
+    EM_RNG_ALIGNED float r[2][EM_RNG_BLOCKS], t[2][EM_RNG_BLOCKS], o[4 * EM_RNG_BLOCKS];
+    const float m = (float)mean, s = (float)std;
+    for (int p = 0; p < 2; ++p)
+        for (int j = 0; j < nb; ++j) {
+            r[p][j] = s * sqrtf(-2.0f * logf(1.0f - em_u01f(b.w[2 * p][j])));
+            t[p][j] = 6.2831853f * em_u01f(b.w[2 * p + 1][j]);
+        }
+    for (int j = 0; j < nb; ++j) {
+        o[4 * j] = m + r[0][j] * cosf(t[0][j]);
+        o[4 * j + 2] = m + r[1][j] * cosf(t[1][j]);
+    }
+    for (int j = 0; j < nb; ++j) {
+        o[4 * j + 1] = m + r[0][j] * sinf(t[0][j]);
+        o[4 * j + 3] = m + r[1][j] * sinf(t[1][j]);
+    }
+    em_store_floats(dtype, out, i0, o, cnt);
+}
+
 int em_random_normal(int dtype, void *out, int64_t n, uint64_t seed, uint64_t counter,
                      double mean, double std) {
     if (dtype > EM_BF16 || n < 0) return EM_EDTYPE;
-    if (dtype == EM_F64) {
-        double *o = (double *)out;
-        EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD)
-        for (int64_t k = 0; k < (n + 1) / 2; ++k) {
-            em_philox_block b = em_philox(seed, counter + (uint64_t)k);
-            double r = sqrt(-2.0 * log(1.0 - em_u01d(b.v[0], b.v[1]))); /* log of (0, 1] */
-            double t = 6.283185307179586 * em_u01d(b.v[2], b.v[3]);
-            o[2 * k] = mean + std * r * cos(t);
-            if (2 * k + 1 < n) o[2 * k + 1] = mean + std * r * sin(t);
-        }
-        return EM_OK;
-    }
-    const float m = (float)mean, s = (float)std;
+    const int64_t per = dtype == EM_F64 ? 2 : 4, chunk = per * EM_RNG_BLOCKS;
     EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD)
-    for (int64_t k = 0; k < (n + 3) / 4; ++k) {
-        em_philox_block b = em_philox(seed, counter + (uint64_t)k);
-        float z[4];
-        for (int p = 0; p < 2; ++p) {
-            float r = sqrtf(-2.0f * logf(1.0f - em_u01f(b.v[2 * p])));
-            float t = 6.2831853f * em_u01f(b.v[2 * p + 1]);
-            z[2 * p] = m + s * r * cosf(t);
-            z[2 * p + 1] = m + s * r * sinf(t);
-        }
-        for (int l = 0; l < 4 && 4 * k + l < n; ++l) EM_STORE_ANY(dtype, out, 4 * k + l, z[l]);
-    }
+    for (int64_t c = 0; c < (n + chunk - 1) / chunk; ++c)
+        em_normal_chunk(dtype, out, c * chunk, em_min_int(chunk, n - c * chunk), seed,
+                        counter + (uint64_t)(c * EM_RNG_BLOCKS), mean, std);
     return EM_OK;
 }
 
