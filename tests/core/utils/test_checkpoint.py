@@ -1,7 +1,6 @@
 """ember.utils.checkpoint: gradients equal the plain computation's, activations are dropped."""
 
 import gc
-import warnings
 import weakref
 
 import numpy as np

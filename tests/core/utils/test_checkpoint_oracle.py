@@ -112,4 +112,5 @@ def test_errors_match_torch():
             cp.checkpoint(lambda t: t * t, x, use_reentrant=True).sum(), x),
     ]
     for case in cases:
-        assert _error(lambda: case(ember, ecp, ex)) == _error(lambda: case(torch, tcp, tx))
+        assert (_error(lambda c=case: c(ember, ecp, ex)) ==
+                _error(lambda c=case: c(torch, tcp, tx)))
