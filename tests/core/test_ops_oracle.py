@@ -204,3 +204,12 @@ def test_searchsorted_matches_torch(right, on_device):
         np.testing.assert_array_equal(e.cpu().numpy(), t.numpy())
     with pytest.raises(RuntimeError, match="first N-1 dimensions"):
         ember.searchsorted(ember.tensor(seq), ember.tensor(vals[:2]))
+
+
+def test_triangle_indices_match_torch(on_device):
+    for row, col, offset in [(3, 3, 0), (3, 3, 1), (4, 2, -1), (2, 5, 2), (0, 3, 0), (3, 4, -5)]:
+        for name in ("triu_indices", "tril_indices"):
+            e = getattr(ember, name)(row, col, offset)
+            t = getattr(torch, name)(row, col, offset)
+            assert e.dtype == ember.int64 and e.device.type == on_device
+            np.testing.assert_array_equal(e.cpu().numpy(), t.numpy())

@@ -23,6 +23,7 @@ from ._tensor_str import set_printoptions
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .ops.activation import log_softmax, softmax
+from .ops.creation import tril_indices, triu_indices
 from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_dlpack,
                            from_numpy, full,
                            full_like, linspace, logspace, ones, ones_like, scalar_tensor, tensor,

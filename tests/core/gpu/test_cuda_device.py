@@ -321,3 +321,24 @@ def test_cuda_small_cnn_training_steps_match_cpu():
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
     for pc, pg in zip(*params):
         np.testing.assert_allclose(pg, pc, rtol=1e-3, atol=1e-4)
+
+
+def test_cuda_functionals_keep_their_tensors_on_the_device():
+    """Ops that build helper tensors (masks, indices, weights) must build them on the
+    input's device; the default device stays the CPU here, unlike the on_device tests."""
+    x = RNG.standard_normal((2, 3, 5, 4))
+    both(lambda t: F.interpolate(t, size=(7, 3), mode="bilinear", align_corners=False), x,
+         grad=True)
+    both(lambda t: F.interpolate(t, scale_factor=2, mode="nearest"), x, grad=True)
+    both(lambda t: F.pdist(t.reshape(6, 20)), x, grad=True)
+    q = RNG.standard_normal((2, 4, 6, 8))
+    both(lambda t: F.scaled_dot_product_attention(t, t, t, is_causal=True), q, grad=True)
+    logits, target = RNG.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
+    both(lambda t, y: F.nll_loss(F.log_softmax(t, 1), y), logits, target, grad=True)
+    g = ember.tensor(x, dtype=ember.float32, device="cuda")
+    assert F.dropout(g, 0.5).device.type == "cuda"
+    assert F.dropout2d(g, 0.5).device.type == "cuda" and F.alpha_dropout(g, 0.5).device.type == "cuda"
+    assert ember.triu_indices(4, 4, 1, device="cuda").device.type == "cuda"
+    mha = ember.nn.MultiheadAttention(8, 2, add_zero_attn=True).cuda()
+    k = ember.randn(5, 3, 8, device="cuda")
+    assert mha(k, k, k)[0].device.type == "cuda"

@@ -804,7 +804,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         return input
     if p == 1:
         return _inplace(input, lambda input: input * 0, inplace)
-    mask = ember.empty(input.shape, dtype=input.dtype).bernoulli_(1 - p)
+    mask = ember.empty(input.shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     return _inplace(input, lambda input: input * mask * (1.0 / (1 - p)), inplace)
 
 
@@ -813,7 +813,7 @@ def _feature_dropout(input, p, training, inplace, batched_dim):
     if not training or p == 0:
         return input
     shape = tuple(input.shape[:batched_dim]) + (1,) * (input.dim() - batched_dim)
-    mask = ember.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
+    mask = ember.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     scale = 0.0 if p == 1 else 1.0 / (1 - p)
     return _inplace(input, lambda input: input * mask * scale, inplace)
 
@@ -848,7 +848,7 @@ def _alpha_dropout(input, p, training, inplace, mask_shape):
     if p == 1:
         return _inplace(input, lambda input: input * 0, inplace)
     a = 1.0 / math.sqrt((_ALPHA_DROPOUT ** 2 * p + 1) * (1 - p))
-    keep = ember.empty(mask_shape, dtype=input.dtype).bernoulli_(1 - p)
+    keep = ember.empty(mask_shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     b = (keep - 1) * (_ALPHA_DROPOUT * a) + _ALPHA_DROPOUT * a * p
     return _inplace(input, lambda input: input * (keep * a) + b, inplace)
 
@@ -1087,7 +1087,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     if target.numel() and bool(((t < 0) | (t >= C)).any()):
         raise IndexError(f"Target {int(t[(t < 0) | (t >= C)][0])} is out of bounds.")
     picked = -input.gather(1, t.unsqueeze(1)).squeeze(1)
-    w = weight[t] if weight is not None else ember.ones(t.shape, dtype=input.dtype)
+    w = weight[t] if weight is not None else ember.ones(t.shape, dtype=input.dtype,
+                                                         device=input.device)
     w = w * valid.to(input.dtype)
     loss = picked * w
     if reduction == "none":
@@ -1483,14 +1484,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 def pdist(input: Tensor, p: float = 2) -> Tensor:
     n = input.shape[0]
-    i, j = ember.triu_indices(n, n, 1) if hasattr(ember, "triu_indices") else _triu(n)
+    i, j = ember.triu_indices(n, n, 1, device=input.device)
     return (input[i] - input[j]).norm(p, -1)
-
-
-def _triu(n):
-    rows = [a for a in range(n) for b in range(a + 1, n)]
-    cols = [b for a in range(n) for b in range(a + 1, n)]
-    return ember.tensor(rows, dtype=D.int64), ember.tensor(cols, dtype=D.int64)
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -1571,7 +1566,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         inp = input.shape[dim]
         coords = _source_coords(out_size[i], inp, scales[i], bool(align_corners), mode)
         if mode in ("nearest", "nearest-exact"):
-            out = out.index_select(dim, ember.tensor([int(c) for c in coords], dtype=D.int64))
+            out = out.index_select(dim, ember.tensor([int(c) for c in coords], dtype=D.int64,
+                                                     device=out.device))
             continue
         if mode not in ("linear", "bilinear", "trilinear"):
             raise NotImplementedError(f"interpolate mode {mode} is not supported")
@@ -1580,9 +1576,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         frac = [c - k for c, k in zip(coords, lo)]
         shape = [1] * out.dim()
         shape[dim] = len(frac)
-        f = ember.tensor(frac, dtype=out.dtype).reshape(shape)
-        a = out.index_select(dim, ember.tensor(lo, dtype=D.int64))
-        b = out.index_select(dim, ember.tensor(hi, dtype=D.int64))
+        f = ember.tensor(frac, dtype=out.dtype, device=out.device).reshape(shape)
+        a = out.index_select(dim, ember.tensor(lo, dtype=D.int64, device=out.device))
+        b = out.index_select(dim, ember.tensor(hi, dtype=D.int64, device=out.device))
         out = a + (b - a) * f
     return out
 
@@ -1618,7 +1614,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if attn_mask is not None:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                                "set when is_causal=True")
-        future = ember.arange(L).unsqueeze(1) < ember.arange(S).unsqueeze(0)
+        future = (ember.arange(L, device=scores.device).unsqueeze(1) <
+                  ember.arange(S, device=scores.device).unsqueeze(0))
         scores = scores.masked_fill(future, float("-inf"))
     if attn_mask is not None:
         if attn_mask.dtype == D.bool_:
@@ -1636,7 +1633,8 @@ def _canonical_mask(mask: Tensor | None, name: str, dtype) -> Tensor | None:
     if mask is None:
         return None
     if mask.dtype == D.bool_:
-        return ember.zeros(mask.shape, dtype=dtype).masked_fill(mask, float("-inf"))
+        return ember.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(
+            mask, float("-inf"))
     if not mask.is_floating_point():
         raise AssertionError(f"only bool and floating types of {name} are supported")
     return mask
@@ -1738,7 +1736,7 @@ def multi_head_attention_forward(
     v = (static_v if static_v is not None else
          v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1))
     if add_zero_attn:
-        zeros = ember.zeros((bsz * num_heads, 1, head_dim), dtype=q.dtype)
+        zeros = ember.zeros((bsz * num_heads, 1, head_dim), dtype=q.dtype, device=q.device)
         k, v = ember.cat([k, zeros], 1), ember.cat([v, zeros], 1)
         attn_mask = pad(attn_mask, (0, 1)) if attn_mask is not None else None
         key_padding_mask = (pad(key_padding_mask, (0, 1)) if key_padding_mask is not None

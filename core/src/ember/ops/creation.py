@@ -358,6 +358,34 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     return _finish(_to_device(out, device), requires_grad)
 
 
+def _triangle_indices(row: int, col: int, offset: int, dtype, device, upper: bool) -> Tensor:
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else
+                           f"col must be non-negative, got{col}")
+    r = arange(row, device=device).unsqueeze(1)
+    c = arange(col, device=device).unsqueeze(0)
+    keep = (c - r >= offset) if upper else (c - r <= offset)
+    return keep.nonzero().t().to(dtype or D.int64)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """(2, N) row and column indices of the upper triangle (diagonal ``offset`` and above),
+    in row-major order.
+
+    Example:
+        >>> ember.triu_indices(3, 3, 1).tolist()
+        [[0, 0, 1], [1, 2, 2]]
+    """
+    return _triangle_indices(row, col, offset, dtype, device, upper=True)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """(2, N) row and column indices of the lower triangle (diagonal ``offset`` and below)."""
+    return _triangle_indices(row, col, offset, dtype, device, upper=False)
+
+
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     m = n if m is None else m
     if n < 0 or m < 0:
