@@ -8,7 +8,7 @@ Example:
     >>> trainer.fit(model, train_loader)                        # doctest: +SKIP
 """
 
-from . import callbacks, loggers
+from . import callbacks, loggers, plugins
 from .callbacks import Callback
 from .core import LightningDataModule, LightningModule
 from .trainer import MisconfigurationException, Trainer
@@ -16,4 +16,4 @@ from .trainer.trainer import __version__
 from .utilities.seed import seed_everything
 
 __all__ = ["LightningModule", "LightningDataModule", "Trainer", "Callback", "callbacks",
-           "loggers", "seed_everything", "MisconfigurationException", "__version__"]
+           "loggers", "plugins", "seed_everything", "MisconfigurationException", "__version__"]

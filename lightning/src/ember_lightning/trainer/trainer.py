@@ -52,12 +52,26 @@ from ..core.module import LightningModule
 from ..core.optimizer import LightningOptimizer, LRSchedulerConfig, parse_configure_optimizers
 from ..loggers.base import Logger
 from ..loggers.csv_logs import CSVLogger
+from ..plugins.precision import Precision, _unified_precision, precision_plugin_for
 from ..utilities.seed import get_rng_states, set_rng_states
 from . import ddp
 from .checkpoint import load_checkpoint_file, save_checkpoint_file
 from .metrics import MetricStore
 
 __version__ = "0.1.0"
+
+# Lightning 2.x's Trainer arguments: an unknown keyword outside this set (a 1.x argument such as
+# `gpus`) raises Python's own TypeError, as Lightning's Trainer does.
+_LIGHTNING_TRAINER_ARGS = frozenset((
+    "accelerator", "strategy", "devices", "num_nodes", "precision", "logger", "callbacks",
+    "fast_dev_run", "max_epochs", "min_epochs", "max_steps", "min_steps", "max_time",
+    "limit_train_batches", "limit_val_batches", "limit_test_batches", "limit_predict_batches",
+    "overfit_batches", "val_check_interval", "check_val_every_n_epoch", "num_sanity_val_steps",
+    "log_every_n_steps", "enable_checkpointing", "enable_progress_bar", "enable_model_summary",
+    "accumulate_grad_batches", "gradient_clip_val", "gradient_clip_algorithm", "deterministic",
+    "benchmark", "inference_mode", "use_distributed_sampler", "profiler", "detect_anomaly",
+    "barebones", "plugins", "sync_batchnorm", "reload_dataloaders_every_n_epochs",
+    "default_root_dir", "enable_autolog_hparams", "model_registry"))
 
 # ids of the generators the Trainer put on samplers (ember.Generator has __slots__, so it
 # cannot be tagged); they are replaced each epoch.
@@ -148,9 +162,14 @@ class Trainer:
                  gradient_clip_val: int | float | None = None,
                  gradient_clip_algorithm: str | None = None, deterministic: bool | None = None,
                  benchmark: bool | None = None, inference_mode: bool = True,
+                 plugins: Precision | list | None = None,
                  default_root_dir: str | os.PathLike | None = None, **unsupported: Any) -> None:
+        for name in unsupported:
+            if name not in _LIGHTNING_TRAINER_ARGS:
+                raise TypeError(f"Trainer.__init__() got an unexpected keyword argument {name!r}")
         if unsupported:
             raise TypeError(f"Trainer got unsupported arguments: {sorted(unsupported)}")
+        precision_flag = _unified_precision(precision)
         self.device = self._choose_device(accelerator, 1 if strategy == "ddp" else devices)
         if strategy not in ("auto", "single_device", "ddp") or num_nodes != 1:
             raise MisconfigurationException("ember_lightning trains on one device or with "
@@ -166,10 +185,7 @@ class Trainer:
                 raise MisconfigurationException(str(e)) from None
             self.local_rank, self.num_devices = self.global_rank, self.world_size
             self.is_global_zero = self.global_rank == 0
-        if precision not in (None, 32, "32", "32-true"):
-            raise MisconfigurationException(f"precision={precision!r} is not supported yet; "
-                                            "ember_lightning trains in 32-bit ('32-true')")
-        self.precision = "32-true"
+        self.precision_plugin: Precision = self._choose_precision_plugin(precision_flag, plugins)
         if gradient_clip_algorithm not in (None, "norm", "value"):
             raise MisconfigurationException(f"`gradient_clip_algorithm` {gradient_clip_algorithm}"
                                             " is invalid. Allowed algorithms: ['value', 'norm'].")
@@ -303,6 +319,11 @@ class Trainer:
         return self.lightning_module
 
     @property
+    def precision(self) -> str:
+        """The unified precision flag in use ("32-true", "16-mixed", "bf16-mixed", ...)."""
+        return self.precision_plugin.precision
+
+    @property
     def logger(self) -> Logger | None:
         return self.loggers[0] if self.loggers else None
 
@@ -409,6 +430,26 @@ class Trainer:
         raise MisconfigurationException(f"accelerator={accelerator!r} is not supported: use "
                                         "'cpu', 'gpu', 'cuda' or 'auto'")
 
+    def _choose_precision_plugin(self, flag: str | None, plugins: Any) -> Precision:
+        """The plugin given in ``plugins``, else the one for the precision flag."""
+        plugins = plugins if isinstance(plugins, (list, tuple)) else (
+            [] if plugins is None else [plugins])
+        for plugin in plugins:
+            if not isinstance(plugin, Precision):
+                raise MisconfigurationException(f"Found invalid type for plugin {plugin}. "
+                                                "Expected one of: Precision, CheckpointIO, "
+                                                "ClusterEnvironment, or LayerSync.")
+        if len(plugins) > 1:
+            raise MisconfigurationException("Received multiple values for Precision flags in "
+                                            "`plugins`. Expected one value for each type at "
+                                            "most.")
+        if plugins and flag is not None:
+            raise ValueError(f"Received both `precision={flag}` and `plugins={plugins[0]}`. "
+                             "Choose one.")
+        if plugins:
+            return plugins[0]
+        return precision_plugin_for(flag or "32-true", self.device.type)
+
     def _make_loggers(self, logger: Any) -> list[Logger]:
         if logger is None or logger is True:
             return [CSVLogger(self.default_root_dir)]
@@ -507,7 +548,9 @@ class Trainer:
         for cb in self.callbacks:
             cb.setup(self, model, stage)
         model.setup(stage)
-        model.configure_model()
+        with self.precision_plugin.module_init_context():
+            model.configure_model()
+        self.precision_plugin.convert_module(model)
         model.to(self.device)
 
     def _teardown(self, model: LightningModule, datamodule: Any, stage: str) -> None:
@@ -765,6 +808,7 @@ class Trainer:
             batch_idx += 1
 
     def _transfer(self, model: LightningModule, batch: Any, dataloader_idx: int) -> Any:
+        batch = self.precision_plugin.convert_input(batch)
         dm = self.datamodule
         if dm is not None:
             batch = dm.on_before_batch_transfer(batch, dataloader_idx)
@@ -805,16 +849,8 @@ class Trainer:
             closure()
             return _batch_outputs(result.get("out")), False
 
-        def step_closure():
-            loss = closure()
-            for cb in self.callbacks:
-                cb.on_before_optimizer_step(self, model, optimizer.optimizer)
-            model.on_before_optimizer_step(optimizer.optimizer)
-            model.configure_gradient_clipping(optimizer.optimizer, self.gradient_clip_val,
-                                              self.gradient_clip_algorithm)
-            return loss
-
-        model.optimizer_step(self.current_epoch, batch_idx, optimizer, step_closure)
+        # the precision plugin runs the on_before_optimizer_step hooks and clipping after it
+        model.optimizer_step(self.current_epoch, batch_idx, optimizer, closure)
         return _batch_outputs(result.get("out")), True
 
     def _manual_step(self, model: LightningModule, batch: Any, batch_idx: int) -> Any:
@@ -823,11 +859,13 @@ class Trainer:
 
     def _call_training_step(self, model: LightningModule, batch: Any, batch_idx: int) -> Any:
         args = (batch, batch_idx) if _takes_arg(model.training_step, 1) else (batch,)
-        if self._ddp is not None:  # through DDP, whose forward arms the gradient all-reduce
-            return self._ddp(*args)
-        return model.training_step(*args)
+        with self.precision_plugin.forward_context():
+            if self._ddp is not None:  # through DDP, whose forward arms the gradient all-reduce
+                return self._ddp(*args)
+            return model.training_step(*args)
 
     def _backward(self, model: LightningModule, loss, *args: Any, **kwargs: Any) -> None:
+        loss = self.precision_plugin.pre_backward(loss)  # scaled by 16-mixed's GradScaler
         for cb in self.callbacks:
             cb.on_before_backward(self, model, loss)
         model.on_before_backward(loss)
@@ -837,23 +875,22 @@ class Trainer:
         model.on_after_backward()
 
     def _optimizer_step(self, optimizer: Any, closure: Any = None, **kwargs: Any) -> Any:
-        """What LightningOptimizer.step does: in manual optimisation also runs the
-        ``on_before_optimizer_step`` hooks; always counts a global step."""
+        """What LightningOptimizer.step does: the precision plugin runs the closure, then the
+        ``on_before_optimizer_step`` hooks and (in automatic optimisation) gradient clipping,
+        then steps; always counts a global step."""
         model = self.lightning_module
-        if not model.automatic_optimization:
-            def hooked():
-                loss = closure() if closure is not None else None
-                for cb in self.callbacks:
-                    cb.on_before_optimizer_step(self, model, optimizer)
-                model.on_before_optimizer_step(optimizer)
-                return loss
-            if closure is None:
-                hooked()
-                out = optimizer.step(**kwargs)
-            else:
-                out = optimizer.step(closure=hooked, **kwargs)
-        else:
-            out = optimizer.step(closure=closure, **kwargs)
+
+        def after_closure():
+            for cb in self.callbacks:
+                cb.on_before_optimizer_step(self, model, optimizer)
+            model.on_before_optimizer_step(optimizer)
+            if model.automatic_optimization:
+                model.configure_gradient_clipping(optimizer, self.gradient_clip_val,
+                                                  self.gradient_clip_algorithm)
+
+        out = self.precision_plugin.optimizer_step(
+            optimizer, model, closure if closure is not None else _no_closure, after_closure,
+            **kwargs)
         self.global_step += 1
         return out
 
@@ -928,7 +965,8 @@ class Trainer:
                     self._metrics.set_batch(batch)
                     self._metrics.in_step = True
                     hooks.batch_start(self, batch, batch_idx, *extra)
-                    out = step_fn(batch, batch_idx, *extra)
+                    with self.precision_plugin.forward_context():
+                        out = step_fn(batch, batch_idx, *extra)
                     hooks.batch_end(self, out, batch, batch_idx, *extra)
                     self._metrics.in_step = False
             self._metrics.dataloader_idx = None
@@ -1007,7 +1045,8 @@ class Trainer:
                     for cb in self.callbacks:
                         cb.on_predict_batch_start(self, model, batch, batch_idx, *extra)
                     model.on_predict_batch_start(batch, batch_idx, *extra)
-                    out = model.predict_step(batch, batch_idx, *extra)
+                    with self.precision_plugin.forward_context():
+                        out = model.predict_step(batch, batch_idx, *extra)
                     for cb in self.callbacks:
                         cb.on_predict_batch_end(self, model, out, batch, batch_idx, *extra)
                     model.on_predict_batch_end(out, batch, batch_idx, *extra)
@@ -1126,6 +1165,10 @@ class Trainer:
             ckpt["optimizer_states"] = [o.state_dict() for o in self.optimizers]
             ckpt["lr_schedulers"] = [c.scheduler.state_dict() for c in self.lr_scheduler_configs]
             ckpt["rng_states"] = get_rng_states()
+            precision_state = self.precision_plugin.state_dict()
+            if precision_state:  # Lightning's key: the plugin's class name
+                ckpt[type(self.precision_plugin).__qualname__] = precision_state
+            self.precision_plugin.on_save_checkpoint(ckpt)
         if model.hparams:
             ckpt["hparams_name"] = "kwargs"
             ckpt["hyper_parameters"] = dict(model.hparams)
@@ -1159,6 +1202,12 @@ class Trainer:
             raise KeyError("Trying to restore optimizer state but checkpoint contains only the "
                            "model. This is probably due to `ModelCheckpoint.save_weights_only` "
                            "being set to `True`.")
+        plugin = self.precision_plugin
+        plugin.on_load_checkpoint(ckpt)
+        if type(plugin).__qualname__ in ckpt:
+            plugin.load_state_dict(ckpt[type(plugin).__qualname__])
+        elif "native_amp_scaling_state" in ckpt:  # Lightning 1.x checkpoints
+            plugin.load_state_dict(ckpt["native_amp_scaling_state"])
         for opt, state in zip(self.optimizers, ckpt["optimizer_states"]):
             opt.load_state_dict(state)
         for cfg, state in zip(self.lr_scheduler_configs, ckpt.get("lr_schedulers", [])):
@@ -1207,6 +1256,11 @@ class _EvalHooks:
 
     def end(self, t: Trainer) -> None:
         self._call(t, "end")
+
+
+def _no_closure() -> None:
+    """The closure of a manual ``optimizer.step()`` called without one."""
+    return None
 
 
 def _loss_of(out: Any):
