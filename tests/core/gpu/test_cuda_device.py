@@ -342,3 +342,24 @@ def test_cuda_functionals_keep_their_tensors_on_the_device():
     mha = ember.nn.MultiheadAttention(8, 2, add_zero_attn=True).cuda()
     k = ember.randn(5, 3, 8, device="cuda")
     assert mha(k, k, k)[0].device.type == "cuda"
+
+
+def test_cuda_ops_building_index_tensors_stay_on_the_device():
+    x = RNG.standard_normal((4, 5))
+    both(lambda t: t.repeat_interleave(ember.tensor([1, 0, 2, 1], device=t.device), dim=0), x,
+         grad=True)
+    both(lambda t: t.index_fill(1, ember.tensor([0, 3], device=t.device), 2.5), x, grad=True)
+    both(lambda t: t.round().mode(1)[0], x)
+    for cls in (ember.nn.LSTM, ember.nn.GRU, ember.nn.RNN):
+        ember.manual_seed(0)
+        rnn = cls(5, 3).cuda()
+        out, _ = rnn(ember.randn(6, 2, 5, device="cuda", requires_grad=True))
+        out.sum().backward()  # no gradient for the final states: zeros made on the device
+        assert all(p.grad.device.type == "cuda" for p in rnn.parameters())
+    logits = ember.randn(4, 3, device="cuda", requires_grad=True)
+    loss = F.cross_entropy(logits, ember.tensor([0, 2, 1, 1], device="cuda"))
+    (g,) = ember.autograd.grad(loss, logits, create_graph=True)
+    (g * g).sum().backward()  # the composite (double-backward) gradient path
+    assert logits.grad.device.type == "cuda"
+    mask = ember.nn.Transformer.generate_square_subsequent_mask(3, device="cuda")
+    assert mask.device.type == "cuda"

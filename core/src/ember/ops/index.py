@@ -455,7 +455,8 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     d = wrap_dim(dim, input.dim())
     from .creation import full
-    v = value if isinstance(value, Tensor) else full((), value, dtype=input._dtype)
+    v = value if isinstance(value, Tensor) else full((), value, dtype=input._dtype,
+                                                       device=input.device)
     return PutAdd.apply(input, _index_positions(input, d, index), v, False)
 
 

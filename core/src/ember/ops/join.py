@@ -243,7 +243,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     reps = repeats.tolist()
     if len(reps) != x._shape[d]:
         raise RuntimeError("repeats must have the same size as input along dim")
-    idx = tensor([i for i, r in enumerate(reps) for _ in range(r)], dtype=D.int64)
+    idx = tensor([i for i, r in enumerate(reps) for _ in range(r)], dtype=D.int64,
+                 device=x.device)
     return x.index_select(d, idx)
 
 

@@ -56,8 +56,8 @@ def _grad_composite(x, target, weight, ignore_index, eps, g):
     B, K = x.shape
     valid = (target != ignore_index)
     t = ember.where(valid, target, ember.zeros_like(target))
-    onehot = ember.zeros(B, K, dtype=x.dtype).scatter(1, t.reshape(B, 1), 1.0)
-    w = weight if weight is not None else ember.ones(K, dtype=x.dtype)
+    onehot = ember.zeros(B, K, dtype=x.dtype, device=x.device).scatter(1, t.reshape(B, 1), 1.0)
+    w = weight if weight is not None else ember.ones(K, dtype=x.dtype, device=x.device)
     a = w[t] * (1 - eps) * valid.to(x.dtype)
     b = eps / K
     p = Softmax.apply(x, 1, False)

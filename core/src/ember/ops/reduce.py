@@ -591,8 +591,8 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
         idxs.append(builtins.max(si.tolist()[best:best + best_n]))
     from .creation import tensor
     shape = moved._shape[:-1]
-    values = tensor(vals, dtype=input._dtype).reshape(shape)
-    indices = tensor(idxs, dtype=D.int64).reshape(shape)
+    values = tensor(vals, dtype=input._dtype, device=input.device).reshape(shape)
+    indices = tensor(idxs, dtype=D.int64, device=input.device).reshape(shape)
     if keepdim:
         values, indices = values.unsqueeze(d), indices.unsqueeze(d)
     return values_indices(values, indices)

@@ -58,8 +58,10 @@ class LSTMSequence(Function):
         order = range(steps - 1, -1, -1) if ctx.reverse else range(steps)
         back = 1 if ctx.reverse else -1
         d_gates = [None] * steps
-        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype)
-        dc = d_c if d_c is not None else ember.zeros(batch, hidden, dtype=out.dtype)
+        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype,
+                                                     device=out.device)
+        dc = d_c if d_c is not None else ember.zeros(batch, hidden, dtype=out.dtype,
+                                                     device=out.device)
         # per-step (B, H) slices stay in cache; the same math on whole (T, B, H) strided
         # views measured ~10x slower
         for t in reversed(order):
@@ -114,7 +116,8 @@ class RNNSequence(Function):
         deriv = (out > 0).to(out.dtype) if ctx.relu else 1 - out * out
         order = range(steps - 1, -1, -1) if ctx.reverse else range(steps)
         d_pre = [None] * steps
-        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype)
+        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype,
+                                                     device=out.device)
         for t in reversed(order):
             if d_out is not None:
                 dh = dh + d_out[t]
@@ -159,7 +162,8 @@ class GRUSequence(Function):
         h_prev = _prev_states(out, h0, ctx.reverse)
         order = range(steps - 1, -1, -1) if ctx.reverse else range(steps)
         d_hps, d_xps = [None] * steps, [None] * steps
-        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype)
+        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype,
+                                                     device=out.device)
         for t in reversed(order):  # per-step slices: see LSTMSequence.backward
             if d_out is not None:
                 dh = dh + d_out[t]

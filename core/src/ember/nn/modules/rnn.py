@@ -293,8 +293,10 @@ class RNNBase(Module):
         out_size = self.proj_size if self.proj_size > 0 else self.hidden_size
         lstm = self.mode == "LSTM"
         if hs is None:
-            h0 = ember.zeros(self._expected_hidden(batch, out_size), dtype=x.dtype)
-            c0 = (ember.zeros(self._expected_hidden(batch, self.hidden_size), dtype=x.dtype)
+            h0 = ember.zeros(self._expected_hidden(batch, out_size), dtype=x.dtype,
+                             device=x.device)
+            c0 = (ember.zeros(self._expected_hidden(batch, self.hidden_size), dtype=x.dtype,
+                              device=x.device)
                   if lstm else None)
         else:
             h0 = hs[0]
@@ -449,7 +451,8 @@ class RNNCellBase(Module):
         return ember.addmm(self.bias_ih, input, self.weight_ih.t())
 
     def _zeros(self, input: Tensor) -> Tensor:
-        return ember.zeros(input.shape[0], self.hidden_size, dtype=input.dtype)
+        return ember.zeros(input.shape[0], self.hidden_size, dtype=input.dtype,
+                           device=input.device)
 
 
 class RNNCell(RNNCellBase):

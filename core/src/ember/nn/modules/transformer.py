@@ -39,9 +39,9 @@ def _get_clones(module: Module, n: int) -> ModuleList:
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
-def _generate_square_subsequent_mask(sz: int, dtype=None) -> Tensor:
+def _generate_square_subsequent_mask(sz: int, dtype=None, device=None) -> Tensor:
     """(sz, sz) float mask: -inf above the diagonal (future positions), 0 elsewhere."""
-    full = ember.full((sz, sz), float("-inf"), dtype=dtype or ember.float32)
+    full = ember.full((sz, sz), float("-inf"), dtype=dtype or ember.float32, device=device)
     return ember.triu(full, diagonal=1)
 
 
@@ -284,7 +284,7 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
         """A causal float mask (sz, sz): -inf where position j > i, 0.0 elsewhere."""
-        return _generate_square_subsequent_mask(sz, dtype)
+        return _generate_square_subsequent_mask(sz, dtype, device)
 
     def _reset_parameters(self) -> None:
         for p in self.parameters():
