@@ -12,5 +12,6 @@ from .resample import resample
 from .spectral import (griffinlim, inverse_spectrogram, real_dft, spectral_centroid,
                        spectrogram, stft_parts)
 from .stretch import phase_vocoder, pitch_shift
+from .vad import vad
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
                       kaiser_window)

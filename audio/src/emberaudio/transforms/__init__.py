@@ -3,9 +3,9 @@
 from ._transforms import (LFCC, MFCC, AmplitudeToDB, ComputeDeltas, Fade, FFTConvolve,
                           FrequencyMasking, GriffinLim, InverseSpectrogram, MelScale,
                           MelSpectrogram, MuLawDecoding, MuLawEncoding, PitchShift, Resample,
-                          SlidingWindowCmn, Spectrogram, TimeMasking, TimeStretch, Vol)
+                          SlidingWindowCmn, Spectrogram, TimeMasking, TimeStretch, Vad, Vol)
 
 __all__ = ["AmplitudeToDB", "ComputeDeltas", "Fade", "FFTConvolve", "FrequencyMasking",
            "GriffinLim", "InverseSpectrogram", "LFCC", "MelScale", "MelSpectrogram", "MFCC",
            "MuLawDecoding", "MuLawEncoding", "PitchShift", "Resample", "SlidingWindowCmn",
-           "Spectrogram", "TimeMasking", "TimeStretch", "Vol"]
+           "Spectrogram", "TimeMasking", "TimeStretch", "Vad", "Vol"]
