@@ -14,6 +14,7 @@ KEY_COUNTS = {
     "efficientnet_b3": 574, "efficientnet_b4": 706, "efficientnet_b5": 854,
     "efficientnet_v2_s": 782, "convnext_tiny": 182, "vit_b_16": 152, "regnet_y_400mf": 384,
     "regnet_x_400mf": 428, "regnet_y_800mf": 340, "regnet_x_800mf": 320,
+    "swin_t": 185, "swin_b": 353, "swin_v2_t": 233,
 }
 
 # Keys (with shapes) that only exist if the nesting matches torchvision exactly.
@@ -43,6 +44,22 @@ LANDMARKS = {
                        "trunk_output.block2.block2-2.f.b.0.weight": (104, 8, 3, 3),
                        "trunk_output.block4.block4-5.f.se.fc1.weight": (110, 440, 1, 1),
                        "fc.weight": (1000, 440)},
+    "swin_t": {"features.0.0.weight": (96, 3, 4, 4), "features.0.2.weight": (96,),
+               "features.1.0.attn.relative_position_bias_table": (169, 3),
+               "features.1.1.attn.relative_position_index": (2401,),
+               "features.2.reduction.weight": (192, 384), "features.2.norm.weight": (384,),
+               "features.5.5.attn.qkv.weight": (1152, 384),
+               "features.7.1.mlp.3.weight": (768, 3072), "norm.weight": (768,),
+               "head.weight": (1000, 768)},
+    "swin_b": {"features.1.0.attn.relative_position_bias_table": (169, 4),
+               "features.5.17.attn.proj.weight": (512, 512),
+               "features.6.reduction.weight": (1024, 2048), "head.weight": (1000, 1024)},
+    "swin_v2_t": {"features.1.0.attn.logit_scale": (3, 1, 1),
+                  "features.1.0.attn.cpb_mlp.0.weight": (512, 2),
+                  "features.1.0.attn.cpb_mlp.2.weight": (3, 512),
+                  "features.1.1.attn.relative_coords_table": (1, 15, 15, 2),
+                  "features.3.0.attn.relative_position_index": (4096,),
+                  "features.2.norm.weight": (192,), "features.6.reduction.weight": (768, 1536)},
 }
 
 
@@ -63,7 +80,8 @@ def test_state_dict_keys_and_param_counts(name):
 
 
 @pytest.mark.parametrize("name,size", [("efficientnet_b0", 32), ("efficientnet_v2_s", 32),
-                                       ("regnet_y_400mf", 32), ("regnet_x_400mf", 32)])
+                                       ("regnet_y_400mf", 32), ("regnet_x_400mf", 32),
+                                       ("swin_t", 32), ("swin_v2_t", 32)])
 def test_forward_shapes(name, size):
     model = get_model(name, num_classes=7).eval()
     with ember.no_grad():
@@ -144,3 +162,41 @@ def test_regnet_block_params():
     w = models.RegNet_Y_128GF_Weights.DEFAULT
     assert w.url.endswith("/regnet_y_128gf_swag-c8ce3e52.pth") and w.meta["num_params"] == 644812894
     assert models.RegNet_X_400MF_Weights.DEFAULT.transforms().resize_size == [232]
+
+
+def test_swin_relative_position_index_and_shift_mask():
+    from embervision.models.swin_transformer import ShiftedWindowAttention, _shift_mask
+    attn = ShiftedWindowAttention(4, [2, 2], [1, 1], num_heads=2)
+    # row-major offsets (dh + 1) * 3 + (dw + 1) of each token pair of a 2x2 window
+    index = attn.relative_position_index.view(4, 4).tolist()
+    assert index == [[4, 3, 1, 0], [5, 4, 2, 1], [7, 6, 4, 3], [8, 7, 5, 4]]
+    assert tuple(attn.get_relative_position_bias().shape) == (1, 2, 4, 4)
+    # 4x4 map, 2x2 windows, shifted by 1: the first window is one region, the last holds four
+    mask = _shift_mask(4, 4, [2, 2], [1, 1], None, ember.float32)
+    assert tuple(mask.shape) == (4, 4, 4)
+    assert float(mask[0].abs().sum()) == 0.0
+    assert mask[3].tolist() == [[0.0 if i == j else -100.0 for j in range(4)] for i in range(4)]
+
+
+def test_swin_small_config_and_weights():
+    from embervision.models.swin_transformer import SwinTransformer
+    model = SwinTransformer([4, 4], 8, [2, 2], [1, 2], [3, 3], stochastic_depth_prob=0.3,
+                            num_classes=4).eval()
+    blocks = [*model.features[1], *model.features[3]]
+    assert [b.attn.shift_size for b in blocks] == [[0, 0], [1, 1]] * 2
+    assert [b.stochastic_depth.p for b in blocks] == pytest.approx([0.0, 0.1, 0.2, 0.3])
+    x = ember.rand(3, 3, 30, 26)  # 7x6 tokens: padded to 9x6 windows, merged to 4x3
+    with ember.no_grad():
+        out = model(x)
+        single = model(x[2:3])
+    assert tuple(out.shape) == (3, 4) and bool(ember.isfinite(out).all())
+    assert ember.allclose(out[2:3], single, atol=1e-5)
+    w = models.Swin_B_Weights.DEFAULT
+    assert w is models.Swin_B_Weights.IMAGENET1K_V1
+    assert w.url == "https://download.pytorch.org/models/swin_b-68c6b09e.pth"
+    t = w.transforms()
+    assert (t.crop_size, t.resize_size, t.interpolation.value) == ([224], [238], "bicubic")
+    w = models.Swin_V2_S_Weights.DEFAULT
+    assert w.meta["min_size"] == (256, 256) and w.meta["num_params"] == 49737442
+    assert w.meta["_metrics"]["ImageNet-1K"]["acc@1"] == 83.712
+    assert w.transforms().crop_size == [256]

@@ -25,7 +25,7 @@ MODELS = ["resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "alexnet
           "mnasnet1_3"]
 # ViT (zero-initialized head) is checked in test_vision_models_modern_torchvision.py
 MODELS += ["efficientnet_b0", "efficientnet_v2_s", "convnext_tiny", "regnet_y_400mf",
-           "regnet_x_400mf"]
+           "regnet_x_400mf", "swin_t", "swin_v2_t"]
 
 
 def _pair(name, tmp_path):
