@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 from .callback import Callback
+from ..utilities.exceptions import MisconfigurationException
 
 
 class GradientAccumulationScheduler(Callback):
@@ -20,7 +21,6 @@ class GradientAccumulationScheduler(Callback):
     """
 
     def __init__(self, scheduling: dict[int, int]) -> None:
-        from ..trainer.trainer import MisconfigurationException
         if not scheduling:
             raise TypeError("Empty dict cannot be interpreted correct")
         if any(not isinstance(k, int) or k < 0 for k in scheduling):

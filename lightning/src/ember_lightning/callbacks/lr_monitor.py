@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .callback import Callback
+from ..utilities.exceptions import MisconfigurationException
 
 
 class LearningRateMonitor(Callback):
@@ -35,7 +36,6 @@ class LearningRateMonitor(Callback):
 
     def on_train_start(self, trainer, pl_module) -> None:
         if not trainer.loggers:
-            from ..trainer.trainer import MisconfigurationException
             raise MisconfigurationException("Cannot use `LearningRateMonitor` callback with "
                                             "`Trainer` that has no logger.")
         self._names = self._find_names(trainer)

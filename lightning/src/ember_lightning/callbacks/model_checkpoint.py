@@ -20,6 +20,7 @@ from typing import Any
 import ember
 
 from .callback import Callback
+from ..utilities.exceptions import MisconfigurationException
 
 
 class ModelCheckpoint(Callback):
@@ -192,7 +193,6 @@ class ModelCheckpoint(Callback):
                    f" in the returned metrics: {sorted(candidates)}. HINT: Did you call "
                    f"`log({self.monitor!r}, value)` in the `LightningModule`?")
             if trainer._val_loaders:
-                from ..trainer.trainer import MisconfigurationException
                 raise MisconfigurationException(msg)
             warnings.warn(msg, stacklevel=2)
             return

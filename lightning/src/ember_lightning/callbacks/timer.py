@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from .callback import Callback
+from ..utilities.exceptions import MisconfigurationException
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ def _parse_duration(duration: str | timedelta | dict[str, int] | None) -> float 
     if isinstance(duration, str):
         m = re.fullmatch(r"(\d+):(\d\d):(\d\d):(\d\d)", duration.strip())
         if not m:
-            from ..trainer.trainer import MisconfigurationException
             raise MisconfigurationException(f"`Timer(duration={duration!r})` is not a valid "
                                             "duration. Expected a string in the format "
                                             "DD:HH:MM:SS.")
@@ -59,7 +59,6 @@ class Timer(Callback):
     def __init__(self, duration: str | timedelta | dict[str, int] | None = None,
                  interval: str = "step", verbose: bool = True) -> None:
         if interval not in ("step", "epoch"):
-            from ..trainer.trainer import MisconfigurationException
             raise MisconfigurationException(f"Unsupported parameter value `Timer(interval="
                                             f"{interval})`. Possible values are: step, epoch.")
         self._duration = _parse_duration(duration)

@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterator
 import ember
 import ember.optim  # noqa: F401  (`import ember` alone does not load ember.optim)
 
+from ..utilities.exceptions import MisconfigurationException
+
 # Lightning's accepted values, in the order its error message lists them.
 _PRECISION_STR = ("transformer-engine", "transformer-engine-float16", "16-true", "16-mixed",
                   "bf16-true", "bf16-mixed", "32-true", "64-true")
@@ -157,7 +159,6 @@ class MixedPrecision(Precision):
         if scaler is None and precision == "16-mixed":
             scaler = ember.amp.GradScaler(device=device)
         if scaler is not None and precision == "bf16-mixed":
-            from ..trainer.trainer import MisconfigurationException
             raise MisconfigurationException(f"`precision='bf16-mixed'` does not use a scaler, "
                                             f"found {scaler}.")
         self.device = device
@@ -178,7 +179,6 @@ class MixedPrecision(Precision):
         if self.scaler is None:
             return super().optimizer_step(optimizer, model, closure, after_closure, **kwargs)
         if isinstance(optimizer, ember.optim.LBFGS):
-            from ..trainer.trainer import MisconfigurationException
             raise MisconfigurationException("AMP and the LBFGS optimizer are not compatible.")
         result = closure()
         skip = result is None and model.automatic_optimization

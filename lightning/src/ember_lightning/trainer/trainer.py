@@ -52,6 +52,7 @@ from ..core.module import LightningModule
 from ..core.optimizer import LightningOptimizer, LRSchedulerConfig, parse_configure_optimizers
 from ..loggers.base import Logger
 from ..loggers.csv_logs import CSVLogger
+from ..utilities.exceptions import MisconfigurationException
 from ..plugins.precision import Precision, _unified_precision, precision_plugin_for
 from ..utilities.seed import get_rng_states, set_rng_states
 from . import ddp
@@ -76,10 +77,6 @@ _LIGHTNING_TRAINER_ARGS = frozenset((
 # ids of the generators the Trainer put on samplers (ember.Generator has __slots__, so it
 # cannot be tagged); they are replaced each epoch.
 _EPOCH_GENERATORS: set[int] = set()
-
-
-class MisconfigurationException(Exception):
-    """A Trainer or module setting that cannot work (Lightning's exception of the same name)."""
 
 
 @dataclass
