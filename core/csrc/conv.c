@@ -40,3 +40,19 @@ int em_col2im(int dtype, const void *cols, int64_t N, int64_t C, int64_t H, int6
     default: return EM_EDTYPE;
     }
 }
+
+int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64_t N, int64_t C,
+                        int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh, int64_t sw,
+                        int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW,
+                        void *out) {
+    if (mode < 0 || mode > 2 || !a || !b || !out ||
+        !conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW))
+        return EM_EINVAL;
+    switch (dtype) {
+    case EM_F32: return depthwise_f32(mode, a, b, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw,
+                                      OH, OW, out);
+    case EM_F64: return depthwise_f64(mode, a, b, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw,
+                                      OH, OW, out);
+    default: return EM_EDTYPE;
+    }
+}

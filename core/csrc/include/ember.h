@@ -156,6 +156,14 @@ int em_im2col(int dtype, const void *x, int64_t N, int64_t C, int64_t H, int64_t
 int em_col2im(int dtype, const void *cols, int64_t N, int64_t C, int64_t H, int64_t W,
               int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
               int64_t dh, int64_t dw, int64_t OH, int64_t OW, void *x);
+/* conv.c: depthwise 2-d convolution (groups == C, one filter per channel), no im2col.
+ * mode 0: out = y (N, C, OH, OW) from a = x (N, C, H, W), b = w (C, 1, KH, KW);
+ * mode 1: out = gx (N, C, H, W) from a = g (N, C, OH, OW), b = w;
+ * mode 2: out = gw (C, 1, KH, KW) from a = x, b = g. All contiguous. */
+int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64_t N, int64_t C,
+                        int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh, int64_t sw,
+                        int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW,
+                        void *out);
 
 /* pool.c: planes of (H, W); indices are flat positions within a plane. */
 int em_max_pool2d(int dtype, const void *x, int64_t planes, int64_t H, int64_t W, int64_t KH,

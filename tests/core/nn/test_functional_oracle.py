@@ -98,6 +98,18 @@ def test_conv2d(kw, bias):
         check(lambda x, w: F.conv2d(x, w, **kw), lambda x, w: TF.conv2d(x, w, **kw), x, w)
 
 
+@pytest.mark.parametrize("kw", [dict(padding=1), dict(stride=2, padding=1),
+                                dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2))])
+def test_depthwise_conv2d_and_its_transpose(kw):
+    """groups == channels runs a direct kernel (no im2col): values, both gradients, and
+    the transposed form, against torch."""
+    x, w, b = rand(2, 5, 9, 8), rand(5, 1, 3, 3), rand(5)
+    check(lambda x, w, b: F.conv2d(x, w, b, groups=5, **kw),
+          lambda x, w, b: TF.conv2d(x, w, b, groups=5, **kw), x, w, b, double=True)
+    check(lambda x, w: F.conv_transpose2d(x, w, groups=5, **kw),
+          lambda x, w: TF.conv_transpose2d(x, w, groups=5, **kw), x, w)
+
+
 def test_conv2d_double_backward():
     check(lambda x, w: F.conv2d(x, w, stride=2, padding=1),
           lambda x, w: TF.conv2d(x, w, stride=2, padding=1),

@@ -448,6 +448,16 @@ def im2col(x, kernel, stride, padding, dilation, out_hw, cols) -> None:
                         *dilation, *out_hw, ptr(cols)), "im2col")
 
 
+def depthwise_conv2d(mode: int, a, b, out, kernel, stride, padding, dilation, in_hw,
+                     out_hw) -> None:
+    """Depthwise convolution without im2col (see em_depthwise_conv2d for the modes);
+    in_hw is the convolution's input size, out_hw its output size."""
+    N, C = (a._shape[0], a._shape[1]) if mode != 1 else (out._shape[0], out._shape[1])
+    check(lib.em_depthwise_conv2d(mode, a._dtype.code, ptr(a), ptr(b), N, C, *in_hw, *kernel,
+                                  *stride, *padding, *dilation, *out_hw, ptr(out)),
+          "depthwise conv2d")
+
+
 def col2im(cols, x, kernel, stride, padding, dilation, out_hw) -> None:
     """x (N, C, H, W) = the sum of the window columns back at their positions."""
     N, C, H, W = x._shape

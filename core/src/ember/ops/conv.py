@@ -55,6 +55,10 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
     OC, Cg, KH, KW = w._shape
     OH = _out_size(H, KH, stride[0], padding[0], dilation[0])
     OW = _out_size(W, KW, stride[1], padding[1], dilation[1])
+    if groups == C == OC:  # depthwise: direct, no im2col
+        y = _empty((N, OC, OH, OW), x._dtype)
+        cpu.depthwise_conv2d(0, x, w, y, (KH, KW), stride, padding, dilation, (H, W), (OH, OW))
+        return y
     G, OCg, L = groups, OC // groups, N * OH * OW
     cols = _empty((C * KH * KW, L), x._dtype)
     cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
@@ -78,6 +82,11 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
                                                     out_hw)
     N, C, H, W = x._shape
     _, OCg, KH, KW = w._shape
+    if groups == C and OCg == 1:  # the adjoint of a depthwise convolution
+        y = _empty((N, C) + tuple(out_hw), x._dtype)
+        cpu.depthwise_conv2d(1, x, w, y, (KH, KW), stride, padding, dilation, tuple(out_hw),
+                             (H, W))
+        return y
     G, Cg, L = groups, C // groups, N * H * W
     OC = OCg * G
     xt = _empty((C, N, H * W), x._dtype)
@@ -99,6 +108,11 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
     N, C, H, W = x._shape
     _, OC, OH, OW = g._shape
     KH, KW = kernel
+    if groups == C == OC:  # depthwise: per-channel correlation, no im2col
+        gw = _empty((OC, 1, KH, KW), x._dtype)
+        cpu.depthwise_conv2d(2, x, g, gw, (KH, KW), stride, padding, dilation, (H, W),
+                             (OH, OW))
+        return gw
     G, OCg, Cg, L = groups, OC // groups, C // groups, N * OH * OW
     cols = _empty((C * KH * KW, L), x._dtype)
     cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
