@@ -31,7 +31,9 @@ def main():
 
     def done(name):
         if rank == 0:  # rank 1 reports failures by aborting the job
-            print(f"PASS {name}", flush=True)
+            # one write per line: both ranks share the stdout pipe, and print writes the
+            # text and the newline separately when stdout is unbuffered
+            print(f"PASS {name}\n", end="", flush=True)
 
     for d in DTYPES:
         dn = str(d).split(".")[-1]
@@ -166,7 +168,7 @@ def main():
     done("barrier")
     dist.destroy_process_group()
     assert not dist.is_initialized()
-    print(f"ALL DONE {rank}", flush=True)
+    print(f"ALL DONE {rank}\n", end="", flush=True)
 
 
 if __name__ == "__main__":

@@ -21,4 +21,4 @@ if dist.get_rank() == 1:
 t = ember.ones(4)
 dist.all_reduce(t)
 dist.barrier()
-print(f"rank {dist.get_rank()} finished with {t.tolist()}", flush=True)
+print(f"rank {dist.get_rank()} finished with {t.tolist()}\n", end="", flush=True)  # one write
