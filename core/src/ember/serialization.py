@@ -78,11 +78,8 @@ _G_STORAGES = {d: TorchGlobal("torch", n) for d, n in _STORAGE_NAMES.items()}
 
 
 def _parameter_class():
-    """ember.nn.Parameter, or None while ember.nn has none."""
-    try:
-        from .nn.parameter import Parameter
-    except ImportError:
-        return None
+    """ember.nn.Parameter (imported late: ember.nn loads after serialization)."""
+    from .nn.parameter import Parameter
     return Parameter
 
 
@@ -121,7 +118,7 @@ class _Writer:
         args = (_StorageRef(t._storage, t._dtype), t._offset, tuple(t._shape), tuple(t._stride),
                 t.requires_grad, collections.OrderedDict())
         state = _public_state(t)
-        if self._parameter is not None and isinstance(t, self._parameter):
+        if isinstance(t, self._parameter):
             plain = Tensor._make(t._storage, t._shape, t._stride, t._offset, t._dtype)
             if state:
                 return (_G_REBUILD_PARAM_STATE,
@@ -371,8 +368,6 @@ def _as_parameter(data: Tensor, requires_grad):
     cls = _parameter_class()
     if not isinstance(requires_grad, bool):
         raise pickle.UnpicklingError(f"requires_grad must be a bool, got {requires_grad!r}")
-    if cls is None:  # no ember.nn yet: a leaf tensor with the same flag
-        return _set_requires_grad(data, requires_grad)
     return cls(data, requires_grad)
 
 
@@ -425,7 +420,7 @@ def _torch_names() -> dict:
         "builtins.set": set, "builtins.frozenset": frozenset, "builtins.bytearray": bytearray,
         "builtins.bytes": bytes, "builtins.complex": complex, "_codecs.encode": _encode,
         "torch.Size": Size, "torch.device": _device, "torch.Tensor": Tensor,
-        "torch.nn.parameter.Parameter": _parameter_class() or Tensor,
+        "torch.nn.parameter.Parameter": _parameter_class(),
         "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
         "torch._utils._rebuild_tensor": _rebuild_tensor,
         "torch._utils._rebuild_parameter": _rebuild_parameter,

@@ -212,9 +212,9 @@ class Trainer:
         self.accumulate_grad_batches = accumulate_grad_batches
         self.gradient_clip_val = gradient_clip_val
         self.gradient_clip_algorithm = gradient_clip_algorithm
+        # ember's CPU kernels are deterministic already (fixed reduction orders, RNG streams
+        # split by fixed counter ranges); ember has no use_deterministic_algorithms switch yet
         self.deterministic = bool(deterministic)
-        if self.deterministic and hasattr(ember, "use_deterministic_algorithms"):
-            ember.use_deterministic_algorithms(True)
         self._inference_mode = inference_mode
 
         self.loggers: list[Logger] = self._make_loggers(logger)

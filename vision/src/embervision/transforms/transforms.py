@@ -24,10 +24,7 @@ import ember
 from . import functional as F
 from .functional import InterpolationMode, _interp
 
-try:  # Transforms are nn.Modules in torchvision; fall back to plain objects before ember.nn.
-    from ember.nn import Module as _Base
-except ImportError:  # pragma: no cover - depends on the core's progress
-    _Base = object
+from ember.nn import Module as _Base  # transforms are nn.Modules, as in torchvision
 
 
 def _rand() -> float:
