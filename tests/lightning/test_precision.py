@@ -68,10 +68,20 @@ def test_plugin_and_flag_conflict(tmp_path):
     assert trainer.precision_plugin is plugin and trainer.precision == "16-mixed"
 
 
-def test_gpus_argument_removed_like_lightning_2(tmp_path):
-    with pytest.raises(TypeError) as e:
-        L.Trainer(default_root_dir=tmp_path, gpus=1)
-    assert str(e.value) == "Trainer.__init__() got an unexpected keyword argument 'gpus'"
+def test_legacy_gpus_argument_maps_to_accelerator_and_devices(tmp_path):
+    """Older tutorials' Trainer(gpus=N): a deprecation warning, then accelerator='gpu' with
+    devices=N (gpus=0: the CPU)."""
+    with pytest.warns(DeprecationWarning, match="accelerator='gpu', devices=0"):
+        assert L.Trainer(default_root_dir=tmp_path, gpus=0, logger=False).device.type == "cpu"
+    if ember.cuda.is_available():
+        with pytest.warns(DeprecationWarning):
+            assert L.Trainer(default_root_dir=tmp_path, gpus=1).device.type == "cuda"
+    else:
+        with pytest.warns(DeprecationWarning), pytest.raises(L.MisconfigurationException,
+                                                             match="no CUDA device"):
+            L.Trainer(default_root_dir=tmp_path, gpus=1)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'tpu_cores'"):
+        L.Trainer(default_root_dir=tmp_path, tpu_cores=8)
 
 
 class DtypeRecorder(BoringModel):

@@ -36,6 +36,7 @@ import inspect
 import math
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Iterator
@@ -61,8 +62,8 @@ from .metrics import MetricStore
 
 __version__ = "0.1.0"
 
-# Lightning 2.x's Trainer arguments: an unknown keyword outside this set (a 1.x argument such as
-# `gpus`) raises Python's own TypeError, as Lightning's Trainer does.
+# Lightning 2.x's Trainer arguments: an unknown keyword outside this set raises Python's own
+# TypeError, as Lightning's Trainer does (`gpus`, which older tutorials use, is mapped instead).
 _LIGHTNING_TRAINER_ARGS = frozenset((
     "accelerator", "strategy", "devices", "num_nodes", "precision", "logger", "callbacks",
     "fast_dev_run", "max_epochs", "min_epochs", "max_steps", "min_steps", "max_time",
@@ -160,12 +161,19 @@ class Trainer:
                  gradient_clip_algorithm: str | None = None, deterministic: bool | None = None,
                  benchmark: bool | None = None, inference_mode: bool = True,
                  plugins: Precision | list | None = None,
-                 default_root_dir: str | os.PathLike | None = None, **unsupported: Any) -> None:
+                 default_root_dir: str | os.PathLike | None = None,
+                 gpus: int | str | list | None = None, **unsupported: Any) -> None:
         for name in unsupported:
             if name not in _LIGHTNING_TRAINER_ARGS:
                 raise TypeError(f"Trainer.__init__() got an unexpected keyword argument {name!r}")
         if unsupported:
             raise TypeError(f"Trainer got unsupported arguments: {sorted(unsupported)}")
+        if gpus is not None:  # Lightning 1.x's argument, still in many tutorials
+            warnings.warn(f"Trainer(gpus={gpus!r}) is deprecated (removed in Lightning 2.0); "
+                          f"use Trainer(accelerator='gpu', devices={gpus!r}) instead",
+                          DeprecationWarning, stacklevel=2)
+            if gpus not in (0, "0", [], ()):
+                accelerator, devices = "gpu", gpus
         precision_flag = _unified_precision(precision)
         self.device = self._choose_device(accelerator, 1 if strategy == "ddp" else devices)
         if strategy not in ("auto", "single_device", "ddp") or num_nodes != 1:
