@@ -126,3 +126,26 @@ def test_summaries_match_torch_bytes():
         assert o_data.plugin_name == t_data.plugin_name == "hparams"
         assert (HParamsPluginData.FromString(o_data.content)
                 == HParamsPluginData.FromString(t_data.content))
+
+
+@pytest.mark.parametrize("n,channels", [(1, 1), (5, 3), (8, 1), (11, 3), (16, 3)])
+def test_add_images_grid_matches_torch(n, channels, tmp_path):
+    """A batch becomes one grid image (8 to a row, one channel made three), pixel for
+    pixel as torch's writer draws it."""
+    import io
+    torch_summary = pytest.importorskip("torch.utils.tensorboard.summary")
+    Image = pytest.importorskip("PIL.Image")
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    batch = np.random.default_rng(n).uniform(size=(n, channels, 6, 7)).astype(np.float32)
+    ours = Summary.FromString(summary.image("t", batch, dataformats="NCHW")).value[0].image
+    theirs = torch_summary.image("t", batch, dataformats="NCHW").value[0].image
+    assert (ours.height, ours.width, ours.colorspace) == (theirs.height, theirs.width,
+                                                           theirs.colorspace)
+    pixels = [np.asarray(Image.open(io.BytesIO(i.encoded_image_string))) for i in (ours, theirs)]
+    np.testing.assert_array_equal(*pixels)
+    with SummaryWriter(tmp_path) as w:
+        w.add_images("batch", ember.tensor(batch), 3)
+    acc = EventAccumulator(str(tmp_path))
+    acc.Reload()
+    (event,) = acc.Images("batch")
+    assert (event.step, event.height, event.width) == (3, ours.height, ours.width)

@@ -144,6 +144,20 @@ def _png(hwc: np.ndarray) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b""))
 
 
+def _grid(batch: np.ndarray, ncols: int = 8) -> np.ndarray:
+    """(N, C, H, W) images -> one (C, rows*H, cols*W) image, row by row, empty cells black;
+    one channel becomes three."""
+    if batch.shape[1] == 1:
+        batch = np.concatenate([batch] * 3, axis=1)
+    n, c, h, w = batch.shape
+    cols = max(1, min(n, ncols))
+    rows = -(-n // cols)
+    cells = np.zeros((rows * cols, c, h, w), dtype=batch.dtype)
+    cells[:n] = batch
+    return cells.reshape(rows, cols, c, h, w).transpose(2, 0, 3, 1, 4).reshape(c, rows * h,
+                                                                              cols * w)
+
+
 def _to_hwc(arr: np.ndarray, dataformats: str) -> np.ndarray:
     fmt = dataformats.upper()
     if len(set(fmt)) != len(fmt):
@@ -152,12 +166,14 @@ def _to_hwc(arr: np.ndarray, dataformats: str) -> np.ndarray:
     if arr.ndim != len(fmt):
         raise AssertionError(f"size of input tensor and input format are different. tensor "
                              f"shape: {arr.shape}, input_format: {dataformats}")
-    if fmt not in ("HW", "WH") and set(fmt) != set("CHW"):
-        raise ValueError(f"dataformats must be a permutation of 'CHW' or 'HW', got "
-                         f"{dataformats!r} (batches of images: use add_images)")
+    if fmt not in ("HW", "WH") and set(fmt) != set("CHW") and set(fmt) != set("NCHW"):
+        raise ValueError(f"dataformats must be a permutation of 'CHW', 'NCHW' or 'HW', got "
+                         f"{dataformats!r}")
     if len(fmt) == 2:
         hw = arr.transpose([fmt.index("H"), fmt.index("W")])
         return np.stack([hw] * 3, axis=2)
+    if len(fmt) == 4:  # a batch: tiled into one grid image, 8 to a row, as torch does
+        return _grid(arr.transpose([fmt.index(c) for c in "NCHW"])).transpose(1, 2, 0)
     hwc = arr.transpose([fmt.index(c) for c in "HWC"])
     return np.concatenate([hwc] * 3, axis=2) if hwc.shape[2] == 1 else hwc
 

@@ -174,6 +174,15 @@ class SummaryWriter:
         s = _summary.image(tag, img_tensor, dataformats=dataformats)
         self._get_file_writer().add_summary(s, global_step, walltime)
 
+    def add_images(self, tag: str, img_tensor: Any, global_step: int | None = None,
+                   walltime: float | None = None, dataformats: str = "NCHW") -> None:
+        """Logs a batch of images as one grid image (8 to a row, as torch's writer does).
+
+        Example:
+            >>> writer.add_images("batch", ember.rand(16, 3, 8, 8), 0)
+        """
+        self.add_image(tag, img_tensor, global_step, walltime, dataformats)
+
     def add_hparams(self, hparam_dict: dict[str, Any], metric_dict: dict[str, Any],
                     hparam_domain_discrete: dict[str, list] | None = None,
                     run_name: str | None = None, global_step: int | None = None) -> None:
