@@ -59,6 +59,20 @@ def test_every_n_train_steps_names(tmp_path):
     assert files(cb) == ["epoch=1-step=3.ckpt", "epoch=2-step=6.ckpt"]
 
 
+def test_train_time_interval(tmp_path, monkeypatch):
+    """Saves when the interval has passed since the last save (checked after each batch)."""
+    from datetime import timedelta
+
+    from ember_lightning.callbacks import model_checkpoint
+    clock = iter(range(0, 10_000, 4))  # each look at the clock: 4 s later
+    monkeypatch.setattr(model_checkpoint.time, "monotonic", lambda: next(clock))
+    cb, _ = fit(tmp_path, epochs=3, train_time_interval=timedelta(seconds=6), save_top_k=-1)
+    # clock: 0 at train start, then 4, 8, 12, ... after batches 1, 2, 3, ...
+    assert files(cb) == ["epoch=0-step=2.ckpt", "epoch=1-step=4.ckpt", "epoch=2-step=6.ckpt"]
+    with pytest.raises(Exception, match="should be mutually exclusive"):
+        ModelCheckpoint(every_n_epochs=1, train_time_interval=timedelta(seconds=1))
+
+
 def test_missing_monitor_raises(tmp_path):
     from ember_lightning import MisconfigurationException
     with pytest.raises(MisconfigurationException, match="could not find the monitored key"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 import warnings
 from typing import Any
 
@@ -36,7 +37,8 @@ class ModelCheckpoint(Callback):
         mode: "min" or "max".
         save_top_k: how many best checkpoints to keep (-1: all, 0: none).
         save_last: also write ``last.ckpt`` whenever a checkpoint is considered.
-        every_n_train_steps / every_n_epochs: when to consider saving.
+        every_n_train_steps / every_n_epochs / train_time_interval (a timedelta): when to
+            consider saving; at most one of them (default: every epoch).
         save_on_train_epoch_end: save at the end of the training epoch (default: when
             validation runs once per epoch, or there is none) instead of after validation.
     """
@@ -61,13 +63,16 @@ class ModelCheckpoint(Callback):
         if monitor is None and save_top_k not in (-1, 0, 1):
             raise ValueError(f"ModelCheckpoint(save_top_k={save_top_k}, monitor=None) is not a "
                              "valid configuration. No quantity for top_k to track.")
-        if train_time_interval is not None:
-            raise NotImplementedError("train_time_interval is not supported yet")
-        every_n_train_steps = every_n_train_steps or 0
+        if every_n_train_steps is None and every_n_epochs is None and train_time_interval is None:
+            every_n_epochs = 1  # the default: after every epoch
+        every_n_train_steps, every_n_epochs = every_n_train_steps or 0, every_n_epochs or 0
         if every_n_train_steps < 0:
             raise ValueError(f"every_n_train_steps={every_n_train_steps} must be >= 0")
-        if every_n_epochs is None:
-            every_n_epochs = 0 if every_n_train_steps > 0 else 1
+        if (every_n_train_steps > 0) + (every_n_epochs > 0) + (train_time_interval is not None) > 1:
+            raise MisconfigurationException(
+                f"Combination of parameters every_n_train_steps={every_n_train_steps}, "
+                f"every_n_epochs={every_n_epochs} and train_time_interval={train_time_interval} "
+                "should be mutually exclusive.")
         self.dirpath = os.path.realpath(os.fspath(dirpath)) if dirpath is not None else None
         self.filename = filename
         self.monitor = monitor
@@ -79,6 +84,8 @@ class ModelCheckpoint(Callback):
         self.auto_insert_metric_name = auto_insert_metric_name
         self._every_n_train_steps = every_n_train_steps
         self._every_n_epochs = every_n_epochs
+        self._train_time_interval = train_time_interval
+        self._last_time_checked: float | None = None
         self._save_on_train_epoch_end = save_on_train_epoch_end
         self._enable_version_counter = enable_version_counter
         self.best_k_models: dict[str, float] = {}
@@ -101,7 +108,7 @@ class ModelCheckpoint(Callback):
         return self._generate_state_key(monitor=self.monitor, mode=self.mode,
                                         every_n_train_steps=self._every_n_train_steps,
                                         every_n_epochs=self._every_n_epochs,
-                                        train_time_interval=None)
+                                        train_time_interval=self._train_time_interval)
 
     def state_dict(self) -> dict[str, Any]:
         return {"monitor": self.monitor, "best_model_score": self._best_model_score,
@@ -139,11 +146,25 @@ class ModelCheckpoint(Callback):
             return os.path.realpath(os.path.join(lg.log_dir, "checkpoints"))
         return os.path.realpath(os.path.join(trainer.default_root_dir, "checkpoints"))
 
+    def on_train_start(self, trainer, pl_module) -> None:
+        self._last_time_checked = time.monotonic()
+
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self._should_skip(trainer) or self._every_n_train_steps < 1:
+        if self._should_skip(trainer):
             return
-        if trainer.global_step % self._every_n_train_steps != 0:
+        skip_batch = (self._every_n_train_steps < 1 or
+                      trainer.global_step % self._every_n_train_steps != 0)
+        skip_time, now = True, time.monotonic()
+        if self._train_time_interval is not None:
+            last = self._last_time_checked
+            skip_time = last is None or now - last < self._train_time_interval.total_seconds()
+            if trainer.world_size > 1:  # the ranks' clocks differ: all save or none
+                from ..trainer.ddp import reduce_metric
+                skip_time = not reduce_metric(float(not skip_time), "max")
+        if skip_batch and skip_time:
             return
+        if not skip_time:
+            self._last_time_checked = now
         candidates = self._monitor_candidates(trainer)
         self._save_topk_checkpoint(trainer, candidates)
         self._save_last_checkpoint(trainer, candidates)
