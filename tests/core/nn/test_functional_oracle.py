@@ -110,6 +110,16 @@ def test_depthwise_conv2d_and_its_transpose(kw):
           lambda x, w: TF.conv_transpose2d(x, w, groups=5, **kw), x, w)
 
 
+def test_pointwise_conv2d_and_its_transpose():
+    """1x1 convolutions (stride 1, no padding) run one GEMM per sample: values, gradients
+    of every order, and the transposed form, against torch."""
+    x, w, b = rand(3, 4, 5, 6), rand(5, 4, 1, 1), rand(5)
+    check(lambda x, w, b: F.conv2d(x, w, b), lambda x, w, b: TF.conv2d(x, w, b), x, w, b,
+          double=True)
+    check(lambda x, w: F.conv_transpose2d(x, w), lambda x, w: TF.conv_transpose2d(x, w), x,
+          rand(4, 3, 1, 1))
+
+
 def test_conv2d_double_backward():
     check(lambda x, w: F.conv2d(x, w, stride=2, padding=1),
           lambda x, w: TF.conv2d(x, w, stride=2, padding=1),

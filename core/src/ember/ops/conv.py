@@ -47,6 +47,15 @@ def _out_size(size, k, s, p, d):
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
+def _pointwise_geometry(stride, padding, groups) -> bool:
+    return tuple(stride) == (1, 1) and tuple(padding) == (0, 0) and groups == 1
+
+
+def _pointwise(w: Tensor, stride, padding, groups) -> bool:
+    """A 1x1 convolution with stride 1, no padding and one group: a GEMM per sample."""
+    return w._shape[2:] == (1, 1) and _pointwise_geometry(stride, padding, groups)
+
+
 def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Tensor:
     """y (N, OC, OH, OW) = conv(x (N, C, H, W), w (OC, C/groups, KH, KW)); no bias."""
     if x.device.type == "cuda":
@@ -58,6 +67,12 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
     if groups == C == OC:  # depthwise: direct, no im2col
         y = _empty((N, OC, OH, OW), x._dtype)
         cpu.depthwise_conv2d(0, x, w, y, (KH, KW), stride, padding, dilation, (H, W), (OH, OW))
+        return y
+    if _pointwise(w, stride, padding, groups):
+        # 1x1: y[n] = W @ x[n], one GEMM per sample straight into y, no layout copies
+        y = _empty((N, OC, OH, OW), x._dtype)
+        np.matmul(w._np().reshape(OC, C), x._np().reshape(N, C, H * W),
+                  out=y._np().reshape(N, OC, H * W))
         return y
     G, OCg, L = groups, OC // groups, N * OH * OW
     cols = _empty((C * KH * KW, L), x._dtype)
@@ -82,6 +97,11 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
                                                     out_hw)
     N, C, H, W = x._shape
     _, OCg, KH, KW = w._shape
+    if _pointwise(w, stride, padding, groups):  # gx[n] = W^T @ g[n]
+        y = _empty((N, OCg) + tuple(out_hw), x._dtype)
+        np.matmul(w._np().reshape(C, OCg).T, x._np().reshape(N, C, H * W),
+                  out=y._np().reshape(N, OCg, H * W))
+        return y
     if groups == C and OCg == 1:  # the adjoint of a depthwise convolution
         y = _empty((N, C) + tuple(out_hw), x._dtype)
         cpu.depthwise_conv2d(1, x, w, y, (KH, KW), stride, padding, dilation, tuple(out_hw),
@@ -108,6 +128,13 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
     N, C, H, W = x._shape
     _, OC, OH, OW = g._shape
     KH, KW = kernel
+    if KH == KW == 1 and _pointwise_geometry(stride, padding, groups):
+        # gw = sum over n of g[n] @ x[n]^T
+        gw = _empty((OC, C, 1, 1), x._dtype)
+        per_sample = np.matmul(g._np().reshape(N, OC, OH * OW),
+                               np.swapaxes(x._np().reshape(N, C, H * W), 1, 2))
+        np.sum(per_sample, axis=0, out=gw._np().reshape(OC, C))
+        return gw
     if groups == C == OC:  # depthwise: per-channel correlation, no im2col
         gw = _empty((OC, 1, KH, KW), x._dtype)
         cpu.depthwise_conv2d(2, x, g, gw, (KH, KW), stride, padding, dilation, (H, W),
