@@ -19,6 +19,12 @@ from ._util import backend_of, broadcast_shapes, device_of, expand_to, inplace, 
 from .views import View
 
 
+def _on_device_of(index: Tensor, x: Tensor) -> Tensor:
+    """index moved to x's device: as in torch, CPU indices may index a tensor on any device
+    (no call at all in the common case of one device, indexing being a hot path)."""
+    return index if index._storage.device == x._storage.device else index.to(x.device)
+
+
 def _arange(n: int, device) -> Tensor:
     from .creation import arange
     return arange(n, device=device)
@@ -99,7 +105,7 @@ class Take(Function):
 
     @staticmethod
     def forward(ctx, x, flat):
-        flat = flat.to(x.device)  # as torch, CPU indices may index a tensor on any device
+        flat = _on_device_of(flat, x)
         out = _empty(flat._shape, x._dtype, x.device)
         take_into(x.contiguous(), flat, out)
         ctx.save_for_backward(flat)
@@ -120,7 +126,7 @@ class PutAdd(Function):
 
     @staticmethod
     def forward(ctx, x, flat, values, accumulate):
-        flat = flat.to(x.device)
+        flat = _on_device_of(flat, x)
         values = operand(values, values._dtype, device_of(x, values))
         out = _empty(x._shape, x._dtype, x.device)
         backend_of(x).copy(x, out)
@@ -258,7 +264,7 @@ def _advanced_positions(view_shape, strides, base_offset, advanced, device):
         shp[k] = view_shape[d]
         add((_arange(view_shape[d], device) * strides[d]).reshape(shp))
     for d, t in advanced:
-        t = t.to(device)  # as in torch, CPU indices may index a tensor on any device
+        t = t if t._storage.device == device else t.to(device)
         shp = [1] * nd
         lead = nB - t.dim()
         for j, s in enumerate(t._shape):

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 
@@ -58,3 +59,21 @@ class Logger:
 
     def finalize(self, status: str) -> None:
         self.save()
+
+
+def next_version(root_dir: str) -> int:
+    """The number after the highest ``version_N`` folder in root_dir (0 when there is none),
+    as Lightning's CSV and TensorBoard loggers number their runs."""
+    try:
+        names = os.listdir(root_dir)
+    except FileNotFoundError:
+        return 0
+    found = [int(n[8:]) for n in names
+             if n.startswith("version_") and n[8:].isdigit()
+             and os.path.isdir(os.path.join(root_dir, n))]
+    return max(found) + 1 if found else 0
+
+
+def version_dir(root_dir: str, version: int | str) -> str:
+    """A run's folder: ``version_N`` for a number, the string itself otherwise."""
+    return os.path.join(root_dir, version if isinstance(version, str) else f"version_{version}")

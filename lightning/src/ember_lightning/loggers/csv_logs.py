@@ -13,7 +13,7 @@ import csv
 import os
 from typing import Any
 
-from .base import Logger
+from .base import Logger, next_version, version_dir
 
 
 def _yaml_scalar(v: Any) -> str:
@@ -103,23 +103,12 @@ class CSVLogger(Logger):
     @property
     def version(self) -> int | str:
         if self._version is None:
-            self._version = self._next_version()
+            self._version = next_version(self.root_dir)
         return self._version
 
     @property
     def log_dir(self) -> str:
-        v = self.version
-        return os.path.join(self.root_dir, v if isinstance(v, str) else f"version_{v}")
-
-    def _next_version(self) -> int:
-        try:
-            names = os.listdir(self.root_dir)
-        except FileNotFoundError:
-            return 0
-        found = [int(n[8:]) for n in names
-                 if n.startswith("version_") and n[8:].isdigit()
-                 and os.path.isdir(os.path.join(self.root_dir, n))]
-        return max(found) + 1 if found else 0
+        return version_dir(self.root_dir, self.version)
 
     def log_hyperparams(self, params: Any = None, *args: Any, **kwargs: Any) -> None:
         if params is None:

@@ -19,7 +19,7 @@ import numpy as np
 from ember.utils.tensorboard import SummaryWriter
 from ember.utils.tensorboard import summary as tb_summary
 
-from .base import Logger
+from .base import Logger, next_version, version_dir
 from .csv_logs import dump_yaml
 
 
@@ -108,26 +108,15 @@ class TensorBoardLogger(Logger):
     @property
     def version(self) -> int | str:
         if self._version is None:
-            self._version = self._next_version()
+            self._version = next_version(self.root_dir)
         return self._version
 
     @property
     def log_dir(self) -> str:
-        v = self.version
-        path = os.path.join(self.root_dir, v if isinstance(v, str) else f"version_{v}")
+        path = version_dir(self.root_dir, self.version)
         if self._sub_dir:
             path = os.path.join(path, self._sub_dir)
         return os.path.expandvars(os.path.expanduser(path))
-
-    def _next_version(self) -> int:
-        try:
-            names = os.listdir(self.root_dir)
-        except FileNotFoundError:
-            return 0
-        found = [int(n[8:]) for n in names
-                 if n.startswith("version_") and n[8:].isdigit()
-                 and os.path.isdir(os.path.join(self.root_dir, n))]
-        return max(found) + 1 if found else 0
 
     @property
     def experiment(self) -> SummaryWriter:
