@@ -92,7 +92,7 @@ int em_compare(int op, int dtype, int ndim, const int64_t *shape, const void *a,
 #define EM_WHERE_SIZE(T)                                                                   \
     do {                                                                                   \
         const int64_t numel = em_numel(ndim, shape);                                       \
-        EM_PARALLEL_FOR(numel > EM_PAR_THRESHOLD)                                          \
+        EM_PARALLEL_FOR(numel > EM_PAR_THRESHOLD,                                          \
         for (int64_t i = 0; i < numel; ++i) {                                              \
             int64_t rem = i, oc = 0, oa = 0, ob = 0, oy = 0;                               \
             for (int d = ndim - 1; d >= 0; --d) {                                          \
@@ -104,7 +104,7 @@ int em_compare(int op, int dtype, int ndim, const int64_t *shape, const void *a,
                 oy += k * y_strides[d];                                                    \
             }                                                                              \
             ((T *)y)[oy] = ((const em_bool *)cond)[oc] ? ((const T *)a)[oa] : ((const T *)b)[ob]; \
-        }                                                                                  \
+        });                                                                                  \
     } while (0)
 
 int em_where(int dtype, int ndim, const int64_t *shape, const void *cond,

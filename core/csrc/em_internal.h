@@ -31,7 +31,18 @@
 /* Only the compute-bound float math is worth a second, AVX2 copy; the integer
  * and memory-bound loops stay single to keep the build short. */
 #define EM_PRAGMA(x) _Pragma(#x)
-#define EM_PARALLEL_FOR(cond) EM_PRAGMA(omp parallel for if (cond) schedule(static))
+/* EM_PARALLEL_FOR(cond, for (...) {...}) runs the loop across threads when cond holds and
+ * as a plain loop otherwise. `omp parallel for if (cond)` would be shorter, but when cond is
+ * false libgomp still builds a one-thread team, about 0.4 us: most of a small op's cost. */
+#define EM_PARALLEL_FOR(cond, ...)                                                      \
+    do {                                                                              \
+        if (cond) {                                                                   \
+            EM_PRAGMA(omp parallel for schedule(static))                              \
+            __VA_ARGS__                                                               \
+        } else {                                                                      \
+            __VA_ARGS__                                                               \
+        }                                                                             \
+    } while (0)
 
 /* ---- bfloat16: stored as the top half of a float32 ---- */
 static inline float em_bf16_load(uint16_t v) {
@@ -106,11 +117,17 @@ static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
     *o2 = c;
 }
 
-/* One flat parallel loop over a 1-D run; the inner statement picks the operands. */
+/* One flat loop over a 1-D run; the inner statement picks the operands. Like
+ * EM_PARALLEL_FOR, small runs skip OpenMP (and keep the simd hint). */
 #define EM_FLAT_LOOP(n, ...)                                                            \
     do {                                                                              \
-        EM_PRAGMA(omp parallel for simd if ((n) > EM_PAR_THRESHOLD) schedule(static)) \
-        for (int64_t i_ = 0; i_ < (n); ++i_) { __VA_ARGS__; }                          \
+        if ((n) > EM_PAR_THRESHOLD) {                                                 \
+            EM_PRAGMA(omp parallel for simd schedule(static))                         \
+            for (int64_t i_ = 0; i_ < (n); ++i_) { __VA_ARGS__; }                      \
+        } else {                                                                      \
+            EM_PRAGMA(omp simd)                                                       \
+            for (int64_t i_ = 0; i_ < (n); ++i_) { __VA_ARGS__; }                      \
+        }                                                                             \
     } while (0)
 
 /* The strided loops. Each has three paths: one flat contiguous run, rows whose
@@ -131,7 +148,7 @@ static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
                 EM_FLAT_LOOP(inner_, const SX xv = xp_[i_ * xi_];                     \
                              SY *yo = &yp_[i_ * yi_]; __VA_ARGS__);                          \
         } else {                                                                      \
-            EM_PARALLEL_FOR(numel_ > EM_PAR_THRESHOLD)                                \
+            EM_PARALLEL_FOR(numel_ > EM_PAR_THRESHOLD,                                \
             for (int64_t r_ = 0; r_ < rows_; ++r_) {                                  \
                 int64_t ox_, oy_, oz_;                                                \
                 em_row_offsets(r_, ndim, shape, xst, yst, 0, &ox_, &oy_, &oz_);      \
@@ -150,7 +167,7 @@ static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
                         __VA_ARGS__;                                                         \
                     }                                                                 \
                 }                                                                     \
-            }                                                                         \
+            });                                                                         \
         }                                                                             \
     } while (0)
 
@@ -178,7 +195,7 @@ static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
                              const SB bv = bp_[i_ * bi_]; SY *yo = &yp_[i_ * yi_];    \
                              __VA_ARGS__);                                                   \
         } else {                                                                      \
-            EM_PARALLEL_FOR(numel_ > EM_PAR_THRESHOLD)                                \
+            EM_PARALLEL_FOR(numel_ > EM_PAR_THRESHOLD,                                \
             for (int64_t r_ = 0; r_ < rows_; ++r_) {                                  \
                 int64_t oa_, ob_, oy_;                                                \
                 em_row_offsets(r_, ndim, shape, ast, bst, yst, &oa_, &ob_, &oy_);    \
@@ -207,7 +224,7 @@ static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
                         __VA_ARGS__;                                                         \
                     }                                                                 \
                 }                                                                     \
-            }                                                                         \
+            });                                                                         \
         }                                                                             \
     } while (0)
 

@@ -11,8 +11,12 @@ static const int em_item[10] = {4, 8, 2, 2, 1, 2, 4, 8, 1, 1};
 
 static int em_offsets_in_bounds(const int64_t *off, int64_t n, int64_t limit) {
     int bad = 0;
-    EM_PRAGMA(omp parallel for reduction(| : bad) if (n > EM_PAR_THRESHOLD))
-    for (int64_t i = 0; i < n; ++i) bad |= (off[i] < 0) | (off[i] >= limit);
+    if (n > EM_PAR_THRESHOLD) {
+        EM_PRAGMA(omp parallel for reduction(| : bad))
+        for (int64_t i = 0; i < n; ++i) bad |= (off[i] < 0) | (off[i] >= limit);
+    } else {
+        for (int64_t i = 0; i < n; ++i) bad |= (off[i] < 0) | (off[i] >= limit);
+    }
     return !bad;
 }
 

@@ -137,10 +137,11 @@ int em_random_uniform(int dtype, void *out, int64_t n, uint64_t seed, uint64_t c
                       double low, double high) {
     if (dtype > EM_BF16 || n < 0) return EM_EDTYPE;
     const int64_t per = dtype == EM_F64 ? 2 : 4, chunk = per * EM_RNG_BLOCKS;
-    EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD)
-    for (int64_t c = 0; c < (n + chunk - 1) / chunk; ++c)
+    EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD,
+    for (int64_t c = 0; c < (n + chunk - 1) / chunk; ++c) {
         em_uniform_chunk(dtype, out, c * chunk, em_min_int(chunk, n - c * chunk), seed,
                          counter + (uint64_t)(c * EM_RNG_BLOCKS), low, high);
+    });
     return EM_OK;
 }
 
@@ -192,19 +193,20 @@ int em_random_normal(int dtype, void *out, int64_t n, uint64_t seed, uint64_t co
                      double mean, double std) {
     if (dtype > EM_BF16 || n < 0) return EM_EDTYPE;
     const int64_t per = dtype == EM_F64 ? 2 : 4, chunk = per * EM_RNG_BLOCKS;
-    EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD)
-    for (int64_t c = 0; c < (n + chunk - 1) / chunk; ++c)
+    EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD,
+    for (int64_t c = 0; c < (n + chunk - 1) / chunk; ++c) {
         em_normal_chunk(dtype, out, c * chunk, em_min_int(chunk, n - c * chunk), seed,
                         counter + (uint64_t)(c * EM_RNG_BLOCKS), mean, std);
+    });
     return EM_OK;
 }
 
 int em_random_bits(uint64_t *out, int64_t n, uint64_t seed, uint64_t counter) {
     if (n < 0) return EM_EINVAL;
-    EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD)
+    EM_PARALLEL_FOR(n > EM_PAR_THRESHOLD,
     for (int64_t i = 0; i < n; ++i) {
         em_philox_block b = em_philox(seed, counter + (uint64_t)i);
         out[i] = ((uint64_t)b.v[0] << 32) | b.v[1];
-    }
+    });
     return EM_OK;
 }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sys import getrefcount
 
+import math
+
 import numpy as np
 
 from .._C import ffi, lib
@@ -55,7 +57,7 @@ class Storage:
         self.data = data  # 1-D, contiguous, in the dtype's storage type
         self.ptr = ffi.from_buffer("char[]", data, require_writable=False)
         self.version = 0
-        self._cached = False  # memory we do not own (from_numpy) never enters the cache
+        self._cached = None  # the cache key; memory we do not own (from_numpy) has none
 
     @property
     def nbytes(self) -> int:
@@ -64,8 +66,14 @@ class Storage:
     def __del__(self):
         # Only when nothing else sees the buffer: a NumPy view made by .numpy()
         # holds a reference to it and keeps it out of the cache.
-        if self._cached and getrefcount(self.data) <= _FREE_REFCOUNT:
-            _cache_put(self.data, self.ptr)
+        key = self._cached
+        if key is not None and getrefcount(self.data) <= _FREE_REFCOUNT:
+            lst = _CACHE.get(key)
+            if lst is None:
+                lst = _CACHE[key] = []
+            if len(lst) < _CACHE_PER_KEY and _cache_bytes[0] + key[0] <= _CACHE_LIMIT:
+                lst.append((self.data, self.ptr))
+                _cache_bytes[0] += key[0]
 
 
 # ---- the caching allocator -----------------------------------------------------
@@ -79,33 +87,26 @@ _CACHE_PER_KEY = 8
 _cache_bytes = [0]
 
 
-def _cache_put(data, ptr) -> None:
-    nbytes = data.nbytes
-    if _cache_bytes[0] + nbytes > _CACHE_LIMIT:
-        return
-    lst = _CACHE.setdefault((nbytes, data.dtype), [])
-    if len(lst) < _CACHE_PER_KEY:
-        lst.append((data, ptr))
-        _cache_bytes[0] += nbytes
-
-
 def empty_cache() -> None:
     """Returns every cached buffer to the system."""
     _CACHE.clear()
     _cache_bytes[0] = 0
 
 
+_new_storage = object.__new__
+
+
 def alloc(numel: int, dtype) -> Storage:
-    npd = dtype.storage_np
-    lst = _CACHE.get((numel * dtype.itemsize, npd))
+    key = (numel * dtype.itemsize, dtype.storage_np)
+    lst = _CACHE.get(key)
     if lst:
-        data, ptr = lst.pop()
-        _cache_bytes[0] -= data.nbytes
-        s = Storage.__new__(Storage)
-        s.data, s.ptr, s.version = data, ptr, 0
+        s = _new_storage(Storage)
+        s.data, s.ptr = lst.pop()
+        s.version = 0
+        _cache_bytes[0] -= key[0]
     else:
-        s = Storage(np.empty(numel, npd))
-    s._cached = True
+        s = Storage(np.empty(numel, key[1]))
+    s._cached = key
     return s
 
 
@@ -186,24 +187,44 @@ def flat_layout(numel: int):
     return hit
 
 
-def binary_contiguous(op: int, a, b, out, name="binary"):
-    """The fast path of binary(): a, b and out contiguous with one shape."""
-    shp, unit = flat_layout(out._storage.data.size)
-    item = a._dtype.itemsize
-    pa = a._storage.ptr + a._offset * item if a._offset else a._storage.ptr
-    pb = b._storage.ptr + b._offset * item if b._offset else b._storage.ptr
-    status = lib.em_binary(op, a._dtype.code, 1, shp, pa, unit, pb, unit, out._storage.ptr,
-                           unit, 1.0)
-    if status:
-        check(status, name, f"dtype {a._dtype.name}")
+def _flat_of_shape(shape: tuple):
+    """(numel, shape, unit strides) for a 1-D loop over a contiguous tensor; cached by shape."""
+    hit = _FLAT_BY_SHAPE.get(shape)
+    if hit is None:
+        numel = math.prod(shape)
+        hit = (numel,) + flat_layout(numel)
+        if len(_FLAT_BY_SHAPE) < 4096:
+            _FLAT_BY_SHAPE[shape] = hit
+    return hit
 
 
-def unary_contiguous(op: int, x, out, name="unary"):
-    shp, unit = flat_layout(out._storage.data.size)
-    status = lib.em_unary(op, x._dtype.code, 1, shp, x._storage.ptr + x._offset *
-                          x._dtype.itemsize, unit, out._storage.ptr, unit, 0.0, 0.0, 0.0)
+_FLAT_BY_SHAPE: dict = {}
+
+
+def binary_contiguous(op: int, a, b, name="binary") -> Storage:
+    """The fast path of binary(): a and b contiguous with one shape and dtype; returns the
+    result's new storage."""
+    numel, shp, unit = _flat_of_shape(a._shape)
+    dtype = a._dtype
+    out = alloc(numel, dtype)
+    pa = a._storage.ptr + a._offset * dtype.itemsize if a._offset else a._storage.ptr
+    pb = b._storage.ptr + b._offset * dtype.itemsize if b._offset else b._storage.ptr
+    status = lib.em_binary(op, dtype.code, 1, shp, pa, unit, pb, unit, out.ptr, unit, 1.0)
     if status:
-        check(status, name, f"dtype {x._dtype.name}")
+        check(status, name, f"dtype {dtype.name}")
+    return out
+
+
+def unary_contiguous(op: int, x, name="unary", p0: float = 0.0) -> Storage:
+    """The fast path of unary(): x contiguous; returns the result's new storage."""
+    numel, shp, unit = _flat_of_shape(x._shape)
+    dtype = x._dtype
+    out = alloc(numel, dtype)
+    px = x._storage.ptr + x._offset * dtype.itemsize if x._offset else x._storage.ptr
+    status = lib.em_unary(op, dtype.code, 1, shp, px, unit, out.ptr, unit, p0, 0.0, 0.0)
+    if status:
+        check(status, name, f"dtype {dtype.name}")
+    return out
 
 
 def i64(values) -> object:
@@ -304,11 +325,14 @@ def reduce(op: int, x, reduce_dims: tuple, out) -> None:
                         ptr(x), ptr(out), 0.0), "reduce")
 
 
-def reduce_all_contiguous(op: int, x, out) -> None:
-    """The fast path of reduce(): every element of a contiguous x into one value."""
-    shp, unit = flat_layout(x._storage.data.size if not x._offset else x.numel())
-    check(lib.em_reduce(op, x._dtype.code, 0, shp, unit, unit, 1, shp, unit, ptr(x), ptr(out),
-                        0.0), "reduce")
+def reduce_all_contiguous(op: int, x, name="reduce") -> Storage:
+    """The fast path of reduce(): every element of a contiguous x into one value; returns
+    the result's new storage."""
+    numel, shp, unit = _flat_of_shape(x._shape)
+    out = alloc(1, x._dtype)
+    check(lib.em_reduce(op, x._dtype.code, 0, shp, unit, unit, 1, shp, unit, ptr(x), out.ptr,
+                        0.0), name)
+    return out
 
 
 def arg_reduce(want_max: bool, x, dim: int, values, indices) -> None:

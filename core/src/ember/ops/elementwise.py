@@ -221,6 +221,9 @@ class _Binary(Function):
     _builtin = True
     code = 0
     float_result = False  # integer inputs give a float result (true division)
+    # (unary op, sign, dtypes) computing `tensor (op) number` as one pass over the tensor,
+    # without making the number a tensor and broadcasting it: the common `x * 0.5`, `x - 1`.
+    scalar_op = None
 
     @classmethod
     def run(cls, a, b, alpha=1.0, dtype=None):
@@ -234,6 +237,11 @@ class _Binary(Function):
               a._dtype.is_floating_point and not a._dtype.is_complex):
             # a float tensor and a Python number: the tensor's dtype wins
             dtype, dev, ta = a._dtype, a._storage.device, a
+            if cls.scalar_op is not None and alpha == 1 and dtype in cls.scalar_op[2]:
+                out = _empty(a._shape, dtype, dev)
+                op, sign, _ = cls.scalar_op
+                backend_of(out).unary(op, a, out, sign * b, name=cls.__name__.lower())
+                return out
             tb = operand(b, dtype, dev)
         else:
             if dtype is None:
@@ -282,15 +290,34 @@ def _fast_ok(a, b) -> bool:
             a._stride == b._stride == contiguous_strides(a._shape))
 
 
+# Which tensor dtypes take the (tensor, number) kernel. It sees the number in the compute type
+# (float32 for float16 and bfloat16). torch's mul and div do the same; its add and sub first
+# round the number to the tensor's dtype, so for those the half types take the general path.
+_EXACT_DTYPES = (D.float32, D.float64)
+_ALL_FLOAT_DTYPES = (D.float32, D.float64, D.float16, D.bfloat16)
+
+
+def _fast_scalar(cls, a, b, name):
+    """``a (op) b`` for a plain contiguous CPU float tensor and a float, outside autograd;
+    None when the operands need the general path."""
+    op, sign, dtypes = cls.scalar_op
+    if (a.__class__ is Tensor and a._dtype in dtypes and
+            a._storage.__class__ is _cpu.Storage and
+            not (STATE.enabled and a._requires_grad) and
+            a._stride == contiguous_strides(a._shape)):
+        return Tensor._make(_cpu.unary_contiguous(op, a, name, sign * b), a._shape, a._stride,
+                            0, a._dtype)
+    return None
+
+
 def _fast_binary(code, a, b, name):
-    out = Tensor._make(_cpu.alloc(a.numel(), a._dtype), a._shape, a._stride, 0, a._dtype)
-    _cpu.binary_contiguous(code, a, b, out, name)
-    return out
+    return Tensor._make(_cpu.binary_contiguous(code, a, b, name), a._shape, a._stride, 0,
+                        a._dtype)
 
 
-def _binary(name, code, grad, saves="inputs", float_result=False):
+def _binary(name, code, grad, saves="inputs", float_result=False, scalar_op=None):
     return type(name, (_Binary,), {"code": code, "grad": staticmethod(grad), "saves": saves,
-                                   "float_result": float_result})
+                                   "float_result": float_result, "scalar_op": scalar_op})
 
 
 def _add_grad(c, g, a, b, y):
@@ -340,11 +367,15 @@ def _xlogy_grad(c, g, a, b, y):
     return ga, gb
 
 
-Add = _binary("Add", lib.EM_ADD, _add_grad, saves=None)
-Sub = _binary("Sub", lib.EM_SUB, _sub_grad, saves=None)
+Add = _binary("Add", lib.EM_ADD, _add_grad, saves=None,
+              scalar_op=(lib.EM_ADD_SCALAR, 1, _EXACT_DTYPES))
+Sub = _binary("Sub", lib.EM_SUB, _sub_grad, saves=None,
+              scalar_op=(lib.EM_ADD_SCALAR, -1, _EXACT_DTYPES))
 Mul = _binary("Mul", lib.EM_MUL, lambda c, g, a, b, y: (
-    g * b if c.needs_input_grad[0] else None, g * a if c.needs_input_grad[1] else None))
-Div = _binary("Div", lib.EM_DIV, _div_grad, float_result=True)
+    g * b if c.needs_input_grad[0] else None, g * a if c.needs_input_grad[1] else None),
+    scalar_op=(lib.EM_MUL_SCALAR, 1, _ALL_FLOAT_DTYPES))
+Div = _binary("Div", lib.EM_DIV, _div_grad, float_result=True,
+              scalar_op=(lib.EM_DIV_SCALAR, 1, _ALL_FLOAT_DTYPES))
 DivTrunc = _binary("DivTrunc", lib.EM_DIV_TRUNC, lambda c, g, a, b, y: (g * 0, g * 0), saves=None)
 DivFloor = _binary("DivFloor", lib.EM_DIV_FLOOR, lambda c, g, a, b, y: (g * 0, g * 0), saves=None)
 Remainder = _binary("Remainder", lib.EM_REMAINDER,
@@ -424,10 +455,8 @@ def _unary_fn(cls, name):
                 (input._dtype.is_floating_point or not float_only) and
                 not input._dtype.is_complex and
                 input._stride == contiguous_strides(input._shape)):
-            r = Tensor._make(_cpu.alloc(input.numel(), input._dtype), input._shape,
-                             input._stride, 0, input._dtype)
-            _cpu.unary_contiguous(code, input, r, name)
-            return r
+            return Tensor._make(_cpu.unary_contiguous(code, input, name), input._shape,
+                                input._stride, 0, input._dtype)
         _check_tensor(input, name)
         if input._dtype.is_complex:
             cfn = _CX.UNARY.get(name)
@@ -600,9 +629,14 @@ def _binary_fn(cls, name):
     code, fast = cls.code, not cls.float_result
 
     def fn(input, other, *, out: Tensor | None = None) -> Tensor:
-        if (fast and out is None and isinstance(input, Tensor) and isinstance(other, Tensor)
-                and _fast_ok(input, other)):
-            return _fast_binary(code, input, other, name)
+        if out is None:
+            if (other.__class__ is float or other.__class__ is int) and cls.scalar_op is not None:
+                r = _fast_scalar(cls, input, other, name)
+                if r is not None:
+                    return r
+            elif (fast and isinstance(input, Tensor) and isinstance(other, Tensor)
+                    and _fast_ok(input, other)):
+                return _fast_binary(code, input, other, name)
         if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
             r = _complex_binary(cls, name, input, other)
             return check_out(out, r, name) if out is not None else r
@@ -619,9 +653,13 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
         >>> ember.add(ember.tensor([1, 2]), ember.tensor([10, 20]), alpha=2)
         tensor([21, 42])
     """
-    if alpha == 1 and out is None and isinstance(other, Tensor) and isinstance(input, Tensor) \
-            and _fast_ok(input, other):
-        return _fast_binary(lib.EM_ADD, input, other, "add")
+    if alpha == 1 and out is None:
+        if other.__class__ is float or other.__class__ is int:
+            r = _fast_scalar(Add, input, other, "add")
+            if r is not None:
+                return r
+        elif isinstance(other, Tensor) and isinstance(input, Tensor) and _fast_ok(input, other):
+            return _fast_binary(lib.EM_ADD, input, other, "add")
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
         r = _CX.add(input, other, alpha)
         return check_out(out, r, "add") if out is not None else r
@@ -632,6 +670,14 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    if alpha == 1 and out is None:
+        if other.__class__ is float or other.__class__ is int:
+            r = _fast_scalar(Sub, input, other, "sub")
+            if r is not None:
+                return r
+        elif (isinstance(other, Tensor) and isinstance(input, Tensor) and
+              input._dtype is not D.bool_ and _fast_ok(input, other)):
+            return _fast_binary(lib.EM_SUB, input, other, "sub")
     bools = [isinstance(x, Tensor) and x._dtype is D.bool_ for x in (input, other)]
     if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
@@ -672,6 +718,14 @@ multiply = mul
 
 def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     """input / other; rounding_mode None (true division), "trunc" or "floor"."""
+    if rounding_mode is None and out is None:
+        if other.__class__ is float or other.__class__ is int:
+            r = _fast_scalar(Div, input, other, "div")
+            if r is not None:
+                return r
+        elif (isinstance(other, Tensor) and isinstance(input, Tensor) and
+              input._dtype.is_floating_point and _fast_ok(input, other)):
+            return _fast_binary(lib.EM_DIV, input, other, "div")
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
         if rounding_mode is not None:
             raise _CX.unsupported(f"div(rounding_mode='{rounding_mode}')",

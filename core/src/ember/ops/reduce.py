@@ -8,8 +8,9 @@ from collections import namedtuple
 
 from .. import _dtype as D
 from .._C import lib
-from .._tensor import Tensor, _empty
+from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
+from ..backends import cpu as _cpu
 from ._util import backend_of, cast, check_out, normalize_dims, wrap_dim
 
 # torch.return_types equivalents
@@ -27,6 +28,11 @@ def _run_reduce(code, x: Tensor, dims: tuple, keepdim: bool, out_dtype) -> Tenso
     if x._dtype.is_complex:
         _no_complex(x, {lib.EM_RPROD: "prod", lib.EM_RMAX: "max", lib.EM_RMIN: "min",
                         lib.EM_RALL: "all", lib.EM_RANY: "any"}.get(code, "reduction"))
+    if (out_dtype is x._dtype and not keepdim and len(dims) == len(x._shape) and
+            x._storage.__class__ is _cpu.Storage and code not in (lib.EM_RALL, lib.EM_RANY) and
+            x.numel() and x._stride == contiguous_strides(x._shape)):
+        # everything of a contiguous tensor: skip the layout work (small losses, per-op cost)
+        return Tensor._make(_cpu.reduce_all_contiguous(code, x), (), (), 0, out_dtype)
     src = cast(x, out_dtype) if code not in (lib.EM_RALL, lib.EM_RANY) else x
     squeezed = _kept_shape(x._shape, dims, False)
     out = _empty(squeezed, D.bool_ if code in (lib.EM_RALL, lib.EM_RANY) else out_dtype, x.device)
@@ -36,13 +42,8 @@ def _run_reduce(code, x: Tensor, dims: tuple, keepdim: bool, out_dtype) -> Tenso
         backend_of(x).reduce(code, src, dims, out)
     if keepdim:
         out = Tensor._make(out._storage, _kept_shape(x._shape, dims, True),
-                           _contig(_kept_shape(x._shape, dims, True)), 0, out._dtype)
+                           contiguous_strides(_kept_shape(x._shape, dims, True)), 0, out._dtype)
     return out
-
-
-def _contig(shape):
-    from .._tensor import contiguous_strides
-    return contiguous_strides(shape)
 
 
 def _expand_back(g: Tensor, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
