@@ -12,7 +12,13 @@ import ember
 torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
-SCALAR_OPS = [operator.add, operator.sub, operator.mul, operator.truediv]
+
+
+def rsub(a, b):
+    return b - a
+
+
+SCALAR_OPS = [operator.add, operator.sub, operator.mul, operator.truediv, rsub]
 DTYPES = ["float32", "float64", "float16", "bfloat16"]
 
 

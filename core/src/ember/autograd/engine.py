@@ -12,6 +12,7 @@ import heapq
 import threading
 
 from .anomaly import ANOMALY
+from . import function as _function
 from .function import AccumulateGrad, Node
 from .grad_mode import STATE
 
@@ -185,8 +186,7 @@ def _run_tensor_hooks(node, grads):
 
 
 def _call_node(node, grads, create_graph):
-    from . import function
-    Tensor = function.Tensor
+    Tensor = _function.Tensor
     metas = node._output_meta or ()
     if node.materialize_grads and None in grads:
         from ..ops.creation import zeros

@@ -297,10 +297,10 @@ _EXACT_DTYPES = (D.float32, D.float64)
 _ALL_FLOAT_DTYPES = (D.float32, D.float64, D.float16, D.bfloat16)
 
 
-def _fast_scalar(cls, a, b, name):
-    """``a (op) b`` for a plain contiguous CPU float tensor and a float, outside autograd;
-    None when the operands need the general path."""
-    op, sign, dtypes = cls.scalar_op
+def _fast_scalar(scalar_op, a, b, name):
+    """``a (op) b`` for a plain contiguous CPU float tensor and a number, outside autograd;
+    None when the operands need the general path. scalar_op: a _Binary.scalar_op."""
+    op, sign, dtypes = scalar_op
     if (a.__class__ is Tensor and a._dtype in dtypes and
             a._storage.__class__ is _cpu.Storage and
             not (STATE.enabled and a._requires_grad) and
@@ -374,6 +374,7 @@ Sub = _binary("Sub", lib.EM_SUB, _sub_grad, saves=None,
 Mul = _binary("Mul", lib.EM_MUL, lambda c, g, a, b, y: (
     g * b if c.needs_input_grad[0] else None, g * a if c.needs_input_grad[1] else None),
     scalar_op=(lib.EM_MUL_SCALAR, 1, _ALL_FLOAT_DTYPES))
+_RSUB_SCALAR = (lib.EM_RSUB_SCALAR, 1, _EXACT_DTYPES)  # number - tensor
 Div = _binary("Div", lib.EM_DIV, _div_grad, float_result=True,
               scalar_op=(lib.EM_DIV_SCALAR, 1, _ALL_FLOAT_DTYPES))
 DivTrunc = _binary("DivTrunc", lib.EM_DIV_TRUNC, lambda c, g, a, b, y: (g * 0, g * 0), saves=None)
@@ -631,7 +632,7 @@ def _binary_fn(cls, name):
     def fn(input, other, *, out: Tensor | None = None) -> Tensor:
         if out is None:
             if (other.__class__ is float or other.__class__ is int) and cls.scalar_op is not None:
-                r = _fast_scalar(cls, input, other, name)
+                r = _fast_scalar(cls.scalar_op, input, other, name)
                 if r is not None:
                     return r
             elif (fast and isinstance(input, Tensor) and isinstance(other, Tensor)
@@ -655,7 +656,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     """
     if alpha == 1 and out is None:
         if other.__class__ is float or other.__class__ is int:
-            r = _fast_scalar(Add, input, other, "add")
+            r = _fast_scalar(Add.scalar_op, input, other, "add")
             if r is not None:
                 return r
         elif isinstance(other, Tensor) and isinstance(input, Tensor) and _fast_ok(input, other):
@@ -672,7 +673,11 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     if alpha == 1 and out is None:
         if other.__class__ is float or other.__class__ is int:
-            r = _fast_scalar(Sub, input, other, "sub")
+            r = _fast_scalar(Sub.scalar_op, input, other, "sub")
+            if r is not None:
+                return r
+        elif input.__class__ is float or input.__class__ is int:  # `1 - x`, in backward formulas
+            r = _fast_scalar(_RSUB_SCALAR, other, input, "rsub")
             if r is not None:
                 return r
         elif (isinstance(other, Tensor) and isinstance(input, Tensor) and
@@ -720,7 +725,7 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     """input / other; rounding_mode None (true division), "trunc" or "floor"."""
     if rounding_mode is None and out is None:
         if other.__class__ is float or other.__class__ is int:
-            r = _fast_scalar(Div, input, other, "div")
+            r = _fast_scalar(Div.scalar_op, input, other, "div")
             if r is not None:
                 return r
         elif (isinstance(other, Tensor) and isinstance(input, Tensor) and

@@ -205,7 +205,7 @@ UNARY_OPS = (
     "hardswish", "bitwise_not", "elu", "leaky_relu", "clamp", "hardtanh",
     "threshold", "nan_to_num", "round_decimals", "celu", "pow_scalar",
     "rpow_scalar", "gelu_grad", "gelu_tanh_grad", "add_scalar", "mul_scalar",
-    "div_scalar",
+    "div_scalar", "rsub_scalar",
 )
 UNARY_CODE = {name: i for i, name in enumerate(UNARY_OPS)}
 
@@ -240,7 +240,7 @@ UNARY_FLOAT = {
     "gelu_grad": "(C)0.5 * ((C)1 + erf(v * (C)0.70710678118654752440)) + "
                  "v * exp((C)-0.5 * v * v) * (C)0.39894228040143267794",
     "gelu_tanh_grad": "em_gelu_tanh_grad(v)", "add_scalar": "v + c0", "mul_scalar": "v * c0",
-    "div_scalar": "v / c0",
+    "div_scalar": "v / c0", "rsub_scalar": "c0 - v",
 }
 UNARY_INT = {
     "abs": "v < 0 ? -v : v", "neg": "-v", "square": "v * v", "sign": "(C)((v > 0) - (v < 0))",
