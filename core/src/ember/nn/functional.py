@@ -27,6 +27,7 @@ from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
 from ..ops._util import inplace as _core_inplace
 from ..ops.pad import pad
+from ..ops.resample import resample2d as _resample2d
 from ..ops.sampling import affine_grid, grid_sample  # noqa: F401  (public in F)
 from ..ops import conv as _conv
 from ..ops import pool as _pool
@@ -1544,7 +1545,14 @@ def _source_coords(out: int, inp: int, scale, align_corners: bool, mode: str):
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resamples the spatial dims: nearest, nearest-exact, (bi)linear, area."""
+    """Resamples the spatial dims: nearest, nearest-exact, (bi/tri)linear, bicubic, area;
+    ``antialias=True`` low-pass filters bilinear and bicubic downsampling (4-D input).
+
+    Example:
+        >>> F.interpolate(ember.ones(1, 1, 4, 4), scale_factor=0.5, mode="bicubic",
+        ...               antialias=True).shape
+        ember.Size([1, 1, 2, 2])
+    """
     n = input.dim() - 2
     if n < 1:
         raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
@@ -1553,9 +1561,21 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     out_size, scales = _interp_size(input, size, scale_factor, n)
     if recompute_scale_factor:
         scales = [None] * n
+    if antialias and not (mode in ("bilinear", "bicubic") and n == 2):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and "
+                         "requires a 4-D tensor as input")
+    if mode == "bicubic" and n != 2:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
+                                  f"(got {input.dim()}D) for the modes: nearest | linear | "
+                                  f"bilinear | bicubic | trilinear | area | nearest-exact "
+                                  f"(got {mode})")
+    if mode == "bicubic" or antialias:
+        return _resample2d(input, out_size, scales, mode, bool(align_corners), antialias)
     if mode == "area":
         if n == 1:
             return adaptive_avg_pool1d(input, out_size)

@@ -1,0 +1,127 @@
+"""Separable 2-D resampling for ``interpolate``: bicubic, and antialiased bilinear/bicubic.
+
+Each spatial dim is resampled by a weight matrix ``W`` of shape (out, in) whose row ``o``
+holds the filter taps of output position ``o``, so that::
+
+    output = W_h @ input @ W_w^T        (over the last two dims of (N, C, H, W))
+
+Two matmuls are differentiable ember ops: the gradient (``W_h^T @ grad @ W_w``) and the
+CUDA path come from autograd and the matmul backends, with no kernel of their own. The
+matrices follow torch's CPU upsampling kernels tap for tap:
+
+* bicubic: Keys' cubic convolution with A = -0.75 on the four taps around the source
+  coordinate, taps beyond the border clamped onto it (their weights add up there);
+* antialias: torch's separable filter (as PIL's): the support of the triangle (bilinear) or
+  cubic (A = -0.5, bicubic) kernel widens by the scale when downsampling, taps outside the
+  image are dropped and the remaining weights renormalised to sum to one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ._util import pretty_dtype
+from .creation import tensor
+
+__all__ = ["resample2d"]
+
+_CUBIC_A = -0.75  # torch's upsample_bicubic2d
+_AA_CUBIC_A = -0.5  # torch's antialiased bicubic uses PIL's coefficient
+
+
+def _cubic1(x: np.ndarray, a: float) -> np.ndarray:
+    """Cubic convolution kernel for |x| <= 1."""
+    return ((a + 2) * x - (a + 3)) * x * x + 1
+
+
+def _cubic2(x: np.ndarray, a: float) -> np.ndarray:
+    """Cubic convolution kernel for 1 < |x| < 2."""
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+
+def _scale(inp: int, out: int, align_corners: bool, scale: float | None) -> float:
+    """Input pixels per output pixel (torch's area_pixel_compute_scale)."""
+    if align_corners:
+        return (inp - 1) / (out - 1) if out > 1 else 0.0
+    return 1.0 / scale if scale is not None and scale > 0 else inp / out
+
+
+def _cubic_matrix(inp: int, out: int, align_corners: bool, scale: float | None,
+                  ctype: type) -> np.ndarray:
+    """(out, inp) bicubic weights: four clamped taps per output position."""
+    s = ctype(_scale(inp, out, align_corners, scale))
+    o = np.arange(out, dtype=ctype)
+    src = s * o if align_corners else s * (o + ctype(0.5)) - ctype(0.5)
+    base = np.minimum(np.floor(src).astype(np.int64), inp - 1)
+    t = np.clip(src - base, 0, 1).astype(ctype)
+    a = ctype(_CUBIC_A)
+    weights = np.stack([_cubic2(t + 1, a), _cubic1(t, a), _cubic1(1 - t, a),
+                        _cubic2(2 - t, a)], axis=1)
+    taps = np.clip(base[:, None] + np.arange(-1, 3), 0, inp - 1)
+    w = np.zeros((out, inp), dtype=ctype)
+    np.add.at(w, (np.repeat(np.arange(out), 4), taps.ravel()), weights.ravel())
+    return w
+
+
+def _aa_filter(x: np.ndarray, mode: str) -> np.ndarray:
+    x = np.abs(x)
+    if mode == "bilinear":
+        return np.maximum(1 - x, 0)
+    a = x.dtype.type(_AA_CUBIC_A)
+    return np.where(x < 1, _cubic1(x, a), np.where(x < 2, _cubic2(x, a), 0))
+
+
+def _aa_matrix(inp: int, out: int, align_corners: bool, scale: float | None, mode: str,
+               ctype: type) -> np.ndarray:
+    """(out, inp) antialiased weights; the filter stretches by the scale when it is > 1."""
+    s = ctype(_scale(inp, out, align_corners, scale))
+    half = ctype(1.0 if mode == "bilinear" else 2.0)
+    support = half * s if s >= 1 else half
+    invscale = ctype(1) / s if s >= 1 else ctype(1)
+    center = s * (np.arange(out, dtype=ctype) + ctype(0.5))
+    # C casts truncate toward zero; the lower bound is then clipped at the first pixel
+    lo = np.maximum(np.trunc(center - support + ctype(0.5)).astype(np.int64), 0)
+    hi = np.minimum(np.trunc(center + support + ctype(0.5)).astype(np.int64), inp)
+    j = np.arange(inp)
+    inside = (j >= lo[:, None]) & (j < hi[:, None])
+    w = np.where(inside, _aa_filter((j - center[:, None] + ctype(0.5)) * invscale, mode), 0)
+    w = w.astype(ctype)
+    total = w.sum(axis=1, keepdims=True)
+    return np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(ctype)
+
+
+def resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float | None], mode: str,
+               align_corners: bool, antialias: bool) -> Tensor:
+    """Resamples the last two dims of a 4-D ``input`` to ``size`` (``mode`` 'bicubic', or
+    'bilinear' with ``antialias``); ``scales`` are the user's scale factors or None.
+
+    Example:
+        >>> x = ember.arange(4.).reshape(1, 1, 1, 4)
+        >>> resample2d(x, (1, 7), (None, None), "bicubic", True, False).tolist()
+        [[[[0.0, 0.40625, 1.0, 1.5, 2.0, 2.59375, 3.0]]]]
+    """
+    if not input.dtype.is_floating_point:
+        kernel = "compute_index_ranges_weights" if antialias else "compute_indices_weights_cubic"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{pretty_dtype(input.dtype)}'")
+    h, w = input.shape[2], input.shape[3]
+    if min(h, w, *size) <= 0:
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"(H: {h}, W: {w}) output (H: {size[0]}, W: {size[1]})")
+    # the tables are (out, in) coordinate arithmetic built once per call, in the precision
+    # torch uses for them (float for float32 and lower, double for float64)
+    ctype = np.float64 if input.dtype is D.float64 else np.float32
+    mats = []
+    for inp, out, sc in zip((h, w), size, scales):
+        if antialias:
+            m = _aa_matrix(inp, out, align_corners, sc, mode, ctype)
+        else:
+            m = _cubic_matrix(inp, out, align_corners, sc, ctype)
+        mats.append(tensor(m, dtype=input.dtype, device=input.device))
+    return mats[0] @ (input @ mats[1].t())
+
+
