@@ -1,6 +1,8 @@
-"""ember.linalg: norms (matrix decompositions are not implemented yet)."""
+"""ember.linalg: norms, matrix_exp, householder_product (matrix decompositions are not
+implemented yet)."""
 
 from .ops.linalg import matmul, matrix_norm
+from .ops.matrix_funcs import householder_product, matrix_exp
 from .ops.reduce import vector_norm
 
 
@@ -12,4 +14,4 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "matmul"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "matmul", "matrix_exp", "householder_product"]

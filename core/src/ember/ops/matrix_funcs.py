@@ -1,0 +1,103 @@
+"""Matrix functions built from matmul: ``linalg.matrix_exp`` and
+``linalg.householder_product``.
+
+Both are compositions of differentiable ember ops (matmul, arithmetic), so autograd gives
+their gradients (and double gradients) and they run on any device without kernels of
+their own. They serve the orthogonal parametrization, whose matrices are small.
+
+* ``matrix_exp`` scales ``A`` by ``2**-s`` until its 1-norm is at most 1, sums the Taylor
+  series there to the dtype's precision (degree 18 for double, 12 otherwise: the first
+  term left out is below the unit roundoff), then squares ``s`` times.
+* ``householder_product`` applies the reflectors ``H_i = I - tau_i v_i v_i^H`` one by one
+  (right to left) to the first columns of the identity, as LAPACK's orgqr does.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ._util import pretty_dtype
+from .creation import eye
+
+__all__ = ["matrix_exp", "householder_product"]
+
+
+def _name(d: D.dtype) -> str:
+    """torch's name of a dtype in error messages."""
+    return {D.complex64: "ComplexFloat", D.complex128: "ComplexDouble"}.get(d) or pretty_dtype(d)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """Matrix exponential of a square matrix or a batch of them (torch.linalg.matrix_exp).
+
+    Example:
+        >>> ember.linalg.matrix_exp(ember.zeros(2, 2)).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 "
+                           "dimensions.")
+    n = A.shape[-1]
+    if A.shape[-2] != n:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, but "
+                           f"they are {A.shape[-2]} by {n} matrices")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor "
+                           f"as input. Got {_name(A.dtype)}")
+    if A.numel() == 0:
+        return A.clone()
+    ident = eye(n, dtype=A.dtype, device=A.device)
+    # one scaling for the whole batch: the largest 1-norm (a detached host number)
+    norm = float(A.detach().abs().sum(-2).amax())
+    s = max(0, math.ceil(math.log2(norm))) if norm > 1 else 0
+    X = A / (2 ** s) if s else A
+    degree = 18 if A.dtype in (D.float64, D.complex128) else 12
+    P = ident + X / degree  # Horner: I + X/1 (I + X/2 (... (I + X/degree)))
+    for k in range(degree - 1, 0, -1):
+        P = ident + (X @ P) / k
+    for _ in range(s):
+        P = P @ P
+    return P
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """First ``n`` columns of ``H_1 ... H_k`` for the reflectors stored below the diagonal
+    of ``A`` (m x n, as geqrf returns them) and their scales ``tau`` (k <= n)
+    (torch.linalg.householder_product).
+
+    Example:
+        >>> ember.linalg.householder_product(ember.zeros(3, 2), ember.tensor([2.0, 2.0]))
+        tensor([[-1., -0.],
+                [-0., -1.],
+                [0., 0.]])
+    """
+    name = "torch.linalg.householder_product"
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    k = tau.shape[-1] if tau.dim() else 0
+    if k > n:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau.shape[:-1])}")
+    if tau.dtype != A.dtype:
+        raise RuntimeError(f"{name}: tau dtype {_name(tau.dtype)} does not match input "
+                           f"dtype {_name(A.dtype)}")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for "
+                                  f"'{_name(A.dtype)}'")
+    Q = eye(m, n, dtype=A.dtype, device=A.device).expand(*A.shape)
+    # v_i: zero above row i, one on it, A's column i below it
+    V = A.tril(-1) + eye(m, n, dtype=A.dtype, device=A.device)
+    for i in range(k - 1, -1, -1):
+        v = V[..., :, i:i + 1]
+        t = tau[..., i:i + 1].unsqueeze(-1)
+        Q = Q - (t * v) @ (v.mH @ Q)
+    return Q
