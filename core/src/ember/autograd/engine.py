@@ -192,8 +192,10 @@ def _call_node(node, grads, create_graph):
         from ..ops.creation import zeros
         grads = [g if g is not None or m is None else zeros(m[0], dtype=m[1], device=m[2])
                  for g, m in zip(grads, metas)] + list(grads[len(metas):])
-    grads = grads[:len(metas)] if metas else grads
-    outs = node._fn.backward(node, *grads)
+    if metas and len(grads) != len(metas):
+        grads = grads[:len(metas)]
+    fn = node._fn
+    outs = fn.backward(node, *grads)
     if not isinstance(outs, tuple):
         outs = (outs,)
     n_in = len(node.next_functions)
@@ -205,12 +207,14 @@ def _call_node(node, grads, create_graph):
             raise RuntimeError(f"function {node.name()} returned an incorrect number of "
                                f"gradients (expected {n_in}, got {len(outs)})")
         outs = outs[:n_in]
-    for i, (g, (nxt, _)) in enumerate(zip(outs, node.next_functions)):
-        if g is None or nxt is None:
-            continue
-        if not isinstance(g, Tensor):
-            raise TypeError(f"function {node.name()} returned a gradient of type "
-                            f"{type(g).__name__} at position {i}; expected a Tensor or None")
+    if not fn._builtin:  # ember's own backward formulas return tensors or None
+        for i, (g, (nxt, _)) in enumerate(zip(outs, node.next_functions)):
+            if g is None or nxt is None:
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(f"function {node.name()} returned a gradient of type "
+                                f"{type(g).__name__} at position {i}; expected a Tensor or "
+                                "None")
     if node._hooks:
         for fn in list(node._hooks):
             new = fn(outs, tuple(grads))

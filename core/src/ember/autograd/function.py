@@ -315,6 +315,15 @@ def _connect(ctx: Node, args: tuple, out):
     ctx.needs_input_grad = tuple(needs)
     ctx._input_meta = tuple(meta)
     single = not isinstance(out, tuple)
+    if (single and ctx._non_differentiable is None and ctx._dirty is None and
+            isinstance(out, Tensor) and out._dtype.is_floating_point):
+        # the common case, one float output: the loop below without its bookkeeping
+        if out._grad_fn is not None or any(out is a for a in args):
+            out = Tensor._alias(out)
+        out._grad_fn, out._output_nr, out._requires_grad = ctx, 0, True
+        ctx._output_meta = ((out._shape, out._dtype, out._storage.device),)
+        _save(ctx)
+        return out
     outs = (out,) if single else out
     skip = {id(t) for t in ctx._non_differentiable or ()}
     dirty = {id(t) for t in ctx._dirty or ()}
@@ -334,6 +343,12 @@ def _connect(ctx: Node, args: tuple, out):
             outs = outs[:i] + (o,) + outs[i + 1:]
         o._grad_fn, o._output_nr, o._requires_grad = ctx, i, True
     ctx._output_meta = tuple(ometa)
+    _save(ctx)
+    return outs[0] if single else outs
+
+
+def _save(ctx: Node) -> None:
+    """Turns the tensors given to save_for_backward into (tensor, version, output index)."""
     to_save = ctx._to_save
     if to_save is not None:
         saved = []
@@ -341,15 +356,17 @@ def _connect(ctx: Node, args: tuple, out):
             if t is None:
                 saved.append(None)
             elif t._grad_fn is ctx:  # one of this node's outputs
-                saved.append((Tensor._alias(t, keep_graph=False), t._storage.version,
-                              t._output_nr + 1))
+                alias = Tensor._alias(t, keep_graph=False)
+                # t's own base, not t: the node would otherwise keep its output alive in a
+                # reference cycle, freed only by the garbage collector
+                alias._base = t._base
+                saved.append((alias, t._storage.version, t._output_nr + 1))
             else:
                 saved.append((t, t._storage.version, 0))
         ctx._saved = tuple(saved)
         ctx._to_save = None
     if ANOMALY.enabled:
-        ctx._trace = "".join(traceback.format_stack()[:-3])
-    return outs[0] if single else outs
+        ctx._trace = "".join(traceback.format_stack()[:-4])
 
 
 class once_differentiable:

@@ -37,6 +37,10 @@ class _Unary(Function):
     @classmethod
     def run(cls, x: Tensor, p0=0.0, p1=0.0, p2=0.0, out_dtype=None) -> Tensor:
         dtype = x._dtype
+        if (out_dtype is None and p1 == 0.0 and p2 == 0.0 and dtype.is_floating_point and
+                x._storage.__class__ is _cpu.Storage and x._stride == contiguous_strides(x._shape)):
+            return Tensor._make(_cpu.unary_contiguous(cls.code, x, cls.__name__.lower(), p0),
+                                x._shape, x._stride, 0, dtype)
         if cls.kind == _FLOAT_ONLY and not dtype.is_floating_point:
             dtype = D.get_default_dtype()
         src = cast(x, dtype)
@@ -96,11 +100,12 @@ Acos = _unary("Acos", lib.EM_ACOS, lambda c, g, x: -g * (1 - x * x).rsqrt())
 Atan = _unary("Atan", lib.EM_ATAN, lambda c, g, x: g / (1 + x * x))
 Sinh = _unary("Sinh", lib.EM_SINH, lambda c, g, x: g * x.cosh())
 Cosh = _unary("Cosh", lib.EM_COSH, lambda c, g, x: g * x.sinh())
-Tanh = _unary("Tanh", lib.EM_TANH, lambda c, g, y: g * (1 - y * y), saves="output")
+Tanh = _unary("Tanh", lib.EM_TANH, lambda c, g, y: _tanh_backward(g, y), saves="output")
 Asinh = _unary("Asinh", lib.EM_ASINH, lambda c, g, x: g * (x * x + 1).rsqrt())
 Acosh = _unary("Acosh", lib.EM_ACOSH, lambda c, g, x: g * (x * x - 1).rsqrt())
 Atanh = _unary("Atanh", lib.EM_ATANH, lambda c, g, x: g / (1 - x * x))
-Sigmoid = _unary("Sigmoid", lib.EM_SIGMOID, lambda c, g, y: g * y * (1 - y), saves="output")
+Sigmoid = _unary("Sigmoid", lib.EM_SIGMOID, lambda c, g, y: _sigmoid_backward(g, y),
+                 saves="output")
 Erf = _unary("Erf", lib.EM_ERF, lambda c, g, x: g * _2_SQRTPI * (-x * x).exp())
 Erfc = _unary("Erfc", lib.EM_ERFC, lambda c, g, x: -g * _2_SQRTPI * (-x * x).exp())
 Erfinv = _unary("Erfinv", lib.EM_ERFINV,
@@ -375,6 +380,14 @@ Mul = _binary("Mul", lib.EM_MUL, lambda c, g, a, b, y: (
     g * b if c.needs_input_grad[0] else None, g * a if c.needs_input_grad[1] else None),
     scalar_op=(lib.EM_MUL_SCALAR, 1, _ALL_FLOAT_DTYPES))
 _RSUB_SCALAR = (lib.EM_RSUB_SCALAR, 1, _EXACT_DTYPES)  # number - tensor
+# tanh's and sigmoid's gradients as one pass each (grad g, forward output y), as torch's
+# tanh_backward and sigmoid_backward; their own gradients make double backward work.
+TanhBackward = _binary("TanhBackward", lib.EM_TANH_BACKWARD, lambda c, gg, g, y, _: (
+    gg * (1 - y * y) if c.needs_input_grad[0] else None,
+    -2 * gg * g * y if c.needs_input_grad[1] else None))
+SigmoidBackward = _binary("SigmoidBackward", lib.EM_SIGMOID_BACKWARD, lambda c, gg, g, y, _: (
+    gg * (1 - y) * y if c.needs_input_grad[0] else None,
+    gg * g * (1 - 2 * y) if c.needs_input_grad[1] else None))
 Div = _binary("Div", lib.EM_DIV, _div_grad, float_result=True,
               scalar_op=(lib.EM_DIV_SCALAR, 1, _ALL_FLOAT_DTYPES))
 DivTrunc = _binary("DivTrunc", lib.EM_DIV_TRUNC, lambda c, g, a, b, y: (g * 0, g * 0), saves=None)
@@ -718,6 +731,8 @@ def _check_alpha(a, b, alpha, name):
 
 
 mul = _binary_fn(Mul, "mul")
+_tanh_backward = _binary_fn(TanhBackward, "tanh_backward")
+_sigmoid_backward = _binary_fn(SigmoidBackward, "sigmoid_backward")
 multiply = mul
 
 
