@@ -8,7 +8,7 @@ Example:
     >>> trainer.fit(model, train_loader)                        # doctest: +SKIP
 """
 
-from . import callbacks, loggers, plugins
+from . import callbacks, loggers, plugins, tuner
 from .callbacks import Callback
 from .core import LightningDataModule, LightningModule
 from .trainer import MisconfigurationException, Trainer
@@ -16,4 +16,5 @@ from .trainer.trainer import __version__
 from .utilities.seed import seed_everything
 
 __all__ = ["LightningModule", "LightningDataModule", "Trainer", "Callback", "callbacks",
-           "loggers", "plugins", "seed_everything", "MisconfigurationException", "__version__"]
+           "loggers", "plugins", "tuner", "seed_everything", "MisconfigurationException",
+           "__version__"]

@@ -7,7 +7,9 @@ from .lr_monitor import LearningRateMonitor
 from .model_checkpoint import ModelCheckpoint
 from .model_summary import ModelSummary
 from .progress import ProgressBar, TQDMProgressBar
+from .stochastic_weight_avg import StochasticWeightAveraging
 from .timer import Timer
 
 __all__ = ["Callback", "EarlyStopping", "GradientAccumulationScheduler", "LearningRateMonitor",
-           "ModelCheckpoint", "ModelSummary", "ProgressBar", "TQDMProgressBar", "Timer"]
+           "ModelCheckpoint", "ModelSummary", "ProgressBar", "StochasticWeightAveraging",
+           "TQDMProgressBar", "Timer"]

@@ -99,6 +99,12 @@ class LightningModule(HyperparametersMixin, nn.Module):
         t = self.__dict__.get("_trainer")
         return t.global_rank if t is not None else 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        # as Lightning: a copy or a pickle of the module does not take the Trainer along
+        state = super().__getstate__()
+        state["_trainer"] = None
+        return state
+
     def to(self, *args: Any, **kwargs: Any):
         out = super().to(*args, **kwargs)
         for p in self.parameters():

@@ -265,6 +265,10 @@ class Trainer:
         self._train_loader: Any = None
         self._val_loaders: list = []
         self._ckpt_path: str | None = None
+        self._step_takes_batch_idx = True   # whether training_step has a batch_idx parameter
+        # forward passes only (StochasticWeightAveraging's batch-norm epoch sets it, as Lightning)
+        self._skip_backward = False
+        self._tuning = False  # set while a Tuner search runs its short fits
 
     # =============================================================== public entry points
     def fit(self, model: LightningModule, train_dataloaders: Any = None,
@@ -493,6 +497,8 @@ class Trainer:
 
     def _merge_model_callbacks(self, model: LightningModule) -> None:
         """``configure_callbacks``: the module's callbacks replace the Trainer's of their type."""
+        if self._tuning:  # a Tuner search runs with its own callbacks only, as Lightning's
+            return
         extra = model.configure_callbacks()
         extra = [extra] if isinstance(extra, Callback) else list(extra or [])
         if not extra:
@@ -720,6 +726,8 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_epoch_start(self, model)
         model.on_train_epoch_start()
+        # inspect.signature costs more than the rest of the step's bookkeeping: once an epoch
+        self._step_takes_batch_idx = _takes_arg(model.training_step, 1)
 
         for batch_idx, batch in self._epoch_batches(resume):
             self._batch_idx = batch_idx
@@ -844,7 +852,7 @@ class Trainer:
                         cb.on_before_zero_grad(self, model, optimizer.optimizer)
                     model.on_before_zero_grad(optimizer.optimizer)
                     model.optimizer_zero_grad(self.current_epoch, batch_idx, optimizer.optimizer)
-                if loss is not None:
+                if loss is not None and not self._skip_backward:
                     self._backward(model, loss / acc if acc > 1 else loss)
             result["out"] = out
             return loss
@@ -863,7 +871,7 @@ class Trainer:
             return self._call_training_step(model, batch, batch_idx)
 
     def _call_training_step(self, model: LightningModule, batch: Any, batch_idx: int) -> Any:
-        args = (batch, batch_idx) if _takes_arg(model.training_step, 1) else (batch,)
+        args = (batch, batch_idx) if self._step_takes_batch_idx else (batch,)
         with self.precision_plugin.forward_context():
             if self._ddp is not None:  # through DDP, whose forward arms the gradient all-reduce
                 return self._ddp(*args)
