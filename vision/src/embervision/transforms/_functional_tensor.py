@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ember
+import ember.nn.functional as F
 
 from . import _resample
 
@@ -160,7 +161,7 @@ def crop(img: ember.Tensor, top: int, left: int, height: int, width: int) -> emb
 
 def resize(img: ember.Tensor, size: list[int], interpolation: str = "bilinear",
            antialias: bool | None = True) -> ember.Tensor:
-    """Resize to ``size`` = [h, w] with ember ops (see ``_resample``)."""
+    """Resize to ``size`` = [h, w] through ``F.interpolate``, as torchvision does."""
     _assert_image(img)
     if list(size) == [img.shape[-2], img.shape[-1]]:
         return img
@@ -170,7 +171,11 @@ def resize(img: ember.Tensor, size: list[int], interpolation: str = "bilinear",
     dtype = img.dtype
     # torch only antialiases linear/cubic modes.
     aa = bool(antialias) and interpolation in ("bilinear", "bicubic")
-    out = _resample.resize_float(_float(img), (size[0], size[1]), interpolation, aa)
+    lead, (h, w) = img.shape[:-2], img.shape[-2:]
+    out = F.interpolate(_float(img).reshape(1, -1, h, w), size=[size[0], size[1]],
+                        mode=interpolation, antialias=aa,
+                        align_corners=False if interpolation in ("bilinear", "bicubic") else None)
+    out = out.reshape(*lead, size[0], size[1])
     if not dtype.is_floating_point:
         out = out.clamp(0, _INT_MAX[dtype]) if interpolation == "bicubic" or aa else out
     out = _back(out, dtype)

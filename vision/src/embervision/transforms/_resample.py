@@ -1,92 +1,11 @@
-"""Separable image resampling with ember ops.
-
-Resizing along one axis is a matrix product: ``out = W @ in`` with a dense (out x in) weight
-matrix ``W`` whose rows hold the interpolation weights of each output pixel. The same form
-covers nearest, bilinear and bicubic, with or without antialiasing, so a resize is two GEMMs
-(rows, then columns); the weights follow ``torch.nn.functional.interpolate``
-(``align_corners=False``) and, with antialias, Pillow's filters (as torch's antialias does).
-"""
+"""Geometric resampling of image tensors with ember ops: affine warps and sampling at
+arbitrary points. Resizing is ``ember.nn.functional.interpolate``, as in torchvision."""
 
 from __future__ import annotations
 
 import math
 
 import ember
-
-
-def _cubic(x: ember.Tensor, a: float) -> ember.Tensor:
-    """Keys' cubic convolution kernel with parameter ``a`` (torch: -0.75, Pillow: -0.5)."""
-    x = x.abs()
-    near = ((a + 2) * x - (a + 3)) * x * x + 1
-    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-    return ember.where(x <= 1, near, ember.where(x < 2, far, ember.zeros_like(x)))
-
-
-def _linear(x: ember.Tensor) -> ember.Tensor:
-    return (1 - x.abs()).clamp_min(0)
-
-
-def _one_hot_rows(idx: ember.Tensor, n_in: int) -> ember.Tensor:
-    return (idx.unsqueeze(1) == ember.arange(n_in).unsqueeze(0)).to(ember.float32)
-
-
-def weight_matrix(n_in: int, n_out: int, mode: str, antialias: bool) -> ember.Tensor:
-    """The (n_out x n_in) float32 matrix resampling an axis of length n_in to n_out."""
-    scale = n_in / n_out
-    dst = ember.arange(n_out, dtype=ember.float64)
-    if mode in ("nearest", "nearest-exact"):
-        offset = 0.5 if mode == "nearest-exact" else 0.0
-        idx = ((dst + offset) * scale).floor().long().clamp(0, n_in - 1)
-        return _one_hot_rows(idx, n_in)
-    if mode not in ("bilinear", "bicubic"):
-        raise ValueError(f"Unsupported interpolation mode {mode!r} for tensors")
-    if antialias:
-        # Pillow-style filter: widened by the scale when downsampling, normalized per row.
-        support_unit = 1.0 if mode == "bilinear" else 2.0
-        filt_scale = max(scale, 1.0)
-        support = support_unit * filt_scale
-        center = (dst + 0.5) * scale
-        xmin = (center - support + 0.5).trunc().clamp_min(0)
-        xmax = (center + support + 0.5).trunc().clamp_max(n_in)
-        j = ember.arange(n_in, dtype=ember.float64).unsqueeze(0)
-        x = (j - center.unsqueeze(1) + 0.5) / filt_scale
-        w = _linear(x) if mode == "bilinear" else _cubic(x, -0.5)
-        inside = (j >= xmin.unsqueeze(1)) & (j < xmax.unsqueeze(1))
-        w = ember.where(inside, w, ember.zeros_like(w))
-        total = w.sum(dim=1, keepdim=True)
-        w = w / ember.where(total == 0, ember.ones_like(total), total)
-        return w.to(ember.float32)
-    src = (dst + 0.5) * scale - 0.5
-    if mode == "bilinear":
-        src = src.clamp_min(0)
-        i0 = src.floor()
-        lam = (src - i0).unsqueeze(1)
-        i0 = i0.long().clamp(0, n_in - 1)
-        i1 = (i0 + 1).clamp_max(n_in - 1)
-        w = _one_hot_rows(i0, n_in).double() * (1 - lam) + _one_hot_rows(i1, n_in).double() * lam
-        return w.to(ember.float32)
-    i0 = src.floor()
-    t = src - i0
-    w = ember.zeros(n_out, n_in, dtype=ember.float64)
-    for k in range(-1, 3):
-        coeff = _cubic(t - k, -0.75).unsqueeze(1)
-        idx = (i0 + k).long().clamp(0, n_in - 1)
-        w = w + _one_hot_rows(idx, n_in).double() * coeff
-    return w.to(ember.float32)
-
-
-def resize_float(img: ember.Tensor, size: tuple[int, int], mode: str,
-                 antialias: bool) -> ember.Tensor:
-    """Resize the last two dims of a float tensor to ``size`` = (h, w)."""
-    h, w = img.shape[-2], img.shape[-1]
-    out_h, out_w = size
-    # antialias only changes the weights when downsampling (torch ignores it otherwise for
-    # nearest; for linear/cubic the Pillow filter equals plain interpolation up to borders).
-    if out_h != h:
-        img = ember.matmul(weight_matrix(h, out_h, mode, antialias).to(img.dtype), img)
-    if out_w != w:
-        img = ember.matmul(img, weight_matrix(w, out_w, mode, antialias).to(img.dtype).t())
-    return img
 
 
 def affine_grid_sample(img: ember.Tensor, matrix: list[float], out_size: tuple[int, int],
