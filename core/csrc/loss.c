@@ -1,5 +1,6 @@
 /* Fused loss kernels: cross entropy over class indices (forward and backward). */
 #include "em_internal.h"
+#include "em_vecmath.h"
 
 #define EM_T EMT_F32
 #include "templates/loss.inc"

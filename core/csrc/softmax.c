@@ -1,6 +1,7 @@
 /* Fused, numerically stable softmax and log_softmax (forward and backward). */
 #include <stdlib.h>
 #include "em_internal.h"
+#include "em_vecmath.h"
 
 #define EM_T EMT_F32
 #include "templates/softmax.inc"

@@ -8,6 +8,18 @@ Example:
     True
 """
 
+import os as _os
+
+# Our OpenMP threads sleep between kernels instead of spinning. NumPy's OpenBLAS runs its
+# own thread pool for GEMM; with libgomp's default active wait, our idle threads spun for
+# milliseconds after every kernel and took the cores from OpenBLAS (and back), which made
+# a mixed GEMM and elementwise workload up to 60x slower on a loaded 2-core machine. Read
+# by libgomp when ember's C library loads; a value set by the user wins.
+if "OMP_WAIT_POLICY" not in _os.environ:
+    _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    from . import _C  # noqa: E402,F401  (loads libgomp while the policy is set)
+    del _os.environ["OMP_WAIT_POLICY"]
+
 from . import _dtype
 from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, can_cast, dtype, finfo, float16, float32, float64,
