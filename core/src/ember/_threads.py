@@ -1,11 +1,11 @@
-"""One thread count for our OpenMP kernels and NumPy's OpenBLAS, so the two pools never
-oversubscribe the cores."""
+"""One thread count for our OpenMP kernels and our GEMM blocks. NumPy's OpenBLAS runs on
+one thread (see backends/blas.py): its spinning pool and ours starved each other."""
 
 from __future__ import annotations
 
 import ctypes
 
-from .backends import cpu
+from .backends import blas, cpu
 
 _BLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
                  "openblas_set_num_threads64_", "openblas_set_num_threads")
@@ -32,18 +32,22 @@ def _openblas():
 
 
 _blas_set = _openblas()
+if _blas_set is not None:
+    _blas_set(1)
+    blas.set_threads(cpu.get_num_threads())
+# else an unknown BLAS keeps its own threading, and ember does not split GEMMs on top of it
 
 
 def get_num_threads() -> int:
-    """Threads used by ember's CPU kernels (OpenMP) and GEMM (OpenBLAS)."""
+    """Threads used by ember's CPU kernels (OpenMP) and GEMMs."""
     return cpu.get_num_threads()
 
 
 def set_num_threads(n: int) -> None:
-    """Sets the thread count of ember's kernels and of NumPy's OpenBLAS together."""
+    """Sets the thread count of ember's kernels and GEMMs together."""
     n = int(n)
     if n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
     cpu.set_num_threads(n)
     if _blas_set is not None:
-        _blas_set(n)
+        blas.set_threads(n)

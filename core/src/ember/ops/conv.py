@@ -19,7 +19,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
-from ..backends import cpu
+from ..backends import blas, cpu
 from ._util import backend_of, cast
 
 
@@ -71,15 +71,15 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
     if _pointwise(w, stride, padding, groups):
         # 1x1: y[n] = W @ x[n], one GEMM per sample straight into y, no layout copies
         y = _empty((N, OC, OH, OW), x._dtype)
-        np.matmul(w._np().reshape(OC, C), x._np().reshape(N, C, H * W),
-                  out=y._np().reshape(N, OC, H * W))
+        blas.matmul(w._np().reshape(OC, C), x._np().reshape(N, C, H * W),
+                    y._np().reshape(N, OC, H * W))
         return y
     G, OCg, L = groups, OC // groups, N * OH * OW
     cols = _empty((C * KH * KW, L), x._dtype)
     cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
     tmp = _empty((OC, N, OH * OW), x._dtype)
-    np.matmul(_np2(w, OCg, Cg * KH * KW, G), _np2(cols, Cg * KH * KW, L, G),
-              out=_np2(tmp, OCg, L, G))
+    blas.matmul(_np2(w, OCg, Cg * KH * KW, G), _np2(cols, Cg * KH * KW, L, G),
+                _np2(tmp, OCg, L, G))
     y = _empty((N, OC, OH, OW), x._dtype)
     # (OC, N, OH*OW) -> (N, OC, OH*OW): one strided copy in C
     cpu.copy(Tensor._make(tmp._storage, (N, OC, OH * OW), (OH * OW, N * OH * OW, 1), 0,
@@ -99,8 +99,8 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
     _, OCg, KH, KW = w._shape
     if _pointwise(w, stride, padding, groups):  # gx[n] = W^T @ g[n]
         y = _empty((N, OCg) + tuple(out_hw), x._dtype)
-        np.matmul(w._np().reshape(C, OCg).T, x._np().reshape(N, C, H * W),
-                  out=y._np().reshape(N, OCg, H * W))
+        blas.matmul(w._np().reshape(C, OCg).T, x._np().reshape(N, C, H * W),
+                    y._np().reshape(N, OCg, H * W))
         return y
     if groups == C and OCg == 1:  # the adjoint of a depthwise convolution
         y = _empty((N, C) + tuple(out_hw), x._dtype)
@@ -113,8 +113,8 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
     cpu.copy(Tensor._make(x._storage, (C, N, H * W), (H * W, C * H * W, 1), x._offset,
                           x._dtype), xt)
     cols = _empty((OC * KH * KW, L), x._dtype)
-    np.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2), _np2(xt, Cg, L, G),
-              out=_np2(cols, OCg * KH * KW, L, G))
+    blas.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2), _np2(xt, Cg, L, G),
+                _np2(cols, OCg * KH * KW, L, G))
     y = _empty((N, OC) + tuple(out_hw), x._dtype)
     cpu.col2im(cols, y, (KH, KW), stride, padding, dilation, (H, W))
     return y
@@ -131,8 +131,9 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
     if KH == KW == 1 and _pointwise_geometry(stride, padding, groups):
         # gw = sum over n of g[n] @ x[n]^T
         gw = _empty((OC, C, 1, 1), x._dtype)
-        per_sample = np.matmul(g._np().reshape(N, OC, OH * OW),
-                               np.swapaxes(x._np().reshape(N, C, H * W), 1, 2))
+        per_sample = blas.matmul(g._np().reshape(N, OC, OH * OW),
+                                 np.swapaxes(x._np().reshape(N, C, H * W), 1, 2),
+                                 np.empty((N, OC, C), g._dtype.np))
         np.sum(per_sample, axis=0, out=gw._np().reshape(OC, C))
         return gw
     if groups == C == OC:  # depthwise: per-channel correlation, no im2col
@@ -149,7 +150,8 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
     # cols @ g^T, then transpose the small result: OpenBLAS is several times faster
     # with the long reduction (N*OH*OW) as the inner dim of a row-major A than of a
     # transposed B (measured 75 ms vs 290 ms for 64x576 outputs, K = 25088).
-    gwt = np.matmul(_np2(cols, Cg * KH * KW, L, G), np.swapaxes(_np2(gt, OCg, L, G), 1, 2))
+    gwt = blas.matmul(_np2(cols, Cg * KH * KW, L, G), np.swapaxes(_np2(gt, OCg, L, G), 1, 2),
+                      np.empty((G, Cg * KH * KW, OCg), cols._dtype.np))
     gw = _empty((OC, Cg, KH, KW), x._dtype)
     _np2(gw, OCg, Cg * KH * KW, G)[...] = np.swapaxes(gwt, 1, 2)
     return gw
