@@ -7,9 +7,10 @@ from .lr_monitor import LearningRateMonitor
 from .model_checkpoint import ModelCheckpoint
 from .model_summary import ModelSummary
 from .progress import ProgressBar, TQDMProgressBar
+from .rich_progress import RichProgressBar
 from .stochastic_weight_avg import StochasticWeightAveraging
 from .timer import Timer
 
 __all__ = ["Callback", "EarlyStopping", "GradientAccumulationScheduler", "LearningRateMonitor",
-           "ModelCheckpoint", "ModelSummary", "ProgressBar", "StochasticWeightAveraging",
-           "TQDMProgressBar", "Timer"]
+           "ModelCheckpoint", "ModelSummary", "ProgressBar", "RichProgressBar",
+           "StochasticWeightAveraging", "TQDMProgressBar", "Timer"]

@@ -45,7 +45,42 @@ class ProgressBar(Callback):
         print(*args, **kwargs)
 
 
-class TQDMProgressBar(ProgressBar):
+class _EvaluationHooks:
+    """The validation, test and predict hooks of a bar, mapped onto its _eval_begin(trainer,
+    description, totals), _eval_step(trainer) and _eval_end(trainer)."""
+
+    def on_validation_start(self, trainer, pl_module) -> None:
+        self._eval_begin(trainer, "Validation", trainer.num_val_batches)
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx,
+                                dataloader_idx=0) -> None:
+        self._eval_step(trainer)
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        self._eval_end(trainer)
+
+    def on_test_start(self, trainer, pl_module) -> None:
+        self._eval_begin(trainer, "Testing", trainer.num_test_batches)
+
+    def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx,
+                          dataloader_idx=0) -> None:
+        self._eval_step(trainer)
+
+    def on_test_end(self, trainer, pl_module) -> None:
+        self._eval_end(trainer)
+
+    def on_predict_start(self, trainer, pl_module) -> None:
+        self._eval_begin(trainer, "Predicting", trainer.num_predict_batches)
+
+    def on_predict_batch_end(self, trainer, pl_module, outputs, batch, batch_idx,
+                             dataloader_idx=0) -> None:
+        self._eval_step(trainer)
+
+    def on_predict_end(self, trainer, pl_module) -> None:
+        self._eval_end(trainer)
+
+
+class TQDMProgressBar(_EvaluationHooks, ProgressBar):
     """Lightning's default bar, drawn with plain text.
 
     Args:
@@ -160,33 +195,3 @@ class TQDMProgressBar(ProgressBar):
     def _eval_end(self, trainer) -> None:
         if trainer.state.fn != "fit":
             self._draw(self._n, {}, final=True)
-
-    def on_validation_start(self, trainer, pl_module) -> None:
-        self._eval_begin(trainer, "Validation", trainer.num_val_batches)
-
-    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx,
-                                dataloader_idx=0) -> None:
-        self._eval_step(trainer)
-
-    def on_validation_end(self, trainer, pl_module) -> None:
-        self._eval_end(trainer)
-
-    def on_test_start(self, trainer, pl_module) -> None:
-        self._eval_begin(trainer, "Testing", trainer.num_test_batches)
-
-    def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx,
-                          dataloader_idx=0) -> None:
-        self._eval_step(trainer)
-
-    def on_test_end(self, trainer, pl_module) -> None:
-        self._eval_end(trainer)
-
-    def on_predict_start(self, trainer, pl_module) -> None:
-        self._eval_begin(trainer, "Predicting", trainer.num_predict_batches)
-
-    def on_predict_batch_end(self, trainer, pl_module, outputs, batch, batch_idx,
-                             dataloader_idx=0) -> None:
-        self._eval_step(trainer)
-
-    def on_predict_end(self, trainer, pl_module) -> None:
-        self._eval_end(trainer)
