@@ -56,8 +56,8 @@ def _run_blocks(run, count: int, parts: int) -> None:
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = a @ b for float arrays with NumPy's broadcasting of batch dims; out is
-    C-contiguous with the result's shape. Returns out.
+    """out = a @ b for float arrays with NumPy's broadcasting of batch dims, written in place
+    into ``out`` (the result's shape; a strided view works). Returns out.
 
     Example:
         >>> matmul(np.ones((2, 3)), np.ones((3, 4)), np.empty((2, 4)))[0, 0]
@@ -70,23 +70,26 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     if 2 * n * k * m * count < _SPLIT_FLOPS or parts < 2 or out.size == 0:
         parts = 1
     if batch:
-        a = np.broadcast_to(a, batch + (n, k)).reshape((count, n, k))
-        b = np.broadcast_to(b, batch + (k, m)).reshape((count, k, m))
-        flat = out.reshape((count, n, m))
         if n * k * m < 32768:  # tiny matrices: NumPy's stacked loop
-            np.matmul(a, b, out=flat)
-        elif count >= parts:  # one GEMM per matrix (NumPy's stacked matmul does not batch
+            np.matmul(a, b, out=out)
+            return out
+        # Views per batch index, never a reshape: merging the batch dims of a broadcast or
+        # transposed operand (a conv's columns seen per sample) would copy it.
+        a = np.broadcast_to(a, batch + (n, k))
+        b = np.broadcast_to(b, batch + (k, m))
+        index = list(np.ndindex(*batch))
+        if count >= parts:  # one GEMM per matrix (NumPy's stacked matmul does not batch
             # its BLAS calls: measured 4.6x slower for (32, 256, 256)), batch split in blocks
             def run(lo, hi):
-                for i in range(lo, hi):
-                    np.matmul(a[i], b[i], out=flat[i])
+                for i in index[lo:hi]:
+                    np.matmul(a[i], b[i], out=out[i])
             if parts > 1:
                 _run_blocks(run, count, parts)
             else:
                 run(0, count)
         else:
-            for i in range(count):
-                _matmul2d(a[i], b[i], flat[i], parts)
+            for i in index:
+                _matmul2d(a[i], b[i], out[i], parts)
         return out
     _matmul2d(a, b, out, parts)
     return out

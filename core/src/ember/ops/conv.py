@@ -77,14 +77,12 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
     G, OCg, L = groups, OC // groups, N * OH * OW
     cols = _empty((C * KH * KW, L), x._dtype)
     cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
-    tmp = _empty((OC, N, OH * OW), x._dtype)
-    blas.matmul(_np2(w, OCg, Cg * KH * KW, G), _np2(cols, Cg * KH * KW, L, G),
-                _np2(tmp, OCg, L, G))
     y = _empty((N, OC, OH, OW), x._dtype)
-    # (OC, N, OH*OW) -> (N, OC, OH*OW): one strided copy in C
-    cpu.copy(Tensor._make(tmp._storage, (N, OC, OH * OW), (OH * OW, N * OH * OW, 1), 0,
-                          tmp._dtype), Tensor._make(y._storage, (N, OC, OH * OW),
-                                                    (OC * OH * OW, OH * OW, 1), 0, y._dtype))
+    # y[n, g] = w[g] @ (sample n's columns of group g): a GEMM per sample and group written
+    # straight into y, reading the columns in place (no transposed copy of the output)
+    blas.matmul(_np2(w, OCg, Cg * KH * KW, G)[None],
+                cols._np().reshape(G, Cg * KH * KW, N, OH * OW).transpose(2, 0, 1, 3),
+                y._np().reshape(N, G, OCg, OH * OW))
     return y
 
 
@@ -109,12 +107,11 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
         return y
     G, Cg, L = groups, C // groups, N * H * W
     OC = OCg * G
-    xt = _empty((C, N, H * W), x._dtype)
-    cpu.copy(Tensor._make(x._storage, (C, N, H * W), (H * W, C * H * W, 1), x._offset,
-                          x._dtype), xt)
     cols = _empty((OC * KH * KW, L), x._dtype)
-    blas.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2), _np2(xt, Cg, L, G),
-                _np2(cols, OCg * KH * KW, L, G))
+    # sample n's columns of group g = w[g]^T @ x[n, g], written in place into cols
+    blas.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2)[None],
+                x._np().reshape(N, G, Cg, H * W),
+                cols._np().reshape(G, OCg * KH * KW, N, H * W).transpose(2, 0, 1, 3))
     y = _empty((N, OC) + tuple(out_hw), x._dtype)
     cpu.col2im(cols, y, (KH, KW), stride, padding, dilation, (H, W))
     return y
