@@ -222,6 +222,33 @@ int em_batch_norm_backward(int dtype, const void *x, const void *gy, const void 
 int em_fft(int dtype, int64_t rows, int64_t n, const void *in, int64_t in_len, int in_kind,
            void *out, int64_t out_len, int out_real, int inverse, double scale);
 
+/* linalg.c: dense linear algebra over `batch` contiguous row-major matrices, float32 and
+ * float64. info (one per matrix) is 0 or LAPACK's 1-based index of the failure.
+ * lu_factor: a (n x n) = P L U in place, piv[j] the row swapped with row j (getrf; info:
+ * first exactly zero pivot). lu_solve: b (n x k) = A^-1 b from those factors. lu_det: any
+ * of det, sign, logabsdet (batch values each) may be NULL. cholesky: a's lower triangle
+ * becomes L (the upper zeroed; info: first leading minor not positive definite).
+ * triangular_solve: b (n x k) = T^-1 b for a's lower or upper triangle T (unit: ones on
+ * its diagonal). lstsq: a (m x n, destroyed), b (max(m, n) x k: the right-hand side in
+ * the first m rows, the solution comes back in the first n); pivot 0 is gels (full rank,
+ * info: zero diagonal of R), 1 a column-pivoted QR whose rank is rank_in (may be NULL, or
+ * -1 per matrix) or the count of |R_ii| > rcond |R_00|, finished as the minimum-norm
+ * solution (gelsy); residuals (batch x k, may be NULL): ||Q^T b [n:m]||^2 when m > n and
+ * the rank is n. svdvals: singular values, descending, of a (p x q, p <= q, destroyed)
+ * into s (batch x p). */
+int em_lu_factor(int dtype, int64_t batch, int64_t n, void *a, int64_t *piv, int64_t *info);
+int em_lu_solve(int dtype, int64_t batch, int64_t n, int64_t k, const void *lu,
+                const int64_t *piv, void *b);
+int em_lu_det(int dtype, int64_t batch, int64_t n, const void *lu, const int64_t *piv,
+              void *det, void *sign, void *logabsdet);
+int em_cholesky(int dtype, int64_t batch, int64_t n, void *a, int64_t *info);
+int em_triangular_solve(int dtype, int64_t batch, int64_t n, int64_t k, const void *a,
+                        void *b, int upper, int unit);
+int em_lstsq(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void *a, void *b,
+             double rcond, int pivot, const int64_t *rank_in, int64_t *rank, void *residuals,
+             int64_t *info);
+int em_svdvals(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s);
+
 /* threads */
 int em_get_num_threads(void);
 void em_set_num_threads(int n);

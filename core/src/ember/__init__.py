@@ -80,6 +80,8 @@ from .ops.spectral import (bartlett_window, blackman_window, hamming_window,  # 
                            hann_window, istft, kaiser_window, stft)
 from . import fft  # noqa: E402  (ember.fft, as torch.fft)
 from .ops.matrix_funcs import matrix_exp  # noqa: E402
+from .ops.solve import (cholesky_inverse, cholesky_solve, det, inverse,  # noqa: E402
+                        logdet, slogdet)
 
 conj_physical = conj
 float = float32

@@ -8,7 +8,7 @@ from ._tensor import Tensor, _empty, contiguous_strides
 from .autograd.function import Function
 from .autograd.grad_mode import STATE
 from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
-from .ops import sort as S, views as V
+from .ops import solve as Sv, sort as S, views as V
 from .ops._util import backend_of, expand_to, inplace, operand, result_type
 
 
@@ -328,6 +328,8 @@ _METHODS = {
     "dot": linalg.dot, "vdot": linalg.vdot, "outer": linalg.outer, "inner": linalg.inner,
     "addmm": linalg.addmm, "addmv": linalg.addmv, "baddbmm": linalg.baddbmm,
     "addbmm": linalg.addbmm, "kron": linalg.kron, "trace": linalg.trace,
+    "inverse": Sv.inverse, "det": Sv.det, "logdet": Sv.logdet, "slogdet": Sv.slogdet,
+    "cholesky_solve": Sv.cholesky_solve, "cholesky_inverse": Sv.cholesky_inverse,
     # random fillers
     "uniform_": R.uniform_, "normal_": R.normal_, "exponential_": R.exponential_,
     "random_": R.random_, "bernoulli_": R.bernoulli_, "cauchy_": R.cauchy_,

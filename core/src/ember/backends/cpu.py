@@ -600,3 +600,54 @@ def fft(x, n: int, in_kind: int, out, out_real: bool, inverse: bool, scale: floa
     check(lib.em_fft(comp.code, rows, n, ptr(x), x._shape[-1] if x._shape else 1, in_kind,
                      ptr(out), out._shape[-1] if out._shape else 1, int(out_real),
                      int(inverse), float(scale)), "fft", f"dtype {x._dtype.name}")
+
+
+# ---- dense linear algebra (csrc/linalg.c) --------------------------------------
+# Operands are fresh contiguous (batch, rows, cols) float32/float64 tensors that the
+# kernels may overwrite; pivots, ranks and infos are contiguous int64.
+
+def lu_factor(a, piv, info) -> None:
+    """a (batch, n, n) = P L U in place; piv (batch, n); info (batch): first zero pivot."""
+    batch, n = a._shape[0], a._shape[-1]
+    check(lib.em_lu_factor(a._dtype.code, batch, n, ptr(a), _p64(piv), _p64(info)), "lu")
+
+
+def lu_solve(lu, piv, b) -> None:
+    """b (batch, n, k) = A^-1 b from lu_factor's lu and piv."""
+    batch, n, k = b._shape
+    check(lib.em_lu_solve(lu._dtype.code, batch, n, k, ptr(lu), _p64(piv), ptr(b)), "lu_solve")
+
+
+def lu_det(lu, piv, det, sign, logabsdet) -> None:
+    """det, sign, logabsdet (batch; any may be None) from lu_factor's lu and piv."""
+    batch, n = lu._shape[0], lu._shape[-1]
+    check(lib.em_lu_det(lu._dtype.code, batch, n, ptr(lu), _p64(piv), _p(det), _p(sign),
+                        _p(logabsdet)), "det")
+
+
+def cholesky(a, info) -> None:
+    """a (batch, n, n) -> its lower Cholesky factor in place; info (batch)."""
+    batch, n = a._shape[0], a._shape[-1]
+    check(lib.em_cholesky(a._dtype.code, batch, n, ptr(a), _p64(info)), "cholesky")
+
+
+def triangular_solve(a, b, upper: bool, unit: bool) -> None:
+    """b (batch, n, k) = T^-1 b for the upper or lower triangle T of a (batch, n, n)."""
+    batch, n, k = b._shape
+    check(lib.em_triangular_solve(a._dtype.code, batch, n, k, ptr(a), ptr(b), int(upper),
+                                  int(unit)), "solve_triangular")
+
+
+def lstsq(a, b, rcond: float, pivot: bool, rank_in, rank, residuals, info) -> None:
+    """Least squares of a (batch, m, n; destroyed) against b (batch, max(m, n), k): the
+    solution comes back in b's first n rows (see em_lstsq)."""
+    batch, m, n = a._shape
+    k = b._shape[-1]
+    check(lib.em_lstsq(a._dtype.code, batch, m, n, k, ptr(a), ptr(b), float(rcond), int(pivot),
+                       _p64(rank_in), _p64(rank), _p(residuals), _p64(info)), "lstsq")
+
+
+def svdvals(a, s) -> None:
+    """s (batch, p) = the singular values, descending, of a (batch, p, q), p <= q."""
+    batch, p, q = a._shape
+    check(lib.em_svdvals(a._dtype.code, batch, p, q, ptr(a), ptr(s)), "svdvals")
