@@ -1,11 +1,13 @@
 """torchaudio.transforms for ember: ``ember.nn.Module`` wrappers of :mod:`emberaudio.functional`."""
 
 from ._transforms import (LFCC, MFCC, AmplitudeToDB, ComputeDeltas, Fade, FFTConvolve,
-                          FrequencyMasking, GriffinLim, InverseSpectrogram, MelScale,
-                          MelSpectrogram, MuLawDecoding, MuLawEncoding, PitchShift, Resample,
-                          SlidingWindowCmn, Spectrogram, TimeMasking, TimeStretch, Vad, Vol)
+                          FrequencyMasking, GriffinLim, InverseMelScale, InverseSpectrogram,
+                          MelScale, MelSpectrogram, MuLawDecoding, MuLawEncoding, PitchShift,
+                          Resample, SlidingWindowCmn, Spectrogram, TimeMasking, TimeStretch, Vad,
+                          Vol)
 
 __all__ = ["AmplitudeToDB", "ComputeDeltas", "Fade", "FFTConvolve", "FrequencyMasking",
-           "GriffinLim", "InverseSpectrogram", "LFCC", "MelScale", "MelSpectrogram", "MFCC",
+           "GriffinLim", "InverseMelScale", "InverseSpectrogram", "LFCC", "MelScale",
+           "MelSpectrogram", "MFCC",
            "MuLawDecoding", "MuLawEncoding", "PitchShift", "Resample", "SlidingWindowCmn",
            "Spectrogram", "TimeMasking", "TimeStretch", "Vad", "Vol"]

@@ -15,7 +15,7 @@ from ..functional.resample import apply_sinc_resample_kernel, sinc_resample_kern
 __all__ = ["Spectrogram", "InverseSpectrogram", "GriffinLim", "MelScale", "MelSpectrogram",
            "MFCC", "LFCC", "AmplitudeToDB", "Resample", "MuLawEncoding", "MuLawDecoding",
            "ComputeDeltas", "Fade", "Vol", "FrequencyMasking", "TimeMasking", "TimeStretch",
-           "PitchShift", "SlidingWindowCmn", "FFTConvolve"]
+           "PitchShift", "SlidingWindowCmn", "FFTConvolve", "InverseMelScale"]
 
 
 class Spectrogram(nn.Module):
@@ -151,6 +151,51 @@ class MelScale(nn.Module):
     def forward(self, specgram: ember.Tensor) -> ember.Tensor:
         fb = self.fb if self.fb.dtype == specgram.dtype else self.fb.to(specgram.dtype)
         return ember.matmul(specgram.transpose(-1, -2), fb).transpose(-1, -2)
+
+
+class InverseMelScale(nn.Module):
+    """Estimates a ``(..., n_stft, time)`` linear-frequency spectrogram from a
+    ``(..., n_mels, time)`` mel one: the least-squares solution of ``fb^T x = melspec``
+    (``ember.linalg.lstsq`` with ``driver``), clamped at zero, as torchaudio 2.x.
+
+    With ``driver="gels"`` the filterbank must have full rank (lstsq raises otherwise, as
+    in torch: many ``n_mels`` for few ``n_stft`` give empty or repeated low filters);
+    ``"gelsy"``, ``"gelsd"`` and ``"gelss"`` return the minimum-norm solution then.
+
+    Example:
+        >>> mel = MelScale(n_mels=20, sample_rate=8000, n_stft=65)(ember.rand(65, 4))
+        >>> InverseMelScale(65, n_mels=20, sample_rate=8000)(mel).shape
+        ember.Size([65, 4])
+    """
+
+    def __init__(self, n_stft: int, n_mels: int = 128, sample_rate: int = 16000,
+                 f_min: float = 0.0, f_max: float | None = None, norm: str | None = None,
+                 mel_scale: str = "htk", driver: str = "gels") -> None:
+        super().__init__()
+        self.n_mels = n_mels
+        self.sample_rate = sample_rate
+        self.f_max = f_max or float(sample_rate // 2)
+        self.f_min = f_min
+        self.driver = driver
+        if f_min > self.f_max:
+            raise ValueError(f"Require f_min: {f_min} <= f_max: {self.f_max}")
+        if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+            raise ValueError(f'driver must be one of ["gels", "gelsy", "gelsd", "gelss"]. '
+                             f"Found {driver}.")
+        fb = F.melscale_fbanks(n_stft, self.f_min, self.f_max, self.n_mels, self.sample_rate,
+                               norm, mel_scale)
+        self.register_buffer("fb", fb)
+
+    def forward(self, melspec: ember.Tensor) -> ember.Tensor:
+        shape = melspec.shape
+        n_mels, time = shape[-2], shape[-1]
+        if self.n_mels != n_mels:
+            raise ValueError(f"Expected an input with {self.n_mels} mel bins. Found: {n_mels}")
+        fb = self.fb if self.fb.dtype == melspec.dtype else self.fb.to(melspec.dtype)
+        batch = melspec.reshape(-1, n_mels, time)
+        # one filterbank for every batch element: lstsq broadcasts it
+        spec = ember.linalg.lstsq(fb.mT.unsqueeze(0), batch, driver=self.driver).solution
+        return ember.relu(spec).reshape(*shape[:-2], fb.shape[0], time)
 
 
 class MelSpectrogram(nn.Module):
