@@ -1,5 +1,6 @@
 """backends/blas.py: GEMMs cut into row, column or batch blocks on several threads give
-NumPy's result, and a forked child (DataLoader workers) still computes them."""
+NumPy's result, and a forked child (DataLoader workers) computes on one thread instead of
+waiting for the parent's OpenMP threads."""
 
 import multiprocessing
 import os
@@ -41,17 +42,20 @@ def test_blocks_equal_numpy(sa, sb, dtype, threads):
 
 def _child(queue):
     a = np.ones((600, 300), np.float32)
-    queue.put(float(blas.matmul(a, a.T, np.empty((600, 600), np.float32))[0, 0]))
+    b = ember.ones(300000)
+    queue.put((ember.get_num_threads(), float((b + b).sum()),
+               float(blas.matmul(a, a.T, np.empty((600, 600), np.float32))[0, 0])))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork start method only")
-def test_forked_child_splits_again():
+def test_forked_child_runs_single_threaded():
     a = np.ones((600, 300), np.float32)
-    blas.matmul(a, a.T, np.empty((600, 600), np.float32))  # the parent's pool exists now
+    blas.matmul(a, a.T, np.empty((600, 600), np.float32))  # the parent's threads exist now
+    ember.ones(300000).sum()
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     p = ctx.Process(target=_child, args=(queue,))
     p.start()
-    assert queue.get(timeout=60) == 300.0
+    assert queue.get(timeout=60) == (1, 600000.0, 300.0)
     p.join(60)
     assert p.exitcode == 0

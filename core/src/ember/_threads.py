@@ -4,6 +4,7 @@ one thread (see backends/blas.py): its spinning pool and ours starved each other
 from __future__ import annotations
 
 import ctypes
+import os
 
 from .backends import blas, cpu
 
@@ -51,3 +52,9 @@ def set_num_threads(n: int) -> None:
     cpu.set_num_threads(n)
     if _blas_set is not None:
         blas.set_threads(n)
+
+
+if hasattr(os, "register_at_fork"):
+    # libgomp's thread pool does not survive fork: a child entering a parallel region
+    # would wait forever for the parent's threads. Children run single-threaded.
+    os.register_at_fork(after_in_child=lambda: set_num_threads(1))
