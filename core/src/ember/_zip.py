@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -29,6 +30,10 @@ _EOCD = struct.Struct("<IHHHHIIH")
 _EOCD64 = struct.Struct("<IQHHIIQQQQ")
 _LOCATOR64 = struct.Struct("<IIQI")
 _CHUNK = 16 << 20  # reads and CRCs of big records go in pieces of this size
+# Records from this size have their CRC computed on a helper thread (zlib releases the GIL),
+# overlapping file I/O; below it the hand-off costs more than the checksum.
+_THREADED_CRC = 64 << 10
+_CRC_AHEAD = 64 << 20  # bytes of records taken (and checksummed) ahead of the writes
 _PAD_ID = 0x4246  # "FB": the extra-field id PyTorch uses for alignment padding
 
 
@@ -45,19 +50,38 @@ class ZipWriter:
         self._entries = []  # [name bytes, crc, size, header offset, flags]
 
     def write_records(self, records) -> None:
-        """Writes (name, data) pairs. A big record's CRC is computed on a helper thread, chunk
-        by chunk, while the same bytes are written, and goes into a data descriptor after the
-        data (zip flag bit 3), as PyTorch's writer does. Small records are checksummed inline:
-        a thread hand-off per record costs more than it saves on a busy machine."""
-        pool = None
+        """Writes (name, data) pairs; CRCs run on a helper thread while the file is written.
+        A big record's CRC is computed chunk by chunk behind its own writes and goes into a
+        data descriptor after the data (zip flag bit 3), as PyTorch's writer does. Medium
+        records are checksummed up to _CRC_AHEAD bytes ahead of the record being written, so
+        each header finds its CRC ready. Tiny records are checksummed inline."""
+        pool = ThreadPoolExecutor(1)
+        ahead = deque()  # (name, view, CRC future or None), in record order
+        ahead_bytes = 0
+        records = iter(records)
         try:
-            for name, data in records:
-                view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+            while True:
+                while ahead_bytes < _CRC_AHEAD:  # look ahead: start the next CRCs
+                    item = next(records, None)
+                    if item is None:
+                        break
+                    name, data = item
+                    view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+                    medium = _THREADED_CRC <= len(view) < 2 * _CHUNK
+                    ahead.append((name, view, pool.submit(zlib.crc32, view) if medium else None))
+                    ahead_bytes += len(view)  # bounds the host copies of device storages
+                if not ahead:
+                    break
+                name, view, crc = ahead.popleft()
                 size = len(view)
+                ahead_bytes -= size
+                if crc is not None:
+                    self._header(name, size, crc.result(), 0)
+                    self._write(view)
+                    continue
                 if size < 2 * _CHUNK:
                     self.write_record(name, view)
                     continue
-                pool = pool or ThreadPoolExecutor(1)
                 crc = _RunningCrc()
                 self._header(name, size, 0, 0x08)
                 for start in range(0, size, _CHUNK):
@@ -69,8 +93,7 @@ class ZipWriter:
                 fmt = "<IIQQ" if size >= ZIP64_LIMIT else "<IIII"
                 self._write(struct.pack(fmt, 0x08074B50, value, size, size))
         finally:
-            if pool is not None:
-                pool.shutdown()
+            pool.shutdown(cancel_futures=True)
 
     def write_record(self, name: str, data) -> None:
         """Appends one record; ``data`` is bytes or any C-contiguous buffer (a NumPy array)."""
@@ -212,7 +235,7 @@ class ZipReader:
             raise ValueError(f"record '{name}' holds {info.file_size} bytes, expected {len(view)}")
         self._file.seek(self.data_offset(name))
         crc = _RunningCrc()
-        deferred = deferred and len(view) >= 2 * _CHUNK  # small ones: inline is cheaper
+        deferred = deferred and len(view) >= _THREADED_CRC  # tiny ones: inline is cheaper
         if deferred and self._pool is None:
             self._pool = ThreadPoolExecutor(1)
         got = 0
