@@ -291,6 +291,23 @@ def _resident_bytes() -> int:
 
 
 @pytest.mark.cpu_only
+def test_saved_outputs_make_no_reference_cycles():
+    # tanh, sigmoid and exp save their output for backward: the node must not keep that
+    # output alive through a cycle, or every result of a forward pass that never runs
+    # backward (evaluation with grad enabled) waits for the garbage collector
+    x = ember.randn(16, requires_grad=True)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(200):
+            y = x.tanh() + x.sigmoid() + x.exp()
+        del y
+        found = gc.collect()
+    finally:
+        gc.enable()
+    assert found == 0, f"{found} objects were only freed by the cycle collector"
+
+
 def test_memory_stays_flat_over_1000_training_steps():
     """1,000 steps of a small MLP: resident memory flat after warm-up, no graph left."""
     from ember.autograd.function import Node
