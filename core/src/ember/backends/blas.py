@@ -18,7 +18,7 @@ import numpy as np
 
 # Below this many flops (a 256^3 product) a second thread measured no faster.
 _SPLIT_FLOPS = 1 << 26
-_state = {"threads": 1, "pool": None}
+_state = {"threads": 1, "pool": None, "workers": 0}
 
 
 def set_threads(n: int) -> None:
@@ -28,10 +28,11 @@ def set_threads(n: int) -> None:
 
 def _pool(workers: int) -> ThreadPoolExecutor:
     pool = _state["pool"]
-    if pool is None or pool._max_workers != workers:
+    if pool is None or _state["workers"] != workers:
         if pool is not None:
             pool.shutdown(wait=False)
         pool = _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="ember-gemm")
+        _state["workers"] = workers
     return pool
 
 

@@ -122,18 +122,21 @@ def _gradient(f, x):
     return ember.cat([first, inner, last])
 
 
-class _LinearLR(LRScheduler):
-    """lr from its start value to end_lr in num_iter linear steps."""
+class _SweepLR(LRScheduler):
+    """lr from its start value to end_lr in num_iter steps, along the subclass's curve."""
 
     def __init__(self, optimizer: Any, end_lr: float, num_iter: int, last_epoch: int = -1):
         self.end_lr = end_lr
         self.num_iter = num_iter
         super().__init__(optimizer, last_epoch)
 
+    def _at(self, base: float, r: float) -> float:
+        raise NotImplementedError
+
     def get_lr(self) -> list[float]:
         r = (self.last_epoch + 1) / self.num_iter
         if self.last_epoch > 0:
-            val = [base + r * (self.end_lr - base) for base in self.base_lrs]
+            val = [self._at(base, r) for base in self.base_lrs]
         else:
             val = list(self.base_lrs)
         self._lr = val
@@ -144,26 +147,14 @@ class _LinearLR(LRScheduler):
         return self._lr
 
 
-class _ExponentialLR(LRScheduler):
-    """lr from its start value to end_lr in num_iter geometric steps."""
+class _LinearLR(_SweepLR):
+    def _at(self, base: float, r: float) -> float:
+        return base + r * (self.end_lr - base)
 
-    def __init__(self, optimizer: Any, end_lr: float, num_iter: int, last_epoch: int = -1):
-        self.end_lr = end_lr
-        self.num_iter = num_iter
-        super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        r = (self.last_epoch + 1) / self.num_iter
-        if self.last_epoch > 0:
-            val = [base * (self.end_lr / base) ** r for base in self.base_lrs]
-        else:
-            val = list(self.base_lrs)
-        self._lr = val
-        return val
-
-    @property
-    def lr(self) -> list[float]:
-        return self._lr
+class _ExponentialLR(_SweepLR):
+    def _at(self, base: float, r: float) -> float:
+        return base * (self.end_lr / base) ** r
 
 
 class _LRCallback(Callback):
