@@ -34,3 +34,5 @@ def test_failing_rank_fails_the_job_fast(launch, how, needle):
     assert needle in out and "ember.distributed.run: the job failed" in out, out[-2000:]
     assert "finished" not in proc.stdout
     assert elapsed < 30
+    if how != "kill":  # the failing rank's own report, repeated by the launcher
+        assert "ember.distributed.run: first failure, rank 1:" in proc.stderr, out[-2000:]

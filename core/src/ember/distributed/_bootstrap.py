@@ -29,6 +29,7 @@ def main() -> None:
         argv = argv[1:]
     sys.argv = argv
     code = 0
+    report = ""
     try:
         if as_module:
             runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
@@ -38,18 +39,29 @@ def main() -> None:
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if e.code is not None and not isinstance(e.code, int):
-            sys.stderr.write(f"{e.code}\n")
+            report = f"{e.code}\n"
     except BaseException:
-        traceback.print_exc()
+        report = traceback.format_exc()
         code = 1
     if code != 0:
-        sys.stderr.write(f"ember.distributed: rank {rank} failed (exit code {code}); "
-                         "aborting the job\n")
+        report += f"ember.distributed: rank {rank} failed (exit code {code}); aborting the job\n"
+        sys.stderr.write(report)
         sys.stderr.flush()
+        _leave_error_file(rank, report)
         from mpi4py import MPI
         MPI.COMM_WORLD.Abort(code)
     sys.exit(0)
 
+
+def _leave_error_file(rank: int, report: str) -> None:
+    """Gives the launcher this rank's error in a file: MPI_Abort can kill mpiexec's output
+    forwarding before the stderr written just above reaches the terminal."""
+    folder = os.environ.get("EMBER_RUN_ERROR_DIR")
+    if folder:
+        path = os.path.join(folder, f"rank{rank}.err")
+        with open(path + ".part", "w") as f:
+            f.write(report)
+        os.replace(path + ".part", path)  # the launcher never reads half a report
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,9 @@ A thin layer over MPICH's ``mpiexec`` (installed by the ``mpich`` wheel): it sta
 of the script, each under ``ember.distributed._bootstrap``, which sets RANK / WORLD_SIZE /
 LOCAL_RANK / LOCAL_WORLD_SIZE / MASTER_ADDR / MASTER_PORT from MPI's own rank and aborts the
 whole job when its rank raises or exits non-zero. A killed rank makes mpiexec stop the others.
-The job's exit status is non-zero when any rank failed, with a one-line message saying so.
+The job's exit status is non-zero when any rank failed; the launcher then prints the first
+failing rank's error again (ranks leave it in a file, as torchrun's error files do, because
+an aborting job can lose the last lines of its output).
 
 Example:
     $ python -m ember.distributed.run --nproc-per-node 2 train.py --epochs 3
@@ -16,6 +18,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -55,11 +58,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def build_command(args: argparse.Namespace) -> list[str]:
+def build_command(args: argparse.Namespace, error_dir: str) -> list[str]:
     env = {"WORLD_SIZE": str(args.nproc_per_node), "LOCAL_WORLD_SIZE": str(args.nproc_per_node),
            "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
            "OMP_NUM_THREADS": str(args.omp_num_threads),
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "EMBER_RUN_ERROR_DIR": error_dir}
     cmd = [find_mpiexec(), "-n", str(args.nproc_per_node)]
     for k, v in env.items():
         cmd += ["-genv", k, v]
@@ -71,14 +74,18 @@ def build_command(args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    proc = subprocess.run(build_command(args))
-    if proc.returncode != 0:
-        sys.stderr.write(f"ember.distributed.run: the job failed (exit status "
-                         f"{proc.returncode}): a rank raised, exited non-zero or was killed; "
-                         "its error is printed above\n")
-        return proc.returncode if 0 < proc.returncode < 256 else 1
-    return 0
-
+    with tempfile.TemporaryDirectory(prefix="ember-run-") as error_dir:
+        proc = subprocess.run(build_command(args, error_dir))
+        if proc.returncode == 0:
+            return 0
+        reports = sorted(Path(error_dir).glob("rank*.err"), key=lambda p: p.stat().st_mtime)
+        if reports:
+            sys.stderr.write(f"ember.distributed.run: first failure, rank {reports[0].stem[4:]}:\n"
+                             + reports[0].read_text())
+    sys.stderr.write(f"ember.distributed.run: the job failed (exit status "
+                     f"{proc.returncode}): a rank raised, exited non-zero or was killed; "
+                     "its error is printed above\n")
+    return proc.returncode if 0 < proc.returncode < 256 else 1
 
 if __name__ == "__main__":
     sys.exit(main())
