@@ -4,13 +4,6 @@
  * elementwise_int.c, which compile in parallel. */
 #include "em_internal.h"
 
-static int em_check_dims(int ndim, const int64_t *shape) {
-    if (ndim < 1 || ndim > EM_MAX_DIMS) return EM_EINVAL;
-    for (int d = 0; d < ndim; ++d)
-        if (shape[d] < 0) return EM_EINVAL;
-    return EM_OK;
-}
-
 static const int em_itemsize[10] = {4, 8, 2, 2, 1, 2, 4, 8, 1, 1};
 
 /* Same-dtype copies only move bytes, so they go through one loop per item size. */

@@ -94,6 +94,13 @@ int em_reduce_float_v3(int op, int dtype, int n_outer, const int64_t *outer_shap
                        const int64_t *red_shape, const int64_t *x_red_strides, const void *x,
                        void *y);
 
+static inline int em_check_dims(int ndim, const int64_t *shape) {
+    if (ndim < 1 || ndim > EM_MAX_DIMS) return EM_EINVAL;
+    for (int d = 0; d < ndim; ++d)
+        if (shape[d] < 0) return EM_EINVAL;
+    return EM_OK;
+}
+
 static inline int64_t em_numel(int ndim, const int64_t *shape) {
     int64_t n = 1;
     for (int d = 0; d < ndim; ++d) n *= shape[d];

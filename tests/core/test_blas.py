@@ -1,6 +1,7 @@
-"""backends/blas.py: GEMMs cut into row, column or batch blocks on several threads give
-NumPy's result, and a forked child (DataLoader workers) computes on one thread instead of
-waiting for the parent's OpenMP threads."""
+"""backends/blas.py and csrc/gemm.c: GEMMs cut into row, column or batch blocks on several
+threads give NumPy's result for every operand layout BLAS reads in place (and for those it
+cannot, through a copy), and a forked child (DataLoader workers) computes on one thread
+instead of waiting for the parent's OpenMP threads."""
 
 import multiprocessing
 import os
@@ -38,6 +39,49 @@ def test_blocks_equal_numpy(sa, sb, dtype, threads):
     got = blas.matmul(a, b, np.empty(want.shape, dtype))
     np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12,
                                atol=1e-4 if dtype == np.float32 else 1e-10)
+
+
+def _layouts(shape, rng, dtype):
+    """The same values as a contiguous array, a transposed copy seen back, a strided slice
+    of a wider array, and a matrix whose unit dim has a stride BLAS never reads."""
+    x = rng.standard_normal(shape).astype(dtype)
+    wide = np.zeros(shape[:-1] + (shape[-1] * 2,), dtype)
+    wide[..., ::2] = x
+    yield x
+    yield np.ascontiguousarray(np.swapaxes(x, -1, -2)).swapaxes(-1, -2)
+    yield wide[..., ::2]  # column stride 2: copied first
+    yield np.lib.stride_tricks.as_strided(x, x.shape, x.strides[:-2] + (x.strides[-2], 0)
+                                          ) if shape[-1] == 1 else x[..., :, :]
+
+
+@pytest.mark.parametrize("sa,sb", [((96, 1), (1, 200)), ((1, 300), (300, 100)),
+                                   ((100, 300), (300, 1)), ((3, 100, 64), (64, 80)),
+                                   ((100, 0), (0, 50)), ((2, 70, 64), (1, 64, 90))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_layout_equals_numpy(sa, sb, dtype, threads):
+    rng = np.random.default_rng(1)
+    for a in _layouts(sa, rng, dtype):
+        for b in _layouts(sb, rng, dtype):
+            want = np.matmul(a, b)
+            got = blas.matmul(a, b, np.full(want.shape, np.nan, dtype))
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+            # the tensor entry point (ember.matmul) reads the same layouts
+            ea, eb = ember.from_numpy(a.copy()), ember.from_numpy(b.copy())
+            if a.strides[-1] != a.itemsize:
+                ea = ember.from_numpy(np.ascontiguousarray(a.swapaxes(-1, -2))).mT
+            np.testing.assert_allclose((ea @ eb).numpy(), want, rtol=1e-5, atol=1e-4)
+
+
+def test_output_views_are_written_in_place(threads):
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((64, 300)).astype(np.float32)
+    b = rng.standard_normal((300, 200)).astype(np.float32)
+    big = np.zeros((64, 450), np.float32)
+    blas.matmul(a, b, big[:, 100:300])  # row stride 450, inside a larger buffer
+    np.testing.assert_allclose(big[:, 100:300], a @ b, rtol=1e-5, atol=1e-4)
+    assert not big[:, :100].any() and not big[:, 300:].any()
+    out_t = np.zeros((200, 64), np.float32).T  # a transposed output: NumPy writes it
+    np.testing.assert_allclose(blas.matmul(a, b, out_t), a @ b, rtol=1e-5, atol=1e-4)
 
 
 def _child(queue):

@@ -89,3 +89,20 @@ def test_whole_tensor_reductions_of_empty_and_integer_tensors():
     assert float(ember.zeros(0).sum()) == 0.0
     assert ember.ones(4, dtype=ember.int32).sum().dtype == ember.int64
     assert int(ember.ones(4, dtype=ember.int32).sum()) == 4
+
+
+def test_relu_gradient_is_one_masked_pass_like_torch():
+    """relu's backward is one kernel (torch's threshold_backward): NaN inputs pass the
+    gradient, an infinite gradient where the input is negative gives 0 (not inf * 0 = NaN),
+    and the gradient of the gradient is the same mask."""
+    vals = [float("nan"), -1.0, 0.0, 2.0, -3.0]
+    ups = [1.0, float("inf"), 5.0, float("inf"), float("-inf")]
+    results = []
+    for mod in (ember, torch):
+        x = mod.tensor(vals, requires_grad=True)
+        up = mod.tensor(ups, requires_grad=True)
+        (gx,) = mod.autograd.grad(mod.relu(x), x, up, create_graph=True)
+        (gup,) = mod.autograd.grad((gx * mod.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum(), up)
+        results.append((gx.detach().cpu().numpy(), gup.cpu().numpy()))
+    for e, t in zip(*results):
+        np.testing.assert_array_equal(e, t)

@@ -58,7 +58,7 @@ enum em_binary_op {
     EM_ADD, EM_SUB, EM_MUL, EM_DIV, EM_DIV_TRUNC, EM_DIV_FLOOR, EM_REMAINDER, EM_FMOD,
     EM_POW, EM_ATAN2, EM_HYPOT, EM_MAXIMUM, EM_MINIMUM, EM_FMAX, EM_FMIN, EM_COPYSIGN,
     EM_BITWISE_AND, EM_BITWISE_OR, EM_BITWISE_XOR, EM_LSHIFT, EM_RSHIFT, EM_XLOGY,
-    EM_TANH_BACKWARD, EM_SIGMOID_BACKWARD, /* u: the gradient; w: the forward output */
+    EM_TANH_BACKWARD, EM_SIGMOID_BACKWARD, EM_RELU_BACKWARD, /* u: gradient; w: forward output */
     EM_BINARY_OP_COUNT
 };
 
@@ -248,6 +248,22 @@ int em_lstsq(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void *a,
              double rcond, int pivot, const int64_t *rank_in, int64_t *rank, void *residuals,
              int64_t *info);
 int em_svdvals(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s);
+
+/* gemm.c: matrix products through the BLAS NumPy loaded. em_gemm_use_blas takes its
+ * ILP64 cblas_sgemm and cblas_dgemm once. em_gemm: c = a @ b for float32 or float64 over
+ * ndim - 3 broadcast batch dims; shape is (batch..., n, k, m) and each strides array has
+ * the operand's batch strides (0 where broadcast), then its row and column strides. Each
+ * matrix needs unit stride along one dim and c along its rows (EINVAL otherwise). */
+typedef void (*em_sgemm_fn)(int order, int trans_a, int trans_b, int64_t n, int64_t m,
+                            int64_t k, float alpha, const float *a, int64_t lda,
+                            const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+typedef void (*em_dgemm_fn)(int order, int trans_a, int trans_b, int64_t n, int64_t m,
+                            int64_t k, double alpha, const double *a, int64_t lda,
+                            const double *b, int64_t ldb, double beta, double *c,
+                            int64_t ldc);
+int em_gemm_use_blas(em_sgemm_fn sgemm, em_dgemm_fn dgemm);
+int em_gemm(int dtype, int ndim, const int64_t *shape, const void *a, const int64_t *a_strides,
+            const void *b, const int64_t *b_strides, void *c, const int64_t *c_strides);
 
 /* threads */
 int em_get_num_threads(void);

@@ -16,7 +16,8 @@ CSRC = Path(__file__).resolve().parents[2] / "csrc"
 # the heavy files first, so a parallel build starts them together
 SOURCES = ["elementwise_float.c", "elementwise_float_v3.c", "elementwise_int.c",
            "elementwise.c", "reduce.c", "reduce_v3.c", "sort.c", "index.c", "random.c",
-           "optim.c", "conv.c", "pool.c", "softmax.c", "loss.c", "norm.c", "fft.c", "linalg.c"]
+           "optim.c", "conv.c", "pool.c", "softmax.c", "loss.c", "norm.c", "fft.c", "linalg.c",
+           "gemm.c"]
 
 
 def _cdef_text() -> str:

@@ -1,42 +1,11 @@
-"""One thread count for our OpenMP kernels and our GEMM blocks. NumPy's OpenBLAS runs on
-one thread (see backends/blas.py): its spinning pool and ours starved each other."""
+"""One thread count for our OpenMP kernels, GEMMs included (backends/blas.py holds NumPy's
+OpenBLAS to one thread and runs its products on ours)."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 
-from .backends import blas, cpu
-
-_BLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                 "openblas_set_num_threads64_", "openblas_set_num_threads")
-
-
-def _openblas():
-    """NumPy's bundled OpenBLAS, found among the libraries this process has loaded."""
-    import numpy  # noqa: F401  (loads its BLAS)
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _BLAS_SETTERS:
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                return fn
-    return None
-
-
-_blas_set = _openblas()
-if _blas_set is not None:
-    _blas_set(1)
-    blas.set_threads(cpu.get_num_threads())
-# else an unknown BLAS keeps its own threading, and ember does not split GEMMs on top of it
+from .backends import cpu
 
 
 def get_num_threads() -> int:
@@ -50,8 +19,6 @@ def set_num_threads(n: int) -> None:
     if n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
     cpu.set_num_threads(n)
-    if _blas_set is not None:
-        blas.set_threads(n)
 
 
 if hasattr(os, "register_at_fork"):

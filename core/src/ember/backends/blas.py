@@ -1,59 +1,94 @@
-"""GEMM through NumPy's OpenBLAS, run single-threaded and split across ember's threads.
+"""GEMM for float32 and float64: NumPy's OpenBLAS kernels, threaded by ember's OpenMP.
 
 OpenBLAS keeps its own thread pool, whose idle workers spin for a while after each call.
 Next to ember's OpenMP threads on the same cores the two pools took turns starving each
 other: a LeNet training step ran 5-10x slower whenever OpenMP waited actively (as it does
-when torch's libgomp is the one loaded in the process). So OpenBLAS runs on one thread and
-a large product is cut into blocks of rows (or of batch entries) computed at once on a few
-Python threads: NumPy releases the GIL inside BLAS, and an idle Python thread sleeps.
+when torch's libgomp is the one loaded in the process). So OpenBLAS runs on one thread, and
+csrc/gemm.c calls its sgemm/dgemm from OpenMP threads: whole matrices of a batch, or blocks
+of one product. Where NumPy's BLAS is not a bundled OpenBLAS (another platform, a NumPy
+built on MKL) it keeps its own threading and products go through np.matmul.
 """
 
 from __future__ import annotations
 
-import math
-import os
-from concurrent.futures import ThreadPoolExecutor
+import ctypes
 
 import numpy as np
 
-# Below this many flops (a 256^3 product) a second thread measured no faster.
-_SPLIT_FLOPS = 1 << 26
-_state = {"threads": 1, "pool": None, "workers": 0}
+from .._C import ffi, lib
+from . import cpu
+
+_I64 = "int64_t[]"
+_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}  # em_dtype of the two floats
+_SYMBOLS = [("scipy_openblas_set_num_threads64_", "scipy_cblas_sgemm64_",
+             "scipy_cblas_dgemm64_"),
+            ("openblas_set_num_threads64_", "cblas_sgemm64_", "cblas_dgemm64_")]
 
 
-def set_threads(n: int) -> None:
-    """How many blocks a large GEMM is cut into (ember.set_num_threads)."""
-    _state["threads"] = n
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    pool = _state["pool"]
-    if pool is None or _state["workers"] != workers:
-        if pool is not None:
-            pool.shutdown(wait=False)
-        pool = _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="ember-gemm")
-        _state["workers"] = workers
-    return pool
-
-
-def _forget_pool() -> None:  # a forked child has none of the parent's threads
-    _state["pool"] = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _run_blocks(run, count: int, parts: int) -> None:
-    """run(lo, hi) over [0, count) in `parts` blocks, the first on the calling thread."""
-    bounds = [count * i // parts for i in range(parts + 1)]
-    pool = _pool(parts - 1)
-    futures = [pool.submit(run, bounds[i], bounds[i + 1]) for i in range(1, parts)]
+def _take_over_openblas() -> bool:
+    """Finds NumPy's ILP64 OpenBLAS among the libraries this process has loaded, sets it to
+    one thread and hands its GEMMs to csrc/gemm.c. False when there is none."""
     try:
-        run(bounds[0], bounds[1])
-    finally:
-        for f in futures:
-            f.result()
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
+    except OSError:
+        return False
+    for path in sorted(paths):
+        try:
+            blas_lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for set_threads, sgemm, dgemm in _SYMBOLS:
+            if all(hasattr(blas_lib, name) for name in (set_threads, sgemm, dgemm)):
+                getattr(blas_lib, set_threads)(1)
+                address = [ctypes.cast(getattr(blas_lib, name), ctypes.c_void_p).value
+                           for name in (sgemm, dgemm)]
+                cpu.check(lib.em_gemm_use_blas(ffi.cast("em_sgemm_fn", address[0]),
+                                               ffi.cast("em_dgemm_fn", address[1])), "gemm")
+                return True
+    return False
+
+
+HAVE_GEMM = _take_over_openblas()
+# csrc/gemm.c's EM_GEMM_PAR_FLOPS: below it a product runs on one thread anyway, and
+# np.matmul's call costs less than ours
+_ONE_THREAD_FLOPS = 1 << 20
+
+
+def _row_major(rows: int, cols: int, rs: int, cs: int) -> bool:
+    """Whether BLAS reads this matrix in place as row-major: unit stride along the rows and
+    a leading dimension at least cols (csrc/gemm.c's rule; a size-1 dim's stride is never
+    read)."""
+    return (cols == 1 or cs == 1) and (rows == 1 or rs >= cols)
+
+
+def _blas_ready(rows: int, cols: int, rs: int, cs: int) -> bool:
+    """Row-major, or its transpose."""
+    return _row_major(rows, cols, rs, cs) or _row_major(cols, rows, cs, rs)
+
+
+def _batch_strides(shape: tuple, strides, batch: tuple) -> list[int]:
+    """Element strides of an operand against the broadcast batch (0 where it has no such
+    dim or size 1), then its matrix's row and column strides."""
+    pad = len(batch) - (len(shape) - 2)
+    return ([0] * pad + [0 if shape[i] == 1 else strides[i] for i in range(len(shape) - 2)]
+            + list(strides[-2:]))
+
+
+def _gemm(code: int, batch: tuple, n: int, k: int, m: int, a, b, c) -> None:
+    """a, b, c: (owner, address, shape, element strides) of BLAS-ready operands; the owner
+    (an array or tensor, perhaps a fresh copy) keeps the memory alive through the call."""
+    shape = (*batch, n, k, m)
+    args = []
+    for _, address, sh, st in (a, b, c):
+        args += [ffi.cast("void *", address), ffi.new(_I64, _batch_strides(sh, st, batch))]
+    cpu.check(lib.em_gemm(code, len(shape), ffi.new(_I64, shape), *args), "matmul")
+
+
+def _np_operand(x: np.ndarray, item: int):
+    if not _blas_ready(x.shape[-2], x.shape[-1], x.strides[-2] // item, x.strides[-1] // item):
+        x = np.ascontiguousarray(x)
+    return x, x.ctypes.data, x.shape, [s // item for s in x.strides]
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -64,45 +99,37 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
         >>> matmul(np.ones((2, 3)), np.ones((3, 4)), np.empty((2, 4)))[0, 0]
         3.0
     """
-    batch = out.shape[:-2]
-    n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
-    count = math.prod(batch)
-    parts = _state["threads"]
-    if 2 * n * k * m * count < _SPLIT_FLOPS or parts < 2 or out.size == 0:
-        parts = 1
-    if batch:
-        if n * k * m < 32768:  # tiny matrices: NumPy's stacked loop
-            np.matmul(a, b, out=out)
-            return out
-        # Views per batch index, never a reshape: merging the batch dims of a broadcast or
-        # transposed operand (a conv's columns seen per sample) would copy it.
-        a = np.broadcast_to(a, batch + (n, k))
-        b = np.broadcast_to(b, batch + (k, m))
-        index = list(np.ndindex(*batch))
-        if count >= parts:  # one GEMM per matrix (NumPy's stacked matmul does not batch
-            # its BLAS calls: measured 4.6x slower for (32, 256, 256)), batch split in blocks
-            def run(lo, hi):
-                for i in index[lo:hi]:
-                    np.matmul(a[i], b[i], out=out[i])
-            if parts > 1:
-                _run_blocks(run, count, parts)
-            else:
-                run(0, count)
-        else:
-            for i in index:
-                _matmul2d(a[i], b[i], out[i], parts)
+    code = _CODES.get(out.dtype) if HAVE_GEMM else None
+    item = out.itemsize
+    n, m = out.shape[-2:]
+    k = a.shape[-1]
+    if (code is None or a.dtype != out.dtype or b.dtype != out.dtype
+            or 2 * n * k * m * (out.size // max(n * m, 1)) < _ONE_THREAD_FLOPS
+            or not _row_major(n, m, out.strides[-2] // item, out.strides[-1] // item)):
+        np.matmul(a, b, out=out)  # small, other dtypes, or an output BLAS cannot write
         return out
-    _matmul2d(a, b, out, parts)
+    _gemm(code, out.shape[:-2], n, k, m, _np_operand(a, item), _np_operand(b, item),
+          _np_operand(out, item))
     return out
 
 
-def _matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray, parts: int) -> None:
-    # Each block reads all of one operand: split the longer side of out, so that the
-    # shared operand is the smaller one (a conv's (64, 576) @ (576, 25088): columns).
-    n, m = out.shape
-    if parts < 2 or max(n, m) < 8 * parts:
-        np.matmul(a, b, out=out)
-    elif m > n:
-        _run_blocks(lambda lo, hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi]), m, parts)
-    else:
-        _run_blocks(lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]), n, parts)
+def _tensor_operand(x):
+    shape, st = x._shape, x._stride
+    if not _blas_ready(shape[-2], shape[-1], st[-2], st[-1]):
+        x = x.contiguous()
+    return x, cpu.ptr(x), x._shape, x._stride
+
+
+def matmul_tensors(a, b, out) -> None:
+    """out = a @ b for float32/float64 CPU tensors of one dtype, batch dims broadcast; out
+    is contiguous with the result's shape. Skips NumPy's views: a small product pays only
+    for the BLAS call and our few microseconds."""
+    n, m = out._shape[-2:]
+    k = a._shape[-1]
+    code = out._dtype.code
+    if (not HAVE_GEMM or code not in _CODES.values()
+            or 2 * n * k * m * (out.numel() // max(n * m, 1)) < _ONE_THREAD_FLOPS):
+        np.matmul(a._np(), b._np(), out=out._np())
+        return
+    _gemm(code, out._shape[:-2], n, k, m, _tensor_operand(a), _tensor_operand(b),
+          (out, cpu.ptr(out), out._shape, out._stride))

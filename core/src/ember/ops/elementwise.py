@@ -126,7 +126,7 @@ Trunc = _unary("Trunc", lib.EM_TRUNC, _zero_grad, _KEEP, "none")
 Frac = _unary("Frac", lib.EM_FRAC, lambda c, g, x: g, _KEEP, "none")
 Sign = _unary("Sign", lib.EM_SIGN, _zero_grad, _KEEP, "none")
 Reciprocal = _unary("Reciprocal", lib.EM_RECIPROCAL, lambda c, g, y: -g * y * y, saves="output")
-Relu = _unary("Relu", lib.EM_RELU, lambda c, g, y: g * (y > 0), _KEEP, "output")
+Relu = _unary("Relu", lib.EM_RELU, lambda c, g, y: _relu_backward(g, y), _KEEP, "output")
 
 
 def _gelu_grad(c, g, x):
@@ -203,7 +203,7 @@ def _pow_scalar_grad(c, g, x):
     e = c.params[0]
     if e == 0:
         return g * 0
-    return g * e * PowScalar.apply(x, e - 1)
+    return g * e * (x if e == 2 else PowScalar.apply(x, e - 1))  # e == 2: the usual square
 
 
 def _rpow_scalar_grad(c, g, y):
@@ -388,6 +388,10 @@ TanhBackward = _binary("TanhBackward", lib.EM_TANH_BACKWARD, lambda c, gg, g, y,
 SigmoidBackward = _binary("SigmoidBackward", lib.EM_SIGMOID_BACKWARD, lambda c, gg, g, y, _: (
     gg * (1 - y) * y if c.needs_input_grad[0] else None,
     gg * g * (1 - 2 * y) if c.needs_input_grad[1] else None))
+# relu's gradient in one pass: g where the output is positive (or NaN), as torch's
+# threshold_backward; the mask has no gradient, so only g's is passed on
+ReluBackward = _binary("ReluBackward", lib.EM_RELU_BACKWARD, lambda c, gg, g, y, _: (
+    _relu_backward(gg, y) if c.needs_input_grad[0] else None, None))
 Div = _binary("Div", lib.EM_DIV, _div_grad, float_result=True,
               scalar_op=(lib.EM_DIV_SCALAR, 1, _ALL_FLOAT_DTYPES))
 DivTrunc = _binary("DivTrunc", lib.EM_DIV_TRUNC, lambda c, g, a, b, y: (g * 0, g * 0), saves=None)
@@ -733,6 +737,7 @@ def _check_alpha(a, b, alpha, name):
 mul = _binary_fn(Mul, "mul")
 _tanh_backward = _binary_fn(TanhBackward, "tanh_backward")
 _sigmoid_backward = _binary_fn(SigmoidBackward, "sigmoid_backward")
+_relu_backward = _binary_fn(ReluBackward, "relu_backward")
 multiply = mul
 
 

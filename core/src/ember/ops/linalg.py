@@ -23,13 +23,13 @@ def _np_matmul(a: Tensor, b: Tensor, out_shape, dtype) -> Tensor:
         from ..backends import cuda
         return cuda.matmul(a, b, out_shape, dtype)
     compute = D.float32 if dtype in (D.float16, D.bfloat16) else dtype
-    an, bn = cast(a, compute)._np(), cast(b, compute)._np()
+    an, bn = cast(a, compute), cast(b, compute)
     out = _empty(out_shape, compute, a.device)
     if out.numel():
-        if compute.is_floating_point:
-            blas.matmul(an, bn, out._np())
+        if compute in (D.float32, D.float64):
+            blas.matmul_tensors(an, bn, out)
         else:
-            np.matmul(an, bn, out=out._np())
+            np.matmul(an._np(), bn._np(), out=out._np())
     return cast(out, dtype)
 
 

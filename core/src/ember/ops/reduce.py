@@ -415,9 +415,10 @@ def sum_to_size(x: Tensor, *size) -> Tensor:
     if tuple(x._shape) == tuple(size):
         return x
     lead = x.dim() - len(size)
-    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
-                                      if s == 1 and x._shape[lead + i] != 1)
-    r = sum(x, dims, keepdim=True) if dims else x
+    inner = tuple(lead + i for i, s in enumerate(size) if s == 1 and x._shape[lead + i] != 1)
+    if not inner:  # only leading dims go (a bias's gradient): the sum has size's shape
+        return sum(x, tuple(range(lead)))
+    r = sum(x, tuple(range(lead)) + inner, keepdim=True)
     return r.reshape(size) if lead else r
 
 

@@ -262,7 +262,7 @@ PRED_INT = {"isnan": "false", "isinf": "false", "isposinf": "false", "isneginf":
 BINARY_OPS = ("add", "sub", "mul", "div", "div_trunc", "div_floor", "remainder", "fmod", "pow",
               "atan2", "hypot", "maximum", "minimum", "fmax", "fmin", "copysign",
               "bitwise_and", "bitwise_or", "bitwise_xor", "lshift", "rshift", "xlogy",
-              "tanh_backward", "sigmoid_backward")
+              "tanh_backward", "sigmoid_backward", "relu_backward")
 BINARY_FLOAT = {
     "add": "u + k * w", "sub": "u - k * w", "mul": "u * w", "div": "u / w",
     "div_trunc": "trunc(u / w)", "div_floor": "em_floor_divide(u, w)",
@@ -273,6 +273,7 @@ BINARY_FLOAT = {
     "fmax": "fmax(u, w)", "fmin": "fmin(u, w)", "copysign": "copysign(u, w)",
     "xlogy": "w != w ? w : u == 0 ? (C)0 : u * log(w)",
     "tanh_backward": "u * ((C)1 - w * w)", "sigmoid_backward": "u * ((C)1 - w) * w",
+    "relu_backward": "w <= (C)0 ? (C)0 : u",
 }
 BINARY_INT = {
     "add": "u + k * w", "sub": "u - k * w", "mul": "u * w",
