@@ -50,8 +50,8 @@ def _take_over_openblas() -> bool:
 
 
 HAVE_GEMM = _take_over_openblas()
-# csrc/gemm.c's EM_GEMM_PAR_FLOPS: below it a product runs on one thread anyway, and
-# np.matmul's call costs less than ours
+# csrc/gemm.c's EM_GEMM_PAR_FLOPS: below it a product runs on one thread anyway, and for
+# NumPy arrays np.matmul's call costs less than ours
 _ONE_THREAD_FLOPS = 1 << 20
 
 
@@ -67,12 +67,27 @@ def _blas_ready(rows: int, cols: int, rs: int, cs: int) -> bool:
     return _row_major(rows, cols, rs, cs) or _row_major(cols, rows, cs, rs)
 
 
-def _batch_strides(shape: tuple, strides, batch: tuple) -> list[int]:
+def _batch_strides(shape: tuple, strides: tuple, batch: tuple) -> tuple:
     """Element strides of an operand against the broadcast batch (0 where it has no such
     dim or size 1), then its matrix's row and column strides."""
     pad = len(batch) - (len(shape) - 2)
-    return ([0] * pad + [0 if shape[i] == 1 else strides[i] for i in range(len(shape) - 2)]
-            + list(strides[-2:]))
+    if not pad and len(shape) == 2:
+        return tuple(strides)
+    return (*([0] * pad), *(0 if shape[i] == 1 else strides[i] for i in range(len(shape) - 2)),
+            *strides[-2:])
+
+
+_ARRAYS: dict = {}
+
+
+def _i64(values: tuple):
+    """A C copy of values, cached: a training loop multiplies the same shapes each step."""
+    arr = _ARRAYS.get(values)
+    if arr is None:
+        if len(_ARRAYS) > 4096:
+            _ARRAYS.clear()
+        arr = _ARRAYS[values] = ffi.new(_I64, values)
+    return arr
 
 
 def _gemm(code: int, batch: tuple, n: int, k: int, m: int, a, b, c) -> None:
@@ -81,14 +96,14 @@ def _gemm(code: int, batch: tuple, n: int, k: int, m: int, a, b, c) -> None:
     shape = (*batch, n, k, m)
     args = []
     for _, address, sh, st in (a, b, c):
-        args += [ffi.cast("void *", address), ffi.new(_I64, _batch_strides(sh, st, batch))]
-    cpu.check(lib.em_gemm(code, len(shape), ffi.new(_I64, shape), *args), "matmul")
+        args += [address, _i64(_batch_strides(sh, st, batch))]
+    cpu.check(lib.em_gemm(code, len(shape), _i64(shape), *args), "matmul")
 
 
 def _np_operand(x: np.ndarray, item: int):
     if not _blas_ready(x.shape[-2], x.shape[-1], x.strides[-2] // item, x.strides[-1] // item):
         x = np.ascontiguousarray(x)
-    return x, x.ctypes.data, x.shape, [s // item for s in x.strides]
+    return x, ffi.cast("void *", x.ctypes.data), x.shape, tuple(s // item for s in x.strides)
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -122,13 +137,12 @@ def _tensor_operand(x):
 
 def matmul_tensors(a, b, out) -> None:
     """out = a @ b for float32/float64 CPU tensors of one dtype, batch dims broadcast; out
-    is contiguous with the result's shape. Skips NumPy's views: a small product pays only
-    for the BLAS call and our few microseconds."""
+    is contiguous with the result's shape. Skips NumPy's views (a microsecond or two each,
+    much of a small product's cost)."""
     n, m = out._shape[-2:]
     k = a._shape[-1]
     code = out._dtype.code
-    if (not HAVE_GEMM or code not in _CODES.values()
-            or 2 * n * k * m * (out.numel() // max(n * m, 1)) < _ONE_THREAD_FLOPS):
+    if not HAVE_GEMM or code not in _CODES.values():
         np.matmul(a._np(), b._np(), out=out._np())
         return
     _gemm(code, out._shape[:-2], n, k, m, _tensor_operand(a), _tensor_operand(b),
