@@ -229,8 +229,12 @@ class _EarlyWriteback:
         self._pos += n
         if self._pos - self._started >= _WRITEBACK_CHUNK:
             self._fh.flush()
-            os.posix_fadvise(self._fh.fileno(), self._started, self._pos - self._started,
-                             os.POSIX_FADV_DONTNEED)
+            try:
+                os.posix_fadvise(self._fh.fileno(), self._started, self._pos - self._started,
+                                 os.POSIX_FADV_DONTNEED)
+            except OSError:  # a file system without it: the fsync does all the work
+                self._started = float("inf")
+                return n
             self._started = self._pos
         return n
 
