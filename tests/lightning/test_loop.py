@@ -339,3 +339,17 @@ def test_progress_bar_text(tmp_path, capsys):
     assert len(out) == 2
     assert out[0].startswith("Epoch 0: 100%|██████████| 3/3 [") and "shown_loss=" in out[0]
     assert out[1].startswith("Epoch 1: 100%")
+
+
+@pytest.mark.parametrize("deterministic,enabled,warn_only", [
+    (None, False, False), (False, False, False), (True, True, False), ("warn", True, True)])
+def test_deterministic_flag_sets_ember_mode(deterministic, enabled, warn_only):
+    """As Lightning: True and "warn" switch on use_deterministic_algorithms (warn_only for
+    "warn"), False switches it off, None leaves it alone."""
+    try:
+        L.Trainer(deterministic=deterministic, logger=False, enable_progress_bar=False,
+                  enable_model_summary=False, enable_checkpointing=False)
+        assert ember.are_deterministic_algorithms_enabled() is enabled
+        assert ember.is_deterministic_algorithms_warn_only_enabled() is warn_only
+    finally:
+        ember.use_deterministic_algorithms(False)

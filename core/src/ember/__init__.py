@@ -69,6 +69,9 @@ from . import optim, utils  # noqa: E402  (optimizers and data loading, on top o
 from .serialization import load, save
 from .ops._util import result_type
 from ._threads import get_num_threads, set_num_threads
+from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
+                           is_deterministic_algorithms_warn_only_enabled,
+                           use_deterministic_algorithms)
 from . import nn  # noqa: E402  (after the ops it is built on)
 from . import hub, safetensors  # noqa: E402
 from . import amp  # noqa: E402  (mixed precision)

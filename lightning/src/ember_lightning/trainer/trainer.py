@@ -158,8 +158,9 @@ class Trainer:
                  enable_progress_bar: bool | None = None,
                  enable_model_summary: bool | None = None, accumulate_grad_batches: int = 1,
                  gradient_clip_val: int | float | None = None,
-                 gradient_clip_algorithm: str | None = None, deterministic: bool | None = None,
-                 benchmark: bool | None = None, inference_mode: bool = True,
+                 gradient_clip_algorithm: str | None = None,
+                 deterministic: bool | str | None = None, benchmark: bool | None = None,
+                 inference_mode: bool = True,
                  plugins: Precision | list | None = None,
                  default_root_dir: str | os.PathLike | None = None,
                  gpus: int | str | list | None = None, **unsupported: Any) -> None:
@@ -220,9 +221,10 @@ class Trainer:
         self.accumulate_grad_batches = accumulate_grad_batches
         self.gradient_clip_val = gradient_clip_val
         self.gradient_clip_algorithm = gradient_clip_algorithm
-        # ember's CPU kernels are deterministic already (fixed reduction orders, RNG streams
-        # split by fixed counter ranges); ember has no use_deterministic_algorithms switch yet
-        self.deterministic = bool(deterministic)
+        self.deterministic = deterministic
+        if deterministic is not None:  # as Lightning: "warn" only warns about such kernels
+            ember.use_deterministic_algorithms(bool(deterministic),
+                                               warn_only=deterministic == "warn")
         self._inference_mode = inference_mode
 
         self.loggers: list[Logger] = self._make_loggers(logger)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _dtype as D
+from ..._determinism import alert_not_deterministic
 from ..._device import device as _device
 from . import kernels as K
 from .. import cudnn
@@ -456,6 +457,8 @@ def put(dst, offsets, values, accumulate: bool) -> None:
     n = offsets.numel()
     if n == 0:
         return
+    if accumulate and (dst._dtype.is_floating_point or dst._dtype.is_complex):
+        alert_not_deterministic("index_put_/index_add_/put_ with accumulation on CUDA")
     with _on(dst):
         _check_offsets(offsets, dst._storage.data.size, "index_put_")
         vals = _contig(values)
@@ -767,6 +770,7 @@ def max_pool2d(x, kernel, stride, padding, dilation, y, idx) -> None:
 
 def max_pool_backward(gy, idx, gx) -> None:
     """gx (planes, in) = gy (planes, out) scattered to idx (atomics in the compute type)."""
+    alert_not_deterministic("max_pool2d_backward_cuda")
     cp = _cp()
     P = gx._shape[0]
     with _on(gx):
