@@ -285,6 +285,24 @@ def test_gradcheck_detects_a_wrong_backward():
     assert ember.autograd.gradcheck(lambda t: t.sin() * t, (x,))
 
 
+def test_gradgradcheck_detects_a_backward_that_is_not_differentiable():
+    class Square(Function):  # right first derivative, built from a detached input
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2 * x.detach()
+
+    x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(Square.apply, (x,))
+    assert not ember.autograd.gradgradcheck(Square.apply, (x,), raise_exception=False)
+    assert ember.autograd.gradgradcheck(lambda t: t * t, (x,))
+
+
 def _resident_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

@@ -156,6 +156,18 @@ def test_second_order_matches_torch(name, on_device):
                                    err_msg=f"second derivative of {name}")
 
 
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_gradgradcheck_float64(name, on_device):
+    """Second derivatives against finite differences of the first (ember's own check)."""
+    info = next(i for i in OPS if i.name == name)
+    rng = np.random.default_rng(13)
+    shapes = [tuple(min(n, 3) for n in s) for s in info.shapes[0] if s != "transposed"]
+    ins = [ember.tensor(a, dtype=ember.float64, device=on_device, requires_grad=True)
+           for a in _make_inputs(info, shapes, "float64", rng)]
+    assert ember.autograd.gradgradcheck(lambda *xs: info.fn(ember, *xs), ins, eps=1e-6,
+                                        atol=1e-4)
+
+
 def test_promotion_table_matches_torch():
     names = ["float32", "float64", "float16", "bfloat16", "int8", "int16", "int32", "int64",
              "uint8", "bool"]
