@@ -228,3 +228,54 @@ def test_augment_ops_match_torchvision(name, magnitude):
                                                  pil_fill)),
                 np.asarray(tv_aug._apply_op(img, name, magnitude, tvF.InterpolationMode(interp),
                                             pil_fill)))
+
+
+# ---- nms and batched_nms (embervision's C kernel) against torchvision's ----------------------
+
+def _nms_inputs(rng, n, dtype, grid):
+    if grid:  # integer corners: duplicates, zero-area boxes, IoUs exactly at thresholds
+        xy, wh = rng.integers(0, 30, (n, 2)), rng.integers(0, 9, (n, 2))
+    else:
+        xy, wh = rng.uniform(0, 60, (n, 2)), rng.uniform(0, 25, (n, 2))
+    boxes = np.concatenate([xy, xy + wh], 1).astype(dtype)
+    boxes[rng.integers(0, n, n // 5)] = boxes[rng.integers(0, n, n // 5)]
+    scores = (rng.integers(0, 6, n) / 5 if rng.random() < 0.5 else rng.random(n)).astype(dtype)
+    return boxes, scores, rng.integers(0, 4, n)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("grid", [True, False])
+def test_nms_matches_torchvision(dtype, grid):
+    rng = np.random.default_rng(int(grid))
+    for n in (0, 1, 5, 60, 400, 1200):  # batched_nms: shifted boxes up to 1000, per class above
+        boxes, scores, idxs = _nms_inputs(rng, n, dtype, grid)
+        for thr in (0.0, 1 / 3, 0.3, 0.5, 0.8, 1.0):
+            eb, es, ei = ember.tensor(boxes), ember.tensor(scores), ember.tensor(idxs)
+            tb, ts, ti = torch.tensor(boxes), torch.tensor(scores), torch.tensor(idxs)
+            ours = embervision.ops.nms(eb, es, thr)
+            assert ours.tolist() == torchvision.ops.nms(tb, ts, thr).tolist(), (n, thr)
+            ours = embervision.ops.batched_nms(eb, es, ei, thr).tolist()
+            ref = torchvision.ops.batched_nms(tb, ts, ti, thr).tolist()
+            if n <= 1000:
+                assert ours == ref, (n, thr)
+            else:
+                # torchvision's per-class path ends with an unstable sort by score: equal
+                # scores may come in another order (ours: lower index first)
+                assert sorted(ours) == sorted(ref) and scores[ours].tolist() == scores[ref].tolist()
+
+
+def test_nms_errors_match_torchvision():
+    b = np.array([[0.0, 0.0, 1.0, 1.0]] * 2, np.float32)
+    s = np.array([0.5, 0.4], np.float32)
+    cases = [(lambda m, t: m.nms(t(b)[None], t(s), 0.5), "boxes should be a 2d tensor, got 3D"),
+             (lambda m, t: m.nms(t(b)[:, :3], t(s), 0.5), "4 elements in dimension 1, got 3"),
+             (lambda m, t: m.nms(t(b), t(s)[None], 0.5), "scores should be a 1d tensor, got 2D"),
+             (lambda m, t: m.nms(t(b), t(s)[:1], 0.5), "dimension 0, got 2 and 1"),
+             (lambda m, t: m.nms(t(b).double(), t(s), 0.5), "should have the same type as scores"),
+             (lambda m, t: m.nms(t(b).half(), t(s).half(), 0.5), "not implemented for"),
+             (lambda m, t: m.nms(t(b), t(s), "a"), "Expected a value of type 'float'")]
+    for case, message in cases:
+        with pytest.raises(RuntimeError, match=message):
+            case(embervision.ops, ember.tensor)
+        with pytest.raises(RuntimeError, match=message):
+            case(torchvision.ops, torch.tensor)

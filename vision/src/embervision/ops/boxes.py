@@ -12,7 +12,16 @@ Example:
 
 from __future__ import annotations
 
+import numbers
+
 import ember
+
+from embervision import _native
+
+
+# nms's dtypes per device: torchvision's CPU kernel takes float32/float64, its CUDA kernel half too
+_NMS_DTYPES = {"cpu": (ember.float32, ember.float64),
+               "cuda": (ember.float16, ember.float32, ember.float64)}
 
 
 def _check_boxes(boxes: ember.Tensor, name: str = "boxes") -> None:
@@ -101,39 +110,106 @@ def remove_small_boxes(boxes: ember.Tensor, min_size: float) -> ember.Tensor:
     return ember.nonzero(keep).reshape(-1)
 
 
+def _check_nms_args(boxes: ember.Tensor, scores: ember.Tensor, iou_threshold: float) -> None:
+    # torchvision's C++ operator raises RuntimeError for all of these; same messages.
+    if not isinstance(boxes, ember.Tensor) or not isinstance(scores, ember.Tensor):
+        raise TypeError(f"boxes and scores should be Tensors, got {type(boxes).__name__} and "
+                        f"{type(scores).__name__}")
+    if boxes.ndim != 2:
+        raise RuntimeError(f"boxes should be a 2d tensor, got {boxes.ndim}D")
+    if boxes.shape[1] != 4:
+        raise RuntimeError(f"boxes should have 4 elements in dimension 1, got {boxes.shape[1]}")
+    if scores.ndim != 1:
+        raise RuntimeError(f"scores should be a 1d tensor, got {scores.ndim}D")
+    if boxes.shape[0] != scores.shape[0]:
+        raise RuntimeError("boxes and scores should have same number of elements in dimension 0, "
+                           f"got {boxes.shape[0]} and {scores.shape[0]}")
+    if boxes.device != scores.device:
+        raise RuntimeError(f"boxes and scores should be on the same device, got {boxes.device} "
+                           f"and {scores.device}")
+    if boxes.dtype != scores.dtype:
+        raise RuntimeError(f"dets should have the same type as scores, got {boxes.dtype} and "
+                           f"{scores.dtype}")
+    if not isinstance(iou_threshold, numbers.Real):
+        raise RuntimeError("nms() Expected a value of type 'float' for argument 'iou_threshold' "
+                           f"but instead found type '{type(iou_threshold).__name__}'.")
+    allowed = _NMS_DTYPES[boxes.device.type]
+    if boxes.dtype not in allowed:
+        raise RuntimeError(f"nms is not implemented for {boxes.dtype} on {boxes.device.type} "
+                           f"(supported: {', '.join(str(d) for d in allowed)})")
+
+
 def nms(boxes: ember.Tensor, scores: ember.Tensor, iou_threshold: float) -> ember.Tensor:
     """Greedy non-maximum suppression; returns kept indices by decreasing score (int64).
 
-    A box is dropped when its IoU with a higher-scoring kept box is > ``iou_threshold``.
+    Boxes are visited by decreasing score (ties: lower index first); a box is dropped when
+    its IoU with an already kept box is > ``iou_threshold``. CPU tensors run the C kernel of
+    ``csrc/nms.c``; CUDA tensors stay on the GPU (ember ops).
+
+    Example:
+        >>> boxes = ember.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]])
+        >>> nms(boxes, ember.tensor([0.9, 0.8, 0.7]), 0.5).tolist()
+        [0, 2]
     """
-    _check_boxes(boxes)
-    if scores.ndim != 1 or scores.shape[0] != boxes.shape[0]:
-        raise ValueError(f"scores should have shape ({boxes.shape[0]},), got {tuple(scores.shape)}")
+    _check_nms_args(boxes, scores, iou_threshold)
+    if boxes.shape[0] == 0:
+        return ember.zeros(0, dtype=ember.int64, device=boxes.device)
+    order = ember.argsort(scores.detach(), descending=True, stable=True)
+    if boxes.device.type == "cpu":
+        return _native.nms(boxes, order, None, float(iou_threshold))
+    return _nms_ember(boxes.detach(), order, iou_threshold)
+
+
+def _nms_ember(boxes: ember.Tensor, order: ember.Tensor, iou_threshold: float) -> ember.Tensor:
+    """NMS from ember ops on ``boxes``' own device (the CUDA path)."""
     n = boxes.shape[0]
-    if n == 0:
-        return ember.zeros(0, dtype=ember.int64)
-    order = ember.argsort(scores, descending=True, stable=True)
     sorted_boxes = boxes[order]
     # One pairwise IoU matrix, then a greedy pass: each kept box suppresses the later
     # boxes that overlap it too much (one vector op per kept box).
     over = (box_iou(sorted_boxes, sorted_boxes) > iou_threshold).triu(1)
-    removed = ember.zeros(n, dtype=ember.bool)
+    removed = ember.zeros(n, dtype=ember.bool, device=boxes.device)
     keep = []
     for i in range(n):
         if bool(removed[i]):
             continue
         keep.append(i)
         removed = removed | over[i]
-    return order[ember.tensor(keep, dtype=ember.int64)]
+    return order[ember.tensor(keep, dtype=ember.int64, device=boxes.device)]
 
 
 def batched_nms(boxes: ember.Tensor, scores: ember.Tensor, idxs: ember.Tensor,
                 iou_threshold: float) -> ember.Tensor:
-    """NMS done independently per category ``idxs``; kept indices by decreasing score."""
+    """NMS done independently per category ``idxs``; kept indices by decreasing score.
+
+    As torchvision does, up to 1000 boxes on the CPU (4000 coordinates) are shifted by
+    category so that boxes of different categories do not overlap, and go through one
+    :func:`nms` (so the IoUs, and the kept sets, are computed from the same shifted
+    coordinates); more boxes go through the C kernel with the categories, which only
+    compares boxes of one category (torchvision's per-category loop), in one pass.
+
+    Example:
+        >>> boxes = ember.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [1., 1., 10., 10.]])
+        >>> batched_nms(boxes, ember.tensor([0.9, 0.8, 0.7]), ember.tensor([0, 0, 1]), 0.5).tolist()
+        [0, 2]
+    """
+    _check_nms_args(boxes, scores, iou_threshold)
+    if not isinstance(idxs, ember.Tensor):
+        raise TypeError(f"idxs should be a Tensor, got {type(idxs).__name__}")
+    if idxs.ndim != 1 or idxs.shape[0] != boxes.shape[0]:
+        raise RuntimeError(f"idxs should have shape ({boxes.shape[0]},) like the boxes, got "
+                           f"{tuple(idxs.shape)}")
+    if idxs.device != boxes.device:
+        raise RuntimeError(f"idxs should be on the device of the boxes ({boxes.device}), got "
+                           f"{idxs.device}")
     if boxes.shape[0] == 0:
-        return ember.zeros(0, dtype=ember.int64)
-    # Shift each category's boxes to its own region so boxes of different
-    # categories never overlap, then run a single NMS.
+        return ember.zeros(0, dtype=ember.int64, device=boxes.device)
+    if boxes.device.type == "cpu" and boxes.numel() > 4000:
+        if idxs.dtype.is_floating_point:
+            # categories are the distinct values (as torch.unique sees them), not their floors
+            idxs = ember.unique(idxs, return_inverse=True)[1]
+        order = ember.argsort(scores.detach(), descending=True, stable=True)
+        return _native.nms(boxes, order, idxs.to(ember.int64), float(iou_threshold))
+    boxes = boxes.detach()
     max_coordinate = boxes.max()
     offsets = idxs.to(boxes.dtype) * (max_coordinate + 1)
     return nms(boxes + offsets[:, None], scores, iou_threshold)

@@ -1,0 +1,4 @@
+# The C library embervision._C (greedy NMS) is built by cffi (API mode).
+from setuptools import setup
+
+setup(cffi_modules=["src/embervision/_C_build.py:ffibuilder"])

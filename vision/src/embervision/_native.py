@@ -1,0 +1,55 @@
+"""Access to the compiled ``embervision._C`` module: status codes become exceptions.
+
+The callers in ``ops`` validate shapes, dtypes and devices first (with torchvision's
+exception types); these wrappers only hand C pointers into ember's CPU storage.
+"""
+
+from __future__ import annotations
+
+import ember
+import numpy as np
+
+from embervision._C import ffi, lib
+
+__all__ = ["nms"]
+
+_NMS = {ember.float32: ("float", lib.ev_nms_f32), ember.float64: ("double", lib.ev_nms_f64)}
+
+
+def _check(status: int, what: str) -> None:
+    if status == lib.EV_ERR_NOMEM:
+        raise MemoryError(f"{what}: out of memory")
+    if status == lib.EV_ERR_INDEX:
+        raise IndexError(f"{what}: index out of range")
+    if status != lib.EV_OK:
+        raise ValueError(f"{what}: invalid argument (status {status})")
+
+
+def _ptr(ctype: str, array: np.ndarray):
+    return ffi.cast(f"{ctype} *", ffi.from_buffer(array))
+
+
+def nms(boxes: ember.Tensor, order: ember.Tensor, labels: ember.Tensor | None,
+        iou_threshold: float) -> ember.Tensor:
+    """Greedy NMS of ``csrc/nms.c`` over CPU ``boxes`` (N, 4) visited in ``order``.
+
+    ``order`` is an int64 permutation of ``range(N)`` by decreasing score; ``labels`` (int64,
+    or None) restricts suppression to boxes of one category. Returns the kept indices (int64)
+    in ``order``'s order. No autograd: the result is a set of indices.
+    """
+    ctype, fn = _NMS[boxes.dtype]
+    # numpy is only the zero-copy bridge that hands C a pointer to ember's storage
+    b = np.ascontiguousarray(boxes.detach().numpy())
+    o = np.ascontiguousarray(order.numpy(), dtype=np.int64)
+    # locals keep every array alive until C returns (a cast pointer does not own its buffer)
+    lab = None if labels is None else np.ascontiguousarray(labels.numpy(), dtype=np.int64)
+    n = b.shape[0]
+    if b.shape != (n, 4) or o.shape != (n,) or (lab is not None and lab.shape != (n,)):
+        raise ValueError(f"nms kernel: boxes {b.shape}, order {o.shape} and labels "
+                         f"{None if lab is None else lab.shape} do not match")
+    keep = np.empty(n, dtype=np.int64)
+    n_keep = ffi.new("int64_t *")
+    _check(fn(_ptr(f"const {ctype}", b), _ptr("const int64_t", o),
+              ffi.NULL if lab is None else _ptr("const int64_t", lab), n, iou_threshold,
+              _ptr("int64_t", keep), n_keep), "nms")
+    return ember.from_numpy(keep[:n_keep[0]])
