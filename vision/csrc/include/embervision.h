@@ -22,3 +22,28 @@ int ev_nms_f32(const float *boxes, const int64_t *order, const int64_t *labels, 
                double iou_threshold, int64_t *keep, int64_t *n_keep);
 int ev_nms_f64(const double *boxes, const int64_t *order, const int64_t *labels, int64_t n,
                double iou_threshold, int64_t *keep, int64_t *n_keep);
+
+/* RoIAlign (torchvision.ops.roi_align semantics) over contiguous input (n, c, h, w) and
+ * rois (k, 5) rows (batch_index, x1, y1, x2, y2): out (k, c, pooled_h, pooled_w) gets the
+ * average of each bin's grid of bilinear samples; sampling_ratio <= 0 sizes each box's grid
+ * as ceil(roi size / pooled size). The arithmetic is torchvision's CPU kernel's, in the
+ * tensor type. EV_ERR_INDEX: a batch index (truncated toward zero) is outside [0, n). */
+int ev_roi_align_f32(const float *input, const float *rois, float *out, int64_t n, int64_t c,
+                     int64_t h, int64_t w, int64_t k, int64_t pooled_h, int64_t pooled_w,
+                     double spatial_scale, int64_t sampling_ratio, int aligned);
+int ev_roi_align_f64(const double *input, const double *rois, double *out, int64_t n,
+                     int64_t c, int64_t h, int64_t w, int64_t k, int64_t pooled_h,
+                     int64_t pooled_w, double spatial_scale, int64_t sampling_ratio,
+                     int aligned);
+
+/* Gradient of ev_roi_align with respect to its input: adds each bin's gradient, spread over
+ * the bilinear taps of its samples, into grad_input (n, c, h, w), which the caller zeroes.
+ * grad_out is contiguous (k, c, pooled_h, pooled_w). */
+int ev_roi_align_backward_f32(const float *grad_out, const float *rois, float *grad_input,
+                              int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
+                              int64_t pooled_h, int64_t pooled_w, double spatial_scale,
+                              int64_t sampling_ratio, int aligned);
+int ev_roi_align_backward_f64(const double *grad_out, const double *rois, double *grad_input,
+                              int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
+                              int64_t pooled_h, int64_t pooled_w, double spatial_scale,
+                              int64_t sampling_ratio, int aligned);

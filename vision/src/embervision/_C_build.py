@@ -11,7 +11,7 @@ from cffi import FFI
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ROOT = os.path.normpath(os.path.join(_HERE, "..", ".."))
 _CSRC = os.path.join(_ROOT, "csrc")
-_SOURCES = ["nms.c"]
+_SOURCES = ["nms.c", "roi_align.c"]
 
 
 def _rel(path: str) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 
 from embervision._C import ffi, lib
 
-__all__ = ["nms"]
+__all__ = ["nms", "roi_align", "roi_align_backward"]
 
 _NMS = {ember.float32: ("float", lib.ev_nms_f32), ember.float64: ("double", lib.ev_nms_f64)}
 
@@ -53,3 +53,37 @@ def nms(boxes: ember.Tensor, order: ember.Tensor, labels: ember.Tensor | None,
               ffi.NULL if lab is None else _ptr("const int64_t", lab), n, iou_threshold,
               _ptr("int64_t", keep), n_keep), "nms")
     return ember.from_numpy(keep[:n_keep[0]])
+
+
+_ROI_ALIGN = {ember.float32: ("float", lib.ev_roi_align_f32, lib.ev_roi_align_backward_f32),
+              ember.float64: ("double", lib.ev_roi_align_f64, lib.ev_roi_align_backward_f64)}
+
+
+def roi_align(input: ember.Tensor, rois: ember.Tensor, pooled: tuple[int, int],
+              spatial_scale: float, sampling_ratio: int, aligned: bool) -> ember.Tensor:
+    """RoIAlign of ``csrc/roi_align.c`` over CPU ``input`` (N, C, H, W) and ``rois`` (K, 5)
+    of its dtype; returns (K, C, *pooled). No autograd here (see ``ops.roi_align``)."""
+    ctype, fn, _ = _ROI_ALIGN[input.dtype]
+    x = np.ascontiguousarray(input.detach().numpy())
+    r = np.ascontiguousarray(rois.detach().numpy())
+    n, c, h, w = x.shape
+    out = np.empty((r.shape[0], c) + tuple(pooled), dtype=x.dtype)
+    _check(fn(_ptr(f"const {ctype}", x), _ptr(f"const {ctype}", r), _ptr(ctype, out), n, c, h, w,
+              r.shape[0], pooled[0], pooled[1], spatial_scale, sampling_ratio, int(aligned)),
+           "roi_align")
+    return ember.from_numpy(out)
+
+
+def roi_align_backward(grad: ember.Tensor, rois: ember.Tensor, input_shape: tuple[int, ...],
+                       spatial_scale: float, sampling_ratio: int,
+                       aligned: bool) -> ember.Tensor:
+    """Gradient of :func:`roi_align` with respect to its input, shaped ``input_shape``."""
+    ctype, _, fn = _ROI_ALIGN[grad.dtype]
+    g = np.ascontiguousarray(grad.detach().numpy())
+    r = np.ascontiguousarray(rois.detach().numpy())
+    n, c, h, w = input_shape
+    grad_input = np.zeros((n, c, h, w), dtype=g.dtype)
+    _check(fn(_ptr(f"const {ctype}", g), _ptr(f"const {ctype}", r), _ptr(ctype, grad_input), n,
+              c, h, w, r.shape[0], g.shape[2], g.shape[3], spatial_scale, sampling_ratio,
+              int(aligned)), "roi_align_backward")
+    return ember.from_numpy(grad_input)
