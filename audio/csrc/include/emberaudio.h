@@ -7,14 +7,22 @@
 
 #define EA_OK 0
 #define EA_ERR_ARG -1
+#define EA_ERR_NOMEM -2
 
-/* All-pole IIR recursion over contiguous (n_batch, n_channel, n_time) signals:
+/* IIR filter along time over (n_batch, n_channel, n_time) signals, strides in elements
+ * (any sign; y may be x itself, with the same strides, but may not overlap it otherwise):
  *
- *     y[b, c, t] = x[b, c, t] - sum_{k=1}^{order-1} a[c, k] * y[b, c, t - k]
+ *     a[c, 0] y[b, c, t] = sum_{k<n_coef} b[c, k] x[b, c, t-k]
+ *                          - sum_{1<=k<n_coef} a[c, k] y[b, c, t-k]
  *
- * with zero initial state. a is (n_channel, order) and already divided by a[c, 0]
- * (a[c, 0] itself is ignored). x and y may not overlap. Accumulates in double. */
-int ea_iir_f32(const float *x, float *y, const float *a, int64_t n_batch, int64_t n_channel,
-               int64_t n_time, int64_t order);
-int ea_iir_f64(const double *x, double *y, const double *a, int64_t n_batch,
-               int64_t n_channel, int64_t n_time, int64_t order);
+ * with zero initial state. a and b are contiguous (n_channel, n_coef). Accumulates in
+ * double; clamp != 0 clips what is stored to [-1, 1] (the recursion uses the unclipped
+ * values). Rows run on OpenMP threads when they are long. */
+int ea_lfilter_f32(const float *x, int64_t sx_b, int64_t sx_c, int64_t sx_t, float *y,
+                   int64_t sy_b, int64_t sy_c, int64_t sy_t, const float *a, const float *b,
+                   int64_t n_batch, int64_t n_channel, int64_t n_time, int64_t n_coef,
+                   int clamp);
+int ea_lfilter_f64(const double *x, int64_t sx_b, int64_t sx_c, int64_t sx_t, double *y,
+                   int64_t sy_b, int64_t sy_c, int64_t sy_t, const double *a,
+                   const double *b, int64_t n_batch, int64_t n_channel, int64_t n_time,
+                   int64_t n_coef, int clamp);

@@ -1,9 +1,13 @@
 """IIR/FIR filtering: lfilter, filtfilt, the biquad family, pre/de-emphasis.
 
-``lfilter`` splits the filter in two: the feed-forward part (numerator ``b``) is a matmul over
-sliding windows, the feedback recursion (denominator ``a``) runs in C (``csrc/lfilter.c``),
-one pass per row. The recursion is an autograd Function whose backward is the same
-recursion run backwards in time, so gradients (and gradients of gradients) reach the
+When no autograd graph is being recorded (no input requires grad, or grad mode is off: the
+inference and feature-extraction case) ``lfilter`` is one C pass per row over the waveform's
+own memory (``csrc/lfilter.c``: numerator, denominator and clamp in one sweep, in double).
+
+When a graph is recorded it splits the filter in two: the feed-forward part (numerator ``b``)
+is a matmul over sliding windows, the feedback recursion (denominator ``a``) runs in the same
+C kernel with numerator ``[1]``. The recursion is an autograd Function whose backward is the
+same recursion run backwards in time, so gradients (and gradients of gradients) reach the
 waveform and both coefficient sets.
 """
 
@@ -54,20 +58,17 @@ def _fir(x: ember.Tensor, b: ember.Tensor) -> ember.Tensor:
     return ember.matmul(windows, b.flip(-1).unsqueeze(-1)).squeeze(-1)
 
 
-def lfilter(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Tensor,
-            clamp: bool = True, batching: bool = True) -> ember.Tensor:
-    """IIR filter ``a[0] y[t] = sum_k b[k] x[t-k] - sum_{k>=1} a[k] y[t-k]`` along the last dim.
+def _fast(*tensors: ember.Tensor) -> bool:
+    """Whether the one-pass kernel may run: CPU tensors and no autograd graph to record."""
+    if any(t.device.type != "cpu" for t in tensors):
+        return False
+    return not (ember.is_grad_enabled() and any(t.requires_grad for t in tensors))
 
-    Coefficients are ``(order + 1,)`` or ``(n_filters, order + 1)``; with 2-D coefficients and
-    ``batching=True`` the waveform's second-to-last dim must equal n_filters (filter i applies
-    to row i), otherwise every filter applies to the whole waveform. ``clamp`` clips the
-    output to [-1, 1].
 
-    Example:
-        >>> x = ember.tensor([1.0, 0.0, 0.0, 0.0])
-        >>> lfilter(x, ember.tensor([1.0, -0.5]), ember.tensor([1.0, 0.0])).tolist()
-        [1.0, 0.5, 0.25, 0.125]
-    """
+def _prepare(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Tensor,
+             batching: bool) -> tuple[ember.Tensor, ember.Tensor, ember.Tensor, tuple]:
+    """Checks lfilter's arguments; gives x (rows, n_filters, time) viewing the waveform where
+    it can, a and b (n_filters, order + 1) in the waveform's dtype, and the output shape."""
     if a_coeffs.shape != b_coeffs.shape:
         raise ValueError(f"Expected coeffs to be the same size. Found a_coeffs size: "
                          f"{list(a_coeffs.shape)}, b_coeffs size: {list(b_coeffs.shape)}")
@@ -83,15 +84,37 @@ def lfilter(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Tens
                 raise ValueError(f"Expected waveform to have at least 2 dimensions with the "
                                  f"second-to-last dim equal to the number of filters "
                                  f"({a_coeffs.shape[0]}), got shape {list(waveform.shape)}.")
-        else:
-            waveform = ember.stack([waveform] * a_coeffs.shape[0], -2)
+        else:  # every filter sees the whole waveform: a broadcast view, not n_filters copies
+            waveform = waveform.unsqueeze(-2).expand(
+                *waveform.shape[:-1], a_coeffs.shape[0], waveform.shape[-1])
+        rows = math.prod(waveform.shape[:-2])
     else:
         a_coeffs, b_coeffs = a_coeffs.unsqueeze(0), b_coeffs.unsqueeze(0)
+        rows = math.prod(waveform.shape[:-1])
     a_coeffs, b_coeffs = a_coeffs.to(waveform.dtype), b_coeffs.to(waveform.dtype)
     shape = waveform.shape
-    x = waveform.reshape(-1, a_coeffs.shape[0], shape[-1])
-    a0 = a_coeffs[:, :1]
-    y = _AllPole.apply(_fir(x, b_coeffs / a0).contiguous(), a_coeffs / a0)
+    return waveform.reshape(rows, a_coeffs.shape[0], shape[-1]), a_coeffs, b_coeffs, shape
+
+
+def lfilter(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Tensor,
+            clamp: bool = True, batching: bool = True) -> ember.Tensor:
+    """IIR filter ``a[0] y[t] = sum_k b[k] x[t-k] - sum_{k>=1} a[k] y[t-k]`` along the last dim.
+
+    Coefficients are ``(order + 1,)`` or ``(n_filters, order + 1)``; with 2-D coefficients and
+    ``batching=True`` the waveform's second-to-last dim must equal n_filters (filter i applies
+    to row i), otherwise every filter applies to the whole waveform. ``clamp`` clips the
+    output to [-1, 1].
+
+    Example:
+        >>> x = ember.tensor([1.0, 0.0, 0.0, 0.0])
+        >>> lfilter(x, ember.tensor([1.0, -0.5]), ember.tensor([1.0, 0.0])).tolist()
+        [1.0, 0.5, 0.25, 0.125]
+    """
+    x, a, b, shape = _prepare(waveform, a_coeffs, b_coeffs, batching)
+    if _fast(x, a, b):
+        return _native.lfilter(x, a, b, clamp).reshape(shape)
+    a0 = a[:, :1]
+    y = _AllPole.apply(_fir(x, b / a0).contiguous(), a / a0)
     if clamp:
         y = ember.clamp(y, -1.0, 1.0)
     return y.reshape(shape)
@@ -107,6 +130,11 @@ def filtfilt(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Ten
         >>> y.argmax().item()  # zero phase: the peak does not move
         4
     """
+    x, a, b, shape = _prepare(waveform, a_coeffs, b_coeffs, True)
+    if _fast(x, a, b):
+        # the backward pass reads each row from its end and overwrites it in place: no flips
+        y = _native.lfilter(x, a, b, False)
+        return _native.lfilter(y, a, b, clamp, out=y, reverse=True).reshape(shape)
     forward = lfilter(waveform, a_coeffs, b_coeffs, clamp=False, batching=True)
     return lfilter(forward.flip(-1), a_coeffs, b_coeffs, clamp=clamp, batching=True).flip(-1)
 
