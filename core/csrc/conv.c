@@ -1,5 +1,6 @@
-/* Convolution lowering: im2col / col2im around a GEMM (done by the caller through
- * numpy.matmul, i.e. OpenBLAS). Float32 and float64; the caller casts others. */
+/* Convolution lowering: im2col / col2im around a GEMM (OpenBLAS through gemm.c), either for
+ * the whole batch (the caller multiplies) or one sample at a time inside one OpenMP region
+ * (em_conv2d_per_sample). Float32 and float64; the caller casts others. */
 #include "em_internal.h"
 
 #define EM_T EMT_F32
@@ -53,6 +54,24 @@ int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64
                                       OH, OW, out);
     case EM_F64: return depthwise_f64(mode, a, b, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw,
                                       OH, OW, out);
+    default: return EM_EDTYPE;
+    }
+}
+
+int em_conv2d_per_sample(int mode, int dtype, void *x, void *w, void *y, int64_t N, int64_t C,
+                         int64_t H, int64_t W, int64_t OC, int64_t groups, int64_t KH,
+                         int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                         int64_t dw, int64_t OH, int64_t OW, void *scratch, int slices,
+                         void *partial) {
+    if (mode < 0 || mode > 2 || !x || !w || !y || !scratch || slices < 1 ||
+        (mode == 2 && !partial) || groups < 1 || C % groups || OC % groups || OC < 1 ||
+        !em_blas_ready() || !conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW))
+        return EM_EINVAL;
+    switch (dtype) {
+    case EM_F32: return conv_per_sample_f32(mode, x, w, y, N, C, H, W, OC, groups, KH, KW, sh,
+                                            sw, ph, pw, dh, dw, OH, OW, scratch, slices, partial);
+    case EM_F64: return conv_per_sample_f64(mode, x, w, y, N, C, H, W, OC, groups, KH, KW, sh,
+                                            sw, ph, pw, dh, dw, OH, OW, scratch, slices, partial);
     default: return EM_EDTYPE;
     }
 }

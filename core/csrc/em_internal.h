@@ -94,6 +94,17 @@ int em_reduce_float_v3(int op, int dtype, int n_outer, const int64_t *outer_shap
                        const int64_t *red_shape, const int64_t *x_red_strides, const void *x,
                        void *y);
 
+/* gemm.c's hold on the BLAS NumPy loaded (set by em_gemm_use_blas): one product on the
+ * calling thread, row-major, with CBLAS's transpose flags. */
+enum { EM_ROW_MAJOR = 101, EM_NO_TRANS = 111, EM_TRANS = 112 };
+int em_blas_ready(void);
+void em_blas_gemm_f32(int ta, int tb, int64_t n, int64_t m, int64_t k, float alpha,
+                      const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                      float *c, int64_t ldc);
+void em_blas_gemm_f64(int ta, int tb, int64_t n, int64_t m, int64_t k, double alpha,
+                      const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
+                      double *c, int64_t ldc);
+
 static inline int em_check_dims(int ndim, const int64_t *shape) {
     if (ndim < 1 || ndim > EM_MAX_DIMS) return EM_EINVAL;
     for (int d = 0; d < ndim; ++d)

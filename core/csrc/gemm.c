@@ -6,7 +6,6 @@
  * 64x256x128 product takes on one core. */
 #include "em_internal.h"
 
-enum { EM_ROW_MAJOR = 101, EM_NO_TRANS = 111, EM_TRANS = 112 };
 
 /* Below this many flops (about 10 us on one core) a product stays on one thread. */
 #define EM_GEMM_PAR_FLOPS (1 << 20)
@@ -21,6 +20,20 @@ int em_gemm_use_blas(em_sgemm_fn sgemm, em_dgemm_fn dgemm) {
     em_sgemm = sgemm;
     em_dgemm = dgemm;
     return EM_OK;
+}
+
+int em_blas_ready(void) { return em_sgemm != 0; }
+
+void em_blas_gemm_f32(int ta, int tb, int64_t n, int64_t m, int64_t k, float alpha,
+                      const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                      float *c, int64_t ldc) {
+    em_sgemm(EM_ROW_MAJOR, ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void em_blas_gemm_f64(int ta, int tb, int64_t n, int64_t m, int64_t k, double alpha,
+                      const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
+                      double *c, int64_t ldc) {
+    em_dgemm(EM_ROW_MAJOR, ta, tb, n, m, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* BLAS reads a rows x cols matrix with unit stride along one dim and a leading dimension
@@ -83,7 +96,7 @@ int em_gemm(int dtype, int ndim, const int64_t *shape, const void *a, const int6
             const void *b, const int64_t *b_strides, void *c, const int64_t *c_strides) {
     if (ndim < 3 || em_check_dims(ndim, shape)) return EM_EINVAL;
     if (dtype != EM_F32 && dtype != EM_F64) return EM_EDTYPE;
-    if (!em_sgemm) return EM_EINVAL;
+    if (!em_blas_ready()) return EM_EINVAL;
     const int nb = ndim - 3;
     const int64_t n = shape[nb], k = shape[nb + 1], m = shape[nb + 2];
     const int64_t count = em_numel(nb, shape);

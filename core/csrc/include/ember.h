@@ -158,6 +158,16 @@ int em_im2col(int dtype, const void *x, int64_t N, int64_t C, int64_t H, int64_t
 int em_col2im(int dtype, const void *cols, int64_t N, int64_t C, int64_t H, int64_t W,
               int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
               int64_t dh, int64_t dw, int64_t OH, int64_t OW, void *x);
+/* conv.c: a whole convolution (x (N, C, H, W), w (OC, C/groups*KH*KW), y (N, OC, OH, OW),
+ * all contiguous) with the columns built one sample at a time, each thread in its own
+ * slice of scratch (slices x C*KH*KW x OH*OW); mode 0 writes y = conv(x, w), mode 1 x = the
+ * input gradient of y, mode 2 w = the weight gradient of y against x through partial
+ * (slices x C*KH*KW x OC/groups). Needs em_gemm_use_blas first. */
+int em_conv2d_per_sample(int mode, int dtype, void *x, void *w, void *y, int64_t N, int64_t C,
+                         int64_t H, int64_t W, int64_t OC, int64_t groups, int64_t KH,
+                         int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                         int64_t dw, int64_t OH, int64_t OW, void *scratch, int slices,
+                         void *partial);
 /* conv.c: depthwise 2-d convolution (groups == C, one filter per channel), no im2col.
  * mode 0: out = y (N, C, OH, OW) from a = x (N, C, H, W), b = w (C, 1, KH, KW);
  * mode 1: out = gx (N, C, H, W) from a = g (N, C, OH, OW), b = w;

@@ -120,6 +120,26 @@ def test_pointwise_conv2d_and_its_transpose():
           rand(4, 3, 1, 1))
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("n", [1, 3, 4])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_conv2d_lowered_per_sample_or_per_batch(threads, n, groups):
+    """With at least as many samples as threads each thread lowers and multiplies one sample
+    at a time (csrc conv_per_sample); with fewer, the batch is lowered at once and the GEMM
+    split. Both give torch's values and gradients, transposed convolution included."""
+    before = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        x, w = rand(n, 4, 9, 7), rand(6, 4 // groups, 3, 3)
+        check(lambda x, w: F.conv2d(x, w, stride=(1, 2), padding=1, groups=groups),
+              lambda x, w: TF.conv2d(x, w, stride=(1, 2), padding=1, groups=groups), x, w)
+        check(lambda x, w: F.conv_transpose2d(x, w, stride=2, groups=groups),
+              lambda x, w: TF.conv_transpose2d(x, w, stride=2, groups=groups),
+              rand(n, 4, 5, 4), rand(4, 6 // groups, 3, 3))
+    finally:
+        ember.set_num_threads(before)
+
+
 def test_conv2d_double_backward():
     check(lambda x, w: F.conv2d(x, w, stride=2, padding=1),
           lambda x, w: TF.conv2d(x, w, stride=2, padding=1),

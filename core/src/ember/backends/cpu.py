@@ -472,6 +472,21 @@ def im2col(x, kernel, stride, padding, dilation, out_hw, cols) -> None:
                         *dilation, *out_hw, ptr(cols)), "im2col")
 
 
+def conv_per_sample(mode: int, x, w, y, groups, kernel, stride, padding, dilation, scratch,
+                    partial=None) -> None:
+    """A whole convolution lowering one sample at a time per thread (em_conv2d_per_sample):
+    mode 0 fills y from x and w, 1 fills x (the input gradient) from y and w, 2 fills w (the
+    weight gradient) from x and y. scratch is (slices, C*KH*KW, OH*OW); partial (mode 2) is
+    (slices, C*KH*KW, OC/groups)."""
+    N, C, H, W = x._shape
+    _, OC, OH, OW = y._shape
+    check(lib.em_conv2d_per_sample(mode, x._dtype.code, ptr(x), ptr(w), ptr(y), N, C, H, W, OC,
+                                   groups, *kernel, *stride, *padding, *dilation, OH, OW,
+                                   ptr(scratch), scratch._shape[0],
+                                   ptr(partial) if partial is not None else ffi.NULL),
+          "conv2d")
+
+
 def depthwise_conv2d(mode: int, a, b, out, kernel, stride, padding, dilation, in_hw,
                      out_hw) -> None:
     """Depthwise convolution without im2col (see em_depthwise_conv2d for the modes);

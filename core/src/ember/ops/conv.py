@@ -51,6 +51,16 @@ def _pointwise_geometry(stride, padding, groups) -> bool:
     return tuple(stride) == (1, 1) and tuple(padding) == (0, 0) and groups == 1
 
 
+def _per_sample_scratch(x: Tensor, n: int, rows: int, ohw: int):
+    """Scratch for the per-sample lowering (one slice of columns per thread), or None to
+    lower the whole batch at once: with fewer samples than threads, one GEMM split across
+    the threads keeps them all busy instead."""
+    threads = cpu.get_num_threads()
+    if not blas.HAVE_GEMM or n < threads or not rows or not ohw:
+        return None
+    return _empty((threads, rows, ohw), x._dtype)
+
+
 def _pointwise(w: Tensor, stride, padding, groups) -> bool:
     """A 1x1 convolution with stride 1, no padding and one group: a GEMM per sample."""
     return w._shape[2:] == (1, 1) and _pointwise_geometry(stride, padding, groups)
@@ -73,6 +83,11 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
         y = _empty((N, OC, OH, OW), x._dtype)
         blas.matmul(w._np().reshape(OC, C), x._np().reshape(N, C, H * W),
                     y._np().reshape(N, OC, H * W))
+        return y
+    scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW)
+    if scratch is not None:
+        y = _empty((N, OC, OH, OW), x._dtype)
+        cpu.conv_per_sample(0, x, w, y, groups, (KH, KW), stride, padding, dilation, scratch)
         return y
     G, OCg, L = groups, OC // groups, N * OH * OW
     cols = _empty((C * KH * KW, L), x._dtype)
@@ -107,6 +122,11 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
         return y
     G, Cg, L = groups, C // groups, N * H * W
     OC = OCg * G
+    scratch = _per_sample_scratch(x, N, OC * KH * KW, H * W)
+    if scratch is not None:  # the adjoint of the per-sample forward, y's role played by x
+        y = _empty((N, OC) + tuple(out_hw), x._dtype)
+        cpu.conv_per_sample(1, y, w, x, groups, (KH, KW), stride, padding, dilation, scratch)
+        return y
     cols = _empty((OC * KH * KW, L), x._dtype)
     # sample n's columns of group g = w[g]^T @ x[n, g], written in place into cols
     blas.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2)[None],
@@ -139,6 +159,13 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
                              (OH, OW))
         return gw
     G, OCg, Cg, L = groups, OC // groups, C // groups, N * OH * OW
+    scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW)
+    if scratch is not None:
+        gw = _empty((OC, Cg, KH, KW), x._dtype)
+        partial = _empty((scratch._shape[0], C * KH * KW, OCg), x._dtype)
+        cpu.conv_per_sample(2, x, gw, g, groups, (KH, KW), stride, padding, dilation, scratch,
+                            partial)
+        return gw
     cols = _empty((C * KH * KW, L), x._dtype)
     cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
     gt = _empty((OC, N, OH * OW), x._dtype)
