@@ -109,6 +109,54 @@ def test_partial_reads_and_channels_last(tmp_path):
         emberaudio.load(path, frame_offset=-1)
 
 
+@pytest.fixture
+def _three_threads():
+    old = ember.get_num_threads()
+    ember.set_num_threads(3)
+    yield
+    ember.set_num_threads(old)
+
+
+@pytest.mark.usefixtures("_three_threads")
+@pytest.mark.parametrize("subtype,channels", [("PCM_16", 1), ("PCM_24", 2), ("PCM_S8", 2)])
+def test_long_flac_decodes_in_ranges_bit_exact(tmp_path, subtype, channels):
+    # long enough for load to decode it as 3 parallel frame ranges
+    frames = 3 * (1 << 17) + 1234
+    bits = {"PCM_16": 16, "PCM_24": 24, "PCM_S8": 8}[subtype]
+    q = (_ints(bits, (frames, channels)) << (32 - bits)).astype(np.int32)
+    path = tmp_path / "long.flac"
+    sf.write(path, q, 16000, subtype=subtype)
+    for kwargs, lo, hi in [({}, 0, frames), ({"frame_offset": 70001}, 70001, frames),
+                           ({"frame_offset": 5, "num_frames": 300000}, 5, 300005),
+                           ({"frame_offset": 1000, "num_frames": 10 ** 7}, 1000, frames)]:
+        for normalize in (True, False):
+            y, sr = emberaudio.load(path, normalize=normalize, **kwargs)
+            part = q[lo:hi].T
+            # int16 / int8 for narrow PCM, 24-bit samples stay in the top of an int32
+            ref = (part / 2.0 ** 31).astype(np.float32) if normalize else \
+                part >> 16 if bits == 16 else part >> 24 if bits == 8 else part
+            assert sr == 16000 and y.shape == (channels, hi - lo)
+            assert y.dtype == (ember.float32 if normalize else
+                               {8: ember.int8, 16: ember.int16, 24: ember.int32}[bits])
+            np.testing.assert_array_equal(y.numpy(), ref)
+
+
+@pytest.mark.usefixtures("_three_threads")
+def test_range_decode_failure_falls_back(tmp_path, monkeypatch):
+    from emberaudio._io import _soundfile as backend
+    frames = 3 * (1 << 17) + 100
+    q = _ints(16, (frames, 1)).astype(np.int16)
+    path = tmp_path / "long.flac"
+    sf.write(path, q, 16000, subtype="PCM_16")
+    calls = []
+    monkeypatch.setattr(backend, "_decode_into",
+                        lambda path, format, start, out, failed: (calls.append(start),
+                                                                  failed.append(start)))
+    y, _ = emberaudio.load(path, frame_offset=7, normalize=False)
+    assert len(calls) == 2  # both extra ranges were tried, then one plain read
+    np.testing.assert_array_equal(y.numpy(), q[7:].T)
+
+
 def test_ogg_vorbis_file_object():
     x = ember.tensor(0.5 * np.sin(np.arange(8000) * 2 * np.pi * 440 / 16000)[None],
                      dtype=ember.float32)
