@@ -8,8 +8,8 @@
  * the compiler vectorizes; then the recursion y[i] = f[i] - sum_{k>=1} a[k] y[i-k] adds the
  * oldest terms first, so one sample waits on the previous one for a single multiply-add
  * (scipy's direct form II transposed waits for two).
- * Rows are independent and are shared among OpenMP threads when they are long enough to
- * repay waking a thread. The kernels are also built for x86-64-v3 (FMA, AVX2) and chosen at
+ * Rows are independent and are shared among OpenMP threads when there is enough work to
+ * repay waking them. The kernels are also built for x86-64-v3 (FMA, AVX2) and chosen at
  * load time where the compiler supports it.
  */
 #include <stddef.h>
@@ -151,8 +151,11 @@ static int lf_span_ok(int64_t stride, int64_t extent) {
         const int64_t rows = n_batch * n_channel;                                         \
         const size_t scratch_len = (size_t)(2 * (n_coef - 1) + 3 * LF_BLOCK);             \
         int status = EA_OK;                                                               \
-        /* a thread is only woken for rows long enough to repay it (tens of microseconds) */ \
-        _Pragma("omp parallel for schedule(static) if (rows > 1 && n_time >= 16384)")      \
+        /* threads only for work that repays waking them: ember's OpenMP threads sleep    \
+           between kernels (OMP_WAIT_POLICY=PASSIVE) and take 30-100 us to wake on a busy  \
+           machine, while 2**17 samples filter in ~0.25 ms */                               \
+        const int split = rows > 1 && (double)rows * (double)n_time >= 131072.0;          \
+        _Pragma("omp parallel for schedule(static) if (split)")                           \
         for (int64_t r = 0; r < rows; ++r) {                                              \
             int64_t bi = r / n_channel, c = r % n_channel;                                \
             const T *xr = x + bi * sx_b + c * sx_c;                                       \

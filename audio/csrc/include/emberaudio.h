@@ -17,7 +17,7 @@
  *
  * with zero initial state. a and b are contiguous (n_channel, n_coef). Accumulates in
  * double; clamp != 0 clips what is stored to [-1, 1] (the recursion uses the unclipped
- * values). Rows run on OpenMP threads when they are long. */
+ * values). Rows share OpenMP threads when there is enough work. */
 int ea_lfilter_f32(const float *x, int64_t sx_b, int64_t sx_c, int64_t sx_t, float *y,
                    int64_t sy_b, int64_t sy_c, int64_t sy_t, const float *a, const float *b,
                    int64_t n_batch, int64_t n_channel, int64_t n_time, int64_t n_coef,
