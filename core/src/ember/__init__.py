@@ -10,12 +10,16 @@ Example:
 
 import os as _os
 
-# Our OpenMP threads sleep between kernels instead of spinning. NumPy's OpenBLAS runs its
-# own thread pool for GEMM; with libgomp's default active wait, our idle threads spun for
-# milliseconds after every kernel and took the cores from OpenBLAS (and back), which made
-# a mixed GEMM and elementwise workload up to 60x slower on a loaded 2-core machine. Read
-# by libgomp when ember's C library loads; a value set by the user wins.
-if "OMP_WAIT_POLICY" not in _os.environ:
+from . import _openblas
+
+# With NumPy's bundled OpenBLAS, ember holds it to one thread and runs its GEMMs on our
+# OpenMP threads (backends/blas.py), which then keep libgomp's default: spin a little after
+# each kernel, so the next one starts at once (sleeping threads took 30-100 us to wake, half
+# a small MLP step). Any other BLAS keeps its own thread pool; our threads then sleep between
+# kernels, since two spinning pools on the same cores took turns starving each other (a
+# GEMM and elementwise workload ran up to 60x slower on 2 cores). libgomp reads the policy
+# when ember's C library loads; a value set by the user wins.
+if "OMP_WAIT_POLICY" not in _os.environ and _openblas.find() is None:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     from . import _C  # noqa: E402,F401  (loads libgomp while the policy is set)
     del _os.environ["OMP_WAIT_POLICY"]

@@ -11,42 +11,27 @@ built on MKL) it keeps its own threading and products go through np.matmul.
 
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 
+from .. import _openblas
 from .._C import ffi, lib
 from . import cpu
 
 _I64 = "int64_t[]"
 _CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}  # em_dtype of the two floats
-_SYMBOLS = [("scipy_openblas_set_num_threads64_", "scipy_cblas_sgemm64_",
-             "scipy_cblas_dgemm64_"),
-            ("openblas_set_num_threads64_", "cblas_sgemm64_", "cblas_dgemm64_")]
 
 
 def _take_over_openblas() -> bool:
-    """Finds NumPy's ILP64 OpenBLAS among the libraries this process has loaded, sets it to
-    one thread and hands its GEMMs to csrc/gemm.c. False when there is none."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
-    except OSError:
+    """Sets NumPy's OpenBLAS to one thread and hands its GEMMs to csrc/gemm.c; False where
+    NumPy's BLAS is something else."""
+    found = _openblas.find()
+    if found is None:
         return False
-    for path in sorted(paths):
-        try:
-            blas_lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for set_threads, sgemm, dgemm in _SYMBOLS:
-            if all(hasattr(blas_lib, name) for name in (set_threads, sgemm, dgemm)):
-                getattr(blas_lib, set_threads)(1)
-                address = [ctypes.cast(getattr(blas_lib, name), ctypes.c_void_p).value
-                           for name in (sgemm, dgemm)]
-                cpu.check(lib.em_gemm_use_blas(ffi.cast("em_sgemm_fn", address[0]),
-                                               ffi.cast("em_dgemm_fn", address[1])), "gemm")
-                return True
-    return False
+    set_threads, sgemm, dgemm = found
+    set_threads(1)
+    cpu.check(lib.em_gemm_use_blas(ffi.cast("em_sgemm_fn", sgemm),
+                                   ffi.cast("em_dgemm_fn", dgemm)), "gemm")
+    return True
 
 
 HAVE_GEMM = _take_over_openblas()
