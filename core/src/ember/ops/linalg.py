@@ -110,6 +110,12 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         r = Matmul.apply(a.unsqueeze(0), b).squeeze(-2)
     elif b.dim() == 1:
         r = Matmul.apply(a, b.unsqueeze(1)).squeeze(-1)
+    elif a.dim() > 2 and b.dim() == 2:
+        # batch dims against one matrix fold into rows, as torch does: one large GEMM (a view
+        # when a's layout allows, else a copy) instead of a small one per batch entry, which
+        # a transposed activation (seq-first attention) made 8x768 GEMMs by the hundred
+        r = Matmul.apply(a.reshape(-1, a._shape[-1]), b).reshape(
+            a._shape[:-1] + (b._shape[-1],))
     else:
         r = Matmul.apply(a, b)
     if out is not None:
