@@ -33,6 +33,7 @@ from ..ops import conv as _conv
 from ..ops import pool as _pool
 from ..ops import volumetric as _vol
 from ..ops.activation import softmax as _softmax
+from ..ops.linalg import Linear as _Linear
 from ..ops.loss import CrossEntropy as _CrossEntropy
 from ..ops.norm import BatchNorm as _BatchNorm
 from ..ops.norm import LayerNorm as _LayerNorm
@@ -95,6 +96,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"({input.numel() // max(input.shape[-1], 1)}x{input.shape[-1]} and "
                            f"{weight.shape[-1]}x{weight.shape[0]})")
     input, weight, bias = cast_low(input, weight, bias)  # autocast: low precision
+    if (weight.dim() == 2 and input.dim() >= 1 and input.dtype.is_floating_point
+            and (bias is None or bias.dim() == 1)):  # the common case in one node
+        return _Linear.apply(input, weight, bias)
     out = input.matmul(weight.t()) if weight.dim() == 2 else input.matmul(weight)
     return out + bias if bias is not None else out
 

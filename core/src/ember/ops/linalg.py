@@ -16,7 +16,8 @@ from ..backends import blas
 from ..amp.autocast_mode import cast_low
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ._util import broadcast_shapes, cast, device_of, wrap_dim
+from .._C import lib
+from ._util import backend_of, broadcast_shapes, cast, device_of, expand_to, wrap_dim
 
 
 def _np_matmul(a: Tensor, b: Tensor, out_shape, dtype) -> Tensor:
@@ -69,6 +70,58 @@ class Matmul(Function):
         ga = mm(g, b.mT if STATE.enabled else _transposed(b)) if n[0] else None
         gb = mm(a.mT if STATE.enabled else _transposed(a), g) if n[1] else None
         return ga, gb
+
+
+class Linear(Function):
+    """input @ weight.T + bias as one node (torch's AddmmBackward0): the input's batch dims
+    fold into rows, the bias is added in place, and the weight's gradient comes out in the
+    weight's own (out, in) layout, where the composite (a transposed view, a matmul and an
+    add) made three nodes and a transposed gradient that optimizers had to copy."""
+
+    _builtin = True
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        device_of(x, w, *([b] if b is not None else []))
+        for t in (w, b):
+            if t is not None and t._dtype is not x._dtype:
+                raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                                   f"{x._dtype} and {t._dtype}")
+        if b is not None and b._shape[0] not in (1, w._shape[0]):
+            raise RuntimeError(f"The size of tensor a ({w._shape[0]}) must match the size of "
+                               f"tensor b ({b._shape[0]}) at non-singleton dimension 1")
+        rows = _as_rows(x)
+        out = _np_matmul(rows, _transposed(w), (rows._shape[0], w._shape[0]), x._dtype)
+        if b is not None:
+            backend_of(out).binary(lib.EM_ADD, out, expand_to(b, out._shape), out, 1.0,
+                                   name="linear")
+        ctx.save_for_backward(x, w)
+        return out if x.dim() == 2 else out.reshape(x._shape[:-1] + (w._shape[0],))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = (g2 @ w).reshape(x.shape) if n[0] else None
+        gw = g2.mT @ x.reshape(-1, x.shape[-1]) if n[1] else None
+        gb = g2.sum(0) if n[2] else None
+        return gx, gw, gb
+
+
+def _as_rows(x: Tensor) -> Tensor:
+    """x (..., k) as a (rows, k) matrix for the kernels, copied only when its layout needs
+    it; no autograd."""
+    if x.dim() == 2:
+        return x
+    if not x.is_contiguous():
+        dense = _empty(x._shape, x._dtype, x.device)
+        backend_of(x).copy(x, dense)
+        x = dense
+    k = x._shape[-1]
+    return Tensor._make(x._storage, (x.numel() // k if k else 0, k), (k, 1), x._offset,
+                        x._dtype)
 
 
 def _transposed(x: Tensor) -> Tensor:
