@@ -342,10 +342,11 @@ def test_progress_bar_text(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("deterministic,enabled,warn_only", [
-    (None, False, False), (False, False, False), (True, True, False), ("warn", True, True)])
+    (None, True, True), (False, False, False), (True, True, False), ("warn", True, True)])
 def test_deterministic_flag_sets_ember_mode(deterministic, enabled, warn_only):
     """As Lightning: True and "warn" switch on use_deterministic_algorithms (warn_only for
-    "warn"), False switches it off, None leaves it alone."""
+    "warn"), False switches it off, None leaves the process's setting alone."""
+    ember.use_deterministic_algorithms(True, warn_only=True)  # what the process had before
     try:
         L.Trainer(deterministic=deterministic, logger=False, enable_progress_bar=False,
                   enable_model_summary=False, enable_checkpointing=False)
