@@ -1,9 +1,11 @@
 """Convolution and transposed convolution (2-d; 1-d runs as 2-d with height 1).
 
-Lowering: im2col in C gathers the windows of the whole batch into a
-(C*KH*KW, N*OH*OW) matrix, so each group's convolution is one large GEMM through
-numpy.matmul (OpenBLAS); col2im in C scatters columns back for the transposed
-convolution. The three Functions close under differentiation:
+Lowering: with at least as many samples as threads, each thread gathers one sample's
+windows at a time into its own (C*KH*KW, OH*OW) scratch and multiplies them while they are
+in cache (csrc conv_per_sample, OpenBLAS through csrc/gemm.c); otherwise im2col in C
+gathers the whole batch into a (C*KH*KW, N*OH*OW) matrix for GEMMs split across threads.
+col2im scatters columns back for the transposed convolution. 1x1 and depthwise
+convolutions skip the lowering. The three Functions close under differentiation:
 
     conv(x, w)            grad_x = conv_transpose(g, w),  grad_w = conv_weight_grad(x, g)
     conv_transpose(x, w)  grad_x = conv(g, w),            grad_w = conv_weight_grad(g, x)
