@@ -87,8 +87,10 @@ def test_output_views_are_written_in_place(threads):
 def _child(queue):
     a = np.ones((600, 300), np.float32)
     b = ember.ones(300000)
+    conv = ember.nn.functional.conv2d(ember.ones(4, 2, 6, 6), ember.ones(3, 2, 3, 3))
     queue.put((ember.get_num_threads(), float((b + b).sum()),
-               float(blas.matmul(a, a.T, np.empty((600, 600), np.float32))[0, 0])))
+               float(blas.matmul(a, a.T, np.empty((600, 600), np.float32))[0, 0]),
+               float(conv.sum())))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork start method only")
@@ -96,10 +98,11 @@ def test_forked_child_runs_single_threaded():
     a = np.ones((600, 300), np.float32)
     blas.matmul(a, a.T, np.empty((600, 600), np.float32))  # the parent's threads exist now
     ember.ones(300000).sum()
+    ember.nn.functional.conv2d(ember.ones(4, 2, 6, 6), ember.ones(3, 2, 3, 3))
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     p = ctx.Process(target=_child, args=(queue,))
     p.start()
-    assert queue.get(timeout=60) == (1, 600000.0, 300.0)
+    assert queue.get(timeout=60) == (1, 600000.0, 300.0, 4 * 3 * 16 * 18.0)
     p.join(60)
     assert p.exitcode == 0
