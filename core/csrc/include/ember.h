@@ -259,6 +259,14 @@ int em_lstsq(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void *a,
              int64_t *info);
 int em_svdvals(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s);
 
+/* upsample.c: (bi)linear interpolation of x (P, H, W) to y (P, OH, OW), both contiguous.
+ * h_idx holds each output row's two source rows (2*OH entries, in [0, H)) and h_lambda the
+ * second one's weight (OH entries, in the tensor's dtype); w_idx/w_lambda the same for the
+ * columns. mode 0 writes y from x; mode 1, the adjoint, writes x from y (x overwritten). */
+int em_upsample_linear(int mode, int dtype, void *x, void *y, int64_t P, int64_t H, int64_t W,
+                       int64_t OH, int64_t OW, const int64_t *h_idx, const void *h_lambda,
+                       const int64_t *w_idx, const void *w_lambda);
+
 /* gemm.c: matrix products through the BLAS NumPy loaded. em_gemm_use_blas takes its
  * ILP64 cblas_sgemm and cblas_dgemm once. em_gemm: c = a @ b for float32 or float64 over
  * ndim - 3 broadcast batch dims; shape is (batch..., n, k, m) and each strides array has

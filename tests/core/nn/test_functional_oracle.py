@@ -413,6 +413,18 @@ def test_interpolate(kw):
     check(lambda x: F.interpolate(x, **kw), lambda x: TF.interpolate(x, **kw), rand(2, 2, 4, 5))
 
 
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bilinear_kernel_gradients_of_both_orders(align_corners, dtype):
+    """bilinear runs a C kernel whose gradient is its adjoint, and the adjoint's gradient
+    is the kernel again: values and both orders of gradients against torch, on a transposed
+    input, shrinking one axis and growing the other."""
+    kw = dict(size=(4, 13), mode="bilinear", align_corners=align_corners)
+    check(lambda x: F.interpolate(x.transpose(2, 3), **kw),
+          lambda x: TF.interpolate(x.transpose(2, 3), **kw), rand(2, 3, 9, 7, dtype=dtype),
+          double=True, atol=1e-5 if dtype == np.float32 else 1e-7)
+
+
 def test_interpolate_linear_1d():
     check(lambda x: F.interpolate(x, size=7, mode="linear"),
           lambda x: TF.interpolate(x, size=7, mode="linear"), rand(2, 2, 4))

@@ -487,6 +487,18 @@ def conv_per_sample(mode: int, x, w, y, groups, kernel, stride, padding, dilatio
           "conv2d")
 
 
+def upsample_linear(mode: int, x, y, tables) -> None:
+    """(Bi)linear interpolation of x (N, C, H, W) into y (N, C, OH, OW) (mode 0), or its
+    adjoint from y into x (mode 1). tables: per-axis (index pairs, weights) NumPy arrays."""
+    (hi, hl), (wi, wl) = tables
+    N, C, H, W = x._shape
+    OH, OW = y._shape[2:]
+    check(lib.em_upsample_linear(mode, x._dtype.code, ptr(x), ptr(y), N * C, H, W, OH, OW,
+                                 ffi.from_buffer("int64_t[]", hi), ffi.from_buffer(hl),
+                                 ffi.from_buffer("int64_t[]", wi), ffi.from_buffer(wl)),
+          "interpolate")
+
+
 def depthwise_conv2d(mode: int, a, b, out, kernel, stride, padding, dilation, in_hw,
                      out_hw) -> None:
     """Depthwise convolution without im2col (see em_depthwise_conv2d for the modes);

@@ -27,6 +27,7 @@ from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
 from ..ops._util import inplace as _core_inplace
 from ..ops.pad import pad
+from ..ops.resample import linear_resample2d as _linear_resample2d
 from ..ops.resample import resample2d as _resample2d
 from ..ops.sampling import affine_grid, grid_sample  # noqa: F401  (public in F)
 from ..ops import conv as _conv
@@ -1580,6 +1581,14 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   f"(got {mode})")
     if mode == "bicubic" or antialias:
         return _resample2d(input, out_size, scales, mode, bool(align_corners), antialias)
+    if (mode in ("linear", "bilinear") and input.device.type == "cpu"
+            and input.dtype.is_floating_point and min(*input.shape[2:], *out_size) > 0):
+        # one C pass (and its adjoint for the gradient); 1-d runs as 2-d with height 1
+        if n == 2:
+            return _linear_resample2d(input, tuple(out_size), tuple(scales),
+                                      bool(align_corners))
+        return _linear_resample2d(input.unsqueeze(2), (1, out_size[0]), (None, scales[0]),
+                                  bool(align_corners)).squeeze(2)
     if mode == "area":
         if n == 1:
             return adaptive_avg_pool1d(input, out_size)

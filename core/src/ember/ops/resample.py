@@ -23,11 +23,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor
-from ._util import pretty_dtype
+from .._tensor import Tensor, _empty
+from ..autograd.function import Function
+from ..backends import cpu
+from ._util import cast, pretty_dtype
 from .creation import tensor
 
-__all__ = ["resample2d"]
+__all__ = ["resample2d", "linear_resample2d"]
 
 _CUBIC_A = -0.75  # torch's upsample_bicubic2d
 _AA_CUBIC_A = -0.5  # torch's antialiased bicubic uses PIL's coefficient
@@ -125,3 +127,79 @@ def resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float | None
     return mats[0] @ (input @ mats[1].t())
 
 
+
+
+# ---- (bi)linear without antialias: two taps per axis, a C kernel and its adjoint ----------
+
+def _linear_table(inp: int, out: int, align_corners: bool, scale: float | None,
+                  ctype: type) -> tuple:
+    """Each output position's two source indices (interleaved) and the second's weight, as
+    torch's upsample_linear computes them (in float for float32)."""
+    s = ctype(_scale(inp, out, align_corners, scale))
+    o = np.arange(out, dtype=ctype)
+    src = s * o if align_corners else np.maximum(s * (o + ctype(0.5)) - ctype(0.5), 0)
+    lo = np.minimum(src.astype(np.int64), inp - 1)
+    idx = np.stack([lo, np.minimum(lo + 1, inp - 1)], axis=1).reshape(-1)
+    return np.ascontiguousarray(idx), (src - lo).astype(ctype)
+
+
+def _linear_run(mode: int, src: Tensor, tables, dst_hw) -> Tensor:
+    """Mode 0: src (N, C, H, W) interpolated to dst_hw; mode 1: the adjoint, src being the
+    output's gradient and dst_hw the input size."""
+    compute = src._dtype if src._dtype in (D.float32, D.float64) else D.float32
+    s = cast(src, compute)
+    if not s.is_contiguous():
+        s = s.contiguous()
+    dst = _empty(src._shape[:2] + tuple(dst_hw), compute, src.device)
+    if mode == 0:
+        cpu.upsample_linear(0, s, dst, tables[compute is D.float64])
+    else:
+        cpu.upsample_linear(1, dst, s, tables[compute is D.float64])
+    return cast(dst, src._dtype)
+
+
+class LinearResample2d(Function):
+    """interpolate(mode="bilinear"/"linear") on CPU: the C kernel; the gradient is its
+    adjoint (LinearResample2dAdjoint), and the adjoint's gradient is this again."""
+
+    _builtin = True
+    node_name = "UpsampleBilinear2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, tables, out_hw):
+        ctx.tables, ctx.in_hw = tables, x._shape[2:]
+        return _linear_run(0, x, tables, out_hw)
+
+    @staticmethod
+    def backward(ctx, g):
+        return LinearResample2dAdjoint.apply(g, ctx.tables, ctx.in_hw), None, None
+
+
+class LinearResample2dAdjoint(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, g, tables, in_hw):
+        ctx.tables, ctx.out_hw = tables, g._shape[2:]
+        return _linear_run(1, g, tables, in_hw)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return LinearResample2d.apply(gg, ctx.tables, ctx.out_hw), None, None
+
+
+def linear_resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float | None],
+                      align_corners: bool) -> Tensor:
+    """Bilinear interpolation of a 4-D CPU float tensor's last two dims to ``size``.
+
+    Example:
+        >>> x = ember.arange(4.).reshape(1, 1, 1, 4)
+        >>> linear_resample2d(x, (1, 7), (None, None), True).tolist()
+        [[[[0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]]]]
+    """
+    h, w = input.shape[2], input.shape[3]
+    tables = tuple(  # float32 and float64 weights, picked by the compute dtype
+        tuple(_linear_table(inp, out, align_corners, sc, ct)
+              for inp, out, sc in zip((h, w), size, scales))
+        for ct in (np.float32, np.float64))
+    return LinearResample2d.apply(input, tables, tuple(size))
