@@ -266,6 +266,13 @@ int em_svdvals(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s)
 int em_upsample_linear(int mode, int dtype, void *x, void *y, int64_t P, int64_t H, int64_t W,
                        int64_t OH, int64_t OW, const int64_t *h_idx, const void *h_lambda,
                        const int64_t *w_idx, const void *w_lambda);
+/* upsample.c: a separable filter of KH (KW) consecutive taps per output row (column):
+ * output row oh reads input rows h_start[oh] .. + KH - 1 with weights h_weights (OH x KH),
+ * and likewise for columns. tmp is scratch of (P, H, OW). Modes as em_upsample_linear. */
+int em_resample_taps(int mode, int dtype, void *x, void *y, void *tmp, int64_t P, int64_t H,
+                     int64_t W, int64_t OH, int64_t OW, const int64_t *h_start, int64_t KH,
+                     const void *h_weights, const int64_t *w_start, int64_t KW,
+                     const void *w_weights);
 
 /* gemm.c: matrix products through the BLAS NumPy loaded. em_gemm_use_blas takes its
  * ILP64 cblas_sgemm and cblas_dgemm once. em_gemm: c = a @ b for float32 or float64 over

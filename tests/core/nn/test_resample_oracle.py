@@ -71,12 +71,14 @@ def test_non_contiguous_input(mode, antialias):
     np.testing.assert_allclose(np.asarray(xe.grad.cpu()), xt.grad.numpy(), atol=1e-12)
 
 
-@pytest.mark.parametrize("mode,antialias", MODES)
+@pytest.mark.parametrize("mode,antialias", MODES + [("bilinear", False)])
 @pytest.mark.parametrize("size", [(3, 7), (6, 2)])
 def test_gradcheck(mode, antialias, size):
+    """First and second derivatives (the kernels' adjoints, and the kernels again)."""
     x = ember.tensor(RNG.standard_normal((1, 2, 4, 5)), requires_grad=True)
-    assert ember.autograd.gradcheck(
-        lambda t: F.interpolate(t, size=size, mode=mode, antialias=antialias), (x,))
+    fn = lambda t: F.interpolate(t, size=size, mode=mode, antialias=antialias)  # noqa: E731
+    assert ember.autograd.gradcheck(fn, (x,))
+    assert ember.autograd.gradgradcheck(fn, (x,))
 
 
 def test_upsample_bicubic_module():

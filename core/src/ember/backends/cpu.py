@@ -499,6 +499,19 @@ def upsample_linear(mode: int, x, y, tables) -> None:
           "interpolate")
 
 
+def resample_taps(mode: int, x, y, tmp, tables) -> None:
+    """A separable filter of consecutive taps from x (N, C, H, W) into y (N, C, OH, OW)
+    (mode 0), or its adjoint from y into x (mode 1); tmp is (N*C, H, OW) scratch. tables:
+    per axis (start array, tap count, (out, taps) weights), NumPy."""
+    (hs, kh, hw), (ws, kw, ww) = tables
+    N, C, H, W = x._shape
+    OH, OW = y._shape[2:]
+    check(lib.em_resample_taps(mode, x._dtype.code, ptr(x), ptr(y), ptr(tmp), N * C, H, W, OH,
+                               OW, ffi.from_buffer("int64_t[]", hs), kh, ffi.from_buffer(hw),
+                               ffi.from_buffer("int64_t[]", ws), kw, ffi.from_buffer(ww)),
+          "interpolate")
+
+
 def depthwise_conv2d(mode: int, a, b, out, kernel, stride, padding, dilation, in_hw,
                      out_hw) -> None:
     """Depthwise convolution without im2col (see em_depthwise_conv2d for the modes);

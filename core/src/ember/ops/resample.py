@@ -1,13 +1,14 @@
-"""Separable 2-D resampling for ``interpolate``: bicubic, and antialiased bilinear/bicubic.
+"""Resampling for ``interpolate``: bilinear, bicubic, and antialiased bilinear/bicubic.
 
 Each spatial dim is resampled by a weight matrix ``W`` of shape (out, in) whose row ``o``
 holds the filter taps of output position ``o``, so that::
 
     output = W_h @ input @ W_w^T        (over the last two dims of (N, C, H, W))
 
-Two matmuls are differentiable ember ops: the gradient (``W_h^T @ grad @ W_w``) and the
-CUDA path come from autograd and the matmul backends, with no kernel of their own. The
-matrices follow torch's CPU upsampling kernels tap for tap:
+On the CPU, a C kernel (csrc/upsample.c) applies each matrix's nonzero taps, and its
+adjoint is the gradient (a Function pair closed under differentiation); plain bilinear
+has a two-tap kernel of its own. On CUDA the two matmuls are ember ops, so the gradient
+comes from autograd. The matrices follow torch's CPU upsampling kernels tap for tap:
 
 * bicubic: Keys' cubic convolution with A = -0.75 on the four taps around the source
   coordinate, taps beyond the border clamped onto it (their weights add up there);
@@ -77,9 +78,10 @@ def _aa_filter(x: np.ndarray, mode: str) -> np.ndarray:
     return np.where(x < 1, _cubic1(x, a), np.where(x < 2, _cubic2(x, a), 0))
 
 
-def _aa_matrix(inp: int, out: int, align_corners: bool, scale: float | None, mode: str,
-               ctype: type) -> np.ndarray:
-    """(out, inp) antialiased weights; the filter stretches by the scale when it is > 1."""
+def _aa_taps(inp: int, out: int, align_corners: bool, scale: float | None, mode: str,
+             ctype: type) -> tuple:
+    """Antialiased weights as taps: (start of each output's taps, tap count, (out, taps)
+    weights); the filter stretches by the scale when it is > 1."""
     s = ctype(_scale(inp, out, align_corners, scale))
     half = ctype(1.0 if mode == "bilinear" else 2.0)
     support = half * s if s >= 1 else half
@@ -88,12 +90,23 @@ def _aa_matrix(inp: int, out: int, align_corners: bool, scale: float | None, mod
     # C casts truncate toward zero; the lower bound is then clipped at the first pixel
     lo = np.maximum(np.trunc(center - support + ctype(0.5)).astype(np.int64), 0)
     hi = np.minimum(np.trunc(center + support + ctype(0.5)).astype(np.int64), inp)
-    j = np.arange(inp)
+    taps = max(1, int((hi - lo).max()))
+    start = np.minimum(lo, inp - taps)
+    j = start[:, None] + np.arange(taps)
     inside = (j >= lo[:, None]) & (j < hi[:, None])
     w = np.where(inside, _aa_filter((j - center[:, None] + ctype(0.5)) * invscale, mode), 0)
     w = w.astype(ctype)
     total = w.sum(axis=1, keepdims=True)
-    return np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(ctype)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(ctype)
+    return np.ascontiguousarray(start), taps, np.ascontiguousarray(w)
+
+
+def _dense(taps: tuple, inp: int) -> np.ndarray:
+    """The (out, inp) matrix of a tap table (for the CUDA path's matmuls)."""
+    start, count, w = taps
+    m = np.zeros((len(start), inp), dtype=w.dtype)
+    np.put_along_axis(m, start[:, None] + np.arange(count), w, 1)
+    return m
 
 
 def resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float | None], mode: str,
@@ -116,14 +129,16 @@ def resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float | None
                            f"(H: {h}, W: {w}) output (H: {size[0]}, W: {size[1]})")
     # the tables are (out, in) coordinate arithmetic built once per call, in the precision
     # torch uses for them (float for float32 and lower, double for float64)
-    ctype = np.float64 if input.dtype is D.float64 else np.float32
-    mats = []
-    for inp, out, sc in zip((h, w), size, scales):
-        if antialias:
-            m = _aa_matrix(inp, out, align_corners, sc, mode, ctype)
-        else:
-            m = _cubic_matrix(inp, out, align_corners, sc, ctype)
-        mats.append(tensor(m, dtype=input.dtype, device=input.device))
+    def tap_tables(ctype):
+        return [_aa_taps(inp, out, align_corners, sc, mode, ctype) if antialias
+                else _taps(_cubic_matrix(inp, out, align_corners, sc, ctype))
+                for inp, out, sc in zip((h, w), size, scales)]
+
+    if input.device.type == "cpu":  # the C kernel over each axis's taps
+        taps = tuple(tap_tables(_ctype(_compute_dtype(input.dtype))))
+        return Resample2d.apply(input, ("taps", taps), tuple(size))
+    mats = [tensor(_dense(t, inp), dtype=input.dtype, device=input.device)
+            for t, inp in zip(tap_tables(_ctype(input.dtype)), (h, w))]
     return mats[0] @ (input @ mats[1].t())
 
 
@@ -143,49 +158,76 @@ def _linear_table(inp: int, out: int, align_corners: bool, scale: float | None,
     return np.ascontiguousarray(idx), (src - lo).astype(ctype)
 
 
-def _linear_run(mode: int, src: Tensor, tables, dst_hw) -> Tensor:
-    """Mode 0: src (N, C, H, W) interpolated to dst_hw; mode 1: the adjoint, src being the
-    output's gradient and dst_hw the input size."""
-    compute = src._dtype if src._dtype in (D.float32, D.float64) else D.float32
+def _compute_dtype(dtype):
+    return dtype if dtype in (D.float32, D.float64) else D.float32
+
+
+def _ctype(dtype) -> type:
+    """The NumPy type of the tables: torch computes them in float for float32 and below."""
+    return np.float64 if dtype is D.float64 else np.float32
+
+
+def _taps(m: np.ndarray) -> tuple:
+    """A dense (out, inp) weight matrix whose rows have consecutive support as (start of
+    each row's taps, tap count, (out, taps) weights): the same sums, without the zeros."""
+    out, inp = m.shape
+    nz = m != 0
+    first = np.where(nz.any(1), nz.argmax(1), 0)
+    last = np.where(nz.any(1), inp - 1 - nz[:, ::-1].argmax(1), 0)
+    taps = max(1, int((last - first).max()) + 1)
+    start = np.minimum(first, inp - taps)
+    weights = np.take_along_axis(m, start[:, None] + np.arange(taps), 1)
+    return np.ascontiguousarray(start), taps, np.ascontiguousarray(weights)
+
+
+def _run(mode: int, src: Tensor, tables, dst_hw) -> Tensor:
+    """Mode 0: src (N, C, H, W) resampled to dst_hw; mode 1: the adjoint, src being the
+    output's gradient and dst_hw the input size. tables: (kind, tables in the compute
+    dtype, which autograd keeps for the gradients too)."""
+    compute = _compute_dtype(src._dtype)
     s = cast(src, compute)
     if not s.is_contiguous():
         s = s.contiguous()
     dst = _empty(src._shape[:2] + tuple(dst_hw), compute, src.device)
-    if mode == 0:
-        cpu.upsample_linear(0, s, dst, tables[compute is D.float64])
+    x, y = (s, dst) if mode == 0 else (dst, s)
+    kind, axes = tables
+    if kind == "linear":
+        cpu.upsample_linear(mode, x, y, axes)
     else:
-        cpu.upsample_linear(1, dst, s, tables[compute is D.float64])
+        N, C, H, _ = x._shape
+        tmp = _empty((N * C, H, y._shape[3]), compute, src.device)
+        cpu.resample_taps(mode, x, y, tmp, axes)
     return cast(dst, src._dtype)
 
 
-class LinearResample2d(Function):
-    """interpolate(mode="bilinear"/"linear") on CPU: the C kernel; the gradient is its
-    adjoint (LinearResample2dAdjoint), and the adjoint's gradient is this again."""
+class Resample2d(Function):
+    """interpolate's bilinear, bicubic and antialiased modes on CPU, by a C kernel over
+    per-axis tables; the gradient is the kernel's adjoint (Resample2dAdjoint), and the
+    adjoint's gradient is this again."""
 
     _builtin = True
-    node_name = "UpsampleBilinear2DBackward0"
 
     @staticmethod
     def forward(ctx, x, tables, out_hw):
         ctx.tables, ctx.in_hw = tables, x._shape[2:]
-        return _linear_run(0, x, tables, out_hw)
+        return _run(0, x, tables, out_hw)
 
     @staticmethod
     def backward(ctx, g):
-        return LinearResample2dAdjoint.apply(g, ctx.tables, ctx.in_hw), None, None
+        return Resample2dAdjoint.apply(g, ctx.tables, ctx.in_hw), None, None
 
 
-class LinearResample2dAdjoint(Function):
+class Resample2dAdjoint(Function):
     _builtin = True
 
     @staticmethod
     def forward(ctx, g, tables, in_hw):
         ctx.tables, ctx.out_hw = tables, g._shape[2:]
-        return _linear_run(1, g, tables, in_hw)
+        return _run(1, g, tables, in_hw)
 
     @staticmethod
     def backward(ctx, gg):
-        return LinearResample2d.apply(gg, ctx.tables, ctx.out_hw), None, None
+        return Resample2d.apply(gg, ctx.tables, ctx.out_hw), None, None
 
 
 def linear_resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float | None],
@@ -198,8 +240,7 @@ def linear_resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float
         [[[[0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]]]]
     """
     h, w = input.shape[2], input.shape[3]
-    tables = tuple(  # float32 and float64 weights, picked by the compute dtype
-        tuple(_linear_table(inp, out, align_corners, sc, ct)
-              for inp, out, sc in zip((h, w), size, scales))
-        for ct in (np.float32, np.float64))
-    return LinearResample2d.apply(input, tables, tuple(size))
+    ctype = _ctype(_compute_dtype(input.dtype))
+    tables = tuple(_linear_table(inp, out, align_corners, sc, ctype)
+                   for inp, out, sc in zip((h, w), size, scales))
+    return Resample2d.apply(input, ("linear", tables), tuple(size))
