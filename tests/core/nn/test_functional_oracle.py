@@ -456,6 +456,26 @@ def test_embedding_one_hot_normalize_misc():
           rand(5, 4), rand(5))
 
 
+def test_linear_is_one_node():
+    """F.linear is one AddmmBackward0 node, as torch's for 2-D input: gradients of every
+    order on a transposed (non-contiguous) input, a broadcast one-element bias, 1-D input,
+    the weight's gradient in the weight's own layout, and torch's dtype errors."""
+    check(lambda x, w, b: F.linear(x.mT, w, b), lambda x, w, b: TF.linear(x.mT, w, b),
+          rand(2, 4, 3), rand(5, 4), rand(1), double=True)
+    check(lambda x, w: F.linear(x, w), lambda x, w: TF.linear(x, w), rand(4), rand(5, 4))
+    x, w = ember.tensor(rand(3, 4), requires_grad=True), ember.tensor(rand(5, 4),
+                                                                      requires_grad=True)
+    y = F.linear(x, w)
+    assert y.grad_fn.name() == "AddmmBackward0"
+    y.sum().backward()
+    assert w.grad.is_contiguous()
+    for bias in (rand(6), rand(5).astype(np.float32)):
+        with pytest.raises(RuntimeError) as e:
+            F.linear(x, w, ember.tensor(bias))
+        with pytest.raises(type(e.value)):
+            TF.linear(torch.tensor(rand(3, 4)), torch.tensor(rand(5, 4)), torch.tensor(bias))
+
+
 def test_embedding_max_norm():
     w = rand(6, 4, low=-3, high=3)
     we, wt = ember.tensor(w), torch.tensor(w)

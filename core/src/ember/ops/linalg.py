@@ -17,7 +17,8 @@ from ..amp.autocast_mode import cast_low
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from .._C import lib
-from ._util import backend_of, broadcast_shapes, cast, device_of, expand_to, wrap_dim
+from ._util import (backend_of, broadcast_shapes, cast, device_of, expand_to, pretty_dtype,
+                    wrap_dim)
 
 
 def _np_matmul(a: Tensor, b: Tensor, out_shape, dtype) -> Tensor:
@@ -84,10 +85,12 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b):
         device_of(x, w, *([b] if b is not None else []))
-        for t in (w, b):
-            if t is not None and t._dtype is not x._dtype:
-                raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                                   f"{x._dtype} and {t._dtype}")
+        if w._dtype is not x._dtype:  # torch's messages (from mm and addmm)
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{x._dtype} != {w._dtype}")
+        if b is not None and b._dtype is not x._dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                               f"{pretty_dtype(b._dtype)} and {pretty_dtype(w._dtype)}")
         if b is not None and b._shape[0] not in (1, w._shape[0]):
             raise RuntimeError(f"The size of tensor a ({w._shape[0]}) must match the size of "
                                f"tensor b ({b._shape[0]}) at non-singleton dimension 1")
