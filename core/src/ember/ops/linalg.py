@@ -19,6 +19,7 @@ from ..autograd.grad_mode import STATE
 from .._C import lib
 from ._util import (backend_of, broadcast_shapes, cast, device_of, expand_to, pretty_dtype,
                     wrap_dim)
+from .conv import dense
 
 
 def _np_matmul(a: Tensor, b: Tensor, out_shape, dtype) -> Tensor:
@@ -56,10 +57,8 @@ class Matmul(Function):
             sa = "x".join(str(s) for s in a._shape[-2:])
             sb = "x".join(str(s) for s in b._shape[-2:])
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
-        batch = broadcast_shapes(a._shape[:-2], b._shape[:-2])
-        out_shape = batch + (a._shape[-2], b._shape[-1])
         ctx.save_for_backward(a, b)
-        return _np_matmul(a, b, out_shape, a._dtype)
+        return _product(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -118,10 +117,7 @@ def _as_rows(x: Tensor) -> Tensor:
     it; no autograd."""
     if x.dim() == 2:
         return x
-    if not x.is_contiguous():
-        dense = _empty(x._shape, x._dtype, x.device)
-        backend_of(x).copy(x, dense)
-        x = dense
+    x = dense(x)
     k = x._shape[-1]
     return Tensor._make(x._storage, (x.numel() // k if k else 0, k), (k, 1), x._offset,
                         x._dtype)
@@ -135,7 +131,7 @@ def _transposed(x: Tensor) -> Tensor:
 
 
 def _product(a: Tensor, b: Tensor) -> Tensor:
-    """a @ b for operands Matmul.forward has already checked (in its backward)."""
+    """a @ b with broadcast batch dims, for operands Matmul.forward has checked."""
     batch = a._shape[:-2] if a._shape[:-2] == b._shape[:-2] else broadcast_shapes(
         a._shape[:-2], b._shape[:-2])
     return _np_matmul(a, b, batch + (a._shape[-2], b._shape[-1]), a._dtype)

@@ -7,7 +7,8 @@ holds the filter taps of output position ``o``, so that::
 
 On the CPU, a C kernel (csrc/upsample.c) applies each matrix's nonzero taps, and its
 adjoint is the gradient (a Function pair closed under differentiation); plain bilinear
-has a two-tap kernel of its own. On CUDA the two matmuls are ember ops, so the gradient
+has a two-tap kernel of its own, with no intermediate pass (0.11 ms against 0.26 ms for
+3x300x400 -> 224x224 through the tap tables). On CUDA the two matmuls are ember ops, so the gradient
 comes from autograd. The matrices follow torch's CPU upsampling kernels tap for tap:
 
 * bicubic: Keys' cubic convolution with A = -0.75 on the four taps around the source
@@ -28,6 +29,7 @@ from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..backends import cpu
 from ._util import cast, pretty_dtype
+from .conv import compute_dtype, dense
 from .creation import tensor
 
 __all__ = ["resample2d", "linear_resample2d"]
@@ -135,7 +137,7 @@ def resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float | None
                 for inp, out, sc in zip((h, w), size, scales)]
 
     if input.device.type == "cpu":  # the C kernel over each axis's taps
-        taps = tuple(tap_tables(_ctype(_compute_dtype(input.dtype))))
+        taps = tuple(tap_tables(_ctype(compute_dtype(input))))
         return Resample2d.apply(input, ("taps", taps), tuple(size))
     mats = [tensor(_dense(t, inp), dtype=input.dtype, device=input.device)
             for t, inp in zip(tap_tables(_ctype(input.dtype)), (h, w))]
@@ -156,10 +158,6 @@ def _linear_table(inp: int, out: int, align_corners: bool, scale: float | None,
     lo = np.minimum(src.astype(np.int64), inp - 1)
     idx = np.stack([lo, np.minimum(lo + 1, inp - 1)], axis=1).reshape(-1)
     return np.ascontiguousarray(idx), (src - lo).astype(ctype)
-
-
-def _compute_dtype(dtype):
-    return dtype if dtype in (D.float32, D.float64) else D.float32
 
 
 def _ctype(dtype) -> type:
@@ -184,10 +182,8 @@ def _run(mode: int, src: Tensor, tables, dst_hw) -> Tensor:
     """Mode 0: src (N, C, H, W) resampled to dst_hw; mode 1: the adjoint, src being the
     output's gradient and dst_hw the input size. tables: (kind, tables in the compute
     dtype, which autograd keeps for the gradients too)."""
-    compute = _compute_dtype(src._dtype)
-    s = cast(src, compute)
-    if not s.is_contiguous():
-        s = s.contiguous()
+    compute = compute_dtype(src)
+    s = dense(src, compute)
     dst = _empty(src._shape[:2] + tuple(dst_hw), compute, src.device)
     x, y = (s, dst) if mode == 0 else (dst, s)
     kind, axes = tables
@@ -240,7 +236,7 @@ def linear_resample2d(input: Tensor, size: Sequence[int], scales: Sequence[float
         [[[[0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]]]]
     """
     h, w = input.shape[2], input.shape[3]
-    ctype = _ctype(_compute_dtype(input.dtype))
+    ctype = _ctype(compute_dtype(input))
     tables = tuple(_linear_table(inp, out, align_corners, sc, ctype)
                    for inp, out, sc in zip((h, w), size, scales))
     return Resample2d.apply(input, ("linear", tables), tuple(size))
