@@ -47,3 +47,24 @@ int ev_roi_align_backward_f64(const double *grad_out, const double *rois, double
                               int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
                               int64_t pooled_h, int64_t pooled_w, double spatial_scale,
                               int64_t sampling_ratio, int aligned);
+
+/* ToTensor of a uint8 image: src (h, w, c) addressed by byte strides (any sign) from its
+ * element [0, 0, 0] -> dst (c, h, w) contiguous, each value x as x / 255 in the output
+ * type (exactly torch's float division). threads > 1 allows that many OpenMP threads on
+ * large images. */
+int ev_u8_hwc_to_chw_f32(const uint8_t *src, int64_t h, int64_t w, int64_t c,
+                         int64_t stride_h, int64_t stride_w, int64_t stride_c, float *dst,
+                         int threads);
+int ev_u8_hwc_to_chw_f64(const uint8_t *src, int64_t h, int64_t w, int64_t c,
+                         int64_t stride_h, int64_t stride_w, int64_t stride_c, double *dst,
+                         int threads);
+
+/* Normalize: dst = (src - mean[ch]) / std[ch] over contiguous (n, c, plane) values, rounded
+ * after the subtraction and after the division as torch's sub_ then div_. mean and std hold
+ * 1 (broadcast) or c values; dst may be src (in place). */
+int ev_normalize_f32(const float *src, float *dst, int64_t n, int64_t c, int64_t plane,
+                     const float *mean, int64_t mean_len, const float *std, int64_t std_len,
+                     int threads);
+int ev_normalize_f64(const double *src, double *dst, int64_t n, int64_t c, int64_t plane,
+                     const double *mean, int64_t mean_len, const double *std,
+                     int64_t std_len, int threads);

@@ -11,7 +11,7 @@ from cffi import FFI
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ROOT = os.path.normpath(os.path.join(_HERE, "..", ".."))
 _CSRC = os.path.join(_ROOT, "csrc")
-_SOURCES = ["nms.c", "roi_align.c"]
+_SOURCES = ["nms.c", "roi_align.c", "convert.c"]
 
 
 def _rel(path: str) -> str:
@@ -35,7 +35,9 @@ ffibuilder.set_source(
     sources=[_rel(os.path.join(_CSRC, name)) for name in _SOURCES],
     include_dirs=[_rel(os.path.join(_CSRC, "include"))],
     # no contraction into fused multiply-adds: the IoU must round as torchvision's does
-    extra_compile_args=["-O3", "-std=c99", "-ffp-contract=off"],
+    # OpenMP splits the large images of convert.c over threads
+    extra_compile_args=["-O3", "-std=c99", "-ffp-contract=off", "-fopenmp"],
+    extra_link_args=["-fopenmp"],
     libraries=["m"],
 )
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from embervision._C import ffi, lib
 
-__all__ = ["nms", "roi_align", "roi_align_backward"]
+__all__ = ["nms", "roi_align", "roi_align_backward", "u8_hwc_to_chw", "normalize"]
 
 _NMS = {ember.float32: ("float", lib.ev_nms_f32), ember.float64: ("double", lib.ev_nms_f64)}
 
@@ -87,3 +87,51 @@ def roi_align_backward(grad: ember.Tensor, rois: ember.Tensor, input_shape: tupl
               c, h, w, r.shape[0], g.shape[2], g.shape[3], spatial_scale, sampling_ratio,
               int(aligned)), "roi_align_backward")
     return ember.from_numpy(grad_input)
+
+
+_TO_CHW = {ember.float32: ("float", lib.ev_u8_hwc_to_chw_f32),
+           ember.float64: ("double", lib.ev_u8_hwc_to_chw_f64)}
+
+
+def u8_hwc_to_chw(src, shape: tuple[int, int, int], strides: tuple[int, int, int],
+                  dtype: ember.dtype) -> ember.Tensor:
+    """ToTensor's conversion (``csrc/convert.c``): the uint8 image ``src`` (a bytes-like
+    object holding packed rows, or a uint8 ndarray) of ``shape`` (h, w, c), with byte
+    ``strides``, as a new contiguous (c, h, w) CPU tensor of ``dtype`` (float32 or float64)
+    holding each value / 255."""
+    ctype, fn = _TO_CHW[dtype]
+    h, w, c = shape
+    out = ember.empty((c, h, w), dtype=dtype)
+    if out.numel() == 0:
+        return out
+    if isinstance(src, np.ndarray) and not src.flags.c_contiguous:
+        # a strided view: C walks the strides from element [0, 0, 0] (``src`` stays alive)
+        ptr = ffi.cast("const uint8_t *", src.__array_interface__["data"][0])
+    else:
+        ptr = ffi.from_buffer("const uint8_t[]", src)
+        if len(ptr) < h * w * c:
+            raise ValueError(f"to_tensor: {len(ptr)} bytes cannot hold a {h}x{w}x{c} image")
+    _check(fn(ptr, h, w, c, *strides, ffi.cast(f"{ctype} *", out.data_ptr()),
+              ember.get_num_threads()), "to_tensor")
+    return out
+
+
+_NORMALIZE = {ember.float32: ("float", lib.ev_normalize_f32),
+              ember.float64: ("double", lib.ev_normalize_f64)}
+
+
+def normalize(tensor: ember.Tensor, mean: np.ndarray, std: np.ndarray,
+              out: ember.Tensor) -> ember.Tensor:
+    """``(tensor - mean[c]) / std[c]`` (``csrc/convert.c``) from the contiguous CPU
+    ``tensor`` (..., C, H, W) into the contiguous ``out`` of its shape and dtype (float32
+    or float64; ``out`` may be ``tensor``). ``mean`` and ``std`` are contiguous 1-D arrays
+    of that dtype holding 1 or C values. No autograd."""
+    ctype, fn = _NORMALIZE[tensor.dtype]
+    if tensor.numel() == 0:
+        return out
+    c, h, w = tensor.shape[-3:]
+    _check(fn(ffi.cast(f"{ctype} *", tensor.data_ptr()), ffi.cast(f"{ctype} *", out.data_ptr()),
+              tensor.numel() // (c * h * w), c, h * w, ffi.from_buffer(f"{ctype}[]", mean),
+              mean.size, ffi.from_buffer(f"{ctype}[]", std), std.size,
+              ember.get_num_threads()), "normalize")
+    return out

@@ -20,7 +20,9 @@ from enum import Enum
 
 import ember
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageMode
+
+from embervision import _native
 
 from . import _functional_pil as F_pil
 from . import _functional_tensor as F_t
@@ -91,22 +93,40 @@ def get_image_num_channels(img: ember.Tensor | Image.Image) -> int:
 # ---- conversions -------------------------------------------------------------------------
 
 def to_tensor(pic: Image.Image | np.ndarray) -> ember.Tensor:
-    """PIL image or HWC ndarray -> C,H,W tensor; uint8 data is scaled to float in [0, 1]."""
+    """PIL image or HWC ndarray -> C,H,W tensor; uint8 data is scaled to float in [0, 1].
+
+    Example:
+        >>> to_tensor(Image.new("RGB", (2, 1), (255, 0, 51)))[:, 0, 0].tolist()
+        [1.0, 0.0, 0.20000000298023224]
+    """
     if not (_is_pil(pic) or isinstance(pic, np.ndarray)):
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
+    dtype = ember.get_default_dtype()
+    native = dtype in (ember.float32, ember.float64)
     if isinstance(pic, np.ndarray):
         if pic.ndim not in (2, 3):
             raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
         arr = pic[:, :, None] if pic.ndim == 2 else pic
+        if native and arr.dtype == np.uint8:
+            # one C pass from the array's own layout to the scaled planes
+            return _native.u8_hwc_to_chw(arr, arr.shape, arr.strides, dtype)
+    elif native and pic.mode != "1" and ImageMode.getmode(pic.mode).typestr == "|u1":
+        # Pillow's packed bytes (what np.array(pic) would copy again) go straight to one C
+        # pass that writes the scaled planes
+        w, h = pic.size
+        c = len(pic.getbands())
+        return _native.u8_hwc_to_chw(pic.tobytes(), (h, w, c), (w * c, c, 1), dtype)
     else:
         np_types = {"I": np.int32, "I;16": np.int16, "F": np.float32}
         arr = np.array(pic, np_types.get(pic.mode, np.uint8), copy=True)
         if pic.mode == "1":
             arr = arr * np.uint8(255)
         arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
+        if native and arr.dtype == np.uint8:
+            return _native.u8_hwc_to_chw(arr, arr.shape, arr.strides, dtype)
     img = ember.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
     if img.dtype == ember.uint8:
-        return img.to(ember.get_default_dtype()) / 255
+        return img.to(dtype) / 255
     return img
 
 
@@ -183,6 +203,23 @@ def normalize(tensor: ember.Tensor, mean: Sequence[float], std: Sequence[float],
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                          f"tensor.size() = {tuple(tensor.shape)}")
     dtype = tensor.dtype
+    np_dtype = _NP_FLOAT.get(dtype)
+    if (np_dtype is not None and tensor.device.type == "cpu"
+            and not (tensor.requires_grad and ember.is_grad_enabled())):
+        mean_a, std_a = _per_channel(mean, np_dtype), _per_channel(std, np_dtype)
+        if (mean_a is not None and std_a is not None
+                and mean_a.size in (1, tensor.shape[-3]) and std_a.size in (1, tensor.shape[-3])):
+            if not std_a.all():
+                raise ValueError(f"std evaluated to zero after conversion to {dtype}, leading "
+                                 "to division by zero.")
+            # one C pass (sub then div, rounded as torch's sub_ and div_) instead of two ops
+            src = tensor if tensor.is_contiguous() else tensor.contiguous()
+            out = _native.normalize(src, mean_a, std_a,
+                                    ember.empty(src.shape, dtype=dtype, device="cpu"))
+            if inplace:
+                tensor.copy_(out)
+                return tensor
+            return out
     mean_t = ember.as_tensor(mean, dtype=dtype)
     std_t = ember.as_tensor(std, dtype=dtype)
     if bool((std_t == 0).any()):
@@ -197,6 +234,21 @@ def normalize(tensor: ember.Tensor, mean: Sequence[float], std: Sequence[float],
         tensor.copy_(out)
         return tensor
     return out
+
+
+_NP_FLOAT = {ember.float32: np.float32, ember.float64: np.float64}
+
+
+def _per_channel(values: object, np_dtype: type) -> np.ndarray | None:
+    """Plain numbers (one, or a list/tuple of them) as a 1-D array of the tensor's type, as
+    ``as_tensor(values, dtype=...)`` rounds them; None for anything else (tensors, nested
+    lists), which takes the general path."""
+    if isinstance(values, numbers.Real):
+        values = (values,)
+    elif not isinstance(values, (list, tuple)) or not all(
+            isinstance(v, numbers.Real) for v in values):
+        return None
+    return np.array(values, dtype=np_dtype)
 
 
 # ---- geometry ----------------------------------------------------------------------------

@@ -354,13 +354,23 @@ class RandomResizedCrop(Transform):
         _, height, width = F.get_dimensions(img)
         area = height * width
         log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        for low, high in (scale, log_ratio):
+            if low > high:  # the error of torchvision's uniform_ draws
+                raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                                   f"from={low:g} > to={high:g}")
         for _ in range(10):
-            target_area = area * _uniform(scale[0], scale[1])
-            aspect = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            # one draw per attempt (a generator call costs more than the arithmetic): the
+            # area fraction, the log aspect ratio and the crop's position, all uniform
+            u_area, u_ratio, u_pos = ember.rand(3, dtype=ember.float64).tolist()
+            target_area = area * (scale[0] + (scale[1] - scale[0]) * u_area)
+            aspect = math.exp(log_ratio[0] + (log_ratio[1] - log_ratio[0]) * u_ratio)
             w = int(round(math.sqrt(target_area * aspect)))
             h = int(round(math.sqrt(target_area / aspect)))
             if 0 < w <= width and 0 < h <= height:
-                return _randint(0, height - h + 1), _randint(0, width - w + 1), h, w
+                # one of the (height - h + 1) * (width - w + 1) positions, each equally likely
+                # (53 random bits against at most ~2**40 positions)
+                i, j = divmod(int(u_pos * ((height - h + 1) * (width - w + 1))), width - w + 1)
+                return i, j, h, w
         # Fallback: the central crop with the closest allowed aspect ratio.
         in_ratio = width / height
         if in_ratio < min(ratio):
