@@ -304,3 +304,39 @@ def test_roi_align_cpu_kernel_is_torchvisions_bit_for_bit(dtype):
         (b * torch.tensor(g)).sum().backward()
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
         np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())
+
+
+# ---- the per-image pipeline's C conversions against torchvision, bit for bit ----------------
+
+@pytest.mark.parametrize("mode,bands", [("RGB", 3), ("RGBA", 4), ("L", 1), ("LA", 2), ("P", 1),
+                                        ("1", 1), ("I;16", 1), ("I", 1), ("F", 1)])
+def test_to_tensor_normalize_match_torchvision_exactly(mode, bands):
+    import embervision.transforms as ET
+    import torchvision.transforms as TT
+    from PIL import Image
+    rng = np.random.default_rng(11)
+    arr = rng.integers(0, 256, (37, 29, 4), dtype=np.uint8)
+    img = Image.fromarray(arr, "RGBA").convert(mode)
+    ours, theirs = ET.ToTensor()(img), TT.ToTensor()(img)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    if theirs.is_floating_point():
+        mean, std = [0.485, 0.456, 0.406, 0.5][:bands], [0.229, 0.224, 0.225, 0.3][:bands]
+        np.testing.assert_array_equal(ET.Normalize(mean, std)(ours).numpy(),
+                                      TT.Normalize(mean, std)(theirs).numpy())
+    view = arr[::-1, 3:, :bands]
+    np.testing.assert_array_equal(ET.ToTensor()(view).numpy(),
+                                  TT.ToTensor()(view.copy()).numpy())
+
+
+def test_normalize_batch_float64_and_crop_match_torchvision():
+    import embervision.transforms.functional as EF
+    import torchvision.transforms.functional as TF
+    x = np.random.default_rng(12).random((2, 3, 40, 50))
+    mean, std = [0.1, 0.2, 0.3], [0.5, 0.6, 0.7]
+    np.testing.assert_array_equal(EF.normalize(ember.from_numpy(x.copy()), mean, std).numpy(),
+                                  TF.normalize(torch.from_numpy(x.copy()), mean, std).numpy())
+    x32 = x[0].astype(np.float32)
+    ours = EF.resized_crop(ember.from_numpy(x32.copy()), 3, 5, 30, 41, [24, 24])
+    theirs = TF.resized_crop(torch.from_numpy(x32.copy()), 3, 5, 30, 41, [24, 24])
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
