@@ -45,6 +45,40 @@ def test_to_tensor_8bit_modes_exact(h, w, mode, bands):
     np.testing.assert_array_equal(out.numpy(), scaled(np.asarray(img).reshape(h, w, bands)))
 
 
+@pytest.mark.parametrize("mode", ["RGB", "YCbCr", "HSV", "RGBA", "CMYK", "RGBX", "RGBa", "L",
+                                  "P", "LA", "LAB"])
+def test_to_tensor_pillow_memory_matches_its_bytes(mode):
+    img = Image.fromarray(u8(9, 14, 4, seed=5), "RGBA").convert(mode)
+    bands = len(img.getbands())
+    ref = scaled(np.frombuffer(img.tobytes(), np.uint8).reshape(9, 14, bands))
+    direct = _native.pil_to_chw(img, ember.float32)
+    # the modes whose bands lead each pixel are read in place; the others are copied out
+    assert (direct is None) == (mode in ("LA", "LAB"))
+    if direct is not None:
+        np.testing.assert_array_equal(direct.numpy(), ref)
+    np.testing.assert_array_equal(F.to_tensor(img).numpy(), ref)
+
+
+def test_to_tensor_without_pillow_export(monkeypatch):
+    arr = u8(20, 30, 3, seed=6)
+    img = Image.fromarray(arr)
+    monkeypatch.delattr(Image.Image, "__arrow_c_array__", raising=False)  # Pillow < 11.2
+    assert _native.pil_to_chw(img, ember.float32) is None
+    np.testing.assert_array_equal(F.to_tensor(img).numpy(), scaled(arr))
+
+
+def test_to_tensor_image_in_several_blocks():
+    size = Image.core.get_block_size()
+    Image.core.set_block_size(4096)  # rows of a 40 kB image then lie in separate blocks
+    try:
+        arr = u8(100, 100, 3, seed=7)
+        img = Image.fromarray(arr).convert("RGB")
+        assert _native.pil_to_chw(img, ember.float32) is None
+        np.testing.assert_array_equal(F.to_tensor(img).numpy(), scaled(arr))
+    finally:
+        Image.core.set_block_size(size)
+
+
 def test_to_tensor_palette_and_binary():
     idx = u8(5, 7)
     p = Image.fromarray(idx, "L").convert("P")
@@ -89,6 +123,7 @@ def test_to_tensor_float64_default(float64_default):
     lambda a: a[:, :, ::-1],            # BGR
     lambda a: a[:, :, 1],               # 2-D
     lambda a: np.asfortranarray(a),
+    lambda a: np.dstack([a, a[..., :1]])[..., :3],  # RGB in 4-byte pixels, as Pillow keeps it
 ])
 def test_to_tensor_ndarray_layouts(view):
     arr = view(u8(11, 13, 3, seed=3))

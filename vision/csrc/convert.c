@@ -48,6 +48,14 @@
                 o1[x] = (T)row[3 * x + 1] / scale;                                          \
                 o2[x] = (T)row[3 * x + 2] / scale;                                          \
             }                                                                               \
+        } else if (stride_c == 1 && stride_w == 4 && c == 3) { /* Pillow's RGB memory */    \
+            T *restrict o0 = out, *restrict o1 = out + plane;                               \
+            T *restrict o2 = out + 2 * plane;                                               \
+            for (int64_t x = 0; x < w; ++x) {                                               \
+                o0[x] = (T)row[4 * x] / scale;                                              \
+                o1[x] = (T)row[4 * x + 1] / scale;                                          \
+                o2[x] = (T)row[4 * x + 2] / scale;                                          \
+            }                                                                               \
         } else if (stride_c == 1 && stride_w == c && c == 4) {                              \
             T *restrict o0 = out, *restrict o1 = out + plane;                               \
             T *restrict o2 = out + 2 * plane, *restrict o3 = out + 3 * plane;               \
@@ -129,3 +137,37 @@ DEFINE_HWC_TO_CHW(ev_u8_hwc_to_chw_f64, double)
 
 DEFINE_NORMALIZE(ev_normalize_f32, float)
 DEFINE_NORMALIZE(ev_normalize_f64, double)
+
+/* the format string of an Arrow schema is exactly `want` */
+static int format_is(const struct ArrowSchema *schema, const char *want) {
+    const char *f = schema->format;
+    if (f == NULL) return 0;
+    while (*want != '\0' && *f == *want) ++f, ++want;
+    return *f == '\0' && *want == '\0';
+}
+
+/* one uint8 buffer of n values, no nulls, no offset */
+static int u8_buffer_ok(const struct ArrowArray *a, int64_t n) {
+    return a != NULL && a->length == n && a->offset == 0 && a->null_count == 0 &&
+           a->n_buffers == 2 && a->buffers != NULL && a->buffers[1] != NULL;
+}
+
+int ev_arrow_pixels(const struct ArrowSchema *schema, const struct ArrowArray *array,
+                    int64_t pixels, const uint8_t **data, int64_t *pixel_bytes) {
+    if (schema == NULL || array == NULL || data == NULL || pixel_bytes == NULL || pixels < 0)
+        return EV_ERR_ARG;
+    if (format_is(schema, "C") && u8_buffer_ok(array, pixels)) {
+        *data = array->buffers[1];
+        *pixel_bytes = 1;
+        return EV_OK;
+    }
+    if (format_is(schema, "+w:4") && schema->n_children == 1 && schema->children != NULL &&
+        format_is(schema->children[0], "C") && array->length == pixels &&
+        array->offset == 0 && array->null_count == 0 && array->n_children == 1 &&
+        array->children != NULL && u8_buffer_ok(array->children[0], 4 * pixels)) {
+        *data = array->children[0]->buffers[1];
+        *pixel_bytes = 4;
+        return EV_OK;
+    }
+    return EV_ERR_ARG;
+}

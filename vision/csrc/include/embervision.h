@@ -68,3 +68,37 @@ int ev_normalize_f32(const float *src, float *dst, int64_t n, int64_t c, int64_t
 int ev_normalize_f64(const double *src, double *dst, int64_t n, int64_t c, int64_t plane,
                      const double *mean, int64_t mean_len, const double *std,
                      int64_t std_len, int threads);
+
+/* The structs of the Arrow C data interface (a stable ABI), through which Pillow (11.2 and
+ * later) exports an image's pixel memory without copying it. */
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+/* The pixel bytes of an exported image of `pixels` pixels: one uint8 per pixel (format "C")
+ * or four (a fixed-size list "+w:4" of "C", Pillow's layout of 3- and 4-band images), with
+ * no offset and no nulls. Sets *data and *pixel_bytes (1 or 4); EV_ERR_ARG for any other
+ * layout or length (the caller then copies the bytes out instead). */
+int ev_arrow_pixels(const struct ArrowSchema *schema, const struct ArrowArray *array,
+                    int64_t pixels, const uint8_t **data, int64_t *pixel_bytes);

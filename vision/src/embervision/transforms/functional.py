@@ -111,8 +111,11 @@ def to_tensor(pic: Image.Image | np.ndarray) -> ember.Tensor:
             # one C pass from the array's own layout to the scaled planes
             return _native.u8_hwc_to_chw(arr, arr.shape, arr.strides, dtype)
     elif native and pic.mode != "1" and ImageMode.getmode(pic.mode).typestr == "|u1":
-        # Pillow's packed bytes (what np.array(pic) would copy again) go straight to one C
-        # pass that writes the scaled planes
+        # one C pass from Pillow's own pixel memory to the scaled planes where Pillow
+        # exports it, else from its packed bytes (what np.array(pic) would copy again)
+        out = _native.pil_to_chw(pic, dtype)
+        if out is not None:
+            return out
         w, h = pic.size
         c = len(pic.getbands())
         return _native.u8_hwc_to_chw(pic.tobytes(), (h, w, c), (w * c, c, 1), dtype)
