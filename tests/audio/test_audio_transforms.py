@@ -90,7 +90,9 @@ def test_resample_transform_caches_kernel():
     assert kernel.shape == (160, 475) and t.width == 17
     out = t(x)
     assert out.shape == (2, 1600) and t.kernel is kernel
-    np.testing.assert_allclose(out.numpy(), F.resample(x, 44100, 16000).numpy(), atol=1e-6)
+    # as torchaudio's, the transform's kernel (dtype None) is built mostly in float64 and the
+    # function's in the waveform's float32: they agree to float32 rounding of the taps
+    np.testing.assert_allclose(out.numpy(), F.resample(x, 44100, 16000).numpy(), atol=2e-5)
     assert "kernel" not in t.state_dict()  # not persistent, like torchaudio
     assert T.Resample(8000, 8000)(x) is x
     k = T.Resample(16000, 8000, "sinc_interp_kaiser", beta=8.0, dtype=ember.float64)

@@ -144,20 +144,20 @@ def dither(waveform: ember.Tensor, density_function: str = "TPDF", noise_shaping
     return dithered.reshape(shape)
 
 
-def _fade_curve(length: int, shape: str, rising: bool, dtype) -> ember.Tensor:
-    t = ember.linspace(0, 1, length, dtype=dtype)
-    if not rising:
-        t = 1 - t
+def _fade_curve(length: int, shape: str, rising: bool, device) -> ember.Tensor:
+    """The fade-in (``rising``) or fade-out ramp in the default dtype, with torchaudio's
+    formulas (its exponential fades are ``2 ** (t - 1) * t`` and ``2 ** -t * (1 - t)``)."""
+    t = ember.linspace(0, 1, length, device=device)
     if shape == "linear":
-        return t
+        return t if rising else -t + 1
     if shape == "exponential":
-        return ember.pow(2.0, (t - 1) * 5)
+        return ember.pow(2.0, t - 1) * t if rising else ember.pow(2.0, -t) * (1 - t)
     if shape == "logarithmic":
-        return ember.log10(0.1 + t) + 1
+        return ember.log10(0.1 + t) + 1 if rising else ember.log10(1.1 - t) + 1
     if shape == "quarter_sine":
-        return ember.sin(t * math.pi / 2)
+        return ember.sin(t * math.pi / 2 + (0.0 if rising else math.pi / 2))
     if shape == "half_sine":
-        return ember.sin(t * math.pi - math.pi / 2) / 2 + 0.5
+        return ember.sin(t * math.pi + (-math.pi / 2 if rising else math.pi / 2)) / 2 + 0.5
     raise ValueError(f"fade_shape must be one of linear, exponential, logarithmic, "
                      f"quarter_sine or half_sine, got {shape!r}")
 
@@ -177,14 +177,12 @@ def fade(waveform: ember.Tensor, fade_in_len: int = 0, fade_out_len: int = 0,
     if fade_in_len > length or fade_out_len > length:
         raise ValueError(f"fade lengths ({fade_in_len}, {fade_out_len}) exceed the waveform "
                          f"length {length}")
-    dtype = waveform.dtype if waveform.dtype.is_floating_point else ember.float32
-    ones = ember.ones(length, dtype=dtype)
-    fade_in = ember.cat([_fade_curve(fade_in_len, fade_shape, True, dtype),
-                         ones[fade_in_len:]])
+    dev = waveform.device
+    ones = ember.ones(length, device=dev)
+    fade_in = ember.cat([_fade_curve(fade_in_len, fade_shape, True, dev), ones[fade_in_len:]])
     fade_out = ember.cat([ones[fade_out_len:], _fade_curve(fade_out_len, fade_shape, False,
-                                                           dtype)])
-    envelope = ember.clamp(fade_in, 0, 1) * ember.clamp(fade_out, 0, 1)
-    return envelope.to(waveform.device) * waveform
+                                                           dev)])
+    return ember.clamp(fade_in, 0, 1) * ember.clamp(fade_out, 0, 1) * waveform
 
 
 def add_noise(waveform: ember.Tensor, noise: ember.Tensor, snr: ember.Tensor,
@@ -310,11 +308,12 @@ def mask_along_axis(specgram: ember.Tensor, mask_param: int, mask_value: float, 
     if mask_param < 1:
         return specgram
     size = specgram.shape[axis]
-    value = ember.rand(1).item() * mask_param
-    min_value = ember.rand(1).item() * (size - value)
-    start = int(min_value)
-    end = start + int(value)
-    positions = ember.arange(size)
+    # float32 draws and arithmetic, as torchaudio's, so equal draws give equal bands
+    value = ember.rand(1) * mask_param
+    min_value = ember.rand(1) * (size - value)
+    start = int(min_value.long().item())
+    end = start + int(value.long().item())
+    positions = ember.arange(size, device=specgram.device)
     mask = (positions >= start) & (positions < end)
     if axis == dim - 2:
         mask = mask.unsqueeze(-1)
@@ -343,11 +342,12 @@ def mask_along_axis_iid(specgrams: ember.Tensor, mask_param: int, mask_value: fl
         return specgrams
     dtype = specgrams.dtype if specgrams.dtype.is_floating_point else ember.float32
     lead = specgrams.shape[:dim - 2]
-    value = ember.rand(*lead, dtype=dtype) * mask_param
-    min_value = ember.rand(*lead, dtype=dtype) * (specgrams.shape[axis] - value)
+    value = ember.rand(*lead, dtype=dtype, device=specgrams.device) * mask_param
+    min_value = ember.rand(*lead, dtype=dtype, device=specgrams.device) * (
+        specgrams.shape[axis] - value)
     start = min_value.to(ember.int64).unsqueeze(-1).unsqueeze(-1)
     end = (min_value.to(ember.int64) + value.to(ember.int64)).unsqueeze(-1).unsqueeze(-1)
-    positions = ember.arange(specgrams.shape[axis])
+    positions = ember.arange(specgrams.shape[axis], device=specgrams.device)
     moved = specgrams.transpose(axis, -1)
     masked = moved.masked_fill((positions >= start) & (positions < end), mask_value)
     return masked.transpose(axis, -1)

@@ -22,6 +22,7 @@ from ._util import pad_last
 
 __all__ = ["lfilter", "filtfilt", "biquad", "lowpass_biquad", "highpass_biquad",
            "bandpass_biquad", "bandreject_biquad", "allpass_biquad", "equalizer_biquad",
+           "band_biquad", "bass_biquad", "treble_biquad", "deemph_biquad", "riaa_biquad",
            "preemphasis", "deemphasis"]
 
 
@@ -248,6 +249,117 @@ def equalizer_biquad(waveform: ember.Tensor, sample_rate: int, center_freq, gain
                   1 - alpha / A)
 
 
+def band_biquad(waveform: ember.Tensor, sample_rate: int, central_freq, Q=0.707,
+                noise: bool = False) -> ember.Tensor:
+    """Two-pole band-pass filter as SoX's ``band`` effect; ``noise`` selects the mode for
+    unpitched audio (constant noise power instead of constant tone gain).
+
+    Example:
+        >>> band_biquad(ember.zeros(3), 8000, 1000.0).tolist()
+        [0.0, 0.0, 0.0]
+    """
+    central_freq = _coef(central_freq, waveform)
+    w0 = 2 * math.pi * central_freq / sample_rate
+    bw_hz = central_freq / _coef(Q, waveform)
+    a2 = ember.exp(-2 * math.pi * bw_hz / sample_rate)
+    a1 = -4 * a2 / (1 + a2) * ember.cos(w0)
+    b0 = ember.sqrt(1 - a1 * a1 / (4 * a2)) * (1 - a2)
+    if noise:
+        b0 = ember.sqrt(((1 + a2) * (1 + a2) - a1 * a1) * (1 - a2) / (1 + a2)) / b0 * b0
+    return biquad(waveform, b0, 0.0, 0.0, 1.0, a1, a2)
+
+
+def _shelf(waveform, sample_rate, gain, central_freq, Q, high: bool):
+    """RBJ shelving filter (low shelf, or high shelf with ``high``) as
+    ``(b0, b1, b2, a0, a1, a2)``; ``Q`` is the slope's quality factor."""
+    w0 = 2 * math.pi * _coef(central_freq, waveform) / sample_rate
+    alpha = ember.sin(w0) / 2 / _coef(Q, waveform)
+    A = ember.exp(_coef(gain, waveform) / 40 * math.log(10))
+    s = 1.0 if high else -1.0  # the high shelf is the low one with cos(w0) negated
+    temp1 = 2 * ember.sqrt(A) * alpha
+    temp2 = (A - 1) * ember.cos(w0) * s
+    temp3 = (A + 1) * ember.cos(w0)
+    return (A * ((A + 1) + temp2 + temp1), -2 * s * A * ((A - 1) + s * temp3),
+            A * ((A + 1) + temp2 - temp1), (A + 1) - temp2 + temp1,
+            2 * s * ((A - 1) - s * temp3), (A + 1) - temp2 - temp1)
+
+
+def bass_biquad(waveform: ember.Tensor, sample_rate: int, gain, central_freq=100, Q=0.707
+                ) -> ember.Tensor:
+    """Low-shelf filter: boosts or cuts (``gain`` dB) frequencies below ``central_freq``.
+
+    Example:
+        >>> y = bass_biquad(ember.ones(2000) * 0.1, 8000, 6.0)
+        >>> round(y[-1].item() / 0.1, 2)  # DC gets the full 6 dB
+        2.0
+    """
+    b0, b1, b2, a0, a1, a2 = _shelf(waveform, sample_rate, gain, central_freq, Q, False)
+    return biquad(waveform, b0 / a0, b1 / a0, b2 / a0, a0 / a0, a1 / a0, a2 / a0)
+
+
+def treble_biquad(waveform: ember.Tensor, sample_rate: int, gain, central_freq=3000, Q=0.707
+                  ) -> ember.Tensor:
+    """High-shelf filter: boosts or cuts (``gain`` dB) frequencies above ``central_freq``.
+
+    Example:
+        >>> y = treble_biquad(ember.ones(400) * 0.5, 8000, 6.0)
+        >>> round(y[-1].item(), 4)  # DC passes unchanged
+        0.5
+    """
+    return biquad(waveform, *_shelf(waveform, sample_rate, gain, central_freq, Q, True))
+
+
+def deemph_biquad(waveform: ember.Tensor, sample_rate: int) -> ember.Tensor:
+    """CD-style de-emphasis (a high shelf of about -9.5 dB above 5 kHz); ``sample_rate`` must
+    be 44100 or 48000.
+
+    Example:
+        >>> deemph_biquad(ember.zeros(3), 44100).tolist()
+        [0.0, 0.0, 0.0]
+    """
+    if sample_rate == 44100:
+        central_freq, width_slope, gain = 5283, 0.4845, -9.477
+    elif sample_rate == 48000:
+        central_freq, width_slope, gain = 5356, 0.479, -9.62
+    else:
+        raise ValueError("Sample rate must be 44100 (audio-CD) or 48000 (DAT)")
+    w0 = 2 * math.pi * central_freq / sample_rate
+    A = math.exp(gain / 40.0 * math.log(10))
+    alpha = math.sin(w0) / 2 * math.sqrt((A + 1 / A) * (1 / width_slope - 1) + 2)
+    temp1, temp2, temp3 = 2 * math.sqrt(A) * alpha, (A - 1) * math.cos(w0), \
+        (A + 1) * math.cos(w0)
+    return biquad(waveform, A * ((A + 1) + temp2 + temp1), -2 * A * ((A - 1) + temp3),
+                  A * ((A + 1) + temp2 - temp1), (A + 1) - temp2 + temp1,
+                  2 * ((A - 1) - temp3), (A + 1) - temp2 - temp1)
+
+
+# RIAA playback equalisation: (zeros, poles) of the bilinear-transformed curve per rate
+_RIAA = {44100: ((-0.2014898, 0.9233820), (0.7083149, 0.9924091)),
+         48000: ((-0.1766069, 0.9321590), (0.7396325, 0.9931330)),
+         88200: ((-0.1168735, 0.9648312), (0.8590646, 0.9964002)),
+         96000: ((-0.1141486, 0.9676817), (0.8699137, 0.9966946))}
+
+
+def riaa_biquad(waveform: ember.Tensor, sample_rate: int) -> ember.Tensor:
+    """RIAA vinyl playback equalisation, 0 dB at 1 kHz; ``sample_rate`` 44.1/48/88.2/96 kHz.
+
+    Example:
+        >>> riaa_biquad(ember.zeros(3), 44100).tolist()
+        [0.0, 0.0, 0.0]
+    """
+    if sample_rate not in _RIAA:
+        raise ValueError("Sample rate must be 44.1k, 48k, 88.2k, or 96k")
+    (z0, z1), (p0, p1) = _RIAA[sample_rate]
+    b = [1.0, -(z0 + z1), z0 * z1]
+    a = [1.0, -(p0 + p1), p0 * p1]
+    # the magnitude of b(e^-jw) / a(e^-jw) at 1 kHz, made 1
+    w = 2 * math.pi * 1000 / sample_rate
+    b_re, a_re = (sum(c * math.cos(-k * w) for k, c in enumerate(v)) for v in (b, a))
+    b_im, a_im = (sum(c * math.sin(-k * w) for k, c in enumerate(v)) for v in (b, a))
+    g = 1 / math.sqrt((b_re ** 2 + b_im ** 2) / (a_re ** 2 + a_im ** 2))
+    return biquad(waveform, b[0] * g, b[1] * g, b[2] * g, *a)
+
+
 def preemphasis(waveform: ember.Tensor, coeff: float = 0.97) -> ember.Tensor:
     """``y[t] = x[t] - coeff * x[t - 1]`` along the last dim (``y[0] = x[0]``).
 
@@ -259,7 +371,8 @@ def preemphasis(waveform: ember.Tensor, coeff: float = 0.97) -> ember.Tensor:
 
 
 def deemphasis(waveform: ember.Tensor, coeff: float = 0.97) -> ember.Tensor:
-    """Inverse of :func:`preemphasis`: ``y[t] = x[t] + coeff * y[t - 1]`` (unclamped).
+    """Inverse of :func:`preemphasis`: ``y[t] = x[t] + coeff * y[t - 1]``, clamped to
+    [-1, 1] as torchaudio's (it runs ``lfilter`` with its default ``clamp=True``).
 
     Example:
         >>> deemphasis(ember.tensor([1.0, 0.5, 0.5]), 0.5).tolist()
@@ -267,4 +380,4 @@ def deemphasis(waveform: ember.Tensor, coeff: float = 0.97) -> ember.Tensor:
     """
     a = ember.tensor([1.0, -coeff], dtype=waveform.dtype)
     b = ember.tensor([1.0, 0.0], dtype=waveform.dtype)
-    return lfilter(waveform, a, b, clamp=False)
+    return lfilter(waveform, a, b)

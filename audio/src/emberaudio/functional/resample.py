@@ -36,19 +36,23 @@ def sinc_resample_kernel(orig_freq: int, new_freq: int, gcd: int, lowpass_filter
     orig, new = int(orig_freq) // gcd, int(new_freq) // gcd
     base_freq = min(orig, new) * rolloff  # cutoff below both Nyquists, with a margin
     width = math.ceil(lowpass_filter_width * orig / base_freq)
-    idx = ember.arange(-width, width + orig, dtype=ember.float64).unsqueeze(0) / orig
-    t = -ember.arange(new, dtype=ember.float64).unsqueeze(1) / new + idx
+    # torchaudio's precisions: the taps in `dtype` (float64 when None), the output phases'
+    # offsets in `dtype` (the default float32 when None), Kaiser's beta as a float32 number
+    # and its normaliser i0(beta) a float32 number
+    idx = ember.arange(-width, width + orig, dtype=dtype or ember.float64).unsqueeze(0) / orig
+    t = -ember.arange(new, dtype=dtype or ember.float32).unsqueeze(1) / new + idx
     t = ember.clamp(t * base_freq, -lowpass_filter_width, lowpass_filter_width)
     if resampling_method == "sinc_interp_hann":
-        window = ember.cos(t * (math.pi / lowpass_filter_width / 2)) ** 2
+        window = ember.cos(t * math.pi / lowpass_filter_width / 2) ** 2
     else:
-        beta = _DEFAULT_KAISER_BETA if beta is None else float(beta)
-        arg = beta * ember.sqrt(ember.clamp(1 - (t / lowpass_filter_width) ** 2, min=0.0))
-        window = i0(arg) / i0(ember.tensor(beta, dtype=ember.float64))
+        beta32 = ember.tensor(_DEFAULT_KAISER_BETA if beta is None else float(beta))
+        arg = beta32.to(t.dtype) * ember.sqrt(1 - (t / lowpass_filter_width) ** 2)
+        # i0(beta) correctly rounded to float32, as torch's float32 i0 gives it
+        window = i0(arg) / i0(beta32.double()).float().to(t.dtype)
     t = t * math.pi
     safe = ember.where(t == 0, ember.ones_like(t), t)
     kernels = ember.where(t == 0, ember.ones_like(t), ember.sin(safe) / safe)
-    kernels = kernels * window * (base_freq / orig)
+    kernels = kernels * (window * (base_freq / orig))
     return kernels.to(dtype or ember.float32), width
 
 
