@@ -10,7 +10,7 @@ import ember
 
 from emberaudio._C import ffi, lib
 
-__all__ = ["iir", "lfilter"]
+__all__ = ["lfilter"]
 
 # dtype -> (C element type, kernel)
 _KERNELS = {ember.float32: ("float *", lib.ea_lfilter_f32),
@@ -65,13 +65,3 @@ def lfilter(x: ember.Tensor, a: ember.Tensor, b: ember.Tensor, clamp: bool,
               n_channel, n_time, a.shape[1], int(bool(clamp))), "lfilter")
     return out
 
-
-def iir(x: ember.Tensor, a: ember.Tensor) -> ember.Tensor:
-    """All-pole recursion ``y[t] = x[t] - sum_{k>=1} a[:, k] y[t - k]`` on (batch, channel, time).
-
-    ``a`` is (channel, order) normalised so ``a[:, 0] == 1``: the kernel above with the
-    numerator ``[1, 0, ...]``. Runs on the host for any device. No autograd here.
-    """
-    b = ember.zeros(a.shape, dtype=a.dtype)
-    b[:, 0] = 1.0
-    return lfilter(x.detach().cpu(), a.detach().cpu(), b, False).to(x.device)

@@ -203,6 +203,8 @@ class Tensor:
         return self.numel() * self._dtype.itemsize
 
     def data_ptr(self) -> int:
+        if self._storage.__class__ is not backend.Storage:  # device memory: its address there
+            return int(self._storage.ptr) + self._offset * self._dtype.itemsize
         return int(backend.ffi.cast("uintptr_t", backend.ptr(self)))
 
     def untyped_storage(self):

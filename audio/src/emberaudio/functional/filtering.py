@@ -1,14 +1,16 @@
 """IIR/FIR filtering: lfilter, filtfilt, the biquad family, pre/de-emphasis.
 
 When no autograd graph is being recorded (no input requires grad, or grad mode is off: the
-inference and feature-extraction case) ``lfilter`` is one C pass per row over the waveform's
-own memory (``csrc/lfilter.c``: numerator, denominator and clamp in one sweep, in double).
+inference and feature-extraction case) ``lfilter`` is one pass per row over the waveform's
+own memory (numerator, denominator and clamp in one sweep, in double): the C kernel
+``csrc/lfilter.c`` for CPU tensors, the CUDA kernel ``functional/_lfilter_cuda.cu`` (one
+thread per row, through CuPy) for CUDA tensors.
 
 When a graph is recorded it splits the filter in two: the feed-forward part (numerator ``b``)
 is a matmul over sliding windows, the feedback recursion (denominator ``a``) runs in the same
-C kernel with numerator ``[1]``. The recursion is an autograd Function whose backward is the
-same recursion run backwards in time, so gradients (and gradients of gradients) reach the
-waveform and both coefficient sets.
+kernel with numerator ``[1]`` on the tensors' device. The recursion is an autograd Function
+whose backward is the same recursion run backwards in time, so gradients (and gradients of
+gradients) reach the waveform and both coefficient sets.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import math
 
 import ember
 
-from .. import _native
+from .. import _cuda, _native
 from ._util import pad_last
 
 __all__ = ["lfilter", "filtfilt", "biquad", "lowpass_biquad", "highpass_biquad",
@@ -31,7 +33,9 @@ class _AllPole(ember.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, a):
-        y = _native.iir(x, a)
+        b = ember.zeros(a.shape, dtype=a.dtype, device=a.device)
+        b[:, 0] = 1.0  # numerator [1, 0, ...]: the kernel runs the recursion alone
+        y = _kernel(x)(x.detach(), a.detach(), b, False)
         ctx.save_for_backward(a, y)
         return y
 
@@ -46,7 +50,7 @@ class _AllPole(ember.autograd.Function):
             # windows[b, c, j, t] = y[b, c, t - (order - 1 - j)] (zero before the start)
             windows = pad_last(y, order - 1, 0).unfold(-1, n_time, 1)
             corr = (windows * gx.unsqueeze(-2)).sum(dim=(0, 3)).flip(-1)  # index k = lag
-            keep = ember.ones(order, dtype=corr.dtype)
+            keep = ember.ones(order, dtype=corr.dtype, device=corr.device)
             keep[0] = 0.0  # a[:, 0] is the normaliser, not part of the recursion
             ga = -corr * keep
         return gx, ga
@@ -59,10 +63,13 @@ def _fir(x: ember.Tensor, b: ember.Tensor) -> ember.Tensor:
     return ember.matmul(windows, b.flip(-1).unsqueeze(-1)).squeeze(-1)
 
 
+def _kernel(x: ember.Tensor):
+    """The one-pass filter for x's device: the C kernel or the CUDA kernel."""
+    return _native.lfilter if x.device.type == "cpu" else _cuda.lfilter
+
+
 def _fast(*tensors: ember.Tensor) -> bool:
-    """Whether the one-pass kernel may run: CPU tensors and no autograd graph to record."""
-    if any(t.device.type != "cpu" for t in tensors):
-        return False
+    """Whether the one-pass kernel may run: no autograd graph to record."""
     return not (ember.is_grad_enabled() and any(t.requires_grad for t in tensors))
 
 
@@ -113,7 +120,7 @@ def lfilter(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Tens
     """
     x, a, b, shape = _prepare(waveform, a_coeffs, b_coeffs, batching)
     if _fast(x, a, b):
-        return _native.lfilter(x, a, b, clamp).reshape(shape)
+        return _kernel(x)(x, a, b, clamp).reshape(shape)
     a0 = a[:, :1]
     y = _AllPole.apply(_fir(x, b / a0).contiguous(), a / a0)
     if clamp:
@@ -134,8 +141,8 @@ def filtfilt(waveform: ember.Tensor, a_coeffs: ember.Tensor, b_coeffs: ember.Ten
     x, a, b, shape = _prepare(waveform, a_coeffs, b_coeffs, True)
     if _fast(x, a, b):
         # the backward pass reads each row from its end and overwrites it in place: no flips
-        y = _native.lfilter(x, a, b, False)
-        return _native.lfilter(y, a, b, clamp, out=y, reverse=True).reshape(shape)
+        y = _kernel(x)(x, a, b, False)
+        return _kernel(x)(y, a, b, clamp, out=y, reverse=True).reshape(shape)
     forward = lfilter(waveform, a_coeffs, b_coeffs, clamp=False, batching=True)
     return lfilter(forward.flip(-1), a_coeffs, b_coeffs, clamp=clamp, batching=True).flip(-1)
 
@@ -378,6 +385,6 @@ def deemphasis(waveform: ember.Tensor, coeff: float = 0.97) -> ember.Tensor:
         >>> deemphasis(ember.tensor([1.0, 0.5, 0.5]), 0.5).tolist()
         [1.0, 1.0, 1.0]
     """
-    a = ember.tensor([1.0, -coeff], dtype=waveform.dtype)
-    b = ember.tensor([1.0, 0.0], dtype=waveform.dtype)
+    a = ember.tensor([1.0, -coeff], dtype=waveform.dtype, device=waveform.device)
+    b = ember.tensor([1.0, 0.0], dtype=waveform.dtype, device=waveform.device)
     return lfilter(waveform, a, b)
