@@ -2,6 +2,9 @@
 
 torchaudio has no release for torch 2.13, so the torch cases run torchaudio's own recipe
 (``torch.stft`` -> ``abs().pow(2)`` -> mel matmul -> dB -> DCT) with the same filterbanks.
+Where torchaudio imports (its env pins torch 2.9.1, see tox.ini's ``torchaudio`` env), the
+same data also runs through torchaudio itself: MelSpectrogram, MFCC, Resample 44.1 -> 16 kHz,
+a 4th-order lfilter and loading a 60 s FLAC file.
 Prints median times and the ratio reference_time / ember_time (higher is better for ember).
 The machine is shared, so numbers are noisy while others run.
 
@@ -84,6 +87,15 @@ def main() -> None:
          lambda: torch.istft(tcs, 400, 160, 400, twin), 1),
     ]
     print_table("vs torch (torchaudio's recipe), ratio = torch / ember", compare(torch_cases, 7))
+    try:
+        import torchaudio
+    except ImportError:
+        torchaudio = None
+    if torchaudio is not None:
+        print_table(f"vs torchaudio {torchaudio.__version__} (torch {torch.__version__}), "
+                    f"ratio = torchaudio / ember",
+                    compare(torchaudio_cases(torchaudio, ey, ey44, eb, ea, b, a, path, y, y44),
+                            repeat=11))
     cases = [
         ("MelSpectrogram 60 s (n_fft 400, 80 mels)", lambda: mel(ey), lib_mel, 1),
         ("MFCC 60 s (20 coeffs)", lambda: mfcc(ey), lib_mfcc, 1),
@@ -101,6 +113,27 @@ def main() -> None:
     print(f"\n{'case':50s} {'ember':>12s} {'reference':>12s} {'ratio':>7s}")
     for name, te, tt, ratio in rows:
         print(f"{name:50s} {fmt_time(te):>12s} {fmt_time(tt):>12s} {ratio:7.2f}")
+
+
+def torchaudio_cases(torchaudio, ey, ey44, eb, ea, b, a, path, y, y44):
+    """(name, ember_fn, torchaudio_fn, number) on the same 60 s signals and FLAC file."""
+    TT, TF = torchaudio.transforms, torchaudio.functional
+    mel_args = {"n_fft": 400, "hop_length": 160, "n_mels": 80}
+    mel, tmel = T.MelSpectrogram(SR, **mel_args), TT.MelSpectrogram(SR, **mel_args)
+    mfcc = T.MFCC(SR, n_mfcc=20, melkwargs=mel_args)
+    tmfcc = TT.MFCC(SR, n_mfcc=20, melkwargs=mel_args)
+    res, tres = T.Resample(44100, 16000), TT.Resample(44100, 16000)
+    ty, ty44 = torch.from_numpy(y), torch.from_numpy(y44)
+    tb, ta = torch.tensor(b, dtype=torch.float32), torch.tensor(a, dtype=torch.float32)
+    return [
+        ("MelSpectrogram 60 s (n_fft 400, 80 mels)", lambda: mel(ey), lambda: tmel(ty), 1),
+        ("MFCC 60 s (20 coeffs, 80 mels)", lambda: mfcc(ey), lambda: tmfcc(ty), 1),
+        ("Resample 44.1 -> 16 kHz 60 s", lambda: res(ey44), lambda: tres(ty44), 1),
+        ("lfilter 4th order 60 s", lambda: AF.lfilter(ey, ea, eb, clamp=False),
+         lambda: TF.lfilter(ty, ta, tb, clamp=False), 1),
+        ("load 60 s FLAC (16 kHz, 16 bit)", lambda: emberaudio.load(path),
+         lambda: torchaudio.load(path), 1),
+    ]
 
 
 if __name__ == "__main__":

@@ -26,3 +26,17 @@ int ea_lfilter_f64(const double *x, int64_t sx_b, int64_t sx_c, int64_t sx_t, do
                    int64_t sy_b, int64_t sy_c, int64_t sy_t, const double *a,
                    const double *b, int64_t n_batch, int64_t n_channel, int64_t n_time,
                    int64_t n_coef, int clamp);
+
+/* Spectrogram frames of n_rows contiguous real signals of length len (already padded):
+ * frame f is x[row, f hop .. f hop + n_fft) times window (n_fft values), transformed by a
+ * DFT (n_fft even, n_fft / 2 with no prime factor above 5) into bins = n_fft / 2 + 1
+ * values, each multiplied by scale. out is contiguous (n_rows, n_frames, bins): complex
+ * values as (re, im) pairs for mode 0, magnitudes for mode 1, squared magnitudes for
+ * mode 2. Requires (n_frames - 1) hop + n_fft <= len. Blocks of frames share OpenMP
+ * threads when there is enough work. */
+int ea_stft_f32(const float *x, int64_t n_rows, int64_t len, const float *window,
+                int64_t n_fft, int64_t hop, int64_t n_frames, double scale, int mode,
+                float *out);
+int ea_stft_f64(const double *x, int64_t n_rows, int64_t len, const double *window,
+                int64_t n_fft, int64_t hop, int64_t n_frames, double scale, int mode,
+                double *out);

@@ -11,7 +11,7 @@ from cffi import FFI
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ROOT = os.path.normpath(os.path.join(_HERE, "..", ".."))
 _CSRC = os.path.join(_ROOT, "csrc")
-_SOURCES = ["lfilter.c"]
+_SOURCES = ["lfilter.c", "stft.c"]
 
 
 def _rel(path: str) -> str:
@@ -35,7 +35,7 @@ ffibuilder.set_source(
     sources=[_rel(os.path.join(_CSRC, name)) for name in _SOURCES],
     include_dirs=[_rel(os.path.join(_CSRC, "include"))],
     # OpenMP shares long rows (channels, batch items) among threads; GNU C (not ISO c99)
-    # lets the x86-64-v3 clones contract a * b + c into one FMA (see csrc/lfilter.c)
+    # lets the x86-64-v3 clones contract a * b + c into one FMA (see csrc/lfilter.c, stft.c)
     extra_compile_args=["-O3", "-std=gnu99", "-fopenmp"],
     extra_link_args=["-fopenmp"],
 )

@@ -10,7 +10,7 @@ import ember
 
 from emberaudio._C import ffi, lib
 
-__all__ = ["lfilter"]
+__all__ = ["lfilter", "stft", "stft_supported"]
 
 # dtype -> (C element type, kernel)
 _KERNELS = {ember.float32: ("float *", lib.ea_lfilter_f32),
@@ -65,3 +65,52 @@ def lfilter(x: ember.Tensor, a: ember.Tensor, b: ember.Tensor, clamp: bool,
               n_channel, n_time, a.shape[1], int(bool(clamp))), "lfilter")
     return out
 
+
+
+_STFT = {ember.float32: ("float *", lib.ea_stft_f32), ember.float64: ("double *", lib.ea_stft_f64)}
+# output mode of ea_stft by power: complex bins, magnitudes, powers
+_STFT_MODES = {None: 0, 1.0: 1, 2.0: 2}
+
+
+def stft_supported(n_fft: int) -> bool:
+    """Whether ``csrc/stft.c`` transforms frames of ``n_fft`` samples: even, with no prime
+    factor above 5 in ``n_fft / 2`` (the lengths of its Stockham FFT)."""
+    if n_fft < 2 or n_fft % 2 or n_fft > 1 << 24:
+        return False
+    h = n_fft // 2
+    for p in (2, 3, 5):
+        while h % p == 0:
+            h //= p
+    return h == 1
+
+
+def stft(x: ember.Tensor, window: ember.Tensor, n_fft: int, hop: int, scale: float,
+         power: float | None) -> ember.Tensor:
+    """Onesided STFT of CPU rows ``x`` (rows, length), already padded, as (rows, frames,
+    n_fft // 2 + 1): complex bins (``power=None``), magnitudes (1) or powers (2), each bin
+    times ``scale``. ``window`` has ``n_fft`` values. No autograd here.
+    """
+    entry = _STFT.get(x.dtype)
+    if entry is None or window.dtype != x.dtype:
+        raise TypeError(f"stft kernel expects float32 or float64 tensors of one dtype, got "
+                        f"{x.dtype} and {window.dtype}")
+    if x.ndim != 2 or window.shape != (n_fft,) or not stft_supported(n_fft) or hop < 1:
+        raise ValueError(f"stft kernel: x (rows, length), a window of n_fft values and an "
+                         f"even n_fft with factors 2, 3, 5 in n_fft / 2, got {list(x.shape)}, "
+                         f"{list(window.shape)}, n_fft={n_fft}, hop={hop}")
+    if power not in _STFT_MODES:
+        raise ValueError(f"stft kernel: power must be None, 1 or 2, got {power}")
+    rows, length = x.shape
+    if length < n_fft:
+        raise ValueError(f"stft kernel: frames of {n_fft} samples from rows of {length}")
+    x, window = x.contiguous(), window.contiguous()
+    n_frames = 1 + (length - n_fft) // hop
+    bins = n_fft // 2 + 1
+    dtype = x.dtype if power is not None else (
+        ember.complex64 if x.dtype == ember.float32 else ember.complex128)
+    out = ember.empty(rows, n_frames, bins, dtype=dtype)
+    ctype, fn = entry
+    _check(fn(ffi.cast(ctype, x.data_ptr()), rows, length, ffi.cast(ctype, window.data_ptr()),
+              n_fft, hop, n_frames, float(scale), _STFT_MODES[power],
+              ffi.cast(ctype, out.data_ptr())), "stft")
+    return out

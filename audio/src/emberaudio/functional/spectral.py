@@ -12,6 +12,8 @@ import warnings
 import ember
 from ember.nn import functional as NF
 
+from .. import _native
+
 
 __all__ = ["real_dft", "stft_parts", "spectrogram", "inverse_spectrogram", "griffinlim",
            "spectral_centroid"]
@@ -84,6 +86,59 @@ def _magnitude_power(spec: ember.Tensor, power: float) -> ember.Tensor:
     return ember.where(nonzero, safe ** (power / 2.0), ember.zeros_like(sq))
 
 
+def _fast_stft(waveform: ember.Tensor, window: ember.Tensor, n_fft: int, hop_length: int,
+               win_length: int, center: bool, pad_mode: str, onesided: bool) -> bool:
+    """Whether the one-pass C kernel (``csrc/stft.c``) may compute the spectrogram: CPU
+    float32/float64 audio and window of one dtype, no autograd graph to record, onesided
+    bins of an even ``n_fft`` whose half has no prime factor above 5 (400, 512, 1024, ...),
+    and enough samples for one frame (otherwise the general path raises torch's error)."""
+    if waveform.device.type != "cpu" or window.device.type != "cpu":
+        return False
+    if ember.is_grad_enabled() and (waveform.requires_grad or window.requires_grad):
+        return False
+    if waveform.dtype not in (ember.float32, ember.float64) or window.dtype != waveform.dtype:
+        return False
+    if not onesided or window.ndim != 1 or window.shape[0] != win_length:
+        return False
+    if not 0 < win_length <= n_fft or hop_length <= 0 or not _native.stft_supported(n_fft):
+        return False
+    length = waveform.shape[-1]
+    if center:
+        # reflect padding needs more samples than it adds: that error is the general path's
+        if pad_mode not in ("reflect", "constant") or (pad_mode == "reflect"
+                                                       and n_fft // 2 >= length):
+            return False
+        length += 2 * (n_fft // 2)
+    return waveform.ndim >= 1 and length >= n_fft and waveform.numel() > 0
+
+
+def _spectrogram_kernel(waveform: ember.Tensor, window: ember.Tensor, n_fft: int,
+                        hop_length: int, win_length: int, power: float | None,
+                        frame_norm: bool, window_norm: bool, center: bool,
+                        pad_mode: str) -> ember.Tensor:
+    """``spectrogram`` through ``csrc/stft.c``: the frames are windowed, transformed and
+    turned into magnitudes or powers in one pass (the general path makes four passes, the
+    power alone three). Returns the kernel's (frames, bins) rows as the (bins, frames)
+    view torch's stft gives."""
+    shape = waveform.shape
+    x = waveform.reshape(-1, shape[-1])
+    if center:
+        x = NF.pad(x.unsqueeze(1), (n_fft // 2, n_fft // 2), mode=pad_mode).squeeze(1)
+    left = (n_fft - win_length) // 2  # torch centres a shorter window in the frame
+    w = NF.pad(window, (left, n_fft - win_length - left)) if win_length < n_fft else window
+    scale = 1.0
+    if frame_norm:
+        scale /= n_fft ** 0.5
+    if window_norm:
+        scale /= float(window.pow(2.0).sum().sqrt())
+    kernel_power = power if power in (None, 1.0, 2.0) else 1.0
+    out = _native.stft(x, w, n_fft, hop_length, scale, kernel_power)
+    out = out.reshape(*shape[:-1], *out.shape[-2:]).transpose(-1, -2)
+    if power is not None and power not in (1.0, 2.0):
+        out = out.pow(float(power))
+    return out
+
+
 def spectrogram(waveform: ember.Tensor, pad: int, window: ember.Tensor, n_fft: int,
                 hop_length: int, win_length: int, power: float | None, normalized: bool | str,
                 center: bool = True, pad_mode: str = "reflect", onesided: bool = True,
@@ -108,6 +163,9 @@ def spectrogram(waveform: ember.Tensor, pad: int, window: ember.Tensor, n_fft: i
     if pad > 0:
         waveform = NF.pad(waveform, (pad, pad), "constant")
     frame_norm, window_norm = _spec_norms(normalized)
+    if _fast_stft(waveform, window, n_fft, hop_length, win_length, center, pad_mode, onesided):
+        return _spectrogram_kernel(waveform, window, n_fft, hop_length, win_length, power,
+                                   frame_norm, window_norm, center, pad_mode)
     spec = _stft(waveform, n_fft, hop_length, win_length, window, center, pad_mode,
                  frame_norm, onesided)
     if window_norm:
