@@ -59,6 +59,13 @@ def test_to_tensor_pillow_memory_matches_its_bytes(mode):
     np.testing.assert_array_equal(F.to_tensor(img).numpy(), ref)
 
 
+def test_to_tensor_of_a_lazily_opened_file(tmp_path):
+    arr = u8(17, 23, 3, seed=8)
+    Image.fromarray(arr).save(tmp_path / "img.png")
+    with Image.open(tmp_path / "img.png") as img:  # pixels not decoded yet
+        np.testing.assert_array_equal(F.to_tensor(img).numpy(), scaled(arr))
+
+
 def test_to_tensor_without_pillow_export(monkeypatch):
     arr = u8(20, 30, 3, seed=6)
     img = Image.fromarray(arr)
