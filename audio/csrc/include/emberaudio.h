@@ -40,3 +40,17 @@ int ea_stft_f32(const float *x, int64_t n_rows, int64_t len, const float *window
 int ea_stft_f64(const double *x, int64_t n_rows, int64_t len, const double *window,
                 int64_t n_fft, int64_t hop, int64_t n_frames, double scale, int mode,
                 double *out);
+
+/* Polyphase resampling of n_rows contiguous signals of length len (already padded):
+ *
+ *     out[row, f new + j] = sum_{i<taps} x[row, f orig + start[j] + i] kernel[j, i]
+ *
+ * for f new + j < n_out. kernel is contiguous (new, taps): each phase's band of the
+ * windowed-sinc kernel, beginning at input offset start[j]. Every read is checked to stay
+ * inside the row. Rows and blocks of frames share OpenMP threads. */
+int ea_resample_f32(const float *x, int64_t n_rows, int64_t len, const float *kernel,
+                    const int64_t *start, int64_t taps, int64_t orig, int64_t new_,
+                    int64_t n_out, float *out);
+int ea_resample_f64(const double *x, int64_t n_rows, int64_t len, const double *kernel,
+                    const int64_t *start, int64_t taps, int64_t orig, int64_t new_,
+                    int64_t n_out, double *out);

@@ -11,7 +11,7 @@ from cffi import FFI
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ROOT = os.path.normpath(os.path.join(_HERE, "..", ".."))
 _CSRC = os.path.join(_ROOT, "csrc")
-_SOURCES = ["lfilter.c", "stft.c"]
+_SOURCES = ["lfilter.c", "resample.c", "stft.c"]
 
 
 def _rel(path: str) -> str:

@@ -10,7 +10,7 @@ import ember
 
 from emberaudio._C import ffi, lib
 
-__all__ = ["lfilter", "stft", "stft_supported"]
+__all__ = ["lfilter", "resample", "stft", "stft_supported"]
 
 # dtype -> (C element type, kernel)
 _KERNELS = {ember.float32: ("float *", lib.ea_lfilter_f32),
@@ -113,4 +113,32 @@ def stft(x: ember.Tensor, window: ember.Tensor, n_fft: int, hop: int, scale: flo
     _check(fn(ffi.cast(ctype, x.data_ptr()), rows, length, ffi.cast(ctype, window.data_ptr()),
               n_fft, hop, n_frames, float(scale), _STFT_MODES[power],
               ffi.cast(ctype, out.data_ptr())), "stft")
+    return out
+
+
+_RESAMPLE = {ember.float32: ("float *", lib.ea_resample_f32),
+             ember.float64: ("double *", lib.ea_resample_f64)}
+
+
+def resample(x: ember.Tensor, band: ember.Tensor, start: ember.Tensor, orig: int, new: int,
+             n_out: int) -> ember.Tensor:
+    """Polyphase resampling of CPU rows ``x`` (rows, length), already padded, by the banded
+    kernel ``band`` (new, taps) whose phase j begins at input offset ``start[j]`` (int64):
+    ``out[r, f new + j] = sum_i x[r, f orig + start[j] + i] band[j, i]``, (rows, n_out).
+    No autograd here.
+    """
+    entry = _RESAMPLE.get(x.dtype)
+    if entry is None or band.dtype != x.dtype or start.dtype != ember.int64:
+        raise TypeError(f"resample kernel expects float32 or float64 x and band of one dtype "
+                        f"and int64 offsets, got {x.dtype}, {band.dtype} and {start.dtype}")
+    if x.ndim != 2 or band.ndim != 2 or band.shape[0] != new or start.shape != (new,):
+        raise ValueError(f"resample kernel expects x (rows, length), band ({new}, taps) and "
+                         f"start ({new},), got {list(x.shape)}, {list(band.shape)} and "
+                         f"{list(start.shape)}")
+    x, band, start = x.contiguous(), band.contiguous(), start.contiguous()
+    out = ember.empty(x.shape[0], n_out, dtype=x.dtype)
+    ctype, fn = entry
+    _check(fn(ffi.cast(ctype, x.data_ptr()), x.shape[0], x.shape[1],
+              ffi.cast(ctype, band.data_ptr()), ffi.cast("int64_t *", start.data_ptr()),
+              band.shape[1], orig, new, n_out, ffi.cast(ctype, out.data_ptr())), "resample")
     return out

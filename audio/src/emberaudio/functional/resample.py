@@ -4,6 +4,8 @@ For ``orig -> new`` (reduced by their gcd) there are ``new`` phases; phase ``j``
 windowed sinc sampled at the input positions around output sample ``j``. Applying them is
 one strided sliding window over the input (``unfold`` with step ``orig``) times the
 ``(taps, new)`` kernel matrix: a single GEMM, the phases interleaving into the output.
+When no autograd graph is recorded on the CPU, ``csrc/resample.c`` runs each phase over
+its band of nonzero taps only (35 of 475 for 44.1 -> 16 kHz) instead of the GEMM.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 
 import ember
 
+from .. import _native
 from ._util import i0, pad_last
 
 __all__ = ["resample"]
@@ -56,6 +59,32 @@ def sinc_resample_kernel(orig_freq: int, new_freq: int, gcd: int, lowpass_filter
     return kernels.to(dtype or ember.float32), width
 
 
+def _fast(x: ember.Tensor, kernel: ember.Tensor) -> bool:
+    """Whether the banded C kernel may run: CPU float32/float64 and no graph to record."""
+    if x.device.type != "cpu" or kernel.device.type != "cpu":
+        return False
+    if x.dtype not in (ember.float32, ember.float64):
+        return False
+    return not (ember.is_grad_enabled() and (x.requires_grad or kernel.requires_grad))
+
+
+def _band(kernel: ember.Tensor) -> tuple[ember.Tensor, ember.Tensor]:
+    """Each phase's taps that matter: ``(new, K)`` values from ``start[j]`` (int64), K the
+    widest phase's span. The taps left out are the sinc window's clamped ends: zeros up to
+    rounding, below 1e-10 (float32) or 1e-17 (float64) of the largest tap, so even all
+    475 of them together stay below the type's rounding error."""
+    taps = kernel.shape[-1]
+    tiny = 1e-10 if kernel.dtype == ember.float32 else 1e-17
+    keep = kernel.abs() > kernel.abs().amax() * tiny
+    idx = ember.arange(taps)
+    first = ember.where(keep, idx, ember.full_like(idx, taps)).amin(-1)
+    last = ember.where(keep, idx, ember.full_like(idx, -1)).amax(-1)
+    span = max(int((last - first).amax().item()) + 1, 1)
+    start = ember.clamp(first, max=taps - span)
+    band = kernel.gather(1, start.unsqueeze(1) + ember.arange(span))
+    return band, start
+
+
 def apply_sinc_resample_kernel(waveform: ember.Tensor, orig_freq: int, new_freq: int, gcd: int,
                                kernel: ember.Tensor, width: int) -> ember.Tensor:
     """Runs the polyphase kernel from :func:`sinc_resample_kernel` over the last dim."""
@@ -67,6 +96,10 @@ def apply_sinc_resample_kernel(waveform: ember.Tensor, orig_freq: int, new_freq:
     x = waveform.reshape(-1, shape[-1])
     length = x.shape[-1]
     x = pad_last(x, width, width + orig)
+    if _fast(x, kernel):
+        band, start = _band(kernel.to(x.dtype))
+        out = _native.resample(x, band, start, orig, new, math.ceil(new * length / orig))
+        return out.reshape(*shape[:-1], out.shape[-1])
     frames = x.unfold(-1, kernel.shape[-1], orig)  # (n, n_out, taps)
     out = ember.matmul(frames, kernel.to(x.dtype).t())  # (n, n_out, new): phases interleave
     out = out.reshape(out.shape[0], -1)[:, :math.ceil(new * length / orig)]
