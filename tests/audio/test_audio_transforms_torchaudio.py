@@ -111,7 +111,7 @@ def test_inverse_mel_scale(driver):
     fb = torchaudio.functional.melscale_fbanks(65, 0.0, 4000.0, 20, 8000)
     mel = (fb.T @ torch.rand(65, 6, generator=torch.Generator().manual_seed(0))).numpy()
     check("InverseMelScale", (65,), {"n_mels": 20, "sample_rate": 8000, "driver": driver},
-          mel.astype(np.float64), double=True, grad=False, rtol=1e-4, atol=1e-5)
+          mel.astype(np.float64), double=True, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"n_fft": 256, "hop_length": 64, "n_mels": 40},
@@ -214,7 +214,7 @@ def test_griffin_lim(momentum):
                       return_complex=True).abs().pow(2).numpy()
     check("GriffinLim", (), {"n_fft": 128, "n_iter": 4, "hop_length": 32, "momentum": momentum,
                              "rand_init": False, "length": 800}, spec, double=True,
-          grad=False, rtol=1e-7, atol=1e-9)
+          rtol=1e-7, atol=1e-9)
 
 
 # ---- I/O ---------------------------------------------------------------------------------
