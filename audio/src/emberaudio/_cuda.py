@@ -81,10 +81,13 @@ def lfilter(x: ember.Tensor, a: ember.Tensor, b: ember.Tensor, clamp: bool,
         sx[2], so[2] = -sx[2], -so[2]
     # each row's n - 1 previous inputs and outputs, in double
     work = ember.empty(max(rows * 2 * (n - 1), 1), dtype=ember.float64, device=x.device)
-    fn = _function("lfilter", kernel, x.device.index or 0)
+    cp = ember.cuda.require()
+    index = x.device.index if x.device.index is not None else cp.cuda.Device().id
+    fn = _function("lfilter", kernel, index)
     i64 = np.int64
-    fn(((rows + _BLOCK - 1) // _BLOCK,), (_BLOCK,),
-       (np.uint64(px), i64(sx[0]), i64(sx[1]), i64(sx[2]), np.uint64(po), i64(so[0]),
-        i64(so[1]), i64(so[2]), _ptr(a), _ptr(b), i64(n_batch), i64(n_channel), i64(n_time),
-        i64(n), np.int32(bool(clamp)), _ptr(work)))
+    with cp.cuda.Device(index):  # launched on the tensors' GPU
+        fn(((rows + _BLOCK - 1) // _BLOCK,), (_BLOCK,),
+           (np.uint64(px), i64(sx[0]), i64(sx[1]), i64(sx[2]), np.uint64(po), i64(so[0]),
+            i64(so[1]), i64(so[2]), _ptr(a), _ptr(b), i64(n_batch), i64(n_channel),
+            i64(n_time), i64(n), np.int32(bool(clamp)), _ptr(work)))
     return out
