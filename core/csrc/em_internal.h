@@ -88,11 +88,14 @@ static inline int em_use_v3(void) {
 #endif
 }
 
-/* The x86-64-v3 build of the float reductions (reduce_v3.c). */
+/* The x86-64-v3 build of the float reductions and arg-reductions (reduce_v3.c). */
 int em_reduce_float_v3(int op, int dtype, int n_outer, const int64_t *outer_shape,
                        const int64_t *x_outer_strides, const int64_t *y_strides, int n_red,
                        const int64_t *red_shape, const int64_t *x_red_strides, const void *x,
                        void *y);
+int em_arg_reduce_float_v3(int want_max, int dtype, int n_outer, const int64_t *outer_shape,
+                           const int64_t *x_outer_strides, int64_t n_red, int64_t red_stride,
+                           const void *x, void *values, int64_t *indices);
 
 /* gemm.c's hold on the BLAS NumPy loaded (set by em_gemm_use_blas): one product on the
  * calling thread, row-major, with CBLAS's transpose flags. */

@@ -25,6 +25,11 @@ int em_arg_reduce(int want_max, int dtype, int n_outer, const int64_t *outer_sha
                   const int64_t *x_outer_strides, int64_t n_red, int64_t red_stride,
                   const void *x, void *values, int64_t *indices) {
     if (n_outer < 0 || n_outer > EM_MAX_DIMS || n_red < 1) return EM_EINVAL;
+#if EM_HAVE_V3
+    if (dtype <= EM_BF16 && em_use_v3())
+        return em_arg_reduce_float_v3(want_max, dtype, n_outer, outer_shape, x_outer_strides,
+                                      n_red, red_stride, x, values, indices);
+#endif
     EM_DTYPE_SWITCH(dtype, emk_arg_reduce, want_max, n_outer, outer_shape, x_outer_strides,
                     n_red, red_stride, x, values, indices)
 }

@@ -1,4 +1,4 @@
-/* The floating-point reductions again, compiled for x86-64-v3 (AVX2, FMA, F16C);
+/* The floating-point reductions and arg-reductions again, compiled for x86-64-v3 (AVX2, FMA, F16C);
  * reduce.c calls them only when the CPU reports those features. */
 #include "em_internal.h"
 #if EM_HAVE_V3
@@ -28,5 +28,20 @@ int em_reduce_float_v3(int op, int dtype, int n_outer, const int64_t *outer_shap
     default: return emk_reduce_bf16_v3(op, n_outer, outer_shape, x_outer_strides, y_strides,
                                        n_red, red_shape, x_red_strides, x, y);
     }
+}
+
+int em_arg_reduce_float_v3(int want_max, int dtype, int n_outer, const int64_t *outer_shape,
+                           const int64_t *x_outer_strides, int64_t n_red, int64_t red_stride,
+                           const void *x, void *values, int64_t *indices) {
+#define EM_ARG_V3(sfx)                                                                     \
+    return emk_arg_reduce_##sfx##_v3(want_max, n_outer, outer_shape, x_outer_strides, n_red,  \
+                                     red_stride, x, values, indices)
+    switch (dtype) {
+    case EM_F32: EM_ARG_V3(f32);
+    case EM_F64: EM_ARG_V3(f64);
+    case EM_F16: EM_ARG_V3(f16);
+    default: EM_ARG_V3(bf16);
+    }
+#undef EM_ARG_V3
 }
 #endif
