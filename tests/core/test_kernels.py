@@ -144,3 +144,58 @@ def test_bad_arguments_return_status_not_crash():
                          _i64([1]), ffi.NULL, _i64([1]), 1.0) == lib.EM_EINVAL
     assert lib.em_unary(lib.EM_BITWISE_NOT, lib.EM_F32, 1, _i64([0]), ffi.NULL, _i64([1]),
                         ffi.NULL, _i64([1]), 0, 0, 0) == lib.EM_EDTYPE
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_argmax_of_long_rows_finds_the_first_extreme_or_nan(dtype):
+    """Rows of 64+ find the extreme vectorized, then its first position block by block."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6, 300)).astype(dtype)
+    x[1, [70, 5, 299]] = 9.0                      # ties: the first wins
+    x[2, 250] = np.nan
+    x[2, 280] = np.nan                            # the first NaN wins
+    x[3, :] = 1.0                                 # all equal
+    x[4, 299] = np.inf
+    x[5, 64] = -np.inf                            # an inf beside a NaN later
+    x[5, 128] = np.nan
+    code = lib.EM_F32 if dtype == np.float32 else lib.EM_F64
+    for want_max, ref in ((1, np.argmax), (0, np.argmin)):
+        vals, idx = np.empty(6, dtype), np.empty(6, np.int64)
+        assert lib.em_arg_reduce(want_max, code, 1, _i64([6]), _i64([300]), 300, 1, _ptr(x),
+                                 _ptr(vals), ffi.cast("int64_t *", idx.ctypes.data)) == 0
+        np.testing.assert_array_equal(idx, ref(x, axis=1))
+        np.testing.assert_array_equal(vals, x[np.arange(6), idx])
+
+
+def _conv3x3(x, w, pad):
+    """Direct float64 cross-correlation of x (N, C, H, W) with w (OC, C, 3, 3)."""
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2))
+    oh, ow = xp.shape[2] - 2, xp.shape[3] - 2
+    return sum(np.einsum("nchw,oc->nohw", xp[:, :, i:i + oh, j:j + ow], w[:, :, i, j])
+               for i in range(3) for j in range(3))
+
+
+@pytest.mark.parametrize("adjoint", [0, 1])
+@pytest.mark.parametrize("pad", [(0, 0), (1, 1), (2, 1)])
+def test_winograd_conv_matches_direct_convolution(adjoint, pad):
+    import ember  # noqa: F401  (loads the BLAS the kernel multiplies with)
+
+    rng = np.random.default_rng(3)
+    n, c, oc, h, wd = 3, 5, 7, 7, 10
+    x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
+    w = rng.standard_normal((c, oc, 3, 3) if adjoint else (oc, c, 3, 3)).astype(np.float32)
+    oh, ow = h + 2 * pad[0] - 2, wd + 2 * pad[1] - 2
+    y = np.empty((n, oc, oh, ow), np.float32)
+    block, slices = 8, 2
+    scratch = np.empty(16 * oc * c + slices * (16 * (c * block + 16) + 16 * (oc * block + 16)
+                                               + 8 * ((ow + 1) // 2 + 1)), np.float32)
+    args = (n, c, h, wd, oc, *pad, oh, ow, adjoint, block, _ptr(scratch), scratch.size, slices)
+    assert lib.em_conv2d_winograd(_ptr(x), _ptr(w), _ptr(y), *args) == 0
+    filters = np.flip(w, (2, 3)).transpose(1, 0, 2, 3) if adjoint else w
+    np.testing.assert_allclose(y, _conv3x3(x, filters, pad), rtol=1e-4, atol=1e-4)
+    # wrong output size, too small a scratch, padding beyond 2: refused, nothing written
+    bad_size = args[:7] + (oh + 1,) + args[8:]
+    short = args[:12] + (scratch.size - 1,) + args[13:]
+    wide = args[:5] + (3, 3, oh + 2, ow + 2) + args[9:]
+    for bad in (bad_size, short, wide):
+        assert lib.em_conv2d_winograd(_ptr(x), _ptr(w), _ptr(y), *bad) == lib.EM_EINVAL

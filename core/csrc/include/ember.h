@@ -168,6 +168,15 @@ int em_conv2d_per_sample(int mode, int dtype, void *x, void *w, void *y, int64_t
                          int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
                          int64_t dw, int64_t OH, int64_t OW, void *scratch, int slices,
                          void *partial);
+/* winograd.c: y (N, OC, OH, OW) = a 3x3, stride-1 float32 convolution of x (N, C, H, W) with
+ * w (OC, C, 3, 3), or with adjoint set, with w read as (C, OC, 3, 3) flipped (the input
+ * gradient of a convolution by w); padding 0..2; all contiguous. Tiles run in blocks of
+ * `block`; scratch holds 16*OC*C + slices*(16*(C*block+16) + 16*(OC*block+16) +
+ * 8*((OW+1)/2+1)) floats. Needs em_gemm_use_blas first. */
+int em_conv2d_winograd(const void *x, const void *w, void *y, int64_t N, int64_t C,
+                       int64_t H, int64_t W, int64_t OC, int64_t ph, int64_t pw, int64_t OH,
+                       int64_t OW, int adjoint, int64_t block, void *scratch,
+                       int64_t scratch_len, int slices);
 /* conv.c: depthwise 2-d convolution (groups == C, one filter per channel), no im2col.
  * mode 0: out = y (N, C, OH, OW) from a = x (N, C, H, W), b = w (C, 1, KH, KW);
  * mode 1: out = gx (N, C, H, W) from a = g (N, C, OH, OW), b = w;

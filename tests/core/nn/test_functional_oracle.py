@@ -140,6 +140,32 @@ def test_conv2d_lowered_per_sample_or_per_batch(threads, n, groups):
         ember.set_num_threads(before)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("shape", [(1, 16, 16, 3, 3), (3, 17, 20, 9, 8), (2, 32, 16, 12, 13)])
+@pytest.mark.parametrize("padding", [0, 1, 2, (2, 0)])
+def test_conv2d_winograd(threads, shape, padding):
+    """float32 3x3 stride-1 convolutions with 16..256 channels run as Winograd F(2x2, 3x3),
+    and so does their input gradient (a convolution by the flipped filters): odd and even
+    sizes clip the edge tiles, blocks of tiles span samples, at every thread count."""
+    n, c, oc, h, w = shape
+    if h + 2 * np.max(padding) - 2 < 1:
+        pytest.skip("no output")
+    before = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        x, wt, b = (rand(n, c, h, w, dtype=np.float32), rand(oc, c, 3, 3, dtype=np.float32),
+                    rand(oc, dtype=np.float32))
+        check(lambda x, w, b: F.conv2d(x, w, b, padding=padding),
+              lambda x, w, b: TF.conv2d(x, w, b, padding=padding), x, wt, b, atol=2e-5,
+              rtol=1e-4)
+        check(lambda x, w: F.conv_transpose2d(x, w, padding=padding),
+              lambda x, w: TF.conv_transpose2d(x, w, padding=padding),
+              rand(n, c, h + 2, w + 2, dtype=np.float32), rand(c, oc, 3, 3, dtype=np.float32),
+              atol=2e-5, rtol=1e-4)
+    finally:
+        ember.set_num_threads(before)
+
+
 def test_conv2d_double_backward():
     check(lambda x, w: F.conv2d(x, w, stride=2, padding=1),
           lambda x, w: TF.conv2d(x, w, stride=2, padding=1),

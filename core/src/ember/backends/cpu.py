@@ -487,6 +487,30 @@ def conv_per_sample(mode: int, x, w, y, groups, kernel, stride, padding, dilatio
           "conv2d")
 
 
+def conv2d_winograd(x, w, y, padding, adjoint: bool) -> None:
+    """A 3x3 stride-1 float32 convolution of x into y by Winograd F(2x2, 3x3)
+    (em_conv2d_winograd); with adjoint, w is read as (C, OC, 3, 3) flipped: y is then the
+    input gradient of a convolution by w."""
+    N, C, H, W = x._shape
+    OC, OH, OW = y._shape[1:]
+    slices = get_num_threads()
+    block = _winograd_block(C, OC, N * ((OH + 1) // 2) * ((OW + 1) // 2), slices)
+    slice_len = 16 * (C * block + 16) + 16 * (OC * block + 16) + 8 * ((OW + 1) // 2 + 1)
+    scratch = alloc(16 * OC * C + slices * slice_len, x._dtype)
+    check(lib.em_conv2d_winograd(ptr(x), ptr(w), ptr(y), N, C, H, W, OC, *padding, OH, OW,
+                                 int(adjoint), block, scratch.ptr, scratch.data.size, slices),
+          "conv2d")
+
+
+def _winograd_block(C: int, OC: int, tiles: int, slices: int) -> int:
+    """Tiles per block: a block's transformed inputs and products (16 x (C + OC) x block
+    floats) within about 2 MB, while every thread gets a block."""
+    block = 512
+    while block > 16 and (16 * (C + OC) * block > 1 << 19 or block * slices > tiles):
+        block //= 2
+    return block
+
+
 def upsample_linear(mode: int, x, y, tables) -> None:
     """(Bi)linear interpolation of x (N, C, H, W) into y (N, C, OH, OW) (mode 0), or its
     adjoint from y into x (mode 1). tables: per-axis (index pairs, weights) NumPy arrays."""
