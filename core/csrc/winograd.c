@@ -62,7 +62,7 @@ static int64_t run_at(const wino_block *b, int64_t j, int64_t *sample, int64_t *
 }
 
 /* V[xi][c][j] = (B^T d B)[xi] for the block's tiles j; split holds 8 x (tiles_w + 1). */
-static void transform_inputs(const float *x, float *restrict V, const wino_block *b, int64_t C,
+EM_HOT static void transform_inputs(const float *x, float *restrict V, const wino_block *b, int64_t C,
                              int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t ld,
                              int64_t xs, float *restrict split) {
     for (int64_t j = 0; j < b->n_tiles;) {
@@ -134,7 +134,7 @@ static void transform_inputs(const float *x, float *restrict V, const wino_block
                 y11 = a11 - a12 - a13;
 
 /* y's 2x2 tiles = A^T m A from M[xi][o][j], clipped at the bottom and right edges. */
-static void transform_outputs(const float *restrict M, float *restrict y, const wino_block *b,
+EM_HOT static void transform_outputs(const float *restrict M, float *restrict y, const wino_block *b,
                               int64_t OC, int64_t OH, int64_t OW, int64_t ld, int64_t xs) {
     for (int64_t j = 0; j < b->n_tiles;) {
         int64_t n, tr, tc;
