@@ -77,6 +77,12 @@ def test_uniform_never_reaches_high():
     assert v.max() < np.float32(high) and v.min() >= np.float32(low)
 
 
+def test_uniform_rejects_a_reversed_range_and_fills_an_empty_one():
+    with pytest.raises(RuntimeError, match=r"from=2 > to=1"):
+        ember.empty(3).uniform_(2, 1)
+    assert (ember.empty(1000).uniform_(3, 3) == 3).all()
+
+
 @pytest.mark.parametrize("counter", COUNTERS)
 def test_normal_is_box_muller_of_the_philox_stream(counter):
     n = 4096 + 6

@@ -214,6 +214,9 @@ def _check_fill(t):
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
     _check_fill(t)
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={a:g} > to={b:g}")
     return _fill_uniform(t, float(a), float(b), generator)
 
 
