@@ -175,3 +175,22 @@ def test_dlpack_round_trip_with_numpy_shares_memory():
     assert ember.ones(1).__dlpack_device__() == (1, 0)
     with pytest.raises(BufferError, match="bfloat16"):
         ember.ones(2, dtype=ember.bfloat16).__dlpack__()
+
+
+def test_allocator_cache_reuses_freed_buffers_and_evicts_the_oldest_sizes(monkeypatch):
+    from ember.backends import cpu
+
+    monkeypatch.setattr(cpu, "_CACHE", {})
+    monkeypatch.setattr(cpu, "_cache_bytes", [0])
+    monkeypatch.setattr(cpu, "_CACHE_LIMIT", 3 * 4096)
+    old = [ember.empty(1024) for _ in range(3)]   # three 4 KB float32 buffers fill the cache
+    addresses = {t.data_ptr() for t in old}
+    del old
+    assert cpu._cache_bytes[0] == 3 * 4096
+    assert ember.empty(1024).data_ptr() in addresses  # a freed buffer comes back
+    new = ember.empty(2048)                       # 8 KB, a size the cache has not seen
+    address = new.data_ptr()
+    del new                                       # room made by dropping the older size
+    assert cpu._cache_bytes[0] <= 3 * 4096
+    assert list(cpu._CACHE)[-1] == (8192, np.dtype(np.float32))
+    assert ember.empty(2048).data_ptr() == address

@@ -68,12 +68,16 @@ class Storage:
         # holds a reference to it and keeps it out of the cache.
         key = self._cached
         if key is not None and getrefcount(self.data) <= _FREE_REFCOUNT:
-            lst = _CACHE.get(key)
+            lst = _CACHE.pop(key, None)
             if lst is None:
-                lst = _CACHE[key] = []
-            if len(lst) < _CACHE_PER_KEY and _cache_bytes[0] + key[0] <= _CACHE_LIMIT:
-                lst.append((self.data, self.ptr))
-                _cache_bytes[0] += key[0]
+                lst = []
+            _CACHE[key] = lst  # the most recently freed size goes last
+            if len(lst) < _CACHE_PER_KEY:
+                if _cache_bytes[0] + key[0] > _CACHE_LIMIT:
+                    _evict_for(key)
+                if _cache_bytes[0] + key[0] <= _CACHE_LIMIT:
+                    lst.append((self.data, self.ptr))
+                    _cache_bytes[0] += key[0]
 
 
 # ---- the caching allocator -----------------------------------------------------
@@ -85,6 +89,16 @@ _CACHE: dict = {}
 _CACHE_LIMIT = 1 << 30  # bytes kept at most
 _CACHE_PER_KEY = 8
 _cache_bytes = [0]
+
+
+def _evict_for(key) -> None:
+    """Drops the buffers of the sizes freed longest ago until key's buffer fits: a
+    workload that changes shapes (another model, another batch size) gets the cache
+    instead of page-faulting past a cache full of sizes it no longer uses."""
+    for old in list(_CACHE):
+        if _cache_bytes[0] + key[0] <= _CACHE_LIMIT or old == key:
+            return
+        _cache_bytes[0] -= old[0] * len(_CACHE.pop(old))
 
 
 def empty_cache() -> None:
