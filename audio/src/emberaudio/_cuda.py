@@ -13,6 +13,8 @@ from pathlib import Path
 import ember
 import numpy as np
 
+from emberaudio._native import lfilter_operands
+
 __all__ = ["source", "lfilter"]
 
 _SOURCES = {"lfilter": Path(__file__).parent / "functional" / "_lfilter_cuda.cu"}
@@ -50,24 +52,8 @@ def lfilter(x: ember.Tensor, a: ember.Tensor, b: ember.Tensor, clamp: bool,
     ``a[:, 0]``); writes into ``out`` (x itself is allowed) or a new contiguous tensor on
     x's device. ``reverse`` filters each row from its last sample to its first. No autograd.
     """
-    kernel = _KERNELS.get(x.dtype)
-    if kernel is None or a.dtype != x.dtype or b.dtype != x.dtype:
-        raise TypeError(f"lfilter kernel expects float32 or float64 tensors of one dtype, got "
-                        f"{x.dtype}, {a.dtype} and {b.dtype}")
-    if (x.ndim != 3 or a.ndim != 2 or a.shape != b.shape or a.shape[0] != x.shape[1]
-            or a.shape[1] < 1):
-        raise ValueError(f"lfilter kernel expects x (batch, channel, time) and a, b "
-                         f"(channel, n >= 1), got {list(x.shape)}, {list(a.shape)} and "
-                         f"{list(b.shape)}")
-    if out is None:
-        out = ember.empty(x.shape, dtype=x.dtype, device=x.device)
-    elif out.shape != x.shape or out.dtype != x.dtype:
-        raise ValueError(f"lfilter kernel: out must be {x.dtype} of shape {list(x.shape)}, got "
-                         f"{out.dtype} {list(out.shape)}")
-    for t in (a, b, out):
-        if t.device != x.device:
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
-                               f"least two devices, {x.device} and {t.device}!")
+    out = lfilter_operands(x, a, b, out)
+    kernel = _KERNELS[x.dtype]
     a, b = a.contiguous(), b.contiguous()
     n_batch, n_channel, n_time = x.shape
     rows, n = n_batch * n_channel, a.shape[1]

@@ -24,6 +24,31 @@ def _check(status: int, what: str) -> None:
         raise ValueError(f"{what}: invalid argument (status {status})")
 
 
+def lfilter_operands(x: ember.Tensor, a: ember.Tensor, b: ember.Tensor,
+                     out: ember.Tensor | None) -> ember.Tensor:
+    """What both lfilter kernels (C here, CUDA in ``_cuda``) check before they run: float32
+    or float64 of one dtype, x (batch, channel, time), a and b (channel, n >= 1), out like
+    x, all on x's device. Returns out, made on x's device when None."""
+    if x.dtype not in (ember.float32, ember.float64) or a.dtype != x.dtype or b.dtype != x.dtype:
+        raise TypeError(f"lfilter kernel expects float32 or float64 tensors of one dtype, got "
+                        f"{x.dtype}, {a.dtype} and {b.dtype}")
+    if (x.ndim != 3 or a.ndim != 2 or a.shape != b.shape or a.shape[0] != x.shape[1]
+            or a.shape[1] < 1):
+        raise ValueError(f"lfilter kernel expects x (batch, channel, time) and a, b "
+                         f"(channel, n >= 1), got {list(x.shape)}, {list(a.shape)} and "
+                         f"{list(b.shape)}")
+    if out is None:
+        out = ember.empty(x.shape, dtype=x.dtype, device=x.device)
+    elif out.shape != x.shape or out.dtype != x.dtype:
+        raise ValueError(f"lfilter kernel: out must be {x.dtype} of shape {list(x.shape)}, got "
+                         f"{out.dtype} {list(out.shape)}")
+    for t in (a, b, out):
+        if t.device != x.device:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {x.device} and {t.device}!")
+    return out
+
+
 def lfilter(x: ember.Tensor, a: ember.Tensor, b: ember.Tensor, clamp: bool,
             out: ember.Tensor | None = None, reverse: bool = False) -> ember.Tensor:
     """The whole IIR filter of ``csrc/lfilter.c`` on CPU ``x`` of shape (batch, channel, time).
@@ -33,23 +58,10 @@ def lfilter(x: ember.Tensor, a: ember.Tensor, b: ember.Tensor, clamp: bool,
     new contiguous tensor. ``reverse`` filters each row from its last sample to its first.
     No autograd here.
     """
-    entry = _KERNELS.get(x.dtype)
-    if entry is None or a.dtype != x.dtype or b.dtype != x.dtype:
-        raise TypeError(f"lfilter kernel expects float32 or float64 tensors of one dtype, got "
-                        f"{x.dtype}, {a.dtype} and {b.dtype}")
-    if (x.ndim != 3 or a.ndim != 2 or a.shape != b.shape or a.shape[0] != x.shape[1]
-            or a.shape[1] < 1):
-        raise ValueError(f"lfilter kernel expects x (batch, channel, time) and a, b "
-                         f"(channel, n >= 1), got {list(x.shape)}, {list(a.shape)} and "
-                         f"{list(b.shape)}")
-    if out is None:
-        out = ember.empty(x.shape, dtype=x.dtype)
-    elif out.shape != x.shape or out.dtype != x.dtype:
-        raise ValueError(f"lfilter kernel: out must be {x.dtype} of shape {list(x.shape)}, got "
-                         f"{out.dtype} {list(out.shape)}")
-    for t in (x, a, b, out):
-        if t.device.type != "cpu":
-            raise RuntimeError(f"lfilter kernel runs on the CPU, got a tensor on {t.device}")
+    out = lfilter_operands(x, a, b, out)
+    if x.device.type != "cpu":
+        raise RuntimeError(f"lfilter kernel runs on the CPU, got a tensor on {x.device}")
+    entry = _KERNELS[x.dtype]
     if not (a.is_contiguous() and b.is_contiguous()):
         a, b = a.contiguous(), b.contiguous()
     n_batch, n_channel, n_time = x.shape
