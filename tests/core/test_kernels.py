@@ -199,3 +199,34 @@ def test_winograd_conv_matches_direct_convolution(adjoint, pad):
     wide = args[:5] + (3, 3, oh + 2, ow + 2) + args[9:]
     for bad in (bad_size, short, wide):
         assert lib.em_conv2d_winograd(_ptr(x), _ptr(w), _ptr(y), *bad) == lib.EM_EINVAL
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_cell_forward_and_backward_match_numpy(dtype):
+    rng = np.random.default_rng(4)
+    B, H = 3, 5
+    gates = rng.standard_normal((B, 4 * H)).astype(dtype)
+    c_prev, dh, dc = (rng.standard_normal((B, H)).astype(dtype) for _ in range(3))
+    sig = lambda v: 1 / (1 + np.exp(-v.astype(np.float64)))  # noqa: E731
+    i, f, g, o = sig(gates[:, :H]), sig(gates[:, H:2 * H]), np.tanh(gates[:, 2 * H:3 * H]), \
+        sig(gates[:, 3 * H:])
+    c_ref = f * c_prev + i * g
+    act = gates.copy()
+    c, tc, h = (np.empty((B, H), dtype) for _ in range(3))
+    code = lib.EM_F32 if dtype == np.float32 else lib.EM_F64
+    assert lib.em_lstm_cell_forward(code, _ptr(act), _ptr(c_prev), _ptr(c), _ptr(tc), _ptr(h),
+                                    B, H) == 0
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(act, np.concatenate([i, f, g, o], 1), **tol)
+    np.testing.assert_allclose(c, c_ref, **tol)
+    np.testing.assert_allclose(h, o * np.tanh(c_ref), **tol)
+    d = dc + dh * o * (1 - np.tanh(c_ref) ** 2)
+    dg_ref = np.concatenate([d * g * i * (1 - i), d * c_prev * f * (1 - f), d * i * (1 - g * g),
+                             dh * np.tanh(c_ref) * o * (1 - o)], 1)
+    dg = np.empty((B, 4 * H), dtype)
+    assert lib.em_lstm_cell_backward(code, _ptr(act), _ptr(tc), _ptr(c_prev), _ptr(dh), _ptr(dc),
+                                     _ptr(dg), B, H) == 0
+    np.testing.assert_allclose(dg, dg_ref, **tol)
+    np.testing.assert_allclose(dc, d * f, **tol)
+    assert lib.em_lstm_cell_forward(lib.EM_I32, _ptr(act), _ptr(c_prev), _ptr(c), _ptr(tc),
+                                    _ptr(h), B, H) == lib.EM_EDTYPE

@@ -186,6 +186,16 @@ int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64
                         int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW,
                         void *out);
 
+/* rnn.c: one LSTM step's pointwise math over B rows, all contiguous. forward: gates (B, 4H),
+ * the pre-activations of i, f, g, o, become their activations in place; c = f * c_prev +
+ * i * g, tc = tanh(c), h = o * tc (B, H). backward: from those activations act, tc and
+ * c_prev, and the gradients dh, dc of the step's h and c: dg (B, 4H), the gradient of
+ * the gates, and dc becomes the gradient of c_prev. float32 and float64. */
+int em_lstm_cell_forward(int dtype, void *gates, const void *c_prev, void *c, void *tc, void *h,
+                         int64_t B, int64_t H);
+int em_lstm_cell_backward(int dtype, const void *act, const void *tc, const void *c_prev,
+                          const void *dh, void *dc, void *dg, int64_t B, int64_t H);
+
 /* pool.c: planes of (H, W); indices are flat positions within a plane. */
 int em_max_pool2d(int dtype, const void *x, int64_t planes, int64_t H, int64_t W, int64_t KH,
                   int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,

@@ -99,6 +99,30 @@ def test_outputs_states_and_grads(cls, kw):
     check_grads(e, t, [oe, hne], [ot, hnt], inputs)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_gradients_from_every_output_and_state(dtype):
+    """The fused LSTM steps (csrc/rnn.c on the CPU) start their backward from the gradients
+    of out, h_n and c_n at once, and leave the caller's gradient tensors as they were."""
+    e, t = pair("LSTM", 5, 6, num_layers=2, bidirectional=True)
+    if dtype == np.float64:
+        e, t = e.double(), t.double()
+    x = arr(7, 3, 5).astype(dtype)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    oe, (hne, cne) = e(xe)
+    ot, (hnt, cnt) = t(xt)
+    for a, b in ((oe, ot), (hne, hnt), (cne, cnt)):
+        close(a, b)
+    grads = [arr(*o.shape).astype(dtype) for o in (ot, hnt, cnt)]
+    given = [ember.tensor(g) for g in grads]
+    ember.autograd.backward([oe, hne, cne], given)
+    torch.autograd.backward([ot, hnt, cnt], [torch.tensor(g) for g in grads])
+    for (_, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
+        close(pe.grad, pt.grad, 1e-4)
+    close(xe.grad, xt.grad, 1e-4)
+    for g, ge in zip(grads, given):
+        np.testing.assert_array_equal(ge.numpy(), g)
+
+
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_unbatched_and_default_state(cls):
     e, t = pair(cls, 4, 5, num_layers=2)

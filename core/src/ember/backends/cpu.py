@@ -525,6 +525,22 @@ def _winograd_block(C: int, OC: int, tiles: int, slices: int) -> int:
     return block
 
 
+def lstm_cell_forward(gates, c_prev, c, tc, h) -> None:
+    """One LSTM step's pointwise math (em_lstm_cell_forward): gates (B, 4H) become the
+    activations in place, and c, tanh(c) and h (B, H) are written; all contiguous."""
+    B, H = c._shape
+    check(lib.em_lstm_cell_forward(gates._dtype.code, ptr(gates), ptr(c_prev), ptr(c), ptr(tc),
+                                   ptr(h), B, H), "lstm")
+
+
+def lstm_cell_backward(act, tc, c_prev, dh, dc, dg) -> None:
+    """The backward of lstm_cell_forward (em_lstm_cell_backward): writes the gates'
+    gradient dg (B, 4H) and turns dc (B, H) into the gradient of c_prev."""
+    B, H = dc._shape
+    check(lib.em_lstm_cell_backward(act._dtype.code, ptr(act), ptr(tc), ptr(c_prev), ptr(dh),
+                                    ptr(dc), ptr(dg), B, H), "lstm")
+
+
 def upsample_linear(mode: int, x, y, tables) -> None:
     """(Bi)linear interpolation of x (N, C, H, W) into y (N, C, OH, OW) (mode 0), or its
     adjoint from y into x (mode 1). tables: per-axis (index pairs, weights) NumPy arrays."""
