@@ -19,6 +19,8 @@ import warnings
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from .complex import complex as _complex
+from .conv import Col2Im
 from .creation import arange, ones, zeros
 from .pad import pad
 
@@ -217,6 +219,16 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
     return spec
 
 
+def _overlap_add(frames: Tensor, hop: int) -> Tensor:
+    """Real frames (B, n_frames, n_fft) summed at offsets hop apart into
+    (B, n_fft + hop * (n_frames - 1)): one col2im (fold), which for 4801 frames of 400 took
+    2.7 ms where index_add with a table of positions took 9.5 ms."""
+    batch, n_frames, n_fft = frames.shape
+    total = n_fft + hop * (n_frames - 1)
+    y = Col2Im.apply(frames.transpose(1, 2), (1, total), (1, n_fft), (1, hop), (0, 0), (1, 1))
+    return y.reshape(batch, total)
+
+
 def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
           win_length: int | None = None, window: Tensor | None = None, center: bool = True,
           normalized: bool = False, onesided: bool | None = None, length: int | None = None,
@@ -266,14 +278,12 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
         if not return_complex:
             frames = frames.real
     frames = frames * w
-    batch = frames.shape[0]
     total = n_fft + hop * (n_frames - 1)
-    pos = (arange(n_frames, device=spec.device).unsqueeze(1) * hop +
-           arange(n_fft, device=spec.device).unsqueeze(0)).reshape(-1)
-    y = zeros(batch, total, dtype=frames.dtype, device=spec.device)
-    y = y.index_add(1, pos, frames.reshape(batch, -1))
-    env = zeros(total, dtype=real_dtype, device=spec.device)
-    env = env.index_add(0, pos, (w * w).expand(n_frames, n_fft).reshape(-1))
+    if frames.is_complex():
+        y = _complex(_overlap_add(frames.real, hop), _overlap_add(frames.imag, hop))
+    else:
+        y = _overlap_add(frames, hop)
+    env = _overlap_add((w * w).expand(1, n_frames, n_fft), hop)[0]
     start = n_fft // 2 if center else 0
     end = total
     if length is not None:
