@@ -142,7 +142,7 @@ def cases(quick: bool):
         yield (f"conv2d fwd+bwd {c}x{hw}x{hw} b{batch}", lambda xe=xe, we=we: fb(ember, xe, we),
                lambda xt=xt, wt=wt: fb(torch, xt, wt), None)
 
-    rb = 8 if quick else 32
+    rb = 8 if quick else 64
     for label, dt_e, dt_t in (("fp32", None, None), ("bf16 autocast", ember.bfloat16,
                                                      torch.bfloat16)):
         torch.manual_seed(0)

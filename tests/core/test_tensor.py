@@ -177,6 +177,7 @@ def test_dlpack_round_trip_with_numpy_shares_memory():
         ember.ones(2, dtype=ember.bfloat16).__dlpack__()
 
 
+@pytest.mark.cpu_only  # the CPU's caching allocator; CUDA memory is CuPy's pool
 def test_allocator_cache_reuses_freed_buffers_and_evicts_the_oldest_sizes(monkeypatch):
     from ember.backends import cpu
 

@@ -34,7 +34,7 @@ using namespace std;
 #define __forceinline__ inline
 #define __global__
 #define __shared__ static
-struct em_dim3 { long long x; };
+struct em_dim3 { long long x, y; };
 static thread_local em_dim3 threadIdx, blockIdx;
 static em_dim3 blockDim, gridDim;
 static std::barrier<> *em_bar;
@@ -54,19 +54,22 @@ static unsigned int atomicCAS(unsigned int *a, unsigned int c, unsigned int v) {
     return o; }
 static int atomicExch(int *a, int v) {
     std::lock_guard<std::mutex> g(em_atomic_mutex); int o = *a; *a = v; return o; }
-static void em_launch(long long grid, long long block, int coop, const std::function<void()> &f) {
+static void em_launch(long long grid, long long grid_y, long long block, int coop,
+                      const std::function<void()> &f) {
     blockDim.x = block;
     gridDim.x = grid;
-    for (long long b = 0; b < grid; ++b) {
+    gridDim.y = grid_y;
+    for (long long b = 0; b < grid * grid_y; ++b) {
+        em_dim3 at = {b % grid, b / grid};
         if (!coop) {
-            for (long long t = 0; t < block; ++t) { blockIdx.x = b; threadIdx.x = t; f(); }
+            for (long long t = 0; t < block; ++t) { blockIdx = at; threadIdx.x = t; f(); }
             continue;
         }
         std::barrier<> bar((ptrdiff_t)block);
         em_bar = &bar;
         std::vector<std::thread> ts;
         for (long long t = 0; t < block; ++t)
-            ts.emplace_back([&, t] { blockIdx.x = b; threadIdx.x = t; f(); });
+            ts.emplace_back([&, t] { blockIdx = at; threadIdx.x = t; f(); });
         for (auto &th : ts) th.join();
     }
 }
@@ -185,12 +188,13 @@ class _RawFunction:
             else:
                 call.append(t(a.item() if isinstance(a, np.generic) else a))
         assert len(call) == len(self.argtypes), "argument count differs from the kernel's"
-        self.fn(ctypes.c_longlong(grid[0]), ctypes.c_longlong(block[0]),
+        self.fn(ctypes.c_longlong(grid[0]), ctypes.c_longlong(grid[1] if len(grid) > 1 else 1),
+                ctypes.c_longlong(block[0]),
                 ctypes.c_int(int(self.coop)), *call)
 
 
 _SYNC_KERNELS = ("em_softmax_", "em_layer_norm_", "em_cross_entropy_f", "em_cross_entropy_b",
-                 "em_batch_norm_stats_", "em_batch_norm_backward_")
+                 "em_batch_norm_stats_", "em_batch_norm_grad_sums_")
 
 
 class HostCupy(types.SimpleNamespace):
@@ -272,8 +276,9 @@ class _RawModule:
             decls = [p.strip() for p in params.split(",") if p.strip()]
             names = [d.split()[-1].lstrip("*") for d in decls]
             self.sigs[name] = [_ctype(d) for d in decls]
-            wrappers.append(f'extern "C" void host_{name}(long long em_g_, long long em_b_, '
-                            f'int em_c_, {", ".join(decls)}) {{ em_launch(em_g_, em_b_, em_c_, [&] {{ '
+            wrappers.append(f'extern "C" void host_{name}(long long em_g_, long long em_gy_, '
+                            f'long long em_b_, int em_c_, {", ".join(decls)}) {{ '
+                            f'em_launch(em_g_, em_gy_, em_b_, em_c_, [&] {{ '
                             f'{name}({", ".join(names)}); }}); }}')
         body = code.replace('extern "C" __global__', 'extern "C"')
         self.lib = _compile(PRELUDE + body + "\n" + "\n".join(wrappers), workdir)

@@ -58,6 +58,14 @@ def test_cuda_transfer_roundtrip_every_dtype():
 def test_cuda_mixed_device_error():
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         ember.ones(3, device="cuda") + ember.ones(3)
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        F.cross_entropy(ember.randn(4, 3, device="cuda"), ember.tensor([0, 1, 2, 0]))
+
+
+def test_random_integers_follow_the_default_device():
+    with ember.device("cuda"):
+        assert ember.randint(0, 4, (16,)).device.type == "cuda"
+        assert ember.randperm(5).device.type == "cuda"
 
 
 def test_cuda_memory_stats_streams_events():
@@ -252,6 +260,12 @@ def test_cuda_batch_norm_conv_pool():
          grad=True, rtol=1e-4)
     both(lambda t: F.max_pool2d(t, 3, 2, 1), x, grad=True)
     both(lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False), x, grad=True)
+    # rows longer than a 1024-element segment, several blocks per channel, an offset mean
+    # (the Welford merges), and BatchNorm1d's one-element rows
+    for shape in ((16, 3, 40, 60), (100, 5)):
+        big = RNG.standard_normal(shape) * 3 + 50
+        both(lambda t: F.batch_norm(t, None, None, training=True), big, grad=True,
+             rtol=1e-4, atol=1e-4)
     both(lambda t: F.adaptive_avg_pool2d(t, (4, 3)), x, grad=True)
     both(lambda t: F.adaptive_max_pool2d(t, 2), x, grad=True)
 

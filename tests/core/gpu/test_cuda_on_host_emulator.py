@@ -49,7 +49,7 @@ def _emulate(_host_cupy, monkeypatch, request):
     monkeypatch.setattr(ember.cuda, "_cupy", lambda: _host_cupy)
     monkeypatch.setattr(backend, "_apply_tf32", lambda allow: None)
     # cuBLAS's bfloat16 GEMM has no host stand-in: autocast tests multiply in float32
-    monkeypatch.setattr(backend, "_gemm_bf16", lambda a, b, out: backend.write(
+    monkeypatch.setattr(backend, "_gemm_ex", lambda a, b, out: backend.write(
         _host_cupy.matmul(backend.plain(a), backend.plain(b)), out))
     for memo in (backend._EW, backend._MODULES):
         memo.clear()

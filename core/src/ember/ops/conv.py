@@ -207,7 +207,9 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
 
 
 def _prep(*ts):
-    dt = compute_dtype(ts[0])
+    """Contiguous operands in the dtype the kernels take: cuBLAS multiplies the half types
+    as they are (accumulating in float32), the C kernels compute them in float32."""
+    dt = ts[0]._dtype if ts[0].device.type == "cuda" else compute_dtype(ts[0])
     return [dense(t, dt) for t in ts]
 
 

@@ -11,7 +11,7 @@ from .. import _dtype as D
 from .._tensor import _empty
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ._util import backend_of, cast
+from ._util import backend_of, cast, device_of
 from .activation import Softmax
 from .conv import compute_dtype, dense
 
@@ -24,6 +24,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, label_smoothing):
         B, K = x._shape
+        device_of(x, target, weight)  # the kernel reads all three: one device, or torch's error
         dt = compute_dtype(x)
         xc = dense(x, dt)
         tc = dense(target, D.int64)

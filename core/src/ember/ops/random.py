@@ -127,7 +127,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     shape = _shape((size,)) if not isinstance(size, int) else (size,)
     vals = _randint_values(int(low), int(high), _numel(shape), generator).reshape(shape)
     t = from_numpy(vals).to(dtype or D.int64)
-    if as_device(device).type != "cpu":
+    device = as_device(device)  # None: the default device, which `with ember.device(...)` sets
+    if device.type != "cpu":
         t = t.to(device)
     return _finish(t, requires_grad)
 
@@ -146,7 +147,8 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=F
     keys = from_numpy(_bits(n, generator).view(np.int64) & np.int64(2 ** 62 - 1))
     perm = keys.argsort()
     perm = perm if dtype in (None, D.int64) else perm.to(dtype)
-    return perm.to(device) if as_device(device).type != "cpu" else perm
+    device = as_device(device)
+    return perm.to(device) if device.type != "cpu" else perm
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _dtype as D
+from ... import cuda as _ember_cuda  # CuPy through ember.cuda (imported on first use)
 from ..._determinism import alert_not_deterministic
 from ..._device import device as _device
 from . import kernels as K
@@ -27,8 +28,7 @@ from .. import cudnn
 
 
 def _cp():
-    from ...cuda import require
-    return require()
+    return _ember_cuda.require()
 
 
 class Storage:
@@ -517,7 +517,10 @@ def _apply_tf32(allow: bool) -> None:
         _tf32_state[0] = want
 
 
-_CUDA_R_16BF, _CUBLAS_COMPUTE_32F, _CUBLAS_GEMM_DEFAULT = 14, 68, -1
+# cudaDataType_t of each float dtype, and the cublasComputeType_t it accumulates in
+_CUDA_TYPE = {"float32": 0, "float64": 1, "float16": 2, "bfloat16": 14}
+_CUBLAS_COMPUTE_32F, _CUBLAS_COMPUTE_64F, _CUBLAS_COMPUTE_32F_FAST_TF32 = 68, 70, 77
+_CUBLAS_GEMM_DEFAULT = -1
 
 
 def _gemm_operand(t, batch: tuple):
@@ -541,8 +544,11 @@ def _gemm_operand(t, batch: tuple):
     return t._storage.ptr + t._offset * t._dtype.itemsize, trans, ld, bstride, t
 
 
-def _gemm_bf16(a, b, out) -> None:
-    """out = a @ b in bfloat16 (float32 accumulation) with cublasGemmStridedBatchedEx.
+def _gemm_ex(a, b, out) -> None:
+    """out = a @ b with cublasGemmStridedBatchedEx: a and b are ember tensors whose batch
+    dims broadcast to those of out (contiguous); strided and transposed operands are read
+    in place. The half types accumulate in float32, float32 uses TF32 where _apply_tf32
+    allowed it (as CuPy's own matmul does), float64 stays float64.
 
     Row-major C (M, N) is column-major C^T (N, M), so cuBLAS computes C^T = B^T A^T."""
     cp = _cp()
@@ -555,14 +561,20 @@ def _gemm_bf16(a, b, out) -> None:
     count = 1
     for n in batch:
         count *= n
-    alpha, beta = np.ones(1, np.float32), np.zeros(1, np.float32)
+    kind = _CUDA_TYPE[out._dtype.name]
+    if out._dtype is D.float64:
+        compute, scalar = _CUBLAS_COMPUTE_64F, np.float64
+    else:
+        compute, scalar = _CUBLAS_COMPUTE_32F, np.float32
+        if out._dtype is D.float32 and _tf32_state[0]:
+            compute = _CUBLAS_COMPUTE_32F_FAST_TF32
+    alpha, beta = np.ones(1, scalar), np.zeros(1, scalar)
     handle = cp.cuda.device.get_cublas_handle()
     cublas.setStream(handle, cp.cuda.get_current_stream().ptr)
     cublas.gemmStridedBatchedEx(
-        handle, int(tb), int(ta), N, M, K, alpha.ctypes.data,
-        pb, _CUDA_R_16BF, ldb, sb, pa, _CUDA_R_16BF, lda, sa, beta.ctypes.data,
-        out._storage.ptr, _CUDA_R_16BF, N, M * N, count, _CUBLAS_COMPUTE_32F,
-        _CUBLAS_GEMM_DEFAULT)
+        handle, int(tb), int(ta), N, M, K, alpha.ctypes.data, pb, kind, ldb, sb, pa, kind,
+        lda, sa, beta.ctypes.data, out._storage.ptr + out._offset * out._dtype.itemsize,
+        kind, N, M * N, count, compute, _CUBLAS_GEMM_DEFAULT)
     del keep_a, keep_b
 
 
@@ -582,7 +594,7 @@ def _gemm(a, b, out_shape, dtype):
             if a._shape[-1] == 0:
                 out._storage.data.fill(0)
             else:
-                _gemm_bf16(a, b, out)
+                _gemm_ex(a, b, out)
         else:
             cp.matmul(view(a, bits=False), view(b, bits=False), out=view(out, bits=False))
     return out
@@ -700,11 +712,25 @@ def layer_norm_backward(x, gy, w, mean, rstd, gx, gw, gb) -> None:
                 write(g.sum(axis=0, dtype=acc), gb)
 
 
+def _bn_grid(N: int, C: int, L: int) -> tuple:
+    """(P, C) blocks for the per-channel reductions: about 1024 blocks in all, each of
+    whose 8 warps gets at least one 1024-element segment of a row (kernels.py)."""
+    segments = N * -(-L // 1024)
+    return (max(1, min(-(-1024 // max(C, 1)), -(-segments // 8))), C)
+
+
 def batch_norm_stats(x, mean, var) -> None:
+    """mean and biased var per channel of x (N, C, L), Welford-merged in double."""
     N, C, L = x._shape
+    if C == 0:
+        return
+    grid = _bn_grid(N, C, L)
     with _on(x):
-        _grid(_nn("batch_norm_stats", x), C,
-              (_flat(x), np.int64(N), np.int64(C), np.int64(L), _flat(mean), _flat(var)))
+        part = _cp().empty(grid[0] * C * 3, np.float64)
+        _nn("batch_norm_stats", x)(grid, (_BLOCK,), (_flat(x), np.int64(N), np.int64(C),
+                                                    np.int64(L), part))
+        _launch(_nn("batch_norm_stats_finish", x), C,
+                (part, np.int64(grid[0]), np.int64(C), _flat(mean), _flat(var)))
 
 
 def batch_norm_apply(x, mean, invstd, w, b, y) -> None:
@@ -716,11 +742,25 @@ def batch_norm_apply(x, mean, invstd, w, b, y) -> None:
 
 
 def batch_norm_backward(x, gy, mean, invstd, w, training: bool, gx, gw, gb) -> None:
+    """gw, gb (the per-channel sums) and gx (which needs them) of x (N, C, L)."""
     N, C, L = x._shape
+    if C == 0:
+        return
+    grid = _bn_grid(N, C, L)
     with _on(x):
-        _grid(_nn("batch_norm_backward", x), C,
-              (_flat(x), _flat(gy), _flat(mean), _flat(invstd), _flat(w), np.int32(training),
-               np.int64(N), np.int64(C), np.int64(L), _flat(gx), _flat(gw), _flat(gb)))
+        cp = _cp()
+        part, sums = cp.empty(grid[0] * C * 2, np.float64), cp.empty(2 * C, np.float64)
+        _nn("batch_norm_grad_sums", x)(grid, (_BLOCK,), (_flat(x), _flat(gy), _flat(mean),
+                                                        np.int64(N), np.int64(C),
+                                                        np.int64(L), part))
+        _launch(_nn("batch_norm_grad_finish", x), C,
+                (part, np.int64(grid[0]), np.int64(C), _flat(invstd), sums, _flat(gw),
+                 _flat(gb)))
+        if gx is not None:
+            grid_x = min(-(-x.numel() // _BLOCK), 1 << 16)  # the kernel loops past the grid
+            _grid(_nn("batch_norm_backward", x), grid_x,
+                  (_flat(x), _flat(gy), _flat(mean), _flat(invstd), _flat(w), sums,
+                   np.int32(training), np.int64(N), np.int64(C), np.int64(L), _flat(gx)))
 
 
 def _i32(*vals):
@@ -820,41 +860,74 @@ def _conv_out(size, k, s, p, d):
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
+def _matrices(t, shape: tuple, stride: tuple = None):
+    """A view of t's elements (from t's offset) as shape, with stride or contiguous."""
+    from ..._tensor import Tensor, contiguous_strides
+    return Tensor._make(t._storage, shape, stride or contiguous_strides(shape), t._offset,
+                        t._dtype)
+
+
+def _conv_gemm(a, b, out) -> None:
+    """One conv GEMM (batched over groups) with convolution's TF32 flag."""
+    if out.numel() == 0:
+        return
+    if a._shape[-1] == 0:  # an empty batch's weight gradient: a sum of nothing
+        view(out)[...] = 0
+        return
+    _apply_tf32(cudnn.allow_tf32)
+    _gemm_ex(a, b, out)
+
+
+# The three conv passes share one layout: cols (C*KH*KW, N*OH*OW) holds the windows (rows
+# (c, kh, kw), columns (n, oh, ow)), and each pass is one cuBLAS GEMM per group over all
+# N*OH*OW columns, reading strided and transposed operands in place (no copies of cols).
+
 def conv_forward(x, w, stride, padding, dilation, groups):
     """y (N, OC, OH, OW) = conv(x (N, C, H, W), w (OC, C/groups, KH, KW)); contiguous x, w."""
     from ..._tensor import _empty
-    cp = _cp()
     N, C, H, W = x._shape
     OC, Cg, KH, KW = w._shape
     OH = _conv_out(H, KH, stride[0], padding[0], dilation[0])
     OW = _conv_out(W, KW, stride[1], padding[1], dilation[1])
-    G, L = groups, N * OH * OW
+    G, P, Kg = groups, OH * OW, Cg * KH * KW
+    L = N * P
     y = _empty((N, OC, OH, OW), x._dtype, x.device)
     with _on(x):
-        _apply_tf32(cudnn.allow_tf32)
         cols = _empty((C * KH * KW, L), x._dtype, x.device)
         im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
-        r = cp.matmul(plain(w).reshape(G, OC // G, Cg * KH * KW),
-                      plain(cols).reshape(G, Cg * KH * KW, L))
-        write(r.reshape(OC, N, OH, OW).transpose(1, 0, 2, 3), y)
+        # the GEMM's columns run (n, oh, ow): one sample's output is y itself
+        r = y if N == 1 else _empty((OC, L), x._dtype, x.device)
+        _conv_gemm(_matrices(w, (G, OC // G, Kg)), _matrices(cols, (G, Kg, L)),
+                   _matrices(r, (G, OC // G, L)))
+        if r is not y:
+            copy(_matrices(r, (N, OC, P), (P, L, 1)), _matrices(y, (N, OC, P)))
     return y
+
+
+def _channels_first(x):
+    """x (N, C, ...) as a contiguous (C, N * rest) tensor: the GEMMs' column order."""
+    from ..._tensor import _empty
+    N, C = x._shape[:2]
+    P = x.numel() // max(N * C, 1)
+    out = _empty((C, N * P), x._dtype, x.device)
+    copy(_matrices(x, (C, N, P), (P, C * P, 1)), _matrices(out, (C, N, P)))
+    return out
 
 
 def conv_transpose_forward(x, w, stride, padding, dilation, groups, out_hw):
     """The adjoint of conv_forward (the input gradient): x (N, C, H, W), w (C, OC/g, KH, KW)."""
     from ..._tensor import _empty
-    cp = _cp()
     N, C, H, W = x._shape
     _, OCg, KH, KW = w._shape
     G, Cg, L = groups, C // groups, N * H * W
     OC = OCg * G
     y = _empty((N, OC) + tuple(out_hw), x._dtype, x.device)
     with _on(x):
-        _apply_tf32(cudnn.allow_tf32)
-        xt = plain(x).reshape(N, C, H * W).transpose(1, 0, 2).reshape(G, Cg, L)
-        wm = plain(w).reshape(G, Cg, OCg * KH * KW).transpose(0, 2, 1)
+        xt = _channels_first(x)
         cols = _empty((OC * KH * KW, L), x._dtype, x.device)
-        write(cp.matmul(wm, xt).reshape(OC * KH * KW, L), cols)
+        Kg = OCg * KH * KW
+        _conv_gemm(_matrices(w, (G, Kg, Cg), (Cg * Kg, 1, Kg)),  # each group's w^T
+                   _matrices(xt, (G, Cg, L)), _matrices(cols, (G, Kg, L)))
         col2im(cols, y, (KH, KW), stride, padding, dilation, (H, W))
     return y
 
@@ -862,19 +935,18 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, out_hw):
 def conv_weight_grad(x, g, kernel, stride, padding, dilation, groups):
     """gw (OC, C/groups, KH, KW) = d<g, conv(x, w)>/dw."""
     from ..._tensor import _empty
-    cp = _cp()
     N, C, H, W = x._shape
     _, OC, OH, OW = g._shape
     KH, KW = kernel
     G, Cg, L = groups, C // groups, N * OH * OW
+    Kg = Cg * KH * KW
     gw = _empty((OC, Cg, KH, KW), x._dtype, x.device)
     with _on(x):
-        _apply_tf32(cudnn.allow_tf32)
         cols = _empty((C * KH * KW, L), x._dtype, x.device)
         im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
-        gt = plain(g).reshape(N, OC, OH * OW).transpose(1, 0, 2).reshape(G, OC // G, L)
-        r = cp.matmul(gt, plain(cols).reshape(G, Cg * KH * KW, L).transpose(0, 2, 1))
-        write(r.reshape(OC, Cg, KH, KW), gw)
+        _conv_gemm(_matrices(_channels_first(g), (G, OC // G, L)),
+                   _matrices(cols, (G, L, Kg), (Kg * L, 1, L)),  # cols^T per group
+                   _matrices(gw, (G, OC // G, Kg)))
     return gw
 
 

@@ -658,16 +658,51 @@ __device__ __forceinline__ void em_pool_add(double *a, double v) { atomicAdd(a, 
         int h = q / (int)W, w = q - h * (int)W;                                         \
         C s = 0;                                                                        \
         for (int kh = 0; kh < KH; ++kh) {                                               \
-            int th = h + PH - kh * DH;                                                  \
-            if (th < 0 || th % SH) continue;                                            \
-            int oh = th / SH; if (oh >= OH) continue;                                   \
+            int th = h + PH - kh * DH, oh = th;                                         \
+            if (th < 0 || (SH != 1 && (th % SH || (oh = th / SH, false)))) continue;    \
+            if (oh >= OH) continue;                                                     \
             for (int kw = 0; kw < KW; ++kw) {                                           \
-                int tw = w + PW - kw * DW;                                              \
-                if (tw < 0 || tw % SW) continue;                                        \
-                int ow = tw / SW; if (ow >= OW) continue;                               \
+                int tw = w + PW - kw * DW, ow = tw;                                     \
+                if (tw < 0 || (SW != 1 && (tw % SW || (ow = tw / SW, false)))) continue; \
+                if (ow >= OW) continue;                                                 \
                 long long r = ((long long)c * KH + kh) * KW + kw;                       \
                 s += (C)LOAD(cols[(r * N + n) * P + oh * OW + ow]); } }                 \
         x[plane * HW + q] = STORE(s); }
+/* Batch norm reduces each channel over N rows of L elements, one row per sample. The
+ * grid is (P, C): block p of channel c takes every (P*8)th segment of up to 1024 elements
+ * of one row, a warp per segment with its lanes along the row, so any L keeps every SM
+ * busy and indices need one division per segment, not per element. Partial results go
+ * to `part` in double and are combined per channel in a fixed order (deterministic). */
+#define EM_BN_SEG 1024
+#define EM_BN_SEGMENTS(S, BODY)                                                         \
+    {   long long c_ = blockIdx.y, per_row = (L + EM_BN_SEG - 1) / EM_BN_SEG;          \
+        long long segs = N * per_row, stride = (long long)gridDim.x * (EM_BLOCK / 32);  \
+        int lane = threadIdx.x & 31;                                                    \
+        for (long long s_ = blockIdx.x * (long long)(EM_BLOCK / 32) + (threadIdx.x >> 5); \
+             s_ < segs; s_ += stride) {                                                 \
+            long long n_ = s_ / per_row, l0 = (s_ - n_ * per_row) * EM_BN_SEG;          \
+            long long l1 = l0 + EM_BN_SEG < L ? l0 + EM_BN_SEG : L;                     \
+            const S *row = x + (n_ * Cn + c_) * L;                                      \
+            for (long long l = l0 + lane; l < l1; l += 32) { BODY } } }
+/* (n, mean, m2) of two sets merged (Chan, Golub and LeVeque), in double */
+__device__ __forceinline__ void em_welford_merge(double &n, double &mean, double &m2,
+                                                 double nb, double mb, double m2b) {
+    if (nb == 0) return;
+    double tot = n + nb, d = mb - mean, f = nb / tot;
+    mean += d * f; m2 += m2b + d * d * n * f; n = tot;
+}
+/* merges every thread's (n, mean, m2) and writes the block's to out[0..2] */
+__device__ void em_welford_block(double n, double mean, double m2, double *out) {
+    __shared__ double sn[EM_BLOCK], sm[EM_BLOCK], sq[EM_BLOCK];
+    int t = threadIdx.x;
+    sn[t] = n; sm[t] = mean; sq[t] = m2;
+    __syncthreads();
+    for (int s = EM_BLOCK / 2; s > 0; s >>= 1) {
+        if (t < s) em_welford_merge(sn[t], sm[t], sq[t], sn[t + s], sm[t + s], sq[t + s]);
+        __syncthreads();
+    }
+    if (t == 0) { out[0] = sn[0]; out[1] = sm[0]; out[2] = sq[0]; }
+}
 #define EM_KERNELS(S, C, LOAD, STORE, SUFFIX)                                           \
 extern "C" __global__ void em_softmax_##SUFFIX(int is_log, const S *x, long long n,       \
                                                long long inner, S *y) {                  \
@@ -781,18 +816,23 @@ extern "C" __global__ void em_cross_entropy_backward_##SUFFIX(const S *x, const 
         gr[j] = STORE(v); }                                                             \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_stats_##SUFFIX(const S *x, long long N,           \
-        long long Cn, long long L, S *mean, S *var) {                                    \
-    __shared__ C sh[EM_BLOCK];                                                          \
-    long long c = blockIdx.x, cnt = N * L;                                              \
-    C s = 0;                                                                            \
-    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK)                             \
-        s += (C)LOAD(x[((k / L) * Cn + c) * L + k % L]);                                \
-    C mu = em_block_sum(s, sh) / (C)cnt;                                                \
-    C q = 0;                                                                            \
-    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK) {                           \
-        C d = (C)LOAD(x[((k / L) * Cn + c) * L + k % L]) - mu; q += d * d; }            \
-    q = em_block_sum(q, sh);                                                            \
-    if (threadIdx.x == 0) { mean[c] = STORE(mu); var[c] = STORE(q / (C)cnt); }          \
+        long long Cn, long long L, double *part) {                                       \
+    C n = 0, mean = 0, m2 = 0;                                                          \
+    EM_BN_SEGMENTS(S, C v = (C)LOAD(row[l]); n += 1; C d = v - mean; mean += d / n;        \
+                   m2 += d * (v - mean);)                                               \
+    em_welford_block((double)n, (double)mean, (double)m2,                               \
+                     part + (blockIdx.y * (long long)gridDim.x + blockIdx.x) * 3);     \
+}                                                                                       \
+extern "C" __global__ void em_batch_norm_stats_finish_##SUFFIX(const double *part,        \
+        long long P, long long Cn, S *mean, S *var) {                                    \
+    long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (c >= Cn) return;                                                                \
+    double n = 0, mu = 0, m2 = 0;                                                       \
+    for (long long p = 0; p < P; ++p) {                                                 \
+        const double *q = part + (c * P + p) * 3;                                       \
+        em_welford_merge(n, mu, m2, q[0], q[1], q[2]); }                                \
+    double nan = 0.0 / 0.0;  /* an empty channel: torch's NaN statistics */             \
+    mean[c] = STORE((C)(n > 0 ? mu : nan)); var[c] = STORE((C)(n > 0 ? m2 / n : nan));  \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_apply_##SUFFIX(const S *x, const S *mean,         \
         const S *invstd, const S *w, const S *b, long long Cn, long long L, long long total, \
@@ -805,25 +845,40 @@ extern "C" __global__ void em_batch_norm_apply_##SUFFIX(const S *x, const S *mea
     if (b) v += (C)LOAD(b[c]);                                                          \
     y[i] = STORE(v);                                                                    \
 }                                                                                       \
+extern "C" __global__ void em_batch_norm_grad_sums_##SUFFIX(const S *x, const S *gy,      \
+        const S *mean, long long N, long long Cn, long long L, double *part) {           \
+    __shared__ double sh[EM_BLOCK];                                                     \
+    C mu = (C)LOAD(mean[blockIdx.y]), sg = 0, sgx = 0;                                  \
+    EM_BN_SEGMENTS(S, C g = (C)LOAD(gy[row - x + l]); sg += g;                             \
+                   sgx += g * ((C)LOAD(row[l]) - mu);)                                  \
+    double *out = part + (blockIdx.y * (long long)gridDim.x + blockIdx.x) * 2;         \
+    double t0 = em_block_sum((double)sg, sh), t1 = em_block_sum((double)sgx, sh);      \
+    if (threadIdx.x == 0) { out[0] = t0; out[1] = t1; }                                 \
+}                                                                                       \
+extern "C" __global__ void em_batch_norm_grad_finish_##SUFFIX(const double *part,         \
+        long long P, long long Cn, const S *invstd, double *sums, S *gw, S *gb) {        \
+    long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (c >= Cn) return;                                                                \
+    double sg = 0, sgx = 0;                                                             \
+    for (long long p = 0; p < P; ++p) { sg += part[(c * P + p) * 2];                    \
+                                        sgx += part[(c * P + p) * 2 + 1]; }             \
+    sgx *= (double)LOAD(invstd[c]);                                                     \
+    sums[2 * c] = sg; sums[2 * c + 1] = sgx;                                            \
+    if (gw) gw[c] = STORE((C)sgx);                                                      \
+    if (gb) gb[c] = STORE((C)sg);                                                       \
+}                                                                                       \
 extern "C" __global__ void em_batch_norm_backward_##SUFFIX(const S *x, const S *gy,        \
-        const S *mean, const S *invstd, const S *w, int training, long long N,           \
-        long long Cn, long long L, S *gx, S *gw, S *gb) {                                \
-    __shared__ C sh[EM_BLOCK];                                                          \
-    long long c = blockIdx.x, cnt = N * L;                                              \
-    C mu = (C)LOAD(mean[c]), r = (C)LOAD(invstd[c]), sg = 0, sgx = 0;                   \
-    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK) {                           \
-        long long i = ((k / L) * Cn + c) * L + k % L;                                   \
-        C g = (C)LOAD(gy[i]); sg += g; sgx += g * ((C)LOAD(x[i]) - mu) * r; }           \
-    sg = em_block_sum(sg, sh);                                                          \
-    sgx = em_block_sum(sgx, sh);                                                        \
-    if (threadIdx.x == 0) { if (gw) gw[c] = STORE(sgx); if (gb) gb[c] = STORE(sg); }    \
-    if (!gx) return;                                                                    \
-    C wc = w ? (C)LOAD(w[c]) : (C)1;                                                    \
-    for (long long k = threadIdx.x; k < cnt; k += EM_BLOCK) {                           \
-        long long i = ((k / L) * Cn + c) * L + k % L;                                   \
-        C g = (C)LOAD(gy[i]);                                                           \
-        C v = training ? g - sg / (C)cnt - ((C)LOAD(x[i]) - mu) * r * sgx / (C)cnt : g;  \
-        gx[i] = STORE(v * r * wc); }                                                    \
+        const S *mean, const S *invstd, const S *w, const double *sums, int training,    \
+        long long N, long long Cn, long long L, S *gx) {                                 \
+    long long total = N * Cn * L, cnt = N * L;                                          \
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;     \
+         i += (long long)gridDim.x * blockDim.x) {                                      \
+        long long c = (i / L) % Cn;                                                     \
+        C r = (C)LOAD(invstd[c]), g = (C)LOAD(gy[i]);                                   \
+        C v = training ? g - (C)(sums[2 * c] / cnt)                                     \
+                         - ((C)LOAD(x[i]) - (C)LOAD(mean[c])) * r * (C)(sums[2 * c + 1] / cnt) \
+                       : g;                                                             \
+        gx[i] = STORE(v * r * (w ? (C)LOAD(w[c]) : (C)1)); }                            \
 }                                                                                       \
 extern "C" __global__ void em_im2col_##SUFFIX(const S *x, long long N, long long Cc,       \
         long long H, long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH,  \
@@ -947,7 +1002,9 @@ def nn_source() -> str:
 
 
 NN_KERNELS = ("softmax", "softmax_backward", "layer_norm", "layer_norm_backward",
-              "cross_entropy", "cross_entropy_backward", "batch_norm_stats", "batch_norm_apply",
+              "cross_entropy", "cross_entropy_backward", "batch_norm_stats",
+              "batch_norm_stats_finish", "batch_norm_apply", "batch_norm_grad_sums",
+              "batch_norm_grad_finish",
               "batch_norm_backward", "im2col", "col2im", "max_pool2d", "max_pool_backward",
               "gather_planes", "avg_pool2d", "avg_pool2d_backward", "adaptive_pool2d")
 
