@@ -3,7 +3,7 @@
 Cases: matmul 4096 (fp32, tf32, bf16), add/gelu on 64M floats, softmax and layer_norm
 (8192, 4096), conv2d forward+backward on ResNet shapes (batch 64), and one ResNet-18
 training step (our own definition, the same code for both frameworks) in fp32 and under
-bf16 autocast. Times are medians with a device sync around each run; ratio =
+bf16 autocast. Times are medians of samples of several calls between device syncs; ratio =
 torch_time / ember_time (above 1: ember faster). ``--out FILE`` also writes the rows as TSV.
 """
 
@@ -29,16 +29,23 @@ def _sync():
     torch.cuda.synchronize()
 
 
-def gpu_time(fn, repeat: int = 5, warmup: int = 2) -> float:
+def gpu_time(fn, repeat: int = 5, warmup: int = 2, sample_s: float = 0.01) -> float:
+    """Median seconds per call: each sample times enough calls between two device syncs to
+    last about sample_s, so a sync's own cost does not swamp sub-millisecond cases."""
     for _ in range(warmup):
         fn()
     _sync()
+    t0 = time.perf_counter()
+    fn()
+    _sync()
+    calls = max(1, min(100, int(sample_s / max(time.perf_counter() - t0, 1e-6))))
     samples = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        fn()
+        for _ in range(calls):
+            fn()
         _sync()
-        samples.append(time.perf_counter() - t0)
+        samples.append((time.perf_counter() - t0) / calls)
     return statistics.median(samples)
 
 

@@ -11,7 +11,8 @@
 #   QUICK=1 bash scripts/gpu_check.sh      # smaller benchmark shapes
 #   TESTS=0 bash scripts/gpu_check.sh      # benchmark only
 #   PREBUILT=1 bash scripts/gpu_check.sh   # use core/ and audio/'s _C.abi3.so as they are
-# Logs (build, tests, bench, bench.tsv) go to $OUT (a temporary folder when unset).
+#   PROFILE=0 bash scripts/gpu_check.sh    # skip bench/gpu_profile.py's breakdown
+# Logs (build, tests, bench, bench.tsv, profile) go to $OUT (a temporary folder when unset).
 # CuPy's compiled kernels are kept in .cupy_cache/ (git-ignored) so a rerun skips NVRTC.
 set -u
 cd "$(dirname "$0")/.."
@@ -83,6 +84,11 @@ BENCH_ARGS=(--out "$OUT/bench.tsv")
 timeout "${BENCH_TIMEOUT:-240}" $PY bench/gpu.py "${BENCH_ARGS[@]}" > "$OUT/bench.log" 2>&1
 BENCH_RC=$?
 grep -v "^ " "$OUT/bench.log" | head -30
+if [ "${PROFILE:-1}" != 0 ]; then
+    echo "== profile (kernel and host breakdown of the ResNet-18 step: $OUT/profile.log)"
+    timeout "${PROFILE_TIMEOUT:-90}" $PY bench/gpu_profile.py > "$OUT/profile.log" 2>&1
+    grep "^## .*wall" "$OUT/profile.log"
+fi
 tar czf "$OUT/cupy_cache.tgz" .cupy_cache 2>/dev/null
 
 echo

@@ -34,20 +34,17 @@ def _cp():
 class Storage:
     """CUDA memory of one or more tensors: ``data`` is a 1-D cupy array."""
 
-    __slots__ = ("data", "version", "device", "__weakref__")
+    __slots__ = ("data", "version", "device", "ptr", "__weakref__")
 
     def __init__(self, data, device: _device):
         self.data = data
         self.version = 0
         self.device = device
+        self.ptr = data.data.ptr  # the device address, read once: CuPy makes an object per read
 
     @property
     def nbytes(self) -> int:
         return self.data.nbytes
-
-    @property
-    def ptr(self) -> int:
-        return self.data.data.ptr
 
 
 def _index(device) -> int:
@@ -101,10 +98,14 @@ def view(t, bits: bool = True):
 
 
 def _flat(t):
-    """A contiguous tensor's elements as a 1-D CuPy array (raw kernels' pointers)."""
+    """A raw kernel's pointer argument for t: the address of a contiguous tensor's first
+    element as a uint64, which CuPy passes by value (making a CuPy array per operand cost
+    microseconds of every launch); otherwise a contiguous CuPy copy, for inputs."""
     if t is None:
         return _NULL
-    return view(t).reshape(-1) if t.numel() else view(t)
+    if t.is_contiguous():
+        return np.uint64(t._storage.ptr + t._offset * t._dtype.itemsize)
+    return view(t).reshape(-1)
 
 
 _NULL = np.uint64(0)  # a null pointer argument for optional raw-kernel operands
@@ -270,7 +271,7 @@ def _dense(*ts) -> bool:
     shape = ts[0]._shape
     for t in ts:
         if (t._shape != shape or not t.is_contiguous() or
-                (t._storage.data.data.ptr + t._offset * t._dtype.itemsize) % 16):
+                (t._storage.ptr + t._offset * t._dtype.itemsize) % 16):
             return False
     return True
 
