@@ -37,8 +37,11 @@ def test_group_basics(world):
 def test_init_rejects_bad_arguments(monkeypatch):
     for k in ("RANK", "WORLD_SIZE", "PMI_RANK", "PMI_SIZE"):
         monkeypatch.delenv(k, raising=False)
-    with pytest.raises(ValueError, match="Invalid backend 'nccl'"):
-        dist.init_process_group("nccl")
+    with pytest.raises(ValueError, match="Invalid backend 'ucc'"):
+        dist.init_process_group("ucc")
+    if not dist.is_nccl_available():
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            dist.init_process_group("nccl")
     with pytest.raises(ValueError, match="rank=1 does not match"):
         dist.init_process_group("mpi", world_size=1, rank=1)
     assert not dist.is_initialized()

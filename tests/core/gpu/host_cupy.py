@@ -197,6 +197,55 @@ _SYNC_KERNELS = ("em_softmax_", "em_layer_norm_", "em_cross_entropy_f", "em_cros
                  "em_batch_norm_stats_", "em_batch_norm_grad_sums_")
 
 
+def _memcpy(dst: int, src: int, nbytes: int, kind: int = 0, stream: int = 0) -> None:
+    if dst != src:
+        ctypes.memmove(dst, src, nbytes)
+
+
+class _HostNccl:
+    """CuPy's NCCL bindings for a world of one process: every collective is a copy."""
+
+    available = True
+    _ITEMSIZE = {0: 1, 1: 1, 2: 4, 4: 8, 6: 2, 7: 4, 8: 8, 9: 2}  # by ncclDataType_t
+
+    @staticmethod
+    def get_unique_id() -> tuple:
+        return (0,) * 128
+
+    @staticmethod
+    def groupStart() -> None:
+        pass
+
+    @staticmethod
+    def groupEnd() -> None:
+        pass
+
+    class NcclCommunicator:
+        def __init__(self, ndev: int, uid: tuple, rank: int):
+            assert ndev == 1 and rank == 0 and len(uid) == 128, "the host NCCL has one rank"
+
+        def _move(self, dst, src, count, dtype):
+            _memcpy(dst, src, count * _HostNccl._ITEMSIZE[dtype])
+
+        def allReduce(self, send, recv, count, dtype, op, stream):
+            self._move(recv, send, count, dtype)
+
+        def reduce(self, send, recv, count, dtype, op, root, stream):
+            self._move(recv, send, count, dtype)
+
+        def bcast(self, buf, count, dtype, root, stream):
+            pass
+
+        def allGather(self, send, recv, count, dtype, stream):
+            self._move(recv, send, count, dtype)
+
+        def reduceScatter(self, send, recv, count, dtype, op, stream):
+            self._move(recv, send, count, dtype)
+
+        def destroy(self):
+            pass
+
+
 class HostCupy(types.SimpleNamespace):
     """The ``cupy`` module as ember's backend sees it, on the host."""
 
@@ -219,8 +268,9 @@ class HostCupy(types.SimpleNamespace):
         self._ew_lib = _compile(PRELUDE + K.PREAMBLE + "\n".join(
             _host_elementwise(p) for p in parts), workdir)
         self.cuda = types.SimpleNamespace(
-            Device=_Device, runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
-            get_current_stream=lambda: types.SimpleNamespace(ptr=0))
+            Device=_Device, nccl=_HostNccl,
+            runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, memcpyAsync=_memcpy),
+            get_current_stream=lambda: types.SimpleNamespace(ptr=0, synchronize=lambda: None))
         self._pool = types.SimpleNamespace(used_bytes=lambda: 0, total_bytes=lambda: 0,
                                            free_all_blocks=lambda: None)
 

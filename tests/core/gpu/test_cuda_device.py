@@ -4,6 +4,8 @@ same NumPy arrays and compares outputs and gradients."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -377,3 +379,72 @@ def test_cuda_ops_building_index_tensors_stay_on_the_device():
     assert logits.grad.device.type == "cuda"
     mask = ember.nn.Transformer.generate_square_subsequent_mask(3, device="cuda")
     assert mask.device.type == "cuda"
+
+
+# ---- the nccl backend -------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _world_of_one(monkeypatch, backend: str):
+    """init_process_group(backend) as a world of one (no launcher), destroyed afterwards.
+    (A helper, not a fixture: the host emulator's module re-runs these tests alone.)"""
+    import ember.distributed as dist
+    for k in ("RANK", "WORLD_SIZE", "PMI_RANK", "PMI_SIZE"):
+        monkeypatch.delenv(k, raising=False)
+    dist.init_process_group(backend)
+    try:
+        yield dist
+    finally:
+        dist.destroy_process_group()
+
+
+def test_cuda_nccl_collectives_and_ddp(monkeypatch):
+    with _world_of_one(monkeypatch, "nccl") as dist:
+        _nccl_checks(dist)
+
+
+def _nccl_checks(dist):
+    assert dist.get_backend() == "nccl" and dist.get_world_size() == 1
+    for dtype in (ember.float32, ember.int64, ember.bfloat16, ember.bool):
+        x = ember.tensor([1, 0, 3, 2]).to(dtype).cuda()
+        t = x.clone()
+        dist.all_reduce(t, op=dist.ReduceOp.AVG if dtype.is_floating_point else
+                        dist.ReduceOp.SUM)
+        dist.broadcast(t, 0)
+        assert ember.equal(t.cpu(), x.cpu())
+        gathered = [ember.zeros_like(x)]
+        dist.all_gather(gathered, x)
+        out = ember.zeros(4, dtype=dtype, device="cuda")
+        dist.reduce_scatter_tensor(out, x)
+        swapped = ember.zeros_like(x)
+        dist.all_to_all_single(swapped, x)
+        for got in (gathered[0], out, swapped):
+            assert got.device.type == "cuda" and ember.equal(got.cpu(), x.cpu())
+    y = ember.arange(6.0, device="cuda").reshape(2, 3)
+    into = [ember.zeros(2, 3, device="cuda")]
+    dist.gather(y, into, dst=0)
+    part = ember.zeros(2, 3, device="cuda")
+    dist.scatter(part, [y], src=0)
+    assert ember.equal(into[0].cpu(), y.cpu()) and ember.equal(part.cpu(), y.cpu())
+    assert dist.all_reduce(y, async_op=True).wait()
+    dist.barrier()
+    with pytest.raises(ValueError, match="nccl backend runs on CUDA tensors"):
+        dist.all_reduce(ember.ones(2))
+    with pytest.raises(ValueError, match="cannot receive from any rank"):
+        dist.recv(y)
+    # DDP over NCCL: one rank's averaged gradients are its own
+    ember.manual_seed(0)
+    model = ember.nn.Linear(4, 3).cuda()
+    ref = ember.nn.Linear(4, 3).cuda()
+    ref.load_state_dict(model.state_dict())
+    ddp = ember.nn.parallel.DistributedDataParallel(model, device_ids=[0])
+    data = ember.randn(5, 4, device="cuda")
+    ddp(data).square().sum().backward()
+    ref(data).square().sum().backward()
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert ember.allclose(p.grad.cpu(), q.grad.cpu())
+
+
+def test_cuda_tensors_need_the_nccl_backend(monkeypatch):
+    with _world_of_one(monkeypatch, "mpi") as dist:
+        with pytest.raises(ValueError, match="run on CPU tensors"):
+            dist.all_reduce(ember.ones(2, device="cuda"))

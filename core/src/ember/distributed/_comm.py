@@ -20,6 +20,14 @@ def launched_by_mpi() -> bool:
     return any(k in os.environ for k in _MPI_ENV)
 
 
+def host_buffer(t) -> np.ndarray:
+    """A flat NumPy view of a CPU tensor's memory (bfloat16 as its 16-bit pattern)."""
+    if t.device.type != "cpu":
+        raise ValueError(f"the mpi and gloo backends run on CPU tensors; got one on {t.device} "
+                         "(init_process_group('nccl') for CUDA tensors)")
+    return t._np().reshape(-1)  # _np ignores autograd: MPI writes the memory directly
+
+
 def import_mpi():
     """mpi4py's MPI module, with an install hint when it is missing."""
     try:
@@ -32,6 +40,8 @@ def import_mpi():
 
 class MPIComm:
     """A process group backed by an mpi4py communicator."""
+
+    buffer = staticmethod(host_buffer)
 
     def __init__(self, comm) -> None:
         self.MPI = import_mpi()
@@ -122,6 +132,7 @@ class LocalComm:
 
     rank = 0
     size = 1
+    buffer = staticmethod(host_buffer)
 
     def allreduce(self, buf, op, async_):
         return None

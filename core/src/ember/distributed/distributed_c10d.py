@@ -1,7 +1,9 @@
-"""Process groups and collectives (``torch.distributed``'s API) over MPI.
+"""Process groups and collectives (``torch.distributed``'s API) over MPI, or NCCL for CUDA
+tensors (``_nccl.py``; MPI or the world of one still starts it and carries Python objects).
 
 Collectives work on the tensors' own memory: a contiguous CPU tensor is handed to MPI as a
-NumPy view of its storage, so nothing is copied unless the dtype needs it. MPI has no
+NumPy view of its storage, a CUDA tensor to NCCL as its device address, so nothing is
+copied unless the dtype needs it. MPI has no
 bfloat16 and no boolean sum, so those are reduced in float32 / uint8 and written back;
 operations that only move data (broadcast, gather, all_to_all, ...) send bf16 as its raw
 16 bits. Ranks passed to collectives (``src``, ``dst``) are global ranks, as in torch.
@@ -25,6 +27,7 @@ import numpy as np
 import ember
 
 from ._comm import LocalComm, MPIComm, import_mpi, launched_by_mpi
+from ._nccl import NCCLComm, nccl_module
 
 
 class ReduceOp(enum.Enum):
@@ -105,7 +108,7 @@ class Work:
 
 
 # ---- the default group ----------------------------------------------------------------
-_BACKENDS = ("mpi", "gloo")  # gloo is accepted as an alias: both run on MPI here
+_BACKENDS = ("mpi", "gloo", "nccl")  # gloo is an alias of mpi; nccl starts over either
 
 
 def is_available() -> bool:
@@ -123,7 +126,12 @@ def is_gloo_available() -> bool:
 
 
 def is_nccl_available() -> bool:
-    return False
+    """Whether CuPy sees a GPU and has its NCCL bindings."""
+    try:
+        nccl_module()
+    except (RuntimeError, ImportError):
+        return False
+    return True
 
 
 def is_initialized() -> bool:
@@ -152,8 +160,8 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         raise ValueError("trying to initialize the default process group twice!")
     backend = (backend or "mpi").lower()
     if backend not in _BACKENDS:
-        raise ValueError(f"Invalid backend {backend!r}: ember.distributed supports 'mpi' "
-                         "(and 'gloo' as an alias of it); there is no GPU backend yet")
+        raise ValueError(f"Invalid backend {backend!r}: ember.distributed supports 'mpi' (and "
+                         "'gloo' as an alias of it) for CPU tensors and 'nccl' for CUDA tensors")
     if init_method not in (None, "env://") and not str(init_method).startswith("tcp://"):
         raise ValueError(f"unsupported init_method {init_method!r}: ranks come from MPI")
     env_size = _env_int("WORLD_SIZE", -1)
@@ -174,7 +182,17 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         if given != -1 and given != actual:
             raise ValueError(f"{name}={given} does not match the launcher's "
                              f"{'world size' if 'SIZE' in name.upper() else 'rank'} {actual}")
+    if backend == "nccl":
+        comm = NCCLComm(comm, _nccl_device(device_id))
     GroupMember.WORLD = ProcessGroup(comm, list(range(comm.size)), backend)
+
+
+def _nccl_device(device_id) -> int:
+    """The CUDA device this rank's NCCL communicator uses: device_id, else the current one
+    (set it per rank first, as with torch: ember.cuda.set_device(local_rank))."""
+    if device_id is None:
+        return ember.cuda.current_device()
+    return device_id if isinstance(device_id, int) else ember.device(device_id).index or 0
 
 
 def _install_abort_on_error(comm) -> None:
@@ -280,15 +298,13 @@ def _check(t, name: str = "tensor") -> None:
     if not isinstance(t, ember.Tensor):
         raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type "
                         f"ember.Tensor but got {type(t)} instead.")
-    if t.device.type != "cpu":
-        raise ValueError(f"ember.distributed runs on CPU tensors; got one on {t.device}")
     if not t.is_contiguous():
         raise ValueError("Tensors must be contiguous")
 
 
-def _raw(t) -> np.ndarray:
-    """A flat NumPy view of t's memory (bfloat16 as its 16-bit pattern)."""
-    return t._np().reshape(-1)  # _np ignores autograd: MPI writes the memory directly
+def _raw(pg: ProcessGroup, t):
+    """t's memory as pg's communicator takes it (its device checked there)."""
+    return pg._comm.buffer(t)
 
 
 def _check_list(ts, name: str, n: int, like=None) -> None:
@@ -355,7 +371,7 @@ def all_reduce(tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op: bool =
     if pg is None:
         return None
     work, mpi_op, finish = _reduction(tensor, op, pg.size())
-    req = pg._comm.allreduce(_raw(work), mpi_op, async_op)
+    req = pg._comm.allreduce(_raw(pg, work), mpi_op, async_op)
     return _complete(req, finish, async_op, [tensor])
 
 
@@ -365,7 +381,7 @@ def broadcast(tensor, src: int = 0, group=None, async_op: bool = False):
     pg = _resolve(group)
     if pg is None:
         return None
-    req = pg._comm.broadcast(_raw(tensor), pg._group_rank(src, "src"), async_op)
+    req = pg._comm.broadcast(_raw(pg, tensor), pg._group_rank(src, "src"), async_op)
     return _complete(req, None, async_op, [tensor])
 
 
@@ -378,13 +394,13 @@ def reduce(tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group=None,
         return None
     root = pg._group_rank(dst, "dst")
     work, mpi_op, finish = _reduction(tensor, op, pg.size())
-    req = pg._comm.reduce(_raw(work), mpi_op, root, async_op)
+    req = pg._comm.reduce(_raw(pg, work), mpi_op, root, async_op)
     return _complete(req, finish if pg.rank() == root else None, async_op, [tensor])
 
 
 def _stacked(ts: list):
     """A contiguous (n, *shape) buffer and the function that copies it out into ts."""
-    buf = ember.empty((len(ts), *ts[0].shape), dtype=ts[0].dtype)
+    buf = ember.empty((len(ts), *ts[0].shape), dtype=ts[0].dtype, device=ts[0].device)
 
     def scatter_back():
         for i, t in enumerate(ts):
@@ -401,7 +417,7 @@ def all_gather(tensor_list: list, tensor, group=None, async_op: bool = False):
         return None
     _check_list(tensor_list, "tensor_list", pg.size(), tensor)
     buf, finish = _stacked(tensor_list)
-    req = pg._comm.allgather(_raw(tensor), _raw(buf), async_op)
+    req = pg._comm.allgather(_raw(pg, tensor), _raw(pg, buf), async_op)
     return _complete(req, finish, async_op, tensor_list)
 
 
@@ -417,7 +433,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
         raise ValueError("output tensor must have the input's dtype and world_size times its "
                          f"size: got {tuple(output_tensor.shape)} {output_tensor.dtype} for "
                          f"input {tuple(input_tensor.shape)} {input_tensor.dtype}")
-    req = pg._comm.allgather(_raw(input_tensor), _raw(output_tensor), async_op)
+    req = pg._comm.allgather(_raw(pg, input_tensor), _raw(pg, output_tensor), async_op)
     return _complete(req, None, async_op, [output_tensor])
 
 
@@ -435,11 +451,11 @@ def gather(tensor, gather_list: list | None = None, dst: int = 0, group=None,
             raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
         _check_list(gather_list, "gather_list", pg.size(), tensor)
         buf, finish = _stacked(gather_list)
-        recv = _raw(buf)
+        recv = _raw(pg, buf)
     elif gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
                          "ranks.")
-    req = pg._comm.gather(_raw(tensor), recv, root, async_op)
+    req = pg._comm.gather(_raw(pg, tensor), recv, root, async_op)
     return _complete(req, finish, async_op, gather_list)
 
 
@@ -456,10 +472,10 @@ def scatter(tensor, scatter_list: list | None = None, src: int = 0, group=None,
         if scatter_list is None:
             raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
         _check_list(scatter_list, "scatter_list", pg.size(), tensor)
-        send = _raw(ember.stack([t.detach() for t in scatter_list]))
+        send = _raw(pg, ember.stack([t.detach() for t in scatter_list]))
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
-    req = pg._comm.scatter(send, _raw(tensor), root, async_op)
+    req = pg._comm.scatter(send, _raw(pg, tensor), root, async_op)
     return _complete(req, None, async_op, [tensor])
 
 
@@ -469,7 +485,7 @@ def _reduce_scatter(output, stacked_input, op, pg, async_op: bool):
     send = stacked_input.detach()
     if send.dtype is not out.dtype:  # bf16 / bool travel in their reduction dtype
         send = send.to(out.dtype)
-    req = pg._comm.reduce_scatter(_raw(send), _raw(out), mpi_op, async_op)
+    req = pg._comm.reduce_scatter(_raw(pg, send), _raw(pg, out), mpi_op, async_op)
     return _complete(req, finish, async_op, [output])
 
 
@@ -501,8 +517,12 @@ def reduce_scatter_tensor(output, input, op: ReduceOp = ReduceOp.SUM, group=None
 
 
 def _alltoall_bytes(pg, outputs: list, inputs: list, async_op: bool):
-    """Sends inputs[i] to rank i and receives rank i's chunk into outputs[i], as raw bytes."""
-    send = np.concatenate([_raw(t).view(np.uint8) for t in inputs]) if inputs else \
+    """Sends inputs[i] to rank i and receives rank i's chunk into outputs[i] (MPI: as raw
+    bytes; NCCL: tensor by tensor, in one group of sends and receives)."""
+    if isinstance(pg._comm, NCCLComm):
+        pg._comm.alltoall(outputs, inputs)
+        return _complete(None, None, async_op, outputs)
+    send = np.concatenate([_raw(pg, t).view(np.uint8) for t in inputs]) if inputs else \
         np.empty(0, np.uint8)
     rcounts = [t.numel() * t.element_size() for t in outputs]
     recv = np.empty(sum(rcounts), np.uint8)
@@ -511,7 +531,7 @@ def _alltoall_bytes(pg, outputs: list, inputs: list, async_op: bool):
     def finish():  # NumPy copies raw bytes back into the outputs (interop only)
         at = 0
         for t, n in zip(outputs, rcounts):
-            _raw(t).view(np.uint8)[:] = recv[at:at + n]
+            _raw(pg, t).view(np.uint8)[:] = recv[at:at + n]
             at += n
 
     req = pg._comm.alltoallv(send, scounts, recv, rcounts, async_op)
@@ -556,7 +576,7 @@ def send(tensor, dst: int, group=None, tag: int = 0) -> None:
     _check(tensor)
     pg = _resolve(group)
     if pg is not None:
-        pg._comm.send(_raw(tensor), pg._group_rank(dst, "dst"), tag, False)
+        pg._comm.send(_raw(pg, tensor), pg._group_rank(dst, "dst"), tag, False)
 
 
 def recv(tensor, src: int | None = None, group=None, tag: int = 0) -> int:
@@ -566,7 +586,7 @@ def recv(tensor, src: int | None = None, group=None, tag: int = 0) -> int:
     if pg is None:
         return -1
     src = None if src is None else pg._group_rank(src, "src")
-    return pg._ranks[pg._comm.recv(_raw(tensor), src, tag, False)]
+    return pg._ranks[pg._comm.recv(_raw(pg, tensor), src, tag, False)]
 
 
 def isend(tensor, dst: int, group=None, tag: int = 0) -> Work | None:
@@ -574,7 +594,7 @@ def isend(tensor, dst: int, group=None, tag: int = 0) -> Work | None:
     pg = _resolve(group)
     if pg is None:
         return None
-    return Work([pg._comm.send(_raw(tensor), pg._group_rank(dst, "dst"), tag, True)])
+    return Work([pg._comm.send(_raw(pg, tensor), pg._group_rank(dst, "dst"), tag, True)])
 
 
 def irecv(tensor, src: int | None = None, group=None, tag: int = 0) -> Work | None:
@@ -583,7 +603,7 @@ def irecv(tensor, src: int | None = None, group=None, tag: int = 0) -> Work | No
     if pg is None:
         return None
     src = None if src is None else pg._group_rank(src, "src")
-    return Work([pg._comm.recv(_raw(tensor), src, tag, True)])
+    return Work([pg._comm.recv(_raw(pg, tensor), src, tag, True)])
 
 
 # ---- Python objects (pickled) ---------------------------------------------------------

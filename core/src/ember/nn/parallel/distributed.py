@@ -60,9 +60,9 @@ class DistributedDataParallel(Module):
                  check_reduction: bool = False, gradient_as_bucket_view: bool = False,
                  static_graph: bool = False) -> None:
         super().__init__()
-        if device_ids is not None and any(str(d) not in ("cpu", "-1") for d in device_ids):
-            raise ValueError("ember's DistributedDataParallel runs on CPU: device_ids must be "
-                             "None")
+        if device_ids is not None and len(device_ids) > 1:
+            raise ValueError("DistributedDataParallel drives one device per process: "
+                             f"device_ids must name one device, got {list(device_ids)}")
         if not dist.is_initialized():
             raise ValueError("Default process group has not been initialized, please make sure "
                              "to call init_process_group.")
@@ -171,7 +171,7 @@ class DistributedDataParallel(Module):
             self._finish()
 
     def _launch(self, b: _Bucket) -> None:
-        flat = ember.empty(b.numel, dtype=b.dtype)
+        flat = ember.empty(b.numel, dtype=b.dtype, device=b.params[0].device)
         with ember.no_grad():
             for p, at in zip(b.params, b.offsets):
                 piece = flat[at:at + p.numel()]
@@ -187,7 +187,8 @@ class DistributedDataParallel(Module):
         self._active = False
         used = None
         if self.find_unused_parameters:  # which parameters got a gradient on some rank
-            used = ember.tensor([p.grad is not None for p in self._params], dtype=ember.uint8)
+            used = ember.tensor([p.grad is not None for p in self._params], dtype=ember.uint8,
+                                device=self._params[0].device if self._params else None)
             dist.all_reduce(used, op=dist.ReduceOp.MAX, group=self.process_group)
             used = dict(zip(map(id, self._params), used.tolist()))
         with ember.no_grad():
