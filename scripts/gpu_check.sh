@@ -70,8 +70,11 @@ if [ "${TESTS:-1}" != 0 ]; then
     grep -E "^(FAILED|ERROR) " "$OUT/tests.log" | cut -c1-220 | head -150
     TEST_LINE=$(grep -E "passed|failed|error" "$OUT/tests.log" | tail -1)
     if [ "$AUDIO_BUILT" = 0 ]; then
-        timeout -s INT -k 10 "${AUDIO_TEST_TIMEOUT:-60}" $PY -m pytest tests/audio -q \
-            -k cuda -p no:cacheprovider --tb=short -rfE > "$OUT/tests_audio.log" 2>&1
+        # emberaudio's lfilter kernel, and the Trainer's DDP over NCCL (pure Python)
+        PYTHONPATH=$ROOT/lightning/src${PYTHONPATH:+:$PYTHONPATH} \
+        timeout -s INT -k 10 "${AUDIO_TEST_TIMEOUT:-60}" $PY -m pytest tests/audio \
+            tests/lightning/test_ddp.py -q -k "cuda or nccl" -p no:cacheprovider --tb=short \
+            -rfE > "$OUT/tests_audio.log" 2>&1
         AUDIO_RC=$?
         grep -E "^(FAILED|ERROR) " "$OUT/tests_audio.log" | cut -c1-220 | head -30
         AUDIO_LINE=$(grep -E "passed|failed|error" "$OUT/tests_audio.log" | tail -1)
@@ -94,7 +97,7 @@ tar czf "$OUT/cupy_cache.tgz" .cupy_cache 2>/dev/null
 echo
 echo "== summary"
 printf "%-44s %s\n" "tests (rc $TEST_RC)" "${TEST_LINE:-no result}"
-printf "%-44s %s\n" "audio tests (rc $AUDIO_RC)" "${AUDIO_LINE:-no result}"
+printf "%-44s %s\n" "audio + lightning tests (rc $AUDIO_RC)" "${AUDIO_LINE:-no result}"
 printf "%-44s %s\n" "benchmark (rc $BENCH_RC)" "ratio = torch_time / ember_time"
 if [ -f "$OUT/bench.tsv" ]; then
     awk -F'\t' '{ printf "  %-42s %9.3f ms %9.3f ms %6.2f\n", $1, $2 * 1e3, $3 * 1e3, $4 }' \

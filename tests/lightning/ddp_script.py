@@ -1,5 +1,6 @@
-"""Run by test_ddp.py on 2 ranks: Trainer(strategy="ddp", devices=2) must end with the
-weights of one process trained on the combined batches."""
+"""Run by test_ddp.py on N ranks (``ddp_script.py OUT [ACCELERATOR [N]]``, cpu and 2 by
+default): Trainer(strategy="ddp", devices=N) must end with the weights of one process trained
+on the combined batches."""
 
 import copy
 import sys
@@ -30,6 +31,8 @@ class Regressor(LightningModule):
 
 def main():
     out = Path(sys.argv[1])
+    accelerator = sys.argv[2] if len(sys.argv) > 2 else "cpu"
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     ember.manual_seed(0)
     x = ember.randn(32, 3, dtype=ember.float64)
     y = x.sum(1, keepdim=True).sin()
@@ -38,18 +41,22 @@ def main():
     model = Regressor()
     start = copy.deepcopy(model.state_dict())
     ckpt = ModelCheckpoint(dirpath=out, filename="last", save_top_k=1, monitor=None)
-    trainer = Trainer(strategy="ddp", devices=2, accelerator="cpu", max_epochs=2, logger=False,
+    trainer = Trainer(strategy="ddp", devices=n, accelerator=accelerator, max_epochs=2,
+                      logger=False,
                       enable_progress_bar=False, enable_model_summary=False, callbacks=[ckpt],
                       num_sanity_val_steps=0)
     trainer.fit(model, DataLoader(data, batch_size=4))
     rank = trainer.global_rank
-    assert trainer.world_size == 2 and model.global_rank == rank
+    assert trainer.world_size == n and model.global_rank == rank
     ref = Regressor()
     ref.load_state_dict(start)
-    plain = Trainer(accelerator="cpu", max_epochs=2, logger=False, enable_progress_bar=False,
-                    enable_model_summary=False, enable_checkpointing=False)
-    plain.fit(ref, DataLoader(data, batch_size=8))
+    plain = Trainer(accelerator=accelerator, max_epochs=2, logger=False,
+                    enable_progress_bar=False, enable_model_summary=False,
+                    enable_checkpointing=False)
+    plain.fit(ref, DataLoader(data, batch_size=4 * n))
     diff = max(float((p - q).abs().max()) for p, q in zip(model.parameters(), ref.parameters()))
+    assert all(p.device.type == ("cuda" if accelerator == "gpu" else "cpu")
+               for p in model.parameters())
     assert diff < 1e-6, diff
     metric = float(trainer.callback_metrics["train_loss_epoch"])
     sys.stdout.write(f"rank {rank} diff={diff:.3g} loss={metric:.12f}\n")  # one write per line

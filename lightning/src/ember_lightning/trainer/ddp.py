@@ -1,4 +1,5 @@
-"""``Trainer(strategy="ddp", devices=N)``: data parallel training on N CPU processes.
+"""``Trainer(strategy="ddp", devices=N)``: data parallel training on N processes, each on
+the CPU (MPI) or on its own GPU (NCCL, the GPU of its local rank).
 
 The processes are started by ``python -m ember.distributed.run --nproc-per-node N script.py``
 (each runs the whole script); the Trainer joins the process group, gives every dataloader a
@@ -18,7 +19,7 @@ from ember import nn
 from ember.utils.data import DataLoader, DistributedSampler, IterableDataset, RandomSampler
 
 
-def join_process_group(devices: Any) -> tuple[int, int]:
+def join_process_group(devices: Any, backend: str) -> tuple[int, int]:
     """(rank, world size) of this process in a job of ``devices`` processes."""
     launched = int(os.environ.get("WORLD_SIZE", "1"))
     n = launched if devices in ("auto", None, -1, "-1") else int(devices)
@@ -27,7 +28,7 @@ def join_process_group(devices: Any) -> tuple[int, int]:
             raise ValueError(f"strategy='ddp' with devices={n} needs {n} processes: start the "
                              f"script with `python -m ember.distributed.run --nproc-per-node {n} "
                              "script.py`")
-        dist.init_process_group("mpi")
+        dist.init_process_group(backend)
     if dist.get_world_size() != n:
         raise ValueError(f"devices={n} but the process group has {dist.get_world_size()} ranks")
     return dist.get_rank(), n
@@ -64,12 +65,14 @@ def shard(loader: Any) -> Any:
 def reduce_metric(value: Any, reduce_fx: Any) -> Any:
     """value combined over the ranks: summed, maxed, minned, or else averaged."""
     is_tensor = isinstance(value, ember.Tensor)
-    t = value.detach().double().clone() if is_tensor else ember.tensor(float(value),
-                                                                       dtype=ember.float64)
+    t = value.detach().double() if is_tensor else ember.tensor(float(value), dtype=ember.float64)
+    # a copy where the group's collectives run: the current GPU under nccl, else the CPU
+    on_gpu = dist.get_backend() == "nccl"
+    t = t.to(ember.device("cuda", ember.cuda.current_device()) if on_gpu else "cpu").clone()
     op = {"sum": dist.ReduceOp.SUM, "max": dist.ReduceOp.MAX, "min": dist.ReduceOp.MIN}.get(
         reduce_fx if isinstance(reduce_fx, str) else "", dist.ReduceOp.AVG)
     dist.all_reduce(t, op=op)
-    return t.to(value.dtype) if is_tensor else t.item()
+    return t.to(value.device, value.dtype) if is_tensor else t.item()
 
 
 def barrier() -> None:

@@ -179,14 +179,16 @@ class Trainer:
         self.device = self._choose_device(accelerator, 1 if strategy == "ddp" else devices)
         if strategy not in ("auto", "single_device", "ddp") or num_nodes != 1:
             raise MisconfigurationException("ember_lightning trains on one device or with "
-                                            "strategy='ddp' on CPU processes; num_nodes=1")
+                                            "strategy='ddp' on one node; num_nodes=1")
         self._ddp: Any = None
         if strategy == "ddp":  # one process per device, started by ember.distributed.run
-            if self.device.type != "cpu":
-                raise MisconfigurationException("strategy='ddp' runs on CPU: pass "
-                                                "accelerator='cpu'")
+            if self.device.type == "cuda":  # each process drives the GPU of its local rank
+                local = int(os.environ.get("LOCAL_RANK", "0"))
+                ember.cuda.set_device(local)
+                self.device = ember.device("cuda", local)
             try:
-                self.global_rank, self.world_size = ddp.join_process_group(devices)
+                self.global_rank, self.world_size = ddp.join_process_group(
+                    devices, "nccl" if self.device.type == "cuda" else "mpi")
             except ValueError as e:
                 raise MisconfigurationException(str(e)) from None
             self.local_rank, self.num_devices = self.global_rank, self.world_size
