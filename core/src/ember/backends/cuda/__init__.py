@@ -880,8 +880,10 @@ def _conv_gemm(a, b, out) -> None:
 
 
 # The three conv passes share one layout: cols (C*KH*KW, N*OH*OW) holds the windows (rows
-# (c, kh, kw), columns (n, oh, ow)), and each pass is one cuBLAS GEMM per group over all
-# N*OH*OW columns, reading strided and transposed operands in place (no copies of cols).
+# (c, kh, kw), columns (n, oh, ow)), read in place as strided and transposed operands (no
+# copies of cols). Without groups, the forward and input-gradient GEMMs batch over samples,
+# so they read and write NCHW tensors directly; with groups they batch over the groups, on
+# all N*OH*OW columns at once, and the NCHW side is transposed through a copy.
 
 def conv_forward(x, w, stride, padding, dilation, groups):
     """y (N, OC, OH, OW) = conv(x (N, C, H, W), w (OC, C/groups, KH, KW)); contiguous x, w."""
@@ -896,11 +898,13 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     with _on(x):
         cols = _empty((C * KH * KW, L), x._dtype, x.device)
         im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
-        # the GEMM's columns run (n, oh, ow): one sample's output is y itself
-        r = y if N == 1 else _empty((OC, L), x._dtype, x.device)
-        _conv_gemm(_matrices(w, (G, OC // G, Kg)), _matrices(cols, (G, Kg, L)),
-                   _matrices(r, (G, OC // G, L)))
-        if r is not y:
+        if G == 1:  # y[n] = w (OC, K) @ sample n's windows (K, P)
+            _conv_gemm(_matrices(w, (N, OC, Kg), (0, Kg, 1)),
+                       _matrices(cols, (N, Kg, P), (P, L, 1)), _matrices(y, (N, OC, P)))
+        else:
+            r = _empty((OC, L), x._dtype, x.device)
+            _conv_gemm(_matrices(w, (G, OC // G, Kg)), _matrices(cols, (G, Kg, L)),
+                       _matrices(r, (G, OC // G, L)))
             copy(_matrices(r, (N, OC, P), (P, L, 1)), _matrices(y, (N, OC, P)))
     return y
 
@@ -924,11 +928,14 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, out_hw):
     OC = OCg * G
     y = _empty((N, OC) + tuple(out_hw), x._dtype, x.device)
     with _on(x):
-        xt = _channels_first(x)
         cols = _empty((OC * KH * KW, L), x._dtype, x.device)
-        Kg = OCg * KH * KW
-        _conv_gemm(_matrices(w, (G, Kg, Cg), (Cg * Kg, 1, Kg)),  # each group's w^T
-                   _matrices(xt, (G, Cg, L)), _matrices(cols, (G, Kg, L)))
+        Kg, P = OCg * KH * KW, H * W
+        if G == 1:  # sample n's windows (K, P) = w^T (K, C) @ x[n] (C, P)
+            _conv_gemm(_matrices(w, (N, Kg, C), (0, 1, Kg)), _matrices(x, (N, C, P)),
+                       _matrices(cols, (N, Kg, P), (P, L, 1)))
+        else:
+            _conv_gemm(_matrices(w, (G, Kg, Cg), (Cg * Kg, 1, Kg)),  # each group's w^T
+                       _matrices(_channels_first(x), (G, Cg, L)), _matrices(cols, (G, Kg, L)))
         col2im(cols, y, (KH, KW), stride, padding, dilation, (H, W))
     return y
 
