@@ -246,6 +246,47 @@ class _HostNccl:
             pass
 
 
+class HostCublas:
+    """cuBLAS's strided batched GEMM on host memory, with its column-major pointer
+    arithmetic (leading dimensions, transposes, batch strides) done as cuBLAS does, so the
+    backend's operand layouts are checked here rather than replaced by a matmul."""
+
+    _TYPES = {0: np.float32, 1: np.float64, 2: np.float16, 14: np.uint16}  # cudaDataType_t
+
+    @staticmethod
+    def setStream(handle, stream) -> None:
+        pass
+
+    @classmethod
+    def _matrices(cls, ptr, kind, shape, strides):
+        dtype = np.dtype(cls._TYPES[kind])
+        span = 1 + sum((n - 1) * st for n, st in zip(shape, strides))
+        base = np.frombuffer((ctypes.c_char * (span * dtype.itemsize)).from_address(ptr),
+                             dtype, span)
+        return np.lib.stride_tricks.as_strided(base, shape,
+                                               [st * dtype.itemsize for st in strides])
+
+    @classmethod
+    def gemmStridedBatchedEx(cls, handle, transa, transb, m, n, k, alpha, a, a_type, lda,
+                             stride_a, b, b_type, ldb, stride_b, beta, c, c_type, ldc, stride_c,
+                             count, compute, algo) -> None:
+        def operand(ptr, kind, trans, rows, cols, ld, stride):  # op(X), rows x cols
+            x = cls._matrices(ptr, kind, (count, rows, cols),
+                              (stride, ld, 1) if trans else (stride, 1, ld))
+            if kind == 14:  # bfloat16 bits
+                return (x.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+            return x.astype(np.float64)
+
+        prod = operand(a, a_type, transa, m, k, lda, stride_a) @ \
+            operand(b, b_type, transb, k, n, ldb, stride_b)
+        out = cls._matrices(c, c_type, (count, m, n), (stride_c, 1, ldc))
+        if c_type == 14:  # round to nearest even
+            bits = prod.astype(np.float32).view(np.uint32)
+            out[...] = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+        else:
+            out[...] = prod
+
+
 class HostCupy(types.SimpleNamespace):
     """The ``cupy`` module as ember's backend sees it, on the host."""
 
@@ -267,8 +308,10 @@ class HostCupy(types.SimpleNamespace):
             parts += [K.fill_parts(d), K.where_parts(d), K.take_parts(d)]
         self._ew_lib = _compile(PRELUDE + K.PREAMBLE + "\n".join(
             _host_elementwise(p) for p in parts), workdir)
+        self.cublas = HostCublas
         self.cuda = types.SimpleNamespace(
             Device=_Device, nccl=_HostNccl,
+            device=types.SimpleNamespace(get_cublas_handle=lambda: 0),
             runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, memcpyAsync=_memcpy),
             get_current_stream=lambda: types.SimpleNamespace(ptr=0, synchronize=lambda: None))
         self._pool = types.SimpleNamespace(used_bytes=lambda: 0, total_bytes=lambda: 0,

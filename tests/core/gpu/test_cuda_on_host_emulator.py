@@ -2,10 +2,10 @@
 
 host_cupy.py compiles the backend's CUDA source for the host and stands in for CuPy,
 so ember's whole GPU path (glue, launches, argument order, kernels, autograd, ops
-dispatch) executes here without a GPU. What it cannot cover: cuBLAS (NumPy's matmul
-stands in; the bfloat16 cublasGemmEx path is replaced by a float32 product), streams/events, TF32, real
-concurrency of atomics and warps, and NVRTC itself (see test_cuda_sources_compile.py
-for nvcc). Skipped without g++.
+dispatch) executes here without a GPU. cuBLAS's strided batched GEMM is emulated with its
+own pointer arithmetic (leading dimensions, transposes, batch strides), and CuPy's matmul
+by NumPy's. What it cannot cover: streams/events, TF32, real concurrency of atomics and
+warps, and NVRTC itself (see test_cuda_sources_compile.py for nvcc). Skipped without g++.
 """
 
 from __future__ import annotations
@@ -42,15 +42,11 @@ def _host_cupy(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _emulate(_host_cupy, monkeypatch, request):
+def _emulate(_host_cupy, monkeypatch):
     from ember.backends import cuda as backend
-    if "bfloat16" in request.node.name and "matmul" in request.node.name:
-        pytest.skip("the bfloat16 GEMM is cuBLAS's (cublasGemmStridedBatchedEx)")
     monkeypatch.setattr(ember.cuda, "_cupy", lambda: _host_cupy)
     monkeypatch.setattr(backend, "_apply_tf32", lambda allow: None)
-    # cuBLAS's bfloat16 GEMM has no host stand-in: autocast tests multiply in float32
-    monkeypatch.setattr(backend, "_gemm_ex", lambda a, b, out: backend.write(
-        _host_cupy.matmul(backend.plain(a), backend.plain(b)), out))
+    monkeypatch.setattr(backend, "_cublas", lambda: _host_cupy.cublas)
     for memo in (backend._EW, backend._MODULES):
         memo.clear()
     yield

@@ -545,20 +545,29 @@ def _gemm_operand(t, batch: tuple):
     return t._storage.ptr + t._offset * t._dtype.itemsize, trans, ld, bstride, t
 
 
+def _cublas():
+    """CuPy's cuBLAS bindings (a function, so the host emulator can stand in for them)."""
+    from cupy_backends.cuda.libs import cublas
+    return cublas
+
+
 def _gemm_ex(a, b, out) -> None:
     """out = a @ b with cublasGemmStridedBatchedEx: a and b are ember tensors whose batch
-    dims broadcast to those of out (contiguous); strided and transposed operands are read
-    in place. The half types accumulate in float32, float32 uses TF32 where _apply_tf32
+    dims broadcast to those of out (row-major matrices, any uniform batch stride); strided
+    and transposed operands are read in place. The half types accumulate in float32, float32 uses TF32 where _apply_tf32
     allowed it (as CuPy's own matmul does), float64 stays float64.
 
     Row-major C (M, N) is column-major C^T (N, M), so cuBLAS computes C^T = B^T A^T."""
     cp = _cp()
-    from cupy_backends.cuda.libs import cublas
+    cublas = _cublas()
     batch = out._shape[:-2]
     M, N = out._shape[-2:]
     K = a._shape[-1]
     pa, ta, lda, sa, keep_a = _gemm_operand(a, batch)
     pb, tb, ldb, sb, keep_b = _gemm_operand(b, batch)
+    pc, tc, ldc, sc, kept = _gemm_operand(out, batch)
+    if tc or kept is not out:  # the result goes straight into out's memory
+        raise RuntimeError("_gemm_ex writes into row-major matrices with uniform batch strides")
     count = 1
     for n in batch:
         count *= n
@@ -574,8 +583,7 @@ def _gemm_ex(a, b, out) -> None:
     cublas.setStream(handle, cp.cuda.get_current_stream().ptr)
     cublas.gemmStridedBatchedEx(
         handle, int(tb), int(ta), N, M, K, alpha.ctypes.data, pb, kind, ldb, sb, pa, kind,
-        lda, sa, beta.ctypes.data, out._storage.ptr + out._offset * out._dtype.itemsize,
-        kind, N, M * N, count, compute, _CUBLAS_GEMM_DEFAULT)
+        lda, sa, beta.ctypes.data, pc, kind, ldc, sc, count, compute, _CUBLAS_GEMM_DEFAULT)
     del keep_a, keep_b
 
 
@@ -869,7 +877,7 @@ def _matrices(t, shape: tuple, stride: tuple = None):
 
 
 def _conv_gemm(a, b, out) -> None:
-    """One conv GEMM (batched over groups) with convolution's TF32 flag."""
+    """One conv GEMM (batched over samples or groups) with convolution's TF32 flag."""
     if out.numel() == 0:
         return
     if a._shape[-1] == 0:  # an empty batch's weight gradient: a sum of nothing
