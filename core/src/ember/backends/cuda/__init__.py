@@ -554,8 +554,9 @@ def _cublas():
 def _gemm_ex(a, b, out) -> None:
     """out = a @ b with cublasGemmStridedBatchedEx: a and b are ember tensors whose batch
     dims broadcast to those of out (row-major matrices, any uniform batch stride); strided
-    and transposed operands are read in place. The half types accumulate in float32, float32 uses TF32 where _apply_tf32
-    allowed it (as CuPy's own matmul does), float64 stays float64.
+    and transposed operands are read in place. The half types accumulate in float32,
+    float32 uses TF32 where _apply_tf32 allowed it (as CuPy's own matmul does), float64
+    stays float64.
 
     Row-major C (M, N) is column-major C^T (N, M), so cuBLAS computes C^T = B^T A^T."""
     cp = _cp()
