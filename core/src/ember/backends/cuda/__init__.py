@@ -265,23 +265,27 @@ def _vec(parts: K.Parts):
     return k
 
 
-def _dense(*ts) -> bool:
-    """Whether ts share one shape and are contiguous with 16-byte aligned data: the case
-    (most tensors) where the vector kernels apply."""
+def _dense_addresses(*ts) -> tuple | None:
+    """The operands' addresses (kernel arguments) when they share one shape and are
+    contiguous with 16-byte aligned data, the case (most tensors) where the vector
+    kernels apply; None otherwise."""
     shape = ts[0]._shape
+    addresses = []
     for t in ts:
-        if (t._shape != shape or not t.is_contiguous() or
-                (t._storage.ptr + t._offset * t._dtype.itemsize) % 16):
-            return False
-    return True
+        address = t._storage.ptr + t._offset * t._dtype.itemsize
+        if t._shape != shape or address % 16 or not t.is_contiguous():
+            return None
+        addresses.append(np.uint64(address))
+    return tuple(addresses)
 
 
-def _launch_vec(parts: K.Parts, out, arrays, scalars) -> None:
+def _launch_vec(parts: K.Parts, out, addresses: tuple, scalars) -> None:
+    """The vector kernel over addresses (the inputs', then out's) and out.numel() values."""
     n = out.numel()
     vectors = max(1, n * out._dtype.itemsize // 16)
     grid = min((vectors + _BLOCK - 1) // _BLOCK, 1 << 16)  # the kernel loops past the grid
-    _vec(parts)((grid,), (_BLOCK,), (*(_flat(t) for t in arrays), _flat(out),
-                                      *(np.float64(v) for v in scalars), np.int64(n)))
+    _vec(parts)((grid,), (_BLOCK,), (*addresses, *(np.float64(v) for v in scalars),
+                                      np.int64(n)))
 
 
 def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0, p2: float = 0.0, name="unary"):
@@ -289,8 +293,9 @@ def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0, p2: float = 0.0, na
         return
     with _on(out):
         parts = _parts("unary", op, x._dtype, K.unary_parts, name)
-        if _dense(x, out):
-            _launch_vec(parts, out, (x,), (p0, p1, p2))
+        addresses = _dense_addresses(x, out)
+        if addresses:
+            _launch_vec(parts, out, addresses, (p0, p1, p2))
         else:
             _ew(parts)(view(x), np.float64(p0), np.float64(p1), np.float64(p2), view(out))
 
@@ -305,8 +310,9 @@ def binary(op: int, a, b, out, alpha: float = 1.0, name="binary"):
     if out.numel():
         with _on(out):
             parts = _parts("binary", op, a._dtype, K.binary_parts, name)
-            if _dense(a, b, out):
-                _launch_vec(parts, out, (a, b), (alpha,))
+            addresses = _dense_addresses(a, b, out)
+            if addresses:
+                _launch_vec(parts, out, addresses, (alpha,))
             else:
                 _ew(parts)(view(a), view(b), np.float64(alpha), view(out))
 
