@@ -208,6 +208,11 @@ OPS: list[OpInfo] = [
     OpInfo("kthvalue", lambda m, x: x.kthvalue(1, -1)[0] if x.dim() and x.shape[-1] else x * 1),
     OpInfo("unique", lambda m, x: m.unique(x.round()), grad=False),
     OpInfo("median", lambda m, x: x.median() if x.numel() else x.sum(), grad=False),
+    # distinct values: the smallest is the mode; rounded: ties, where torch returns the
+    # smallest of the most frequent values and the last index of it
+    OpInfo("mode", lambda m, x: x.mode(-1)[0] if x.dim() and x.shape[-1] else x * 1),
+    OpInfo("mode_ties", lambda m, x: (lambda v, i: v + i)(*x.round().mode(0, keepdim=True))
+           if x.dim() and x.shape[0] else x * 1, grad=False),
     OpInfo("searchsorted", lambda m, x: m.searchsorted(m.tensor([-1.0, 0.0, 1.0],
                                                                 dtype=x.dtype), x),
            grad=False),

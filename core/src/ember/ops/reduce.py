@@ -578,23 +578,22 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     if input.dim() == 0:
         return values_indices(input.clone(), input.new_zeros((), dtype=D.int64))
     moved = input.movedim(d, -1)
-    rows = moved.reshape(-1, moved._shape[-1])
-    vals, idxs = [], []
-    for r in rows.unbind(0):
-        sv, si = r.sort(stable=True)
-        data = sv.tolist()
-        best, best_n, run_start = 0, 0, 0
-        for j in range(1, len(data) + 1):
-            if j == len(data) or data[j] != data[run_start]:
-                if j - run_start > best_n:
-                    best, best_n = run_start, j - run_start
-                run_start = j
-        vals.append(data[best])
-        idxs.append(builtins.max(si.tolist()[best:best + best_n]))
-    from .creation import tensor
-    shape = moved._shape[:-1]
-    values = tensor(vals, dtype=input._dtype, device=input.device).reshape(shape)
-    indices = tensor(idxs, dtype=D.int64, device=input.device).reshape(shape)
-    if keepdim:
-        values, indices = values.unsqueeze(d), indices.unsqueeze(d)
+    n = moved._shape[-1]
+    if n == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    # runs of equal values in each sorted row (NaN != NaN: each NaN is a run of its own)
+    sv, si = moved.detach().reshape(-1, n).sort(-1, stable=True)
+    starts = sv.new_ones(sv._shape, dtype=D.bool_)
+    starts[:, 1:] = sv[:, 1:] != sv[:, :-1]
+    run = starts.long().cumsum(-1) - 1
+    lengths = run.new_zeros(run._shape).scatter_add_(1, run, run.new_ones(run._shape))
+    best = lengths.argmax(-1, keepdim=True)  # the longest run; among ties the smallest value
+    first = (lengths.cumsum(-1) - lengths).gather(1, best)
+    # the stable sort keeps equal values in their original order: the run's last element
+    # holds the value's last index, which torch returns
+    last = first + lengths.gather(1, best) - 1
+    indices = si.gather(1, last).reshape(moved._shape[:-1]).unsqueeze(d)
+    values = input.gather(d, indices)  # differentiable, as torch's values are
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
     return values_indices(values, indices)
