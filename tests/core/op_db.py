@@ -42,6 +42,11 @@ def _b(name, dtypes=FLOATS, grad=True, domain=None, **kw):
                   dtypes=dtypes, grad=grad, domain=domain, **kw)
 
 
+def _joined(m, outputs):
+    """Several outputs compared as one: flattened, as float64, end to end."""
+    return m.cat([o.reshape(-1).to(m.float64) for o in outputs])
+
+
 def _act(m):
     """Activations: torch keeps them in nn.functional, ember also exports them at top level."""
     return m.nn.functional if m.__name__ == "torch" else m
@@ -207,6 +212,15 @@ OPS: list[OpInfo] = [
     OpInfo("topk", lambda m, x: x.topk(2, -1)[0] if x.dim() and x.shape[-1] >= 2 else x * 1),
     OpInfo("kthvalue", lambda m, x: x.kthvalue(1, -1)[0] if x.dim() and x.shape[-1] else x * 1),
     OpInfo("unique", lambda m, x: m.unique(x.round()), grad=False),
+    OpInfo("unique_inverse_counts", lambda m, x: _joined(m, m.unique(
+        x.round(), return_inverse=True, return_counts=True)), grad=False),
+    # slices of signs repeat often enough to group
+    OpInfo("unique_dim", lambda m, x: _joined(m, m.unique(
+        (x > 0).long(), dim=0, return_inverse=True, return_counts=True)) if x.dim() else x * 1,
+           grad=False),
+    OpInfo("unique_consecutive_dim", lambda m, x: _joined(m, m.unique_consecutive(
+        (x > 0).long(), dim=-1, return_inverse=True, return_counts=True)) if x.dim() and
+        x.numel() else x * 1, grad=False),
     OpInfo("median", lambda m, x: x.median() if x.numel() else x.sum(), grad=False),
     # distinct values: the smallest is the mode; rounded: ties, where torch returns the
     # smallest of the most frequent values and the last index of it

@@ -83,79 +83,82 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim=None):
-    """Unique elements (sorted), with the inverse mapping and counts on request."""
+    """Unique elements (sorted), with the inverse mapping and counts on request.
+
+    Example:
+        >>> ember.unique(ember.tensor([3, 1, 3]), return_counts=True)
+        (tensor([1, 3]), tensor([1, 2]))
+    """
     if dim is not None:
-        return _unique_dim(input, wrap_dim(dim, input.dim()), return_inverse, return_counts)
-    flat = input.reshape(-1)
-    values, order = flat.sort()
-    n = flat.numel()
-    if n == 0:
-        out = [values]
-        if return_inverse:
-            out.append(input.new_zeros(input._shape, dtype=D.int64))
-        if return_counts:
-            out.append(input.new_zeros((0,), dtype=D.int64))
-        return out[0] if len(out) == 1 else tuple(out)
-    from .join import cat
-    new = cat([values.new_ones((1,), dtype=D.bool_), values[1:] != values[:-1]])
-    uniq = values[new]
-    out = [uniq]
-    if return_inverse:
-        group = new.long().cumsum(0) - 1
-        inverse = group.new_zeros((n,)).scatter(0, order, group)
-        out.append(inverse.reshape(input._shape))
-    if return_counts:
-        from .creation import tensor
-        starts = new.nonzero().reshape(-1)
-        ends = cat([starts[1:], tensor([n])])
-        out.append(ends - starts)
-    return out[0] if len(out) == 1 else tuple(out)
-
-
-def _unique_dim(x, d, return_inverse, return_counts):
-    from .creation import tensor
-    from .join import stack
-    slices = list(x.unbind(d))
-    keys = [tuple(s.reshape(-1).tolist()) for s in slices]
-    order = sorted(range(len(keys)), key=lambda i: keys[i])
-    uniq_keys, inverse, counts = [], [0] * len(keys), []
-    for i in order:
-        if not uniq_keys or keys[i] != uniq_keys[-1][0]:
-            uniq_keys.append((keys[i], i))
-            counts.append(0)
-        inverse[i] = len(uniq_keys) - 1
-        counts[-1] += 1
-    out = [stack([slices[i] for _, i in uniq_keys], d)]
-    if return_inverse:
-        out.append(tensor(inverse, dtype=D.int64))
-    if return_counts:
-        out.append(tensor(counts, dtype=D.int64))
-    return out[0] if len(out) == 1 else tuple(out)
+        return _unique_slices(input, wrap_dim(dim, input.dim()), return_inverse, return_counts,
+                              consecutive=False)
+    values, order = input.reshape(-1).sort()
+    return _runs(values, order, input, return_inverse, return_counts)
 
 
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
                        dim=None):
+    """Keeps the first of each run of equal consecutive elements (or slices along dim)."""
     if dim is not None:
-        raise NotImplementedError("unique_consecutive with dim is not implemented yet")
-    flat = input.reshape(-1)
-    n = flat.numel()
-    from .join import cat
-    from .creation import tensor
-    if n == 0:
-        out = [flat]
+        return _unique_slices(input, wrap_dim(dim, input.dim()), return_inverse, return_counts,
+                              consecutive=True)
+    return _runs(input.reshape(-1), None, input, return_inverse, return_counts)
+
+
+def _run_starts(items: Tensor) -> Tensor:
+    """True where a run of equal items (rows, for 2-D items) begins."""
+    new = items.new_ones((items._shape[0],), dtype=D.bool_)
+    if items._shape[0] > 1:
+        differs = items[1:] != items[:-1]
+        new[1:] = differs.any(1) if differs.dim() > 1 else differs
+    return new
+
+
+def _runs(items: Tensor, order: Tensor | None, input: Tensor, return_inverse: bool,
+          return_counts: bool, d: int | None = None):
+    """unique's outputs from items in run order: the first item of each run (the slices
+    along d of input, for d), the run of each original position (order maps run order back
+    to it; None: the same order), and the runs' lengths."""
+    new = _run_starts(items)
+    if d is None:
+        out = [items[new]]
+        inverse_shape = input._shape
     else:
-        new = cat([flat.new_ones((1,), dtype=D.bool_), flat[1:] != flat[:-1]])
-        out = [flat[new]]
-    if return_inverse:
-        out.append((new.long().cumsum(0) - 1).reshape(input._shape) if n else
-                   input.new_zeros(input._shape, dtype=D.int64))
-    if return_counts:
-        if n:
-            starts = new.nonzero().reshape(-1)
-            out.append(cat([starts[1:], tensor([n])]) - starts)
-        else:
-            out.append(tensor([], dtype=D.int64))
+        first = new.nonzero().reshape(-1)
+        out = [input.index_select(d, first if order is None else order[first])]
+        inverse_shape = (input._shape[d],)
+    if return_inverse or return_counts:
+        group = new.long().cumsum(0) - 1
+        if return_inverse:
+            inverse = group if order is None else group.new_zeros(group._shape).scatter(
+                0, order, group)
+            out.append(inverse.reshape(inverse_shape))
+        if return_counts:
+            runs = int(group[-1]) + 1 if group.numel() else 0
+            out.append(group.new_zeros((runs,)).scatter_add_(0, group, group.new_ones(
+                group._shape)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def _unique_slices(x: Tensor, d: int, return_inverse: bool, return_counts: bool,
+                   consecutive: bool):
+    """unique / unique_consecutive of x's slices along d, each compared as a whole."""
+    K = x._shape[d]
+    if K and any(n == 0 for i, n in enumerate(x._shape) if i != d):
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           "cannot be applied")
+    moved = x.movedim(d, 0)
+    rows = moved.reshape(K, moved.numel() // K if K else 0)
+    order = None
+    if not consecutive:
+        from .creation import arange
+        keys = rows.to(D.uint8) if rows._dtype is D.bool_ else rows
+        order = arange(K, device=x.device)
+        # lexicographic order of the slices: stable sorts by each column, the last first
+        for j in range(rows._shape[1] - 1, -1, -1):
+            order = order[keys[:, j][order].sort(stable=True)[1]]
+        rows = rows[order]
+    return _runs(rows, order, x, return_inverse, return_counts, d)
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
