@@ -42,6 +42,16 @@ def _b(name, dtypes=FLOATS, grad=True, domain=None, **kw):
                   dtypes=dtypes, grad=grad, domain=domain, **kw)
 
 
+def _scatter_reduce(m, x, how, include_self):
+    """The first 4 values reduce into themselves the next 6 (positions 0 and 2 get several,
+    position 3 none)."""
+    if x.numel() < 10:
+        return x * 1
+    flat = x.reshape(-1)
+    return flat[:4].scatter_reduce(0, m.tensor([0, 0, 2, 2, 2, 1]), flat[4:10], how,
+                                   include_self=include_self)
+
+
 def _joined(m, outputs):
     """Several outputs compared as one: flattened, as float64, end to end."""
     return m.cat([o.reshape(-1).to(m.float64) for o in outputs])
@@ -102,6 +112,7 @@ OPS: list[OpInfo] = [
     OpInfo("addcdiv", lambda m, x, y: m.addcdiv(x, x, y, value=0.5), shapes=BINARY_SHAPES,
            domain=(0.5, 2)),
     OpInfo("where", lambda m, x, y: m.where(x > 0, x, y), shapes=BINARY_SHAPES),
+    OpInfo("where_method", lambda m, x, y: x.where(y > 0, y), shapes=BINARY_SHAPES),
     OpInfo("eq", lambda m, x, y: x == y, shapes=BINARY_SHAPES, dtypes=ALL_NUM, grad=False),
     OpInfo("lt", lambda m, x, y: x < y, shapes=BINARY_SHAPES, dtypes=ALL_NUM, grad=False),
     OpInfo("ge", lambda m, x, y: x >= y, shapes=BINARY_SHAPES, dtypes=ALL_NUM, grad=False),
@@ -192,6 +203,14 @@ OPS: list[OpInfo] = [
            if x.numel() >= 3 else x * 1),
     OpInfo("scatter", lambda m, x: m.zeros(5, dtype=x.dtype).scatter(
         0, m.tensor([4, 1, 3]), x.reshape(-1)[:3]) if x.numel() >= 3 else x * 1),
+    *[OpInfo(f"scatter_reduce_{how}{'' if self_too else '_without_self'}",
+             lambda m, x, how=how, self_too=self_too: _scatter_reduce(m, x, how, self_too),
+             dtypes=FLOATS + ("int64",), grad=how != "mean" or self_too)
+      for how in ("sum", "prod", "mean", "amax", "amin") for self_too in (True, False)],
+    OpInfo("scatter_reduce_rows", lambda m, x: x.scatter_reduce(
+        1, m.tensor([[0, 0, 3], [1, 1, 1], [2, 0, 2]]), x[:, :3] * 2, "amax",
+        include_self=False)
+        if tuple(x.shape) == (3, 4) else x * 1),
     # joining, reordering
     OpInfo("cat", lambda m, x, y: m.cat([x, y], -1) if x.dim() else m.stack([x, y]),
            shapes=[((3, 4), (3, 2)), ((2,), (5,)), ((), ())]),

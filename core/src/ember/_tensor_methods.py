@@ -358,8 +358,10 @@ for _name in ("abs absolute neg negative exp exp2 log log2 log10 log1p expm1 sqr
               "bitwise_left_shift bitwise_right_shift eq ne lt le gt ge not_equal less "
               "less_equal greater greater_equal logical_and logical_or logical_xor logical_not "
               "isnan isinf isposinf isneginf isfinite signbit lerp addcmul addcdiv isclose "
-              "allclose equal where softplus").split():
+              "allclose equal softplus").split():
     _METHODS[_name] = getattr(E, _name)
+# torch's x.where(condition, y) picks x where condition holds: self is not the condition
+_METHODS["where"] = lambda self, condition, other: E.where(condition, self, other)
 
 _INPLACE_BINARY = {"add_": E.Add, "sub_": E.Sub, "mul_": E.Mul}
 for _name, _cls in _INPLACE_BINARY.items():
