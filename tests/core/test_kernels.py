@@ -109,6 +109,42 @@ def test_sort_is_stable_and_puts_nan_last():
     np.testing.assert_array_equal(idx, [4, 2, 0, 3, 1])
 
 
+@pytest.mark.parametrize("dtype", ["F32", "F64", "I64", "I32", "I16", "I8", "U8"])
+@pytest.mark.parametrize("descending", [0, 1])
+def test_long_rows_sort_stably_by_radix_as_short_rows_do(dtype, descending):
+    """Rows of 256 or more take the radix sort: the same order as a stable sort with NaN
+    after every number (first when descending) and -0 equal to +0."""
+    rng = np.random.default_rng(3)
+    np_type = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32,
+               "I16": np.int16, "I8": np.int8, "U8": np.uint8}[dtype]
+    rows, n = 3, 1000
+    if dtype.startswith("F"):
+        x = np.round(rng.standard_normal((rows, n)) * 4).astype(np_type)  # many ties
+        x[:, ::7] = np.nan
+        x[:, 1::9] = -0.0
+        x[0, :5] = [np.inf, -np.inf, np.finfo(np_type).max, -np.finfo(np_type).tiny, 0.0]
+    else:
+        info = np.iinfo(np_type)
+        x = rng.integers(info.min, info.max, (rows, n), endpoint=True).astype(np_type)
+        x[1] = rng.integers(0, 5, n)  # a small range: one radix pass
+    vals = np.empty_like(x)
+    idx = np.empty((rows, n), np.int64)
+    assert lib.em_sort(getattr(lib, "EM_" + dtype), rows, n, descending, _ptr(x), _ptr(vals),
+                       ffi.cast("int64_t *", idx.ctypes.data)) == lib.EM_OK
+    for r in range(rows):
+        row = x[r].tolist()
+        nan_rank = 0 if descending else 1  # NaN last ascending, first descending
+
+        def key(i):
+            v = row[i]
+            if v != v:
+                return (nan_rank, 0)
+            return (1 - nan_rank, -v if descending else v)
+        expected = sorted(range(n), key=key)  # Python's sort is stable; -0.0 == 0.0
+        np.testing.assert_array_equal(idx[r], expected)
+        np.testing.assert_array_equal(vals[r], x[r][expected])
+
+
 def test_take_rejects_out_of_bounds_offsets():
     base = np.arange(10, dtype=np.float32)
     offs = np.array([0, 9, 10], np.int64)
