@@ -131,16 +131,14 @@ def test_long_rows_sort_stably_by_radix_as_short_rows_do(dtype, descending):
     idx = np.empty((rows, n), np.int64)
     assert lib.em_sort(getattr(lib, "EM_" + dtype), rows, n, descending, _ptr(x), _ptr(vals),
                        ffi.cast("int64_t *", idx.ctypes.data)) == lib.EM_OK
+    nan_rank = 0 if descending else 1  # NaN last ascending, first descending
+
+    def key(v):
+        return (nan_rank, 0) if v != v else (1 - nan_rank, -v if descending else v)
     for r in range(rows):
         row = x[r].tolist()
-        nan_rank = 0 if descending else 1  # NaN last ascending, first descending
-
-        def key(i):
-            v = row[i]
-            if v != v:
-                return (nan_rank, 0)
-            return (1 - nan_rank, -v if descending else v)
-        expected = sorted(range(n), key=key)  # Python's sort is stable; -0.0 == 0.0
+        # Python's sort is stable, and -0.0 == 0.0 there
+        expected = sorted(range(n), key=lambda i: key(row[i]))  # noqa: B023 - used at once
         np.testing.assert_array_equal(idx[r], expected)
         np.testing.assert_array_equal(vals[r], x[r][expected])
 
