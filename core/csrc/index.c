@@ -54,6 +54,13 @@ int em_put(int dtype, void *base, int64_t storage_numel, const int64_t *offsets,
     return EM_OK;
 }
 
+int em_scatter_reduce(int dtype, int op, void *base, int64_t storage_numel,
+                      const int64_t *offsets, int64_t n, const void *values) {
+    if ((unsigned)dtype > EM_BOOL || (unsigned)op > 2 || n < 0) return EM_EINVAL;
+    if (!em_offsets_in_bounds(offsets, n, storage_numel)) return EM_EINDEX;
+    EM_DTYPE_SWITCH(dtype, emk_scatter_reduce, op, base, offsets, n, values)
+}
+
 /* Checks user indices against a dim of `size` (negatives already wrapped by the
  * caller are not accepted here); reports the first bad one. */
 int em_check_index(const int64_t *idx, int64_t n, int64_t size, int64_t *bad) {

@@ -207,6 +207,11 @@ OPS: list[OpInfo] = [
              lambda m, x, how=how, self_too=self_too: _scatter_reduce(m, x, how, self_too),
              dtypes=FLOATS + ("int64",), grad=how != "mean" or self_too)
       for how in ("sum", "prod", "mean", "amax", "amin") for self_too in (True, False)],
+    # without a graph, the CPU folds prod/amax/amin in C
+    *[OpInfo(f"scatter_reduce_{how}{'' if self_too else '_without_self'}_no_graph",
+             lambda m, x, how=how, self_too=self_too: _scatter_reduce(m, x, how, self_too),
+             dtypes=FLOATS + ("int64", "int8", "uint8"), grad=False)
+      for how in ("prod", "amax", "amin") for self_too in (True, False)],
     OpInfo("scatter_reduce_rows", lambda m, x: x.scatter_reduce(
         1, m.tensor([[0, 0, 3], [1, 1, 1], [2, 0, 2]]), x[:, :3] * 2, "amax",
         include_self=False)

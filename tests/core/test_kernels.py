@@ -143,6 +143,31 @@ def test_long_rows_sort_stably_by_radix_as_short_rows_do(dtype, descending):
         np.testing.assert_array_equal(vals[r], x[r][expected])
 
 
+def test_scatter_reduce_folds_in_order_and_nan_wins():
+    offs = np.array([0, 0, 2, 0], np.int64)
+    vals = np.array([2.0, np.nan, -3.0, 5.0])
+    for op, expected in ((0, [np.nan, 1.0, -3.0]), (1, [np.nan, 1.0, 1.0]),
+                         (2, [np.nan, 1.0, -3.0])):
+        base = np.array([1.0, 1.0, 1.0])
+        assert lib.em_scatter_reduce(lib.EM_F64, op, _ptr(base), 3,
+                                     ffi.cast("int64_t *", offs.ctypes.data), 4,
+                                     _ptr(vals)) == lib.EM_OK
+        np.testing.assert_array_equal(base, expected)
+    ints = np.array([3, -4], np.int8)
+    base = np.array([100, 7], np.int8)
+    lib.em_scatter_reduce(lib.EM_I8, 0, _ptr(base), 2, ffi.cast("int64_t *", offs.ctypes.data),
+                          2, _ptr(ints))
+    np.testing.assert_array_equal(base, np.array([100 * 3 * -4], np.int64).astype(np.int8).tolist()
+                                  + [7])  # wraps like int8 arithmetic
+    bad = np.array([3], np.int64)
+    assert lib.em_scatter_reduce(lib.EM_F64, 1, _ptr(base), 3,
+                                 ffi.cast("int64_t *", bad.ctypes.data), 1,
+                                 _ptr(vals)) == lib.EM_EINDEX
+    assert lib.em_scatter_reduce(lib.EM_F64, 3, _ptr(base), 3,
+                                 ffi.cast("int64_t *", offs.ctypes.data), 1,
+                                 _ptr(vals)) == lib.EM_EINVAL
+
+
 def test_take_rejects_out_of_bounds_offsets():
     base = np.arange(10, dtype=np.float32)
     offs = np.array([0, 9, 10], np.int64)

@@ -123,6 +123,10 @@ int em_take(int dtype, const void *base, int64_t storage_numel,
 int em_put(int dtype, void *base, int64_t storage_numel, const int64_t *offsets, int64_t n,
            const void *values, int accumulate);
 int em_check_index(const int64_t *idx, int64_t n, int64_t size, int64_t *bad);
+/* base[offsets[i]] = base[offsets[i]] (op) values[i] in order; op: 0 product, 1 max, 2 min
+ * (NaN wins max and min) */
+int em_scatter_reduce(int dtype, int op, void *base, int64_t storage_numel,
+                      const int64_t *offsets, int64_t n, const void *values);
 
 /* random.c: Philox4x32-10; `counter` is the generator offset, advanced by the caller. */
 int em_random_uniform(int dtype, void *out, int64_t n, uint64_t seed, uint64_t counter,

@@ -406,6 +406,14 @@ def put(dst, offsets, values, accumulate: bool) -> None:
                      int(accumulate)), "index_put_", "offset outside the tensor's storage")
 
 
+def scatter_reduce(dst, offsets, values, op: int) -> None:
+    """dst's elements at offsets combined in order with values: op 0 product, 1 max, 2 min."""
+    check(lib.em_scatter_reduce(dst._dtype.code, op, ptr(dst) - dst._offset * dst._dtype.itemsize,
+                                dst._storage.data.size, ffi.cast("int64_t *", ptr(offsets)),
+                                offsets.numel(), ptr(values)),
+          "scatter_reduce", "offset outside the tensor's storage")
+
+
 # ---- random ----------------------------------------------------------------
 
 def random_uniform(out, seed: int, counter: int, low: float, high: float) -> None:

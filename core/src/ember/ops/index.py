@@ -427,6 +427,9 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
             result = result / counts if input._dtype.is_floating_point else \
                 result.div(counts, rounding_mode="floor")
         return result.reshape(input._shape)
+    if input.device.type == "cpu" and not (STATE.enabled and (input._requires_grad or
+                                                              src._requires_grad)):
+        return _scatter_fold_in_c(input, at, vals, reduce, include_self)
     # order the values by position (keeping their order within a position): each run of
     # one position is a segment, folded pairwise in place so that its result ends at its
     # start, in log2(longest segment) rounds rather than one round per duplicate
@@ -449,6 +452,29 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     if include_self:
         folded = combine(out[where], folded)
     return out.index_put((where,), folded).reshape(input._shape)
+
+
+def _scatter_fold_in_c(input: Tensor, at: Tensor, vals: Tensor, reduce: str,
+                       include_self: bool) -> Tensor:
+    """scatter_reduce's prod/amax/amin without a graph on the CPU: one pass in C over the
+    values in order (the composite form exists for gradients and other devices)."""
+    from ..backends import cpu
+    result = input.contiguous().clone()
+    flat = result.reshape(-1)
+    if not include_self:  # the reduction's identity where values arrive
+        if reduce == "prod":
+            start = 1
+        elif input._dtype.is_floating_point:
+            start = float("-inf") if reduce == "amax" else float("inf")
+        elif input._dtype is D.bool_:
+            start = reduce == "amin"
+        else:
+            info = D.iinfo(input._dtype)
+            start = info.min if reduce == "amax" else info.max
+        flat.index_fill_(0, at, start)
+    cpu.scatter_reduce(flat, at.contiguous(), vals.contiguous(),
+                       {"prod": 0, "amax": 1, "amin": 2}[reduce])
+    return result
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
