@@ -9,9 +9,11 @@ as tests/core/conftest.py does.
 import importlib.util
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 import ember
+import numpy as np
 import pytest
 
 
@@ -41,3 +43,10 @@ def device(request) -> str:
 @pytest.fixture(autouse=True)
 def _seed():
     ember.manual_seed(0)
+
+
+@pytest.fixture
+def per_test_rng(request):
+    """Re-seeds the module's global RNG from the test's id, so a test's inputs do not
+    depend on which tests ran before it (modules opt in with usefixtures)."""
+    request.module.RNG = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))

@@ -6,7 +6,6 @@ Needs torchaudio, which pins its own torch (2.9.1): it runs in its own tox env,
 """
 
 import math
-import zlib
 
 import ember
 import numpy as np
@@ -14,21 +13,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 torchaudio = pytest.importorskip("torchaudio")
-pytestmark = pytest.mark.torchaudio
+pytestmark = [pytest.mark.torchaudio, pytest.mark.usefixtures("per_test_rng")]
 
 import torchaudio.functional as TF  # noqa: E402
 
 from emberaudio import functional as F  # noqa: E402
 
 RNG = np.random.default_rng(2024)
-
-
-@pytest.fixture(autouse=True)
-def _rng(request):
-    """Each test draws from its own seed, so its inputs do not depend on which tests ran
-    before it."""
-    global RNG
-    RNG = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
 def _np(t):

@@ -6,7 +6,6 @@ Needs torchaudio, which pins its own torch (2.9.1): it runs in its own tox env,
 `tox -e torchaudio`.
 """
 
-import zlib
 
 import ember
 import numpy as np
@@ -15,7 +14,7 @@ import soundfile as sf
 
 torch = pytest.importorskip("torch")
 torchaudio = pytest.importorskip("torchaudio")
-pytestmark = pytest.mark.torchaudio
+pytestmark = [pytest.mark.torchaudio, pytest.mark.usefixtures("per_test_rng")]
 
 import torchaudio.transforms as TT  # noqa: E402
 
@@ -23,13 +22,6 @@ import emberaudio  # noqa: E402
 from emberaudio import transforms as T  # noqa: E402
 
 RNG = np.random.default_rng(0)
-
-
-@pytest.fixture(autouse=True)
-def _rng(request):
-    """Each test draws from its own seed, independent of the tests that ran before."""
-    global RNG
-    RNG = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
 def _np(t):

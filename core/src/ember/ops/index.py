@@ -433,16 +433,15 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     # order the values by position (keeping their order within a position): each run of
     # one position is a segment, folded pairwise in place so that its result ends at its
     # start, in log2(longest segment) rounds rather than one round per duplicate
+    from .sort import run_lengths, run_starts
     combine = {"prod": Tensor.mul, "amax": Tensor.maximum, "amin": Tensor.minimum}[reduce]
     order = at.sort(stable=True)[1]
     at, vals = at[order], vals[order]
-    starts = at.new_ones(at._shape, dtype=D.bool_)
-    starts[1:] = at[1:] != at[:-1]
+    starts = run_starts(at)
     positions = _arange(at.numel(), at.device)
     rank = positions - positions.where(starts, positions.new_zeros(())).cummax(0)[0]
     segment = starts.long().cumsum(0) - 1
-    length = segment.new_zeros(segment._shape).index_add_(0, segment, segment.new_ones(
-        segment._shape))[segment]
+    length = run_lengths(segment, 0)[segment]
     step, longest = 1, int(length.max())
     while step < longest:
         pair = ((rank % (2 * step) == 0) & (rank + step < length)).nonzero().reshape(-1)
@@ -459,7 +458,9 @@ def _scatter_fold_in_c(input: Tensor, at: Tensor, vals: Tensor, reduce: str,
     """scatter_reduce's prod/amax/amin without a graph on the CPU: one pass in C over the
     values in order (the composite form exists for gradients and other devices)."""
     from ..backends import cpu
-    result = input.contiguous().clone()
+    result = input.contiguous()
+    if result is input:  # contiguous() copied nothing: the reduction must not write input
+        result = input.clone()
     flat = result.reshape(-1)
     if not include_self:  # the reduction's identity where values arrive
         if reduce == "prod":

@@ -577,6 +577,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     d = wrap_dim(dim, input.dim()) if input.dim() else 0
     if input.dim() == 0:
         return values_indices(input.clone(), input.new_zeros((), dtype=D.int64))
+    from .sort import run_lengths  # (sort.py imports this module)
     moved = input.movedim(d, -1)
     n = moved._shape[-1]
     if n == 0:
@@ -586,7 +587,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     starts = sv.new_ones(sv._shape, dtype=D.bool_)
     starts[:, 1:] = sv[:, 1:] != sv[:, :-1]
     run = starts.long().cumsum(-1) - 1
-    lengths = run.new_zeros(run._shape).scatter_add_(1, run, run.new_ones(run._shape))
+    lengths = run_lengths(run, 1)
     best = lengths.argmax(-1, keepdim=True)  # the longest run; among ties the smallest value
     first = (lengths.cumsum(-1) - lengths).gather(1, best)
     # the stable sort keeps equal values in their original order: the run's last element

@@ -105,7 +105,13 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     return _runs(input.reshape(-1), None, input, return_inverse, return_counts)
 
 
-def _run_starts(items: Tensor) -> Tensor:
+def run_lengths(run: Tensor, dim: int) -> Tensor:
+    """Entry k along dim: how many entries of run (run numbers counting up from 0 along dim)
+    are k; zero past the last run."""
+    return run.new_zeros(run._shape).scatter_add_(dim, run, run.new_ones(run._shape))
+
+
+def run_starts(items: Tensor) -> Tensor:
     """True where a run of equal items (rows, for 2-D items) begins."""
     new = items.new_ones((items._shape[0],), dtype=D.bool_)
     if items._shape[0] > 1:
@@ -119,7 +125,7 @@ def _runs(items: Tensor, order: Tensor | None, input: Tensor, return_inverse: bo
     """unique's outputs from items in run order: the first item of each run (the slices
     along d of input, for d), the run of each original position (order maps run order back
     to it; None: the same order), and the runs' lengths."""
-    new = _run_starts(items)
+    new = run_starts(items)
     if d is None:
         out = [items[new]]
         inverse_shape = input._shape
@@ -135,8 +141,7 @@ def _runs(items: Tensor, order: Tensor | None, input: Tensor, return_inverse: bo
             out.append(inverse.reshape(inverse_shape))
         if return_counts:
             runs = int(group[-1]) + 1 if group.numel() else 0
-            out.append(group.new_zeros((runs,)).scatter_add_(0, group, group.new_ones(
-                group._shape)))
+            out.append(run_lengths(group, 0)[:runs])
     return out[0] if len(out) == 1 else tuple(out)
 
 
