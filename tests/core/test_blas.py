@@ -106,3 +106,38 @@ def test_forked_child_runs_single_threaded():
     assert queue.get(timeout=60) == (1, 600000.0, 300.0, 4 * 3 * 16 * 18.0)
     p.join(60)
     assert p.exitcode == 0
+
+
+
+def _corename_in_child(coretype: str | None) -> str:
+    """OpenBLAS's kernel family after `import ember` in a fresh interpreter, started with
+    OPENBLAS_CORETYPE=coretype (or without it)."""
+    import subprocess
+    import sys
+    code = ("import ctypes, ember\n"
+            "from ember import _openblas\n"
+            "for path in {l.split()[-1] for l in open('/proc/self/maps') if 'openblas' in l}:\n"
+            "    lib = ctypes.CDLL(path)\n"
+            "    for name in ('scipy_openblas_get_corename64_', 'openblas_get_corename64_'):\n"
+            "        if hasattr(lib, name):\n"
+            "            getattr(lib, name).restype = ctypes.c_char_p\n"
+            "            print(getattr(lib, name)().decode())\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True)
+    return out.stdout.split()[0]
+
+
+@pytest.mark.skipif(not blas.HAVE_GEMM, reason="NumPy's BLAS is not a bundled OpenBLAS")
+def test_kernel_family_choice_on_double_pumped_avx512():
+    """On Zen 4 ember moves OpenBLAS from its AVX-512 kernels to its AVX2 ones, elsewhere it
+    keeps OpenBLAS's choice; a user's OPENBLAS_CORETYPE is left alone."""
+    from ember import _openblas
+    chosen = _corename_in_child(None)
+    if _openblas._double_pumped_avx512():
+        assert chosen == "Haswell"
+    else:
+        assert chosen.lower() not in ("", "unknown")
+    assert _corename_in_child("Sandybridge") == "Sandybridge"
