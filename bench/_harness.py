@@ -7,24 +7,36 @@ import statistics
 import time
 
 
+def _sample(fn, number: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
 def median_time(fn, repeat: int = 7, number: int = 1, warmup: int = 2) -> float:
     for _ in range(warmup):
         fn()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+    return statistics.median(_sample(fn, number) for _ in range(repeat))
+
+
+def paired_medians(efn, tfn, repeat: int = 7, number: int = 1,
+                   warmup: int = 2) -> tuple[float, float]:
+    """Median seconds per call of efn and of tfn, sampled alternately so that a slow spell
+    of a shared machine lands on both sides instead of on one framework's whole block."""
+    for _ in range(warmup):
+        efn()
+        tfn()
+    samples = [(_sample(efn, number), _sample(tfn, number)) for _ in range(repeat)]
+    return (statistics.median(e for e, _ in samples),
+            statistics.median(t for _, t in samples))
 
 
 def compare(cases, repeat: int = 7) -> list[tuple[str, float, float, float]]:
-    """cases: (name, ember_fn, torch_fn, number). Interleaves the two frameworks per case."""
+    """cases: (name, ember_fn, torch_fn, number). Alternates the two frameworks per sample."""
     rows = []
     for name, efn, tfn, number in cases:
-        te = median_time(efn, repeat, number)
-        tt = median_time(tfn, repeat, number)
+        te, tt = paired_medians(efn, tfn, repeat, number)
         rows.append((name, te, tt, tt / te))
     return rows
 

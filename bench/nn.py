@@ -1,35 +1,27 @@
 """nn hot paths, Ember vs PyTorch side by side: conv2d (forward under no_grad, and forward +
 backward) in three shapes, forward + backward of max_pool2d, batch_norm, cross_entropy,
 layer_norm and softmax, a LeNet step, a one-layer LSTM and an epoch of MLP training. Prints
-median times and the ratio torch_time / ember_time (> 1: Ember is faster). The machine is
-shared: numbers are noisy while others run.
+median times (samples alternate between the two) and the ratio torch_time / ember_time (> 1:
+Ember is faster). The machine is shared: numbers are noisy while others run.
 
     python bench/nn.py [--reps N] [--only SUBSTRING]
 """
 
 import argparse
 import functools
-import statistics
-import time
+import os
+import sys
 
 import numpy as np
 import torch
 
-import ember
-import ember.nn.functional as F
-import torch.nn.functional as TF
-from ember import nn
-import torch.nn as tnn
-
-
-def timed(fn, reps):
-    fn()  # warm-up (allocator caches, thread pools)
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+sys.path.insert(0, os.path.dirname(__file__))
+import ember  # noqa: E402
+import ember.nn.functional as F  # noqa: E402
+import torch.nn.functional as TF  # noqa: E402
+from _harness import paired_medians  # noqa: E402
+from ember import nn  # noqa: E402
+import torch.nn as tnn  # noqa: E402
 
 
 def pair(shapes, ember_fn, torch_fn, grads=True):
@@ -152,8 +144,8 @@ def main():
     for name, (fe, ft) in cases.items():
         if args.only not in name:
             continue
-        reps = 1 if name.startswith("MLP epoch") else args.reps
-        te_, tt_ = timed(fe, reps), timed(ft, reps)
+        reps = 3 if name.startswith("MLP epoch") else args.reps
+        te_, tt_ = paired_medians(fe, ft, reps, warmup=1)
         print(f"{name:40s} {te_ * 1e3:10.2f} {tt_ * 1e3:10.2f} {tt_ / te_:12.2f}")
 
 
