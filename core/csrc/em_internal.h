@@ -100,6 +100,8 @@ int em_arg_reduce_float_v3(int want_max, int dtype, int n_outer, const int64_t *
 /* gemm.c's hold on the BLAS NumPy loaded (set by em_gemm_use_blas): one product on the
  * calling thread, row-major, with CBLAS's transpose flags. */
 enum { EM_ROW_MAJOR = 101, EM_NO_TRANS = 111, EM_TRANS = 112 };
+/* Below this many flops (about 10 us on one core) a product stays on one thread. */
+#define EM_GEMM_PAR_FLOPS (1 << 20)
 int em_blas_ready(void);
 void em_blas_gemm_f32(int ta, int tb, int64_t n, int64_t m, int64_t k, float alpha,
                       const float *a, int64_t lda, const float *b, int64_t ldb, float beta,

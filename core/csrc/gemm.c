@@ -6,8 +6,6 @@
  * 64x256x128 product takes on one core. */
 #include "em_internal.h"
 
-/* Below this many flops (about 10 us on one core) a product stays on one thread. */
-#define EM_GEMM_PAR_FLOPS (1 << 20)
 /* Narrower blocks leave OpenBLAS's micro-kernel (up to 16 wide) running ragged edges. */
 #define EM_GEMM_MIN_BLOCK 32
 

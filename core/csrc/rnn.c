@@ -1,5 +1,7 @@
-/* The pointwise math of LSTM steps (forward and backward), fused: one call per step
- * instead of about ten ops forward and twenty backward. The GEMMs stay with gemm.c. */
+/* An LSTM layer's recurrence in C: per step the (B, H) x (H, 4H) GEMM through gemm.c's BLAS
+ * and the fused pointwise math, the whole sequence in one call and one OpenMP team. The
+ * input projections and the weight gradients, one big GEMM each over all steps, stay with
+ * the caller. */
 #include "em_internal.h"
 #include "em_vecmath.h"
 
@@ -8,22 +10,37 @@
 #define EM_T EMT_F64
 #include "templates/rnn.inc"
 
-int em_lstm_cell_forward(int dtype, void *gates, const void *c_prev, void *c, void *tc, void *h,
-                         int64_t B, int64_t H) {
-    if (!gates || !c_prev || !c || !tc || !h || B < 0 || H < 0) return EM_EINVAL;
+/* T x B x 4H elements must be countable: the kernels index every buffer by them. */
+static int em_lstm_sizes_ok(int64_t T, int64_t B, int64_t H) {
+    int64_t n;
+    return T >= 0 && B >= 0 && H >= 0 && !__builtin_mul_overflow(T, B, &n) &&
+           !__builtin_mul_overflow(n, H, &n) && !__builtin_mul_overflow(n, (int64_t)4, &n);
+}
+
+int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                    const void *h0, const void *c0, void *acts, void *cs, void *tcs, void *hs) {
+    if (!w_hh || !h0 || !c0 || !acts || !cs || !tcs || !hs || !em_lstm_sizes_ok(T, B, H))
+        return EM_EINVAL;
+    if (!em_blas_ready()) return EM_EINVAL;
     switch (dtype) {
-    case EM_F32: return lstm_forward_f32(gates, c_prev, c, tc, h, B, H);
-    case EM_F64: return lstm_forward_f64(gates, c_prev, c, tc, h, B, H);
+    case EM_F32: return lstm_forward_f32(T, B, H, reverse, w_hh, h0, c0, acts, cs, tcs, hs);
+    case EM_F64: return lstm_forward_f64(T, B, H, reverse, w_hh, h0, c0, acts, cs, tcs, hs);
     default: return EM_EDTYPE;
     }
 }
 
-int em_lstm_cell_backward(int dtype, const void *act, const void *tc, const void *c_prev,
-                          const void *dh, void *dc, void *dg, int64_t B, int64_t H) {
-    if (!act || !tc || !c_prev || !dh || !dc || !dg || B < 0 || H < 0) return EM_EINVAL;
+int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                     const void *c0, const void *acts, const void *cs, const void *tcs,
+                     const void *d_hs, void *dh, void *dc, void *d_gates) {
+    if (!w_hh || !c0 || !acts || !cs || !tcs || !dh || !dc || !d_gates ||
+        !em_lstm_sizes_ok(T, B, H))
+        return EM_EINVAL;
+    if (!em_blas_ready()) return EM_EINVAL;
     switch (dtype) {
-    case EM_F32: return lstm_backward_f32(act, tc, c_prev, dh, dc, dg, B, H);
-    case EM_F64: return lstm_backward_f64(act, tc, c_prev, dh, dc, dg, B, H);
+    case EM_F32:
+        return lstm_backward_f32(T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates);
+    case EM_F64:
+        return lstm_backward_f64(T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates);
     default: return EM_EDTYPE;
     }
 }

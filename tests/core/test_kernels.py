@@ -260,32 +260,75 @@ def test_winograd_conv_matches_direct_convolution(adjoint, pad):
         assert lib.em_conv2d_winograd(_ptr(x), _ptr(w), _ptr(y), *bad) == lib.EM_EINVAL
 
 
+def _lstm_reference(xp, w, h0, c0, reverse, d_hs, dh, dc):
+    """em_lstm_forward and em_lstm_backward in float64 NumPy, step by step."""
+    T, B, G = xp.shape
+    H = G // 4
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    order = list(range(T - 1, -1, -1) if reverse else range(T))
+    acts, cs, hs = np.empty((T, B, G)), np.empty((T, B, H)), np.empty((T, B, H))
+    h, c = h0, c0
+    for t in order:
+        z = xp[t] + h @ w.T
+        a = np.concatenate([sig(z[:, :2 * H]), np.tanh(z[:, 2 * H:3 * H]), sig(z[:, 3 * H:])], 1)
+        c = a[:, H:2 * H] * c + a[:, :H] * a[:, 2 * H:3 * H]
+        h = a[:, 3 * H:] * np.tanh(c)
+        acts[t], cs[t], hs[t] = a, c, h
+    d_gates = np.empty((T, B, G))
+    for k in range(T - 1, -1, -1):
+        t = order[k]
+        c_prev = c0 if k == 0 else cs[order[k - 1]]
+        i, f, g, o = (acts[t][:, q * H:(q + 1) * H] for q in range(4))
+        dh = dh + d_hs[t]
+        tc = np.tanh(cs[t])
+        d = dc + dh * o * (1 - tc * tc)
+        d_gates[t] = np.concatenate([d * g * i * (1 - i), d * c_prev * f * (1 - f),
+                                     d * i * (1 - g * g), dh * tc * o * (1 - o)], 1)
+        dc = d * f
+        dh = d_gates[t] @ w
+    return acts, cs, hs, d_gates, dh, dc
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_lstm_cell_forward_and_backward_match_numpy(dtype):
+@pytest.mark.parametrize("T,B,H", [(4, 3, 5), (3, 40, 70), (1, 1, 1)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_recurrence_matches_numpy(dtype, T, B, H, reverse):
+    """Forward and backward of a whole sequence, on one thread and on two (40x70 runs the
+    GEMMs in column blocks), against the float64 recurrence."""
+    import ember
     rng = np.random.default_rng(4)
-    B, H = 3, 5
-    gates = rng.standard_normal((B, 4 * H)).astype(dtype)
-    c_prev, dh, dc = (rng.standard_normal((B, H)).astype(dtype) for _ in range(3))
-    sig = lambda v: 1 / (1 + np.exp(-v.astype(np.float64)))  # noqa: E731
-    i, f, g, o = sig(gates[:, :H]), sig(gates[:, H:2 * H]), np.tanh(gates[:, 2 * H:3 * H]), \
-        sig(gates[:, 3 * H:])
-    c_ref = f * c_prev + i * g
-    act = gates.copy()
-    c, tc, h = (np.empty((B, H), dtype) for _ in range(3))
+    xp = rng.standard_normal((T, B, 4 * H)).astype(dtype)
+    w = (rng.standard_normal((4 * H, H)) / np.sqrt(H)).astype(dtype)
+    h0, c0, dh, dc = (rng.standard_normal((B, H)).astype(dtype) for _ in range(4))
+    d_hs = rng.standard_normal((T, B, H)).astype(dtype)
+    want = _lstm_reference(*(v.astype(np.float64) for v in (xp, w, h0, c0)), reverse,
+                           d_hs.astype(np.float64), dh.astype(np.float64),
+                           dc.astype(np.float64))
     code = lib.EM_F32 if dtype == np.float32 else lib.EM_F64
-    assert lib.em_lstm_cell_forward(code, _ptr(act), _ptr(c_prev), _ptr(c), _ptr(tc), _ptr(h),
-                                    B, H) == 0
-    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(act, np.concatenate([i, f, g, o], 1), **tol)
-    np.testing.assert_allclose(c, c_ref, **tol)
-    np.testing.assert_allclose(h, o * np.tanh(c_ref), **tol)
-    d = dc + dh * o * (1 - np.tanh(c_ref) ** 2)
-    dg_ref = np.concatenate([d * g * i * (1 - i), d * c_prev * f * (1 - f), d * i * (1 - g * g),
-                             dh * np.tanh(c_ref) * o * (1 - o)], 1)
-    dg = np.empty((B, 4 * H), dtype)
-    assert lib.em_lstm_cell_backward(code, _ptr(act), _ptr(tc), _ptr(c_prev), _ptr(dh), _ptr(dc),
-                                     _ptr(dg), B, H) == 0
-    np.testing.assert_allclose(dg, dg_ref, **tol)
-    np.testing.assert_allclose(dc, d * f, **tol)
-    assert lib.em_lstm_cell_forward(lib.EM_I32, _ptr(act), _ptr(c_prev), _ptr(c), _ptr(tc),
-                                    _ptr(h), B, H) == lib.EM_EDTYPE
+    tol = dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    before = ember.get_num_threads()
+    try:
+        for threads in (1, 2):
+            ember.set_num_threads(threads)
+            acts, cs, tcs, hs = xp.copy(), *(np.empty((T, B, H), dtype) for _ in range(3))
+            assert lib.em_lstm_forward(code, T, B, H, reverse, _ptr(w), _ptr(h0), _ptr(c0),
+                                       _ptr(acts), _ptr(cs), _ptr(tcs), _ptr(hs)) == lib.EM_OK
+            d_gates, dh_got, dc_got = np.empty((T, B, 4 * H), dtype), dh.copy(), dc.copy()
+            assert lib.em_lstm_backward(code, T, B, H, reverse, _ptr(w), _ptr(c0), _ptr(acts),
+                                        _ptr(cs), _ptr(tcs), _ptr(d_hs), _ptr(dh_got),
+                                        _ptr(dc_got), _ptr(d_gates)) == lib.EM_OK
+            for got, ref in zip((acts, cs, hs, d_gates, dh_got, dc_got), want):
+                np.testing.assert_allclose(got, ref, **tol)
+            np.testing.assert_allclose(tcs, np.tanh(want[1]), **tol)
+    finally:
+        ember.set_num_threads(before)
+
+
+def test_lstm_recurrence_refuses_bad_arguments():
+    p = _ptr(np.zeros(64, np.float32))
+    assert lib.em_lstm_forward(lib.EM_I32, 1, 1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EDTYPE
+    assert lib.em_lstm_forward(lib.EM_F32, -1, 1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EINVAL
+    assert lib.em_lstm_forward(lib.EM_F32, 1 << 40, 1 << 20, 1 << 10, 0, p, p, p, p, p, p,
+                               p) == lib.EM_EINVAL
+    assert lib.em_lstm_backward(lib.EM_F32, 1, 1, 1, 0, p, p, p, p, p, ffi.NULL, ffi.NULL, p,
+                                p) == lib.EM_EINVAL

@@ -190,15 +190,20 @@ int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64
                         int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW,
                         void *out);
 
-/* rnn.c: one LSTM step's pointwise math over B rows, all contiguous. forward: gates (B, 4H),
- * the pre-activations of i, f, g, o, become their activations in place; c = f * c_prev +
- * i * g, tc = tanh(c), h = o * tc (B, H). backward: from those activations act, tc and
- * c_prev, and the gradients dh, dc of the step's h and c: dg (B, 4H), the gradient of
- * the gates, and dc becomes the gradient of c_prev. float32 and float64. */
-int em_lstm_cell_forward(int dtype, void *gates, const void *c_prev, void *c, void *tc, void *h,
-                         int64_t B, int64_t H);
-int em_lstm_cell_backward(int dtype, const void *act, const void *tc, const void *c_prev,
-                          const void *dh, void *dc, void *dg, int64_t B, int64_t H);
+/* rnn.c: an LSTM layer's recurrence over T steps, all buffers contiguous, float32 or
+ * float64; W_hh is (4H, H) and the gate order i, f, g, o. Steps run from T-1 down when
+ * reverse. Needs em_gemm_use_blas first.
+ * forward: acts (T, B, 4H) holds each step's input projection x W_ih^T + b and becomes its
+ * gate activations; cs, tcs, hs (T, B, H) get c, tanh(c) and h of each step, from h0, c0
+ * (B, H).
+ * backward: from the forward's acts, cs, tcs and c0, the outputs' gradient d_hs (T, B, H; or
+ * NULL for none) and dh, dc (B, H), the gradients of the last h and c (overwritten with
+ * those of h0 and c0): d_gates (T, B, 4H), the gradient of every step's pre-activations. */
+int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                    const void *h0, const void *c0, void *acts, void *cs, void *tcs, void *hs);
+int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                     const void *c0, const void *acts, const void *cs, const void *tcs,
+                     const void *d_hs, void *dh, void *dc, void *d_gates);
 
 /* pool.c: planes of (H, W); indices are flat positions within a plane. */
 int em_max_pool2d(int dtype, const void *x, int64_t planes, int64_t H, int64_t W, int64_t KH,

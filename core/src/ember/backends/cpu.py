@@ -533,20 +533,24 @@ def _winograd_block(C: int, OC: int, tiles: int, slices: int) -> int:
     return block
 
 
-def lstm_cell_forward(gates, c_prev, c, tc, h) -> None:
-    """One LSTM step's pointwise math (em_lstm_cell_forward): gates (B, 4H) become the
-    activations in place, and c, tanh(c) and h (B, H) are written; all contiguous."""
-    B, H = c._shape
-    check(lib.em_lstm_cell_forward(gates._dtype.code, ptr(gates), ptr(c_prev), ptr(c), ptr(tc),
-                                   ptr(h), B, H), "lstm")
+def lstm_forward(w_hh, h0, c0, acts, cs, tcs, hs, reverse: bool) -> None:
+    """An LSTM layer's recurrence (em_lstm_forward): acts (T, B, 4H), each step's input
+    projection on entry, becomes its gate activations; cs, tcs and hs (T, B, H) get c,
+    tanh(c) and h. All contiguous, one float dtype."""
+    T, B, H = hs._shape
+    check(lib.em_lstm_forward(acts._dtype.code, T, B, H, int(reverse), ptr(w_hh), ptr(h0),
+                              ptr(c0), ptr(acts), ptr(cs), ptr(tcs), ptr(hs)), "lstm")
 
 
-def lstm_cell_backward(act, tc, c_prev, dh, dc, dg) -> None:
-    """The backward of lstm_cell_forward (em_lstm_cell_backward): writes the gates'
-    gradient dg (B, 4H) and turns dc (B, H) into the gradient of c_prev."""
-    B, H = dc._shape
-    check(lib.em_lstm_cell_backward(act._dtype.code, ptr(act), ptr(tc), ptr(c_prev), ptr(dh),
-                                    ptr(dc), ptr(dg), B, H), "lstm")
+def lstm_backward(w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates, reverse: bool) -> None:
+    """The backward of lstm_forward (em_lstm_backward): writes d_gates (T, B, 4H); dh and dc
+    (B, H), the gradients of the last state on entry, become those of (h0, c0). d_hs, the
+    outputs' gradient, may be None."""
+    T, B, H = cs._shape
+    check(lib.em_lstm_backward(acts._dtype.code, T, B, H, int(reverse), ptr(w_hh), ptr(c0),
+                               ptr(acts), ptr(cs), ptr(tcs),
+                               ffi.NULL if d_hs is None else ptr(d_hs), ptr(dh), ptr(dc),
+                               ptr(d_gates)), "lstm")
 
 
 def upsample_linear(mode: int, x, y, tables) -> None:

@@ -4,7 +4,8 @@ Composing an LSTM step from ops records ~12 graph nodes per time step, and every
 step's weight gradient is its own (4H x B) @ (B x H) GEMM plus a (4H, H) accumulation.
 Here the whole sequence is one node: the forward loop runs without recording a graph and
 keeps the gate activations; the backward loop only carries dh/dc through time, and the
-weight gradient is one GEMM over all steps at the end.
+weight gradient is one GEMM over all steps at the end. On the CPU in float32/float64 the
+LSTM's loops are one C call each way (csrc/rnn.c), with no Python between the steps.
 
 The backward is once-differentiable (like cuDNN's RNN in torch): create_graph through it
 raises. nn.RNN/LSTM/GRU take this path for plain sequences; masked (PackedSequence) and
@@ -20,6 +21,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 import ember
 
 from .. import _dtype as D
@@ -29,9 +32,10 @@ from ..backends import cpu
 from .conv import dense
 
 
-def _fused_cells(t: Tensor) -> bool:
-    """CPU float32/float64: each LSTM step's pointwise math is one C call (csrc/rnn.c)
-    instead of ~10 ops forward and ~20 backward, which cost more than the step's GEMM."""
+def _fused(t: Tensor) -> bool:
+    """CPU float32/float64: the whole recurrence is one C call (csrc/rnn.c), a step's GEMM
+    and its fused pointwise math without a trip through Python, instead of ~10 ops forward
+    and ~20 backward per step."""
     return t.device.type == "cpu" and t._dtype in (D.float32, D.float64)
 
 
@@ -40,69 +44,84 @@ class LSTMSequence(Function):
 
     @staticmethod
     def forward(ctx, xp: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, reverse: bool):
-        steps, hidden = xp.shape[0], h0.shape[1]
-        w_hh_t = w_hh.t()
-        h, c = h0, c0
-        acts, cs, hs, tcs = [None] * steps, [None] * steps, [None] * steps, [None] * steps
-        fused = _fused_cells(xp)
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            gates = ember.addmm(xp[t], h, w_hh_t)
-            if fused:
-                c_prev, act = dense(c), gates
-                c, tc, h = (_empty(c_prev._shape, xp._dtype) for _ in range(3))
-                cpu.lstm_cell_forward(act, c_prev, c, tc, h)
-            else:
-                act = gates.sigmoid()
-                g = gates[:, 2 * hidden:3 * hidden].tanh()
-                act[:, 2 * hidden:3 * hidden] = g
-                c = act[:, hidden:2 * hidden] * c + act[:, :hidden] * g
-                tc = c.tanh()
-                h = act[:, 3 * hidden:] * tc
-            acts[t], cs[t], hs[t], tcs[t] = act, c, h, tc
-        out = ember.stack(hs, 0)
-        ctx.save_for_backward(xp, h0, c0, w_hh, out, ember.stack(acts, 0), ember.stack(cs, 0),
-                              ember.stack(tcs, 0))
+        steps, batch, hidden = xp.shape[0], h0.shape[0], h0.shape[1]
+        if _fused(xp):
+            act = xp.contiguous().clone()
+            out, cs, tcs = (_empty((steps, batch, hidden), xp._dtype) for _ in range(3))
+            cpu.lstm_forward(dense(w_hh), dense(h0), dense(c0), act, cs, tcs, out, reverse)
+            last = 0 if reverse else steps - 1
+            h, c = (out[last].clone(), cs[last].clone()) if steps else (h0.clone(), c0.clone())
+        else:
+            act, out, cs, tcs, h, c = _lstm_steps(xp, h0, c0, w_hh, reverse)
+        ctx.save_for_backward(h0, c0, w_hh, out, act, cs, tcs)
         ctx.reverse = reverse
         return out, h, c
 
     @staticmethod
     @once_differentiable
     def backward(ctx, d_out, d_h, d_c):
-        xp, h0, c0, w_hh, out, act, cs, tcs = ctx.saved_tensors
+        h0, c0, w_hh, out, act, cs, tcs = ctx.saved_tensors
         steps, batch, hidden = out.shape
-        order = range(steps - 1, -1, -1) if ctx.reverse else range(steps)
-        back = 1 if ctx.reverse else -1
-        d_gates = [None] * steps
-        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype,
-                                                     device=out.device)
-        dc = d_c if d_c is not None else ember.zeros(batch, hidden, dtype=out.dtype,
-                                                     device=out.device)
-        # per-step (B, H) slices stay in cache; the same math on whole (T, B, H) strided
-        # views measured ~10x slower
-        fused = _fused_cells(out)
-        if fused:  # the kernel updates dc in place: never the caller's gradient
-            dc = dc.contiguous().clone()
-        for t in reversed(order):
-            c_prev = c0 if t == order[0] else cs[t + back]
-            if d_out is not None:
-                dh = dh + d_out[t]
-            if fused:
-                dg = _empty((batch, 4 * hidden), out._dtype)
-                cpu.lstm_cell_backward(act[t], tcs[t], dense(c_prev), dense(dh), dc, dg)
-            else:
-                a, tc = act[t], tcs[t]
-                i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
-                dc = dc + dh * o * (1 - tc * tc)
-                dg = ember.cat([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
-                                dc * i * (1 - g * g), dh * tc * o * (1 - o)], 1)
-                dc = dc * f
-            d_gates[t] = dg
-            dh = dg.matmul(w_hh)
-        d_xp = ember.stack(d_gates, 0)
+        zeros = functools.partial(ember.zeros, batch, hidden, dtype=out.dtype, device=out.device)
+        # the kernel accumulates into dh and dc: never the caller's gradients
+        dh = zeros() if d_h is None else d_h.contiguous().clone()
+        dc = zeros() if d_c is None else d_c.contiguous().clone()
+        if _fused(out):
+            d_xp = _empty((steps, batch, 4 * hidden), out._dtype)
+            cpu.lstm_backward(dense(w_hh), dense(c0), act, cs, tcs,
+                              None if d_out is None else dense(d_out), dh, dc, d_xp,
+                              ctx.reverse)
+        else:
+            d_xp, dh, dc = _lstm_steps_backward(w_hh, c0, act, cs, tcs, d_out, dh, dc,
+                                                ctx.reverse)
         h_prev = _prev_states(out, h0, ctx.reverse)
         d_w = d_xp.reshape(steps * batch, 4 * hidden).t().matmul(
             h_prev.reshape(steps * batch, hidden))
         return d_xp, dh, dc, d_w, None
+
+
+def _lstm_steps(xp: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, reverse: bool) -> tuple:
+    """LSTMSequence's forward in ops, for other devices and dtypes: (gate activations,
+    outputs, c and tanh(c) of every step, last h, last c)."""
+    steps, hidden = xp.shape[0], h0.shape[1]
+    w_hh_t = w_hh.t()
+    h, c = h0, c0
+    acts, cs, hs, tcs = [None] * steps, [None] * steps, [None] * steps, [None] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        act = ember.addmm(xp[t], h, w_hh_t)
+        g = act[:, 2 * hidden:3 * hidden].tanh()
+        act = act.sigmoid()
+        act[:, 2 * hidden:3 * hidden] = g
+        c = act[:, hidden:2 * hidden] * c + act[:, :hidden] * g
+        tc = c.tanh()
+        h = act[:, 3 * hidden:] * tc
+        acts[t], cs[t], hs[t], tcs[t] = act, c, h, tc
+    return (ember.stack(acts, 0), ember.stack(hs, 0), ember.stack(cs, 0), ember.stack(tcs, 0),
+            h, c)
+
+
+def _lstm_steps_backward(w_hh: Tensor, c0: Tensor, act: Tensor, cs: Tensor, tcs: Tensor,
+                         d_out: Tensor | None, dh: Tensor, dc: Tensor, reverse: bool) -> tuple:
+    """LSTMSequence's backward in ops: (gradient of every step's gates, of h0, of c0)."""
+    steps, hidden = cs.shape[0], cs.shape[2]
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    back = 1 if reverse else -1
+    d_gates = [None] * steps
+    # per-step (B, H) slices stay in cache; the same math on whole (T, B, H) strided views
+    # measured ~10x slower
+    for t in reversed(order):
+        c_prev = c0 if t == order[0] else cs[t + back]
+        if d_out is not None:
+            dh = dh + d_out[t]
+        a, tc = act[t], tcs[t]
+        i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        dc = dc + dh * o * (1 - tc * tc)
+        dg = ember.cat([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                        dc * i * (1 - g * g), dh * tc * o * (1 - o)], 1)
+        dc = dc * f
+        d_gates[t] = dg
+        dh = dg.matmul(w_hh)
+    return ember.stack(d_gates, 0), dh, dc
 
 
 def _prev_states(out: Tensor, h0: Tensor, reverse: bool) -> Tensor:
@@ -185,7 +204,7 @@ class GRUSequence(Function):
         d_hps, d_xps = [None] * steps, [None] * steps
         dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype,
                                                      device=out.device)
-        for t in reversed(order):  # per-step slices: see LSTMSequence.backward
+        for t in reversed(order):  # per-step slices: see _lstm_steps_backward
             if d_out is not None:
                 dh = dh + d_out[t]
             r, z = rz[t][:, :hidden], rz[t][:, hidden:]
