@@ -29,7 +29,7 @@ int em_max_pool2d(int dtype, const void *x, int64_t planes, int64_t H, int64_t W
                   int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
                   int64_t dw, int64_t OH, int64_t OW, void *y, int64_t *idx) {
     if (!window_ok(planes, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW)) return EM_EINVAL;
-    if (2 * ph > KH || 2 * pw > KW) return EM_EINVAL;
+    if (2 * ph > KH || 2 * pw > KW || !idx) return EM_EINVAL;
     EM_FLOAT_SWITCH(dtype, max_pool2d, x, planes, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW,
                     y, idx)
 }

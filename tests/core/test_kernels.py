@@ -332,3 +332,45 @@ def test_lstm_recurrence_refuses_bad_arguments():
                                p) == lib.EM_EINVAL
     assert lib.em_lstm_backward(lib.EM_F32, 1, 1, 1, 0, p, p, p, p, p, ffi.NULL, ffi.NULL, p,
                                 p) == lib.EM_EINVAL
+
+
+def _max_pool_reference(x, k, s, p, d):
+    """Values and flat indices of 2-d max pooling, scanning each window in torch's order
+    (rows, then columns): the first maximum, or the first NaN."""
+    P, H, W = x.shape
+    OH = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    OW = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    y, idx = np.empty((P, OH, OW), x.dtype), np.empty((P, OH, OW), np.int64)
+    for q, oh, ow in np.ndindex(P, OH, OW):
+        best, at = -np.inf, None
+        for kh, kw in np.ndindex(*k):
+            ih, iw = oh * s[0] - p[0] + kh * d[0], ow * s[1] - p[1] + kw * d[1]
+            if not (0 <= ih < H and 0 <= iw < W):
+                continue
+            v = x[q, ih, iw]
+            if at is None or v > best or (np.isnan(v) and not np.isnan(best)):
+                best, at = v, ih * W + iw
+        y[q, oh, ow], idx[q, oh, ow] = best, at
+    return y, idx
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k,s,p,d", [((2, 2), (2, 2), (0, 0), (1, 1)),
+                                     ((3, 3), (2, 2), (1, 1), (1, 1)),
+                                     ((3, 2), (1, 2), (1, 1), (2, 1)),
+                                     ((5, 5), (3, 1), (2, 2), (1, 2))])
+def test_max_pool2d_matches_reference(dtype, k, s, p, d):
+    """Ties (small integers), NaNs and -inf in the input, padding and dilation."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(-3, 4, (3, 11, 13)).astype(dtype)
+    x.flat[::37] = np.nan
+    x.flat[5::29] = -np.inf
+    want_y, want_idx = _max_pool_reference(x, k, s, p, d)
+    y, idx = np.empty_like(want_y), np.empty_like(want_idx)
+    code = lib.EM_F32 if dtype == np.float32 else lib.EM_F64
+    args = (3, 11, 13, *k, *s, *p, *d, *want_y.shape[1:])
+    assert lib.em_max_pool2d(code, _ptr(x), *args, _ptr(y),
+                             ffi.cast("int64_t *", idx.ctypes.data)) == lib.EM_OK
+    np.testing.assert_array_equal(idx, want_idx)
+    np.testing.assert_array_equal(y, want_y)
+    assert lib.em_max_pool2d(code, _ptr(x), *args, _ptr(y), ffi.NULL) == lib.EM_EINVAL
