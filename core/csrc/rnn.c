@@ -1,7 +1,7 @@
-/* An LSTM layer's recurrence in C: per step the (B, H) x (H, 4H) GEMM through gemm.c's BLAS
- * and the fused pointwise math, the whole sequence in one call and one OpenMP team. The
- * input projections and the weight gradients, one big GEMM each over all steps, stay with
- * the caller. */
+/* The recurrences of LSTM and GRU layers in C: per step the (B, H) x (H, 4H or 3H) GEMM
+ * through gemm.c's BLAS and the fused pointwise math, the whole sequence in one call and
+ * one OpenMP team. The input projections and the weight gradients, one big GEMM each over
+ * all steps, stay with the caller. */
 #include "em_internal.h"
 #include "em_vecmath.h"
 
@@ -11,7 +11,7 @@
 #include "templates/rnn.inc"
 
 /* T x B x 4H elements must be countable: the kernels index every buffer by them. */
-static int em_lstm_sizes_ok(int64_t T, int64_t B, int64_t H) {
+static int em_rnn_sizes_ok(int64_t T, int64_t B, int64_t H) {
     int64_t n;
     return T >= 0 && B >= 0 && H >= 0 && !__builtin_mul_overflow(T, B, &n) &&
            !__builtin_mul_overflow(n, H, &n) && !__builtin_mul_overflow(n, (int64_t)4, &n);
@@ -19,7 +19,7 @@ static int em_lstm_sizes_ok(int64_t T, int64_t B, int64_t H) {
 
 int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
                     const void *h0, const void *c0, void *acts, void *cs, void *tcs, void *hs) {
-    if (!w_hh || !h0 || !c0 || !acts || !cs || !tcs || !hs || !em_lstm_sizes_ok(T, B, H))
+    if (!w_hh || !h0 || !c0 || !acts || !cs || !tcs || !hs || !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
     if (!em_blas_ready()) return EM_EINVAL;
     switch (dtype) {
@@ -33,7 +33,7 @@ int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, co
                      const void *c0, const void *acts, const void *cs, const void *tcs,
                      const void *d_hs, void *dh, void *dc, void *d_gates) {
     if (!w_hh || !c0 || !acts || !cs || !tcs || !dh || !dc || !d_gates ||
-        !em_lstm_sizes_ok(T, B, H))
+        !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
     if (!em_blas_ready()) return EM_EINVAL;
     switch (dtype) {
@@ -41,6 +41,35 @@ int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, co
         return lstm_backward_f32(T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates);
     case EM_F64:
         return lstm_backward_f64(T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates);
+    default: return EM_EDTYPE;
+    }
+}
+
+int em_gru_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                   const void *b_hh, const void *h0, const void *xp, void *acts, void *ns,
+                   void *hs) {
+    if (!w_hh || !b_hh || !h0 || !xp || !acts || !ns || !hs || !em_rnn_sizes_ok(T, B, H))
+        return EM_EINVAL;
+    if (!em_blas_ready()) return EM_EINVAL;
+    switch (dtype) {
+    case EM_F32: return gru_forward_f32(T, B, H, reverse, w_hh, b_hh, h0, xp, acts, ns, hs);
+    case EM_F64: return gru_forward_f64(T, B, H, reverse, w_hh, b_hh, h0, xp, acts, ns, hs);
+    default: return EM_EDTYPE;
+    }
+}
+
+int em_gru_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                    const void *h0, const void *acts, const void *ns, const void *hs,
+                    const void *d_hs, void *dh, void *dhp, void *dxp) {
+    if (!w_hh || !h0 || !acts || !ns || !hs || !dh || !dhp || !dxp ||
+        !em_rnn_sizes_ok(T, B, H))
+        return EM_EINVAL;
+    if (!em_blas_ready()) return EM_EINVAL;
+    switch (dtype) {
+    case EM_F32:
+        return gru_backward_f32(T, B, H, reverse, w_hh, h0, acts, ns, hs, d_hs, dh, dhp, dxp);
+    case EM_F64:
+        return gru_backward_f64(T, B, H, reverse, w_hh, h0, acts, ns, hs, d_hs, dh, dhp, dxp);
     default: return EM_EDTYPE;
     }
 }

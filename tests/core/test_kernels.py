@@ -324,7 +324,68 @@ def test_lstm_recurrence_matches_numpy(dtype, T, B, H, reverse):
         ember.set_num_threads(before)
 
 
-def test_lstm_recurrence_refuses_bad_arguments():
+def _gru_reference(xp, w, b, h0, reverse, d_hs, dh):
+    """em_gru_forward and em_gru_backward in float64 NumPy, step by step."""
+    T, B, G = xp.shape
+    H = G // 3
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    order = list(range(T - 1, -1, -1) if reverse else range(T))
+    acts, ns, hs = np.empty((T, B, G)), np.empty((T, B, H)), np.empty((T, B, H))
+    h = h0
+    for t in order:
+        hp = h @ w.T + b
+        rz = sig(xp[t][:, :2 * H] + hp[:, :2 * H])
+        n = np.tanh(xp[t][:, 2 * H:] + rz[:, :H] * hp[:, 2 * H:])
+        h = n + rz[:, H:] * (h - n)
+        acts[t], ns[t], hs[t] = np.concatenate([rz, hp[:, 2 * H:]], 1), n, h
+    dhp, dxp = np.empty((T, B, G)), np.empty((T, B, G))
+    for k in range(T - 1, -1, -1):
+        t = order[k]
+        h_prev = h0 if k == 0 else hs[order[k - 1]]
+        r, z, hn = acts[t][:, :H], acts[t][:, H:2 * H], acts[t][:, 2 * H:]
+        dh = dh + d_hs[t]
+        dn = dh * (1 - z) * (1 - ns[t] ** 2)
+        dr, dz = dn * hn * r * (1 - r), dh * (h_prev - ns[t]) * z * (1 - z)
+        dhp[t], dxp[t] = np.concatenate([dr, dz, dn * r], 1), np.concatenate([dr, dz, dn], 1)
+        dh = dh * z + dhp[t] @ w
+    return acts, ns, hs, dhp, dxp, dh
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("T,B,H", [(4, 3, 5), (3, 40, 70), (1, 1, 1)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_gru_recurrence_matches_numpy(dtype, T, B, H, reverse):
+    """As the LSTM's: both directions, one thread and two, against float64."""
+    import ember
+    rng = np.random.default_rng(6)
+    xp = rng.standard_normal((T, B, 3 * H)).astype(dtype)
+    w = (rng.standard_normal((3 * H, H)) / np.sqrt(H)).astype(dtype)
+    b = rng.standard_normal(3 * H).astype(dtype)
+    h0, dh = (rng.standard_normal((B, H)).astype(dtype) for _ in range(2))
+    d_hs = rng.standard_normal((T, B, H)).astype(dtype)
+    want = _gru_reference(*(v.astype(np.float64) for v in (xp, w, b, h0)), reverse,
+                          d_hs.astype(np.float64), dh.astype(np.float64))
+    code = lib.EM_F32 if dtype == np.float32 else lib.EM_F64
+    tol = dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    before = ember.get_num_threads()
+    try:
+        for threads in (1, 2):
+            ember.set_num_threads(threads)
+            acts = np.empty((T, B, 3 * H), dtype)
+            ns, hs = (np.empty((T, B, H), dtype) for _ in range(2))
+            assert lib.em_gru_forward(code, T, B, H, reverse, _ptr(w), _ptr(b), _ptr(h0),
+                                      _ptr(xp), _ptr(acts), _ptr(ns), _ptr(hs)) == lib.EM_OK
+            dhp, dxp, dh_got = np.empty_like(acts), np.empty_like(acts), dh.copy()
+            assert lib.em_gru_backward(code, T, B, H, reverse, _ptr(w), _ptr(h0), _ptr(acts),
+                                       _ptr(ns), _ptr(hs), _ptr(d_hs), _ptr(dh_got), _ptr(dhp),
+                                       _ptr(dxp)) == lib.EM_OK
+            for got, ref in zip((acts, ns, hs, dhp, dxp, dh_got), want):
+                np.testing.assert_allclose(got, ref, **tol)
+    finally:
+        ember.set_num_threads(before)
+
+
+def test_recurrences_refuse_bad_arguments():
     p = _ptr(np.zeros(64, np.float32))
     assert lib.em_lstm_forward(lib.EM_I32, 1, 1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EDTYPE
     assert lib.em_lstm_forward(lib.EM_F32, -1, 1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EINVAL
@@ -332,6 +393,10 @@ def test_lstm_recurrence_refuses_bad_arguments():
                                p) == lib.EM_EINVAL
     assert lib.em_lstm_backward(lib.EM_F32, 1, 1, 1, 0, p, p, p, p, p, ffi.NULL, ffi.NULL, p,
                                 p) == lib.EM_EINVAL
+    assert lib.em_gru_forward(lib.EM_I64, 1, 1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EDTYPE
+    assert lib.em_gru_forward(lib.EM_F32, 1, -1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EINVAL
+    assert lib.em_gru_backward(lib.EM_F64, 1, 1, 1, 0, p, p, p, p, p, ffi.NULL, p, ffi.NULL,
+                               p) == lib.EM_EINVAL
 
 
 def _max_pool_reference(x, k, s, p, d):

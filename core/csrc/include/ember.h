@@ -204,6 +204,20 @@ int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, con
 int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
                      const void *c0, const void *acts, const void *cs, const void *tcs,
                      const void *d_hs, void *dh, void *dc, void *d_gates);
+/* rnn.c: a GRU layer's recurrence, the same way; W_hh is (3H, H), b_hh (3H) and the gate
+ * order r, z, n.
+ * forward: from xp (T, B, 3H), each step's input projection x W_ih^T + b_ih, and h0 (B, H):
+ * acts (T, B, 3H) gets r, z and h_prev W_hn^T + b_hn of each step, ns and hs (T, B, H) its n
+ * and h.
+ * backward: from those, h0, the outputs' gradient d_hs (T, B, H; or NULL) and dh (B, H),
+ * the last h's gradient (overwritten with h0's): dhp (T, B, 3H), the gradient of every
+ * step's h_prev W_hh^T + b_hh, and dxp (T, B, 3H), that of its input projection. */
+int em_gru_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                   const void *b_hh, const void *h0, const void *xp, void *acts, void *ns,
+                   void *hs);
+int em_gru_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
+                    const void *h0, const void *acts, const void *ns, const void *hs,
+                    const void *d_hs, void *dh, void *dhp, void *dxp);
 
 /* pool.c: planes of (H, W); indices are flat positions within a plane. */
 int em_max_pool2d(int dtype, const void *x, int64_t planes, int64_t H, int64_t W, int64_t KH,

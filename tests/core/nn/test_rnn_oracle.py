@@ -100,22 +100,26 @@ def test_outputs_states_and_grads(cls, kw):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_lstm_gradients_from_every_output_and_state(dtype):
-    """The fused LSTM steps (csrc/rnn.c on the CPU) start their backward from the gradients
-    of out, h_n and c_n at once, and leave the caller's gradient tensors as they were."""
-    e, t = pair("LSTM", 5, 6, num_layers=2, bidirectional=True)
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_fused_gradients_from_every_output_and_state(cls, dtype):
+    """The fused LSTM and GRU recurrences (csrc/rnn.c on the CPU) start their backward from
+    the gradients of out and the last states at once, and leave the caller's gradient
+    tensors as they were."""
+    e, t = pair(cls, 5, 6, num_layers=2, bidirectional=True)
     if dtype == np.float64:
         e, t = e.double(), t.double()
     x = arr(7, 3, 5).astype(dtype)
     xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    oe, (hne, cne) = e(xe)
-    ot, (hnt, cnt) = t(xt)
-    for a, b in ((oe, ot), (hne, hnt), (cne, cnt)):
+    oe, state_e = e(xe)
+    ot, state_t = t(xt)
+    outs_e = [oe, *state_e] if cls == "LSTM" else [oe, state_e]
+    outs_t = [ot, *state_t] if cls == "LSTM" else [ot, state_t]
+    for a, b in zip(outs_e, outs_t):
         close(a, b)
-    grads = [arr(*o.shape).astype(dtype) for o in (ot, hnt, cnt)]
+    grads = [arr(*o.shape).astype(dtype) for o in outs_t]
     given = [ember.tensor(g) for g in grads]
-    ember.autograd.backward([oe, hne, cne], given)
-    torch.autograd.backward([ot, hnt, cnt], [torch.tensor(g) for g in grads])
+    ember.autograd.backward(outs_e, given)
+    torch.autograd.backward(outs_t, [torch.tensor(g) for g in grads])
     for (_, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
         close(pe.grad, pt.grad, 1e-4)
     close(xe.grad, xt.grad, 1e-4)

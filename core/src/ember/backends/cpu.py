@@ -553,6 +553,25 @@ def lstm_backward(w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates, reverse: bool)
                                ptr(d_gates)), "lstm")
 
 
+def gru_forward(w_hh, b_hh, h0, xp, acts, ns, hs, reverse: bool) -> None:
+    """A GRU layer's recurrence (em_gru_forward): from the input projections xp (T, B, 3H),
+    acts (T, B, 3H) gets each step's r, z and h_prev W_hn^T + b_hn, ns and hs (T, B, H) its
+    n and h. All contiguous, one float dtype."""
+    T, B, H = hs._shape
+    check(lib.em_gru_forward(xp._dtype.code, T, B, H, int(reverse), ptr(w_hh), ptr(b_hh),
+                             ptr(h0), ptr(xp), ptr(acts), ptr(ns), ptr(hs)), "gru")
+
+
+def gru_backward(w_hh, h0, acts, ns, hs, d_hs, dh, dhp, dxp, reverse: bool) -> None:
+    """The backward of gru_forward (em_gru_backward): writes dhp and dxp (T, B, 3H), the
+    gradients of every step's recurrent and input pre-activations; dh (B, H), the last h's
+    gradient on entry, becomes h0's. d_hs, the outputs' gradient, may be None."""
+    T, B, H = hs._shape
+    check(lib.em_gru_backward(acts._dtype.code, T, B, H, int(reverse), ptr(w_hh), ptr(h0),
+                              ptr(acts), ptr(ns), ptr(hs), ffi.NULL if d_hs is None else ptr(d_hs),
+                              ptr(dh), ptr(dhp), ptr(dxp)), "gru")
+
+
 def upsample_linear(mode: int, x, y, tables) -> None:
     """(Bi)linear interpolation of x (N, C, H, W) into y (N, C, OH, OW) (mode 0), or its
     adjoint from y into x (mode 1). tables: per-axis (index pairs, weights) NumPy arrays."""

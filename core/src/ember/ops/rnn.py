@@ -5,7 +5,8 @@ step's weight gradient is its own (4H x B) @ (B x H) GEMM plus a (4H, H) accumul
 Here the whole sequence is one node: the forward loop runs without recording a graph and
 keeps the gate activations; the backward loop only carries dh/dc through time, and the
 weight gradient is one GEMM over all steps at the end. On the CPU in float32/float64 the
-LSTM's loops are one C call each way (csrc/rnn.c), with no Python between the steps.
+LSTM's and GRU's loops are one C call each way (csrc/rnn.c), with no Python between the
+steps.
 
 The backward is once-differentiable (like cuDNN's RNN in torch): create_graph through it
 raises. nn.RNN/LSTM/GRU take this path for plain sequences; masked (PackedSequence) and
@@ -176,49 +177,80 @@ class GRUSequence(Function):
     @staticmethod
     def forward(ctx, xp: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor | None,
                 reverse: bool):
-        steps, hidden = xp.shape[0], h0.shape[1]
-        w_hh_t = w_hh.t()
-        h = h0
-        hs, rz_all, n_all, hpn_all = ([None] * steps for _ in range(4))
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            hp = h.matmul(w_hh_t) if b_hh is None else ember.addmm(b_hh, h, w_hh_t)
-            x = xp[t]
-            rz = (x[:, :2 * hidden] + hp[:, :2 * hidden]).sigmoid()
-            hpn = hp[:, 2 * hidden:]
-            n = (x[:, 2 * hidden:] + rz[:, :hidden] * hpn).tanh()
-            h = n + rz[:, hidden:] * (h - n)
-            hs[t], rz_all[t], n_all[t], hpn_all[t] = h, rz, n, hpn
-        out = ember.stack(hs, 0)
-        ctx.save_for_backward(h0, w_hh, out, ember.stack(rz_all, 0), ember.stack(n_all, 0),
-                              ember.stack(hpn_all, 0))
+        steps, batch, hidden = xp.shape[0], h0.shape[0], h0.shape[1]
+        if _fused(xp):
+            acts = _empty((steps, batch, 3 * hidden), xp._dtype)
+            ns, out = (_empty((steps, batch, hidden), xp._dtype) for _ in range(2))
+            bias = dense(b_hh) if b_hh is not None else ember.zeros(3 * hidden, dtype=xp.dtype)
+            cpu.gru_forward(dense(w_hh), bias, dense(h0), dense(xp), acts, ns, out, reverse)
+            h = out[0 if reverse else steps - 1].clone() if steps else h0.clone()
+        else:
+            acts, ns, out, h = _gru_steps(xp, h0, w_hh, b_hh, reverse)
+        ctx.save_for_backward(h0, w_hh, out, acts, ns)
         ctx.reverse, ctx.has_bias = reverse, b_hh is not None
         return out, h
 
     @staticmethod
     @once_differentiable
     def backward(ctx, d_out, d_h):
-        h0, w_hh, out, rz, n_all, hpn_all = ctx.saved_tensors
+        h0, w_hh, out, acts, ns = ctx.saved_tensors
         steps, batch, hidden = out.shape
         h_prev = _prev_states(out, h0, ctx.reverse)
-        order = range(steps - 1, -1, -1) if ctx.reverse else range(steps)
-        d_hps, d_xps = [None] * steps, [None] * steps
-        dh = d_h if d_h is not None else ember.zeros(batch, hidden, dtype=out.dtype,
-                                                     device=out.device)
-        for t in reversed(order):  # per-step slices: see _lstm_steps_backward
-            if d_out is not None:
-                dh = dh + d_out[t]
-            r, z = rz[t][:, :hidden], rz[t][:, hidden:]
-            n = n_all[t]
-            dn = dh * (1 - z) * (1 - n * n)
-            dr = dn * hpn_all[t] * r * (1 - r)
-            dz = dh * (h_prev[t] - n) * z * (1 - z)
-            d_hp = ember.cat([dr, dz, dn * r], 1)
-            d_hps[t], d_xps[t] = d_hp, ember.cat([dr, dz, dn], 1)
-            dh = dh * z + d_hp.matmul(w_hh)
-        d_hp_all = ember.stack(d_hps, 0).reshape(steps * batch, 3 * hidden)
-        d_w = d_hp_all.t().matmul(h_prev.reshape(steps * batch, hidden))
-        d_b = d_hp_all.sum(0) if ctx.has_bias else None
-        return ember.stack(d_xps, 0), dh, d_w, d_b, None
+        # the kernel accumulates into dh: never the caller's gradient
+        dh = (ember.zeros(batch, hidden, dtype=out.dtype, device=out.device) if d_h is None
+              else d_h.contiguous().clone())
+        if _fused(out):
+            d_hp, d_xp = (_empty((steps, batch, 3 * hidden), out._dtype) for _ in range(2))
+            cpu.gru_backward(dense(w_hh), dense(h0), acts, ns, out,
+                             None if d_out is None else dense(d_out), dh, d_hp, d_xp,
+                             ctx.reverse)
+        else:
+            d_hp, d_xp, dh = _gru_steps_backward(w_hh, h_prev, acts, ns, d_out, dh, ctx.reverse)
+        d_hp = d_hp.reshape(steps * batch, 3 * hidden)
+        d_w = d_hp.t().matmul(h_prev.reshape(steps * batch, hidden))
+        d_b = d_hp.sum(0) if ctx.has_bias else None
+        return d_xp, dh, d_w, d_b, None
+
+
+def _gru_steps(xp: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor | None,
+               reverse: bool) -> tuple:
+    """GRUSequence's forward in ops, for other devices and dtypes: ((r, z, h_prev W_hn^T +
+    b_hn) and n of every step, outputs, last h)."""
+    steps, hidden = xp.shape[0], h0.shape[1]
+    w_hh_t = w_hh.t()
+    h = h0
+    hs, acts, n_all = [None] * steps, [None] * steps, [None] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        hp = h.matmul(w_hh_t) if b_hh is None else ember.addmm(b_hh, h, w_hh_t)
+        x = xp[t]
+        rz = (x[:, :2 * hidden] + hp[:, :2 * hidden]).sigmoid()
+        hpn = hp[:, 2 * hidden:]
+        n = (x[:, 2 * hidden:] + rz[:, :hidden] * hpn).tanh()
+        h = n + rz[:, hidden:] * (h - n)
+        hs[t], acts[t], n_all[t] = h, ember.cat([rz, hpn], 1), n
+    return ember.stack(acts, 0), ember.stack(n_all, 0), ember.stack(hs, 0), h
+
+
+def _gru_steps_backward(w_hh: Tensor, h_prev: Tensor, acts: Tensor, n_all: Tensor,
+                        d_out: Tensor | None, dh: Tensor, reverse: bool) -> tuple:
+    """GRUSequence's backward in ops: (gradient of every step's recurrent pre-activations, of
+    its input projection, of h0)."""
+    steps, hidden = n_all.shape[0], n_all.shape[2]
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    d_hps, d_xps = [None] * steps, [None] * steps
+    for t in reversed(order):  # per-step slices: see _lstm_steps_backward
+        if d_out is not None:
+            dh = dh + d_out[t]
+        a = acts[t]
+        r, z, hpn = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+        n = n_all[t]
+        dn = dh * (1 - z) * (1 - n * n)
+        dr = dn * hpn * r * (1 - r)
+        dz = dh * (h_prev[t] - n) * z * (1 - z)
+        d_hp = ember.cat([dr, dz, dn * r], 1)
+        d_hps[t], d_xps[t] = d_hp, ember.cat([dr, dz, dn], 1)
+        dh = dh * z + d_hp.matmul(w_hh)
+    return ember.stack(d_hps, 0), ember.stack(d_xps, 0), dh
 
 
 def rnn_sequence(xp: Tensor, h0: Tensor, w_hh: Tensor, relu: bool = False,
