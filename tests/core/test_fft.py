@@ -27,6 +27,30 @@ def test_fft_ifft_match_numpy(n):
     np.testing.assert_allclose(got, np.fft.ifft(x), rtol=1e-10, atol=1e-12 * n)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+@pytest.mark.parametrize("n", [2, 8, 12, 30, 97, 243, 1000, 1024])
+def test_many_rows_match_numpy(n, dtype, threads):
+    """37 rows: enough for the kernel to transform them in groups of 8 (float32) or 4
+    (float64) rows side by side, the last group short; 97 takes Bluestein row by row."""
+    before = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        x = _crand((37, n), dtype)
+        ref = np.fft.fft(x.astype(np.complex128))
+        tol = (1e-5 if dtype == np.complex64 else 1e-12) * np.abs(ref).max()
+        assert np.abs(ember.fft.fft(ember.tensor(x)).numpy() - ref).max() < tol
+        back = ember.fft.ifft(ember.tensor(ref.astype(dtype))).numpy()
+        assert np.abs(back - x).max() < tol / n ** 0.5
+        xr = x.real.copy()
+        rref = np.fft.rfft(xr.astype(np.float64))
+        assert np.abs(ember.fft.rfft(ember.tensor(xr)).numpy() - rref).max() < tol
+        rback = ember.fft.irfft(ember.tensor(rref.astype(dtype)), n=n).numpy()
+        assert np.abs(rback - xr).max() < tol / n ** 0.5
+    finally:
+        ember.set_num_threads(before)
+
+
 @pytest.mark.parametrize("n", [4, 7, 97, 1000])
 def test_float32_precision(n):
     x = _crand((2, n), np.complex64)
