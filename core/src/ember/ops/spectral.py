@@ -20,7 +20,6 @@ import warnings
 from .. import _dtype as D
 from .._tensor import Tensor
 from .complex import complex as _complex
-from .conv import Col2Im
 from .creation import arange, ones, zeros
 from .pad import pad
 
@@ -221,12 +220,17 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
 
 def _overlap_add(frames: Tensor, hop: int) -> Tensor:
     """Real frames (B, n_frames, n_fft) summed at offsets hop apart into
-    (B, n_fft + hop * (n_frames - 1)): one col2im (fold), which for 4801 frames of 400 took
-    2.7 ms where index_add with a table of positions took 9.5 ms."""
+    (B, n_fft + hop * (n_frames - 1)). The output, seen as rows of hop samples, takes each
+    hop-wide column block of the frames in one shifted add: ceil(n_fft / hop) contiguous
+    passes. For 4801 frames of 400 (hop 160) that took 1.1 ms where col2im (fold), which
+    scatters tap by tap at a stride of hop and needs the frames transposed first, took 3.0."""
     batch, n_frames, n_fft = frames.shape
-    total = n_fft + hop * (n_frames - 1)
-    y = Col2Im.apply(frames.transpose(1, 2), (1, total), (1, n_fft), (1, hop), (0, 0), (1, 1))
-    return y.reshape(batch, total)
+    blocks = -(-n_fft // hop)
+    y = zeros((batch, n_frames + blocks - 1, hop), dtype=frames.dtype, device=frames.device)
+    for j in range(blocks):
+        width = min(hop, n_fft - j * hop)
+        y[:, j:j + n_frames, :width] += frames[:, :, j * hop:j * hop + width]
+    return y.reshape(batch, -1)[:, :n_fft + hop * (n_frames - 1)]
 
 
 def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
