@@ -18,13 +18,16 @@ static int em_rnn_sizes_ok(int64_t T, int64_t B, int64_t H) {
 }
 
 int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
-                    const void *h0, const void *c0, void *acts, void *cs, void *tcs, void *hs) {
-    if (!w_hh || !h0 || !c0 || !acts || !cs || !tcs || !hs || !em_rnn_sizes_ok(T, B, H))
+                    const void *h0, const void *c0, const void *xp, void *acts, void *cs,
+                    void *tcs, void *hs) {
+    if (!w_hh || !h0 || !c0 || !xp || !acts || !cs || !tcs || !hs || !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
     if (!em_blas_ready()) return EM_EINVAL;
     switch (dtype) {
-    case EM_F32: return lstm_forward_f32(T, B, H, reverse, w_hh, h0, c0, acts, cs, tcs, hs);
-    case EM_F64: return lstm_forward_f64(T, B, H, reverse, w_hh, h0, c0, acts, cs, tcs, hs);
+    case EM_F32:
+        return lstm_forward_f32(T, B, H, reverse, w_hh, h0, c0, xp, acts, cs, tcs, hs);
+    case EM_F64:
+        return lstm_forward_f64(T, B, H, reverse, w_hh, h0, c0, xp, acts, cs, tcs, hs);
     default: return EM_EDTYPE;
     }
 }

@@ -310,9 +310,10 @@ def test_lstm_recurrence_matches_numpy(dtype, T, B, H, reverse):
     try:
         for threads in (1, 2):
             ember.set_num_threads(threads)
-            acts, cs, tcs, hs = xp.copy(), *(np.empty((T, B, H), dtype) for _ in range(3))
+            acts, cs, tcs, hs = np.empty_like(xp), *(np.empty((T, B, H), dtype) for _ in range(3))
             assert lib.em_lstm_forward(code, T, B, H, reverse, _ptr(w), _ptr(h0), _ptr(c0),
-                                       _ptr(acts), _ptr(cs), _ptr(tcs), _ptr(hs)) == lib.EM_OK
+                                       _ptr(xp), _ptr(acts), _ptr(cs), _ptr(tcs),
+                                       _ptr(hs)) == lib.EM_OK
             d_gates, dh_got, dc_got = np.empty((T, B, 4 * H), dtype), dh.copy(), dc.copy()
             assert lib.em_lstm_backward(code, T, B, H, reverse, _ptr(w), _ptr(c0), _ptr(acts),
                                         _ptr(cs), _ptr(tcs), _ptr(d_hs), _ptr(dh_got),
@@ -387,9 +388,9 @@ def test_gru_recurrence_matches_numpy(dtype, T, B, H, reverse):
 
 def test_recurrences_refuse_bad_arguments():
     p = _ptr(np.zeros(64, np.float32))
-    assert lib.em_lstm_forward(lib.EM_I32, 1, 1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EDTYPE
-    assert lib.em_lstm_forward(lib.EM_F32, -1, 1, 1, 0, p, p, p, p, p, p, p) == lib.EM_EINVAL
-    assert lib.em_lstm_forward(lib.EM_F32, 1 << 40, 1 << 20, 1 << 10, 0, p, p, p, p, p, p,
+    assert lib.em_lstm_forward(lib.EM_I32, 1, 1, 1, 0, p, p, p, p, p, p, p, p) == lib.EM_EDTYPE
+    assert lib.em_lstm_forward(lib.EM_F32, -1, 1, 1, 0, p, p, p, p, p, p, p, p) == lib.EM_EINVAL
+    assert lib.em_lstm_forward(lib.EM_F32, 1 << 40, 1 << 20, 1 << 10, 0, p, p, p, p, p, p, p,
                                p) == lib.EM_EINVAL
     assert lib.em_lstm_backward(lib.EM_F32, 1, 1, 1, 0, p, p, p, p, p, ffi.NULL, ffi.NULL, p,
                                 p) == lib.EM_EINVAL

@@ -193,14 +193,15 @@ int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64
 /* rnn.c: an LSTM layer's recurrence over T steps, all buffers contiguous, float32 or
  * float64; W_hh is (4H, H) and the gate order i, f, g, o. Steps run from T-1 down when
  * reverse. Needs em_gemm_use_blas first.
- * forward: acts (T, B, 4H) holds each step's input projection x W_ih^T + b and becomes its
- * gate activations; cs, tcs, hs (T, B, H) get c, tanh(c) and h of each step, from h0, c0
- * (B, H).
+ * forward: from xp (T, B, 4H), each step's input projection x W_ih^T + b, and h0, c0
+ * (B, H): acts (T, B, 4H) gets each step's gate activations, cs, tcs, hs (T, B, H) its c,
+ * tanh(c) and h.
  * backward: from the forward's acts, cs, tcs and c0, the outputs' gradient d_hs (T, B, H; or
  * NULL for none) and dh, dc (B, H), the gradients of the last h and c (overwritten with
  * those of h0 and c0): d_gates (T, B, 4H), the gradient of every step's pre-activations. */
 int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
-                    const void *h0, const void *c0, void *acts, void *cs, void *tcs, void *hs);
+                    const void *h0, const void *c0, const void *xp, void *acts, void *cs,
+                    void *tcs, void *hs);
 int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
                      const void *c0, const void *acts, const void *cs, const void *tcs,
                      const void *d_hs, void *dh, void *dc, void *d_gates);

@@ -533,13 +533,13 @@ def _winograd_block(C: int, OC: int, tiles: int, slices: int) -> int:
     return block
 
 
-def lstm_forward(w_hh, h0, c0, acts, cs, tcs, hs, reverse: bool) -> None:
-    """An LSTM layer's recurrence (em_lstm_forward): acts (T, B, 4H), each step's input
-    projection on entry, becomes its gate activations; cs, tcs and hs (T, B, H) get c,
+def lstm_forward(w_hh, h0, c0, xp, acts, cs, tcs, hs, reverse: bool) -> None:
+    """An LSTM layer's recurrence (em_lstm_forward): from the input projections xp (T, B, 4H),
+    acts (T, B, 4H) gets each step's gate activations, cs, tcs and hs (T, B, H) its c,
     tanh(c) and h. All contiguous, one float dtype."""
     T, B, H = hs._shape
     check(lib.em_lstm_forward(acts._dtype.code, T, B, H, int(reverse), ptr(w_hh), ptr(h0),
-                              ptr(c0), ptr(acts), ptr(cs), ptr(tcs), ptr(hs)), "lstm")
+                              ptr(c0), ptr(xp), ptr(acts), ptr(cs), ptr(tcs), ptr(hs)), "lstm")
 
 
 def lstm_backward(w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates, reverse: bool) -> None:

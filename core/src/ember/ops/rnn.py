@@ -47,9 +47,10 @@ class LSTMSequence(Function):
     def forward(ctx, xp: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, reverse: bool):
         steps, batch, hidden = xp.shape[0], h0.shape[0], h0.shape[1]
         if _fused(xp):
-            act = xp.contiguous().clone()
+            act = _empty((steps, batch, 4 * hidden), xp._dtype)
             out, cs, tcs = (_empty((steps, batch, hidden), xp._dtype) for _ in range(3))
-            cpu.lstm_forward(dense(w_hh), dense(h0), dense(c0), act, cs, tcs, out, reverse)
+            cpu.lstm_forward(dense(w_hh), dense(h0), dense(c0), dense(xp), act, cs, tcs, out,
+                             reverse)
             last = 0 if reverse else steps - 1
             h, c = (out[last].clone(), cs[last].clone()) if steps else (h0.clone(), c0.clone())
         else:
