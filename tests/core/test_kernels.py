@@ -260,6 +260,26 @@ def test_winograd_conv_matches_direct_convolution(adjoint, pad):
         assert lib.em_conv2d_winograd(_ptr(x), _ptr(w), _ptr(y), *bad) == lib.EM_EINVAL
 
 
+def _float_kernel(dtype):
+    """(em_dtype code, assert_allclose tolerances against float64) of a float32/float64 test."""
+    if dtype == np.float32:
+        return lib.EM_F32, dict(rtol=2e-4, atol=2e-5)
+    return lib.EM_F64, dict(rtol=1e-10, atol=1e-12)
+
+
+def _thread_counts(counts=(1, 2)):
+    """Iterates over counts with ember (and its kernels) set to that many threads, restoring
+    the setting afterwards."""
+    import ember
+    before = ember.get_num_threads()
+    try:
+        for n in counts:
+            ember.set_num_threads(n)
+            yield n
+    finally:
+        ember.set_num_threads(before)
+
+
 def _lstm_reference(xp, w, h0, c0, reverse, d_hs, dh, dc):
     """em_lstm_forward and em_lstm_backward in float64 NumPy, step by step."""
     T, B, G = xp.shape
@@ -295,7 +315,6 @@ def _lstm_reference(xp, w, h0, c0, reverse, d_hs, dh, dc):
 def test_lstm_recurrence_matches_numpy(dtype, T, B, H, reverse):
     """Forward and backward of a whole sequence, on one thread and on two (40x70 runs the
     GEMMs in column blocks), against the float64 recurrence."""
-    import ember
     rng = np.random.default_rng(4)
     xp = rng.standard_normal((T, B, 4 * H)).astype(dtype)
     w = (rng.standard_normal((4 * H, H)) / np.sqrt(H)).astype(dtype)
@@ -304,25 +323,19 @@ def test_lstm_recurrence_matches_numpy(dtype, T, B, H, reverse):
     want = _lstm_reference(*(v.astype(np.float64) for v in (xp, w, h0, c0)), reverse,
                            d_hs.astype(np.float64), dh.astype(np.float64),
                            dc.astype(np.float64))
-    code = lib.EM_F32 if dtype == np.float32 else lib.EM_F64
-    tol = dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
-    before = ember.get_num_threads()
-    try:
-        for threads in (1, 2):
-            ember.set_num_threads(threads)
-            acts, cs, tcs, hs = np.empty_like(xp), *(np.empty((T, B, H), dtype) for _ in range(3))
-            assert lib.em_lstm_forward(code, T, B, H, reverse, _ptr(w), _ptr(h0), _ptr(c0),
-                                       _ptr(xp), _ptr(acts), _ptr(cs), _ptr(tcs),
-                                       _ptr(hs)) == lib.EM_OK
-            d_gates, dh_got, dc_got = np.empty((T, B, 4 * H), dtype), dh.copy(), dc.copy()
-            assert lib.em_lstm_backward(code, T, B, H, reverse, _ptr(w), _ptr(c0), _ptr(acts),
-                                        _ptr(cs), _ptr(tcs), _ptr(d_hs), _ptr(dh_got),
-                                        _ptr(dc_got), _ptr(d_gates)) == lib.EM_OK
-            for got, ref in zip((acts, cs, hs, d_gates, dh_got, dc_got), want):
-                np.testing.assert_allclose(got, ref, **tol)
-            np.testing.assert_allclose(tcs, np.tanh(want[1]), **tol)
-    finally:
-        ember.set_num_threads(before)
+    code, tol = _float_kernel(dtype)
+    for _ in _thread_counts():
+        acts, cs, tcs, hs = np.empty_like(xp), *(np.empty((T, B, H), dtype) for _ in range(3))
+        assert lib.em_lstm_forward(code, T, B, H, reverse, _ptr(w), _ptr(h0), _ptr(c0),
+                                   _ptr(xp), _ptr(acts), _ptr(cs), _ptr(tcs),
+                                   _ptr(hs)) == lib.EM_OK
+        d_gates, dh_got, dc_got = np.empty((T, B, 4 * H), dtype), dh.copy(), dc.copy()
+        assert lib.em_lstm_backward(code, T, B, H, reverse, _ptr(w), _ptr(c0), _ptr(acts),
+                                    _ptr(cs), _ptr(tcs), _ptr(d_hs), _ptr(dh_got),
+                                    _ptr(dc_got), _ptr(d_gates)) == lib.EM_OK
+        for got, ref in zip((acts, cs, hs, d_gates, dh_got, dc_got), want):
+            np.testing.assert_allclose(got, ref, **tol)
+        np.testing.assert_allclose(tcs, np.tanh(want[1]), **tol)
 
 
 def _gru_reference(xp, w, b, h0, reverse, d_hs, dh):
@@ -357,7 +370,6 @@ def _gru_reference(xp, w, b, h0, reverse, d_hs, dh):
 @pytest.mark.parametrize("reverse", [False, True])
 def test_gru_recurrence_matches_numpy(dtype, T, B, H, reverse):
     """As the LSTM's: both directions, one thread and two, against float64."""
-    import ember
     rng = np.random.default_rng(6)
     xp = rng.standard_normal((T, B, 3 * H)).astype(dtype)
     w = (rng.standard_normal((3 * H, H)) / np.sqrt(H)).astype(dtype)
@@ -366,24 +378,18 @@ def test_gru_recurrence_matches_numpy(dtype, T, B, H, reverse):
     d_hs = rng.standard_normal((T, B, H)).astype(dtype)
     want = _gru_reference(*(v.astype(np.float64) for v in (xp, w, b, h0)), reverse,
                           d_hs.astype(np.float64), dh.astype(np.float64))
-    code = lib.EM_F32 if dtype == np.float32 else lib.EM_F64
-    tol = dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
-    before = ember.get_num_threads()
-    try:
-        for threads in (1, 2):
-            ember.set_num_threads(threads)
-            acts = np.empty((T, B, 3 * H), dtype)
-            ns, hs = (np.empty((T, B, H), dtype) for _ in range(2))
-            assert lib.em_gru_forward(code, T, B, H, reverse, _ptr(w), _ptr(b), _ptr(h0),
-                                      _ptr(xp), _ptr(acts), _ptr(ns), _ptr(hs)) == lib.EM_OK
-            dhp, dxp, dh_got = np.empty_like(acts), np.empty_like(acts), dh.copy()
-            assert lib.em_gru_backward(code, T, B, H, reverse, _ptr(w), _ptr(h0), _ptr(acts),
-                                       _ptr(ns), _ptr(hs), _ptr(d_hs), _ptr(dh_got), _ptr(dhp),
-                                       _ptr(dxp)) == lib.EM_OK
-            for got, ref in zip((acts, ns, hs, dhp, dxp, dh_got), want):
-                np.testing.assert_allclose(got, ref, **tol)
-    finally:
-        ember.set_num_threads(before)
+    code, tol = _float_kernel(dtype)
+    for _ in _thread_counts():
+        acts = np.empty((T, B, 3 * H), dtype)
+        ns, hs = (np.empty((T, B, H), dtype) for _ in range(2))
+        assert lib.em_gru_forward(code, T, B, H, reverse, _ptr(w), _ptr(b), _ptr(h0), _ptr(xp),
+                                  _ptr(acts), _ptr(ns), _ptr(hs)) == lib.EM_OK
+        dhp, dxp, dh_got = np.empty_like(acts), np.empty_like(acts), dh.copy()
+        assert lib.em_gru_backward(code, T, B, H, reverse, _ptr(w), _ptr(h0), _ptr(acts),
+                                   _ptr(ns), _ptr(hs), _ptr(d_hs), _ptr(dh_got), _ptr(dhp),
+                                   _ptr(dxp)) == lib.EM_OK
+        for got, ref in zip((acts, ns, hs, dhp, dxp, dh_got), want):
+            np.testing.assert_allclose(got, ref, **tol)
 
 
 def test_recurrences_refuse_bad_arguments():
