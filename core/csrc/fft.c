@@ -28,8 +28,9 @@ typedef struct fft_plan {
     float *chirpf, *bfftf;
 } fft_plan;
 
-/* Transforms at least this long split each stage across threads; q runs in blocks. */
-#define EM_FFT_PAR_MIN 65536
+/* Transforms at least this long split each stage across threads (a team per stage: at
+ * 65536 values two threads took 641 us where one took 490). */
+#define EM_FFT_PAR_MIN (1 << 18)
 #define EM_FFT_QBLOCK 256
 
 #define EM_FFT_IN_COMPLEX 0

@@ -51,6 +51,22 @@ def test_many_rows_match_numpy(n, dtype, threads):
         ember.set_num_threads(before)
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+@pytest.mark.parametrize("n", [1 << 18, 5 << 16])
+def test_long_transform_split_across_threads(n, dtype):
+    """One row long enough for each stage to be split across threads: blocks of p in the
+    early stages, (p, block of q) pairs in the late ones, vector stages from stride 8."""
+    before = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        x = _crand((n,), dtype)
+        ref = np.fft.fft(x.astype(np.complex128))
+        tol = (1e-5 if dtype == np.complex64 else 1e-12) * np.abs(ref).max()
+        assert np.abs(ember.fft.fft(ember.tensor(x)).numpy() - ref).max() < tol
+    finally:
+        ember.set_num_threads(before)
+
+
 @pytest.mark.parametrize("n", [4, 7, 97, 1000])
 def test_float32_precision(n):
     x = _crand((2, n), np.complex64)
