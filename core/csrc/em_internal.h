@@ -59,6 +59,17 @@ static inline uint16_t em_bf16_store(float f) {
     return (uint16_t)(u >> 16);
 }
 
+/* This thread's index and its team's size inside an OpenMP region (0 of 1 outside). */
+static inline void em_team_slot(int *part, int *parts) {
+#ifdef _OPENMP
+    *part = omp_get_thread_num();
+    *parts = omp_get_num_threads();
+#else
+    *part = 0;
+    *parts = 1;
+#endif
+}
+
 /* dtype numbers for the preprocessor (templates/type_begin.h); equal to enum em_dtype */
 #define EMT_F32 0
 #define EMT_F64 1
