@@ -23,11 +23,21 @@ def median_time(fn, repeat: int = 7, number: int = 1, warmup: int = 2) -> float:
 def paired_medians(efn, tfn, repeat: int = 7, number: int = 1,
                    warmup: int = 2) -> tuple[float, float]:
     """Median seconds per call of efn and of tfn, sampled alternately so that a slow spell
-    of a shared machine lands on both sides instead of on one framework's whole block."""
+    of a shared machine lands on both sides instead of on one framework's whole block.
+
+    Each sample follows an untimed call of the same function, as a training step follows
+    the previous step. Each framework loads its own OpenMP runtime, whose threads keep
+    spinning for a while after a parallel region: on 2 cores, whichever framework ran
+    right after the other lost about 0.5 ms of a 4 ms LeNet step to them."""
     for _ in range(warmup):
         efn()
         tfn()
-    samples = [(_sample(efn, number), _sample(tfn, number)) for _ in range(repeat)]
+    samples = []
+    for _ in range(repeat):
+        efn()
+        e = _sample(efn, number)
+        tfn()
+        samples.append((e, _sample(tfn, number)))
     return (statistics.median(e for e, _ in samples),
             statistics.median(t for _, t in samples))
 
