@@ -260,6 +260,105 @@ def test_winograd_conv_matches_direct_convolution(adjoint, pad):
         assert lib.em_conv2d_winograd(_ptr(x), _ptr(w), _ptr(y), *bad) == lib.EM_EINVAL
 
 
+def _conv_reference(x, w, pad, dil):
+    """Float64 stride-1 cross-correlation of x (N, C, H, W) with w (OC, C, KH, KW)."""
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2))
+    kh, kw = w.shape[2:]
+    oh, ow = xp.shape[2] - dil[0] * (kh - 1), xp.shape[3] - dil[1] * (kw - 1)
+    return sum(np.einsum("nchw,oc->nohw",
+                         xp[:, :, i * dil[0]:i * dil[0] + oh, j * dil[1]:j * dil[1] + ow],
+                         w[:, :, i, j].astype(np.float64))
+               for i in range(kh) for j in range(kw))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("adjoint", [0, 1])
+@pytest.mark.parametrize("geometry", [
+    # (N, C, OC, H, W, KH, KW, pad, dilation): output widths below, at and past one
+    # 2-vector strip, every output-channel block size (4, 2, 1)
+    (3, 1, 6, 28, 28, 5, 5, (2, 2), (1, 1)),
+    (2, 6, 7, 14, 14, 5, 5, (0, 0), (1, 1)),
+    (1, 2, 9, 9, 37, 3, 2, (1, 0), (2, 3)),
+    (2, 3, 1, 5, 4, 1, 3, (0, 1), (1, 1)),
+])
+def test_direct_conv_matches_reference(dtype, adjoint, geometry):
+    n, c, oc, h, wd, kh, kw, pad, dil = geometry
+    rng = np.random.default_rng(5)
+    code, tol = _float_kernel(dtype)
+    x = rng.standard_normal((n, c, h, wd)).astype(dtype)
+    w = rng.standard_normal((c, oc, kh, kw) if adjoint else (oc, c, kh, kw)).astype(dtype)
+    oh, ow = h + 2 * pad[0] - dil[0] * (kh - 1), wd + 2 * pad[1] - dil[1] * (kw - 1)
+    filters = np.flip(w, (2, 3)).transpose(1, 0, 2, 3) if adjoint else w
+    want = _conv_reference(x, filters, pad, dil)
+    for slices in (1, 2):
+        y = np.full((n, oc, oh, ow), np.nan, dtype)
+        need = slices * (c * (h + 2 * pad[0]) * (wd + 2 * pad[1]) + 16) + adjoint * oc * c * kh * kw
+        scratch = np.empty(need, dtype)
+        args = (n, c, h, wd, oc, kh, kw, *pad, *dil, oh, ow, adjoint, _ptr(scratch), need,
+                slices)
+        assert lib.em_conv2d_direct(code, _ptr(x), _ptr(w), _ptr(y), *args) == 0
+        np.testing.assert_allclose(y, want, **tol)
+    # a wrong output size or too small a scratch is refused before anything is written
+    y = np.zeros((n, oc, oh, ow), dtype)
+    bad_size = args[:12] + (ow + 1,) + args[13:]
+    short = args[:15] + (need - 1,) + args[16:]
+    for bad in (bad_size, short):
+        assert lib.em_conv2d_direct(code, _ptr(x), _ptr(w), _ptr(y), *bad) == lib.EM_EINVAL
+    assert not y.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geometry", [
+    (3, 1, 6, 28, 28, 5, 5, (2, 2), (1, 1)),
+    (2, 6, 7, 14, 14, 5, 5, (0, 0), (1, 1)),
+    (1, 2, 3, 9, 37, 3, 7, (1, 0), (2, 3)),
+    (2, 3, 1, 5, 4, 2, 1, (0, 0), (1, 1)),
+])
+def test_direct_weight_grad_matches_reference(dtype, geometry):
+    """The weight gradient against float64 sums, on 1 and 2 threads, whatever the scratch
+    held before."""
+    n, c, oc, h, wd, kh, kw, pad, dil = geometry
+    rng = np.random.default_rng(6)
+    code, tol = _float_kernel(dtype)
+    x = rng.standard_normal((n, c, h, wd)).astype(dtype)
+    oh, ow = h + 2 * pad[0] - dil[0] * (kh - 1), wd + 2 * pad[1] - dil[1] * (kw - 1)
+    g = rng.standard_normal((n, oc, oh, ow)).astype(dtype)
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2))
+    want = np.empty((oc, c, kh, kw))
+    for i in range(kh):
+        for j in range(kw):
+            win = xp[:, :, i * dil[0]:i * dil[0] + oh, j * dil[1]:j * dil[1] + ow]
+            want[:, :, i, j] = np.einsum("nohw,nchw->oc", g.astype(np.float64), win)
+    need = n * c * (h + 2 * pad[0]) * (wd + 2 * pad[1]) + 16 + n * oc * oh * -(-ow // 16) * 16
+    for slices in (1, 2):
+        gw = np.full((oc, c, kh, kw), np.nan, dtype)
+        scratch = np.full(need, np.inf, dtype)  # stale scratch must not leak into the sums
+        args = (n, c, h, wd, oc, kh, kw, *pad, *dil, oh, ow, _ptr(scratch), need, slices)
+        assert lib.em_conv2d_direct_wgrad(code, _ptr(x), _ptr(g), _ptr(gw), *args) == 0
+        np.testing.assert_allclose(gw, want, **tol)
+    bad_kw = args[:5] + (kh, 8) + args[7:]
+    short = args[:14] + (need - 1,) + args[15:]
+    gw = np.zeros((oc, c, kh, kw), dtype)
+    for bad in (bad_kw, short):
+        assert lib.em_conv2d_direct_wgrad(code, _ptr(x), _ptr(g), _ptr(gw), *bad) == lib.EM_EINVAL
+    assert not gw.any()
+
+
+def test_direct_weight_grad_ignores_values_past_the_output_row():
+    """x = inf in a column that only the masked lanes of tap kw = 0 reach: 0 * inf would
+    make that tap's sum NaN."""
+    x = np.ones((1, 1, 3, 12), np.float32)
+    x[..., 11] = np.inf  # column 11 lies only in windows of tap kw = 2 (OW = 10)
+    g = np.ones((1, 1, 1, 10), np.float32)
+    gw = np.empty((1, 1, 3, 3), np.float32)
+    need = 3 * 12 + 16 + 16
+    scratch = np.empty(need, np.float32)
+    assert lib.em_conv2d_direct_wgrad(lib.EM_F32, _ptr(x), _ptr(g), _ptr(gw), 1, 1, 3, 12, 1,
+                                      3, 3, 0, 0, 1, 1, 1, 10, _ptr(scratch), need, 1) == 0
+    np.testing.assert_array_equal(gw[0, 0, :, :2], 10.0)
+    assert np.isinf(gw[0, 0, :, 2]).all()
+
+
 def _float_kernel(dtype):
     """(em_dtype code, assert_allclose tolerances against float64) of a float32/float64 test."""
     if dtype == np.float32:

@@ -181,6 +181,23 @@ int em_conv2d_winograd(const void *x, const void *w, void *y, int64_t N, int64_t
                        int64_t H, int64_t W, int64_t OC, int64_t ph, int64_t pw, int64_t OH,
                        int64_t OW, int adjoint, int64_t block, void *scratch,
                        int64_t scratch_len, int slices);
+/* conv.c: y (N, OC, OH, OW) = the stride-1 convolution of x (N, C, H, W) by w (OC, C, KH, KW)
+ * computed directly, for layers with few channels; with adjoint, w is read as (C, OC, KH,
+ * KW) flipped (y is then the input gradient of a convolution by w). float32 or float64, all
+ * contiguous. scratch holds slices * (C*(H+2ph)*(W+2pw) + 16) values, plus OC*C*KH*KW with
+ * adjoint. */
+int em_conv2d_direct(int dtype, const void *x, const void *w, void *y, int64_t N, int64_t C,
+                     int64_t H, int64_t W, int64_t OC, int64_t KH, int64_t KW, int64_t ph,
+                     int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW, int adjoint,
+                     void *scratch, int64_t scratch_len, int slices);
+/* conv.c: gw (OC, C, KH, KW) = the weight gradient of a stride-1 convolution of x (N, C, H, W)
+ * with output gradient g (N, OC, OH, OW), computed directly; KW <= 7. float32 or float64,
+ * all contiguous. scratch holds N*C*(H+2ph)*(W+2pw) + 16 + N*OC*OH*OWp values, OWp being OW
+ * rounded up to a multiple of 16. */
+int em_conv2d_direct_wgrad(int dtype, const void *x, const void *g, void *gw, int64_t N,
+                           int64_t C, int64_t H, int64_t W, int64_t OC, int64_t KH, int64_t KW,
+                           int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH,
+                           int64_t OW, void *scratch, int64_t scratch_len, int slices);
 /* conv.c: depthwise 2-d convolution (groups == C, one filter per channel), no im2col.
  * mode 0: out = y (N, C, OH, OW) from a = x (N, C, H, W), b = w (C, 1, KH, KW);
  * mode 1: out = gx (N, C, H, W) from a = g (N, C, OH, OW), b = w;

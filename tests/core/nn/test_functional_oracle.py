@@ -98,6 +98,19 @@ def test_conv2d(kw, bias):
         check(lambda x, w: F.conv2d(x, w, **kw), lambda x, w: TF.conv2d(x, w, **kw), x, w)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", [dict(), dict(padding=2), dict(padding=(1, 3), dilation=(2, 1))])
+def test_conv2d_direct_kernels(dtype, kw):
+    """Stride-1 layers with few channels and output rows of 10 or more run csrc's direct
+    kernels: here the forward (4 filters), the input gradient (8 input channels), the
+    weight gradient (fewer than 8 filters) and, through double backward, the transposed
+    forward, against torch."""
+    x, w, b = rand(3, 8, 12, 14, dtype=dtype), rand(4, 8, 5, 3, dtype=dtype), rand(4, dtype=dtype)
+    tol = dict(atol=2e-5, rtol=2e-5) if dtype == np.float32 else {}
+    check(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw),
+          x, w, b, double=True, **tol)
+
+
 @pytest.mark.parametrize("kw", [dict(padding=1), dict(stride=2, padding=1),
                                 dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2))])
 def test_depthwise_conv2d_and_its_transpose(kw):

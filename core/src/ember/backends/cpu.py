@@ -524,6 +524,40 @@ def conv2d_winograd(x, w, y, padding, adjoint: bool) -> None:
           "conv2d")
 
 
+def conv2d_direct(x, w, y, padding, dilation, adjoint: bool) -> None:
+    """A stride-1 convolution of x into y computed directly, without im2col
+    (em_conv2d_direct); with adjoint, w is read as (C, OC, KH, KW) flipped: y is then the
+    input gradient of a convolution by w."""
+    N, C, H, W = x._shape
+    OC, OH, OW = y._shape[1:]
+    KH, KW = w._shape[2:]
+    # below about 30 us of multiply-adds on one core, waking the thread pool costs more
+    work = N * OC * C * KH * KW * OH * OW
+    slices = min(get_num_threads(), N * ((OC + 3) // 4)) if work > 1 << 18 else 1
+    pad_len = C * (H + 2 * padding[0]) * (W + 2 * padding[1]) + 16
+    n = slices * pad_len + (OC * C * KH * KW if adjoint else 0)
+    scratch = alloc(n, x._dtype)
+    check(lib.em_conv2d_direct(x._dtype.code, ptr(x), ptr(w), ptr(y), N, C, H, W, OC, KH, KW,
+                               *padding, *dilation, OH, OW, int(adjoint), scratch.ptr, n,
+                               slices), "conv2d")
+
+
+def conv2d_direct_wgrad(x, g, gw, padding, dilation) -> None:
+    """gw = the weight gradient of a stride-1 convolution of x with output gradient g,
+    computed directly (em_conv2d_direct_wgrad)."""
+    N, C, H, W = x._shape
+    OC, OH, OW = g._shape[1:]
+    KH, KW = gw._shape[2:]
+    work = N * OC * C * KH * KW * OH * OW
+    slices = min(get_num_threads(), OC * C * KH) if work > 1 << 18 else 1
+    n = (N * C * (H + 2 * padding[0]) * (W + 2 * padding[1]) + 16
+         + N * OC * OH * -(-OW // 16) * 16)
+    scratch = alloc(n, x._dtype)
+    check(lib.em_conv2d_direct_wgrad(x._dtype.code, ptr(x), ptr(g), ptr(gw), N, C, H, W, OC,
+                                     KH, KW, *padding, *dilation, OH, OW, scratch.ptr, n,
+                                     slices), "conv2d weight gradient")
+
+
 def _winograd_block(C: int, OC: int, tiles: int, slices: int) -> int:
     """Tiles per block: a block's transformed inputs and products (16 x (C + OC) x block
     floats) within about 2 MB, while every thread gets a block."""

@@ -26,6 +26,7 @@ from .._tensor import Tensor
 from ..amp.autocast_mode import cast_fp32, cast_low
 from ..autograd.grad_mode import no_grad
 from ..ops._util import inplace as _core_inplace
+from ..ops._util import pretty_dtype as _pretty_dtype
 from ..ops.pad import pad
 from ..ops.resample import linear_resample2d as _linear_resample2d
 from ..ops.resample import resample2d as _resample2d
@@ -175,16 +176,30 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, n: int, name
     if input.dtype != weight.dtype:
         raise RuntimeError(f"Input type ({input.type()}) and weight type ({weight.type()}) "
                            "should be the same")
+    if bias is not None:
+        _check_bias(input, weight, bias, weight.shape[0], "")
     if n == 1:
-        y = _conv.Convolution.apply(input.unsqueeze(2), weight.unsqueeze(2), (1,) + stride,
-                                    (0,) + padding, (1,) + dilation, groups).squeeze(2)
+        y = _conv.Convolution.apply(input.unsqueeze(2), weight.unsqueeze(2), bias,
+                                    (1,) + stride, (0,) + padding, (1,) + dilation,
+                                    groups).squeeze(2)
     elif n == 3:
         y = _vol.conv3d(input, weight, stride, padding, dilation, groups)
+        if bias is not None:
+            y = y + bias.reshape(1, -1, 1, 1, 1)
     else:
-        y = _conv.Convolution.apply(input, weight, stride, padding, dilation, groups)
-    if bias is not None:
-        y = y + bias.reshape((1, -1) + (1,) * n)
+        y = _conv.Convolution.apply(input, weight, bias, stride, padding, dilation, groups)
     return y.squeeze(0) if unbatched else y
+
+
+def _check_bias(input, weight, bias, channels: int, transposed: str) -> None:
+    """torch's checks of a convolution's bias: one value per output channel, input's dtype."""
+    if bias.dim() != 1 or bias.shape[0] != channels:
+        raise RuntimeError(f"Given {transposed}weight of size {list(weight.shape)}, expected "
+                           f"bias to be 1-dimensional with {channels} elements, but got bias "
+                           f"of size {list(bias.shape)} instead")
+    if bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({_pretty_dtype(input.dtype).lower()}) and bias type "
+                           f"({_pretty_dtype(bias.dtype).lower()}) should be the same")
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
@@ -237,6 +252,8 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
             raise RuntimeError("output padding must be smaller than either stride or dilation, "
                                f"but got output_padding: {output_padding}, stride: {stride}, "
                                f"dilation: {dilation}")
+    if bias is not None:
+        _check_bias(input, weight, bias, weight.shape[1] * groups, "transposed=1, ")
     ksize = weight.shape[2:]
     out = [(input.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (ksize[i] - 1)
            + output_padding[i] + 1 for i in range(n)]

@@ -6,7 +6,8 @@ in cache (csrc conv_per_sample, OpenBLAS through csrc/gemm.c); otherwise im2col 
 gathers the whole batch into a (C*KH*KW, N*OH*OW) matrix for GEMMs split across threads.
 col2im scatters columns back for the transposed convolution. 1x1 and depthwise
 convolutions skip the lowering; float32 3x3 stride-1 convolutions and their input
-gradients run as Winograd F(2x2, 3x3) (csrc/winograd.c). The three Functions close under
+gradients run as Winograd F(2x2, 3x3) (csrc/winograd.c), and other stride-1 ones with few
+channels directly (csrc conv_direct, see _direct). The three Functions close under
 differentiation:
 
     conv(x, w)            grad_x = conv_transpose(g, w),  grad_w = conv_weight_grad(x, g)
@@ -24,7 +25,8 @@ from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..backends import blas, cpu
-from ._util import backend_of, cast
+from .._C import lib
+from ._util import backend_of, cast, expand_to
 
 
 def compute_dtype(t: Tensor):
@@ -76,6 +78,17 @@ def _winograd(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> bool:
             and tuple(dilation) == (1, 1) and max(padding) <= 2)
 
 
+def _direct(x: Tensor, c_in: int, c_out: int, kernel, out_w: int, stride, groups) -> bool:
+    """A stride-1 convolution computed directly (csrc conv_direct), without im2col: where
+    output rows fill most of its 16-lane strips and its output channels come in blocks of
+    4 (or the lowered GEMM would be tiny). Measured on 2 threads against the per-sample
+    lowering: LeNet's 1->6 5x5 at 28x28 1.5x, 6->16 at 14x14 1.26x, 16->16 5x5 at 32x32
+    1.8x, 32->64 5x5 at 16x16 1.27x; but 8-wide outputs 0.54x and 3 or 6 output channels
+    (input gradients of those layers) 0.5-0.87x, which stay lowered."""
+    return (x._dtype in (D.float32, D.float64) and tuple(stride) == (1, 1) and groups == 1
+            and out_w >= 10 and (c_out % 4 == 0 or c_in * kernel[0] * kernel[1] <= 64))
+
+
 def _pointwise(w: Tensor, stride, padding, groups) -> bool:
     """A 1x1 convolution with stride 1, no padding and one group: a GEMM per sample."""
     return w._shape[2:] == (1, 1) and _pointwise_geometry(stride, padding, groups)
@@ -102,6 +115,10 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
     if OH > 0 and OW > 0 and _winograd(x, w, stride, padding, dilation, groups):
         y = _empty((N, OC, OH, OW), x._dtype)
         cpu.conv2d_winograd(x, w, y, padding, adjoint=False)
+        return y
+    if OH > 0 and _direct(x, C, OC, (KH, KW), OW, stride, groups):
+        y = _empty((N, OC, OH, OW), x._dtype)
+        cpu.conv2d_direct(x, w, y, padding, dilation, adjoint=False)
         return y
     scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW)
     if scratch is not None:
@@ -147,6 +164,13 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
         y = _empty((N, OC) + tuple(out_hw), x._dtype)
         cpu.conv2d_winograd(x, w, y, (2 - padding[0], 2 - padding[1]), adjoint=True)
         return y
+    full = ((KH - 1) * dilation[0] - padding[0], (KW - 1) * dilation[1] - padding[1])
+    if (H > 0 and min(full) >= 0 and _direct(x, C, OC, (KH, KW), out_hw[1], stride, groups)
+            and tuple(out_hw) == (H + full[0] - padding[0], W + full[1] - padding[1])):
+        # stride 1: the adjoint is a convolution by the flipped filters, padded K - 1 - padding
+        y = _empty((N, OC) + tuple(out_hw), x._dtype)
+        cpu.conv2d_direct(x, w, y, full, dilation, adjoint=True)
+        return y
     scratch = _per_sample_scratch(x, N, OC * KH * KW, H * W)
     if scratch is not None:  # the adjoint of the per-sample forward, y's role played by x
         y = _empty((N, OC) + tuple(out_hw), x._dtype)
@@ -183,6 +207,13 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
         cpu.depthwise_conv2d(2, x, g, gw, (KH, KW), stride, padding, dilation, (H, W),
                              (OH, OW))
         return gw
+    if OC < 8 and KW <= 7 and _direct(x, C, OC, kernel, OW, stride, groups):
+        # a few filters (LeNet's 1->6: 1.67x): the lowered GEMMs would be 6 columns wide.
+        # With more, the GEMM's cache blocking wins (0.3-0.7x for 16 to 64 filters), as
+        # each direct sum streams all of x and g for one (filter, channel, kernel row).
+        gw = _empty((OC, C, KH, KW), x._dtype)
+        cpu.conv2d_direct_wgrad(x, g, gw, padding, dilation)
+        return gw
     G, OCg, Cg, L = groups, OC // groups, C // groups, N * OH * OW
     scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW)
     if scratch is not None:
@@ -213,29 +244,41 @@ def _prep(*ts):
     return [dense(t, dt) for t in ts]
 
 
+def _add_channel_bias(y: Tensor, b: Tensor) -> None:
+    """y (N, C, H, W) += b (C,) in place, b broadcast over the batch and the plane."""
+    view = Tensor._make(b._storage, (1, b._shape[0], 1, 1), (0, b._stride[0], 0, 0),
+                        b._offset, b._dtype)
+    backend_of(y).binary(lib.EM_ADD, y, expand_to(view, y._shape), y, 1.0, name="conv2d")
+
+
 class Convolution(Function):
-    """conv2d without bias; params = (stride, padding, dilation, groups)."""
+    """conv2d with an optional bias (b may be None) as one node, as torch's
+    ConvolutionBackward0; params = (stride, padding, dilation, groups)."""
 
     _builtin = True
 
     @staticmethod
-    def forward(ctx, x, w, stride, padding, dilation, groups):
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
         ctx.params = (stride, padding, dilation, groups)
         ctx.x_hw = x._shape[2:]
         ctx.save_for_backward(x, w)
         xc, wc = _prep(x, w)
-        return cast(_conv_forward(xc, wc, stride, padding, dilation, groups), x._dtype)
+        y = cast(_conv_forward(xc, wc, stride, padding, dilation, groups), x._dtype)
+        if b is not None:
+            _add_channel_bias(y, b)
+        return y
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         stride, padding, dilation, groups = ctx.params
-        gx = gw = None
-        if ctx.needs_input_grad[0]:
-            gx = ConvTranspose.apply(g, w, stride, padding, dilation, groups, ctx.x_hw)
-        if ctx.needs_input_grad[1]:
-            gw = ConvWeightGrad.apply(x, g, w._shape[2:], stride, padding, dilation, groups)
-        return gx, gw, None, None, None, None
+        need = ctx.needs_input_grad
+        gx = ConvTranspose.apply(g, w, stride, padding, dilation, groups, ctx.x_hw) \
+            if need[0] else None
+        gw = ConvWeightGrad.apply(x, g, w._shape[2:], stride, padding, dilation, groups) \
+            if need[1] else None
+        gb = g.sum((0, 2, 3)) if need[2] else None
+        return gx, gw, gb, None, None, None, None
 
 
 class ConvTranspose(Function):
@@ -257,7 +300,7 @@ class ConvTranspose(Function):
         stride, padding, dilation, groups = ctx.params
         gx = gw = None
         if ctx.needs_input_grad[0]:
-            gx = Convolution.apply(g, w, stride, padding, dilation, groups)
+            gx = Convolution.apply(g, w, None, stride, padding, dilation, groups)
         if ctx.needs_input_grad[1]:
             gw = ConvWeightGrad.apply(g, x, w._shape[2:], stride, padding, dilation, groups)
         return gx, gw, None, None, None, None, None
@@ -285,7 +328,7 @@ class ConvWeightGrad(Function):
         if ctx.needs_input_grad[0]:
             gx = ConvTranspose.apply(g, gg, stride, padding, dilation, groups, ctx.x_hw)
         if ctx.needs_input_grad[1]:
-            gg_ = Convolution.apply(x, gg, stride, padding, dilation, groups)
+            gg_ = Convolution.apply(x, gg, None, stride, padding, dilation, groups)
         return gx, gg_, None, None, None, None, None
 
 

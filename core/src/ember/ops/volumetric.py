@@ -43,8 +43,8 @@ def conv3d(x: Tensor, weight: Tensor, stride, padding, dilation, groups: int) ->
     y = None
     for kd in range(kd_size):
         t = _conv.Convolution.apply(_taps(x, kd, dilation[0], stride[0], out_depth),
-                                    weight[:, :, kd], stride[1:], padding[1:], dilation[1:],
-                                    groups)
+                                    weight[:, :, kd], None, stride[1:], padding[1:],
+                                    dilation[1:], groups)
         y = t if y is None else y + t
     return _unfold_batch(y, n, out_depth)
 
