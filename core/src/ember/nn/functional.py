@@ -1169,25 +1169,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, "
                            f"got {list(target.shape)}")
     x2 = input.movedim(1, -1).reshape(-1, C) if input.dim() > 2 else input
-    t1 = target.reshape(-1).long()
-    valid = t1 != ignore_index
-    bad = valid & ((t1 < 0) | (t1 >= C))
-    if bool(bad.any()):
-        raise IndexError(f"Target {int(t1[bad][0])} is out of bounds.")
+    t1 = target.reshape(-1)
     if weight is not None and weight.shape != (C,):
         raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
                            "classes but got weight tensor of shape: " + str(list(weight.shape)))
-    loss = _CrossEntropy.apply(x2, t1, weight, ignore_index, label_smoothing)
+    loss = _CrossEntropy.apply(x2, t1 if t1.dtype == D.int64 else t1.long(), weight,
+                               ignore_index, label_smoothing, reduction)
     if reduction == "none":
         return loss.reshape(target.shape).squeeze(0) if unbatched else loss.reshape(target.shape)
-    if reduction == "sum":
-        return loss.sum()
-    if weight is not None:
-        denom = (weight[ember.where(valid, t1, ember.zeros_like(t1))]
-                 * valid.to(weight.dtype)).sum()
-    else:
-        denom = valid.sum().to(loss.dtype)
-    return loss.sum() / denom
+    return loss
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
