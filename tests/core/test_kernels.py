@@ -359,6 +359,33 @@ def test_direct_weight_grad_ignores_values_past_the_output_row():
     assert np.isinf(gw[0, 0, :, 2]).all()
 
 
+@pytest.mark.parametrize("planes", [3, 40])  # below and above the threading threshold
+def test_max_pool_scatter_and_gather_check_every_index(planes):
+    """The scatter of max pooling's backward (repeated indices add up) and its adjoint
+    gather, against NumPy; one index out of range in any plane fails the call."""
+    rng = np.random.default_rng(7)
+    in_sz, out_sz = 60, 2000
+    gy = rng.standard_normal((planes, out_sz)).astype(np.float32)
+    idx = rng.integers(0, in_sz, (planes, out_sz))
+    gx = np.full((planes, in_sz), np.nan, np.float32)
+    p64 = ffi.cast("int64_t *", idx.ctypes.data)
+    assert lib.em_max_pool_backward(lib.EM_F32, _ptr(gy), p64, planes, in_sz, out_sz,
+                                    _ptr(gx)) == 0
+    want = np.zeros((planes, in_sz))
+    for p in range(planes):
+        np.add.at(want[p], idx[p], gy[p].astype(np.float64))
+    np.testing.assert_allclose(gx, want, rtol=1e-4, atol=1e-4)
+    y = np.empty((planes, out_sz), np.float32)
+    assert lib.em_gather_planes(lib.EM_F32, _ptr(gx), p64, planes, in_sz, out_sz, _ptr(y)) == 0
+    np.testing.assert_array_equal(y, np.take_along_axis(gx, idx, 1))
+    for bad in (-1, in_sz):
+        idx[planes - 1, out_sz // 2] = bad
+        assert lib.em_max_pool_backward(lib.EM_F32, _ptr(gy), p64, planes, in_sz, out_sz,
+                                        _ptr(gx)) == lib.EM_EINDEX
+        assert lib.em_gather_planes(lib.EM_F32, _ptr(gx), p64, planes, in_sz, out_sz,
+                                    _ptr(y)) == lib.EM_EINDEX
+
+
 def _float_kernel(dtype):
     """(em_dtype code, assert_allclose tolerances against float64) of a float32/float64 test."""
     if dtype == np.float32:

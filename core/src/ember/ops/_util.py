@@ -75,6 +75,18 @@ def expand_to(t: Tensor, shape: tuple) -> Tensor:
     return Tensor._make(t._storage, shape, tuple(strides), t._offset, t._dtype)
 
 
+def reshaped(t: Tensor, *shape: int) -> Tensor:
+    """Contiguous t seen with another shape (one dim may be -1), as a bare view for kernels'
+    operands and results inside a Function: reshape would run the view machinery, and
+    record a node when t requires grad, for nothing."""
+    if -1 in shape:
+        known = 1
+        for n in shape:
+            known *= n if n != -1 else 1
+        shape = tuple(t.numel() // (known or 1) if n == -1 else n for n in shape)
+    return Tensor._make(t._storage, shape, contiguous_strides(shape), t._offset, t._dtype)
+
+
 def cast(t: Tensor, dtype) -> Tensor:
     """t in dtype, without autograd (kernels' operand preparation)."""
     if t._dtype is dtype:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._tensor import _empty
 from .. import _dtype as D
 from ..autograd.function import Function
-from ._util import backend_of, cast
+from ._util import backend_of, cast, reshaped
 from .conv import compute_dtype, dense
 
 
@@ -18,7 +18,7 @@ def _planes(x):
     """x (..., H, W) as contiguous float (planes, H, W) in the compute dtype."""
     H, W = x._shape[-2:]
     xc = dense(x, compute_dtype(x))
-    return xc.reshape(-1, H, W)
+    return reshaped(xc, -1, H, W)
 
 
 class MaxPool2d(Function):
@@ -34,11 +34,11 @@ class MaxPool2d(Function):
         idx = _empty((P,) + tuple(out_hw), D.int64, x.device)
         backend_of(x).max_pool2d(xp, kernel, stride, padding, dilation, y, idx)
         shape = x._shape[:-2] + tuple(out_hw)
-        idx = idx.reshape(shape)
+        idx = reshaped(idx, *shape)
         ctx.x_shape = x._shape
         ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(idx)
-        return cast(y, x._dtype).reshape(shape), idx
+        return reshaped(cast(y, x._dtype), *shape), idx
 
     @staticmethod
     def backward(ctx, g, _gidx):
@@ -58,8 +58,8 @@ class MaxPoolBackward(Function):
         gc = dense(g, compute_dtype(g))
         P = idx.numel() // max(idx._shape[-1] * idx._shape[-2], 1) if idx.dim() >= 2 else 1
         gx = _empty((P, H * W), gc._dtype, g.device)
-        backend_of(g).max_pool_backward(gc.reshape(P, -1), dense(idx).reshape(P, -1), gx)
-        return cast(gx, g._dtype).reshape(x_shape)
+        backend_of(g).max_pool_backward(reshaped(gc, P, -1), reshaped(dense(idx), P, -1), gx)
+        return reshaped(cast(gx, g._dtype), *x_shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -80,8 +80,8 @@ class GatherPlanes(Function):
         H, W = x._shape[-2:]
         P = xc.numel() // max(H * W, 1)
         y = _empty((P, idx.numel() // max(P, 1)), xc._dtype, x.device)
-        backend_of(x).gather_planes(xc.reshape(P, -1), dense(idx).reshape(P, -1), y)
-        return cast(y, x._dtype).reshape(idx._shape)
+        backend_of(x).gather_planes(reshaped(xc, P, -1), reshaped(dense(idx), P, -1), y)
+        return reshaped(cast(y, x._dtype), *idx._shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -122,7 +122,7 @@ def _avg(t, params, x_shape, backward: bool):
     H, W = x_shape[-2:]
     dt = compute_dtype(t)
     if backward:
-        y = dense(t, dt).reshape(-1, *out_hw)
+        y = reshaped(dense(t, dt), -1, *out_hw)
         x = _empty((y._shape[0], H, W), dt, t.device)
     else:
         x = _planes(t)
@@ -130,8 +130,8 @@ def _avg(t, params, x_shape, backward: bool):
     backend_of(t).avg_pool2d(backward, x, y, kernel, stride, padding, count_include_pad,
                              divisor_override)
     if backward:
-        return cast(x, t._dtype).reshape(x_shape)
-    return cast(y, t._dtype).reshape(x_shape[:-2] + tuple(out_hw))
+        return reshaped(cast(x, t._dtype), *x_shape)
+    return reshaped(cast(y, t._dtype), *x_shape[:-2], *out_hw)
 
 
 class AdaptiveAvgPool2d(Function):
@@ -143,7 +143,7 @@ class AdaptiveAvgPool2d(Function):
         xp = _planes(x)
         y = _empty((xp._shape[0],) + tuple(out_hw), xp._dtype, x.device)
         backend_of(x).adaptive_pool2d(0, xp, y)
-        return cast(y, x._dtype).reshape(x._shape[:-2] + tuple(out_hw))
+        return reshaped(cast(y, x._dtype), *x._shape[:-2], *out_hw)
 
     @staticmethod
     def backward(ctx, g):
@@ -158,10 +158,10 @@ class AdaptiveAvgPool2dBackward(Function):
         ctx.out_hw = g._shape[-2:]
         H, W = x_shape[-2:]
         gc = dense(g, compute_dtype(g))
-        y = gc.reshape(-1, *g._shape[-2:])
+        y = reshaped(gc, -1, *g._shape[-2:])
         x = _empty((y._shape[0], H, W), gc._dtype, g.device)
         backend_of(g).adaptive_pool2d(2, x, y)
-        return cast(x, g._dtype).reshape(x_shape)
+        return reshaped(cast(x, g._dtype), *x_shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -181,11 +181,11 @@ class AdaptiveMaxPool2d(Function):
         idx = _empty((P,) + tuple(out_hw), D.int64, x.device)
         backend_of(x).adaptive_pool2d(1, xp, y, idx)
         shape = x._shape[:-2] + tuple(out_hw)
-        idx = idx.reshape(shape)
+        idx = reshaped(idx, *shape)
         ctx.x_shape = x._shape
         ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(idx)
-        return cast(y, x._dtype).reshape(shape), idx
+        return reshaped(cast(y, x._dtype), *shape), idx
 
     @staticmethod
     def backward(ctx, g, _gidx):
