@@ -294,6 +294,24 @@ def test_cross_entropy(kw):
           x, double=True)
 
 
+def test_cross_entropy_errors_and_edge_cases_match_torch():
+    """An out-of-range target names itself, class weights that require grad are refused,
+    a batch whose targets are all ignored averages to nan, and half inputs keep their
+    dtype through the mean."""
+    x = rand(4, 3)
+    for lib, F_ in ((ember, F), (torch, TF)):
+        with pytest.raises(IndexError, match="Target 7 is out of bounds"):
+            F_.cross_entropy(lib.tensor(x), lib.tensor([0, 7, 1, -100]))
+        w = lib.tensor(rand(3), requires_grad=True)
+        with pytest.raises(RuntimeError, match="not differentiable with respect to argument "
+                                               "'weight'"):
+            F_.cross_entropy(lib.tensor(x), lib.tensor([0, 2, 1, 1]), w)
+        assert F_.cross_entropy(lib.tensor(x), lib.tensor([-100] * 4)).isnan()
+        half = F_.cross_entropy(lib.tensor(x).half(), lib.tensor([0, 2, 1, 1]),
+                                lib.tensor(rand(3)).half())
+        assert str(half.dtype).endswith("float16")
+
+
 def test_cross_entropy_kdim_probs_and_unbatched():
     x = rand(2, 4, 3, 2)
     t = RNG.integers(0, 4, (2, 3, 2))

@@ -1173,6 +1173,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if weight is not None and weight.shape != (C,):
         raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
                            "classes but got weight tensor of shape: " + str(list(weight.shape)))
+    if weight is not None and weight.requires_grad and ember.is_grad_enabled():
+        raise RuntimeError("The function 'cross_entropy' is not differentiable with respect to "
+                           "argument 'weight'. This input cannot have requires_grad True.")
     loss = _CrossEntropy.apply(x2, t1 if t1.dtype == D.int64 else t1.long(), weight,
                                ignore_index, label_smoothing, reduction)
     if reduction == "none":

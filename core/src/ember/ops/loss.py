@@ -50,7 +50,8 @@ class CrossEntropy(Function):
             return total
         valid = (tc != ignore_index).to(loss._dtype)
         # torch's mean divides by the summed weights of the counted rows (0/0 = nan for none)
-        ctx.denom = (valid * weight[tc * valid.long()]).sum() if weight is not None \
+        # (detached: torch's loss is not differentiable in its class weights)
+        ctx.denom = (valid * weight.detach()[tc * valid.long()]).sum() if weight is not None \
             else valid.sum()
         return total / ctx.denom
 
