@@ -83,8 +83,8 @@ def _run_direction(mode: str, x: Tensor, h: Tensor, c: Tensor | None, weights: l
         bias = b_ih + b_hh
     else:
         bias = b_ih
-    flat = x.reshape(steps * batch, x.shape[2])
-    xp = ember.addmm(bias, flat, w_ih.t()) if bias is not None else flat.matmul(w_ih.t())
+    # one node, the bias added in place (addmm was a product, then a second pass to add)
+    xp = F.linear(x.reshape(steps * batch, x.shape[2]), w_ih, bias)
     xp = xp.reshape(steps, batch, xp.shape[1])
     if running is None:
         if mode == "LSTM" and w_hr is None:
