@@ -240,7 +240,9 @@ def test_lstsq_default_driver_and_rank_deficient(device, driver):
 
 
 def test_lstsq_rcond(device):
-    A = _rand((6, 4), 25) * np.array([1.0, 1.0, 1e-3, 1e-5])
+    # columns 100x above and 1000x below rcond: gelsy's rank comes from an estimate of the
+    # condition number, and with 10x margins torch's once came out one lower
+    A = _rand((6, 4), 25) * np.array([1.0, 1.0, 1e-2, 1e-7])
     B = _rand((6, 2), 26)
     _check(device, lambda a, b: tuple(ember.linalg.lstsq(a, b, rcond=1e-4)),
            lambda a, b: tuple(torch.linalg.lstsq(a, b, rcond=1e-4)), A, B, grad=False,
