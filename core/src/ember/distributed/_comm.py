@@ -25,7 +25,12 @@ def host_buffer(t) -> np.ndarray:
     if t.device.type != "cpu":
         raise ValueError(f"the mpi and gloo backends run on CPU tensors; got one on {t.device} "
                          "(init_process_group('nccl') for CUDA tensors)")
-    return t._np().reshape(-1)  # _np ignores autograd: MPI writes the memory directly
+    st = t._storage.data  # ignores autograd: MPI writes the memory directly
+    if st.dtype == t._dtype.storage_np and t.is_contiguous():
+        # a slice of the storage: 0.1 us, where a strided view and its reshape took 1.5,
+        # a third of ember's whole overhead on a small all_reduce
+        return st[t._offset:t._offset + t.numel()]
+    return t._np().reshape(-1)
 
 
 def import_mpi():
