@@ -29,22 +29,14 @@ int em_im2col(int dtype, const void *x, int64_t N, int64_t C, int64_t H, int64_t
               int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
               int64_t dw, int64_t OH, int64_t OW, void *cols) {
     if (!conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW)) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return im2col_f32(x, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, cols);
-    case EM_F64: return im2col_f64(x, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, cols);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, im2col, x, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, cols)
 }
 
 int em_col2im(int dtype, const void *cols, int64_t N, int64_t C, int64_t H, int64_t W,
               int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
               int64_t dh, int64_t dw, int64_t OH, int64_t OW, void *x) {
     if (!conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW)) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return col2im_f32(cols, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, x);
-    case EM_F64: return col2im_f64(cols, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, x);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, col2im, cols, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, x)
 }
 
 int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64_t N, int64_t C,
@@ -54,13 +46,8 @@ int em_depthwise_conv2d(int mode, int dtype, const void *a, const void *b, int64
     if (mode < 0 || mode > 2 || !a || !b || !out ||
         !conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW))
         return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return depthwise_f32(mode, a, b, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw,
-                                      OH, OW, out);
-    case EM_F64: return depthwise_f64(mode, a, b, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw,
-                                      OH, OW, out);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, depthwise, mode, a, b, N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH,
+                    OW, out)
 }
 
 int em_conv2d_per_sample(int mode, int dtype, void *x, void *w, void *y, int64_t N, int64_t C,
@@ -72,42 +59,29 @@ int em_conv2d_per_sample(int mode, int dtype, void *x, void *w, void *y, int64_t
         (mode == 2 && !partial) || groups < 1 || C % groups || OC % groups || OC < 1 ||
         !em_blas_ready() || !conv_args_ok(N, C, H, W, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW))
         return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return conv_per_sample_f32(mode, x, w, y, N, C, H, W, OC, groups, KH, KW, sh,
-                                            sw, ph, pw, dh, dw, OH, OW, scratch, slices, partial);
-    case EM_F64: return conv_per_sample_f64(mode, x, w, y, N, C, H, W, OC, groups, KH, KW, sh,
-                                            sw, ph, pw, dh, dw, OH, OW, scratch, slices, partial);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, conv_per_sample, mode, x, w, y, N, C, H, W, OC, groups, KH, KW, sh, sw,
+                    ph, pw, dh, dw, OH, OW, scratch, slices, partial)
 }
 
+/* The arguments of a stride-1 convolution whose output is exactly its valid extent. */
+static int stride1_args_ok(int64_t N, int64_t C, int64_t H, int64_t W, int64_t KH, int64_t KW,
+                           int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH,
+                           int64_t OW) {
+    return conv_args_ok(N, C, H, W, KH, KW, 1, 1, ph, pw, dh, dw, OH, OW) &&
+           OH == H + 2 * ph - (KH - 1) * dh && OW == W + 2 * pw - (KW - 1) * dw;
+}
 
 int em_conv2d_direct(int dtype, const void *x, const void *w, void *y, int64_t N, int64_t C,
                      int64_t H, int64_t W, int64_t OC, int64_t KH, int64_t KW, int64_t ph,
                      int64_t pw, int64_t dh, int64_t dw, int64_t OH, int64_t OW, int adjoint,
                      void *scratch, int64_t scratch_len, int slices) {
     if (!x || !w || !y || !scratch || slices < 1 || OC < 1 ||
-        !conv_args_ok(N, C, H, W, KH, KW, 1, 1, ph, pw, dh, dw, OH, OW) ||
-        OH != H + 2 * ph - (KH - 1) * dh || OW != W + 2 * pw - (KW - 1) * dw)
+        !stride1_args_ok(N, C, H, W, KH, KW, ph, pw, dh, dw, OH, OW))
         return EM_EINVAL;
-    const int64_t taps = OC * C * KH * KW;
     const int64_t pad_len = C * (H + 2 * ph) * (W + 2 * pw) + EM_DIRECT_SLACK;
-    if (scratch_len < slices * pad_len + (adjoint ? taps : 0)) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: {
-        float *s = scratch;
-        const float *wk = adjoint ? flip_channels_f32(w, s + slices * pad_len, C, OC, KH * KW) : w;
-        return conv_direct_f32(x, wk, y, N, C, H, W, OC, KH, KW, ph, pw, dh, dw, OH, OW, s,
-                               pad_len, slices);
-    }
-    case EM_F64: {
-        double *s = scratch;
-        const double *wk = adjoint ? flip_channels_f64(w, s + slices * pad_len, C, OC, KH * KW) : w;
-        return conv_direct_f64(x, wk, y, N, C, H, W, OC, KH, KW, ph, pw, dh, dw, OH, OW, s,
-                               pad_len, slices);
-    }
-    default: return EM_EDTYPE;
-    }
+    if (scratch_len < slices * pad_len + (adjoint ? OC * C * KH * KW : 0)) return EM_EINVAL;
+    EM_FLOAT_SWITCH(dtype, conv_direct, x, w, y, N, C, H, W, OC, KH, KW, ph, pw, dh, dw, OH, OW,
+                    adjoint, scratch, pad_len, slices)
 }
 
 int em_conv2d_direct_wgrad(int dtype, const void *x, const void *g, void *gw, int64_t N,
@@ -115,17 +89,11 @@ int em_conv2d_direct_wgrad(int dtype, const void *x, const void *g, void *gw, in
                            int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH,
                            int64_t OW, void *scratch, int64_t scratch_len, int slices) {
     if (!x || !g || !gw || !scratch || slices < 1 || OC < 1 || KW > EM_DIRECT_MAX_KW ||
-        !conv_args_ok(N, C, H, W, KH, KW, 1, 1, ph, pw, dh, dw, OH, OW) ||
-        OH != H + 2 * ph - (KH - 1) * dh || OW != W + 2 * pw - (KW - 1) * dw)
+        !stride1_args_ok(N, C, H, W, KH, KW, ph, pw, dh, dw, OH, OW))
         return EM_EINVAL;
     const int64_t OWp = (OW + 15) / 16 * 16;
     if (scratch_len < N * C * (H + 2 * ph) * (W + 2 * pw) + EM_DIRECT_SLACK + N * OC * OH * OWp)
         return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return conv_direct_wgrad_f32(x, g, gw, N, C, H, W, OC, KH, KW, ph, pw, dh, dw,
-                                              OH, OW, scratch, slices);
-    case EM_F64: return conv_direct_wgrad_f64(x, g, gw, N, C, H, W, OC, KH, KW, ph, pw, dh, dw,
-                                              OH, OW, scratch, slices);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, conv_direct_wgrad, x, g, gw, N, C, H, W, OC, KH, KW, ph, pw, dh, dw, OH,
+                    OW, scratch, slices)
 }

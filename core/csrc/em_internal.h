@@ -262,6 +262,14 @@ static inline void em_row_offsets(int64_t row, int ndim, const int64_t *shape,
         }                                                                             \
     } while (0)
 
+/* The same for kernels built for float32 and float64 only. */
+#define EM_FLOAT_SWITCH(dtype, name, ...)                     \
+    switch (dtype) {                                          \
+    case EM_F32: return name##_f32(__VA_ARGS__);              \
+    case EM_F64: return name##_f64(__VA_ARGS__);              \
+    default: return EM_EDTYPE;                                \
+    }
+
 /* Dispatch on dtype: SWITCH(dtype, name, args) calls name_<sfx>(args). */
 #define EM_DTYPE_SWITCH(dtype, name, ...)                     \
     switch (dtype) {                                          \

@@ -11,16 +11,9 @@
 #define EM_T EMT_F64
 #include "templates/linalg.inc"
 
-#define EM_LA_SWITCH(dtype, name, ...)                      \
-    switch (dtype) {                                        \
-    case EM_F32: return name##_f32(__VA_ARGS__);            \
-    case EM_F64: return name##_f64(__VA_ARGS__);            \
-    default: return EM_EDTYPE;                              \
-    }
-
 int em_lu_factor(int dtype, int64_t batch, int64_t n, void *a, int64_t *piv, int64_t *info) {
     if (batch < 0 || n < 0 || !a || !piv || !info) return EM_EINVAL;
-    EM_LA_SWITCH(dtype, lu_factor, batch, n, a, piv, info)
+    EM_FLOAT_SWITCH(dtype, lu_factor, batch, n, a, piv, info)
 }
 
 int em_lu_solve(int dtype, int64_t batch, int64_t n, int64_t k, const void *lu,
@@ -28,35 +21,35 @@ int em_lu_solve(int dtype, int64_t batch, int64_t n, int64_t k, const void *lu,
     if (batch < 0 || n < 0 || k < 0 || !lu || !piv || !b) return EM_EINVAL;
     for (int64_t i = 0; i < batch * n; ++i) /* a pivot row outside its matrix: refuse */
         if (piv[i] < 0 || piv[i] >= n) return EM_EINDEX;
-    EM_LA_SWITCH(dtype, lu_solve, batch, n, k, lu, piv, b)
+    EM_FLOAT_SWITCH(dtype, lu_solve, batch, n, k, lu, piv, b)
 }
 
 int em_lu_det(int dtype, int64_t batch, int64_t n, const void *lu, const int64_t *piv,
               void *det, void *sign, void *logabsdet) {
     if (batch < 0 || n < 0 || !lu || !piv) return EM_EINVAL;
-    EM_LA_SWITCH(dtype, lu_det, batch, n, lu, piv, det, sign, logabsdet)
+    EM_FLOAT_SWITCH(dtype, lu_det, batch, n, lu, piv, det, sign, logabsdet)
 }
 
 int em_cholesky(int dtype, int64_t batch, int64_t n, void *a, int64_t *info) {
     if (batch < 0 || n < 0 || !a || !info) return EM_EINVAL;
-    EM_LA_SWITCH(dtype, cholesky, batch, n, a, info)
+    EM_FLOAT_SWITCH(dtype, cholesky, batch, n, a, info)
 }
 
 int em_triangular_solve(int dtype, int64_t batch, int64_t n, int64_t k, const void *a,
                         void *b, int upper, int unit) {
     if (batch < 0 || n < 0 || k < 0 || !a || !b) return EM_EINVAL;
-    EM_LA_SWITCH(dtype, triangular_solve, batch, n, k, a, b, upper, unit)
+    EM_FLOAT_SWITCH(dtype, triangular_solve, batch, n, k, a, b, upper, unit)
 }
 
 int em_lstsq(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void *a, void *b,
              double rcond, int pivot, const int64_t *rank_in, int64_t *rank, void *residuals,
              int64_t *info) {
     if (batch < 0 || m < 0 || n < 0 || k < 0 || !a || !b || !rank || !info) return EM_EINVAL;
-    EM_LA_SWITCH(dtype, lstsq, batch, m, n, k, a, b, rcond, pivot, rank_in, rank, residuals,
+    EM_FLOAT_SWITCH(dtype, lstsq, batch, m, n, k, a, b, rcond, pivot, rank_in, rank, residuals,
                  info)
 }
 
 int em_svdvals(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s) {
     if (batch < 0 || p < 0 || q < p || !a || !s) return EM_EINVAL;
-    EM_LA_SWITCH(dtype, svdvals, batch, p, q, a, s)
+    EM_FLOAT_SWITCH(dtype, svdvals, batch, p, q, a, s)
 }

@@ -11,24 +11,14 @@ int em_cross_entropy(int dtype, const void *x, const int64_t *target, const void
                      int64_t B, int64_t K, int64_t ignore_index, double label_smoothing,
                      void *loss, void *lse) {
     if (B < 0 || K < 1 || label_smoothing < 0 || label_smoothing > 1) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return cross_entropy_f32(x, target, weight, B, K, ignore_index, label_smoothing,
-                                          loss, lse);
-    case EM_F64: return cross_entropy_f64(x, target, weight, B, K, ignore_index, label_smoothing,
-                                          loss, lse);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, cross_entropy, x, target, weight, B, K, ignore_index, label_smoothing,
+                    loss, lse)
 }
 
 int em_cross_entropy_backward(int dtype, const void *x, const void *lse, const int64_t *target,
                               const void *weight, const void *grad, int64_t B, int64_t K,
                               int64_t ignore_index, double label_smoothing, void *gx) {
     if (B < 0 || K < 1 || label_smoothing < 0 || label_smoothing > 1) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return cross_entropy_backward_f32(x, lse, target, weight, grad, B, K,
-                                                   ignore_index, label_smoothing, gx);
-    case EM_F64: return cross_entropy_backward_f64(x, lse, target, weight, grad, B, K,
-                                                   ignore_index, label_smoothing, gx);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, cross_entropy_backward, x, lse, target, weight, grad, B, K, ignore_index,
+                    label_smoothing, gx)
 }

@@ -7,13 +7,6 @@
 #define EM_T EMT_F64
 #include "templates/norm.inc"
 
-#define EM_FLOAT_SWITCH(dtype, name, ...)                   \
-    switch (dtype) {                                        \
-    case EM_F32: return name##_f32(__VA_ARGS__);            \
-    case EM_F64: return name##_f64(__VA_ARGS__);            \
-    default: return EM_EDTYPE;                              \
-    }
-
 int em_layer_norm(int dtype, const void *x, const void *w, const void *b, int64_t M, int64_t N,
                   double eps, void *y, void *mean, void *rstd) {
     if (M < 0 || N < 1) return EM_EINVAL;

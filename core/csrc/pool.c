@@ -6,13 +6,6 @@
 #define EM_T EMT_F64
 #include "templates/pool.inc"
 
-#define EM_FLOAT_SWITCH(dtype, name, ...)                   \
-    switch (dtype) {                                        \
-    case EM_F32: return name##_f32(__VA_ARGS__);            \
-    case EM_F64: return name##_f64(__VA_ARGS__);            \
-    default: return EM_EDTYPE;                              \
-    }
-
 static int window_ok(int64_t planes, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh,
                      int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OH,
                      int64_t OW) {

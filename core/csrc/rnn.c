@@ -23,13 +23,7 @@ int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, con
     if (!w_hh || !h0 || !c0 || !xp || !acts || !cs || !tcs || !hs || !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
     if (!em_blas_ready()) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32:
-        return lstm_forward_f32(T, B, H, reverse, w_hh, h0, c0, xp, acts, cs, tcs, hs);
-    case EM_F64:
-        return lstm_forward_f64(T, B, H, reverse, w_hh, h0, c0, xp, acts, cs, tcs, hs);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, lstm_forward, T, B, H, reverse, w_hh, h0, c0, xp, acts, cs, tcs, hs)
 }
 
 int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
@@ -39,13 +33,8 @@ int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, co
         !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
     if (!em_blas_ready()) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32:
-        return lstm_backward_f32(T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates);
-    case EM_F64:
-        return lstm_backward_f64(T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc, d_gates);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, lstm_backward, T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc,
+                    d_gates)
 }
 
 int em_gru_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
@@ -54,11 +43,7 @@ int em_gru_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, cons
     if (!w_hh || !b_hh || !h0 || !xp || !acts || !ns || !hs || !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
     if (!em_blas_ready()) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return gru_forward_f32(T, B, H, reverse, w_hh, b_hh, h0, xp, acts, ns, hs);
-    case EM_F64: return gru_forward_f64(T, B, H, reverse, w_hh, b_hh, h0, xp, acts, ns, hs);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, gru_forward, T, B, H, reverse, w_hh, b_hh, h0, xp, acts, ns, hs)
 }
 
 int em_gru_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, const void *w_hh,
@@ -68,11 +53,6 @@ int em_gru_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, con
         !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
     if (!em_blas_ready()) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32:
-        return gru_backward_f32(T, B, H, reverse, w_hh, h0, acts, ns, hs, d_hs, dh, dhp, dxp);
-    case EM_F64:
-        return gru_backward_f64(T, B, H, reverse, w_hh, h0, acts, ns, hs, d_hs, dh, dhp, dxp);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, gru_backward, T, B, H, reverse, w_hh, h0, acts, ns, hs, d_hs, dh, dhp,
+                    dxp)
 }

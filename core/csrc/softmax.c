@@ -11,19 +11,11 @@
 int em_softmax(int is_log, int dtype, const void *x, int64_t outer, int64_t n, int64_t inner,
                void *y) {
     if (outer < 0 || n < 0 || inner < 0) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return softmax_f32(is_log, x, outer, n, inner, y);
-    case EM_F64: return softmax_f64(is_log, x, outer, n, inner, y);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, softmax, is_log, x, outer, n, inner, y)
 }
 
 int em_softmax_backward(int is_log, int dtype, const void *y, const void *gy, int64_t outer,
                         int64_t n, int64_t inner, void *gx) {
     if (outer < 0 || n < 0 || inner < 0) return EM_EINVAL;
-    switch (dtype) {
-    case EM_F32: return softmax_backward_f32(is_log, y, gy, outer, n, inner, gx);
-    case EM_F64: return softmax_backward_f64(is_log, y, gy, outer, n, inner, gx);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, softmax_backward, is_log, y, gy, outer, n, inner, gx)
 }

@@ -23,13 +23,8 @@ int em_upsample_linear(int mode, int dtype, void *x, void *y, int64_t P, int64_t
         !h_idx || !h_lambda || !w_idx || !w_lambda)
         return EM_EINVAL;
     if (!em_indices_ok(h_idx, OH, H) || !em_indices_ok(w_idx, OW, W)) return EM_EINDEX;
-    switch (dtype) {
-    case EM_F32: return upsample_linear_f32(mode, x, y, P, H, W, OH, OW, h_idx, h_lambda,
-                                            w_idx, w_lambda);
-    case EM_F64: return upsample_linear_f64(mode, x, y, P, H, W, OH, OW, h_idx, h_lambda,
-                                            w_idx, w_lambda);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, upsample_linear, mode, x, y, P, H, W, OH, OW, h_idx, h_lambda, w_idx,
+                    w_lambda)
 }
 
 /* Each output's taps [start, start + taps) must lie inside its axis. */
@@ -47,11 +42,6 @@ int em_resample_taps(int mode, int dtype, void *x, void *y, void *tmp, int64_t P
         OW < 0 || KH < 1 || KW < 1 || !h_start || !h_weights || !w_start || !w_weights)
         return EM_EINVAL;
     if (!em_taps_ok(h_start, OH, KH, H) || !em_taps_ok(w_start, OW, KW, W)) return EM_EINDEX;
-    switch (dtype) {
-    case EM_F32: return resample_taps_f32(mode, x, y, tmp, P, H, W, OH, OW, h_start, KH,
-                                          h_weights, w_start, KW, w_weights);
-    case EM_F64: return resample_taps_f64(mode, x, y, tmp, P, H, W, OH, OW, h_start, KH,
-                                          h_weights, w_start, KW, w_weights);
-    default: return EM_EDTYPE;
-    }
+    EM_FLOAT_SWITCH(dtype, resample_taps, mode, x, y, tmp, P, H, W, OH, OW, h_start, KH, h_weights,
+                    w_start, KW, w_weights)
 }
