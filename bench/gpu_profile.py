@@ -2,8 +2,11 @@
 
 For each framework: the step's wall time, the sum of its GPU kernels' times and the
 kernels that take most (CUPTI through torch.profiler, which also sees CuPy's launches),
-then ember's Python functions by own time (cProfile). A wall time well above the kernel
-sum means the step is bound by the host, not the GPU. Run on a GPU machine:
+the CUDA API calls the host makes (launches, copies, synchronisations), then ember's
+Python functions by own time (cProfile). A wall time well above the kernel sum means the
+step is bound by the host, not the GPU; "host" is the time until the step returns, before
+the device sync. Last, the host cost of single calls: CuPy's primitives beside one small
+ember and torch op. Run on a GPU machine:
 
     python bench/gpu_profile.py                 # batch 64, float32 and bf16 autocast
     python bench/gpu_profile.py --batch 32 --rows 30
@@ -27,29 +30,40 @@ from torch.profiler import ProfilerActivity, profile  # noqa: E402
 from gpu import _sync, _train_step, resnet18  # noqa: E402
 
 
-def wall_ms(fn, calls: int = 5) -> float:
+def wall_ms(fn, calls: int = 5) -> tuple[float, float]:
+    """(wall, host) milliseconds per call: host stops when fn returns, wall at the sync."""
     fn()
     fn()
     _sync()
+    host = 0.0
     t0 = time.perf_counter()
     for _ in range(calls):
+        t1 = time.perf_counter()
         fn()
+        host += time.perf_counter() - t1
     _sync()
-    return (time.perf_counter() - t0) / calls * 1e3
+    return (time.perf_counter() - t0) / calls * 1e3, host / calls * 1e3
 
 
 def kernels(label: str, fn, rows: int, calls: int = 3) -> None:
-    wall = wall_ms(fn)
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+    wall, host_ms = wall_ms(fn)
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
         for _ in range(calls):
             fn()
         _sync()
-    events = [e for e in prof.key_averages() if e.self_device_time_total > 0]
+    averages = prof.key_averages()
+    events = [e for e in averages if e.self_device_time_total > 0]
     total = sum(e.self_device_time_total for e in events) / calls / 1e3
-    print(f"\n## {label}: wall {wall:.2f} ms per step, GPU kernels {total:.2f} ms")
+    print(f"\n## {label}: wall {wall:.2f} ms per step (host {host_ms:.2f}), "
+          f"GPU kernels {total:.2f} ms")
     for e in sorted(events, key=lambda e: -e.self_device_time_total)[:rows]:
         print(f"  {e.self_device_time_total / calls / 1e3:8.3f} ms {e.count // calls:5d}x  "
               f"{e.key[:96]}")
+    api = [e for e in averages if e.key.startswith(("cuda", "cu")) and e.self_cpu_time_total]
+    print("  CUDA API calls on the host:")
+    for e in sorted(api, key=lambda e: -e.self_cpu_time_total)[:8]:
+        print(f"  {e.self_cpu_time_total / calls / 1e3:8.3f} ms {e.count // calls:5d}x  "
+              f"{e.key[:60]}")
 
 
 def host(label: str, fn, rows: int) -> None:
@@ -62,6 +76,51 @@ def host(label: str, fn, rows: int) -> None:
     prof.disable()
     print(f"\n## {label}: host functions by own time")
     pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(rows)
+
+
+def per_call_us(fn, calls: int = 2000) -> float:
+    for _ in range(50):
+        fn()
+    _sync()
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    elapsed = time.perf_counter() - t0
+    _sync()
+    return elapsed / calls * 1e6
+
+
+def call_costs() -> None:
+    """Host microseconds per call (no sync inside the loop) of the pieces an op is made of."""
+    import cupy as cp
+    import numpy as np
+    kernel = cp.RawKernel(r'''extern "C" __global__ void k(float *a, const float *b,
+        const float *c, long long n) { long long i = blockIdx.x * 256ll + threadIdx.x;
+        if (i < n) a[i] = b[i] + c[i]; }''', "k")
+    ew = cp.ElementwiseKernel("float32 b, float32 c", "float32 a", "a = b + c", "em_probe_add")
+    a, b, c = (cp.ones(1024, cp.float32) for _ in range(3))
+    addresses = tuple(np.uint64(v.data.ptr) for v in (a, b, c))
+    ea, eb = ember.ones(1024, device="cuda"), ember.ones(1024, device="cuda")
+    ta, tb = torch.ones(1024, device="cuda"), torch.ones(1024, device="cuda")
+    ea.requires_grad_()
+    ta.requires_grad_()
+    costs = {
+        "cupy.empty(1024)": lambda: cp.empty(1024, cp.float32),
+        "with cupy.cuda.Device(0)": lambda: cp.cuda.Device(0).__enter__().__exit__(),
+        "RawKernel launch, array args": lambda: kernel((4,), (256,), (a, b, c, np.int64(1024))),
+        "RawKernel launch, uint64 args": lambda: kernel((4,), (256,),
+                                                        (*addresses, np.int64(1024))),
+        "ElementwiseKernel call": lambda: ew(b, c, a),
+        "ember add (1024)": lambda: eb + eb,
+        "torch add (1024)": lambda: tb + tb,
+        "ember add, graph recorded": lambda: ea + eb,
+        "torch add, graph recorded": lambda: ta + tb,
+        "ember relu (1024)": lambda: ember.relu(eb),
+        "torch relu (1024)": lambda: torch.relu(tb),
+    }
+    print("\n## host cost per call (us)")
+    for name, fn in costs.items():
+        print(f"  {per_call_us(fn):8.2f}  {name}")
 
 
 def main() -> None:
@@ -83,6 +142,7 @@ def main() -> None:
             if fw is ember:
                 host(f"{name} resnet18 step b{args.batch} {label}", step, args.rows)
         del model, opt
+    call_costs()
 
 
 if __name__ == "__main__":

@@ -273,6 +273,30 @@ def test_cuda_batch_norm_conv_pool():
     both(lambda t: F.adaptive_max_pool2d(t, 2), x, grad=True)
 
 
+def test_cuda_batch_norm_reads_half_inputs():
+    """Half inputs with float32 weight, bias and running statistics (BatchNorm2d under
+    autocast): CUDA's kernels read x as it is, the CPU computes in float32; both return
+    x's dtype, and agree on outputs, gradients and running statistics."""
+    x = RNG.standard_normal((4, 3, 5, 7)) * 2 + 1
+    g, b = RNG.uniform(0.5, 2, 3), RNG.standard_normal(3)
+    for dtype in (ember.bfloat16, ember.float16):
+        res = {}
+        for dev in ("cpu", "cuda"):
+            xt = ember.tensor(x, device=dev).to(dtype).requires_grad_()
+            gt, bt = (ember.tensor(a, dtype=ember.float32, device=dev, requires_grad=True)
+                      for a in (g, b))
+            rm, rv = ember.zeros(3, device=dev), ember.ones(3, device=dev)
+            y = F.batch_norm(xt, rm, rv, gt, bt, training=True, momentum=0.3)
+            (y.float() * ember.linspace(-1, 1, y.numel(), device=dev).reshape(y.shape)
+             ).sum().backward()
+            ev = F.batch_norm(xt, rm, rv, gt, bt, training=False)
+            assert y.dtype == ev.dtype == xt.grad.dtype == dtype
+            assert gt.grad.dtype == rm.dtype == ember.float32
+            res[dev] = [_np(t) for t in (y, xt.grad, gt.grad, bt.grad, rm, rv, ev)]
+        for on_cpu, on_cuda in zip(res["cpu"], res["cuda"]):
+            np.testing.assert_allclose(on_cuda, on_cpu, rtol=2e-2, atol=2e-2)
+
+
 def test_cuda_optimizers_match_cpu():
     for make in (lambda p: ember.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
                  lambda p: ember.optim.Adam(p, lr=0.01, weight_decay=0.1),

@@ -547,11 +547,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if running_mean is not None or running_var is not None:
         n = input.numel() // input.shape[1]
         m = 0.1 if momentum is None else momentum
-        with no_grad():
+        with no_grad():  # two kernels each: add_'s alpha scales the batch statistic
             if running_mean is not None:
-                running_mean.mul_(1 - m).add_(mean.to(running_mean.dtype) * m)
+                running_mean.mul_(1 - m).add_(mean, alpha=m)
             if running_var is not None:
-                running_var.mul_(1 - m).add_(var.to(running_var.dtype) * (m * n / max(n - 1, 1)))
+                running_var.mul_(1 - m).add_(var, alpha=m * n / max(n - 1, 1))
     return y
 
 

@@ -98,6 +98,13 @@ def batch_norm_composite(x, mean, invstd, w, b, training: bool):
     return y
 
 
+def _batch_norm_dtype(x):
+    """The dtype the batch-norm kernels read x in: CUDA's read half types as they are
+    (statistics, weight and bias in float32, as torch's mixed kernels under autocast), the
+    CPU's compute in float32 or float64."""
+    return x._dtype if x.device.type == "cuda" else compute_dtype(x)
+
+
 class BatchNorm(Function):
     """y = (x - mean) invstd w + b per channel of x (N, C, *).
 
@@ -113,7 +120,7 @@ class BatchNorm(Function):
         N, C = x._shape[0], x._shape[1]
         L = x.numel() // max(N * C, 1)
         dt = compute_dtype(x)
-        xc = dense(x, dt).reshape(N, C, L)
+        xc = dense(x, _batch_norm_dtype(x)).reshape(N, C, L)
         if training:
             mean, var = _empty((C,), dt, x.device), _empty((C,), dt, x.device)
             backend_of(x).batch_norm_stats(xc, mean, var)
@@ -122,7 +129,7 @@ class BatchNorm(Function):
         invstd = (var + eps).rsqrt()
         wc = dense(w, dt) if w is not None else None
         bc = dense(b, dt) if b is not None else None
-        y = _empty((N, C, L), dt, x.device)
+        y = _empty((N, C, L), xc._dtype, x.device)
         backend_of(x).batch_norm_apply(xc, mean, invstd, wc, bc, y)
         ctx.training, ctx.eps, ctx.NCL = training, eps, (N, C, L)
         ctx.stats = (mean, invstd)
@@ -130,11 +137,14 @@ class BatchNorm(Function):
         y = cast(y, x._dtype).reshape(x._shape)
         if training:
             ctx.mark_non_differentiable(mean, var)
+            ctx.set_materialize_grads(False)  # no zero gradients made for the statistics
             return y, mean, var
         return y
 
     @staticmethod
     def backward(ctx, g, *_stat_grads):
+        if g is None:
+            return (None,) * 7
         x, w, b = ctx.saved_tensors
         needs = ctx.needs_input_grad[:3]
         mean, invstd = ctx.stats
@@ -146,10 +156,10 @@ class BatchNorm(Function):
                 fn = lambda x_, w_, b_: batch_norm_composite(x_, mean, invstd, w_, b_, False)  # noqa
             return composite_grads(fn, (x, w, b), needs, g) + (None,) * 4
         N, C, L = ctx.NCL
-        dt = compute_dtype(x)
-        xc, gc = dense(x, dt).reshape(N, C, L), dense(g, dt).reshape(N, C, L)
+        dt, xdt = compute_dtype(x), _batch_norm_dtype(x)
+        xc, gc = dense(x, xdt).reshape(N, C, L), dense(g, xdt).reshape(N, C, L)
         wc = dense(w, dt) if w is not None else None
-        gx = _empty((N, C, L), dt, x.device) if needs[0] else None
+        gx = _empty((N, C, L), xdt, x.device) if needs[0] else None
         gw = _empty((C,), dt, x.device) if needs[1] else None
         gb = _empty((C,), dt, x.device) if needs[2] else None
         backend_of(x).batch_norm_backward(xc, gc, mean, invstd, wc, ctx.training, gx, gw, gb)

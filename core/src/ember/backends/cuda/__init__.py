@@ -53,9 +53,32 @@ def _index(device) -> int:
     return device.index
 
 
+class _Stay:
+    """The device context where there is one GPU: nothing to switch to or back from
+    (entering and leaving CuPy's Device costs two CUDA calls per op)."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
+_STAY = _Stay()
+_CUDA0 = _device("cuda", 0)
+
+
+def _one_gpu(cp) -> bool:
+    return cp.cuda.runtime.getDeviceCount() == 1
+
+
 def alloc(numel: int, dtype, device=None) -> Storage:
     """Uninitialised storage of numel elements on device (CuPy's pool allocator)."""
     cp = _cp()
+    if _one_gpu(cp):
+        return Storage(cp.empty(numel, dtype.storage_np), _CUDA0)
     idx = _index(device)
     with cp.cuda.Device(idx):
         data = cp.empty(numel, dtype.storage_np)
@@ -69,7 +92,8 @@ def zeros_storage(numel: int, dtype, device=None) -> Storage:
 
 
 def _on(t):
-    return _cp().cuda.Device(t._storage.device.index)
+    cp = _cp()
+    return _STAY if _one_gpu(cp) else cp.cuda.Device(t._storage.device.index)
 
 
 # ---- views -------------------------------------------------------------------------
@@ -167,14 +191,18 @@ _SOURCES = {"random": lambda: K.RANDOM_SOURCE, "put": lambda: K.PUT_SOURCE,
 
 
 def _fn(module: str, name: str):
-    """A raw kernel function, memoized per (device, module)."""
+    """A raw kernel function, memoized per (device, module, name): CuPy's get_function
+    asks the driver for the function again on every call."""
     cp = _cp()
-    key = (cp.cuda.Device().id, module)
-    mod = _MODULES.get(key)
-    if mod is None:
-        mod = cp.RawModule(code=_SOURCES[module](), options=("-std=c++17",))
-        _MODULES[key] = mod
-    return mod.get_function(name)
+    key = (0 if _one_gpu(cp) else cp.cuda.Device().id, module, name)
+    fn = _MODULES.get(key)
+    if fn is None:
+        mod = _MODULES.get(key[:2])
+        if mod is None:
+            mod = _MODULES[key[:2]] = cp.RawModule(code=_SOURCES[module](),
+                                                   options=("-std=c++17",))
+        fn = _MODULES[key] = mod.get_function(name)
+    return fn
 
 
 _BLOCK = 256

@@ -824,7 +824,7 @@ extern "C" __global__ void em_batch_norm_stats_##SUFFIX(const S *x, long long N,
                      part + (blockIdx.y * (long long)gridDim.x + blockIdx.x) * 3);     \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_stats_finish_##SUFFIX(const double *part,        \
-        long long P, long long Cn, S *mean, S *var) {                                    \
+        long long P, long long Cn, C *mean, C *var) {                                    \
     long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
     if (c >= Cn) return;                                                                \
     double n = 0, mu = 0, m2 = 0;                                                       \
@@ -832,23 +832,23 @@ extern "C" __global__ void em_batch_norm_stats_finish_##SUFFIX(const double *par
         const double *q = part + (c * P + p) * 3;                                       \
         em_welford_merge(n, mu, m2, q[0], q[1], q[2]); }                                \
     double nan = 0.0 / 0.0;  /* an empty channel: torch's NaN statistics */             \
-    mean[c] = STORE((C)(n > 0 ? mu : nan)); var[c] = STORE((C)(n > 0 ? m2 / n : nan));  \
+    mean[c] = (C)(n > 0 ? mu : nan); var[c] = (C)(n > 0 ? m2 / n : nan);                \
 }                                                                                       \
-extern "C" __global__ void em_batch_norm_apply_##SUFFIX(const S *x, const S *mean,         \
-        const S *invstd, const S *w, const S *b, long long Cn, long long L, long long total, \
+extern "C" __global__ void em_batch_norm_apply_##SUFFIX(const S *x, const C *mean,         \
+        const C *invstd, const C *w, const C *b, long long Cn, long long L, long long total, \
         S *y) {                                                                         \
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
     if (i >= total) return;                                                             \
     long long c = (i / L) % Cn;                                                         \
-    C v = ((C)LOAD(x[i]) - (C)LOAD(mean[c])) * (C)LOAD(invstd[c]);                      \
-    if (w) v *= (C)LOAD(w[c]);                                                          \
-    if (b) v += (C)LOAD(b[c]);                                                          \
+    C v = ((C)LOAD(x[i]) - mean[c]) * invstd[c];                                        \
+    if (w) v *= w[c];                                                                   \
+    if (b) v += b[c];                                                                   \
     y[i] = STORE(v);                                                                    \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_grad_sums_##SUFFIX(const S *x, const S *gy,      \
-        const S *mean, long long N, long long Cn, long long L, double *part) {           \
+        const C *mean, long long N, long long Cn, long long L, double *part) {           \
     __shared__ double sh[EM_BLOCK];                                                     \
-    C mu = (C)LOAD(mean[blockIdx.y]), sg = 0, sgx = 0;                                  \
+    C mu = mean[blockIdx.y], sg = 0, sgx = 0;                                           \
     EM_BN_SEGMENTS(S, C g = (C)LOAD(gy[row - x + l]); sg += g;                             \
                    sgx += g * ((C)LOAD(row[l]) - mu);)                                  \
     double *out = part + (blockIdx.y * (long long)gridDim.x + blockIdx.x) * 2;         \
@@ -856,29 +856,29 @@ extern "C" __global__ void em_batch_norm_grad_sums_##SUFFIX(const S *x, const S 
     if (threadIdx.x == 0) { out[0] = t0; out[1] = t1; }                                 \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_grad_finish_##SUFFIX(const double *part,         \
-        long long P, long long Cn, const S *invstd, double *sums, S *gw, S *gb) {        \
+        long long P, long long Cn, const C *invstd, double *sums, C *gw, C *gb) {        \
     long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
     if (c >= Cn) return;                                                                \
     double sg = 0, sgx = 0;                                                             \
     for (long long p = 0; p < P; ++p) { sg += part[(c * P + p) * 2];                    \
                                         sgx += part[(c * P + p) * 2 + 1]; }             \
-    sgx *= (double)LOAD(invstd[c]);                                                     \
+    sgx *= (double)invstd[c];                                                           \
     sums[2 * c] = sg; sums[2 * c + 1] = sgx;                                            \
-    if (gw) gw[c] = STORE((C)sgx);                                                      \
-    if (gb) gb[c] = STORE((C)sg);                                                       \
+    if (gw) gw[c] = (C)sgx;                                                             \
+    if (gb) gb[c] = (C)sg;                                                              \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_backward_##SUFFIX(const S *x, const S *gy,        \
-        const S *mean, const S *invstd, const S *w, const double *sums, int training,    \
+        const C *mean, const C *invstd, const C *w, const double *sums, int training,    \
         long long N, long long Cn, long long L, S *gx) {                                 \
     long long total = N * Cn * L, cnt = N * L;                                          \
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;     \
          i += (long long)gridDim.x * blockDim.x) {                                      \
         long long c = (i / L) % Cn;                                                     \
-        C r = (C)LOAD(invstd[c]), g = (C)LOAD(gy[i]);                                   \
+        C r = invstd[c], g = (C)LOAD(gy[i]);                                            \
         C v = training ? g - (C)(sums[2 * c] / cnt)                                     \
-                         - ((C)LOAD(x[i]) - (C)LOAD(mean[c])) * r * (C)(sums[2 * c + 1] / cnt) \
+                         - ((C)LOAD(x[i]) - mean[c]) * r * (C)(sums[2 * c + 1] / cnt)        \
                        : g;                                                             \
-        gx[i] = STORE(v * r * (w ? (C)LOAD(w[c]) : (C)1)); }                            \
+        gx[i] = STORE(v * r * (w ? w[c] : (C)1)); }                                     \
 }                                                                                       \
 extern "C" __global__ void em_im2col_##SUFFIX(const S *x, long long N, long long Cc,       \
         long long H, long long W, int KH, int KW, int SH, int SW, int PH, int PW, int DH,  \
