@@ -20,10 +20,12 @@ int em_layer_norm_backward(int dtype, const void *x, const void *gy, const void 
     EM_FLOAT_SWITCH(dtype, layer_norm_backward, x, gy, w, mean, rstd, M, N, gx, gw, gb)
 }
 
-int em_batch_norm_stats(int dtype, const void *x, int64_t N, int64_t C, int64_t L, void *mean,
-                        void *var) {
+int em_batch_norm_stats(int dtype, const void *x, int64_t N, int64_t C, int64_t L, double eps,
+                        double momentum, void *mean, void *var, void *invstd,
+                        void *running_mean, void *running_var) {
     if (N < 0 || C < 0 || L < 0) return EM_EINVAL;
-    EM_FLOAT_SWITCH(dtype, batch_norm_stats, x, N, C, L, mean, var)
+    EM_FLOAT_SWITCH(dtype, batch_norm_stats, x, N, C, L, eps, momentum, mean, var, invstd,
+                    running_mean, running_var)
 }
 
 int em_batch_norm_apply(int dtype, const void *x, const void *mean, const void *invstd,

@@ -275,8 +275,9 @@ int em_layer_norm(int dtype, const void *x, const void *w, const void *b, int64_
 int em_layer_norm_backward(int dtype, const void *x, const void *gy, const void *w,
                            const void *mean, const void *rstd, int64_t M, int64_t N, void *gx,
                            void *gw, void *gb);
-int em_batch_norm_stats(int dtype, const void *x, int64_t N, int64_t C, int64_t L, void *mean,
-                        void *var);
+int em_batch_norm_stats(int dtype, const void *x, int64_t N, int64_t C, int64_t L, double eps,
+                        double momentum, void *mean, void *var, void *invstd,
+                        void *running_mean, void *running_var);
 int em_batch_norm_apply(int dtype, const void *x, const void *mean, const void *invstd,
                         const void *w, const void *b, int64_t N, int64_t C, int64_t L, void *y);
 int em_batch_norm_backward(int dtype, const void *x, const void *gy, const void *mean,

@@ -17,6 +17,7 @@ from ._device import CPU
 from .autograd.function import AccumulateGrad, _RemovableHandle
 from .autograd.grad_mode import STATE
 from .backends import cpu as backend
+from .backends import cuda as cuda_backend  # no CuPy import until a CUDA tensor is made
 
 
 def contiguous_strides(shape: tuple) -> tuple:
@@ -542,8 +543,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
 
 def _empty(shape: tuple, dtype, device=CPU) -> Tensor:
     if device.type == "cuda":
-        from .backends import cuda
-        storage = cuda.alloc(_numel(shape), dtype, device)
+        storage = cuda_backend.alloc(_numel(shape), dtype, device)
     else:
         storage = backend.alloc(_numel(shape), dtype)
     return Tensor._make(storage, shape, contiguous_strides(shape), 0, dtype)

@@ -724,9 +724,11 @@ def layer_norm_backward(x, gy, w, mean, rstd, gx, gw, gb) -> None:
                                      M, N, _p(gx), _p(gw), _p(gb)), "layer_norm_backward")
 
 
-def batch_norm_stats(x, mean, var) -> None:
+def batch_norm_stats(x, mean, var, invstd, eps: float, running_mean, running_var,
+                     momentum: float) -> None:
     N, C, L = x._shape
-    check(lib.em_batch_norm_stats(x._dtype.code, ptr(x), N, C, L, ptr(mean), ptr(var)),
+    check(lib.em_batch_norm_stats(x._dtype.code, ptr(x), N, C, L, eps, momentum, ptr(mean),
+                                  ptr(var), ptr(invstd), _p(running_mean), _p(running_var)),
           "batch_norm")
 
 

@@ -543,16 +543,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"expected 2D or more input (got {input.dim()}D input)")
     if not training:
         return _BatchNorm.apply(input, weight, bias, running_mean, running_var, False, eps)
-    y, mean, var = _BatchNorm.apply(input, weight, bias, None, None, True, eps)
-    if running_mean is not None or running_var is not None:
-        n = input.numel() // input.shape[1]
-        m = 0.1 if momentum is None else momentum
-        with no_grad():  # two kernels each: add_'s alpha scales the batch statistic
-            if running_mean is not None:
-                running_mean.mul_(1 - m).add_(mean, alpha=m)
-            if running_var is not None:
-                running_var.mul_(1 - m).add_(var, alpha=m * n / max(n - 1, 1))
-    return y
+    return _BatchNorm.apply(input, weight, bias, running_mean, running_var, True, eps,
+                            0.1 if momentum is None else momentum)[0]
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,

@@ -13,6 +13,7 @@ from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd import function as _function
 from ..autograd.grad_mode import STATE
 from ..backends import cpu as _cpu
+from ..backends import cuda as _cuda
 
 _SCALARS: dict = {}
 
@@ -106,10 +107,7 @@ def operand(x, dtype, device=CPU) -> Tensor:
 
 
 def backend_of(t: Tensor):
-    if t._storage.__class__ is _cpu.Storage:
-        return _cpu
-    from ..backends import cuda
-    return cuda
+    return _cpu if t._storage.__class__ is _cpu.Storage else _cuda
 
 
 def device_of(*operands):

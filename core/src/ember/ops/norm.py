@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
-from ..autograd.grad_mode import STATE
+from ..autograd.grad_mode import STATE, no_grad
 from ._util import backend_of, cast
 from .conv import compute_dtype, dense
 
@@ -108,25 +108,36 @@ def _batch_norm_dtype(x):
 class BatchNorm(Function):
     """y = (x - mean) invstd w + b per channel of x (N, C, *).
 
-    training: the batch statistics are computed here (returned as extra outputs
-    mean and biased var, for the running-stats update); otherwise mean and var are
-    the given running statistics.
+    training: the batch statistics are computed here (returned as extra outputs mean and
+    biased var) and the running statistics, where given, move towards them by momentum;
+    otherwise mean and var are the given running statistics.
     """
 
     _builtin = True
 
     @staticmethod
-    def forward(ctx, x, w, b, running_mean, running_var, training, eps):
+    def forward(ctx, x, w, b, running_mean, running_var, training, eps, momentum=0.1):
         N, C = x._shape[0], x._shape[1]
         L = x.numel() // max(N * C, 1)
         dt = compute_dtype(x)
         xc = dense(x, _batch_norm_dtype(x)).reshape(N, C, L)
         if training:
-            mean, var = _empty((C,), dt, x.device), _empty((C,), dt, x.device)
-            backend_of(x).batch_norm_stats(xc, mean, var)
+            mean, var, invstd = (_empty((C,), dt, x.device) for _ in range(3))
+            # the kernels update running statistics kept in the compute dtype in place
+            fused = [r if r is not None and r._dtype is dt and r.is_contiguous() else None
+                     for r in (running_mean, running_var)]
+            backend_of(x).batch_norm_stats(xc, mean, var, invstd, eps, *fused, momentum)
+            n = N * L
+            for r, f, stat, unbias in ((running_mean, fused[0], mean, 1.0),
+                                       (running_var, fused[1], var, n / max(n - 1, 1))):
+                if f is not None:
+                    r._storage.version += 1
+                elif r is not None:
+                    with no_grad():
+                        r.mul_(1 - momentum).add_(stat, alpha=momentum * unbias)
         else:
             mean, var = dense(running_mean, dt), dense(running_var, dt)
-        invstd = (var + eps).rsqrt()
+            invstd = (var + eps).rsqrt()
         wc = dense(w, dt) if w is not None else None
         bc = dense(b, dt) if b is not None else None
         y = _empty((N, C, L), xc._dtype, x.device)

@@ -15,6 +15,7 @@ from itertools import chain
 from typing import Any, Callable, Iterable
 
 from .. import _dtype as D
+from ..backends import cuda as _cuda
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, set_grad_enabled
 from ..ops.creation import tensor
@@ -361,8 +362,7 @@ def _fused(kernel: Callable, param: Tensor, grad: Tensor, states: list, *args) -
     """
     buffers = [param, grad, *states]
     if param.device.type == "cuda":  # the GPU backend's kernel of the same name
-        from ..backends import cuda
-        kernel = getattr(cuda, kernel.__name__)
+        kernel = getattr(_cuda, kernel.__name__)
     direct = (param.dtype in _FUSED_DTYPES
               and all(t is None or (t.dtype is param.dtype and t.is_contiguous())
                       for t in buffers))

@@ -763,8 +763,10 @@ def _bn_grid(N: int, C: int, L: int) -> tuple:
     return (max(1, min(-(-1024 // max(C, 1)), -(-segments // 8))), C)
 
 
-def batch_norm_stats(x, mean, var) -> None:
-    """mean and biased var per channel of x (N, C, L), Welford-merged in double."""
+def batch_norm_stats(x, mean, var, invstd, eps: float, running_mean, running_var,
+                     momentum: float) -> None:
+    """mean, biased var (Welford-merged in double) and 1 / sqrt(var + eps) per channel of
+    x (N, C, L); the running statistics (or None) move towards them by momentum."""
     N, C, L = x._shape
     if C == 0:
         return
@@ -774,7 +776,9 @@ def batch_norm_stats(x, mean, var) -> None:
         _nn("batch_norm_stats", x)(grid, (_BLOCK,), (_flat(x), np.int64(N), np.int64(C),
                                                     np.int64(L), part))
         _launch(_nn("batch_norm_stats_finish", x), C,
-                (part, np.int64(grid[0]), np.int64(C), _flat(mean), _flat(var)))
+                (part, np.int64(grid[0]), np.int64(C), np.float64(eps),
+                 np.float64(momentum), _flat(mean), _flat(var), _flat(invstd),
+                 _flat(running_mean), _flat(running_var)))
 
 
 def batch_norm_apply(x, mean, invstd, w, b, y) -> None:

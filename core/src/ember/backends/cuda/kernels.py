@@ -824,7 +824,8 @@ extern "C" __global__ void em_batch_norm_stats_##SUFFIX(const S *x, long long N,
                      part + (blockIdx.y * (long long)gridDim.x + blockIdx.x) * 3);     \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_stats_finish_##SUFFIX(const double *part,        \
-        long long P, long long Cn, C *mean, C *var) {                                    \
+        long long P, long long Cn, double eps, double momentum, C *mean, C *var,         \
+        C *invstd, C *running_mean, C *running_var) {                                   \
     long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
     if (c >= Cn) return;                                                                \
     double n = 0, mu = 0, m2 = 0;                                                       \
@@ -832,7 +833,13 @@ extern "C" __global__ void em_batch_norm_stats_finish_##SUFFIX(const double *par
         const double *q = part + (c * P + p) * 3;                                       \
         em_welford_merge(n, mu, m2, q[0], q[1], q[2]); }                                \
     double nan = 0.0 / 0.0;  /* an empty channel: torch's NaN statistics */             \
-    mean[c] = (C)(n > 0 ? mu : nan); var[c] = (C)(n > 0 ? m2 / n : nan);                \
+    C biased = (C)(n > 0 ? m2 / n : nan);                                              \
+    mean[c] = (C)(n > 0 ? mu : nan); var[c] = biased;                                   \
+    invstd[c] = (C)(1.0 / sqrt((double)(biased + (C)eps)));                             \
+    C keep = (C)(1 - momentum);                                                         \
+    if (running_mean) running_mean[c] = running_mean[c] * keep + (C)momentum * (C)mu;   \
+    if (running_var) running_var[c] = running_var[c] * keep +                           \
+        (C)(momentum * n / (n > 1 ? n - 1 : 1)) * biased;                               \
 }                                                                                       \
 extern "C" __global__ void em_batch_norm_apply_##SUFFIX(const S *x, const C *mean,         \
         const C *invstd, const C *w, const C *b, long long Cn, long long L, long long total, \
