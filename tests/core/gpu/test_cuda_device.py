@@ -64,6 +64,22 @@ def test_cuda_mixed_device_error():
         F.cross_entropy(ember.randn(4, 3, device="cuda"), ember.tensor([0, 1, 2, 0]))
 
 
+def test_cuda_inplace_ops_refuse_another_device():
+    """add_/sub_/mul_ without a graph took a CUDA operand into a CPU tensor (and back)
+    silently; torch raises, except for a 0-d CPU operand, which counts as a number."""
+    for self_dev, other_dev in (("cpu", "cuda"), ("cuda", "cpu")):
+        t = ember.zeros(3, device=self_dev)
+        for op in (t.add_, t.sub_, t.mul_):
+            with pytest.raises(RuntimeError, match="Expected all tensors to be on the same"):
+                op(ember.ones(3, device=other_dev))
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        F.batch_norm(ember.randn(4, 3, 5, device="cuda"), ember.zeros(3), ember.ones(3),
+                     training=True)
+    t = ember.ones(3, device="cuda")
+    t.mul_(ember.tensor(2.0))
+    assert t.tolist() == [2.0, 2.0, 2.0]
+
+
 def test_random_integers_follow_the_default_device():
     with ember.device("cuda"):
         assert ember.randint(0, 4, (16,)).device.type == "cuda"

@@ -123,8 +123,10 @@ class BatchNorm(Function):
         xc = dense(x, _batch_norm_dtype(x)).reshape(N, C, L)
         if training:
             mean, var, invstd = (_empty((C,), dt, x.device) for _ in range(3))
-            # the kernels update running statistics kept in the compute dtype in place
-            fused = [r if r is not None and r._dtype is dt and r.is_contiguous() else None
+            # the kernels update running statistics kept in place in the compute dtype (any
+            # other kind, on another device too, takes the ops below and their errors)
+            fused = [r if r is not None and r._dtype is dt and r.is_contiguous() and
+                     r._storage.device == x._storage.device else None
                      for r in (running_mean, running_var)]
             backend_of(x).batch_norm_stats(xc, mean, var, invstd, eps, *fused, momentum)
             n = N * L
