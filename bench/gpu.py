@@ -1,10 +1,12 @@
 """GPU benchmark: ember's CUDA backend vs torch on the same GPU, in one process.
 
-Cases: matmul 4096 (fp32, tf32, bf16), add/gelu on 64M floats, softmax and layer_norm
-(8192, 4096), conv2d forward+backward on ResNet shapes (batch 64), and one ResNet-18
-training step (our own definition, the same code for both frameworks) in fp32 and under
-bf16 autocast. Times are medians of samples of several calls between device syncs; ratio =
-torch_time / ember_time (above 1: ember faster). ``--out FILE`` also writes the rows as TSV.
+Cases: matmul 4096 (fp32, tf32, bf16), the host cost of one small op (an add of 1024
+floats: launches queue without waiting, so this is time on the CPU), add/gelu on 64M
+floats, softmax and layer_norm (8192, 4096), conv2d forward+backward on ResNet shapes
+(batch 64), and one ResNet-18 training step (our own definition, the same code for both
+frameworks) in fp32 and under bf16 autocast. Times are medians of samples of several calls
+between device syncs; ratio = torch_time / ember_time (above 1: ember faster). ``--out FILE``
+also writes the rows as TSV.
 """
 
 from __future__ import annotations
@@ -122,6 +124,9 @@ def cases(quick: bool):
     ab_e, ab_t = a_e.to(ember.bfloat16), a_t.to(torch.bfloat16)
     bb_e, bb_t = b_e.to(ember.bfloat16), b_t.to(torch.bfloat16)
     yield f"matmul {n} bf16", lambda: ab_e @ bb_e, lambda: ab_t @ bb_t, lambda: tf32(False)
+
+    k_e, k_t = _pair((1024,))
+    yield "per-op overhead: add 1024 fp32", lambda: k_e + k_e, lambda: k_t + k_t, None
 
     m = (16 if quick else 64) << 20
     x_e, x_t = _pair((m,))

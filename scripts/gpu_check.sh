@@ -63,11 +63,11 @@ if [ "${TESTS:-1}" != 0 ]; then
     T0=$(date +%s)
     # SIGINT at the limit: pytest still prints the failures it has seen so far
     timeout -s INT -k 30 "${TEST_TIMEOUT:-300}" $PY -m pytest tests/core -q -m "not slow" \
-        -k "(cuda or gpu) and not on_host" -p no:cacheprovider "${XDIST[@]}" --tb=short -rfE \
+        -k "(cuda or gpu) and not on_host" -p no:cacheprovider "${XDIST[@]}" --tb=short -rfEs \
         > "$OUT/tests.log" 2>&1
     TEST_RC=$?
     echo "tests took $(( $(date +%s) - T0 )) s"
-    grep -E "^(FAILED|ERROR) " "$OUT/tests.log" | cut -c1-220 | head -150
+    grep -E "^(FAILED|ERROR|SKIPPED) " "$OUT/tests.log" | cut -c1-220 | head -150
     TEST_LINE=$(grep -E "passed|failed|error" "$OUT/tests.log" | tail -1)
     if [ "$AUDIO_BUILT" = 0 ]; then
         # emberaudio's lfilter kernel, and the Trainer's DDP over NCCL (pure Python)
@@ -76,7 +76,7 @@ if [ "${TESTS:-1}" != 0 ]; then
             tests/lightning/test_ddp.py -q -k "cuda or nccl" -p no:cacheprovider --tb=short \
             -rfE > "$OUT/tests_audio.log" 2>&1
         AUDIO_RC=$?
-        grep -E "^(FAILED|ERROR) " "$OUT/tests_audio.log" | cut -c1-220 | head -30
+        grep -E "^(FAILED|ERROR|SKIPPED) " "$OUT/tests_audio.log" | cut -c1-220 | head -30
         AUDIO_LINE=$(grep -E "passed|failed|error" "$OUT/tests_audio.log" | tail -1)
     fi
 fi
