@@ -289,6 +289,21 @@ def test_cuda_batch_norm_conv_pool():
     both(lambda t: F.adaptive_max_pool2d(t, 2), x, grad=True)
 
 
+def test_cuda_pointwise_convolutions():
+    """1x1 kernels at stride 1 without padding multiply x in place (no window matrix):
+    forward, input and weight gradients, and the transposed convolution, against the CPU."""
+    x = RNG.standard_normal((3, 5, 4, 6))
+    w, b = RNG.standard_normal((7, 5, 1, 1)) * 0.3, RNG.standard_normal(7)
+    both(lambda t, w_, b_: F.conv2d(t, w_, b_), x, w, b, grad=True, rtol=1e-4)
+    both(lambda t, w_: F.conv2d(t, w_, stride=2), x, w, grad=True, rtol=1e-4)
+    both(lambda t, w_: F.conv_transpose2d(t, w_), x, RNG.standard_normal((5, 7, 1, 1)),
+         grad=True, rtol=1e-4)
+    both(lambda t, w_: F.conv_transpose2d(t, w_, stride=2, output_padding=1), x,
+         RNG.standard_normal((5, 7, 1, 1)), grad=True, rtol=1e-4)
+    both(lambda t, w_: F.conv2d(t, w_), x, w, grad=True, dtype=ember.bfloat16, rtol=3e-2,
+         atol=3e-2)
+
+
 def test_cuda_batch_norm_reads_half_inputs():
     """Half inputs with float32 weight, bias and running statistics (BatchNorm2d under
     autocast): CUDA's kernels read x as it is, the CPU computes in float32; both return

@@ -915,6 +915,11 @@ def _matrices(t, shape: tuple, stride: tuple = None):
                         t._dtype)
 
 
+def _pointwise(kernel, stride, padding) -> bool:
+    """A 1x1 kernel at stride 1 without padding: im2col would copy x as it is."""
+    return tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and tuple(padding) == (0, 0)
+
+
 def _conv_gemm(a, b, out) -> None:
     """One conv GEMM (batched over samples or groups) with convolution's TF32 flag."""
     if out.numel() == 0:
@@ -943,6 +948,10 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     L = N * P
     y = _empty((N, OC, OH, OW), x._dtype, x.device)
     with _on(x):
+        if G == 1 and _pointwise((KH, KW), stride, padding):  # x[n] is its own window matrix
+            _conv_gemm(_matrices(w, (N, OC, C), (0, C, 1)), _matrices(x, (N, C, P)),
+                       _matrices(y, (N, OC, P)))
+            return y
         cols = _empty((C * KH * KW, L), x._dtype, x.device)
         im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
         if G == 1:  # y[n] = w (OC, K) @ sample n's windows (K, P)
@@ -975,8 +984,13 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, out_hw):
     OC = OCg * G
     y = _empty((N, OC) + tuple(out_hw), x._dtype, x.device)
     with _on(x):
-        cols = _empty((OC * KH * KW, L), x._dtype, x.device)
         Kg, P = OCg * KH * KW, H * W
+        if G == 1 and _pointwise((KH, KW), stride, padding) and tuple(out_hw) == (H, W):
+            # a 1x1 kernel's windows are the pixels: y[n] = w^T (OC, C) @ x[n] (C, P)
+            _conv_gemm(_matrices(w, (N, OC, C), (0, 1, OC)), _matrices(x, (N, C, P)),
+                       _matrices(y, (N, OC, P)))
+            return y
+        cols = _empty((OC * KH * KW, L), x._dtype, x.device)
         if G == 1:  # sample n's windows (K, P) = w^T (K, C) @ x[n] (C, P)
             _conv_gemm(_matrices(w, (N, Kg, C), (0, 1, Kg)), _matrices(x, (N, C, P)),
                        _matrices(cols, (N, Kg, P), (P, L, 1)))
