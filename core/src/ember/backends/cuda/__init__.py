@@ -70,8 +70,16 @@ _STAY = _Stay()
 _CUDA0 = _device("cuda", 0)
 
 
+_GPU_COUNT: dict = {}
+
+
 def _one_gpu(cp) -> bool:
-    return cp.cuda.runtime.getDeviceCount() == 1
+    """Whether CuPy sees one GPU: asked once (the count is fixed for the process's life),
+    not at every op and allocation."""
+    n = _GPU_COUNT.get(id(cp))
+    if n is None:
+        n = _GPU_COUNT[id(cp)] = cp.cuda.runtime.getDeviceCount()
+    return n == 1
 
 
 def alloc(numel: int, dtype, device=None) -> Storage:
