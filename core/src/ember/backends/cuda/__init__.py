@@ -85,7 +85,7 @@ def _one_gpu(cp) -> bool:
 def alloc(numel: int, dtype, device=None) -> Storage:
     """Uninitialised storage of numel elements on device (CuPy's pool allocator)."""
     cp = _cp()
-    if _one_gpu(cp):
+    if _one_gpu(cp) and (device is None or not device.index):  # cuda:1 gets CUDA's error
         return Storage(cp.empty(numel, dtype.storage_np), _CUDA0)
     idx = _index(device)
     with cp.cuda.Device(idx):
