@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import ember  # noqa: E402
-from ember.backends import cuda as backend  # noqa: E402
 
 from gpu import _train_step, resnet18  # noqa: E402
 
@@ -37,10 +36,7 @@ def stub_cuda(counts: collections.Counter):
         "host_cupy", ROOT / "tests" / "core" / "gpu" / "host_cupy.py")
     host_cupy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(host_cupy)
-    host = host_cupy.HostCupy(Path(tempfile.mkdtemp(prefix="host_cupy")))
-    ember.cuda._cupy = lambda: host
-    backend._apply_tf32 = lambda allow: None
-    backend._cublas = lambda: host.cublas
+    host_cupy.install(Path(tempfile.mkdtemp(prefix="host_cupy")))
     host_cupy._Elementwise.__call__ = lambda self, *args: counts.update([self.fn.__name__])
     host_cupy._RawFunction.__call__ = lambda self, grid, block, args: counts.update(
         [self.fn.__name__])

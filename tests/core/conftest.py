@@ -16,15 +16,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 def _emulate_cuda_on_host() -> None:
     """EMBER_TEST_HOST_CUDA=1 without a GPU: the cuda cases run on the host stand-in for
     CuPy (gpu/host_cupy.py), to debug the GPU glue code between runs on a real device."""
-    from ember.backends import cuda as backend
     spec = importlib.util.spec_from_file_location("_host_cupy",
                                                   Path(__file__).parent / "gpu" / "host_cupy.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    host = mod.HostCupy(Path(tempfile.mkdtemp(prefix="host_cupy")))
-    ember.cuda._cupy = lambda: host
-    backend._apply_tf32 = lambda allow: None
-    backend._cublas = lambda: host.cublas
+    mod.install(Path(tempfile.mkdtemp(prefix="host_cupy")))
 
 
 if os.environ.get("EMBER_TEST_HOST_CUDA") and not ember.cuda.is_available():

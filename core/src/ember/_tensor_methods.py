@@ -184,11 +184,6 @@ def _binary_inplace(cls, check=None):
                                                                       False))
         if not recording and result_type(self, other) is self._dtype and not (
                 cls.float_result and not self._dtype.is_floating_point):
-            if (isinstance(other, Tensor) and other._storage.device != self._storage.device
-                    and (other._shape or other._storage.device.type != "cpu")):
-                # only a 0-d CPU tensor may meet another device (operand moves it), as in torch
-                raise RuntimeError("Expected all tensors to be on the same device, but found at "
-                                   f"least two devices, {self.device} and {other.device}!")
             o = operand(other, self._dtype, self.device)
             if o._shape != self._shape:
                 from .ops._util import broadcast_shapes

@@ -343,6 +343,18 @@ class HostCupy(types.SimpleNamespace):
         return _RawModule(code, self.workdir)
 
 
+def install(workdir: Path) -> HostCupy:
+    """Makes ember's CUDA backend run on a new HostCupy in workdir, for the process's life
+    (tests that need it undone patch the same three names with monkeypatch)."""
+    import ember
+    from ember.backends import cuda as backend
+    host = HostCupy(workdir)
+    ember.cuda._cupy = lambda: host
+    backend._apply_tf32 = lambda allow: None
+    backend._cublas = lambda: host.cublas
+    return host
+
+
 def _host_elementwise(p: K.Parts) -> str:
     args, binds = [], []
     for spec in (p.in_params + ", " + p.out_params).split(","):

@@ -99,8 +99,12 @@ def cast(t: Tensor, dtype) -> Tensor:
 
 def operand(x, dtype, device=CPU) -> Tensor:
     """A tensor operand in dtype on device: scalars become cached 0-d tensors, and a 0-d
-    CPU tensor (which torch lets meet tensors of any device) moves to device."""
+    CPU tensor (which torch lets meet tensors of any device) moves to device; any other
+    tensor on another device raises torch's error."""
     if isinstance(x, Tensor):
+        if x._storage.device != device and (x._shape or x._storage.device.type != "cpu"):
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {device} and {x._storage.device}!")
         x = cast(x, dtype)
         return x if x._storage.device == device else x.to(device)
     return scalar_tensor(x, dtype, device)

@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ... import _dtype as D
@@ -53,20 +55,9 @@ def _index(device) -> int:
     return device.index
 
 
-class _Stay:
-    """The device context where there is one GPU: nothing to switch to or back from
-    (entering and leaving CuPy's Device costs two CUDA calls per op)."""
-
-    __slots__ = ()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        return False
-
-
-_STAY = _Stay()
+# the device context where there is one GPU: nothing to switch to or back from (entering
+# and leaving CuPy's Device costs two CUDA calls per op)
+_STAY = contextlib.nullcontext()
 _CUDA0 = _device("cuda", 0)
 
 
