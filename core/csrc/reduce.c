@@ -1,4 +1,5 @@
 /* Reductions, arg-reductions and scans; per-dtype code in templates/reduce.inc. */
+#include <stdlib.h>
 #include "em_internal.h"
 
 #define EM_TEMPLATE "templates/reduce.inc"

@@ -1,5 +1,6 @@
 /* The floating-point reductions and arg-reductions again, compiled for x86-64-v3 (AVX2, FMA, F16C);
  * reduce.c calls them only when the CPU reports those features. */
+#include <stdlib.h>
 #include "em_internal.h"
 #if EM_HAVE_V3
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2,lzcnt,movbe,popcnt")

@@ -91,6 +91,21 @@ def test_reduce_sum_over_last_dim_and_full():
     np.testing.assert_allclose(out[0], big.astype(np.float64).sum(), rtol=1e-6, atol=1e-3)
 
 
+@pytest.mark.parametrize("rows, cols", [(5, 3), (3000, 7), (1100, 4500)])
+def test_reduce_over_the_leading_dim(rows, cols):
+    """x.sum(0) and friends walk row-major tiles: wider than one tile of columns, taller
+    than one chunk of rows (partials folded in order), or neither; a NaN wins max/min."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.5, 1.5, (rows, cols))
+    x[rows // 2, cols - 1] = np.nan
+    for op, ref in ((lib.EM_RSUM, np.sum), (lib.EM_RPROD, np.prod), (lib.EM_RMAX, np.max),
+                    (lib.EM_RMIN, np.min)):
+        y = np.empty(cols)
+        assert lib.em_reduce(op, lib.EM_F64, 1, _i64([cols]), _i64([1]), _i64([1]), 1,
+                             _i64([rows]), _i64([cols]), _ptr(x), _ptr(y), 0) == 0
+        np.testing.assert_allclose(y, ref(x, axis=0), rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 def test_reduce_max_min_over_long_rows(dtype):
     """max and min over rows long enough for the multi-lane fold: a NaN anywhere (first
