@@ -99,6 +99,21 @@ static inline int em_use_v3(void) {
 #endif
 }
 
+/* AVX-512 with its 32 vector registers (x86-64-v4), for kernels that need the registers
+ * more than the wider vectors. */
+static inline int em_use_v4(void) {
+#if EM_HAVE_V3
+    static int cached = -1;
+    if (cached < 0)
+        cached = em_use_v3() && __builtin_cpu_supports("avx512f") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512dq");
+    return cached;
+#else
+    return 0;
+#endif
+}
+
 /* The x86-64-v3 build of the float reductions and arg-reductions (reduce_v3.c). */
 int em_reduce_float_v3(int op, int dtype, int n_outer, const int64_t *outer_shape,
                        const int64_t *x_outer_strides, const int64_t *y_strides, int n_red,

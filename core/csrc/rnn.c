@@ -1,7 +1,8 @@
-/* The recurrences of LSTM and GRU layers in C: per step the (B, H) x (H, 4H or 3H) GEMM
- * through gemm.c's BLAS and the fused pointwise math, the whole sequence in one call and
- * one OpenMP team. The input projections and the weight gradients, one big GEMM each over
- * all steps, stay with the caller. */
+/* The recurrences of LSTM and GRU layers in C: per step the (B, H) x (H, 4H or 3H) product
+ * on weights packed once per sequence, and the fused pointwise math, the whole sequence in
+ * one call and one OpenMP team. The input projections and the weight gradients, one big
+ * GEMM each over all steps, stay with the caller. */
+#include <stdlib.h>
 #include "em_internal.h"
 #include "em_vecmath.h"
 
@@ -22,7 +23,6 @@ int em_lstm_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, con
                     void *tcs, void *hs) {
     if (!w_hh || !h0 || !c0 || !xp || !acts || !cs || !tcs || !hs || !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
-    if (!em_blas_ready()) return EM_EINVAL;
     EM_FLOAT_SWITCH(dtype, lstm_forward, T, B, H, reverse, w_hh, h0, c0, xp, acts, cs, tcs, hs)
 }
 
@@ -32,7 +32,6 @@ int em_lstm_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, co
     if (!w_hh || !c0 || !acts || !cs || !tcs || !dh || !dc || !d_gates ||
         !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
-    if (!em_blas_ready()) return EM_EINVAL;
     EM_FLOAT_SWITCH(dtype, lstm_backward, T, B, H, reverse, w_hh, c0, acts, cs, tcs, d_hs, dh, dc,
                     d_gates)
 }
@@ -42,7 +41,6 @@ int em_gru_forward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, cons
                    void *hs) {
     if (!w_hh || !b_hh || !h0 || !xp || !acts || !ns || !hs || !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
-    if (!em_blas_ready()) return EM_EINVAL;
     EM_FLOAT_SWITCH(dtype, gru_forward, T, B, H, reverse, w_hh, b_hh, h0, xp, acts, ns, hs)
 }
 
@@ -52,7 +50,6 @@ int em_gru_backward(int dtype, int64_t T, int64_t B, int64_t H, int reverse, con
     if (!w_hh || !h0 || !acts || !ns || !hs || !dh || !dhp || !dxp ||
         !em_rnn_sizes_ok(T, B, H))
         return EM_EINVAL;
-    if (!em_blas_ready()) return EM_EINVAL;
     EM_FLOAT_SWITCH(dtype, gru_backward, T, B, H, reverse, w_hh, h0, acts, ns, hs, d_hs, dh, dhp,
                     dxp)
 }

@@ -127,6 +127,22 @@ def test_fused_gradients_from_every_output_and_state(cls, dtype):
         np.testing.assert_array_equal(ge.cpu().numpy(), g)  # the given gradients are not modified
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_fused_recurrence_across_threads(cls, dtype):
+    """Big enough for the fused recurrence to split its packed weight panels across threads:
+    hidden 76 leaves the last panel of the state (and of GRU's gates) part empty, batch 37
+    leaves a short last tile of rows."""
+    e, t = pair(cls, 24, 76, bidirectional=True)
+    if dtype == np.float64:
+        e, t = e.double(), t.double()
+    x = arr(6, 37, 24).astype(dtype)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    oe, ot = e(xe)[0], t(xt)[0]
+    close(oe, ot)
+    check_grads(e, t, [oe], [ot], [(xe, xt)])
+
+
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_unbatched_and_default_state(cls):
     e, t = pair(cls, 4, 5, num_layers=2)
