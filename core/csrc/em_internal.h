@@ -107,7 +107,7 @@ static inline int em_use_v4(void) {
     if (cached < 0)
         cached = em_use_v3() && __builtin_cpu_supports("avx512f") &&
                  __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-                 __builtin_cpu_supports("avx512dq");
+                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd");
     return cached;
 #else
     return 0;
