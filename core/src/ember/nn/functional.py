@@ -292,22 +292,59 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                              dilation, 3, "conv_transpose3d")
 
 
+def _sliding_blocks(spatial: tuple, kernel: tuple, dilation: tuple, padding: tuple,
+                    stride: tuple) -> tuple:
+    """How many sliding blocks fit along each spatial dim, with torch's checks of the
+    arguments of unfold and fold."""
+    for name, value, least in (("kernel_size", kernel, 1), ("dilation", dilation, 1),
+                               ("padding", padding, 0), ("stride", stride, 1)):
+        if min(value) < least:
+            rule = "greater than zero" if least else "non-negative"
+            raise RuntimeError(f"{name} should be {rule}, but got {name}: {value}")
+    blocks = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                   for n, k, d, p, s in zip(spatial, kernel, dilation, padding, stride))
+    if min(blocks) < 1:
+        raise RuntimeError(f"Given input with spatial size {tuple(spatial)}, kernel_size={kernel}, "
+                           f"dilation={dilation}, padding={padding}, calculated shape of the "
+                           f"array of sliding blocks as {blocks}, but its components must be "
+                           f"at least one.")
+    return blocks
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Sliding blocks of (N, C, H, W) as (N, C*KH*KW, L) columns (im2col)."""
     if input.dim() != 4:
         raise NotImplementedError(f"Input Error: Only 4D input Tensors are supported (got "
                                   f"{input.dim()}D)")
-    return _conv.Im2Col.apply(input, _ntuple(kernel_size, 2), _ntuple(stride, 2),
-                              _ntuple(padding, 2), _ntuple(dilation, 2))
+    k, d, p, s = (_ntuple(a, 2) for a in (kernel_size, dilation, padding, stride))
+    _sliding_blocks(input.shape[2:], k, d, p, s)
+    return _conv.Im2Col.apply(input, k, s, p, d)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Sums (N, C*KH*KW, L) columns back into (N, C, H, W) (col2im)."""
+    if input.dim() not in (2, 3) or 0 in input.shape[-2:]:
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    out, k, d, p, s = (_ntuple(a, 2) for a in (output_size, kernel_size, dilation, padding,
+                                               stride))
+    blocks = _sliding_blocks(out, k, d, p, s)
+    channels, length = input.shape[-2:]
+    if channels % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension {input.dim() - 2} to be "
+                           f"divisible by the product of kernel_size, but got "
+                           f"input.size({input.dim() - 2})={channels} and kernel_size={k}")
+    if length != blocks[0] * blocks[1]:
+        raise RuntimeError(f"Given output_size={out}, kernel_size={k}, dilation={d}, "
+                           f"padding={p}, stride={s}, expected size of input's dimension "
+                           f"{input.dim() - 1} to match the calculated number of sliding blocks "
+                           f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+                           f"input.size({input.dim() - 1})={length}.")
     unbatched = input.dim() == 2
     if unbatched:
         input = input.unsqueeze(0)
-    y = _conv.Col2Im.apply(input, _ntuple(output_size, 2), _ntuple(kernel_size, 2),
-                           _ntuple(stride, 2), _ntuple(padding, 2), _ntuple(dilation, 2))
+    y = _conv.Col2Im.apply(input, out, k, s, p, d)
     return y.squeeze(0) if unbatched else y
 
 
@@ -1022,7 +1059,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.dtype != D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+        if not tensor.numel():
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max().item()) + 1
     if tensor.numel() and (int(tensor.min().item()) < 0):
         raise RuntimeError("Class values must be non-negative.")
     if tensor.numel() and int(tensor.max().item()) >= num_classes:

@@ -367,6 +367,9 @@ class Col2Im(Function):
         KH, KW = kernel
         OH = _out_size(out_hw[0], KH, stride[0], padding[0], dilation[0])
         OW = _out_size(out_hw[1], KW, stride[1], padding[1], dilation[1])
+        if CKK % (KH * KW) or L != OH * OW:  # the kernel reads exactly that many columns
+            raise RuntimeError(f"col2im: {CKK} x {L} columns do not hold the {KH}x{KW} "
+                               f"windows of an output of {OH}x{OW} blocks")
         ct = dense(cc.permute(1, 0, 2))
         x = _empty((N, CKK // (KH * KW)) + tuple(out_hw), cc._dtype, cc.device)
         backend_of(cc).col2im(ct, x, kernel, stride, padding, dilation, (OH, OW))

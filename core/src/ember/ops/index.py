@@ -15,7 +15,8 @@ from .. import _dtype as D
 from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ._util import backend_of, broadcast_shapes, device_of, expand_to, inplace, operand, wrap_dim
+from ._util import (backend_of, broadcast_shapes, device_of, expand_to, inplace, operand,
+                    pretty_dtype, wrap_dim)
 from .views import View
 
 
@@ -43,11 +44,12 @@ def storage_offsets(view: Tensor) -> Tensor:
     return total.expand(view._shape).contiguous() if nd else total.reshape(())
 
 
-def _check_bounds(idx: Tensor, size: int, what: str) -> Tensor:
-    """Wraps negative indices and raises IndexError for out-of-range ones."""
+def _check_bounds(idx: Tensor, size: int, what: str, negative: bool = True) -> Tensor:
+    """Wraps negative indices (where negative allows them, as Python indexing does) and
+    raises IndexError for out-of-range ones."""
     if idx.numel() == 0:
         return idx
-    bad = (idx < -size) | (idx >= size)
+    bad = (idx < (-size if negative else 0)) | (idx >= size)
     if bad.any().item():
         first = idx[bad].reshape(-1)[0].item()
         raise IndexError(f"index {first} is out of bounds for dimension {what} with size {size}")
@@ -118,6 +120,18 @@ class Take(Function):
         return PutAdd.apply(g.new_zeros(ctx.in_shape), flat, g, True), None
 
 
+def _fit_values(values: Tensor, shape: tuple) -> Tensor:
+    """values with the indexing result's rank (leading 1s dropped, as torch drops them);
+    RuntimeError unless they broadcast to the result's shape."""
+    vs = values._shape
+    while len(vs) > len(shape) and vs[0] == 1:
+        vs = vs[1:]
+    if len(vs) > len(shape) or any(v != 1 and v != n for v, n in zip(vs[::-1], shape[::-1])):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values._shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(shape)}")
+    return values if vs == values._shape else values.reshape(vs)
+
+
 class PutAdd(Function):
     """x with values written (or added, accumulate=True) at logical positions flat."""
 
@@ -131,7 +145,7 @@ class PutAdd(Function):
         out = _empty(x._shape, x._dtype, x.device)
         backend_of(x).copy(x, out)
         vals = values.to(x._dtype) if values._dtype is not x._dtype else values
-        vals = expand_to(vals, flat._shape).contiguous()
+        vals = expand_to(_fit_values(vals, flat._shape), flat._shape).contiguous()
         put_into(out, flat, vals, accumulate)
         ctx.save_for_backward(flat)
         ctx.accumulate, ctx.values_shape = accumulate, values._shape
@@ -307,7 +321,7 @@ def setitem(x: Tensor, index, value) -> None:
         offs, shape = _advanced_positions(v._shape, v._stride, v._offset, advanced, x.device)
         vals = value.to(x._dtype) if value._dtype is not x._dtype else value
         if vals._shape != shape:
-            vals = vals.expand(shape) if vals.dim() <= len(shape) else vals.reshape(shape)
+            vals = _fit_values(vals, shape).expand(shape)
         backend_of(x).put(x, offs, vals.contiguous(), False)
         x._storage.version += 1
         return
@@ -482,15 +496,29 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = wrap_dim(dim, input.dim())
     if index.dim() > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    if index._dtype.is_floating_point or index._dtype is D.bool_:
+    if index._dtype not in (D.int32, D.int64):
         raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
-    if input.dim() == 0:
-        return getitem(input.reshape(1), index.reshape(-1)).reshape(index._shape)
-    return getitem(input, (slice(None),) * d + (index.reshape(-1),))
+    size = input._shape[d] if input.dim() else 1
+    if input.dim() == 0 and index.numel() != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
+    idx = _check_bounds(index.reshape(-1).long(), size, str(d), negative=False)
+    if input.dim() == 0:  # a scalar stays one, as in torch
+        return getitem(input.reshape(1), idx).reshape(())
+    return getitem(input, (slice(None),) * d + (idx,))
 
 
-def _index_positions(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    idx = _check_bounds(index.reshape(-1).long(), x._shape[dim], str(dim))
+def _index_positions(x: Tensor, dim: int, index: Tensor, name: str,
+                     negative: bool = False) -> Tensor:
+    """Logical positions of the slices of x along dim that index (a vector or a scalar of
+    int32/int64) picks; negative entries wrap only where negative allows them."""
+    if index.dim() > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector, but got dim: "
+                         f"{index.dim()}")
+    if index._dtype not in (D.int32, D.int64):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index but got: "
+                           f"{pretty_dtype(index._dtype)}")
+    idx = _check_bounds(index.reshape(-1).long(), x._shape[dim], str(dim), negative)
     items = (slice(None),) * dim + (idx,)
     _, advanced = _parse(x, items)
     flat, _ = _advanced_positions(x._shape, contiguous_strides(x._shape), 0, advanced, x.device)
@@ -500,12 +528,12 @@ def _index_positions(x: Tensor, dim: int, index: Tensor) -> Tensor:
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     d = wrap_dim(dim, input.dim())
     src = source if alpha == 1 else source * alpha
-    return PutAdd.apply(input, _index_positions(input, d, index), src, True)
+    return PutAdd.apply(input, _index_positions(input, d, index, "index_add_"), src, True)
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     d = wrap_dim(dim, input.dim())
-    return PutAdd.apply(input, _index_positions(input, d, index), source, False)
+    return PutAdd.apply(input, _index_positions(input, d, index, "index_copy_"), source, False)
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
@@ -513,7 +541,8 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     from .creation import full
     v = value if isinstance(value, Tensor) else full((), value, dtype=input._dtype,
                                                        device=input.device)
-    return PutAdd.apply(input, _index_positions(input, d, index), v, False)
+    return PutAdd.apply(input, _index_positions(input, d, index, "index_fill_", negative=True), v,
+                        False)
 
 
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -556,8 +585,11 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                           f"{pretty_dtype(index._dtype)}")
     flat = input.reshape(-1)
-    idx = _check_bounds(index.long(), flat.numel(), "0")
+    idx = _check_bounds(index, flat.numel(), "0")
     return Take.apply(flat, idx).reshape(index._shape)
 
 

@@ -12,7 +12,7 @@ from .._device import as_device
 from .._generator import default_generator
 from .._tensor import Size, Tensor, _empty, _numel
 from ..autograd.grad_mode import STATE
-from ._util import backend_of
+from ._util import backend_of, pretty_dtype
 from .creation import _finish, _shape, from_numpy
 
 
@@ -180,6 +180,9 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None):
     """Indices sampled from the rows of input (unnormalised weights)."""
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{pretty_dtype(input._dtype)}")
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     probs = input if input.dim() == 2 else input.unsqueeze(0)

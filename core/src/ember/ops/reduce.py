@@ -434,7 +434,7 @@ def _no_complex(x: Tensor, what: str) -> None:
 
 def _scan(code, x: Tensor, dim: int, dtype=None, with_indices=False):
     _no_complex(x, "scan (cumsum/cumprod/cummax/...)")
-    d = wrap_dim(dim, x.dim()) if x.dim() else 0
+    d = wrap_dim(dim, x.dim())
     src = x.movedim(d, -1).contiguous() if x.dim() else x.reshape(1)
     if dtype is not None:
         src = cast(src, dtype)
@@ -463,7 +463,7 @@ class Cumsum(Function):
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
-    r = Cumsum.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0, dtype)
+    r = Cumsum.apply(input, wrap_dim(dim, input.dim()), dtype)
     return check_out(out, r, "cumsum") if out is not None else r
 
 
@@ -490,7 +490,7 @@ class Cumprod(Function):
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
-    r = Cumprod.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0, dtype)
+    r = Cumprod.apply(input, wrap_dim(dim, input.dim()), dtype)
     return check_out(out, r, "cumprod") if out is not None else r
 
 
@@ -516,17 +516,17 @@ class Cummax(Function):
 
 
 def cummax(input: Tensor, dim: int):
-    return values_indices(*Cummax.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0,
+    return values_indices(*Cummax.apply(input, wrap_dim(dim, input.dim()),
                                         True))
 
 
 def cummin(input: Tensor, dim: int):
-    return values_indices(*Cummax.apply(input, wrap_dim(dim, input.dim()) if input.dim() else 0,
+    return values_indices(*Cummax.apply(input, wrap_dim(dim, input.dim()),
                                         False))
 
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
-    d = wrap_dim(dim, input.dim()) if input.dim() else 0
+    d = wrap_dim(dim, input.dim())
     m = input.detach().amax(d, keepdim=True) if input.numel() else input.detach()
     m = m.masked_fill(m.isinf(), 0.0)
     return (input - m).exp().cumsum(d).log() + m
@@ -574,7 +574,7 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """Most frequent value along dim (the smallest among ties) and an index of it."""
-    d = wrap_dim(dim, input.dim()) if input.dim() else 0
+    d = wrap_dim(dim, input.dim())
     if input.dim() == 0:
         return values_indices(input.clone(), input.new_zeros((), dtype=D.int64))
     from .sort import run_lengths  # (sort.py imports this module)

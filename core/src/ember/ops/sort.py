@@ -44,7 +44,7 @@ class Sort(Function):
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values and their indices along dim; always stable."""
-    d = wrap_dim(dim, input.dim()) if input.dim() else 0
+    d = wrap_dim(dim, input.dim())
     return values_indices(*Sort.apply(input, d, descending))
 
 
@@ -57,7 +57,7 @@ def msort(input: Tensor) -> Tensor:
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    d = wrap_dim(dim, input.dim()) if input.dim() else 0
+    d = wrap_dim(dim, input.dim())
     n = input._shape[d] if input.dim() else 1
     if k < 0 or k > n:
         raise RuntimeError("selected index k out of range")
@@ -68,7 +68,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
-    d = wrap_dim(dim, input.dim()) if input.dim() else 0
+    d = wrap_dim(dim, input.dim())
     n = input._shape[d] if input.dim() else 1
     if k < 1 or k > n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")

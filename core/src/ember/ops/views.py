@@ -447,7 +447,7 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
 
 
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
-    d = wrap_dim(dimension, x.dim()) if x.dim() else 0
+    d = wrap_dim(dimension, x.dim())
     dim_size = x._shape[d] if x._shape else 1
     if size > dim_size:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {dim_size} but size is "

@@ -1,0 +1,81 @@
+"""Bad arguments raise the exception type torch raises, instead of a quiet result.
+
+Each case found by calling ember and torch side by side with random invalid arguments
+(out-of-range dims on scalars, index tensors of the wrong rank, dtype or sign, values that
+do not fit the indexed places, sliding-block geometry that does not add up): ember used to
+return something where torch refuses.
+"""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.oracle
+
+import ember  # noqa: E402
+
+F = {ember: ember.nn.functional, torch: torch.nn.functional}
+
+CASES = {
+    # a 0-d tensor has dims -1 and 0 only
+    "sort a scalar along dim 2": lambda m: m.sort(m.tensor(3.0), 2),
+    "cumsum a scalar along dim 5": lambda m: m.cumsum(m.tensor(3.0), 5),
+    "cummax a scalar along dim -2": lambda m: m.cummax(m.tensor(3.0), -2),
+    "topk of a scalar along dim 1": lambda m: m.topk(m.tensor(3.0), 1, 1),
+    "kthvalue of a scalar along dim -3": lambda m: m.kthvalue(m.tensor(3.0), 1, -3),
+    "unfold a scalar along dim -7": lambda m: m.tensor(3.0).unfold(-7, 1, 1),
+    # index tensors
+    "take with float indices": lambda m: m.take(m.arange(6.0), m.tensor([1.7, 2.2])),
+    "take with int32 indices": lambda m: m.take(m.arange(6.0), m.tensor([1], dtype=m.int32)),
+    "index_select with a negative index": lambda m: m.index_select(m.arange(3.0), 0,
+                                                                   m.tensor([-1])),
+    "index_select of a scalar with no index": lambda m: m.index_select(
+        m.tensor(5.0), 0, m.zeros(0, dtype=m.int64)),
+    "index_add with a matrix of indices": lambda m: m.zeros(3, 2).index_add(
+        0, m.tensor([[0, 1]]), m.ones(2, 2)),
+    "index_add with a negative index": lambda m: m.zeros(3).index_add(0, m.tensor([-1]),
+                                                                      m.ones(1)),
+    "index_add with float indices": lambda m: m.zeros(3).index_add(0, m.tensor([1.0]),
+                                                                   m.ones(1)),
+    "index_copy with a negative index": lambda m: m.zeros(3).index_copy(0, m.tensor([-1]),
+                                                                        m.ones(1)),
+    # values that do not fit the indexed places
+    "index_put_ of 3 values into 2 places": lambda m: m.zeros(3).index_put_(
+        (m.tensor([0, 1]),), m.ones(3)),
+    "setitem of 3 values into 2 places": lambda m: m.zeros(3).__setitem__(m.tensor([0, 1]),
+                                                                          m.ones(3)),
+    "setitem of a 2x3 block into 6 places": lambda m: m.zeros(6).__setitem__(m.arange(6),
+                                                                             m.ones(2, 3)),
+    # sliding blocks
+    "fold with channels not a multiple of the kernel": lambda m: F[m].fold(m.ones(1, 5, 4),
+                                                                           (3, 3), 2),
+    "fold with too few blocks": lambda m: F[m].fold(m.ones(1, 4, 3), (3, 3), 2),
+    "fold with too many blocks": lambda m: F[m].fold(m.ones(1, 4, 30), (3, 3), 2),
+    "unfold with a kernel larger than the input": lambda m: F[m].unfold(m.ones(1, 1, 2, 2), 3),
+    "unfold with stride 0": lambda m: F[m].unfold(m.ones(1, 1, 4, 4), 2, stride=0),
+    # others
+    "one_hot of an empty tensor without num_classes": lambda m: F[m].one_hot(
+        m.zeros(0, dtype=m.int64)),
+    "multinomial of integer weights": lambda m: m.multinomial(m.tensor([1, 2, 3]), 2),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_raises_what_torch_raises(case):
+    call = CASES[case]
+    with pytest.raises(Exception) as expected:
+        call(torch)
+    with pytest.raises(type(expected.value)):
+        call(ember)
+
+
+def test_the_valid_neighbours_still_agree():
+    """What stays allowed: dim -1 of a scalar, negative indices where torch wraps them, a
+    scalar index_select keeping its 0-d shape, a fold whose blocks add up."""
+    for m in (ember, torch):
+        assert m.cumsum(m.tensor(3.0), -1).item() == 3.0
+        assert m.take(m.arange(6.0), m.tensor([-1, 2])).tolist() == [5.0, 2.0]
+        assert m.zeros(3).index_fill(0, m.tensor([-1]), 1.0).tolist() == [0.0, 0.0, 1.0]
+        assert m.zeros(3).index_add(0, m.tensor([2, 0]), m.ones(2)).tolist() == [1.0, 0.0, 1.0]
+        picked = m.index_select(m.tensor(5.0), 0, m.tensor([0]))
+        assert picked.shape == () and picked.item() == 5.0
+        assert F[m].fold(m.ones(1, 4, 4), (3, 3), 2).sum().item() == 16.0
