@@ -2,8 +2,9 @@
 
 Each case found by calling ember and torch side by side with random invalid arguments
 (out-of-range dims on scalars, index tensors of the wrong rank, dtype or sign, values that
-do not fit the indexed places, sliding-block geometry that does not add up): ember used to
-return something where torch refuses.
+do not fit the indexed places, sliding-block geometry that does not add up, strided views
+reaching before their storage, negative counts): ember used to return something where torch
+refuses, and a negative as_strided stride read memory before the tensor's.
 """
 
 import pytest
@@ -52,6 +53,17 @@ CASES = {
     "fold with too many blocks": lambda m: F[m].fold(m.ones(1, 4, 30), (3, 3), 2),
     "unfold with a kernel larger than the input": lambda m: F[m].unfold(m.ones(1, 1, 2, 2), 3),
     "unfold with stride 0": lambda m: F[m].unfold(m.ones(1, 1, 4, 4), 2, stride=0),
+    # views that would reach outside their storage
+    "as_strided with a negative stride": lambda m: m.arange(3.0).as_strided((2,), (-1,)),
+    "as_strided with a negative size": lambda m: m.arange(3.0).as_strided((3, -1), (0, 2)),
+    "as_strided past the storage": lambda m: m.arange(3.0).as_strided((2,), (1,), 5),
+    "Tensor.unfold with a negative size": lambda m: m.arange(4.0).unfold(0, -1, 1),
+    # counts that cannot be negative
+    "histc with no bins": lambda m: m.histc(m.arange(4.0), 0),
+    "bincount with a negative minlength": lambda m: m.bincount(m.tensor([1]), minlength=-1),
+    "repeat_interleave with a negative count": lambda m: m.repeat_interleave(m.arange(4.0), -1),
+    "repeat_interleave with a negative entry": lambda m: m.repeat_interleave(
+        m.arange(4.0), m.tensor([1, -1, 1, 1])),
     # others
     "one_hot of an empty tensor without num_classes": lambda m: F[m].one_hot(
         m.zeros(0, dtype=m.int64)),

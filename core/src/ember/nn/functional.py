@@ -1575,17 +1575,17 @@ def _interp_size(input, size, scale_factor, n):
     return tuple(int(math.floor(input.shape[2 + i] * scales[i])) for i in range(n)), list(scales)
 
 
-def _source_coords(out: int, inp: int, scale, align_corners: bool, mode: str):
-    """Continuous source coordinate of each output position along one dim."""
+def _source_coords(out: int, inp: int, scale, align_corners: bool, mode: str) -> np.ndarray:
+    """Continuous source coordinate of each output position along one dim (float64)."""
+    o = np.arange(out, dtype=np.float64)
     if align_corners:
-        step = (inp - 1) / (out - 1) if out > 1 else 0.0
-        return [o * step for o in range(out)]
+        return o * ((inp - 1) / (out - 1) if out > 1 else 0.0)
     ratio = (1.0 / scale) if scale is not None else inp / out
     if mode == "nearest":
-        return [min(math.floor(o * ratio), inp - 1) for o in range(out)]
+        return np.minimum(np.floor(o * ratio), inp - 1)
     if mode == "nearest-exact":
-        return [min(math.floor((o + 0.5) * ratio), inp - 1) for o in range(out)]
-    return [max((o + 0.5) * ratio - 0.5, 0.0) for o in range(out)]
+        return np.minimum(np.floor((o + 0.5) * ratio), inp - 1)
+    return np.maximum((o + 0.5) * ratio - 0.5, 0.0)
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
@@ -1610,6 +1610,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if recompute_scale_factor and size is not None:
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     out_size, scales = _interp_size(input, size, scale_factor, n)
+    if min(input.shape[2:]) < 1 or min(out_size) < 1:
+        names = ("D", "H", "W")[3 - n:]
+        raise RuntimeError(
+            "Input and output sizes should be greater than 0, but got input ("
+            + ", ".join(f"{a}: {b}" for a, b in zip(names, input.shape[2:])) + ") output ("
+            + ", ".join(f"{a}: {b}" for a, b in zip(names, out_size)) + ")")
     if recompute_scale_factor:
         scales = [None] * n
     if antialias and not (mode in ("bilinear", "bicubic") and n == 2):
@@ -1640,14 +1646,14 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         inp = input.shape[dim]
         coords = _source_coords(out_size[i], inp, scales[i], bool(align_corners), mode)
         if mode in ("nearest", "nearest-exact"):
-            out = out.index_select(dim, ember.tensor([int(c) for c in coords], dtype=D.int64,
+            out = out.index_select(dim, ember.tensor(coords.astype(np.int64),
                                                      device=out.device))
             continue
         if mode not in ("linear", "bilinear", "trilinear"):
             raise NotImplementedError(f"interpolate mode {mode} is not supported")
-        lo = [min(int(math.floor(c)), inp - 1) for c in coords]
-        hi = [min(k + 1, inp - 1) for k in lo]
-        frac = [c - k for c, k in zip(coords, lo)]
+        lo = np.minimum(np.floor(coords), inp - 1).astype(np.int64)
+        hi = np.minimum(lo + 1, inp - 1)
+        frac = coords - lo
         shape = [1] * out.dim()
         shape[dim] = len(frac)
         f = ember.tensor(frac, dtype=out.dtype, device=out.device).reshape(shape)

@@ -237,12 +237,16 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     d = 0 if dim is None else wrap_dim(dim, x.dim())
     if isinstance(repeats, int) or (isinstance(repeats, Tensor) and repeats.numel() == 1):
         r = int(repeats)
+        if r < 0:
+            raise RuntimeError("Repeats must be non-negative")
         shape = list(x._shape)
         e = x.unsqueeze(d + 1).expand(shape[:d + 1] + [r] + shape[d + 1:])
         return e.flatten(d, d + 1)
     reps = repeats.tolist()
     if len(reps) != x._shape[d]:
         raise RuntimeError("repeats must have the same size as input along dim")
+    if min(reps, default=0) < 0:
+        raise RuntimeError("repeats can not be negative")
     idx = tensor([i for i, r in enumerate(reps) for _ in range(r)], dtype=D.int64,
                  device=x.device)
     return x.index_select(d, idx)

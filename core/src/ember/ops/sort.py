@@ -208,6 +208,8 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
 
 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
     if input.dim() != 1 or input._dtype.is_floating_point:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if input.numel() and input.min().item() < 0:
@@ -222,6 +224,8 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
 
 
 def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = float(min), float(max)
     if lo == hi and input.numel():
         lo, hi = input.min().item(), input.max().item()

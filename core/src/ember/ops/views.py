@@ -452,6 +452,8 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     if size > dim_size:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {dim_size} but size is "
                            f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
     return View.apply(x, "unfold", (d, size, step))
@@ -462,6 +464,13 @@ def as_strided(x: Tensor, size, stride, storage_offset=None) -> Tensor:
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
     off = x._offset if storage_offset is None else storage_offset
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"as_strided: negative sizes are not allowed, got sizes: {list(size)}")
+    if any(s < 0 for s in stride):  # a view must not reach before its storage
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, "
+                           f"got strides: {list(stride)}")
+    if off < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {off}")
     extent = off + sum((n - 1) * s for n, s in zip(size, stride)) if _numel(size) else off
     if extent >= x._storage.data.size and _numel(size):
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
