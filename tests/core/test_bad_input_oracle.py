@@ -64,6 +64,25 @@ CASES = {
     "repeat_interleave with a negative count": lambda m: m.repeat_interleave(m.arange(4.0), -1),
     "repeat_interleave with a negative entry": lambda m: m.repeat_interleave(
         m.arange(4.0), m.tensor([1, -1, 1, 1])),
+    # per-channel and per-class parameters of the wrong length (batch norm's kernels read
+    # one value per channel past the end of a short one)
+    "batch_norm with short running stats": lambda m: F[m].batch_norm(
+        m.ones(2, 3, 4), m.zeros(2), m.ones(2), training=False),
+    "batch_norm training with a short weight": lambda m: F[m].batch_norm(
+        m.ones(2, 3, 4), None, None, m.ones(2), m.ones(2), training=True),
+    "nll_loss with a weight per 2 of 3 classes": lambda m: F[m].nll_loss(
+        m.zeros(2, 3), m.tensor([2, 2]), weight=m.ones(2)),
+    "multi_margin_loss with a short weight": lambda m: F[m].multi_margin_loss(
+        m.zeros(2, 3), m.tensor([2, 2]), weight=m.ones(2)),
+    # CTC lengths that the targets or inputs cannot hold
+    "ctc_loss with target lengths past the padded targets": lambda m: F[m].ctc_loss(
+        m.zeros(5, 1, 4).log_softmax(2), m.tensor([[1, 2]]), m.tensor([5]), m.tensor([4])),
+    "ctc_loss with target lengths past the concatenated targets": lambda m: F[m].ctc_loss(
+        m.zeros(5, 2, 4).log_softmax(2), m.tensor([1, 2, 1]), m.tensor([5, 5]), m.tensor([2, 3])),
+    "ctc_loss with a negative input length": lambda m: F[m].ctc_loss(
+        m.zeros(5, 1, 4).log_softmax(2), m.tensor([[1, 2]]), m.tensor([-2]), m.tensor([2])),
+    "narrow with a negative length": lambda m: m.arange(5.0).narrow(0, 1, -1),
+    "narrow past the end": lambda m: m.arange(5.0).narrow(0, 3, 3),
     # others
     "one_hot of an empty tensor without num_classes": lambda m: F[m].one_hot(
         m.zeros(0, dtype=m.int64)),

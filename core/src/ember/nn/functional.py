@@ -1136,6 +1136,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0]}).")
     C = input.shape[1]
+    if weight is not None and weight.numel() != C:
+        raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
     valid = target != ignore_index
     t = ember.where(valid, target, ember.zeros_like(target))
     if target.numel() and bool(((t < 0) | (t >= C)).any()):
@@ -1340,7 +1343,17 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     if np.any(in_lens > steps):
         raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got "
                            f"value {int(in_lens.max())}")
+    for name, lens in (("input_lengths", in_lens), ("target_lengths", tg_lens)):
+        if np.any(lens < 0):
+            raise RuntimeError(f"Expected {name} to have value at least 0, but got value "
+                               f"{int(lens.min())}")
     tg = targets.detach().cpu().numpy().astype(np.int64)
+    if tg.ndim == 2 and batched and batch and tg.shape[1] < int(tg_lens.max()):
+        raise RuntimeError(f"Expected tensor to have size at least {int(tg_lens.max())} at "
+                           f"dimension 1, but got size {tg.shape[1]} for argument #2 'targets'")
+    if not (tg.ndim == 2 and batched) and tg.size != int(tg_lens.sum()):
+        raise RuntimeError(f"Expected tensor to have size {int(tg_lens.sum())} at dimension 0, "
+                           f"but got size {tg.size} for argument #2 'targets'")
     dev, dt = log_probs.device, log_probs.dtype
     longest = int(tg_lens.max()) if batch else 0
     labels = np.full((batch, longest), blank, dtype=np.int64)
@@ -1487,6 +1500,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     x = input if input.dim() == 2 else input.unsqueeze(0)
+    if weight is not None and (weight.dim() != 1 or weight.numel() != x.shape[1]):
+        raise RuntimeError(f"inconsistent weight size, expected {x.shape[1]} but got "
+                           f"{list(weight.shape)}")
     t = target.reshape(-1, 1)
     xt = x.gather(1, t)
     z = (margin - xt + x).clamp_min(0)

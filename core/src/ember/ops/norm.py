@@ -118,6 +118,10 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx, x, w, b, running_mean, running_var, training, eps, momentum=0.1):
         N, C = x._shape[0], x._shape[1]
+        for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", w), ("bias", b)):
+            if t is not None and t.numel() != C:  # the kernels read C values of each
+                raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
         L = x.numel() // max(N * C, 1)
         dt = compute_dtype(x)
         xc = dense(x, _batch_norm_dtype(x)).reshape(N, C, L)

@@ -418,10 +418,16 @@ def narrow(x: Tensor, dim: int, start, length: int) -> Tensor:
     d = wrap_dim(dim, x.dim())
     size = x._shape[d]
     start = int(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
     if start < 0:
         start += size
-    if start < 0 or start > size or length < 0 or start + length > size:
-        raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
     items = [("slice", 0, x._shape[i], 1) for i in range(d)] + [("slice", start, length, 1)]
     return View.apply(x, "index", tuple(items))
 
