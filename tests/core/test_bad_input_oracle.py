@@ -39,7 +39,13 @@ CASES = {
                                                                    m.ones(1)),
     "index_copy with a negative index": lambda m: m.zeros(3).index_copy(0, m.tensor([-1]),
                                                                         m.ones(1)),
-    # values that do not fit the indexed places
+    # values that do not fit the indexed places (scatter_reduce read past a short src)
+    "scatter_reduce from a src shorter than the index": lambda m: m.zeros(5).scatter_reduce(
+        0, m.tensor([0, 1, 2, 3, 4]), m.ones(2), "amax"),
+    "scatter_add from a src shorter than the index": lambda m: m.zeros(5).scatter_add(
+        0, m.tensor([0, 1, 2, 3, 4]), m.ones(2)),
+    "index_copy of one row to two indices": lambda m: m.zeros(5, 3).index_copy(
+        0, m.tensor([0, 1]), m.ones(1, 3)),
     "index_put_ of 3 values into 2 places": lambda m: m.zeros(3).index_put_(
         (m.tensor([0, 1]),), m.ones(3)),
     "setitem of 3 values into 2 places": lambda m: m.zeros(3).__setitem__(m.tensor([0, 1]),
@@ -88,6 +94,30 @@ CASES = {
         m.zeros(0, dtype=m.int64)),
     "multinomial of integer weights": lambda m: m.multinomial(m.tensor([1, 2, 3]), 2),
 }
+
+
+def _step_with_short_grad(m):
+    """A gradient swapped for a shorter one through .data: the fused update read past it."""
+    p = m.nn.Parameter(m.ones(6))
+    (p * 2).sum().backward()
+    p.grad.data = m.ones(2)
+    m.optim.Adam([p]).step()
+
+
+def _step_with_short_momentum(m):
+    """A loaded optimizer state whose momentum buffer is shorter than its parameter."""
+    p = m.nn.Parameter(m.ones(5))
+    opt = m.optim.SGD([p], lr=0.1, momentum=0.9)
+    (p * 2).sum().backward()
+    opt.step()
+    state = opt.state_dict()
+    state["state"][0]["momentum_buffer"] = m.ones(2)
+    opt.load_state_dict(state)
+    opt.step()
+
+
+CASES["Adam step with a gradient shorter than its parameter"] = _step_with_short_grad
+CASES["SGD step with a momentum buffer shorter than its parameter"] = _step_with_short_momentum
 
 
 @pytest.mark.parametrize("case", list(CASES))

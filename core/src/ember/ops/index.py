@@ -365,6 +365,18 @@ def _check_gather(x, dim, index, name):
             raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
+def _src_like(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """src cut to index's shape, after torch's check that index fits inside it (a smaller
+    src was cut short and its missing values read past its end)."""
+    if src.dim() != index.dim() and not (index.dim() <= 1 and src.dim() <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if any(n > m for n, m in zip(index._shape, src._shape)):
+        raise RuntimeError(f"Expected index {list(index._shape)} to be no larger than self "
+                           f"{list(x._shape)} apart from dimension {dim} and to be no larger "
+                           f"size than src {list(src._shape)}")
+    return src if src._shape == index._shape else src[tuple(slice(0, n) for n in index._shape)]
+
+
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     d = wrap_dim(dim, input.dim())
     _check_gather(input, d, index, "gather")
@@ -383,7 +395,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         src = full(index._shape, src, dtype=input._dtype, device=input.device)
     else:
         _check_src_dtype(input, src, "scatter")
-        src = src[tuple(slice(0, n) for n in index._shape)] if src._shape != index._shape else src
+        src = _src_like(input, d, index, src)
     if reduce is not None:
         if reduce == "add":
             return scatter_add(input, d, index, src)
@@ -402,8 +414,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     d = wrap_dim(dim, input.dim())
     _check_src_dtype(input, src, "scatter")
     _check_gather(input, d, index, "scatter_add")
-    if src._shape != index._shape:
-        src = src[tuple(slice(0, n) for n in index._shape)]
+    src = _src_like(input, d, index, src)
     return PutAdd.apply(input, _dim_positions(index, d, input._shape), src, True)
 
 
@@ -430,8 +441,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     if index.numel() == 0:
         return input.clone()
     at = _dim_positions(index, d, input._shape).reshape(-1)
-    vals = (src[tuple(slice(0, n) for n in index._shape)] if src._shape != index._shape
-            else src).reshape(-1)
+    vals = _src_like(input, d, index, src).reshape(-1)
     if reduce in ("sum", "mean"):
         base = out if include_self else out.index_fill(0, at, 0)
         result = base.index_add(0, at, vals)
@@ -533,6 +543,10 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     d = wrap_dim(dim, input.dim())
+    copies = source._shape[d] if source.dim() > d else 1
+    if index.numel() != copies:
+        raise IndexError(f"index_copy_(): Number of indices ({index.numel()}) should be equal "
+                         f"to source.size(dim) ({copies})")
     return PutAdd.apply(input, _index_positions(input, d, index, "index_copy_"), source, False)
 
 

@@ -361,6 +361,10 @@ def _fused(kernel: Callable, param: Tensor, grad: Tensor, states: list, *args) -
     copies (float32 for half types) that are written back afterwards.
     """
     buffers = [param, grad, *states]
+    for t in buffers[1:]:  # the kernels read param.numel() elements of each
+        if t is not None and t._shape != param._shape:
+            raise RuntimeError(f"{kernel.__name__}: a parameter of shape {list(param.shape)} "
+                               f"got a gradient or state of shape {list(t.shape)}")
     if param.device.type == "cuda":  # the GPU backend's kernel of the same name
         kernel = getattr(_cuda, kernel.__name__)
     direct = (param.dtype in _FUSED_DTYPES
