@@ -90,6 +90,12 @@ CASES = {
     "narrow with a negative length": lambda m: m.arange(5.0).narrow(0, 1, -1),
     "narrow past the end": lambda m: m.arange(5.0).narrow(0, 3, 3),
     # others
+    "bilinear interpolation of a 3-D input": lambda m: F[m].interpolate(
+        m.ones(1, 1, 4), scale_factor=2, mode="bilinear"),
+    "linear interpolation of a 4-D input": lambda m: F[m].interpolate(
+        m.ones(1, 1, 4, 4), scale_factor=2, mode="linear"),
+    "embedding from a 3-D weight": lambda m: F[m].embedding(m.zeros(0, dtype=m.int64),
+                                                            m.ones(2, 1, 2)),
     "one_hot of an empty tensor without num_classes": lambda m: F[m].one_hot(
         m.zeros(0, dtype=m.int64)),
     "multinomial of integer weights": lambda m: m.multinomial(m.tensor([1, 2, 3]), 2),

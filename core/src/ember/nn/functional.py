@@ -925,6 +925,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of weight looked up by integer indices; padding_idx rows get no gradient."""
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
     if input.dtype not in (D.int64, D.int32):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {input.type()} instead "
@@ -1625,6 +1627,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                          "linear | bilinear | bicubic | trilinear")
     if recompute_scale_factor and size is not None:
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode, input.dim())
+    if input.dim() != needs:  # each linear mode is for one number of spatial dims
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {needs}D "
+                                  f"input")
     out_size, scales = _interp_size(input, size, scale_factor, n)
     if min(input.shape[2:]) < 1 or min(out_size) < 1:
         names = ("D", "H", "W")[3 - n:]
