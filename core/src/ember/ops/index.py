@@ -504,18 +504,12 @@ def _scatter_fold_in_c(input: Tensor, at: Tensor, vals: Tensor, reduce: str,
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = wrap_dim(dim, input.dim())
-    if index.dim() > 1:
-        raise IndexError("index_select(): Index is supposed to be a vector")
-    if index._dtype not in (D.int32, D.int64):
-        raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
-    size = input._shape[d] if input.dim() else 1
-    if input.dim() == 0 and index.numel() != 1:
-        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
-                           f"{index.numel()} value(s)")
-    idx = _check_bounds(index.reshape(-1).long(), size, str(d), negative=False)
     if input.dim() == 0:  # a scalar stays one, as in torch
-        return getitem(input.reshape(1), idx).reshape(())
-    return getitem(input, (slice(None),) * d + (idx,))
+        if index.numel() != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                               f"{index.numel()} value(s)")
+        return index_select(input.reshape(1), 0, index.reshape(-1)).reshape(())
+    return Take.apply(input, _index_positions(input, d, index, "index_select"))
 
 
 def _index_positions(x: Tensor, dim: int, index: Tensor, name: str,
