@@ -51,7 +51,7 @@ else
     wait $AUDIO_BUILD; AUDIO_BUILT=$?
     echo "built in $(( $(date +%s) - T0 )) s (emberaudio rc $AUDIO_BUILT)"
 fi
-$PY -c "import ember; assert ember.cuda.is_available(), 'ember sees no GPU'; print('ember on', ember.cuda.get_device_name())" || exit 2
+$PY -c "import ember; assert ember.cuda.is_available(), 'ember sees no GPU'; print('ember on', ember.cuda.get_device_name(), 'cudnn', ember.backends.cudnn.version())" || exit 2
 
 TEST_RC=skipped TEST_LINE= AUDIO_RC=skipped AUDIO_LINE=
 if [ "${TESTS:-1}" != 0 ]; then

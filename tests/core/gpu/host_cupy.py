@@ -345,13 +345,15 @@ class HostCupy(types.SimpleNamespace):
 
 def install(workdir: Path) -> HostCupy:
     """Makes ember's CUDA backend run on a new HostCupy in workdir, for the process's life
-    (tests that need it undone patch the same three names with monkeypatch)."""
+    (tests that need it undone patch the same four names with monkeypatch). Convolutions
+    take the im2col path: cuDNN has no host stand-in."""
     import ember
     from ember.backends import cuda as backend
     host = HostCupy(workdir)
     ember.cuda._cupy = lambda: host
     backend._apply_tf32 = lambda allow: None
     backend._cublas = lambda: host.cublas
+    backend._cudnn = lambda *operands: None
     return host
 
 

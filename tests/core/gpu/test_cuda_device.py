@@ -304,6 +304,57 @@ def test_cuda_pointwise_convolutions():
          atol=3e-2)
 
 
+@pytest.mark.parametrize("dtype,tol", [(ember.float32, 1e-4), (ember.float64, 1e-10),
+                                       (ember.float16, 2e-2), (ember.bfloat16, 5e-2)])
+def test_cuda_convolutions_on_cudnn(dtype, tol, monkeypatch):
+    """Where cuDNN's library loads, convolutions run on it: forward, input and weight
+    gradients of plain, strided, dilated, grouped, depthwise and transposed convolutions
+    match the im2col path (``cudnn.enabled = False``), which the tests above hold to the
+    CPU."""
+    from ember.backends.cuda import cudnn_conv
+    if not ember.backends.cudnn.is_available():
+        pytest.skip("needs cuDNN's library (the nvidia-cudnn-cu13 wheel)")
+    assert ember.backends.cudnn.version() >= 90000
+    cases = [
+        ((2, 4, 9, 9), (6, 4, 3, 3), dict(padding=1)),
+        ((2, 4, 9, 9), (6, 2, 3, 3), dict(stride=2, padding=1, groups=2)),
+        ((2, 4, 9, 9), (3, 4, 3, 3), dict(dilation=2)),
+        ((2, 4, 8, 8), (4, 1, 3, 3), dict(padding=1, groups=4)),
+        ((3, 5, 6, 7), (8, 5, 1, 1), dict()),
+        ((2, 3, 20, 20), (8, 3, 7, 7), dict(stride=2, padding=3)),
+    ]
+    cudnn_conv._forget_plans()
+    for xs, ws, kw in cases:
+        x, w = RNG.standard_normal(xs), RNG.standard_normal(ws) * 0.3
+        results = []
+        for enabled in (True, False):
+            monkeypatch.setattr(ember.backends.cudnn, "enabled", enabled)
+            xe = ember.tensor(x, dtype=dtype, device="cuda", requires_grad=True)
+            we = ember.tensor(w, dtype=dtype, device="cuda", requires_grad=True)
+            y = F.conv2d(xe, we, **kw)
+            y.float().pow(2).sum().backward()
+            results.append([_np(t) for t in (y, xe.grad, we.grad)])
+            geometry = {k: kw[k] for k in ("stride", "padding", "dilation", "groups") if k in kw}
+            yt = F.conv_transpose2d(y.detach(), we.detach(), **geometry)
+            results[-1].append(_np(yt))
+        for a, b in zip(*results):
+            scale = max(np.abs(b).max(), 1.0)
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol * scale)
+    assert cudnn_conv._plans, "no convolution ran on cuDNN"
+    # deterministic algorithms: the weight gradient twice, bit for bit
+    x = ember.randn(8, 16, 14, 14, device="cuda")
+    g = ember.randn(8, 32, 14, 14, device="cuda")
+    monkeypatch.setattr(ember.backends.cudnn, "enabled", True)
+    monkeypatch.setattr(ember.backends.cudnn, "deterministic", True)
+    w = ember.randn(32, 16, 3, 3, device="cuda", requires_grad=True)
+    grads = []
+    for _ in range(2):
+        w.grad = None
+        (F.conv2d(x, w, padding=1) * g).sum().backward()
+        grads.append(_np(w.grad))
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
 def test_cuda_batch_norm_reads_half_inputs():
     """Half inputs with float32 weight, bias and running statistics (BatchNorm2d under
     autocast): CUDA's kernels read x as it is, the CPU computes in float32; both return

@@ -47,6 +47,7 @@ def _emulate(_host_cupy, monkeypatch):
     monkeypatch.setattr(ember.cuda, "_cupy", lambda: _host_cupy)
     monkeypatch.setattr(backend, "_apply_tf32", lambda allow: None)
     monkeypatch.setattr(backend, "_cublas", lambda: _host_cupy.cublas)
+    monkeypatch.setattr(backend, "_cudnn", lambda *operands: None)
     for memo in (backend._EW, backend._MODULES):
         memo.clear()
     yield

@@ -1,8 +1,11 @@
 """``torch.backends.cudnn``'s flags.
 
-CuPy 14 dropped its cuDNN bindings, so ember's GPU convolutions are im2col (our kernel)
-plus cuBLAS GEMMs; ``allow_tf32`` governs those GEMMs as it governs cuDNN's in torch,
-and is on by default as there (``ember.backends.cuda.matmul.allow_tf32`` stays off).
+ember's GPU convolutions run on cuDNN where its library is installed (the
+``nvidia-cudnn-cu13`` wheel: CuPy 14 dropped its own cuDNN bindings, so ember loads it
+itself, see ``backends/cuda/cudnn_conv.py``), else on im2col (our kernel) plus cuBLAS
+GEMMs. ``allow_tf32`` governs both as it governs cuDNN in torch, on by default as there
+(``ember.backends.cuda.matmul.allow_tf32`` stays off); ``enabled = False`` keeps the
+im2col path; ``deterministic`` picks only cuDNN's deterministic algorithms.
 
 Example:
     >>> ember.backends.cudnn.allow_tf32 = False   # full float32 convolutions
@@ -15,9 +18,11 @@ enabled = True
 
 
 def is_available() -> bool:
-    """False: ember does not call cuDNN (see the module docstring)."""
-    return False
+    """Whether cuDNN's library loads (it still needs a GPU to run)."""
+    return version() is not None
 
 
-def version() -> None:
-    return None
+def version() -> int | None:
+    """cuDNN's version as torch gives it (9.28.1 -> 92801), None without the library."""
+    from .cuda.cudnn_conv import version as _version
+    return _version()

@@ -23,6 +23,7 @@ from ... import _dtype as D
 from ... import cuda as _ember_cuda  # CuPy through ember.cuda (imported on first use)
 from ..._determinism import alert_not_deterministic
 from ..._device import device as _device
+from . import cudnn_conv
 from . import kernels as K
 from .. import cudnn
 
@@ -900,8 +901,14 @@ def adaptive_pool2d(mode: int, x, y, idx=None) -> None:
                  np.int64(y._shape[1]), np.int64(y._shape[2]), _flat(y), _flat(idx)))
 
 
-# ---- convolution: im2col + cuBLAS batched over groups ---------------------------------
-# The same decomposition as ops/conv.py's CPU path, with cupy.matmul for the GEMMs.
+# ---- convolution: cuDNN where it loads, else im2col + cuBLAS batched over groups -------
+# The im2col path is the same decomposition as ops/conv.py's CPU path, with cuBLAS GEMMs.
+
+def _cudnn(*operands):
+    """cudnn_conv when cuDNN takes these operands, else None (a function, so the host
+    emulator can stand it down)."""
+    return cudnn_conv if cudnn_conv.usable(*operands) else None
+
 
 def _conv_out(size, k, s, p, d):
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
@@ -947,6 +954,9 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     L = N * P
     y = _empty((N, OC, OH, OW), x._dtype, x.device)
     with _on(x):
+        dnn = _cudnn(x, w, y)
+        if dnn is not None and dnn.forward(_cp(), x, w, y, stride, padding, dilation):
+            return y
         if G == 1 and _pointwise((KH, KW), stride, padding):  # x[n] is its own window matrix
             _conv_gemm(_matrices(w, (N, OC, C), (0, C, 1)), _matrices(x, (N, C, P)),
                        _matrices(y, (N, OC, P)))
@@ -983,6 +993,9 @@ def conv_transpose_forward(x, w, stride, padding, dilation, groups, out_hw):
     OC = OCg * G
     y = _empty((N, OC) + tuple(out_hw), x._dtype, x.device)
     with _on(x):
+        dnn = _cudnn(x, w, y)
+        if dnn is not None and dnn.backward_data(_cp(), x, w, y, stride, padding, dilation):
+            return y
         Kg, P = OCg * KH * KW, H * W
         if G == 1 and _pointwise((KH, KW), stride, padding) and tuple(out_hw) == (H, W):
             # a 1x1 kernel's windows are the pixels: y[n] = w^T (OC, C) @ x[n] (C, P)
@@ -1010,6 +1023,10 @@ def conv_weight_grad(x, g, kernel, stride, padding, dilation, groups):
     Kg = Cg * KH * KW
     gw = _empty((OC, Cg, KH, KW), x._dtype, x.device)
     with _on(x):
+        dnn = _cudnn(x, g, gw)
+        if dnn is not None and dnn.backward_filter(_cp(), x, g, gw, stride, padding,
+                                                   dilation):
+            return gw
         cols = _empty((C * KH * KW, L), x._dtype, x.device)
         im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
         _conv_gemm(_matrices(_channels_first(g), (G, OC // G, L)),

@@ -1,0 +1,349 @@
+"""cuDNN's convolutions for the CUDA backend, called through cffi's ABI mode.
+
+CuPy 14 dropped its cuDNN bindings, but the library itself is a wheel of its own
+(``nvidia-cudnn-cu13``, which the ``cuda`` extra installs and torch's CUDA builds bring
+too). Where it loads, ember runs each convolution pass (forward, backward data, backward
+filter) as a one-operation cuDNN graph, the API torch uses: per geometry, dtype and math
+flags, the engine configurations cuDNN's heuristics rank are tried in order and the
+first whose execution plan builds is kept; each call then only binds the operands'
+addresses and the workspace. (cuDNN 9's older per-call API picks the same kernels but
+spent ~240 us of host time on every call, more than a ResNet-18 step's kernels took.)
+
+Where the library does not load, ``ember.backends.cudnn.enabled`` is False, or no engine
+takes a geometry, convolutions keep the im2col and cuBLAS path in ``__init__.py``: still
+the GPU, never the CPU.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ... import _dtype as D
+from ..._determinism import are_deterministic_algorithms_enabled
+from .. import cudnn as flags
+
+_CDEF = """
+typedef int cudnnStatus_t;
+typedef struct cudnnContext *cudnnHandle_t;
+typedef void *cudnnBackendDescriptor_t;
+
+size_t cudnnGetVersion(void);
+const char *cudnnGetErrorString(cudnnStatus_t status);
+cudnnStatus_t cudnnCreate(cudnnHandle_t *handle);
+cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, void *stream);
+cudnnStatus_t cudnnBackendCreateDescriptor(int descriptorType,
+                                           cudnnBackendDescriptor_t *descriptor);
+cudnnStatus_t cudnnBackendDestroyDescriptor(cudnnBackendDescriptor_t descriptor);
+cudnnStatus_t cudnnBackendFinalize(cudnnBackendDescriptor_t descriptor);
+cudnnStatus_t cudnnBackendSetAttribute(cudnnBackendDescriptor_t descriptor, int name,
+                                       int type, int64_t count, const void *elements);
+cudnnStatus_t cudnnBackendGetAttribute(cudnnBackendDescriptor_t descriptor, int name,
+                                       int type, int64_t requested, int64_t *count,
+                                       void *elements);
+cudnnStatus_t cudnnBackendExecute(cudnnHandle_t handle, cudnnBackendDescriptor_t plan,
+                                  cudnnBackendDescriptor_t variantPack);
+"""
+
+# cudnnDataType_t of each dtype cuDNN convolves, and the type it accumulates in
+_DATA_TYPE = {"float32": 0, "float64": 1, "float16": 2, "bfloat16": 9}
+_COMPUTE_TYPE = {"float32": 0, "float64": 1, "float16": 0, "bfloat16": 0}
+# cuDNN counts a tensor's elements in int; larger tensors keep the im2col path
+_MAX_ELEMENTS = 2 ** 31 - 1
+_ALIGNMENT = 16  # bytes: every operand's address, declared to cuDNN as the tensors' own
+_MAX_PLANS = 1024  # distinct geometries kept; a program sweeping more starts afresh
+
+# cudnnBackendDescriptorType_t
+(_CONVOLUTION, _ENGINE, _ENGINECFG, _ENGINEHEUR, _EXECUTION_PLAN, _OPERATIONGRAPH,
+ _VARIANT_PACK, _TENSOR) = 1, 2, 3, 4, 5, 15, 16, 17
+# cudnnBackendAttributeType_t
+(_T_HANDLE, _T_DATA_TYPE, _T_INT64, _T_FLOAT, _T_DOUBLE, _T_VOID_PTR, _T_CONV_MODE,
+ _T_HEUR_MODE, _T_NUMERICAL_NOTE, _T_DESCRIPTOR, _T_BEHAVIOR_NOTE) = (
+    0, 1, 3, 4, 5, 6, 7, 8, 11, 15, 19)
+_CROSS_CORRELATION = 1
+_HEUR_MODE_INSTANT, _HEUR_MODE_FALLBACK = 0, 2
+_NOTE_TENSOR_CORE, _NOTE_DOWN_CONVERT_INPUTS, _NOTE_NONDETERMINISTIC = 0, 1, 4
+_BEHAVIOR_RUNTIME_COMPILATION = 0
+
+# the three passes: (operation descriptor type, attribute ids of alpha, beta, conv, and
+# of the x, w, y tensors in that order)
+_FORWARD, _BACKWARD_DATA, _BACKWARD_FILTER = 0, 1, 2
+_OPERATION = {
+    _FORWARD: (10, 700, 701, 702, (704, 703, 705)),
+    _BACKWARD_DATA: (12, 706, 707, 708, (710, 709, 711)),
+    _BACKWARD_FILTER: (11, 712, 713, 714, (716, 715, 717)),
+}
+_UIDS = (1, 2, 3)  # x, w, y in every variant pack
+
+_state: dict = {}  # "ffi", "lib": the loaded library (lib None where it did not load)
+_handles: dict = {}  # device index -> cudnnHandle_t
+_plans: dict = {}  # geometry key -> _Plan, or None where no engine takes it
+
+
+def _load():
+    """(ffi, lib) of libcudnn.so.9; lib is None where it is not installed."""
+    if "lib" not in _state:
+        import cffi
+        ffi, lib = cffi.FFI(), None
+        ffi.cdef(_CDEF)
+        for path in _candidates():
+            try:
+                lib = ffi.dlopen(path)
+                lib.cudnnGetVersion()
+                break
+            except (OSError, AttributeError):
+                lib = None
+        _state["ffi"], _state["lib"] = ffi, lib
+    return _state["ffi"], _state["lib"]
+
+
+def _candidates():
+    """The wheel's copy first (the one built for CuPy's CUDA), then the loader's search."""
+    try:
+        import nvidia.cudnn
+        for folder in nvidia.cudnn.__path__:
+            yield os.path.join(folder, "lib", "libcudnn.so.9")
+    except ImportError:
+        pass
+    yield "libcudnn.so.9"
+
+
+def version() -> int | None:
+    """cuDNN's version as one number (9.28.1 -> 92801), None where it is not installed."""
+    _, lib = _load()
+    return int(lib.cudnnGetVersion()) if lib is not None else None
+
+
+class CudnnError(RuntimeError):
+    """A cuDNN call failed; ``status`` is its cudnnStatus_t."""
+
+    def __init__(self, status: int):
+        ffi, lib = _load()
+        super().__init__(f"cuDNN error: {ffi.string(lib.cudnnGetErrorString(status)).decode()}")
+        self.status = status
+
+
+def _check(status: int) -> None:
+    if status:
+        raise CudnnError(status)
+
+
+def usable(*tensors) -> bool:
+    """Whether cuDNN may take these contiguous operands: the library loaded, the flag is
+    on, a dtype it convolves, no empty dim, int-sized and aligned."""
+    if not flags.enabled or tensors[0]._dtype.name not in _DATA_TYPE or _load()[1] is None:
+        return False
+    for t in tensors:
+        if 0 in t._shape or t.numel() > _MAX_ELEMENTS or _address(t) % _ALIGNMENT:
+            return False
+    return True
+
+
+def _address(t) -> int:
+    return t._storage.ptr + t._offset * t._dtype.itemsize
+
+
+def _handle(cp, device_index: int):
+    """This device's cuDNN handle, bound to CuPy's current stream."""
+    ffi, lib = _load()
+    h = _handles.get(device_index)
+    if h is None:
+        box = ffi.new("cudnnHandle_t *")
+        _check(lib.cudnnCreate(box))  # on the current device: callers hold its context
+        h = _handles[device_index] = box[0]
+    _check(lib.cudnnSetStream(h, ffi.cast("void *", cp.cuda.get_current_stream().ptr)))
+    return h
+
+
+class _Descriptors:
+    """The backend descriptors of one plan, destroyed together (a plan keeps what it was
+    built from alive, as cuDNN's frontend does)."""
+
+    def __init__(self, ffi, lib):
+        self.ffi, self.lib, self.made = ffi, lib, []
+
+    def make(self, kind: int, attributes=(), finalize: bool = True):
+        """A descriptor of kind with (name, type, ctype, values) attributes set."""
+        box = self.ffi.new("cudnnBackendDescriptor_t *")
+        _check(self.lib.cudnnBackendCreateDescriptor(kind, box))
+        self.made.append(box[0])
+        for name, kind_of, ctype, values in attributes:
+            self.set(box[0], name, kind_of, ctype, values)
+        if finalize:
+            _check(self.lib.cudnnBackendFinalize(box[0]))
+        return box[0]
+
+    def set(self, desc, name, kind_of, ctype, values) -> None:
+        array = self.ffi.new(f"{ctype}[]", list(values))
+        _check(self.lib.cudnnBackendSetAttribute(desc, name, kind_of, len(values), array))
+
+    def destroy(self) -> None:
+        for desc in self.made:
+            self.lib.cudnnBackendDestroyDescriptor(desc)
+        self.made = []
+
+
+def _notes(made: _Descriptors, config):
+    """(numerical notes, behavior notes) of an engine configuration's engine."""
+    ffi, lib = made.ffi, made.lib
+    engine = made.make(_ENGINE, finalize=False)
+    count = ffi.new("int64_t *")
+    box = ffi.new("cudnnBackendDescriptor_t[1]", [engine])
+    _check(lib.cudnnBackendGetAttribute(config, 300, _T_DESCRIPTOR, 1, count, box))
+    found = []
+    for name, kind_of in ((1303, _T_NUMERICAL_NOTE), (1305, _T_BEHAVIOR_NOTE)):
+        values = ffi.new("int[16]")
+        _check(lib.cudnnBackendGetAttribute(engine, name, kind_of, 16, count, values))
+        found.append(set(values[0:count[0]]))
+    return found
+
+
+class _Plan:
+    """One pass of one convolution geometry: its execution plan, the workspace it needs,
+    and the descriptors it was built from."""
+
+    __slots__ = ("plan", "workspace", "ids", "descriptors")
+
+    def __init__(self, plan, workspace: int, ids, descriptors: _Descriptors):
+        self.plan, self.workspace, self.ids = plan, workspace, ids
+        self.descriptors = descriptors
+
+
+def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | None:
+    """The pass as a one-operation graph, run by the first engine configuration cuDNN's
+    heuristics rank (instant mode, then its fallback list) that ember's flags allow and
+    whose plan builds; None where none does."""
+    ffi, lib = _load()
+    made = _Descriptors(ffi, lib)
+    kind, compute = _DATA_TYPE[dtype.name], _COMPUTE_TYPE[dtype.name]
+    try:
+        tensors = []
+        for uid, shape in zip(_UIDS, shapes):
+            strides, step = [], 1
+            for n in reversed(shape):
+                strides.insert(0, step)
+                step *= n
+            tensors.append(made.make(_TENSOR, (
+                (901, _T_DATA_TYPE, "int", [kind]), (902, _T_INT64, "int64_t", shape),
+                (903, _T_INT64, "int64_t", strides), (906, _T_INT64, "int64_t", [uid]),
+                (900, _T_INT64, "int64_t", [_ALIGNMENT]))))
+        conv = made.make(_CONVOLUTION, (
+            (100, _T_DATA_TYPE, "int", [compute]), (101, _T_CONV_MODE, "int",
+                                                    [_CROSS_CORRELATION]),
+            (106, _T_INT64, "int64_t", [2]), (102, _T_INT64, "int64_t", dilation),
+            (103, _T_INT64, "int64_t", stride), (105, _T_INT64, "int64_t", padding),
+            (104, _T_INT64, "int64_t", padding)))
+        op_kind, alpha, beta, conv_attr, tensor_attrs = _OPERATION[which]
+        scalar, ctype = (_T_DOUBLE, "double") if dtype is D.float64 else (_T_FLOAT, "float")
+        operation = made.make(op_kind, (
+            (alpha, scalar, ctype, [1.0]), (beta, scalar, ctype, [0.0]),
+            (conv_attr, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [conv]),
+            *((attr, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [t])
+              for attr, t in zip(tensor_attrs, tensors))))
+        graph = made.make(_OPERATIONGRAPH, (
+            (800, _T_HANDLE, "cudnnHandle_t", [handle]),
+            (801, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [operation])))
+        for mode in (_HEUR_MODE_INSTANT, _HEUR_MODE_FALLBACK):
+            plan = _first_plan(made, handle, graph, mode, dtype)
+            if plan is not None:
+                return plan
+    except CudnnError:
+        pass  # a geometry the graph API refuses: the im2col path takes it
+    made.destroy()
+    return None
+
+
+def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | None:
+    ffi, lib = made.ffi, made.lib
+    heuristics = made.make(_ENGINEHEUR, (
+        (201, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [graph]),
+        (200, _T_HEUR_MODE, "int", [mode])))
+    count = ffi.new("int64_t *")
+    _check(lib.cudnnBackendGetAttribute(heuristics, 202, _T_DESCRIPTOR, 0, count, ffi.NULL))
+    configs = [made.make(_ENGINECFG, finalize=False) for _ in range(count[0])]
+    if not configs:
+        return None
+    array = ffi.new("cudnnBackendDescriptor_t[]", configs)
+    _check(lib.cudnnBackendGetAttribute(heuristics, 202, _T_DESCRIPTOR, len(configs), count,
+                                        array))
+    deterministic = flags.deterministic or are_deterministic_algorithms_enabled()
+    exact_float32 = dtype is D.float32 and not flags.allow_tf32
+    for config in array[0:count[0]]:
+        numerical, behavior = _notes(made, config)
+        if (_NOTE_DOWN_CONVERT_INPUTS in numerical
+                or (deterministic and _NOTE_NONDETERMINISTIC in numerical)
+                or (exact_float32 and _NOTE_TENSOR_CORE in numerical)
+                or _BEHAVIOR_RUNTIME_COMPILATION in behavior):
+            continue
+        try:
+            plan = made.make(_EXECUTION_PLAN, (
+                (400, _T_HANDLE, "cudnnHandle_t", [handle]),
+                (401, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [config])))
+            size = ffi.new("int64_t[1]")
+            _check(lib.cudnnBackendGetAttribute(plan, 402, _T_INT64, 1, count, size))
+        except CudnnError:
+            continue  # this engine cannot run the graph here: the next one
+        return _Plan(plan, int(size[0]), ffi.new("int64_t[3]", _UIDS), made)
+    return None
+
+
+def _plan(handle, which, dtype, shapes, stride, padding, dilation, device: int):
+    key = (which, dtype.name, shapes, tuple(stride), tuple(padding), tuple(dilation),
+           flags.allow_tf32, flags.deterministic, are_deterministic_algorithms_enabled(),
+           device)
+    if key in _plans:
+        return _plans[key]
+    if len(_plans) >= _MAX_PLANS:
+        _forget_plans()
+    plan = _plans[key] = _build(handle, which, dtype, shapes, stride, padding, dilation)
+    return plan
+
+
+def _forget_plans() -> None:
+    for plan in _plans.values():
+        if plan is not None:
+            plan.descriptors.destroy()
+    _plans.clear()
+
+
+def _run(cp, which, x, w, y, stride, padding, dilation) -> bool:
+    """One pass of the convolution y = conv(x, w): forward writes y, backward data writes
+    x from y, backward filter writes w from x and y (all contiguous NCHW / OIHW; groups
+    are w's channels dividing x's). False where no engine takes it."""
+    ffi, lib = _load()
+    device = x._storage.device.index or 0
+    handle = _handle(cp, device)
+    plan = _plan(handle, which, x._dtype, (x._shape, w._shape, y._shape), stride, padding,
+                 dilation, device)
+    if plan is None:
+        return False
+    space = cp.cuda.alloc(plan.workspace) if plan.workspace else None
+    pack_box = ffi.new("cudnnBackendDescriptor_t *")
+    _check(lib.cudnnBackendCreateDescriptor(_VARIANT_PACK, pack_box))
+    pack = pack_box[0]
+    try:
+        pointers = ffi.new("void *[3]", [ffi.cast("void *", _address(t)) for t in (x, w, y)])
+        workspace = ffi.new("void *[1]", [ffi.cast("void *", space.ptr if space else 0)])
+        _check(lib.cudnnBackendSetAttribute(pack, 1000, _T_INT64, 3, plan.ids))
+        _check(lib.cudnnBackendSetAttribute(pack, 1001, _T_VOID_PTR, 3, pointers))
+        _check(lib.cudnnBackendSetAttribute(pack, 1003, _T_VOID_PTR, 1, workspace))
+        _check(lib.cudnnBackendFinalize(pack))
+        _check(lib.cudnnBackendExecute(handle, plan.plan, pack))
+    finally:
+        lib.cudnnBackendDestroyDescriptor(pack)
+    del space  # back to CuPy's pool, reused only by work queued after this call
+    return True
+
+
+def forward(cp, x, w, y, stride, padding, dilation) -> bool:
+    """y = conv(x, w); False where cuDNN has no engine for it."""
+    return _run(cp, _FORWARD, x, w, y, stride, padding, dilation)
+
+
+def backward_data(cp, dy, w, dx, stride, padding, dilation) -> bool:
+    """dx = the adjoint of conv(., w) applied to dy; False where cuDNN has no engine."""
+    return _run(cp, _BACKWARD_DATA, dx, w, dy, stride, padding, dilation)
+
+
+def backward_filter(cp, x, dy, dw, stride, padding, dilation) -> bool:
+    """dw = d<dy, conv(x, w)>/dw; False where cuDNN has no engine for it."""
+    return _run(cp, _BACKWARD_FILTER, x, dw, dy, stride, padding, dilation)
