@@ -36,10 +36,12 @@ def stub_cuda(counts: collections.Counter):
         "host_cupy", ROOT / "tests" / "core" / "gpu" / "host_cupy.py")
     host_cupy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(host_cupy)
-    host_cupy.install(Path(tempfile.mkdtemp(prefix="host_cupy")))
+    host = host_cupy.install(Path(tempfile.mkdtemp(prefix="host_cupy")))
     host_cupy._Elementwise.__call__ = lambda self, *args: counts.update([self.fn.__name__])
     host_cupy._RawFunction.__call__ = lambda self, grid, block, args: counts.update(
         [self.fn.__name__])
+    host.cuda.driver.launchKernel = lambda f, *rest: counts.update(
+        [host_cupy._FUNCTIONS[f - 1].fn.__name__])
     host_cupy.HostCublas.gemmStridedBatchedEx = classmethod(
         lambda cls, *args: counts.update(["cublas gemmStridedBatchedEx"]))
 

@@ -175,9 +175,19 @@ class _Elementwise:
             o[...] = r
 
 
+_FUNCTIONS: list = []  # the stand-in's "CUfunction" handles: index + 1 into this list
+
+
 class _RawFunction:
     def __init__(self, fn, argtypes, coop):
         self.fn, self.argtypes, self.coop = fn, argtypes, coop
+        _FUNCTIONS.append(self)
+        self.ptr = len(_FUNCTIONS)
+
+    def launch(self, grid: tuple, block: tuple, values: list) -> None:
+        self.fn(ctypes.c_longlong(grid[0]), ctypes.c_longlong(grid[1]),
+                ctypes.c_longlong(block[0]), ctypes.c_int(int(self.coop)),
+                *(t(v) for t, v in zip(self.argtypes, values)))
 
     def __call__(self, grid, block, args):
         call = []
@@ -191,6 +201,18 @@ class _RawFunction:
         self.fn(ctypes.c_longlong(grid[0]), ctypes.c_longlong(grid[1] if len(grid) > 1 else 1),
                 ctypes.c_longlong(block[0]),
                 ctypes.c_int(int(self.coop)), *call)
+
+
+def _launch_kernel(f, gx, gy, gz, bx, by, bz, shared, stream, params, extra) -> None:
+    """cuLaunchKernel on the stand-in: each parameter read, as the driver does, through
+    its pointer in params with the kernel's own C type (what ember's launch.py wrote)."""
+    fn = _FUNCTIONS[f - 1]
+    slots = ctypes.cast(params, ctypes.POINTER(ctypes.c_void_p))
+    values = []
+    for i, t in enumerate(fn.argtypes):
+        read = ctypes.c_uint64 if t is ctypes.c_void_p else t
+        values.append(ctypes.cast(slots[i], ctypes.POINTER(read)).contents.value)
+    fn.launch((gx, gy), (bx,), values)
 
 
 _SYNC_KERNELS = ("em_softmax_", "em_layer_norm_", "em_cross_entropy_f", "em_cross_entropy_b",
@@ -313,6 +335,8 @@ class HostCupy(types.SimpleNamespace):
             Device=_Device, nccl=_HostNccl,
             device=types.SimpleNamespace(get_cublas_handle=lambda: 0),
             runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, memcpyAsync=_memcpy),
+            driver=types.SimpleNamespace(launchKernel=_launch_kernel),
+            alloc=lambda nbytes: MemPtr(np.empty(nbytes, np.uint8).view(HostArray)),
             get_current_stream=lambda: types.SimpleNamespace(ptr=0, synchronize=lambda: None))
         self._pool = types.SimpleNamespace(used_bytes=lambda: 0, total_bytes=lambda: 0,
                                            free_all_blocks=lambda: None)

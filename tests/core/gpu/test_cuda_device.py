@@ -203,6 +203,26 @@ def test_cuda_indexing_get_put_accumulate():
         ember.zeros(3, device="cuda")[ember.tensor([5], device="cuda")]
 
 
+def test_cuda_raw_kernels_launch_through_the_driver(monkeypatch):
+    """ember's raw kernels go straight to cuLaunchKernel with their arguments in a slot
+    buffer (backends/cuda/launch.py), not through CuPy's per-argument call: every kind
+    of argument (addresses, int64, int32, float64) arrives as the kernel's own type."""
+    cp = ember.cuda.require()
+    launched = []
+    real = cp.cuda.driver.launchKernel
+    monkeypatch.setattr(cp.cuda.driver, "launchKernel",
+                        lambda *args: (launched.append(args[0]), real(*args)))
+    x = ember.tensor(RNG.standard_normal((5, 7)), device="cuda", dtype=ember.float32)
+    y = F.softmax(x, 1)  # int32, addresses and int64
+    np.testing.assert_allclose(_np(y), _np(F.softmax(x.cpu(), 1)), rtol=1e-5, atol=1e-6)
+    p = ember.ones(10, device="cuda", requires_grad=True)
+    opt = ember.optim.SGD([p], lr=0.5, momentum=0.9, weight_decay=0.1)
+    p.sum().backward()
+    opt.step()  # float64 scalars
+    np.testing.assert_allclose(_np(p), np.full(10, 1 - 0.5 * 1.1), rtol=1e-6)
+    assert len(launched) >= 2
+
+
 def test_cuda_random_matches_cpu_for_the_same_seed():
     for dt in (ember.float32, ember.float64, ember.bfloat16):
         ember.manual_seed(3)

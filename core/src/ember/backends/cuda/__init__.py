@@ -25,6 +25,7 @@ from ..._determinism import alert_not_deterministic
 from ..._device import device as _device
 from . import cudnn_conv
 from . import kernels as K
+from .launch import launch as _raw_launch
 from .. import cudnn
 
 # ---- CuPy access -----------------------------------------------------------------
@@ -35,19 +36,42 @@ def _cp():
 
 
 class Storage:
-    """CUDA memory of one or more tensors: ``data`` is a 1-D cupy array."""
+    """CUDA memory of one or more tensors: ``data`` is a 1-D cupy array. Memory that
+    ``alloc`` takes raw from CuPy's pool gets its array on first use: most tensors only
+    ever need their address, and an array costs ~3 us more than the memory."""
 
-    __slots__ = ("data", "version", "device", "ptr", "__weakref__")
+    __slots__ = ("_data", "_memory", "_numel", "_np_dtype", "version", "device", "ptr",
+                 "__weakref__")
 
     def __init__(self, data, device: _device):
-        self.data = data
+        self._data = data
+        self._memory = None
         self.version = 0
         self.device = device
         self.ptr = data.data.ptr  # the device address, read once: CuPy makes an object per read
 
+    @classmethod
+    def raw(cls, memory, numel: int, np_dtype, device: _device) -> "Storage":
+        """Storage over a CuPy MemoryPointer of numel np_dtype elements."""
+        s = cls.__new__(cls)
+        s._data, s._memory, s._numel, s._np_dtype = None, memory, numel, np_dtype
+        s.version = 0
+        s.device = device
+        s.ptr = memory.ptr
+        return s
+
+    @property
+    def data(self):
+        d = self._data
+        if d is None:
+            d = self._data = _cp().ndarray((self._numel,), self._np_dtype, memptr=self._memory)
+        return d
+
     @property
     def nbytes(self) -> int:
-        return self.data.nbytes
+        if self._data is None:
+            return self._numel * self._np_dtype.itemsize
+        return self._data.nbytes
 
 
 def _index(device) -> int:
@@ -77,12 +101,13 @@ def _one_gpu(cp) -> bool:
 def alloc(numel: int, dtype, device=None) -> Storage:
     """Uninitialised storage of numel elements on device (CuPy's pool allocator)."""
     cp = _cp()
+    np_dtype = dtype.storage_np
     if _one_gpu(cp) and (device is None or not device.index):  # cuda:1 gets CUDA's error
-        return Storage(cp.empty(numel, dtype.storage_np), _CUDA0)
+        return Storage.raw(cp.cuda.alloc(numel * np_dtype.itemsize), numel, np_dtype, _CUDA0)
     idx = _index(device)
     with cp.cuda.Device(idx):
-        data = cp.empty(numel, dtype.storage_np)
-    return Storage(data, _device("cuda", idx))
+        memory = cp.cuda.alloc(numel * np_dtype.itemsize)
+    return Storage.raw(memory, numel, np_dtype, _device("cuda", idx))
 
 
 def zeros_storage(numel: int, dtype, device=None) -> Storage:
@@ -210,7 +235,7 @@ _BLOCK = 256
 
 def _launch(fn, n: int, args, block: int = _BLOCK) -> None:
     if n > 0:
-        fn(((n + block - 1) // block,), (block,), args)
+        _raw_launch(_cp(), fn, ((n + block - 1) // block,), (block,), args)
 
 
 def _memo(table: dict, key, make):
@@ -312,8 +337,8 @@ def _launch_vec(parts: K.Parts, out, addresses: tuple, scalars) -> None:
     n = out.numel()
     vectors = max(1, n * out._dtype.itemsize // 16)
     grid = min((vectors + _BLOCK - 1) // _BLOCK, 1 << 16)  # the kernel loops past the grid
-    _vec(parts)((grid,), (_BLOCK,), (*addresses, *(np.float64(v) for v in scalars),
-                                      np.int64(n)))
+    _raw_launch(_cp(), _vec(parts), (grid,), (_BLOCK,),
+                (*addresses, *(np.float64(v) for v in scalars), np.int64(n)))
 
 
 def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0, p2: float = 0.0, name="unary"):
@@ -691,7 +716,7 @@ def _nn(name: str, t):
 
 def _grid(fn, blocks: int, args) -> None:
     if blocks > 0:
-        fn((blocks,), (_BLOCK,), args)
+        _raw_launch(_cp(), fn, (blocks,), (_BLOCK,), args)
 
 
 def softmax(is_log: bool, x, outer: int, n: int, inner: int, y) -> None:
@@ -772,9 +797,11 @@ def batch_norm_stats(x, mean, var, invstd, eps: float, running_mean, running_var
         return
     grid = _bn_grid(N, C, L)
     with _on(x):
-        part = _cp().empty(grid[0] * C * 3, np.float64)
-        _nn("batch_norm_stats", x)(grid, (_BLOCK,), (_flat(x), np.int64(N), np.int64(C),
-                                                    np.int64(L), part))
+        cp = _cp()
+        scratch = cp.empty(grid[0] * C * 3, np.float64)
+        part = np.uint64(scratch.data.ptr)
+        _raw_launch(cp, _nn("batch_norm_stats", x), grid, (_BLOCK,),
+                    (_flat(x), np.int64(N), np.int64(C), np.int64(L), part))
         _launch(_nn("batch_norm_stats_finish", x), C,
                 (part, np.int64(grid[0]), np.int64(C), np.float64(eps),
                  np.float64(momentum), _flat(mean), _flat(var), _flat(invstd),
@@ -797,10 +824,12 @@ def batch_norm_backward(x, gy, mean, invstd, w, training: bool, gx, gw, gb) -> N
     grid = _bn_grid(N, C, L)
     with _on(x):
         cp = _cp()
-        part, sums = cp.empty(grid[0] * C * 2, np.float64), cp.empty(2 * C, np.float64)
-        _nn("batch_norm_grad_sums", x)(grid, (_BLOCK,), (_flat(x), _flat(gy), _flat(mean),
-                                                        np.int64(N), np.int64(C),
-                                                        np.int64(L), part))
+        scratch = cp.empty(grid[0] * C * 2 + 2 * C, np.float64)  # partials, then sums
+        part = np.uint64(scratch.data.ptr)
+        sums = np.uint64(scratch.data.ptr + grid[0] * C * 2 * 8)
+        _raw_launch(cp, _nn("batch_norm_grad_sums", x), grid, (_BLOCK,),
+                    (_flat(x), _flat(gy), _flat(mean), np.int64(N), np.int64(C),
+                     np.int64(L), part))
         _launch(_nn("batch_norm_grad_finish", x), C,
                 (part, np.int64(grid[0]), np.int64(C), _flat(invstd), sums, _flat(gw),
                  _flat(gb)))

@@ -51,6 +51,7 @@ _COMPUTE_TYPE = {"float32": 0, "float64": 1, "float16": 0, "bfloat16": 0}
 _MAX_ELEMENTS = 2 ** 31 - 1
 _ALIGNMENT = 16  # bytes: every operand's address, declared to cuDNN as the tensors' own
 _MAX_PLANS = 1024  # distinct geometries kept; a program sweeping more starts afresh
+_MAX_PACKS = 8  # variant packs kept per plan, the oldest dropped first
 
 # cudnnBackendDescriptorType_t
 (_CONVOLUTION, _ENGINE, _ENGINECFG, _ENGINEHEUR, _EXECUTION_PLAN, _OPERATIONGRAPH,
@@ -199,13 +200,44 @@ def _notes(made: _Descriptors, config):
 
 class _Plan:
     """One pass of one convolution geometry: its execution plan, the workspace it needs,
-    and the descriptors it was built from."""
+    the descriptors it was built from, and variant packs by operand addresses (a
+    training loop's layers see the same few addresses from CuPy's pool step after
+    step, and a finalized pack costs ~11 us to build)."""
 
-    __slots__ = ("plan", "workspace", "ids", "descriptors")
+    __slots__ = ("plan", "workspace", "ids", "descriptors", "packs")
 
     def __init__(self, plan, workspace: int, ids, descriptors: _Descriptors):
         self.plan, self.workspace, self.ids = plan, workspace, ids
         self.descriptors = descriptors
+        self.packs: dict = {}
+
+    def pack(self, ffi, lib, addresses: tuple):
+        """The finalized variant pack binding addresses (x, w, y, workspace)."""
+        pack = self.packs.get(addresses)
+        if pack is None:
+            if len(self.packs) >= _MAX_PACKS:
+                lib.cudnnBackendDestroyDescriptor(self.packs.pop(next(iter(self.packs))))
+            box = ffi.new("cudnnBackendDescriptor_t *")
+            _check(lib.cudnnBackendCreateDescriptor(_VARIANT_PACK, box))
+            pack = box[0]
+            try:
+                pointers = ffi.new("void *[3]", [ffi.cast("void *", a) for a in addresses[:3]])
+                workspace = ffi.new("void *[1]", [ffi.cast("void *", addresses[3])])
+                _check(lib.cudnnBackendSetAttribute(pack, 1000, _T_INT64, 3, self.ids))
+                _check(lib.cudnnBackendSetAttribute(pack, 1001, _T_VOID_PTR, 3, pointers))
+                _check(lib.cudnnBackendSetAttribute(pack, 1003, _T_VOID_PTR, 1, workspace))
+                _check(lib.cudnnBackendFinalize(pack))
+            except CudnnError:
+                lib.cudnnBackendDestroyDescriptor(pack)
+                raise
+            self.packs[addresses] = pack
+        return pack
+
+    def destroy(self, lib) -> None:
+        for pack in self.packs.values():
+            lib.cudnnBackendDestroyDescriptor(pack)
+        self.packs.clear()
+        self.descriptors.destroy()
 
 
 def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | None:
@@ -299,9 +331,10 @@ def _plan(handle, which, dtype, shapes, stride, padding, dilation, device: int):
 
 
 def _forget_plans() -> None:
+    _, lib = _load()
     for plan in _plans.values():
         if plan is not None:
-            plan.descriptors.destroy()
+            plan.destroy(lib)
     _plans.clear()
 
 
@@ -317,19 +350,9 @@ def _run(cp, which, x, w, y, stride, padding, dilation) -> bool:
     if plan is None:
         return False
     space = cp.cuda.alloc(plan.workspace) if plan.workspace else None
-    pack_box = ffi.new("cudnnBackendDescriptor_t *")
-    _check(lib.cudnnBackendCreateDescriptor(_VARIANT_PACK, pack_box))
-    pack = pack_box[0]
-    try:
-        pointers = ffi.new("void *[3]", [ffi.cast("void *", _address(t)) for t in (x, w, y)])
-        workspace = ffi.new("void *[1]", [ffi.cast("void *", space.ptr if space else 0)])
-        _check(lib.cudnnBackendSetAttribute(pack, 1000, _T_INT64, 3, plan.ids))
-        _check(lib.cudnnBackendSetAttribute(pack, 1001, _T_VOID_PTR, 3, pointers))
-        _check(lib.cudnnBackendSetAttribute(pack, 1003, _T_VOID_PTR, 1, workspace))
-        _check(lib.cudnnBackendFinalize(pack))
-        _check(lib.cudnnBackendExecute(handle, plan.plan, pack))
-    finally:
-        lib.cudnnBackendDestroyDescriptor(pack)
+    pack = plan.pack(ffi, lib, (_address(x), _address(w), _address(y),
+                                space.ptr if space is not None else 0))
+    _check(lib.cudnnBackendExecute(handle, plan.plan, pack))
     del space  # back to CuPy's pool, reused only by work queued after this call
     return True
 
