@@ -334,7 +334,8 @@ class HostCupy(types.SimpleNamespace):
         self.cuda = types.SimpleNamespace(
             Device=_Device, nccl=_HostNccl,
             device=types.SimpleNamespace(get_cublas_handle=lambda: 0),
-            runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, memcpyAsync=_memcpy),
+            runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, getDevice=lambda: 0,
+                                          memcpyAsync=_memcpy),
             driver=types.SimpleNamespace(launchKernel=_launch_kernel),
             alloc=lambda nbytes: MemPtr(np.empty(nbytes, np.uint8).view(HostArray)),
             get_current_stream=lambda: types.SimpleNamespace(ptr=0, synchronize=lambda: None))

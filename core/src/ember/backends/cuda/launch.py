@@ -49,10 +49,26 @@ def _slots() -> _Slots:
     return s
 
 
+# (id(kernel), device) -> (kernel, its CUfunction or 0): the kernel is kept so its id
+# stays its own
+_FUNCTIONS: dict = {}
+
+
+def _function(cp, fn) -> int:
+    """fn's CUfunction on the current device: a CuPy RawKernel's ``kernel`` (compiled
+    and loaded per device on first use), or the host stand-in's own ``ptr``; 0 when fn
+    has neither."""
+    key = (id(fn), cp.cuda.runtime.getDevice())
+    hit = _FUNCTIONS.get(key)
+    if hit is None:
+        hit = _FUNCTIONS[key] = (fn, getattr(getattr(fn, "kernel", fn), "ptr", 0))
+    return hit[1]
+
+
 def launch(cp, fn, grid: tuple, block: tuple, args: tuple) -> None:
     """fn<<<grid, block>>>(*args) on CuPy's current stream."""
-    ptr = getattr(fn, "ptr", None)
-    if ptr is None or len(args) > _MAX_ARGS:
+    ptr = _function(cp, fn)
+    if not ptr or len(args) > _MAX_ARGS:
         fn(grid, block, args)
         return
     s = _slots()
