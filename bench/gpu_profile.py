@@ -1,4 +1,5 @@
-"""Where a GPU ResNet-18 training step spends its time, ember beside torch.
+"""Where a GPU conv2d forward+backward and a ResNet-18 training step spend their time,
+ember beside torch.
 
 For each framework: the step's wall time, the sum of its GPU kernels' times and the
 kernels that take most (CUPTI through torch.profiler, which also sees CuPy's launches),
@@ -132,6 +133,16 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=20)
     args = ap.parse_args()
     print(f"device: {ember.cuda.get_device_name()}  torch {torch.__version__}")
+    for name, fw in (("ember", ember), ("torch", torch)):
+        # bench/gpu.py's weakest conv row, whose wall time is far above its kernels'
+        x = fw.randn(args.batch, 256, 14, 14, device="cuda", requires_grad=True)
+        w = fw.randn(256, 256, 3, 3, device="cuda", requires_grad=True)
+
+        def conv(fw=fw, x=x, w=w):
+            fw.nn.functional.conv2d(x, w, padding=1).sum().backward()
+        kernels(f"{name} conv2d fwd+bwd 256x14x14 b{args.batch}", conv, args.rows)
+        if fw is ember:
+            host(f"{name} conv2d fwd+bwd 256x14x14 b{args.batch}", conv, args.rows)
     for name, fw, low in (("ember", ember, ember.bfloat16), ("torch", torch, torch.bfloat16)):
         torch.manual_seed(0)
         model = resnet18(fw.nn).cuda()

@@ -273,6 +273,8 @@ class Convolution(Function):
         x, w = ctx.saved_tensors
         stride, padding, dilation, groups = ctx.params
         need = ctx.needs_input_grad
+        if need[0] and need[1]:
+            g = g.contiguous()  # once for both passes (a sum's gradient comes expanded)
         gx = ConvTranspose.apply(g, w, stride, padding, dilation, groups, ctx.x_hw) \
             if need[0] else None
         gw = ConvWeightGrad.apply(x, g, w._shape[2:], stride, padding, dilation, groups) \
