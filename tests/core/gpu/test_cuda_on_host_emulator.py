@@ -26,8 +26,10 @@ _spec = importlib.util.spec_from_file_location("_cuda_device_tests",
 _device_tests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_device_tests)
 
-# streams/events and TF32 need the real runtime; bf16 GEMM needs cuBLAS
-_NOT_EMULATED = {"test_cuda_memory_stats_streams_events", "test_cuda_tf32_flag"}
+# streams/events and TF32 need the real runtime; bf16 GEMM needs cuBLAS; cuDNN has no
+# stand-in (the emulated convolutions take the im2col path)
+_NOT_EMULATED = {"test_cuda_memory_stats_streams_events", "test_cuda_tf32_flag",
+                 "test_cuda_convolutions_on_cudnn"}
 for _name in dir(_device_tests):
     if _name.startswith("test_cuda") and _name not in _NOT_EMULATED:
         globals()[_name + "_on_host"] = getattr(_device_tests, _name)

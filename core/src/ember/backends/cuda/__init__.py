@@ -51,7 +51,7 @@ class Storage:
         self.ptr = data.data.ptr  # the device address, read once: CuPy makes an object per read
 
     @classmethod
-    def raw(cls, memory, numel: int, np_dtype, device: _device) -> "Storage":
+    def raw(cls, memory, numel: int, np_dtype, device: _device) -> Storage:
         """Storage over a CuPy MemoryPointer of numel np_dtype elements."""
         s = cls.__new__(cls)
         s._data, s._memory, s._numel, s._np_dtype = None, memory, numel, np_dtype

@@ -60,6 +60,16 @@ _MAX_PACKS = 8  # variant packs kept per plan, the oldest dropped first
 (_T_HANDLE, _T_DATA_TYPE, _T_INT64, _T_FLOAT, _T_DOUBLE, _T_VOID_PTR, _T_CONV_MODE,
  _T_HEUR_MODE, _T_NUMERICAL_NOTE, _T_DESCRIPTOR, _T_BEHAVIOR_NOTE) = (
     0, 1, 3, 4, 5, 6, 7, 8, 11, 15, 19)
+# cudnnBackendAttributeName_t (cudnn_graph.h)
+_TENSOR_ALIGNMENT, _TENSOR_DATA_TYPE, _TENSOR_DIMS, _TENSOR_STRIDES, _TENSOR_UID = (
+    900, 901, 902, 903, 906)
+(_CONV_COMPUTE_TYPE, _CONV_MODE, _CONV_DILATIONS, _CONV_STRIDES, _CONV_POST_PADDINGS,
+ _CONV_PRE_PADDINGS, _CONV_SPATIAL_DIMS) = 100, 101, 102, 103, 104, 105, 106
+_GRAPH_HANDLE, _GRAPH_OPS = 800, 801
+_HEUR_MODE, _HEUR_GRAPH, _HEUR_RESULTS = 200, 201, 202
+_CONFIG_ENGINE, _ENGINE_NUMERICAL_NOTES, _ENGINE_BEHAVIOR_NOTES = 300, 1303, 1305
+_PLAN_HANDLE, _PLAN_CONFIG, _PLAN_WORKSPACE = 400, 401, 402
+_PACK_UIDS, _PACK_POINTERS, _PACK_WORKSPACE = 1000, 1001, 1003
 _CROSS_CORRELATION = 1
 _HEUR_MODE_INSTANT, _HEUR_MODE_FALLBACK = 0, 2
 _NOTE_TENSOR_CORE, _NOTE_DOWN_CONVERT_INPUTS, _NOTE_NONDETERMINISTIC = 0, 1, 4
@@ -189,9 +199,10 @@ def _notes(made: _Descriptors, config):
     engine = made.make(_ENGINE, finalize=False)
     count = ffi.new("int64_t *")
     box = ffi.new("cudnnBackendDescriptor_t[1]", [engine])
-    _check(lib.cudnnBackendGetAttribute(config, 300, _T_DESCRIPTOR, 1, count, box))
+    _check(lib.cudnnBackendGetAttribute(config, _CONFIG_ENGINE, _T_DESCRIPTOR, 1, count, box))
     found = []
-    for name, kind_of in ((1303, _T_NUMERICAL_NOTE), (1305, _T_BEHAVIOR_NOTE)):
+    for name, kind_of in ((_ENGINE_NUMERICAL_NOTES, _T_NUMERICAL_NOTE),
+                          (_ENGINE_BEHAVIOR_NOTES, _T_BEHAVIOR_NOTE)):
         values = ffi.new("int[16]")
         _check(lib.cudnnBackendGetAttribute(engine, name, kind_of, 16, count, values))
         found.append(set(values[0:count[0]]))
@@ -223,9 +234,11 @@ class _Plan:
             try:
                 pointers = ffi.new("void *[3]", [ffi.cast("void *", a) for a in addresses[:3]])
                 workspace = ffi.new("void *[1]", [ffi.cast("void *", addresses[3])])
-                _check(lib.cudnnBackendSetAttribute(pack, 1000, _T_INT64, 3, self.ids))
-                _check(lib.cudnnBackendSetAttribute(pack, 1001, _T_VOID_PTR, 3, pointers))
-                _check(lib.cudnnBackendSetAttribute(pack, 1003, _T_VOID_PTR, 1, workspace))
+                _check(lib.cudnnBackendSetAttribute(pack, _PACK_UIDS, _T_INT64, 3, self.ids))
+                _check(lib.cudnnBackendSetAttribute(pack, _PACK_POINTERS, _T_VOID_PTR, 3,
+                                                    pointers))
+                _check(lib.cudnnBackendSetAttribute(pack, _PACK_WORKSPACE, _T_VOID_PTR, 1,
+                                                    workspace))
                 _check(lib.cudnnBackendFinalize(pack))
             except CudnnError:
                 lib.cudnnBackendDestroyDescriptor(pack)
@@ -255,15 +268,19 @@ def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | N
                 strides.insert(0, step)
                 step *= n
             tensors.append(made.make(_TENSOR, (
-                (901, _T_DATA_TYPE, "int", [kind]), (902, _T_INT64, "int64_t", shape),
-                (903, _T_INT64, "int64_t", strides), (906, _T_INT64, "int64_t", [uid]),
-                (900, _T_INT64, "int64_t", [_ALIGNMENT]))))
+                (_TENSOR_DATA_TYPE, _T_DATA_TYPE, "int", [kind]),
+                (_TENSOR_DIMS, _T_INT64, "int64_t", shape),
+                (_TENSOR_STRIDES, _T_INT64, "int64_t", strides),
+                (_TENSOR_UID, _T_INT64, "int64_t", [uid]),
+                (_TENSOR_ALIGNMENT, _T_INT64, "int64_t", [_ALIGNMENT]))))
         conv = made.make(_CONVOLUTION, (
-            (100, _T_DATA_TYPE, "int", [compute]), (101, _T_CONV_MODE, "int",
-                                                    [_CROSS_CORRELATION]),
-            (106, _T_INT64, "int64_t", [2]), (102, _T_INT64, "int64_t", dilation),
-            (103, _T_INT64, "int64_t", stride), (105, _T_INT64, "int64_t", padding),
-            (104, _T_INT64, "int64_t", padding)))
+            (_CONV_COMPUTE_TYPE, _T_DATA_TYPE, "int", [compute]),
+            (_CONV_MODE, _T_CONV_MODE, "int", [_CROSS_CORRELATION]),
+            (_CONV_SPATIAL_DIMS, _T_INT64, "int64_t", [2]),
+            (_CONV_DILATIONS, _T_INT64, "int64_t", dilation),
+            (_CONV_STRIDES, _T_INT64, "int64_t", stride),
+            (_CONV_PRE_PADDINGS, _T_INT64, "int64_t", padding),
+            (_CONV_POST_PADDINGS, _T_INT64, "int64_t", padding)))
         op_kind, alpha, beta, conv_attr, tensor_attrs = _OPERATION[which]
         scalar, ctype = (_T_DOUBLE, "double") if dtype is D.float64 else (_T_FLOAT, "float")
         operation = made.make(op_kind, (
@@ -272,8 +289,8 @@ def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | N
             *((attr, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [t])
               for attr, t in zip(tensor_attrs, tensors))))
         graph = made.make(_OPERATIONGRAPH, (
-            (800, _T_HANDLE, "cudnnHandle_t", [handle]),
-            (801, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [operation])))
+            (_GRAPH_HANDLE, _T_HANDLE, "cudnnHandle_t", [handle]),
+            (_GRAPH_OPS, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [operation])))
         for mode in (_HEUR_MODE_INSTANT, _HEUR_MODE_FALLBACK):
             plan = _first_plan(made, handle, graph, mode, dtype)
             if plan is not None:
@@ -287,16 +304,17 @@ def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | N
 def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | None:
     ffi, lib = made.ffi, made.lib
     heuristics = made.make(_ENGINEHEUR, (
-        (201, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [graph]),
-        (200, _T_HEUR_MODE, "int", [mode])))
+        (_HEUR_GRAPH, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [graph]),
+        (_HEUR_MODE, _T_HEUR_MODE, "int", [mode])))
     count = ffi.new("int64_t *")
-    _check(lib.cudnnBackendGetAttribute(heuristics, 202, _T_DESCRIPTOR, 0, count, ffi.NULL))
+    _check(lib.cudnnBackendGetAttribute(heuristics, _HEUR_RESULTS, _T_DESCRIPTOR, 0, count,
+                                        ffi.NULL))
     configs = [made.make(_ENGINECFG, finalize=False) for _ in range(count[0])]
     if not configs:
         return None
     array = ffi.new("cudnnBackendDescriptor_t[]", configs)
-    _check(lib.cudnnBackendGetAttribute(heuristics, 202, _T_DESCRIPTOR, len(configs), count,
-                                        array))
+    _check(lib.cudnnBackendGetAttribute(heuristics, _HEUR_RESULTS, _T_DESCRIPTOR,
+                                        len(configs), count, array))
     deterministic = flags.deterministic or are_deterministic_algorithms_enabled()
     exact_float32 = dtype is D.float32 and not flags.allow_tf32
     for config in array[0:count[0]]:
@@ -308,10 +326,11 @@ def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | 
             continue
         try:
             plan = made.make(_EXECUTION_PLAN, (
-                (400, _T_HANDLE, "cudnnHandle_t", [handle]),
-                (401, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [config])))
+                (_PLAN_HANDLE, _T_HANDLE, "cudnnHandle_t", [handle]),
+                (_PLAN_CONFIG, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [config])))
             size = ffi.new("int64_t[1]")
-            _check(lib.cudnnBackendGetAttribute(plan, 402, _T_INT64, 1, count, size))
+            _check(lib.cudnnBackendGetAttribute(plan, _PLAN_WORKSPACE, _T_INT64, 1, count,
+                                                size))
         except CudnnError:
             continue  # this engine cannot run the graph here: the next one
         return _Plan(plan, int(size[0]), ffi.new("int64_t[3]", _UIDS), made)
