@@ -4,7 +4,8 @@
 - the Philox stream the CUDA kernel computes, replayed in NumPy from the constants and
   layout of its source, equals the CPU's ember.rand/randn for the same seed;
 - the half/bfloat16 rounding the kernels do in integer arithmetic, replayed in NumPy,
-  equals NumPy's float16 and ember's CPU bfloat16 conversions.
+  equals NumPy's float16 and ember's CPU bfloat16 conversions;
+- without cuDNN's library, ember reports it missing and convolutions keep im2col.
 """
 
 from __future__ import annotations
@@ -202,3 +203,15 @@ def test_bfloat16_rounding_matches_cpu_backend():
     f = _edge_floats()
     cpu_bits = ember.from_numpy(f).to(ember.bfloat16)._np()
     np.testing.assert_array_equal(_f2bf(f), cpu_bits)
+
+
+def test_cudnn_is_optional(monkeypatch):
+    """Where libcudnn.so.9 does not load, cudnn reports no library and no version, and the
+    CUDA convolutions keep the im2col path (cudnn_conv.usable is False)."""
+    from ember.backends.cuda import cudnn_conv, cudnn_library
+    monkeypatch.setattr(cudnn_library, "_state", {})
+    monkeypatch.setattr(cudnn_library, "_candidates", lambda: iter(["/nonexistent/libcudnn.so.9"]))
+    assert cudnn_library.load()[1] is None
+    assert ember.backends.cudnn.version() is None
+    assert ember.backends.cudnn.is_available() is False
+    assert not cudnn_conv.usable(ember.zeros(1, 1, 4, 4))

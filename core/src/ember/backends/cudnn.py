@@ -2,10 +2,11 @@
 
 ember's GPU convolutions run on cuDNN where its library is installed (the
 ``nvidia-cudnn-cu13`` wheel: CuPy 14 dropped its own cuDNN bindings, so ember loads it
-itself, see ``backends/cuda/cudnn_conv.py``), else on im2col (our kernel) plus cuBLAS
-GEMMs. ``allow_tf32`` governs both as it governs cuDNN in torch, on by default as there
-(``ember.backends.cuda.matmul.allow_tf32`` stays off); ``enabled = False`` keeps the
-im2col path; ``deterministic`` picks only cuDNN's deterministic algorithms.
+itself, see ``backends/cuda/cudnn_library.py`` and ``cudnn_conv.py``), else on im2col
+(our kernel) plus cuBLAS GEMMs. ``allow_tf32`` governs both as it governs cuDNN in
+torch, on by default as there (``ember.backends.cuda.matmul.allow_tf32`` stays off);
+``enabled = False`` keeps the im2col path; ``deterministic`` picks only cuDNN's
+deterministic algorithms.
 
 Example:
     >>> ember.backends.cudnn.allow_tf32 = False   # full float32 convolutions
@@ -24,5 +25,5 @@ def is_available() -> bool:
 
 def version() -> int | None:
     """cuDNN's version as torch gives it (9.28.1 -> 92801), None without the library."""
-    from .cuda.cudnn_conv import version as _version
+    from .cuda.cudnn_library import version as _version
     return _version()

@@ -1,13 +1,12 @@
-"""cuDNN's convolutions for the CUDA backend, called through cffi's ABI mode.
+"""cuDNN's convolutions for the CUDA backend.
 
-CuPy 14 dropped its cuDNN bindings, but the library itself is a wheel of its own
-(``nvidia-cudnn-cu13``, which the ``cuda`` extra installs and torch's CUDA builds bring
-too). Where it loads, ember runs each convolution pass (forward, backward data, backward
-filter) as a one-operation cuDNN graph, the API torch uses: per geometry, dtype and math
-flags, the engine configurations cuDNN's heuristics rank are tried in order and the
-first whose execution plan builds is kept; each call then only binds the operands'
-addresses and the workspace. (cuDNN 9's older per-call API picks the same kernels but
-spent ~240 us of host time on every call, more than a ResNet-18 step's kernels took.)
+Where cuDNN's library loads (``cudnn_library.py``), ember runs each convolution pass
+(forward, backward data, backward filter) as a one-operation cuDNN graph, the API torch
+uses: per geometry, dtype and math flags, the engine configurations cuDNN's heuristics
+rank are tried in order and the first whose execution plan builds is kept; each call
+then only binds the operands' addresses and the workspace. (cuDNN 9's older per-call
+API picks the same kernels but spent ~240 us of host time on every call, more than a
+ResNet-18 step's kernels took.)
 
 Where the library does not load, ``ember.backends.cudnn.enabled`` is False, or no engine
 takes a geometry, convolutions keep the im2col and cuBLAS path in ``__init__.py``: still
@@ -16,33 +15,11 @@ the GPU, never the CPU.
 
 from __future__ import annotations
 
-import os
-
 from ... import _dtype as D
 from ..._determinism import are_deterministic_algorithms_enabled
 from .. import cudnn as flags
+from .cudnn_library import CudnnError, check, load
 
-_CDEF = """
-typedef int cudnnStatus_t;
-typedef struct cudnnContext *cudnnHandle_t;
-typedef void *cudnnBackendDescriptor_t;
-
-size_t cudnnGetVersion(void);
-const char *cudnnGetErrorString(cudnnStatus_t status);
-cudnnStatus_t cudnnCreate(cudnnHandle_t *handle);
-cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, void *stream);
-cudnnStatus_t cudnnBackendCreateDescriptor(int descriptorType,
-                                           cudnnBackendDescriptor_t *descriptor);
-cudnnStatus_t cudnnBackendDestroyDescriptor(cudnnBackendDescriptor_t descriptor);
-cudnnStatus_t cudnnBackendFinalize(cudnnBackendDescriptor_t descriptor);
-cudnnStatus_t cudnnBackendSetAttribute(cudnnBackendDescriptor_t descriptor, int name,
-                                       int type, int64_t count, const void *elements);
-cudnnStatus_t cudnnBackendGetAttribute(cudnnBackendDescriptor_t descriptor, int name,
-                                       int type, int64_t requested, int64_t *count,
-                                       void *elements);
-cudnnStatus_t cudnnBackendExecute(cudnnHandle_t handle, cudnnBackendDescriptor_t plan,
-                                  cudnnBackendDescriptor_t variantPack);
-"""
 
 # cudnnDataType_t of each dtype cuDNN convolves, and the type it accumulates in
 _DATA_TYPE = {"float32": 0, "float64": 1, "float16": 2, "bfloat16": 9}
@@ -85,63 +62,14 @@ _OPERATION = {
 }
 _UIDS = (1, 2, 3)  # x, w, y in every variant pack
 
-_state: dict = {}  # "ffi", "lib": the loaded library (lib None where it did not load)
 _handles: dict = {}  # device index -> cudnnHandle_t
 _plans: dict = {}  # geometry key -> _Plan, or None where no engine takes it
-
-
-def _load():
-    """(ffi, lib) of libcudnn.so.9; lib is None where it is not installed."""
-    if "lib" not in _state:
-        import cffi
-        ffi, lib = cffi.FFI(), None
-        ffi.cdef(_CDEF)
-        for path in _candidates():
-            try:
-                lib = ffi.dlopen(path)
-                lib.cudnnGetVersion()
-                break
-            except (OSError, AttributeError):
-                lib = None
-        _state["ffi"], _state["lib"] = ffi, lib
-    return _state["ffi"], _state["lib"]
-
-
-def _candidates():
-    """The wheel's copy first (the one built for CuPy's CUDA), then the loader's search."""
-    try:
-        import nvidia.cudnn
-        for folder in nvidia.cudnn.__path__:
-            yield os.path.join(folder, "lib", "libcudnn.so.9")
-    except ImportError:
-        pass
-    yield "libcudnn.so.9"
-
-
-def version() -> int | None:
-    """cuDNN's version as one number (9.28.1 -> 92801), None where it is not installed."""
-    _, lib = _load()
-    return int(lib.cudnnGetVersion()) if lib is not None else None
-
-
-class CudnnError(RuntimeError):
-    """A cuDNN call failed; ``status`` is its cudnnStatus_t."""
-
-    def __init__(self, status: int):
-        ffi, lib = _load()
-        super().__init__(f"cuDNN error: {ffi.string(lib.cudnnGetErrorString(status)).decode()}")
-        self.status = status
-
-
-def _check(status: int) -> None:
-    if status:
-        raise CudnnError(status)
 
 
 def usable(*tensors) -> bool:
     """Whether cuDNN may take these contiguous operands: the library loaded, the flag is
     on, a dtype it convolves, no empty dim, int-sized and aligned."""
-    if not flags.enabled or tensors[0]._dtype.name not in _DATA_TYPE or _load()[1] is None:
+    if not flags.enabled or tensors[0]._dtype.name not in _DATA_TYPE or load()[1] is None:
         return False
     for t in tensors:
         if 0 in t._shape or t.numel() > _MAX_ELEMENTS or _address(t) % _ALIGNMENT:
@@ -155,13 +83,13 @@ def _address(t) -> int:
 
 def _handle(cp, device_index: int):
     """This device's cuDNN handle, bound to CuPy's current stream."""
-    ffi, lib = _load()
+    ffi, lib = load()
     h = _handles.get(device_index)
     if h is None:
         box = ffi.new("cudnnHandle_t *")
-        _check(lib.cudnnCreate(box))  # on the current device: callers hold its context
+        check(lib.cudnnCreate(box))  # on the current device: callers hold its context
         h = _handles[device_index] = box[0]
-    _check(lib.cudnnSetStream(h, ffi.cast("void *", cp.cuda.get_current_stream().ptr)))
+    check(lib.cudnnSetStream(h, ffi.cast("void *", cp.cuda.get_current_stream().ptr)))
     return h
 
 
@@ -175,17 +103,17 @@ class _Descriptors:
     def make(self, kind: int, attributes=(), finalize: bool = True):
         """A descriptor of kind with (name, type, ctype, values) attributes set."""
         box = self.ffi.new("cudnnBackendDescriptor_t *")
-        _check(self.lib.cudnnBackendCreateDescriptor(kind, box))
+        check(self.lib.cudnnBackendCreateDescriptor(kind, box))
         self.made.append(box[0])
         for name, kind_of, ctype, values in attributes:
             self.set(box[0], name, kind_of, ctype, values)
         if finalize:
-            _check(self.lib.cudnnBackendFinalize(box[0]))
+            check(self.lib.cudnnBackendFinalize(box[0]))
         return box[0]
 
     def set(self, desc, name, kind_of, ctype, values) -> None:
         array = self.ffi.new(f"{ctype}[]", list(values))
-        _check(self.lib.cudnnBackendSetAttribute(desc, name, kind_of, len(values), array))
+        check(self.lib.cudnnBackendSetAttribute(desc, name, kind_of, len(values), array))
 
     def destroy(self) -> None:
         for desc in self.made:
@@ -199,12 +127,12 @@ def _notes(made: _Descriptors, config):
     engine = made.make(_ENGINE, finalize=False)
     count = ffi.new("int64_t *")
     box = ffi.new("cudnnBackendDescriptor_t[1]", [engine])
-    _check(lib.cudnnBackendGetAttribute(config, _CONFIG_ENGINE, _T_DESCRIPTOR, 1, count, box))
+    check(lib.cudnnBackendGetAttribute(config, _CONFIG_ENGINE, _T_DESCRIPTOR, 1, count, box))
     found = []
     for name, kind_of in ((_ENGINE_NUMERICAL_NOTES, _T_NUMERICAL_NOTE),
                           (_ENGINE_BEHAVIOR_NOTES, _T_BEHAVIOR_NOTE)):
         values = ffi.new("int[16]")
-        _check(lib.cudnnBackendGetAttribute(engine, name, kind_of, 16, count, values))
+        check(lib.cudnnBackendGetAttribute(engine, name, kind_of, 16, count, values))
         found.append(set(values[0:count[0]]))
     return found
 
@@ -229,17 +157,17 @@ class _Plan:
             if len(self.packs) >= _MAX_PACKS:
                 lib.cudnnBackendDestroyDescriptor(self.packs.pop(next(iter(self.packs))))
             box = ffi.new("cudnnBackendDescriptor_t *")
-            _check(lib.cudnnBackendCreateDescriptor(_VARIANT_PACK, box))
+            check(lib.cudnnBackendCreateDescriptor(_VARIANT_PACK, box))
             pack = box[0]
             try:
                 pointers = ffi.new("void *[3]", [ffi.cast("void *", a) for a in addresses[:3]])
                 workspace = ffi.new("void *[1]", [ffi.cast("void *", addresses[3])])
-                _check(lib.cudnnBackendSetAttribute(pack, _PACK_UIDS, _T_INT64, 3, self.ids))
-                _check(lib.cudnnBackendSetAttribute(pack, _PACK_POINTERS, _T_VOID_PTR, 3,
+                check(lib.cudnnBackendSetAttribute(pack, _PACK_UIDS, _T_INT64, 3, self.ids))
+                check(lib.cudnnBackendSetAttribute(pack, _PACK_POINTERS, _T_VOID_PTR, 3,
                                                     pointers))
-                _check(lib.cudnnBackendSetAttribute(pack, _PACK_WORKSPACE, _T_VOID_PTR, 1,
+                check(lib.cudnnBackendSetAttribute(pack, _PACK_WORKSPACE, _T_VOID_PTR, 1,
                                                     workspace))
-                _check(lib.cudnnBackendFinalize(pack))
+                check(lib.cudnnBackendFinalize(pack))
             except CudnnError:
                 lib.cudnnBackendDestroyDescriptor(pack)
                 raise
@@ -257,7 +185,7 @@ def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | N
     """The pass as a one-operation graph, run by the first engine configuration cuDNN's
     heuristics rank (instant mode, then its fallback list) that ember's flags allow and
     whose plan builds; None where none does."""
-    ffi, lib = _load()
+    ffi, lib = load()
     made = _Descriptors(ffi, lib)
     kind, compute = _DATA_TYPE[dtype.name], _COMPUTE_TYPE[dtype.name]
     try:
@@ -307,13 +235,13 @@ def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | 
         (_HEUR_GRAPH, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [graph]),
         (_HEUR_MODE, _T_HEUR_MODE, "int", [mode])))
     count = ffi.new("int64_t *")
-    _check(lib.cudnnBackendGetAttribute(heuristics, _HEUR_RESULTS, _T_DESCRIPTOR, 0, count,
+    check(lib.cudnnBackendGetAttribute(heuristics, _HEUR_RESULTS, _T_DESCRIPTOR, 0, count,
                                         ffi.NULL))
     configs = [made.make(_ENGINECFG, finalize=False) for _ in range(count[0])]
     if not configs:
         return None
     array = ffi.new("cudnnBackendDescriptor_t[]", configs)
-    _check(lib.cudnnBackendGetAttribute(heuristics, _HEUR_RESULTS, _T_DESCRIPTOR,
+    check(lib.cudnnBackendGetAttribute(heuristics, _HEUR_RESULTS, _T_DESCRIPTOR,
                                         len(configs), count, array))
     deterministic = flags.deterministic or are_deterministic_algorithms_enabled()
     exact_float32 = dtype is D.float32 and not flags.allow_tf32
@@ -329,7 +257,7 @@ def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | 
                 (_PLAN_HANDLE, _T_HANDLE, "cudnnHandle_t", [handle]),
                 (_PLAN_CONFIG, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [config])))
             size = ffi.new("int64_t[1]")
-            _check(lib.cudnnBackendGetAttribute(plan, _PLAN_WORKSPACE, _T_INT64, 1, count,
+            check(lib.cudnnBackendGetAttribute(plan, _PLAN_WORKSPACE, _T_INT64, 1, count,
                                                 size))
         except CudnnError:
             continue  # this engine cannot run the graph here: the next one
@@ -350,7 +278,7 @@ def _plan(handle, which, dtype, shapes, stride, padding, dilation, device: int):
 
 
 def _forget_plans() -> None:
-    _, lib = _load()
+    _, lib = load()
     for plan in _plans.values():
         if plan is not None:
             plan.destroy(lib)
@@ -361,7 +289,7 @@ def _run(cp, which, x, w, y, stride, padding, dilation) -> bool:
     """One pass of the convolution y = conv(x, w): forward writes y, backward data writes
     x from y, backward filter writes w from x and y (all contiguous NCHW / OIHW; groups
     are w's channels dividing x's). False where no engine takes it."""
-    ffi, lib = _load()
+    ffi, lib = load()
     device = x._storage.device.index or 0
     handle = _handle(cp, device)
     plan = _plan(handle, which, x._dtype, (x._shape, w._shape, y._shape), stride, padding,
@@ -371,7 +299,7 @@ def _run(cp, which, x, w, y, stride, padding, dilation) -> bool:
     space = cp.cuda.alloc(plan.workspace) if plan.workspace else None
     pack = plan.pack(ffi, lib, (_address(x), _address(w), _address(y),
                                 space.ptr if space is not None else 0))
-    _check(lib.cudnnBackendExecute(handle, plan.plan, pack))
+    check(lib.cudnnBackendExecute(handle, plan.plan, pack))
     del space  # back to CuPy's pool, reused only by work queued after this call
     return True
 
