@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE, no_grad
-from ._util import backend_of, cast
+from ._util import backend_of, cast, reshaped
 from .conv import compute_dtype, dense
 
 
@@ -47,9 +47,9 @@ class LayerNorm(Function):
             N *= s
         M = x.numel() // N if N else 0
         dt = compute_dtype(x)
-        xc = dense(x, dt).reshape(M, N)
-        wc = dense(w, dt).reshape(N) if w is not None else None
-        bc = dense(b, dt).reshape(N) if b is not None else None
+        xc = reshaped(dense(x, dt), M, N)
+        wc = reshaped(dense(w, dt), N) if w is not None else None
+        bc = reshaped(dense(b, dt), N) if b is not None else None
         y = _empty((M, N), dt, x.device)
         mean, rstd = _empty((M,), dt, x.device), _empty((M,), dt, x.device)
         if N:
@@ -57,7 +57,7 @@ class LayerNorm(Function):
         ctx.n_norm, ctx.eps, ctx.MN = n_norm, eps, (M, N)
         ctx.save_for_backward(x, w, b)
         ctx.stats = (mean, rstd)
-        return cast(y, x._dtype).reshape(x._shape)
+        return reshaped(cast(y, x._dtype), *x._shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -70,15 +70,16 @@ class LayerNorm(Function):
         M, N = ctx.MN
         dt = compute_dtype(x)
         mean, rstd = ctx.stats
-        xc, gc = dense(x, dt).reshape(M, N), dense(g, dt).reshape(M, N)
-        wc = dense(w, dt).reshape(N) if w is not None else None
+        xc, gc = reshaped(dense(x, dt), M, N), reshaped(dense(g, dt), M, N)
+        wc = reshaped(dense(w, dt), N) if w is not None else None
         gx = _empty((M, N), dt, x.device) if needs[0] else None
         gw = _empty((N,), dt, x.device) if needs[1] else None
         gb = _empty((N,), dt, x.device) if needs[2] else None
         backend_of(x).layer_norm_backward(xc, gc, wc, mean, rstd, gx, gw, gb)
-        return (cast(gx, x._dtype).reshape(x._shape) if gx is not None else None,
-                cast(gw, w._dtype).reshape(w._shape) if gw is not None else None,
-                cast(gb, b._dtype).reshape(b._shape) if gb is not None else None, None, None)
+        return (reshaped(cast(gx, x._dtype), *x._shape) if gx is not None else None,
+                reshaped(cast(gw, w._dtype), *w._shape) if gw is not None else None,
+                reshaped(cast(gb, b._dtype), *b._shape) if gb is not None else None, None,
+                None)
 
 
 def batch_norm_composite(x, mean, invstd, w, b, training: bool):
@@ -124,7 +125,7 @@ class BatchNorm(Function):
                 raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
         L = x.numel() // max(N * C, 1)
         dt = compute_dtype(x)
-        xc = dense(x, _batch_norm_dtype(x)).reshape(N, C, L)
+        xc = reshaped(dense(x, _batch_norm_dtype(x)), N, C, L)
         if training:
             mean, var, invstd = (_empty((C,), dt, x.device) for _ in range(3))
             # the kernels update running statistics kept in place in the compute dtype (any
@@ -151,7 +152,7 @@ class BatchNorm(Function):
         ctx.training, ctx.eps, ctx.NCL = training, eps, (N, C, L)
         ctx.stats = (mean, invstd)
         ctx.save_for_backward(x, w, b)
-        y = cast(y, x._dtype).reshape(x._shape)
+        y = reshaped(cast(y, x._dtype), *x._shape)
         if training:
             ctx.mark_non_differentiable(mean, var)
             ctx.set_materialize_grads(False)  # no zero gradients made for the statistics
@@ -174,13 +175,13 @@ class BatchNorm(Function):
             return composite_grads(fn, (x, w, b), needs, g) + (None,) * 4
         N, C, L = ctx.NCL
         dt, xdt = compute_dtype(x), _batch_norm_dtype(x)
-        xc, gc = dense(x, xdt).reshape(N, C, L), dense(g, xdt).reshape(N, C, L)
+        xc, gc = reshaped(dense(x, xdt), N, C, L), reshaped(dense(g, xdt), N, C, L)
         wc = dense(w, dt) if w is not None else None
         gx = _empty((N, C, L), xdt, x.device) if needs[0] else None
         gw = _empty((C,), dt, x.device) if needs[1] else None
         gb = _empty((C,), dt, x.device) if needs[2] else None
         backend_of(x).batch_norm_backward(xc, gc, mean, invstd, wc, ctx.training, gx, gw, gb)
-        return (cast(gx, x._dtype).reshape(x._shape) if gx is not None else None,
+        return (reshaped(cast(gx, x._dtype), *x._shape) if gx is not None else None,
                 cast(gw, w._dtype) if gw is not None else None,
                 cast(gb, b._dtype) if gb is not None else None, None, None, None, None)
 
