@@ -93,13 +93,20 @@ def _compile(source: str, workdir: Path) -> ctypes.CDLL:
     return ctypes.CDLL(str(so))
 
 
+class _TensorList(ctypes.Structure):
+    """kernels.py's EmTensorList, a multi-tensor step's operands passed by value."""
+    _fields_ = [(name, ctypes.c_uint64 * K.TENSOR_LIST) for name in "abc"] + [
+        ("n", ctypes.c_int64 * K.TENSOR_LIST)]
+
+
 def _ctype(decl: str):
     if "*" in decl:
         return ctypes.c_void_p
     words = decl.split()[:-1]
     t = " ".join(w for w in words if w != "const")
     return {"int": ctypes.c_int, "long long": ctypes.c_longlong, "double": ctypes.c_double,
-            "unsigned long long": ctypes.c_ulonglong, "float": ctypes.c_float}[t]
+            "unsigned long long": ctypes.c_ulonglong, "float": ctypes.c_float,
+            "EmTensorList": _TensorList}[t]
 
 
 # ---- arrays ---------------------------------------------------------------------------
@@ -187,7 +194,8 @@ class _RawFunction:
     def launch(self, grid: tuple, block: tuple, values: list) -> None:
         self.fn(ctypes.c_longlong(grid[0]), ctypes.c_longlong(grid[1]),
                 ctypes.c_longlong(block[0]), ctypes.c_int(int(self.coop)),
-                *(t(v) for t, v in zip(self.argtypes, values)))
+                *(v if isinstance(v, ctypes.Structure) else t(v)
+                  for t, v in zip(self.argtypes, values)))
 
     def __call__(self, grid, block, args):
         call = []
@@ -211,7 +219,9 @@ def _launch_kernel(f, gx, gy, gz, bx, by, bz, shared, stream, params, extra) -> 
     values = []
     for i, t in enumerate(fn.argtypes):
         read = ctypes.c_uint64 if t is ctypes.c_void_p else t
-        values.append(ctypes.cast(slots[i], ctypes.POINTER(read)).contents.value)
+        arg = ctypes.cast(slots[i], ctypes.POINTER(read)).contents
+        values.append(read.from_buffer_copy(arg) if isinstance(arg, ctypes.Structure)
+                      else arg.value)
     fn.launch((gx, gy), (bx,), values)
 
 

@@ -418,6 +418,41 @@ def test_cuda_optimizers_match_cpu():
         np.testing.assert_allclose(res[1], res[0], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("kw", [dict(momentum=0.9, nesterov=True, weight_decay=0.01),
+                                dict(momentum=0.5, dampening=0.3, maximize=True),
+                                dict()])
+def test_cuda_sgd_steps_many_tensors_in_one_launch(kw, monkeypatch):
+    """SGD on CUDA updates up to kernels.TENSOR_LIST tensors per launch (their pointers
+    passed by value): 130 parameters of mixed sizes and dtypes (117 float32: two lists),
+    some given a gradient only later (their momentum starts then), match the CPU step
+    for step; foreach=False takes a launch per tensor with the same numbers."""
+    cp = ember.cuda.require()
+    launched = []
+    real = cp.cuda.driver.launchKernel
+    monkeypatch.setattr(cp.cuda.driver, "launchKernel",
+                        lambda *args: (launched.append(args[0]), real(*args)))
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(int(rng.integers(1, 300))) for _ in range(130)]
+    dtypes = [ember.float64 if i % 10 == 3 else ember.float32 for i in range(130)]
+    results, launches = [], []
+    for dev, foreach in (("cpu", None), ("cuda", None), ("cuda", False)):
+        ps = [ember.tensor(a, dtype=dt, device=dev, requires_grad=True)
+              for a, dt in zip(arrays, dtypes)]
+        opt = ember.optim.SGD(ps, lr=0.1, foreach=foreach, **kw)
+        launched.clear()
+        for step in range(3):
+            opt.zero_grad()
+            live = [p for i, p in enumerate(ps) if i % 7 or step > 0]  # some join late
+            sum((p * p).sum() * (i + 1) for i, p in enumerate(live)).backward()
+            opt.step()
+        results.append([_np(p) for p in ps])
+        launches.append(len(launched))
+    for cpu, gpu, one_by_one in zip(*results):
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(gpu, one_by_one)
+    assert launches[1] < launches[2] - 300  # ~5 SGD launches a step instead of ~130
+
+
 def test_cuda_autocast_and_grad_scaler():
     lin = ember.nn.Linear(8, 4).cuda()
     x = ember.randn(3, 8, device="cuda")

@@ -353,6 +353,26 @@ def _grads(group: dict, name: str) -> list[tuple[Tensor, Tensor]]:
 _FUSED_DTYPES = (D.float32, D.float64)
 
 
+def _multi_ok(param: Tensor, grad: Tensor, states: list) -> bool:
+    """Whether a CUDA multi-tensor step may update param in place: param, grad and the
+    state buffers contiguous, of one fused dtype and of param's shape."""
+    return (param.device.type == "cuda" and param.dtype in _FUSED_DTYPES
+            and param.is_contiguous()
+            and all(t is None or (t.dtype is param.dtype and t.is_contiguous()
+                                  and t._shape == param._shape) for t in (grad, *states)))
+
+
+def _fused_multi(kernel: Callable, batch: list, *args) -> None:
+    """kernel over a batch of (param, grad, *states) of one device and dtype, each
+    passing _multi_ok: one launch for up to ~100 tensors (the CUDA backend's *_multi)."""
+    columns = [list(c) for c in zip(*batch)]
+    kernel(*columns, *args)
+    for param, _, *states in batch:
+        for t in (param, *states):
+            if t is not None:
+                t._storage.version += 1
+
+
 def _fused(kernel: Callable, param: Tensor, grad: Tensor, states: list, *args) -> None:
     """Runs a fused C update on param, grad and state buffers (None entries allowed).
 

@@ -1060,13 +1060,18 @@ def scan_source() -> str:
 
 
 # Fused optimizer steps (float32/float64 params, contiguous), the CPU's formulas.
-OPTIM_SOURCE = r"""
+# EmTensorList: a multi-tensor step's operands passed by value, up to EM_LIST tensors a
+# launch (CUDA's kernel parameters hold 4 KB); the launch's blockIdx.y picks the tensor
+TENSOR_LIST = 96
+OPTIM_SOURCE = f"#define EM_LIST {TENSOR_LIST}\n" + r"""
+struct EmTensorList {
+    unsigned long long a[EM_LIST], b[EM_LIST], c[EM_LIST];
+    long long n[EM_LIST];
+};
 #define EM_OPT(S)                                                                       \
-extern "C" __global__ void em_sgd_step_##S(long long n, S *p, const S *g, S *buf, double lr, \
-        double wd, double momentum, double dampening, int nesterov, int maximize,          \
-        int init_buf) {                                                                  \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    if (i >= n) return;                                                                 \
+__device__ __forceinline__ void em_sgd_update_##S(long long i, S *p, const S *g, S *buf,    \
+        double lr, double wd, double momentum, double dampening, int nesterov,            \
+        int maximize, int init_buf) {                                                    \
     S d = maximize ? -g[i] : g[i];                                                      \
     if (wd != 0) d += (S)wd * p[i];                                                     \
     if (momentum != 0) {                                                                \
@@ -1074,6 +1079,24 @@ extern "C" __global__ void em_sgd_step_##S(long long n, S *p, const S *g, S *buf
         buf[i] = b;                                                                     \
         d = nesterov ? d + (S)momentum * b : b; }                                       \
     p[i] -= (S)lr * d;                                                                  \
+}                                                                                       \
+extern "C" __global__ void em_sgd_step_##S(long long n, S *p, const S *g, S *buf, double lr, \
+        double wd, double momentum, double dampening, int nesterov, int maximize,          \
+        int init_buf) {                                                                  \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i < n) em_sgd_update_##S(i, p, g, buf, lr, wd, momentum, dampening, nesterov,     \
+                                 maximize, init_buf);                                    \
+}                                                                                       \
+/* tensor blockIdx.y of list: a (params), b (grads), c (momentum buffers), n (sizes) */ \
+extern "C" __global__ void em_sgd_step_multi_##S(EmTensorList list, double lr, double wd,  \
+        double momentum, double dampening, int nesterov, int maximize, int init_buf) {   \
+    long long n = list.n[blockIdx.y];                                                   \
+    S *p = (S *)list.a[blockIdx.y], *buf = (S *)list.c[blockIdx.y];                     \
+    const S *g = (const S *)list.b[blockIdx.y];                                         \
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;         \
+         i += (long long)gridDim.x * blockDim.x)                                        \
+        em_sgd_update_##S(i, p, g, buf, lr, wd, momentum, dampening, nesterov, maximize,  \
+                          init_buf);                                                     \
 }                                                                                       \
 extern "C" __global__ void em_adam_step_##S(long long n, S *p, const S *g, S *m, S *v,      \
         S *vmax, double lr, double b1, double b2, double eps, double wd, int decoupled,   \
