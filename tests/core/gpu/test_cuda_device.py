@@ -57,6 +57,21 @@ def test_cuda_transfer_roundtrip_every_dtype():
     assert ember.equal(ember.arange(6).cuda().to(ember.float32).cpu(), ember.arange(6.0))
 
 
+def test_cuda_casts_every_dtype_pair():
+    """Casting a whole contiguous tensor (the raw kernel path; autocast's casts) and a
+    strided one (CuPy's elementwise path) gives the CPU's values for every pair, with
+    lengths that leave a tail past the last 16-byte vector."""
+    dtypes = (ember.float32, ember.float64, ember.float16, ember.bfloat16, ember.int8,
+              ember.int16, ember.int32, ember.int64, ember.uint8, ember.bool)
+    a = RNG.standard_normal(37) * 50
+    for src in dtypes:
+        c = ember.tensor(a).to(src)
+        g = c.cuda()
+        for dst in dtypes:
+            assert ember.equal(g.to(dst).cpu(), c.to(dst)), (src, dst)
+            assert ember.equal(g[::2].to(dst).cpu(), c[::2].to(dst)), (src, dst)
+
+
 def test_cuda_mixed_device_error():
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         ember.ones(3, device="cuda") + ember.ones(3)

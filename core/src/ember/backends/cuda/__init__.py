@@ -270,7 +270,11 @@ def copy(src, dst) -> None:
     with _on(dst):
         p = _memo(_PARTS, ("copy", src._dtype.name, dst._dtype.name),
                   lambda: K.copy_parts(src._dtype.name, dst._dtype.name))
-        _ew(p)(view(src), view(dst))
+        addresses = _dense_addresses(src, dst)
+        if addresses:  # a cast or copy of a whole contiguous tensor (autocast's casts)
+            _launch_vec(p, dst, addresses, ())
+        else:
+            _ew(p)(view(src), view(dst))
 
 
 def _part(t, k: int):

@@ -401,13 +401,15 @@ template <typename T> struct alignas(16) em_vec16 { T v[16 / sizeof(T)]; };
 
 
 def contiguous_source(p: Parts) -> str:
-    """parts' operation as a raw kernel over contiguous, 16-byte aligned operands of one
-    storage type, moving 16 bytes per load and store.
+    """parts' operation as a raw kernel over contiguous operands of one shape: with one
+    storage type (16-byte aligned), moving 16 bytes per load and store; with several (a
+    casting copy), element by element.
 
     CuPy's ElementwiseKernel moves one element per thread and iteration: on the H200 its
     float32 add of 64M elements ran at 2.1 TB/s where torch's vectorized kernel reached
-    3.7 TB/s. Kernel ``<parts.name>_vec(arrays..., out, scalars..., n)``; a grid-stride
-    loop over 16-byte vectors, then the tail element by element.
+    3.7 TB/s, and each call costs ~8 us of host time. Kernel
+    ``<parts.name>_vec(arrays..., out, scalars..., n)``; a grid-stride loop over 16-byte
+    vectors, then the tail element by element.
     """
     arrays, scalars, out = [], [], None
     for spec in p.in_params.split(","):
@@ -415,27 +417,32 @@ def contiguous_source(p: Parts) -> str:
         (scalars if var in SCALAR_PARAMS else arrays).append((C_OF_CUPY[typ], var))
     out_type, out = p.out_params.split()[-2:]
     t = C_OF_CUPY[out_type]
-    if any(typ != t for typ, _ in arrays):
-        raise ValueError(f"{p.name}: the vector kernel needs one storage type")
-    params = ([f"const {t} *__restrict__ {v}_p" for _, v in arrays] +
+    params = ([f"const {typ} *__restrict__ {v}_p" for typ, v in arrays] +
               [f"{t} *__restrict__ {out}_p"] + [f"{typ} {v}" for typ, v in scalars] +
               ["long long n"])
+    elems = " ".join(f"{typ} {v} = {v}_p[i];" for typ, v in arrays)
+    head = (p.preamble + VEC_PREAMBLE +
+            f'extern "C" __global__ void {p.name}_vec({", ".join(params)}) {{\n'
+            "    long long stride = (long long)gridDim.x * blockDim.x;\n"
+            "    long long t0 = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n")
+    def tail(start: str) -> str:  # element by element from start
+        return (f"    for (long long i = {start}; i < n; i += stride) {{\n"
+                f"        {elems} {t} {out}; {{ {p.operation} }} {out}_p[i] = {out};\n"
+                "    }\n}\n")
+    if any(typ != t for typ, _ in arrays):
+        return head + tail("t0")
     vec = f"em_vec16<{t}>"
     loads = " ".join(f"{vec} {v}_v = ((const {vec} *){v}_p)[j];" for _, v in arrays)
     lanes = " ".join(f"{t} {v} = {v}_v.v[e];" for _, v in arrays)
-    elems = " ".join(f"{t} {v} = {v}_p[i];" for _, v in arrays)
-    return (p.preamble + VEC_PREAMBLE +
-            f'extern "C" __global__ void {p.name}_vec({", ".join(params)}) {{\n'
+    return (head +
             f"    const int V = 16 / sizeof({t});\n"
-            "    long long nv = n / V, stride = (long long)gridDim.x * blockDim.x;\n"
-            "    long long t0 = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n"
+            "    long long nv = n / V;\n"
             f"    for (long long j = t0; j < nv; j += stride) {{\n"
             f"        {loads} {vec} {out}_v;\n"
             f"        for (int e = 0; e < V; ++e) {{ {lanes} {t} {out}; {{ {p.operation} }} "
             f"{out}_v.v[e] = {out}; }}\n"
-            f"        (({vec} *){out}_p)[j] = {out}_v;\n    }}\n"
-            f"    for (long long i = nv * V + t0; i < n; i += stride) {{\n"
-            f"        {elems} {t} {out}; {{ {p.operation} }} {out}_p[i] = {out};\n    }}\n}}\n")
+            f"        (({vec} *){out}_p)[j] = {out}_v;\n    }}\n" +
+            tail("nv * V + t0"))
 
 
 def elementwise_test_source(p: Parts, scalar_types: dict | None = None) -> str:
@@ -1185,6 +1192,7 @@ def all_sources() -> dict:
         for s in DTYPES:
             p = copy_parts(s, d)
             out[p.name] = elementwise_test_source(p)
+            out[p.name + "_vec"] = contiguous_source(p)
         for p in (fill_parts(d), where_parts(d), take_parts(d)):
             out[p.name] = elementwise_test_source(p)
     out["random"] = RANDOM_SOURCE
