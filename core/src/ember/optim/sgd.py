@@ -16,7 +16,9 @@ class SGD(Optimizer):
 
     Each parameter's update is one fused C pass (csrc/optim.c) that follows torch's
     formula: ``g += wd * p; buf = momentum * buf + (1 - dampening) * g;
-    g = g + momentum * buf if nesterov else buf; p -= lr * g``.
+    g = g + momentum * buf if nesterov else buf; p -= lr * g``. On CUDA one launch updates
+    up to 96 parameters (``foreach``, torch's default there; ``foreach=False`` launches
+    one per parameter, with the same numbers).
 
     Example:
         >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
