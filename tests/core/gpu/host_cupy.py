@@ -95,7 +95,7 @@ def _compile(source: str, workdir: Path) -> ctypes.CDLL:
 
 class _TensorList(ctypes.Structure):
     """kernels.py's EmTensorList, a multi-tensor step's operands passed by value."""
-    _fields_ = [(name, ctypes.c_uint64 * K.TENSOR_LIST) for name in "abc"] + [
+    _fields_ = [(name, ctypes.c_uint64 * K.TENSOR_LIST) for name in "abcde"] + [
         ("n", ctypes.c_int64 * K.TENSOR_LIST)]
 
 

@@ -17,7 +17,7 @@ class SGD(Optimizer):
     Each parameter's update is one fused C pass (csrc/optim.c) that follows torch's
     formula: ``g += wd * p; buf = momentum * buf + (1 - dampening) * g;
     g = g + momentum * buf if nesterov else buf; p -= lr * g``. On CUDA one launch updates
-    up to 96 parameters (``foreach``, torch's default there; ``foreach=False`` launches
+    up to 64 parameters (``foreach``, torch's default there; ``foreach=False`` launches
     one per parameter, with the same numbers).
 
     Example:

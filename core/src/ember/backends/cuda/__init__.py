@@ -1086,35 +1086,43 @@ def sgd_step(param, grad, buf, lr, weight_decay, momentum, dampening, nesterov, 
                  np.int32(init_buf)))
 
 
-def _tensor_lists(*columns):
-    """(EmTensorList bytes, count, largest numel) per chunk of up to K.TENSOR_LIST tensors:
-    columns are equally long lists of contiguous tensors (None: a null pointer), the first
-    one's sizes going into the list's n."""
-    for start in range(0, len(columns[0]), K.TENSOR_LIST):
-        table = np.zeros((4, K.TENSOR_LIST), np.uint64)
-        chunk = [c[start:start + K.TENSOR_LIST] for c in columns]
-        for row, tensors in enumerate(chunk):
-            table[row, :len(tensors)] = [0 if t is None else
-                                         t._storage.ptr + t._offset * t._dtype.itemsize
-                                         for t in tensors]
-        sizes = [t.numel() for t in chunk[0]]
-        table[3, :len(sizes)] = sizes
-        yield table.tobytes(), len(sizes), max(sizes)
+def _launch_lists(name: str, columns: tuple, scalars: tuple) -> None:
+    """The multi-tensor kernel name over columns (equally long lists of contiguous tensors
+    of one float dtype on one device; None entries are null pointers), K.TENSOR_LIST
+    tensors a launch, each list passed by value as an EmTensorList (pointer columns a..e,
+    then the first column's sizes): one launch instead of one per tensor."""
+    cp = _cp()
+    fn = _opt(name, columns[0][0])
+    with _on(columns[0][0]):
+        for start in range(0, len(columns[0]), K.TENSOR_LIST):
+            table = np.zeros((K.TENSOR_LIST_COLUMNS + 1, K.TENSOR_LIST), np.uint64)
+            chunk = [c[start:start + K.TENSOR_LIST] for c in columns]
+            for row, tensors in enumerate(chunk):
+                table[row, :len(tensors)] = [0 if t is None else
+                                             t._storage.ptr + t._offset * t._dtype.itemsize
+                                             for t in tensors]
+            sizes = [t.numel() for t in chunk[0]]
+            table[-1, :len(sizes)] = sizes
+            blocks = min(max(-(-max(sizes) // _BLOCK), 1), 1024)  # the kernel loops past it
+            _raw_launch(cp, fn, (blocks, len(sizes)), (_BLOCK,), (table.tobytes(), *scalars))
 
 
 def sgd_step_multi(params, grads, bufs, lr, weight_decay, momentum, dampening, nesterov,
                    maximize, init_buf) -> None:
-    """sgd_step over lists of contiguous tensors of one float dtype on one device: a launch
-    per K.TENSOR_LIST tensors instead of one per tensor (62 for a ResNet-18)."""
-    cp = _cp()
-    fn = _opt("sgd_step_multi", params[0])
-    with _on(params[0]):
-        for table, count, largest in _tensor_lists(params, grads, bufs):
-            blocks = min(max(-(-largest // _BLOCK), 1), 1024)  # the kernel loops past it
-            _raw_launch(cp, fn, (blocks, count), (_BLOCK,),
-                        (table, np.float64(lr), np.float64(weight_decay),
-                         np.float64(momentum), np.float64(dampening), np.int32(nesterov),
-                         np.int32(maximize), np.int32(init_buf)))
+    """sgd_step over lists of tensors (see _launch_lists)."""
+    _launch_lists("sgd_step_multi", (params, grads, bufs),
+                  (np.float64(lr), np.float64(weight_decay), np.float64(momentum),
+                   np.float64(dampening), np.int32(nesterov), np.int32(maximize),
+                   np.int32(init_buf)))
+
+
+def adam_step_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, lr, beta1, beta2,
+                    eps, weight_decay, decoupled, maximize, step) -> None:
+    """adam_step over lists of tensors at one step count (see _launch_lists)."""
+    _launch_lists("adam_step_multi", (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs),
+                  (np.float64(lr), np.float64(beta1), np.float64(beta2), np.float64(eps),
+                   np.float64(weight_decay), np.int32(decoupled), np.int32(maximize),
+                   np.int64(step)))
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,

@@ -1068,11 +1068,13 @@ def scan_source() -> str:
 
 # Fused optimizer steps (float32/float64 params, contiguous), the CPU's formulas.
 # EmTensorList: a multi-tensor step's operands passed by value, up to EM_LIST tensors a
-# launch (CUDA's kernel parameters hold 4 KB); the launch's blockIdx.y picks the tensor
-TENSOR_LIST = 96
+# launch with five pointer columns and the sizes (3 KB: CUDA's kernel parameters hold 4);
+# the launch's blockIdx.y picks the tensor
+TENSOR_LIST = 64
+TENSOR_LIST_COLUMNS = 5
 OPTIM_SOURCE = f"#define EM_LIST {TENSOR_LIST}\n" + r"""
 struct EmTensorList {
-    unsigned long long a[EM_LIST], b[EM_LIST], c[EM_LIST];
+    unsigned long long a[EM_LIST], b[EM_LIST], c[EM_LIST], d[EM_LIST], e[EM_LIST];
     long long n[EM_LIST];
 };
 #define EM_OPT(S)                                                                       \
@@ -1105,11 +1107,9 @@ extern "C" __global__ void em_sgd_step_multi_##S(EmTensorList list, double lr, d
         em_sgd_update_##S(i, p, g, buf, lr, wd, momentum, dampening, nesterov, maximize,  \
                           init_buf);                                                     \
 }                                                                                       \
-extern "C" __global__ void em_adam_step_##S(long long n, S *p, const S *g, S *m, S *v,      \
-        S *vmax, double lr, double b1, double b2, double eps, double wd, int decoupled,   \
-        int maximize, long long step) {                                                  \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    if (i >= n) return;                                                                 \
+__device__ __forceinline__ void em_adam_update_##S(long long i, S *p, const S *g, S *m,   \
+        S *v, S *vmax, double lr, double b1, double b2, double eps, double wd,            \
+        int decoupled, int maximize, long long step) {                                   \
     S d = maximize ? -g[i] : g[i];                                                      \
     if (wd != 0) { if (decoupled) p[i] *= (S)(1 - lr * wd); else d += (S)wd * p[i]; }    \
     m[i] += (d - m[i]) * (S)(1 - b1);                                                   \
@@ -1119,6 +1119,24 @@ extern "C" __global__ void em_adam_step_##S(long long n, S *p, const S *g, S *m,
     if (vmax) { vmax[i] = vmax[i] > vv ? vmax[i] : vv; vv = vmax[i]; }                  \
     S denom = sqrt(vv) / (S)sqrt(bc2) + (S)eps;                                         \
     p[i] -= (S)(lr / bc1) * m[i] / denom;                                               \
+}                                                                                       \
+extern "C" __global__ void em_adam_step_##S(long long n, S *p, const S *g, S *m, S *v,      \
+        S *vmax, double lr, double b1, double b2, double eps, double wd, int decoupled,   \
+        int maximize, long long step) {                                                  \
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
+    if (i < n) em_adam_update_##S(i, p, g, m, v, vmax, lr, b1, b2, eps, wd, decoupled,    \
+                                  maximize, step);                                       \
+}                                                                                       \
+/* tensor blockIdx.y of list: a (params), b (grads), c, d, e (exp_avg, exp_avg_sq and   \
+   max_exp_avg_sq or null), n (sizes) */                                                \
+extern "C" __global__ void em_adam_step_multi_##S(EmTensorList list, double lr, double b1, \
+        double b2, double eps, double wd, int decoupled, int maximize, long long step) {  \
+    int t = blockIdx.y;                                                                 \
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < list.n[t];  \
+         i += (long long)gridDim.x * blockDim.x)                                        \
+        em_adam_update_##S(i, (S *)list.a[t], (const S *)list.b[t], (S *)list.c[t],       \
+                           (S *)list.d[t], (S *)list.e[t], lr, b1, b2, eps, wd, decoupled, \
+                           maximize, step);                                              \
 }                                                                                       \
 extern "C" __global__ void em_rmsprop_step_##S(long long n, S *p, const S *g, S *sq,         \
         S *gavg, S *mbuf, double lr, double alpha, double eps, double wd, double momentum, \
