@@ -364,7 +364,7 @@ def _multi_ok(param: Tensor, grad: Tensor, states: list) -> bool:
 
 def _fused_multi(kernel: Callable, batch: list, *args) -> None:
     """kernel over a batch of (param, grad, *states) of one device and dtype, each
-    passing _multi_ok: one launch for up to ~100 tensors (the CUDA backend's *_multi)."""
+    passing _multi_ok: a launch per 64 tensors (the CUDA backend's *_multi kernels)."""
     columns = [list(c) for c in zip(*batch)]
     kernel(*columns, *args)
     for param, _, *states in batch:
