@@ -440,9 +440,14 @@ def test_cuda_optimizers_match_cpu():
                                      **kw),
     lambda ps, **kw: ember.optim.SGD(ps, lr=0.1, **kw),
     lambda ps, **kw: ember.optim.Adam(ps, lr=0.05, amsgrad=True, weight_decay=0.1, **kw),
-    lambda ps, **kw: ember.optim.AdamW(ps, lr=0.05, maximize=True, **kw)])
+    lambda ps, **kw: ember.optim.AdamW(ps, lr=0.05, maximize=True, **kw),
+    lambda ps, **kw: ember.optim.RMSprop(ps, lr=0.01, momentum=0.9, centered=True,
+                                         weight_decay=0.1, **kw),
+    lambda ps, **kw: ember.optim.RMSprop(ps, lr=0.01, **kw),
+    lambda ps, **kw: ember.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=0.1, **kw)])
 def test_cuda_optimizer_steps_many_tensors_in_one_launch(make, monkeypatch):
-    """SGD and Adam on CUDA update up to kernels.TENSOR_LIST tensors per launch (their
+    """The fused optimizers (SGD, Adam, RMSprop, Adagrad) on CUDA update up to
+    kernels.TENSOR_LIST tensors per launch (their
     pointers passed by value): 130 parameters of mixed sizes and dtypes (117 float32: two
     lists), some given a gradient only later (their momentum and step count start then),
     match the CPU step for step; foreach=False takes a launch per tensor with the same

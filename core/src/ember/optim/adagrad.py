@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 
 from ..backends import cpu
 from ..ops.creation import full_like
-from .optimizer import Optimizer, _fused, _grads, _increment, _step_tensor
+from .optimizer import Optimizer, _grads, _increment, _run_fused, _step_tensor
 
 __all__ = ["Adagrad"]
 
@@ -54,10 +54,12 @@ class Adagrad(Optimizer):
         """Performs a single optimization step; ``closure`` re-evaluates the loss."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
+            updates = []
             for p, g in _grads(group, "Adagrad"):
                 state = self.state[p]
                 step = _increment(state["step"])
                 clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-                _fused(cpu.adagrad_step, p, g, [state["sum"]], clr, group["weight_decay"],
-                       group["eps"], group["maximize"])
+                updates.append((p, g, [state["sum"]], (clr, group["weight_decay"], group["eps"],
+                                                       group["maximize"])))
+            _run_fused(group, cpu.adagrad_step, updates)
         return loss

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backends import cpu
-from ..backends import cuda as _cuda
 from ..ops.creation import zeros_like
-from .optimizer import (Optimizer, _fused, _fused_multi, _grads, _increment, _multi_ok,
-                        _step_tensor)
+from .optimizer import Optimizer, _grads, _increment, _run_fused, _step_tensor
 
 __all__ = ["Adam"]
 
@@ -71,10 +69,7 @@ class Adam(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            args = (group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
-                    group["decoupled_weight_decay"], group["maximize"])
-            multi = group["foreach"] is not False  # torch's default on CUDA: foreach
-            batches: dict = {}  # (device, dtype, step) -> [(p, g, *states)]: one CUDA launch
+            updates = []
             for p, g in _grads(group, "Adam"):
                 state = self.state[p]
                 if len(state) == 0:
@@ -84,12 +79,9 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = zeros_like(p).detach()
                 step = _increment(state["step"])
-                states = [state["exp_avg"], state["exp_avg_sq"],
-                          state["max_exp_avg_sq"] if group["amsgrad"] else None]
-                if multi and _multi_ok(p, g, states):
-                    batches.setdefault((p.device, p.dtype, step), []).append((p, g, *states))
-                else:
-                    _fused(cpu.adam_step, p, g, states, *args, step)
-            for (_, _, step), batch in batches.items():
-                _fused_multi(_cuda.adam_step_multi, batch, *args, step)
+                updates.append((p, g, [state["exp_avg"], state["exp_avg_sq"],
+                                       state["max_exp_avg_sq"] if group["amsgrad"] else None],
+                                (group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
+                                 group["decoupled_weight_decay"], group["maximize"], step)))
+            _run_fused(group, cpu.adam_step, updates)
         return loss

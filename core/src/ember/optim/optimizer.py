@@ -362,15 +362,27 @@ def _multi_ok(param: Tensor, grad: Tensor, states: list) -> bool:
                                   and t._shape == param._shape) for t in (grad, *states)))
 
 
-def _fused_multi(kernel: Callable, batch: list, *args) -> None:
-    """kernel over a batch of (param, grad, *states) of one device and dtype, each
-    passing _multi_ok: a launch per 64 tensors (the CUDA backend's *_multi kernels)."""
-    columns = [list(c) for c in zip(*batch)]
-    kernel(*columns, *args)
-    for param, _, *states in batch:
-        for t in (param, *states):
-            if t is not None:
-                t._storage.version += 1
+def _run_fused(group: dict, kernel: Callable, updates: list) -> None:
+    """Runs kernel's fused update for each (param, grad, states, scalars) of updates.
+
+    On CUDA the updates of one device, dtype and scalars share a launch per 64 tensors
+    (the backend's <kernel>_multi: torch's foreach, its default there, unless the group
+    says foreach=False); anything else, or what those kernels cannot take in place, is
+    updated one parameter at a time by _fused."""
+    batches: dict = {}
+    multi = group.get("foreach") is not False
+    for param, grad, states, scalars in updates:
+        if multi and _multi_ok(param, grad, states):
+            batches.setdefault((param.device, param.dtype, scalars), []).append(
+                (param, grad, *states))
+        else:
+            _fused(kernel, param, grad, states, *scalars)
+    for (_, _, scalars), batch in batches.items():
+        getattr(_cuda, kernel.__name__ + "_multi")(*(list(c) for c in zip(*batch)), *scalars)
+        for param, _, *states in batch:
+            for t in (param, *states):
+                if t is not None:
+                    t._storage.version += 1
 
 
 def _fused(kernel: Callable, param: Tensor, grad: Tensor, states: list, *args) -> None:

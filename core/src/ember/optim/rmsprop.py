@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 
 from ..backends import cpu
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, _fused, _grads, _increment, _step_tensor
+from .optimizer import Optimizer, _grads, _increment, _run_fused, _step_tensor
 
 __all__ = ["RMSprop"]
 
@@ -47,6 +47,7 @@ class RMSprop(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             momentum = group["momentum"]
+            updates = []
             for p, g in _grads(group, "RMSprop"):
                 state = self.state[p]
                 if len(state) == 0:
@@ -57,9 +58,10 @@ class RMSprop(Optimizer):
                     if group["centered"]:
                         state["grad_avg"] = zeros_like(p).detach()
                 _increment(state["step"])
-                _fused(cpu.rmsprop_step, p, g,
-                       [state["square_avg"], state.get("grad_avg") if group["centered"] else None,
-                        state["momentum_buffer"] if momentum > 0 else None],
-                       group["lr"], group["alpha"], group["eps"], group["weight_decay"],
-                       momentum, group["maximize"])
+                updates.append((p, g, [state["square_avg"],
+                                       state.get("grad_avg") if group["centered"] else None,
+                                       state["momentum_buffer"] if momentum > 0 else None],
+                                (group["lr"], group["alpha"], group["eps"],
+                                 group["weight_decay"], momentum, group["maximize"])))
+            _run_fused(group, cpu.rmsprop_step, updates)
         return loss

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backends import cpu
-from ..backends import cuda as _cuda
-from .optimizer import Optimizer, _fused, _fused_multi, _grads, _multi_ok
+from .optimizer import Optimizer, _grads, _run_fused
 
 __all__ = ["SGD"]
 
@@ -59,22 +58,16 @@ class SGD(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             momentum = group["momentum"]
-            args = (group["lr"], group["weight_decay"], momentum, group["dampening"],
-                    group["nesterov"], group["maximize"])
-            multi = group["foreach"] is not False  # torch's default on CUDA: foreach
-            batches: dict = {}  # (device, dtype, init) -> [(p, g, buf)]: one CUDA launch
+            updates = []
             for p, g in _grads(group, "SGD"):
                 state = self.state[p]
                 buf = state.get("momentum_buffer") if momentum != 0 else None
                 init = momentum != 0 and buf is None
                 if init:
                     buf = p.detach().new_empty(p.shape)
-                if multi and _multi_ok(p, g, [buf]):
-                    batches.setdefault((p.device, p.dtype, init), []).append((p, g, buf))
-                else:
-                    _fused(cpu.sgd_step, p, g, [buf], *args, init)
-                if momentum != 0:
                     state["momentum_buffer"] = buf
-            for (_, _, init), batch in batches.items():
-                _fused_multi(_cuda.sgd_step_multi, batch, *args, init)
+                updates.append((p, g, [buf], (group["lr"], group["weight_decay"], momentum,
+                                              group["dampening"], group["nesterov"],
+                                              group["maximize"], init)))
+            _run_fused(group, cpu.sgd_step, updates)
         return loss

@@ -1076,81 +1076,83 @@ def _opt(name: str, param):
     return _fn("optim", f"em_{name}_{'float' if param._dtype is D.float32 else 'double'}")
 
 
-def sgd_step(param, grad, buf, lr, weight_decay, momentum, dampening, nesterov, maximize,
-             init_buf) -> None:
+_SCALAR_OF_C = {"double": np.float64, "int": np.int32, "long long": np.int64}
+
+
+def _opt_scalars(step: str, values: tuple) -> tuple:
+    """An optimizer step's scalar arguments in the C types of its kernel's signature."""
+    kinds = _memo(_PARTS, ("optim", step), lambda: tuple(
+        _SCALAR_OF_C[" ".join(decl.split()[:-1])]
+        for decl in K.OPTIM_UPDATES[step][0].split(",")))
+    return tuple(kind(v) for kind, v in zip(kinds, values))
+
+
+def _step(step: str, tensors: tuple, values: tuple) -> None:
+    """The per-tensor kernel of a fused optimizer step: tensors are the parameter, its
+    gradient and its state buffers (None: unused), contiguous, of one float dtype."""
+    param = tensors[0]
+    pointers = [_flat(t) for t in tensors] + [_NULL] * (K.TENSOR_LIST_COLUMNS - len(tensors))
     with _on(param):
-        _launch(_opt("sgd_step", param), param.numel(),
-                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(buf),
-                 np.float64(lr), np.float64(weight_decay), np.float64(momentum),
-                 np.float64(dampening), np.int32(nesterov), np.int32(maximize),
-                 np.int32(init_buf)))
+        _launch(_opt(step, param), param.numel(),
+                (np.int64(param.numel()), *pointers, *_opt_scalars(step, values)))
 
 
-def _launch_lists(name: str, columns: tuple, scalars: tuple) -> None:
-    """The multi-tensor kernel name over columns (equally long lists of contiguous tensors
-    of one float dtype on one device; None entries are null pointers), K.TENSOR_LIST
-    tensors a launch, each list passed by value as an EmTensorList (pointer columns a..e,
-    then the first column's sizes): one launch instead of one per tensor."""
+def _step_lists(step: str, columns: tuple, values: tuple) -> None:
+    """The multi-tensor kernel of a fused optimizer step over columns (equally long lists:
+    parameters, gradients, state buffers; None entries are null pointers) of one float
+    dtype on one device, K.TENSOR_LIST tensors a launch, each list passed by value as an
+    EmTensorList (pointer columns a..e, then the parameters' sizes): one launch instead
+    of one per tensor."""
     cp = _cp()
-    fn = _opt(name, columns[0][0])
-    with _on(columns[0][0]):
-        for start in range(0, len(columns[0]), K.TENSOR_LIST):
+    params = columns[0]
+    fn = _opt(step + "_multi", params[0])
+    scalars = _opt_scalars(step, values)
+    with _on(params[0]):
+        for start in range(0, len(params), K.TENSOR_LIST):
             table = np.zeros((K.TENSOR_LIST_COLUMNS + 1, K.TENSOR_LIST), np.uint64)
-            chunk = [c[start:start + K.TENSOR_LIST] for c in columns]
-            for row, tensors in enumerate(chunk):
-                table[row, :len(tensors)] = [0 if t is None else
-                                             t._storage.ptr + t._offset * t._dtype.itemsize
-                                             for t in tensors]
-            sizes = [t.numel() for t in chunk[0]]
+            for row, column in enumerate(columns):
+                table[row, :len(column[start:start + K.TENSOR_LIST])] = [
+                    0 if t is None else t._storage.ptr + t._offset * t._dtype.itemsize
+                    for t in column[start:start + K.TENSOR_LIST]]
+            sizes = [t.numel() for t in params[start:start + K.TENSOR_LIST]]
             table[-1, :len(sizes)] = sizes
             blocks = min(max(-(-max(sizes) // _BLOCK), 1), 1024)  # the kernel loops past it
             _raw_launch(cp, fn, (blocks, len(sizes)), (_BLOCK,), (table.tobytes(), *scalars))
 
 
-def sgd_step_multi(params, grads, bufs, lr, weight_decay, momentum, dampening, nesterov,
-                   maximize, init_buf) -> None:
-    """sgd_step over lists of tensors (see _launch_lists)."""
-    _launch_lists("sgd_step_multi", (params, grads, bufs),
-                  (np.float64(lr), np.float64(weight_decay), np.float64(momentum),
-                   np.float64(dampening), np.int32(nesterov), np.int32(maximize),
-                   np.int32(init_buf)))
+# the CPU backend's fused optimizer steps (backends/cpu.py), and their multi-tensor forms
+def sgd_step(param, grad, buf, *scalars) -> None:
+    _step("sgd_step", (param, grad, buf), scalars)
 
 
-def adam_step_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, lr, beta1, beta2,
-                    eps, weight_decay, decoupled, maximize, step) -> None:
-    """adam_step over lists of tensors at one step count (see _launch_lists)."""
-    _launch_lists("adam_step_multi", (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs),
-                  (np.float64(lr), np.float64(beta1), np.float64(beta2), np.float64(eps),
-                   np.float64(weight_decay), np.int32(decoupled), np.int32(maximize),
-                   np.int64(step)))
+def sgd_step_multi(params, grads, bufs, *scalars) -> None:
+    _step_lists("sgd_step", (params, grads, bufs), scalars)
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
-              weight_decay, decoupled, maximize, step) -> None:
-    with _on(param):
-        _launch(_opt("adam_step", param), param.numel(),
-                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(exp_avg),
-                 _flat(exp_avg_sq), _flat(max_exp_avg_sq), np.float64(lr), np.float64(beta1),
-                 np.float64(beta2), np.float64(eps), np.float64(weight_decay),
-                 np.int32(decoupled), np.int32(maximize), np.int64(step)))
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *scalars) -> None:
+    _step("adam_step", (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq), scalars)
 
 
-def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buf, lr, alpha, eps,
-                 weight_decay, momentum, maximize) -> None:
-    with _on(param):
-        _launch(_opt("rmsprop_step", param), param.numel(),
-                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(square_avg),
-                 _flat(grad_avg), _flat(momentum_buf), np.float64(lr), np.float64(alpha),
-                 np.float64(eps), np.float64(weight_decay), np.float64(momentum),
-                 np.int32(maximize)))
+def adam_step_multi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, *scalars) -> None:
+    _step_lists("adam_step", (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs), scalars)
 
 
-def adagrad_step(param, grad, state_sum, clr, weight_decay, eps, maximize) -> None:
-    with _on(param):
-        _launch(_opt("adagrad_step", param), param.numel(),
-                (np.int64(param.numel()), _flat(param), _flat(grad), _flat(state_sum),
-                 np.float64(clr), np.float64(weight_decay), np.float64(eps),
-                 np.int32(maximize)))
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buf, *scalars) -> None:
+    _step("rmsprop_step", (param, grad, square_avg, grad_avg, momentum_buf), scalars)
+
+
+def rmsprop_step_multi(params, grads, square_avgs, grad_avgs, momentum_bufs,
+                       *scalars) -> None:
+    _step_lists("rmsprop_step", (params, grads, square_avgs, grad_avgs, momentum_bufs),
+                scalars)
+
+
+def adagrad_step(param, grad, state_sum, *scalars) -> None:
+    _step("adagrad_step", (param, grad, state_sum), scalars)
+
+
+def adagrad_step_multi(params, grads, state_sums, *scalars) -> None:
+    _step_lists("adagrad_step", (params, grads, state_sums), scalars)
 
 
 class _Matmul:

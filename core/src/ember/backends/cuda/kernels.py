@@ -1072,112 +1072,97 @@ def scan_source() -> str:
 # the launch's blockIdx.y picks the tensor
 TENSOR_LIST = 64
 TENSOR_LIST_COLUMNS = 5
-OPTIM_SOURCE = f"#define EM_LIST {TENSOR_LIST}\n" + r"""
-struct EmTensorList {
-    unsigned long long a[EM_LIST], b[EM_LIST], c[EM_LIST], d[EM_LIST], e[EM_LIST];
-    long long n[EM_LIST];
-};
-#define EM_OPT(S)                                                                       \
-__device__ __forceinline__ void em_sgd_update_##S(long long i, S *p, const S *g, S *buf,    \
-        double lr, double wd, double momentum, double dampening, int nesterov,            \
-        int maximize, int init_buf) {                                                    \
-    S d = maximize ? -g[i] : g[i];                                                      \
-    if (wd != 0) d += (S)wd * p[i];                                                     \
-    if (momentum != 0) {                                                                \
-        S b = init_buf ? d : (S)momentum * buf[i] + (S)(1 - dampening) * d;             \
-        buf[i] = b;                                                                     \
-        d = nesterov ? d + (S)momentum * b : b; }                                       \
-    p[i] -= (S)lr * d;                                                                  \
-}                                                                                       \
-extern "C" __global__ void em_sgd_step_##S(long long n, S *p, const S *g, S *buf, double lr, \
-        double wd, double momentum, double dampening, int nesterov, int maximize,          \
-        int init_buf) {                                                                  \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    if (i < n) em_sgd_update_##S(i, p, g, buf, lr, wd, momentum, dampening, nesterov,     \
-                                 maximize, init_buf);                                    \
-}                                                                                       \
-/* tensor blockIdx.y of list: a (params), b (grads), c (momentum buffers), n (sizes) */ \
-extern "C" __global__ void em_sgd_step_multi_##S(EmTensorList list, double lr, double wd,  \
-        double momentum, double dampening, int nesterov, int maximize, int init_buf) {   \
-    long long n = list.n[blockIdx.y];                                                   \
-    S *p = (S *)list.a[blockIdx.y], *buf = (S *)list.c[blockIdx.y];                     \
-    const S *g = (const S *)list.b[blockIdx.y];                                         \
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;         \
-         i += (long long)gridDim.x * blockDim.x)                                        \
-        em_sgd_update_##S(i, p, g, buf, lr, wd, momentum, dampening, nesterov, maximize,  \
-                          init_buf);                                                     \
-}                                                                                       \
-__device__ __forceinline__ void em_adam_update_##S(long long i, S *p, const S *g, S *m,   \
-        S *v, S *vmax, double lr, double b1, double b2, double eps, double wd,            \
-        int decoupled, int maximize, long long step) {                                   \
-    S d = maximize ? -g[i] : g[i];                                                      \
-    if (wd != 0) { if (decoupled) p[i] *= (S)(1 - lr * wd); else d += (S)wd * p[i]; }    \
-    m[i] += (d - m[i]) * (S)(1 - b1);                                                   \
-    v[i] = v[i] * (S)b2 + d * d * (S)(1 - b2);                                          \
-    double bc1 = 1 - pow(b1, (double)step), bc2 = 1 - pow(b2, (double)step);            \
-    S vv = v[i];                                                                        \
-    if (vmax) { vmax[i] = vmax[i] > vv ? vmax[i] : vv; vv = vmax[i]; }                  \
-    S denom = sqrt(vv) / (S)sqrt(bc2) + (S)eps;                                         \
-    p[i] -= (S)(lr / bc1) * m[i] / denom;                                               \
-}                                                                                       \
-extern "C" __global__ void em_adam_step_##S(long long n, S *p, const S *g, S *m, S *v,      \
-        S *vmax, double lr, double b1, double b2, double eps, double wd, int decoupled,   \
-        int maximize, long long step) {                                                  \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    if (i < n) em_adam_update_##S(i, p, g, m, v, vmax, lr, b1, b2, eps, wd, decoupled,    \
-                                  maximize, step);                                       \
-}                                                                                       \
-/* tensor blockIdx.y of list: a (params), b (grads), c, d, e (exp_avg, exp_avg_sq and   \
-   max_exp_avg_sq or null), n (sizes) */                                                \
-extern "C" __global__ void em_adam_step_multi_##S(EmTensorList list, double lr, double b1, \
-        double b2, double eps, double wd, int decoupled, int maximize, long long step) {  \
-    int t = blockIdx.y;                                                                 \
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < list.n[t];  \
-         i += (long long)gridDim.x * blockDim.x)                                        \
-        em_adam_update_##S(i, (S *)list.a[t], (const S *)list.b[t], (S *)list.c[t],       \
-                           (S *)list.d[t], (S *)list.e[t], lr, b1, b2, eps, wd, decoupled, \
-                           maximize, step);                                              \
-}                                                                                       \
-extern "C" __global__ void em_rmsprop_step_##S(long long n, S *p, const S *g, S *sq,         \
-        S *gavg, S *mbuf, double lr, double alpha, double eps, double wd, double momentum, \
-        int maximize) {                                                                  \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    if (i >= n) return;                                                                 \
-    S d = maximize ? -g[i] : g[i];                                                      \
-    if (wd != 0) d = fma((S)wd, p[i], d);                                               \
-    S sa = fma((S)(1 - alpha) * d, d, sq[i] * (S)alpha);                                \
-    sq[i] = sa;                                                                         \
-    S avg;                                                                              \
-    if (gavg) {  /* torch.lerp's two forms, as on the CPU */                            \
-        S w = (S)(1 - alpha), diff = d - gavg[i];                                       \
-        S ga = fabs(w) < (S)0.5 ? fma(w, diff, gavg[i]) : fma(w - (S)1, diff, d);      \
-        gavg[i] = ga;                                                                   \
-        avg = sqrt(fma(-ga, ga, sa));                                                   \
-    } else {                                                                            \
-        avg = sqrt(sa);                                                                 \
-    }                                                                                   \
-    avg = avg + (S)eps;                                                                 \
-    if (mbuf) {                                                                         \
-        S b = mbuf[i] * (S)momentum + d / avg;                                          \
-        mbuf[i] = b;                                                                    \
-        p[i] = fma((S)(-lr), b, p[i]);                                                  \
-    } else {                                                                            \
-        p[i] = p[i] + (S)(-lr) * d / avg;                                               \
-    }                                                                                   \
-}                                                                                       \
-extern "C" __global__ void em_adagrad_step_##S(long long n, S *p, const S *g, S *sum,        \
-        double clr, double wd, double eps, int maximize) {                               \
-    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;                     \
-    if (i >= n) return;                                                                 \
-    S d = maximize ? -g[i] : g[i];                                                      \
-    if (wd != 0) d = fma((S)wd, p[i], d);                                               \
-    S acc = fma(d, d, sum[i]);                                                          \
-    sum[i] = acc;                                                                       \
-    p[i] = p[i] + (S)(-clr) * d / (sqrt(acc) + (S)eps);                                 \
+
+# Each fused optimizer update is one device function over element i of the parameter p,
+# its gradient g and up to three state buffers c, d, e (null where unused), followed by
+# its scalars. A per-tensor kernel em_<step>_<S>(n, p, g, c, d, e, scalars...) and a
+# multi-tensor one em_<step>_multi_<S>(EmTensorList, scalars...) are generated from it.
+OPTIM_UPDATES = {
+    # buf = c
+    "sgd_step": ("double lr, double wd, double momentum, double dampening, int nesterov, "
+                 "int maximize, int init_buf", r"""
+    S x = maximize ? -g[i] : g[i];
+    if (wd != 0) x += (S)wd * p[i];
+    if (momentum != 0) {
+        S b = init_buf ? x : (S)momentum * c[i] + (S)(1 - dampening) * x;
+        c[i] = b;
+        x = nesterov ? x + (S)momentum * b : b; }
+    p[i] -= (S)lr * x;"""),
+    # exp_avg = c, exp_avg_sq = d, max_exp_avg_sq = e
+    "adam_step": ("double lr, double b1, double b2, double eps, double wd, int decoupled, "
+                  "int maximize, long long step", r"""
+    S x = maximize ? -g[i] : g[i];
+    if (wd != 0) { if (decoupled) p[i] *= (S)(1 - lr * wd); else x += (S)wd * p[i]; }
+    c[i] += (x - c[i]) * (S)(1 - b1);
+    d[i] = d[i] * (S)b2 + x * x * (S)(1 - b2);
+    double bc1 = 1 - pow(b1, (double)step), bc2 = 1 - pow(b2, (double)step);
+    S vv = d[i];
+    if (e) { e[i] = e[i] > vv ? e[i] : vv; vv = e[i]; }
+    S denom = sqrt(vv) / (S)sqrt(bc2) + (S)eps;
+    p[i] -= (S)(lr / bc1) * c[i] / denom;"""),
+    # square_avg = c, grad_avg = d, momentum_buffer = e
+    "rmsprop_step": ("double lr, double alpha, double eps, double wd, double momentum, "
+                     "int maximize", r"""
+    S x = maximize ? -g[i] : g[i];
+    if (wd != 0) x = fma((S)wd, p[i], x);
+    S sa = fma((S)(1 - alpha) * x, x, c[i] * (S)alpha);
+    c[i] = sa;
+    S avg;
+    if (d) {  /* torch.lerp's two forms, as on the CPU */
+        S w = (S)(1 - alpha), diff = x - d[i];
+        S ga = fabs(w) < (S)0.5 ? fma(w, diff, d[i]) : fma(w - (S)1, diff, x);
+        d[i] = ga;
+        avg = sqrt(fma(-ga, ga, sa));
+    } else {
+        avg = sqrt(sa);
+    }
+    avg = avg + (S)eps;
+    if (e) {
+        S b = e[i] * (S)momentum + x / avg;
+        e[i] = b;
+        p[i] = fma((S)(-lr), b, p[i]);
+    } else {
+        p[i] = p[i] + (S)(-lr) * x / avg;
+    }"""),
+    # sum = c
+    "adagrad_step": ("double clr, double wd, double eps, int maximize", r"""
+    S x = maximize ? -g[i] : g[i];
+    if (wd != 0) x = fma((S)wd, p[i], x);
+    S acc = fma(x, x, c[i]);
+    c[i] = acc;
+    p[i] = p[i] + (S)(-clr) * x / (sqrt(acc) + (S)eps);"""),
 }
-EM_OPT(float)
-EM_OPT(double)
-"""
+
+
+def _optim_source() -> str:
+    out = [f"#define EM_LIST {TENSOR_LIST}",
+           "struct EmTensorList {",
+           "    unsigned long long a[EM_LIST], b[EM_LIST], c[EM_LIST], d[EM_LIST], e[EM_LIST];",
+           "    long long n[EM_LIST];", "};"]
+    for S in ("float", "double"):
+        for step, (scalars, body) in OPTIM_UPDATES.items():
+            names = ", ".join(p.split()[-1] for p in scalars.split(","))
+            update = f"em_{step}_update_{S}"
+            out.append(f"__device__ __forceinline__ void {update}(long long i, {S} *p, "
+                       f"const {S} *g, {S} *c, {S} *d, {S} *e, {scalars}) {{\n"
+                       f"    typedef {S} S;{body}\n}}")
+            out.append(f'extern "C" __global__ void em_{step}_{S}(long long n, {S} *p, '
+                       f"const {S} *g, {S} *c, {S} *d, {S} *e, {scalars}) {{\n"
+                       "    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;\n"
+                       f"    if (i < n) {update}(i, p, g, c, d, e, {names});\n}}")
+            # tensor blockIdx.y of the list: a (params), b (grads), c, d, e, n (sizes)
+            out.append(f'extern "C" __global__ void em_{step}_multi_{S}(EmTensorList list, '
+                       f"{scalars}) {{\n    int t = blockIdx.y;\n"
+                       "    for (long long i = blockIdx.x * (long long)blockDim.x + "
+                       "threadIdx.x; i < list.n[t];\n"
+                       "         i += (long long)gridDim.x * blockDim.x)\n"
+                       f"        {update}(i, ({S} *)list.a[t], (const {S} *)list.b[t], "
+                       f"({S} *)list.c[t], ({S} *)list.d[t],\n"
+                       f"                 ({S} *)list.e[t], {names});\n}}")
+    return "\n".join(out) + "\n"
+
+
+OPTIM_SOURCE = _optim_source()
 
 
 def all_sources() -> dict:
