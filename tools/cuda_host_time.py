@@ -3,9 +3,11 @@
 A GPU step is bound by the host when launching its kernels takes longer than running
 them (bench/gpu_profile.py shows which, on a GPU). This runs the step on the host
 stand-in for CuPy (tests/core/gpu/host_cupy.py) with every kernel launch and GEMM
-replaced by a no-op, so what is timed is ember's own Python between the kernels, and
-counts the launches by kernel name. A machine with a GPU adds CuPy's costs per launch
-and allocation (about 11 and 5 microseconds on an H100 machine) and runs Python slower.
+replaced by a no-op (ember's argument packing for cuLaunchKernel still runs), so what is
+timed is ember's own Python between the kernels, and counts the launches by kernel name.
+A machine with a GPU adds the driver's cost per launch (a few us), CuPy's per allocation
+(about 2 us) and cuDNN's per convolution pass (30-45 us on the H200 machine), and runs
+Python slower.
 
     python tools/cuda_host_time.py              # float32; --bf16 under autocast
     python tools/cuda_host_time.py --launches   # also the launches of one step by name
