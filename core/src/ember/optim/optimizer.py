@@ -353,13 +353,25 @@ def _grads(group: dict, name: str) -> list[tuple[Tensor, Tensor]]:
 _FUSED_DTYPES = (D.float32, D.float64)
 
 
+def _in_place_ok(param: Tensor, buffers) -> bool:
+    """Whether the fused kernels can update param in place: every buffer (param, grad,
+    states; None allowed) contiguous and of param's dtype, one the kernels take."""
+    return param.dtype in _FUSED_DTYPES and all(
+        t is None or (t.dtype is param.dtype and t.is_contiguous()) for t in buffers)
+
+
+def _written(param: Tensor, states) -> None:
+    """Counts an in-place update of param and its state buffers (autograd's checks)."""
+    for t in (param, *states):
+        if t is not None:
+            t._storage.version += 1
+
+
 def _multi_ok(param: Tensor, grad: Tensor, states: list) -> bool:
     """Whether a CUDA multi-tensor step may update param in place: param, grad and the
-    state buffers contiguous, of one fused dtype and of param's shape."""
-    return (param.device.type == "cuda" and param.dtype in _FUSED_DTYPES
-            and param.is_contiguous()
-            and all(t is None or (t.dtype is param.dtype and t.is_contiguous()
-                                  and t._shape == param._shape) for t in (grad, *states)))
+    state buffers of param's shape and ready for the kernels (_in_place_ok)."""
+    return (param.device.type == "cuda" and _in_place_ok(param, (param, grad, *states))
+            and all(t is None or t._shape == param._shape for t in (grad, *states)))
 
 
 def _run_fused(group: dict, kernel: Callable, updates: list) -> None:
@@ -380,9 +392,7 @@ def _run_fused(group: dict, kernel: Callable, updates: list) -> None:
     for (_, _, scalars), batch in batches.items():
         getattr(_cuda, kernel.__name__ + "_multi")(*(list(c) for c in zip(*batch)), *scalars)
         for param, _, *states in batch:
-            for t in (param, *states):
-                if t is not None:
-                    t._storage.version += 1
+            _written(param, states)
 
 
 def _fused(kernel: Callable, param: Tensor, grad: Tensor, states: list, *args) -> None:
@@ -399,14 +409,9 @@ def _fused(kernel: Callable, param: Tensor, grad: Tensor, states: list, *args) -
                                f"got a gradient or state of shape {list(t.shape)}")
     if param.device.type == "cuda":  # the GPU backend's kernel of the same name
         kernel = getattr(_cuda, kernel.__name__)
-    direct = (param.dtype in _FUSED_DTYPES
-              and all(t is None or (t.dtype is param.dtype and t.is_contiguous())
-                      for t in buffers))
-    if direct:
+    if _in_place_ok(param, buffers):
         kernel(param, grad, *states, *args)
-        for t in (param, *states):
-            if t is not None:
-                t._storage.version += 1
+        _written(param, states)
         return
     work_dtype = param.dtype if param.dtype in _FUSED_DTYPES else D.float32
     work = [None if t is None else t.detach().to(work_dtype).contiguous().clone()

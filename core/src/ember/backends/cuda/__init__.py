@@ -1077,14 +1077,15 @@ def _opt(name: str, param):
 
 
 _SCALAR_OF_C = {"double": np.float64, "int": np.int32, "long long": np.int64}
+# each optimizer step's scalar types, read off its kernel signature
+_OPT_SCALAR_TYPES = {step: tuple(_SCALAR_OF_C[" ".join(decl.split()[:-1])]
+                                 for decl in signature.split(","))
+                     for step, (signature, _) in K.OPTIM_UPDATES.items()}
 
 
 def _opt_scalars(step: str, values: tuple) -> tuple:
     """An optimizer step's scalar arguments in the C types of its kernel's signature."""
-    kinds = _memo(_PARTS, ("optim", step), lambda: tuple(
-        _SCALAR_OF_C[" ".join(decl.split()[:-1])]
-        for decl in K.OPTIM_UPDATES[step][0].split(",")))
-    return tuple(kind(v) for kind, v in zip(kinds, values))
+    return tuple(kind(v) for kind, v in zip(_OPT_SCALAR_TYPES[step], values))
 
 
 def _step(step: str, tensors: tuple, values: tuple) -> None:
@@ -1110,11 +1111,12 @@ def _step_lists(step: str, columns: tuple, values: tuple) -> None:
     with _on(params[0]):
         for start in range(0, len(params), K.TENSOR_LIST):
             table = np.zeros((K.TENSOR_LIST_COLUMNS + 1, K.TENSOR_LIST), np.uint64)
-            for row, column in enumerate(columns):
-                table[row, :len(column[start:start + K.TENSOR_LIST])] = [
+            chunk = [column[start:start + K.TENSOR_LIST] for column in columns]
+            for row, tensors in enumerate(chunk):
+                table[row, :len(tensors)] = [
                     0 if t is None else t._storage.ptr + t._offset * t._dtype.itemsize
-                    for t in column[start:start + K.TENSOR_LIST]]
-            sizes = [t.numel() for t in params[start:start + K.TENSOR_LIST]]
+                    for t in tensors]
+            sizes = [t.numel() for t in chunk[0]]
             table[-1, :len(sizes)] = sizes
             blocks = min(max(-(-max(sizes) // _BLOCK), 1), 1024)  # the kernel loops past it
             _raw_launch(cp, fn, (blocks, len(sizes)), (_BLOCK,), (table.tobytes(), *scalars))
