@@ -50,8 +50,8 @@ def _emulate(_host_cupy, monkeypatch):
     monkeypatch.setattr(backend, "_apply_tf32", lambda allow: None)
     monkeypatch.setattr(backend, "_cublas", lambda: _host_cupy.cublas)
     monkeypatch.setattr(backend, "_cudnn", lambda *operands: None)
-    for memo in (backend._EW, backend._MODULES):
+    for memo in (backend._EW, backend._MODULES, backend._CONTIGUOUS):
         memo.clear()
     yield
-    for memo in (backend._EW, backend._MODULES):
+    for memo in (backend._EW, backend._MODULES, backend._CONTIGUOUS):
         memo.clear()

@@ -16,6 +16,7 @@ from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ..backends import cpu as _cpu
+from ..backends import cuda as _cuda
 from . import complex as _CX
 from ._util import (backend_of, broadcast_shapes, cast, check_out, device_of, expand_to,
                     is_scalar, operand, result_type)
@@ -38,9 +39,10 @@ class _Unary(Function):
     def run(cls, x: Tensor, p0=0.0, p1=0.0, p2=0.0, out_dtype=None) -> Tensor:
         dtype = x._dtype
         if (out_dtype is None and p1 == 0.0 and p2 == 0.0 and dtype.is_floating_point and
-                x._storage.__class__ is _cpu.Storage and x._stride == contiguous_strides(x._shape)):
-            return Tensor._make(_cpu.unary_contiguous(cls.code, x, cls.__name__.lower(), p0),
-                                x._shape, x._stride, 0, dtype)
+                x._stride == contiguous_strides(x._shape)):
+            out = _fast_unary(cls.code, x, cls.__name__.lower(), p0)
+            if out is not None:
+                return out
         if cls.kind == _FLOAT_ONLY and not dtype.is_floating_point:
             dtype = D.get_default_dtype()
         src = cast(x, dtype)
@@ -284,13 +286,25 @@ class _Binary(Function):
         return ctx._fn.grad(ctx, g, a, b, saved[2])
 
 
+# The backends whose kernels take whole contiguous tensors without layout work, by storage.
+_CONTIGUOUS_KERNELS = {_cpu.Storage: _cpu, _cuda.Storage: _cuda}
+
+
+def _fast_unary(code: int, x: Tensor, name: str, p0: float = 0.0) -> Tensor | None:
+    """The unary kernel code over a contiguous x straight through its backend: no autograd,
+    promotion or layout work. None where the backend declines (on CUDA: an address off
+    16 bytes, or several GPUs), and the general path takes the op."""
+    backend = _CONTIGUOUS_KERNELS.get(x._storage.__class__)
+    storage = None if backend is None else backend.unary_contiguous(code, x, name, p0)
+    return None if storage is None else Tensor._make(storage, x._shape, x._stride, 0, x._dtype)
+
+
 def _fast_ok(a, b) -> bool:
-    """Both operands are plain contiguous CPU tensors of one dtype and shape, and no
+    """Both operands are plain contiguous tensors of one dtype, shape and backend, and no
     graph is being recorded: the op can skip promotion, broadcasting and autograd."""
     return (a.__class__ is Tensor and b.__class__ is Tensor and a._dtype is b._dtype and
-            a._shape == b._shape and a._storage.__class__ is _cpu.Storage and
-            not a._dtype.is_complex and
-            b._storage.__class__ is _cpu.Storage and
+            a._shape == b._shape and a._storage.__class__ is b._storage.__class__ and
+            a._storage.__class__ in _CONTIGUOUS_KERNELS and not a._dtype.is_complex and
             not (STATE.enabled and (a._requires_grad or b._requires_grad)) and
             a._stride == b._stride == contiguous_strides(a._shape))
 
@@ -303,21 +317,20 @@ _ALL_FLOAT_DTYPES = (D.float32, D.float64, D.float16, D.bfloat16)
 
 
 def _fast_scalar(scalar_op, a, b, name):
-    """``a (op) b`` for a plain contiguous CPU float tensor and a number, outside autograd;
+    """``a (op) b`` for a plain contiguous float tensor and a number, outside autograd;
     None when the operands need the general path. scalar_op: a _Binary.scalar_op."""
     op, sign, dtypes = scalar_op
     if (a.__class__ is Tensor and a._dtype in dtypes and
-            a._storage.__class__ is _cpu.Storage and
             not (STATE.enabled and a._requires_grad) and
             a._stride == contiguous_strides(a._shape)):
-        return Tensor._make(_cpu.unary_contiguous(op, a, name, sign * b), a._shape, a._stride,
-                            0, a._dtype)
+        return _fast_unary(op, a, name, sign * b)
     return None
 
 
-def _fast_binary(code, a, b, name):
-    return Tensor._make(_cpu.binary_contiguous(code, a, b, name), a._shape, a._stride, 0,
-                        a._dtype)
+def _fast_binary(code, a, b, name) -> Tensor | None:
+    """a (code) b for operands that passed _fast_ok; None where the backend declines."""
+    storage = _CONTIGUOUS_KERNELS[a._storage.__class__].binary_contiguous(code, a, b, name)
+    return None if storage is None else Tensor._make(storage, a._shape, a._stride, 0, a._dtype)
 
 
 def _binary(name, code, grad, saves="inputs", float_result=False, scalar_op=None):
@@ -468,13 +481,13 @@ def _unary_fn(cls, name):
 
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         if (out is None and input.__class__ is Tensor and
-                input._storage.__class__ is _cpu.Storage and
                 not (STATE.enabled and input._requires_grad) and
                 (input._dtype.is_floating_point or not float_only) and
                 not input._dtype.is_complex and
                 input._stride == contiguous_strides(input._shape)):
-            return Tensor._make(_cpu.unary_contiguous(code, input, name), input._shape,
-                                input._stride, 0, input._dtype)
+            r = _fast_unary(code, input, name)
+            if r is not None:
+                return r
         _check_tensor(input, name)
         if input._dtype.is_complex:
             cfn = _CX.UNARY.get(name)
@@ -654,7 +667,9 @@ def _binary_fn(cls, name):
                     return r
             elif (fast and isinstance(input, Tensor) and isinstance(other, Tensor)
                     and _fast_ok(input, other)):
-                return _fast_binary(code, input, other, name)
+                r = _fast_binary(code, input, other, name)
+                if r is not None:
+                    return r
         if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
             r = _complex_binary(cls, name, input, other)
             return check_out(out, r, name) if out is not None else r
@@ -677,7 +692,9 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
             if r is not None:
                 return r
         elif isinstance(other, Tensor) and isinstance(input, Tensor) and _fast_ok(input, other):
-            return _fast_binary(lib.EM_ADD, input, other, "add")
+            r = _fast_binary(lib.EM_ADD, input, other, "add")
+            if r is not None:
+                return r
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
         r = _CX.add(input, other, alpha)
         return check_out(out, r, "add") if out is not None else r
@@ -699,7 +716,9 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
                 return r
         elif (isinstance(other, Tensor) and isinstance(input, Tensor) and
               input._dtype is not D.bool_ and _fast_ok(input, other)):
-            return _fast_binary(lib.EM_SUB, input, other, "sub")
+            r = _fast_binary(lib.EM_SUB, input, other, "sub")
+            if r is not None:
+                return r
     bools = [isinstance(x, Tensor) and x._dtype is D.bool_ for x in (input, other)]
     if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
@@ -750,7 +769,9 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
                 return r
         elif (isinstance(other, Tensor) and isinstance(input, Tensor) and
               input._dtype.is_floating_point and _fast_ok(input, other)):
-            return _fast_binary(lib.EM_DIV, input, other, "div")
+            r = _fast_binary(lib.EM_DIV, input, other, "div")
+            if r is not None:
+                return r
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
         if rounding_mode is not None:
             raise _CX.unsupported(f"div(rounding_mode='{rounding_mode}')",

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import math
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from ..._determinism import alert_not_deterministic
 from ..._device import device as _device
 from . import cudnn_conv
 from . import kernels as K
-from .launch import launch as _raw_launch
+from .launch import launch as _raw_launch, launch_values, slot_layout
 from .. import cudnn
 
 # ---- CuPy access -----------------------------------------------------------------
@@ -272,7 +273,7 @@ def copy(src, dst) -> None:
                   lambda: K.copy_parts(src._dtype.name, dst._dtype.name))
         addresses = _dense_addresses(src, dst)
         if addresses:  # a cast or copy of a whole contiguous tensor (autocast's casts)
-            _launch_vec(p, dst, addresses, ())
+            _launch_vec(_vec(p), dst.numel(), dst._dtype.itemsize, addresses, ())
         else:
             _ew(p)(view(src), view(dst))
 
@@ -322,7 +323,7 @@ def _vec(parts: K.Parts):
     return k
 
 
-def _dense_addresses(*ts) -> tuple | None:
+def _dense_addresses(*ts) -> list | None:
     """The operands' addresses (kernel arguments) when they share one shape and are
     contiguous with 16-byte aligned data, the case (most tensors) where the vector
     kernels apply; None otherwise."""
@@ -332,17 +333,21 @@ def _dense_addresses(*ts) -> tuple | None:
         address = t._storage.ptr + t._offset * t._dtype.itemsize
         if t._shape != shape or address % 16 or not t.is_contiguous():
             return None
-        addresses.append(np.uint64(address))
-    return tuple(addresses)
+        addresses.append(address)
+    return addresses
 
 
-def _launch_vec(parts: K.Parts, out, addresses: tuple, scalars) -> None:
-    """The vector kernel over addresses (the inputs', then out's) and out.numel() values."""
-    n = out.numel()
-    vectors = max(1, n * out._dtype.itemsize // 16)
+def _launch_vec(fn, n: int, itemsize: int, addresses: list, scalars) -> None:
+    """The vector kernel fn (_vec) over addresses (the inputs', then the output's) and n
+    values of itemsize bytes."""
+    vectors = max(1, n * itemsize // 16)
     grid = min((vectors + _BLOCK - 1) // _BLOCK, 1 << 16)  # the kernel loops past the grid
-    _raw_launch(_cp(), _vec(parts), (grid,), (_BLOCK,),
-                (*addresses, *(np.float64(v) for v in scalars), np.int64(n)))
+    layout = _memo(_VEC_LAYOUTS, (len(addresses), len(scalars)), lambda: slot_layout(
+        "Q" * len(addresses) + "d" * len(scalars) + "q"))
+    launch_values(_cp(), fn, (grid,), (_BLOCK,), layout, *addresses, *scalars, n)
+
+
+_VEC_LAYOUTS: dict = {}  # (addresses, scalars) -> a vector kernel's slot layout
 
 
 def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0, p2: float = 0.0, name="unary"):
@@ -352,9 +357,48 @@ def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0, p2: float = 0.0, na
         parts = _parts("unary", op, x._dtype, K.unary_parts, name)
         addresses = _dense_addresses(x, out)
         if addresses:
-            _launch_vec(parts, out, addresses, (p0, p1, p2))
+            _launch_vec(_vec(parts), out.numel(), out._dtype.itemsize, addresses, (p0, p1, p2))
         else:
             _ew(parts)(view(x), np.float64(p0), np.float64(p1), np.float64(p2), view(out))
+
+
+def _contiguous_op(kind: str, op: int, maker, name: str, inputs: tuple, scalars: tuple):
+    """The vector kernel of (kind, op) over contiguous inputs of one shape and dtype, into
+    new storage, on the one GPU; None where that kernel does not apply (several GPUs, an
+    address off 16 bytes) and the general path takes the op."""
+    if not _one_gpu(_cp()):
+        return None
+    dtype = inputs[0]._dtype
+    addresses = []
+    for t in inputs:
+        address = t._storage.ptr + t._offset * dtype.itemsize
+        if address % 16:
+            return None
+        addresses.append(address)
+    n = math.prod(inputs[0]._shape)
+    out = alloc(n, dtype)
+    if n:
+        addresses.append(out.ptr)
+        fn = _CONTIGUOUS.get((kind, op, dtype))
+        if fn is None:
+            fn = _CONTIGUOUS[kind, op, dtype] = _vec(_parts(kind, op, dtype, maker, name))
+        _launch_vec(fn, n, dtype.itemsize, addresses, scalars)
+    return out
+
+
+_CONTIGUOUS: dict = {}  # (kind, op, dtype) -> its vector kernel
+
+
+def unary_contiguous(op: int, x, name="unary", p0: float = 0.0) -> Storage | None:
+    """The fast path of unary(): x contiguous; the result's new storage, or None where the
+    general path must take it (see _contiguous_op)."""
+    return _contiguous_op("unary", op, K.unary_parts, name, (x,), (p0, 0.0, 0.0))
+
+
+def binary_contiguous(op: int, a, b, name="binary") -> Storage | None:
+    """The fast path of binary(): a and b contiguous with one shape and dtype; the result's
+    new storage, or None where the general path must take it (see _contiguous_op)."""
+    return _contiguous_op("binary", op, K.binary_parts, name, (a, b), (1.0,))
 
 
 def pred(op: int, x, out, name="predicate"):
@@ -369,7 +413,7 @@ def binary(op: int, a, b, out, alpha: float = 1.0, name="binary"):
             parts = _parts("binary", op, a._dtype, K.binary_parts, name)
             addresses = _dense_addresses(a, b, out)
             if addresses:
-                _launch_vec(parts, out, addresses, (alpha,))
+                _launch_vec(_vec(parts), out.numel(), out._dtype.itemsize, addresses, (alpha,))
             else:
                 _ew(parts)(view(a), view(b), np.float64(alpha), view(out))
 
