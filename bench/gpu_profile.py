@@ -1,6 +1,9 @@
 """Where a GPU conv2d forward+backward and a ResNet-18 training step spend their time,
 ember beside torch.
 
+First, bench/gpu.py's conv rows with ember's cuDNN engines chosen under torch's policy
+(alignment up to 32 bytes declared, engines compiled at run time kept) beside ember's own.
+
 For each framework: the step's wall time, the sum of its GPU kernels' times and the
 kernels that take most (CUPTI through torch.profiler, which also sees CuPy's launches),
 the CUDA API calls the host makes (launches, copies, synchronisations), then ember's
@@ -127,12 +130,47 @@ def call_costs() -> None:
         print(f"  {per_call_us(fn):8.2f}  {name}")
 
 
+def engine_policies(batch: int) -> None:
+    """bench/gpu.py's conv rows under other choices of cuDNN engine. torch declares each
+    operand's alignment (up to 32 bytes) and keeps engines compiled at run time; ember
+    declares 16 bytes and skips them. Wall ms per forward+backward, and torch's."""
+    from unittest import mock
+    from ember.backends.cuda import cudnn_conv
+    default = {"_ALIGNMENT": cudnn_conv._ALIGNMENT,
+               "_BEHAVIOR_RUNTIME_COMPILATION": cudnn_conv._BEHAVIOR_RUNTIME_COMPILATION}
+    never = -1  # a behavior note no engine has: nothing is skipped for it
+    policies = {"ember": default, "align 32": {**default, "_ALIGNMENT": 32},
+                "runtime-compiled": {**default, "_BEHAVIOR_RUNTIME_COMPILATION": never},
+                "both": {"_ALIGNMENT": 32, "_BEHAVIOR_RUNTIME_COMPILATION": never}}
+    print(f"\n## conv2d fwd+bwd b{batch} under cuDNN engine policies (ms per call)")
+    print(f"  {'shape':10s}" + "".join(f"{name:>18s}" for name in policies) + f"{'torch':>10s}")
+    for c, hw in ((64, 56), (128, 28), (256, 14), (512, 7)):
+        times = []
+        for fw in (ember, torch):
+            x = fw.randn(batch, c, hw, hw, device="cuda", requires_grad=True)
+            w = fw.randn(c, c, 3, 3, device="cuda", requires_grad=True)
+
+            def conv(fw=fw, x=x, w=w):
+                fw.nn.functional.conv2d(x, w, padding=1).sum().backward()
+            if fw is torch:
+                times.append(wall_ms(conv)[0])
+                continue
+            for patch in policies.values():
+                with mock.patch.multiple(cudnn_conv, **patch):
+                    cudnn_conv._forget_plans()  # each policy chooses its own engines
+                    times.append(wall_ms(conv)[0])
+            cudnn_conv._forget_plans()
+        print(f"  {c}x{hw}x{hw:<4d}" + "".join(f"{t:18.3f}" for t in times[:-1]) +
+              f"{times[-1]:10.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--rows", type=int, default=20)
     args = ap.parse_args()
     print(f"device: {ember.cuda.get_device_name()}  torch {torch.__version__}")
+    engine_policies(args.batch)
     for name, fw in (("ember", ember), ("torch", torch)):
         # bench/gpu.py's weakest conv row, whose wall time is far above its kernels'
         x = fw.randn(args.batch, 256, 14, 14, device="cuda", requires_grad=True)

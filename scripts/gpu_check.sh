@@ -90,6 +90,7 @@ grep -v "^ " "$OUT/bench.log" | head -30
 if [ "${PROFILE:-1}" != 0 ]; then
     echo "== profile (kernel and host breakdown of the ResNet-18 step: $OUT/profile.log)"
     timeout "${PROFILE_TIMEOUT:-90}" $PY bench/gpu_profile.py > "$OUT/profile.log" 2>&1
+    grep -A5 "^## conv2d fwd+bwd b.* policies" "$OUT/profile.log"
     grep "^## .*wall" "$OUT/profile.log"
 fi
 tar czf "$OUT/cupy_cache.tgz" .cupy_cache 2>/dev/null
