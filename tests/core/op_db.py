@@ -78,6 +78,10 @@ OPS: list[OpInfo] = [
     OpInfo("logit", lambda m, x: m.logit(x), domain=(0.05, 0.95)),
     OpInfo("logit_eps", lambda m, x: m.logit(x, eps=0.2), domain=(0.05, 0.95)),
     OpInfo("round_decimals", lambda m, x: m.round(x * 100, decimals=1), grad=False),
+    _u("deg2rad", dtypes=FLOATS + ("int64",)), _u("rad2deg", dtypes=FLOATS + ("int64",)),
+    # float32 derivative: (pi x cos(pi x) - sin(pi x)) cancels near 0, rounding differently
+    _u("sinc", (-0.9, 0.9), dtypes=FLOATS + ("int64",), atol=1e-4),
+    OpInfo("sinc_at_zero", lambda m, x: m.sinc(x * 0)),
     OpInfo("nan_to_num", lambda m, x: m.nan_to_num(m.log(x)), domain=(-1, 1), grad=False),
     OpInfo("clamp", lambda m, x: m.clamp(x, -0.5, 0.7)),
     OpInfo("clamp_min", lambda m, x: m.clamp(x, min=-0.2)),
@@ -104,6 +108,9 @@ OPS: list[OpInfo] = [
     OpInfo("pow", lambda m, x, y: m.pow(x, y), shapes=BINARY_SHAPES, domain=(0.5, 2)),
     OpInfo("pow_scalar", lambda m, x: x ** 3), OpInfo("pow_half", lambda m, x: x.abs() ** 0.5 + x),
     OpInfo("rpow", lambda m, x: 2 ** x),
+    _b("logaddexp"), _b("logaddexp2"),
+    OpInfo("heaviside", lambda m, x, y: m.heaviside(x.round(), y), shapes=BINARY_SHAPES,
+           grad=False, dtypes=FLOATS + ("int64",)),
     _b("atan2"), _b("hypot"), _b("maximum", dtypes=FLOATS + ("int64",)),
     _b("minimum", dtypes=FLOATS + ("int64",)), _b("fmax"), _b("fmin"), _b("copysign"),
     OpInfo("xlogy", lambda m, x, y: m.xlogy(x, y), shapes=BINARY_SHAPES, domain=(0.1, 3)),
@@ -169,6 +176,21 @@ OPS: list[OpInfo] = [
     OpInfo("cumprod", lambda m, x: x.cumprod(-1), domain=(0.5, 1.5)),
     OpInfo("cummax", lambda m, x: x.cummax(0)[0]),
     OpInfo("logcumsumexp", lambda m, x: x.logcumsumexp(0)),
+    OpInfo("diff", lambda m, x: m.diff(x, 2, 0) if x.dim() else x * 1,
+           dtypes=FLOATS + ("int64",)),
+    OpInfo("diff_prepend_append", lambda m, x: m.diff(x, 1, -1, prepend=x, append=x * 2)
+           if x.dim() else x * 1),
+    OpInfo("diff_bool", lambda m, x: m.diff(x > 0) if x.dim() else x > 0, grad=False),
+    OpInfo("trapezoid", lambda m, x: m.trapezoid(x) if x.dim() else x * 1,
+           dtypes=FLOATS + ("int64",)),
+    OpInfo("trapezoid_dx_dim0", lambda m, x: m.trapezoid(x, dx=0.25, dim=0)
+           if x.dim() else x * 1),
+    OpInfo("trapezoid_x", lambda m, x: m.trapezoid(x, m.arange(x.shape[-1]) ** 2)
+           if x.dim() else x * 1),
+    OpInfo("trapz_x_same_shape", lambda m, x: m.trapz(x, x.cumsum(-1).exp())
+           if x.dim() else x * 1),
+    OpInfo("cumulative_trapezoid", lambda m, x: m.cumulative_trapezoid(x, dx=2.0)
+           if x.dim() else x * 1),
     # views and shapes
     OpInfo("view_T", lambda m, x: x.T * 1), OpInfo("reshape", lambda m, x: x.reshape(-1) * 1),
     OpInfo("flatten", lambda m, x: x.flatten() * 1),
@@ -184,6 +206,11 @@ OPS: list[OpInfo] = [
     OpInfo("permute", lambda m, x: x.permute(*reversed(range(x.dim()))).contiguous()),
     OpInfo("movedim", lambda m, x: m.movedim(x, 0, -1) * 1 if x.dim() else x * 1),
     OpInfo("split", lambda m, x: m.cat(x.split(1, -1), -1) * 2 if x.dim() else x * 2),
+    OpInfo("ravel", lambda m, x: x.ravel() * 1, dtypes=FLOATS + ("int64",)),
+    OpInfo("hsplit", lambda m, x: m.cat([p.reshape(-1) for p in m.hsplit(x, [1, -1])])
+           if x.dim() else x * 1),
+    OpInfo("vsplit_dsplit", lambda m, x: m.cat([p.reshape(-1) for p in (
+        m.dsplit(x, [2]) if x.dim() >= 3 else m.vsplit(x, [1]) if x.dim() == 2 else [x])])),
     OpInfo("chunk", lambda m, x: m.stack(x.chunk(2, 0)[:1]) * 2 if x.dim() and x.shape[0] else x),
     # indexing
     OpInfo("index_list", lambda m, x: x[[0, -1]] if x.dim() and x.shape[0] else x * 1),
@@ -269,6 +296,29 @@ OPS: list[OpInfo] = [
            shapes=[((3, 4), (4, 5))]),
     OpInfo("kron", lambda m, x, y: m.kron(x, y), shapes=[((2, 3), (3, 2))]),
     OpInfo("outer", lambda m, x, y: m.outer(x, y), shapes=[((3,), (4,))]),
+    OpInfo("dist", lambda m, x, y: m.dist(x, y), shapes=BINARY_SHAPES[:4]),
+    OpInfo("dist_p3", lambda m, x, y: x.dist(y, 3), shapes=BINARY_SHAPES[:2]),
+    OpInfo("block_diag", lambda m, x, y: m.block_diag(x, y, x[0] if x.dim() else x),
+           shapes=[((2, 3), (4,)), ((3, 2), (2, 2)), ((0, 2), (3,))], dtypes=FLOATS + ("int64",)),
+    OpInfo("cartesian_prod", lambda m, x, y: m.cartesian_prod(x, y, x),
+           shapes=[((3,), (4,)), ((2,), (0,))], dtypes=FLOATS + ("int64",)),
+    OpInfo("combinations", lambda m, x: m.cat([m.combinations(x, 2).reshape(-1),
+                                               m.combinations(x, 3, True).reshape(-1)]),
+           shapes=[((5,),), ((1,),), ((0,),)], dtypes=FLOATS + ("int64",)),
+    OpInfo("diagflat", lambda m, x: m.diagflat(x, -1), dtypes=FLOATS + ("int64",)),
+    OpInfo("linalg_cross", lambda m, x, y: m.linalg.cross(x, y),
+           shapes=[((4, 3), (4, 3)), ((2, 1, 3), (1, 5, 3)), ((3,), (3,)), ((0, 3), (0, 3)),
+                   ((5, 3), (5, 3), "transposed")], dtypes=FLOATS + ("int64",)),
+    OpInfo("cross_dim0", lambda m, x, y: m.cross(x, y, dim=0),
+           shapes=[((3, 4), (3, 4)), ((3, 2, 2), (3, 1, 2))], dtypes=FLOATS),
+    *(OpInfo(f"cdist_p{p}", lambda m, x, y, p=p: m.cdist(x, y, p=p),
+             shapes=[((5, 3), (4, 3)), ((2, 5, 3), (1, 4, 3)), ((0, 3), (4, 3)),
+                     ((4, 0), (2, 0)), ((6, 4), (3, 4), "transposed")])
+      for p in (0, 0.5, 1, 2, 3, float("inf"))),
+    OpInfo("cdist_mm", lambda m, x, y: m.cdist(x, y),
+           shapes=[((30, 4), (27, 4)), ((2, 26, 3), (5, 3)), ((0, 3), (28, 3))]),
+    OpInfo("cdist_mm_always", lambda m, x, y: m.cdist(x, y, compute_mode="use_mm_for_euclid_dist"),
+           shapes=[((5, 3), (4, 3)), ((6, 4), (3, 4), "transposed")]),
     OpInfo("trace", lambda m, x: m.trace(x), shapes=[((4, 4),)]),
     OpInfo("matrix_norm", lambda m, x: m.linalg.matrix_norm(x), shapes=[((3, 4),)]),
 ]

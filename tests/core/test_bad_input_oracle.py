@@ -126,6 +126,37 @@ CASES["Adam step with a gradient shorter than its parameter"] = _step_with_short
 CASES["SGD step with a momentum buffer shorter than its parameter"] = _step_with_short_momentum
 
 
+CASES.update({
+    "cross of vectors of length 4": lambda m: m.linalg.cross(m.ones(4), m.ones(4)),
+    "cross of different ranks": lambda m: m.linalg.cross(m.ones(2, 1, 3), m.ones(4, 3)),
+    "cross of float and double": lambda m: m.linalg.cross(m.ones(3),
+                                                          m.ones(3, dtype=m.float64)),
+    "cross of bools": lambda m: m.linalg.cross(m.ones(3, dtype=m.bool), m.ones(3, dtype=m.bool)),
+    "cross with no dim of size 3": lambda m: m.cross(m.ones(2, 4), m.ones(2, 4)),
+    "cross along a dim out of range": lambda m: m.linalg.cross(m.ones(3), m.ones(3), dim=2),
+    "cdist of vectors": lambda m: m.cdist(m.ones(3), m.ones(3)),
+    "cdist of rows of different lengths": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 3)),
+    "cdist of integers": lambda m: m.cdist(m.ones(3, 2, dtype=m.int64),
+                                           m.ones(3, 2, dtype=m.int64)),
+    "cdist with a negative p": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 2), p=-1),
+    "cdist with an unknown compute_mode": lambda m: m.cdist(m.ones(3, 2), m.ones(3, 2),
+                                                            compute_mode="fast"),
+    "local_response_norm of a matrix": lambda m: F[m].local_response_norm(m.ones(2, 3), 2),
+    "hsplit into sections that do not divide": lambda m: m.hsplit(m.ones(2, 4), 3),
+    "vsplit of a vector": lambda m: m.vsplit(m.ones(4), 2),
+    "dsplit of a matrix": lambda m: m.dsplit(m.ones(2, 4), 2),
+    "block_diag of a 3-d tensor": lambda m: m.block_diag(m.ones(2, 2, 2)),
+    "cartesian_prod of a matrix": lambda m: m.cartesian_prod(m.ones(2, 2), m.ones(2)),
+    "combinations of a matrix": lambda m: m.combinations(m.ones(2, 2)),
+    "diff of a scalar": lambda m: m.diff(m.tensor(1.0)),
+    "diff of negative order": lambda m: m.diff(m.ones(3), n=-1),
+    "fill_diagonal_ of a vector": lambda m: m.zeros(3).fill_diagonal_(1.0),
+    "fill_diagonal_ of an uneven cube": lambda m: m.zeros(2, 3, 2).fill_diagonal_(1.0),
+    "trapezoid with x of the wrong length": lambda m: m.trapezoid(m.ones(4), m.ones(3)),
+    "dist of integers": lambda m: m.dist(m.ones(3, dtype=m.int64), m.zeros(3, dtype=m.int64)),
+})
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_input_raises_what_torch_raises(case):
     call = CASES[case]
@@ -146,3 +177,22 @@ def test_the_valid_neighbours_still_agree():
         picked = m.index_select(m.tensor(5.0), 0, m.tensor([0]))
         assert picked.shape == () and picked.item() == 5.0
         assert F[m].fold(m.ones(1, 4, 4), (3, 3), 2).sum().item() == 16.0
+        assert m.amax(m.zeros(0, 4, 3), 2).shape == (0, 4)
+        assert F[m].local_response_norm(m.zeros(0, 3, 4), 2).shape == (0, 3, 4)
+
+
+def test_cdist_gradient_at_zero_distance_is_zero():
+    """A point's distance to itself has no gradient in torch (its formula divides by the
+    distance); both of ember's ways of computing cdist agree."""
+    points = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]
+    for mode in ("use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"):
+        for p in (2.0, 3.0):
+            grads = []
+            for m in (ember, torch):
+                x = m.tensor(points, dtype=m.float64, requires_grad=True)
+                y = m.tensor(points[:1], dtype=m.float64, requires_grad=True)
+                m.cdist(x, y, p=p, compute_mode=mode).sum().backward()
+                grads.append(x.grad.tolist() + y.grad.tolist())
+            ours, theirs = (sum(g, []) for g in grads)
+            assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-12), (mode, p)
+            assert ours[:3] == [0.0, 0.0, 0.0]

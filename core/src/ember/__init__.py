@@ -49,26 +49,31 @@ from .ops.elementwise import *  # noqa: F403
 from .ops.elementwise import abs, pow, round  # noqa: A004
 from .ops.index import (argwhere, gather, index_add, index_copy, index_fill, index_put,
                         index_select, masked_fill, masked_scatter, masked_select, nonzero, put,
-                        scatter, scatter_add, scatter_reduce, take, take_along_dim)
-from .ops.join import (atleast_1d, atleast_2d, atleast_3d, broadcast_tensors, cat,
-                       column_stack, concat, concatenate, diag, diag_embed, dstack, flip,
-                       fliplr, flipud, hstack, meshgrid, repeat_interleave, roll, rot90,
-                       row_stack, stack, tile, tril, triu, vstack)
-from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, dot, einsum, ger, inner,
-                         kron, matmul, mm, mv, outer, tensordot, trace, vdot)
+                        scatter, scatter_add, scatter_reduce, take, take_along_dim,
+                        unravel_index)
+from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_tensors,
+                       cartesian_prod, cat, column_stack, combinations, concat, concatenate,
+                       diag, diag_embed, diagflat, dstack, flip, fliplr, flipud, hstack,
+                       meshgrid, repeat_interleave, roll, rot90, row_stack, stack, tile, tril,
+                       triu, vstack)
+from .ops.distance import cdist
+from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, dist, dot, einsum,
+                         ger, inner, kron, matmul, mm, mv, outer, tensordot, trace, vdot)
 from .ops.random import (bernoulli, multinomial, normal, rand, rand_like, randint,
                          randint_like, randn, randn_like, randperm)
 from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
-                         cummax, cummin, cumprod, cumsum, logcumsumexp, logsumexp, max, mean,
-                         median, min, mode, nanmean, nanmedian, nansum, norm, prod, std,
-                         std_mean, sum, var, var_mean)
+                         cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff,
+                         logcumsumexp, logsumexp, max, mean, median, min, mode, nanmean,
+                         nanmedian, nansum, norm, prod, std, std_mean, sum, trapezoid, trapz,
+                         var, var_mean)
 from .ops.sort import (argsort, bincount, bucketize, histc, kthvalue, msort, searchsorted, sort,
                        topk, unique, unique_consecutive)
 from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contiguous, diagonal,
-                        expand, expand_as, flatten, movedim, moveaxis, narrow, permute, reshape,
-                        select, split, squeeze, swapaxes, swapdims, t, tensor_split, transpose,
-                        unbind, unflatten, unsqueeze, view)
+                        dsplit, expand, expand_as, flatten, hsplit, movedim, moveaxis, narrow,
+                        permute, ravel, reshape, select, split, squeeze, swapaxes, swapdims, t,
+                        tensor_split, transpose, unbind, unflatten, unsqueeze, view, vsplit)
 from . import autograd, cuda, linalg, backends  # noqa: E402
+from .backends import get_float32_matmul_precision, set_float32_matmul_precision
 from . import optim, utils  # noqa: E402  (optimizers and data loading, on top of the ops)
 from .serialization import load, save
 from .ops._util import result_type
@@ -121,3 +126,16 @@ def is_complex(input):
 
 def numel(input):
     return input.numel()
+
+
+def is_nonzero(input) -> bool:
+    """Whether a one-element tensor is nonzero; more or fewer elements raise, as in torch."""
+    return input.__bool__()
+
+
+def is_same_size(input, other) -> bool:
+    return input.shape == other.shape
+
+
+def is_signed(input) -> bool:
+    return input.is_signed()

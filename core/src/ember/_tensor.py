@@ -467,8 +467,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
-            many = "more than one" if self.numel() else "no"
-            raise RuntimeError(f"Boolean value of Tensor with {many} value is ambiguous")
+            many = "more than one value" if self.numel() else "no values"
+            raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
         return bool(self.item())
 
     def __int__(self) -> int:

@@ -327,7 +327,7 @@ _METHODS = {
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv,
     "dot": linalg.dot, "vdot": linalg.vdot, "outer": linalg.outer, "inner": linalg.inner,
     "addmm": linalg.addmm, "addmv": linalg.addmv, "baddbmm": linalg.baddbmm,
-    "addbmm": linalg.addbmm, "kron": linalg.kron, "trace": linalg.trace,
+    "addbmm": linalg.addbmm, "kron": linalg.kron, "trace": linalg.trace, "cross": linalg.cross,
     "inverse": Sv.inverse, "det": Sv.det, "logdet": Sv.logdet, "slogdet": Sv.slogdet,
     "cholesky_solve": Sv.cholesky_solve, "cholesky_inverse": Sv.cholesky_inverse,
     # random fillers
@@ -396,6 +396,37 @@ def _log_softmax(self, dim=None, dtype=None):
     from .ops.activation import softmax
     return softmax(self, dim, dtype, is_log=True)
 
+
+def _get_device(self) -> int:
+    """The CUDA device index, or -1 on the CPU."""
+    return -1 if self.device.type == "cpu" else self.device.index or 0
+
+
+def _matrix_exp(self):
+    from .ops.matrix_funcs import matrix_exp
+    return matrix_exp(self)
+
+
+_METHODS.update({
+    "ravel": V.ravel, "hsplit": V.hsplit, "vsplit": V.vsplit, "dsplit": V.dsplit,
+    "diagflat": join.diagflat, "fill_diagonal_": join.fill_diagonal_, "diff": Rd.diff,
+    "dist": linalg.dist, "addr": linalg.addr, "ger": linalg.outer, "msort": S.msort,
+    "matrix_exp": _matrix_exp, "logaddexp": E.logaddexp, "logaddexp2": E.logaddexp2,
+    "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "sinc": E.sinc, "heaviside": E.heaviside,
+    "positive": E.positive, "isreal": E.isreal, "get_device": _get_device,
+    "is_nonzero": lambda self: self.__bool__(),
+    "is_same_size": lambda self, other: self._shape == other._shape,
+    "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),
+})
+for _name in ("deg2rad", "rad2deg", "sinc", "heaviside"):
+    _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
+# torch's alternative names of in-place methods
+for _alias, _name in (("absolute_", "abs_"), ("negative_", "neg_"), ("arccos_", "acos_"),
+                      ("arcsin_", "asin_"), ("arctan_", "atan_"), ("arccosh_", "acosh_"),
+                      ("arcsinh_", "asinh_"), ("arctanh_", "atanh_"), ("arctan2_", "atan2_"),
+                      ("fix_", "trunc_"), ("greater_", "gt_"), ("greater_equal_", "ge_"),
+                      ("less_", "lt_"), ("less_equal_", "le_"), ("not_equal_", "ne_")):
+    _METHODS[_alias] = _METHODS[_name]
 
 _METHODS["softmax"] = _softmax
 _METHODS["log_softmax"] = _log_softmax

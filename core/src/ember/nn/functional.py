@@ -654,6 +654,11 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
     """Normalises each channel by the sum of squares of `size` neighbouring channels."""
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} "
+                         "dimensions)")
+    if input.numel() == 0:
+        return input
     sq = input.pow(2).unsqueeze(1)
     pads = [0, 0] * (input.dim() - 2) + [size // 2, (size - 1) // 2]
     sq = pad(sq, pads)

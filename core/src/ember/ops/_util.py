@@ -151,7 +151,7 @@ def check_out(out: Tensor, result: Tensor, name: str) -> Tensor:
 def _pretty(d) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
             "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
-            "bool": "Bool"}[d.name]
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[d.name]
 
 
 pretty_dtype = _pretty

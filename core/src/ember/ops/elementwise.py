@@ -19,7 +19,7 @@ from ..backends import cpu as _cpu
 from ..backends import cuda as _cuda
 from . import complex as _CX
 from ._util import (backend_of, broadcast_shapes, cast, check_out, device_of, expand_to,
-                    is_scalar, operand, result_type)
+                    is_scalar, operand, pretty_dtype, result_type)
 
 # ---- unary -------------------------------------------------------------------
 
@@ -941,6 +941,128 @@ def where(condition, input=None, other=None):
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
         return _CX.where(condition, input, other)
     return Where.apply(condition, input, other)
+
+
+def logaddexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """log(exp(input) + exp(other)) without overflow.
+
+    Example:
+        >>> ember.logaddexp(ember.tensor([0.0, 1000.0]), ember.tensor([0.0, 1000.0]))
+        tensor([   0.6931, 1000.6931])
+    """
+    return _log_add_exp(input, other, math.e, "logaddexp", out)
+
+
+def logaddexp2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """log2(2**input + 2**other) without overflow.
+
+    Example:
+        >>> ember.logaddexp2(ember.tensor([1.0]), ember.tensor([1.0]))
+        tensor([2.])
+    """
+    return _log_add_exp(input, other, 2.0, "logaddexp2", out)
+
+
+def _log_add_exp(a, b, base: float, name: str, out) -> Tensor:
+    for arg, x in (("input", a), ("other", b)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {1 + (arg == 'other')}) "
+                            f"must be Tensor, not {type(x).__name__}")
+    dtype = result_type(a, b)
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{pretty_dtype(dtype)}\'')
+    a, b = a.to(dtype), b.to(dtype)
+    m = maximum(a, b)
+    gap = -(a - b).abs()
+    # the larger term plus log(1 + base**-gap); equal infinities (where the gap is NaN) are
+    # their own sum
+    tail = (gap.exp().log1p() if base == math.e else (gap * math.log(2)).exp().log1p() /
+            math.log(2))
+    r = where(isinf(a) & (a == b), a, m + tail)
+    return check_out(out, r, name) if out is not None else r
+
+
+def deg2rad(input: Tensor, *, out=None) -> Tensor:
+    """Degrees to radians (integers give the default float dtype)."""
+    r = _to_float(input) * (math.pi / 180)
+    return check_out(out, r, "deg2rad") if out is not None else r
+
+
+def rad2deg(input: Tensor, *, out=None) -> Tensor:
+    """Radians to degrees (integers give the default float dtype)."""
+    r = _to_float(input) * (180 / math.pi)
+    return check_out(out, r, "rad2deg") if out is not None else r
+
+
+def sinc(input: Tensor, *, out=None) -> Tensor:
+    """The normalized sinc: sin(pi x) / (pi x), and 1 at 0 (gradient 0 there).
+
+    Example:
+        >>> ember.sinc(ember.tensor([0.0, 0.5]))
+        tensor([1.0000, 0.6366])
+    """
+    r = _Sinc.apply(_to_float(input))
+    return check_out(out, r, "sinc") if out is not None else r
+
+
+class _Sinc(Function):
+    """sinc with torch's derivative formula, (pi x cos(pi x) - sin(pi x)) / (pi x^2): in
+    float32 its cancellation near 0 rounds as torch's does, where the chain rule through
+    sin(pi x) / (pi x) rounded otherwise. Zero takes a stand-in of 1 inside, so no 0/0
+    reaches a gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        zero = x == 0
+        safe = where(zero, 1.0, x)
+        ctx.save_for_backward(x)
+        px = safe * math.pi
+        return where(zero, 1.0, px.sin() / px)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        zero = x == 0
+        safe = where(zero, 1.0, x)
+        px = safe * math.pi
+        slope = (px * px.cos() - px.sin()) / (px * safe)
+        return g * where(zero, 0.0, slope)
+
+
+def _to_float(x: Tensor) -> Tensor:
+    return x if x._dtype.is_floating_point else x.to(D.get_default_dtype())
+
+
+def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
+    """The step function: 0 below zero, 1 above, values where input is 0.
+
+    Example:
+        >>> ember.heaviside(ember.tensor([-1.0, 0.0, 2.0]), ember.tensor([0.5]))
+        tensor([0.0000, 0.5000, 1.0000])
+    """
+    if input._dtype is not values._dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    r = _Heaviside.apply(input, values)
+    return check_out(out, r, "heaviside") if out is not None else r
+
+
+class _Heaviside(Function):
+    """No derivative, as in torch: the graph is recorded so that backward says so."""
+
+    @staticmethod
+    def forward(ctx, input, values):
+        return where(input == 0, values, (input > 0).to(input._dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("the derivative for 'heaviside' is not implemented.")
+
+
+def positive(input: Tensor) -> Tensor:
+    """input itself (unary plus); bool tensors are refused, as in torch."""
+    if input._dtype is D.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def lerp(input, end, weight, *, out=None) -> Tensor:

@@ -620,6 +620,31 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return PutAdd.apply(input, idx, source.reshape(-1), accumulate)
 
 
+def unravel_index(indices: Tensor, shape) -> tuple:
+    """The coordinates in a tensor of this shape of each flat (row-major) index, one
+    tensor per dim; indices wrap modulo the shape's size, as in torch.
+
+    Example:
+        >>> ember.unravel_index(ember.tensor([4, 1]), (2, 3))
+        (tensor([1, 0]), tensor([1, 1]))
+    """
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"expected 'indices' to be a tensor, but got {type(indices).__name__}")
+    if indices._dtype.is_floating_point or indices._dtype.is_complex or \
+            indices._dtype is D.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices._dtype}")
+    sizes = (shape,) if isinstance(shape, int) else tuple(int(n) for n in shape)
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"'shape' cannot have negative values, but got {sizes}")
+    strides = contiguous_strides(sizes) if sizes else ()
+    from .creation import tensor
+    coords = indices.unsqueeze(-1).long()
+    coords = coords.div(tensor(strides, dtype=D.int64, device=indices.device),
+                        rounding_mode="floor")
+    coords = coords.remainder(tensor(sizes, dtype=D.int64, device=indices.device))
+    return coords.unbind(-1)
+
+
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) tensor, or one tensor per dim."""
     from .creation import zeros

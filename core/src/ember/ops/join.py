@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ._util import backend_of, broadcast_shapes, result_type, wrap_dim
+from .creation import tensor
 from .views import make_view
 
 
@@ -292,6 +295,96 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     out = input.new_zeros(tuple(shape))
     out.diagonal(offset, d1, d2).copy_(input)
     return out
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A 2-D tensor with input's elements (flattened) on diagonal offset.
+
+    Example:
+        >>> ember.diagflat(ember.tensor([[1, 2], [3, 4]])).shape
+        ember.Size([4, 4])
+    """
+    return diag_embed(input.reshape(-1), offset, 0, 1)
+
+
+def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
+    """Writes fill_value along the main diagonal of a matrix, or of a tensor whose dims are
+    all equal; with wrap, a tall matrix's diagonal starts again every cols + 1 rows."""
+    if self.dim() < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if len(set(self._shape)) != 1 and self.dim() > 2:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    if self.dim() > 2:
+        self.as_strided((self._shape[0],), (sum(self._stride),), self._offset).fill_(fill_value)
+        return self
+    rows, cols = self._shape
+    step = cols + 1 if wrap else rows
+    for start in range(0, rows, step):
+        self[start:].diagonal().fill_(fill_value)
+    return self
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The tensors (0-d, 1-d as a row, or 2-d) as blocks along the diagonal of one matrix.
+
+    Example:
+        >>> ember.block_diag(ember.ones(2, 2), ember.tensor([3, 4])).shape
+        ember.Size([3, 4])
+    """
+    for i, t in enumerate(tensors):
+        if t.dim() > 2:
+            raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t.dim()} dimensions")
+    if not tensors:
+        return _empty((1, 0), D.get_default_dtype())
+    dtype = result_type(*tensors)
+    blocks = [(t if t.dim() == 2 else t.reshape(1, -1)).to(dtype) for t in tensors]
+    width = sum(b._shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        h, w = b._shape
+        rows.append(cat([b.new_zeros((h, left)), b, b.new_zeros((h, width - left - w))], 1))
+        left += w
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element from each 1-D tensor, as rows (itertools.product).
+
+    Example:
+        >>> ember.cartesian_prod(ember.tensor([1, 2]), ember.tensor([3, 4, 5])).shape
+        ember.Size([6, 2])
+    """
+    for t in tensors:
+        if t.dim() != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The r-length combinations of a 1-D tensor's elements, as rows (itertools order).
+
+    Example:
+        >>> ember.combinations(ember.tensor([1, 2, 3]), 2)
+        tensor([[1, 2],
+                [1, 3],
+                [2, 3]])
+    """
+    if input.dim() != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input.new_empty((0,))
+    pick = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    rows = list(pick(range(input._shape[0]), r))
+    picks = tensor(rows, dtype=D.int64, device=input.device) if rows else \
+        input.new_zeros((0, r), dtype=D.int64)
+    return input[picks]
 
 
 def broadcast_tensors(*tensors) -> tuple:

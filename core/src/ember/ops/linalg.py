@@ -8,6 +8,8 @@ path in deep learning). Half types compute in float32 and round once at the end.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
@@ -285,6 +287,60 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     ai = a.reshape([v for s in a._shape for v in (s, 1)])
     bi = b.reshape([v for s in b._shape for v in (1, s)])
     return (ai * bi).reshape(tuple(x * y for x, y in zip(a._shape, b._shape)))
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """The cross product of 3-vectors along dim; the other dims broadcast.
+
+    Example:
+        >>> ember.linalg.cross(ember.tensor([1., 0., 0.]), ember.tensor([0., 1., 0.]))
+        tensor([0., 0., 1.])
+    """
+    if input.dim() != other.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"linalg.cross: expected input and other to have the same dtype, "
+                           f"got {pretty_dtype(input._dtype)} and {pretty_dtype(other._dtype)}")
+    if input._dtype is D.bool_:
+        raise NotImplementedError('"cross" not implemented for \'Bool\'')
+    d = wrap_dim(dim, input.dim())
+    if input._shape[d] != 3 or other._shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input._shape[d]} and {other._shape[d]}")
+    shape = broadcast_shapes(input._shape, other._shape)
+    a, b = input.expand(shape), other.expand(shape)
+    # component i is a[i+1] b[i+2] - a[i+2] b[i+1], indices mod 3
+    return a.roll(-1, d) * b.roll(-2, d) - a.roll(-2, d) * b.roll(-1, d)
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """The p-norm of input - other (broadcast), as a 0-d tensor.
+
+    Example:
+        >>> ember.dist(ember.tensor([3.0, 4.0]), ember.zeros(2))
+        tensor(5.)
+    """
+    from .reduce import vector_norm
+    return vector_norm(input - other, p)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """torch.cross: linalg.cross along dim, which defaults (deprecated, as in torch) to the
+    first dim of size 3.
+
+    Example:
+        >>> ember.cross(ember.eye(3), ember.eye(3).roll(1, 0), dim=1)[0]
+        tensor([0., -1., 0.])
+    """
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated. Please "
+                      "either pass the dim explicitly or simply use linalg.cross. The default "
+                      "value of dim will change to agree with that of linalg.cross in a future "
+                      "release.", UserWarning, stacklevel=2)
+        dim = next((d for d, n in enumerate(input._shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim=dim)
 
 
 def trace(input: Tensor) -> Tensor:

@@ -172,8 +172,10 @@ class Amax(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim, want_max):
         if x.numel() == 0:
-            raise IndexError(f"{'amax' if want_max else 'amin'}(): Expected reduction dim "
-                             f"{dims[0] if dims else 0} to have non-zero size.")
+            empty = next((d for d in dims if x._shape[d] == 0), None)
+            if empty is not None:  # a reduction over non-empty dims of an empty tensor is empty
+                raise IndexError(f"{'amax' if want_max else 'amin'}(): Expected reduction "
+                                 f"dim {empty} to have non-zero size.")
         out = _run_reduce(lib.EM_RMAX if want_max else lib.EM_RMIN, x, dims, keepdim, x._dtype)
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
@@ -465,6 +467,79 @@ class Cumsum(Function):
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     r = Cumsum.apply(input, wrap_dim(dim, input.dim()), dtype)
     return check_out(out, r, "cumsum") if out is not None else r
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The n-th forward difference along dim (for bools: whether neighbours differ), after
+    prepend and append are joined to input along dim.
+
+    Example:
+        >>> ember.diff(ember.tensor([1, 3, 6, 10]))
+        tensor([2, 3, 4])
+    """
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = wrap_dim(dim, input.dim())
+    parts = [t for t in (prepend, input, append) if t is not None]
+    for t in parts:
+        if t.dim() != input.dim():
+            raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                               "input")
+    x = cat(parts, d) if len(parts) > 1 else input
+    for _ in range(n):
+        size = x._shape[d]
+        if size == 0:
+            break
+        later, earlier = x.narrow(d, 1, size - 1), x.narrow(d, 0, size - 1)
+        x = later != earlier if x._dtype is D.bool_ else later - earlier
+    return x
+
+
+def _trapezoid_parts(y: Tensor, x, dx, dim: int, name: str) -> Tensor:
+    """The area of each interval along dim: (y_i + y_{i+1}) / 2 times its width."""
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received both x and dx: pass one of them")
+    d = wrap_dim(dim, y.dim())
+    size = y._shape[d]
+    intervals = builtins.max(size - 1, 0)
+    heights = y.narrow(d, 1 if size else 0, intervals) + y.narrow(d, 0, intervals)
+    if x is None:
+        return heights * ((1.0 if dx is None else dx) / 2)
+    if x.dim() == 1:
+        if x._shape[0] != size:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        shape = [1] * y.dim()
+        shape[d] = intervals
+        return heights * diff(x).reshape(shape) / 2
+    return heights * diff(x, dim=d) / 2
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+              dim: int = -1) -> Tensor:
+    """The integral of y along dim by the trapezoidal rule, at points x or spacing dx (1).
+
+    Example:
+        >>> ember.trapezoid(ember.tensor([1.0, 2.0, 4.0]))
+        tensor(4.5000)
+    """
+    return _trapezoid_parts(y, x, dx, dim, "trapezoid").sum(dim)
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+                         dim: int = -1) -> Tensor:
+    """The running integral of y along dim by the trapezoidal rule (one value fewer).
+
+    Example:
+        >>> ember.cumulative_trapezoid(ember.tensor([1.0, 2.0, 4.0]))
+        tensor([1.5000, 4.5000])
+    """
+    return _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid").cumsum(dim)
 
 
 class Cumprod(Function):

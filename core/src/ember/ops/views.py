@@ -527,12 +527,47 @@ def tensor_split(x: Tensor, indices_or_sections, dim: int = 0) -> tuple:
         q, r = divmod(size, n)
         sizes = [q + 1] * r + [q] * (n - r)
     else:
-        idx = [int(i) for i in indices_or_sections]
+        # each index bounds a slice, so a negative one counts from the end, as in x[:i]
+        idx = [int(i) + size if int(i) < 0 else int(i) for i in indices_or_sections]
         bounds = [0] + [min(max(i, 0), size) for i in idx] + [size]
         sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
         starts = bounds[:-1]
         return tuple(narrow(x, d, min(s, size), n) for s, n in zip(starts, sizes))
     return split(x, sizes, d)
+
+
+def _split_dim(name: str, x: Tensor, indices_or_sections, dim: int, min_dims: int) -> tuple:
+    """hsplit/vsplit/dsplit: tensor_split along dim, whose sections must be equal."""
+    if x.dim() < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, "
+                           f"but got a tensor with {x.dim()} dimensions!")
+    if isinstance(indices_or_sections, int):
+        size = x._shape[dim]
+        if indices_or_sections == 0 or size % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                               f"size of the dimension {size} is not divisible by the "
+                               f"split_size {indices_or_sections}!")
+    return tensor_split(x, indices_or_sections, dim)
+
+
+def hsplit(x: Tensor, indices_or_sections) -> tuple:
+    """Splits along the columns: dim 1, or dim 0 of a 1-D tensor."""
+    return _split_dim("hsplit", x, indices_or_sections, 0 if x.dim() == 1 else 1, 1)
+
+
+def vsplit(x: Tensor, indices_or_sections) -> tuple:
+    """Splits along the rows (dim 0) of a tensor of 2 or more dims."""
+    return _split_dim("vsplit", x, indices_or_sections, 0, 2)
+
+
+def dsplit(x: Tensor, indices_or_sections) -> tuple:
+    """Splits along the depth (dim 2) of a tensor of 3 or more dims."""
+    return _split_dim("dsplit", x, indices_or_sections, 2, 3)
+
+
+def ravel(x: Tensor) -> Tensor:
+    """The elements as a 1-D tensor: a view where the layout allows, else a copy."""
+    return reshape(x, (-1,))
 
 
 def unbind(x: Tensor, dim: int = 0) -> tuple:

@@ -1,0 +1,122 @@
+"""torch's smaller conveniences, each against torch itself: fill_diagonal_, unravel_index,
+the is_* queries, get_device, the float32 matmul precision switch, complex casts, the
+in-place method aliases, and the edge cases of splits, diff and combinations."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.oracle
+
+import ember  # noqa: E402
+
+
+def _same(e, t):
+    """Equal values, shape and dtype name."""
+    assert tuple(e.shape) == tuple(t.shape)
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("shape, wrap", [((3, 4), False), ((4, 3), False), ((7, 3), True),
+                                         ((7, 3), False), ((8, 2), True), ((3, 3, 3), False),
+                                         ((2, 5), True)])
+def test_fill_diagonal_matches_torch(shape, wrap):
+    e, t = ember.zeros(shape), torch.zeros(shape)
+    _same(e.fill_diagonal_(2.5, wrap=wrap), t.fill_diagonal_(2.5, wrap=wrap))
+    # a transposed view writes through to its base (torch's wrap misreads such views)
+    eb, tb = ember.zeros(shape[::-1]), torch.zeros(shape[::-1])
+    if len(shape) == 2 and not wrap:
+        eb.t().fill_diagonal_(1.0, wrap=wrap)
+        tb.t().fill_diagonal_(1.0, wrap=wrap)
+        _same(eb, tb)
+
+
+def test_unravel_index_matches_torch():
+    for indices, shape in (([4, 1, 5, 0], (2, 3)), ([7, 23], (2, 3, 4)), ([-1, 9], (2, 3)),
+                           (5, (6,)), ([[1, 2], [3, 4]], (2, 2, 2))):
+        got = ember.unravel_index(ember.tensor(indices), shape)
+        want = torch.unravel_index(torch.tensor(indices), shape)
+        assert len(got) == len(want)
+        for e, t in zip(got, want):
+            _same(e, t)
+    with pytest.raises(TypeError):
+        ember.unravel_index(ember.tensor([1.0]), (2, 3))
+
+
+def test_queries_match_torch():
+    for m in (ember, torch):
+        assert m.is_nonzero(m.tensor([2.5])) and not m.is_nonzero(m.tensor(0))
+        assert m.is_same_size(m.ones(2, 3), m.zeros(2, 3))
+        assert not m.ones(2, 3).is_same_size(m.ones(3, 2))
+        assert m.is_signed(m.ones(1, dtype=m.int8)) and not m.is_signed(m.ones(1, dtype=m.uint8))
+        assert m.ones(2).get_device() == -1
+        for bad in (m.ones(2), m.ones(0)):
+            with pytest.raises(RuntimeError, match="Boolean value of Tensor with"):
+                m.is_nonzero(bad)
+
+
+def test_float32_matmul_precision_drives_tf32():
+    matmul = ember.backends.cuda.matmul
+    try:
+        assert ember.get_float32_matmul_precision() == "highest"
+        ember.set_float32_matmul_precision("high")
+        assert matmul.allow_tf32 and ember.get_float32_matmul_precision() == "high"
+        ember.set_float32_matmul_precision("medium")
+        assert ember.get_float32_matmul_precision() == "medium"
+        matmul.allow_tf32 = False  # the flag set directly, as torch's older API does
+        assert ember.get_float32_matmul_precision() == "highest"
+        with pytest.warns(UserWarning, match="not one of"):
+            ember.set_float32_matmul_precision("fastest")
+        assert not matmul.allow_tf32
+    finally:
+        ember.set_float32_matmul_precision("highest")
+
+
+def test_complex_casts_and_inplace_aliases_match_torch():
+    a = np.array([0.25, -0.5, 0.75], dtype=np.float32)
+    _same(ember.tensor(a).cfloat(), torch.tensor(a).cfloat())
+    _same(ember.tensor(a).cdouble(), torch.tensor(a).cdouble())
+    for name in ("absolute_", "negative_", "arccos_", "arcsin_", "arctan_", "arcsinh_",
+                 "arctanh_", "fix_", "deg2rad_", "rad2deg_", "sinc_"):
+        e, t = ember.tensor(a), torch.tensor(a)
+        getattr(e, name)()
+        getattr(t, name)()
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6, err_msg=name)
+    for name in ("greater_", "greater_equal_", "less_", "less_equal_", "not_equal_",
+                 "arctan2_"):
+        e, t = ember.tensor(a), torch.tensor(a)
+        getattr(e, name)(ember.tensor([0.25, 0.0, 1.0]))
+        getattr(t, name)(torch.tensor([0.25, 0.0, 1.0]))
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6, err_msg=name)
+    e, t = ember.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    _same(e.arccosh_(), t.arccosh_())
+
+
+def test_splits_and_differences_at_their_edges_match_torch():
+    for m in (ember, torch):
+        x = m.arange(10)
+        got = [p.tolist() for p in m.tensor_split(x, [-3, 20])]
+        assert got == [[0, 1, 2, 3, 4, 5, 6], [7, 8, 9], []]
+        assert [p.tolist() for p in m.hsplit(x, 5)][1] == [2, 3]
+        assert m.diff(m.tensor([1, 2]), n=5).shape == (0,)
+        assert m.combinations(m.tensor([1, 2, 3]), 4).shape == (0, 4)
+        assert m.block_diag().shape == (1, 0)
+        assert m.cartesian_prod(m.tensor([1, 2])).tolist() == [1, 2]
+        p = m.tensor([1.5])
+        assert m.positive(p) is p
+
+
+def test_positive_heaviside_and_logaddexp_refusals_match_torch():
+    for m in (ember, torch):
+        with pytest.raises(RuntimeError):
+            m.positive(m.tensor([True]))
+        with pytest.raises(RuntimeError):
+            m.heaviside(m.tensor([1.0]), m.tensor([1]))
+        with pytest.raises(NotImplementedError):
+            m.logaddexp(m.tensor([1]), m.tensor([2]))
+        x = m.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        y = m.heaviside(x, m.tensor([0.5]))
+        assert y.tolist() == [0.0, 0.5, 1.0]
+        with pytest.raises(RuntimeError, match="derivative for .*heaviside.* not implemented"):
+            y.sum().backward()
