@@ -120,3 +120,38 @@ def test_positive_heaviside_and_logaddexp_refusals_match_torch():
         assert y.tolist() == [0.0, 0.5, 1.0]
         with pytest.raises(RuntimeError, match="derivative for .*heaviside.* not implemented"):
             y.sum().backward()
+
+
+TOP_LEVEL_FUNCTIONAL = {
+    "conv1d": lambda m, x: m.conv1d(x.reshape(1, 3, 36), m.ones(2, 3, 2), stride=2),
+    "conv2d": lambda m, x: m.conv2d(x, m.ones(2, 3, 3, 3) / 9, padding=1),
+    "conv3d": lambda m, x: m.conv3d(x.unsqueeze(2), m.ones(2, 3, 1, 2, 2)),
+    "conv_transpose1d": lambda m, x: m.conv_transpose1d(x.reshape(1, 3, 36), m.ones(3, 2, 2)),
+    "conv_transpose2d": lambda m, x: m.conv_transpose2d(x, m.ones(3, 2, 2, 2), stride=2),
+    "conv_transpose3d": lambda m, x: m.conv_transpose3d(x.unsqueeze(2), m.ones(3, 1, 1, 2, 2)),
+    "max_pool1d": lambda m, x: m.max_pool1d(x[0], 2),
+    "max_pool2d": lambda m, x: m.max_pool2d(x, 3, 2, 1),
+    "max_pool3d": lambda m, x: m.max_pool3d(x.unsqueeze(0), 2),
+    "avg_pool1d": lambda m, x: m.avg_pool1d(x[0], 2),
+    "adaptive_avg_pool1d": lambda m, x: m.adaptive_avg_pool1d(x[0], 3),
+    "cosine_similarity": lambda m, x: m.cosine_similarity(x, x.flip(-1), 1),
+    "pairwise_distance": lambda m, x: m.pairwise_distance(x[0, 0], x[0, 1]),
+    "pdist": lambda m, x: m.pdist(x[0, 0]),
+    "pixel_shuffle": lambda m, x: m.pixel_shuffle(x.reshape(1, 12, 3, 3), 2),
+    "pixel_unshuffle": lambda m, x: m.pixel_unshuffle(x, 2),
+    "channel_shuffle": lambda m, x: m.channel_shuffle(x.reshape(1, 6, 6, 3), 3),
+    "prelu": lambda m, x: m.prelu(x, m.tensor([0.25, 0.5, 0.75])),
+    "hardshrink": lambda m, x: m.hardshrink(x, 0.3),
+    "bilinear": lambda m, x: m.bilinear(x[0, 0], x[0, 1], m.ones(2, 6, 6), m.ones(2)),
+    "Tensor.hardshrink": lambda m, x: x.hardshrink(0.3),
+    "Tensor.prelu": lambda m, x: x.prelu(m.tensor([0.25, 0.5, 0.75])),
+}
+
+
+@pytest.mark.parametrize("name", list(TOP_LEVEL_FUNCTIONAL))
+def test_top_level_functional_names_match_torch(name):
+    """torch.conv2d and friends: nn.functional's ops under torch's top-level names."""
+    a = np.random.default_rng(5).standard_normal((1, 3, 6, 6)).astype(np.float32)
+    got = TOP_LEVEL_FUNCTIONAL[name](ember, ember.tensor(a))
+    want = TOP_LEVEL_FUNCTIONAL[name](torch, torch.tensor(a))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
