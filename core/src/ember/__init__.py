@@ -68,6 +68,7 @@ from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_no
                          var, var_mean)
 from .ops.sort import (argsort, bincount, bucketize, histc, kthvalue, msort, searchsorted, sort,
                        topk, unique, unique_consecutive)
+from .ops.statistics import corrcoef, cov, histogram, isin, nanquantile, quantile
 from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contiguous, diagonal,
                         dsplit, expand, expand_as, flatten, hsplit, movedim, moveaxis, narrow,
                         permute, ravel, reshape, select, split, squeeze, swapaxes, swapdims, t,

@@ -8,7 +8,7 @@ from ._tensor import Tensor, _empty, contiguous_strides
 from .autograd.function import Function
 from .autograd.grad_mode import STATE
 from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
-from .ops import solve as Sv, sort as S, views as V
+from .ops import solve as Sv, sort as S, statistics as St, views as V
 from .ops._util import backend_of, expand_to, inplace, operand, result_type
 
 
@@ -323,6 +323,9 @@ _METHODS = {
     "sort": S.sort, "argsort": S.argsort, "topk": S.topk, "kthvalue": S.kthvalue,
     "unique": S.unique, "unique_consecutive": S.unique_consecutive, "bincount": S.bincount,
     "histc": S.histc,
+    # statistics (torch has no Tensor.isin)
+    "cov": St.cov, "corrcoef": St.corrcoef, "quantile": St.quantile,
+    "nanquantile": St.nanquantile, "histogram": St.histogram,
     # linalg
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv,
     "dot": linalg.dot, "vdot": linalg.vdot, "outer": linalg.outer, "inner": linalg.inner,
