@@ -155,3 +155,23 @@ def test_top_level_functional_names_match_torch(name):
     got = TOP_LEVEL_FUNCTIONAL[name](ember, ember.tensor(a))
     want = TOP_LEVEL_FUNCTIONAL[name](torch, torch.tensor(a))
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(ember.cuda.is_available(), reason="pinning works where CUDA is")
+def test_pin_memory_without_cuda_raises_as_torch_does():
+    for m in (ember, torch):
+        x = m.ones(3)
+        assert not x.is_pinned()
+        with pytest.raises(RuntimeError, match="Cannot access accelerator device"):
+            x.pin_memory()
+
+
+def test_to_takes_torch_positional_flags():
+    """to(dtype, non_blocking, copy) and to(device, dtype, non_blocking, copy): bools are
+    flags, never a device index."""
+    for m in (ember, torch):
+        x = m.ones(3)
+        assert x.to(m.float64, False, True).dtype == m.float64
+        same = x.to("cpu", m.float32, False, True)
+        assert same is not x and same.dtype == m.float32
+        assert x.to(m.float32, False, False) is x

@@ -18,11 +18,11 @@ class ToCopy(Function):
     _builtin = True
 
     @staticmethod
-    def forward(ctx, x, dtype, device):
+    def forward(ctx, x, dtype, device, non_blocking=False):
         ctx.src = (x._dtype, x.device)
         if device != x.device:
             from .backends import cuda
-            out = cuda.transfer(x, dtype, device)
+            out = cuda.transfer(x, dtype, device, non_blocking)
         else:
             out = _empty(x._shape, dtype, device)
             backend_of(x).copy(x, out)
@@ -32,31 +32,57 @@ class ToCopy(Function):
     def backward(ctx, g):
         dtype, dev = ctx.src
         if not dtype.is_floating_point:
-            return None, None, None
-        return ToCopy.apply(g, dtype, dev), None, None
+            return None, None, None, None
+        return ToCopy.apply(g, dtype, dev), None, None, None
 
 
 def _parse_to(args, kwargs):
+    """(dtype, device, non_blocking, copy) from torch's three forms of to(): (dtype, ...),
+    (device, dtype, ...) and (other, ...), each followed by non_blocking and copy."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
+    flags = []
     for a in args:
-        if isinstance(a, D.dtype):
+        if isinstance(a, bool):
+            flags.append(a)
+        elif isinstance(a, D.dtype):
             dtype = a
         elif isinstance(a, (str, _device_cls, int)):
             device = a
         elif isinstance(a, Tensor):
             dtype, device = a._dtype, a.device
-    return dtype, device, kwargs.pop("copy", False)
+    non_blocking = kwargs.pop("non_blocking", flags[0] if flags else False)
+    return dtype, device, non_blocking, kwargs.pop("copy", flags[1] if len(flags) > 1 else False)
 
 
 def to(self, *args, **kwargs) -> Tensor:
-    """Converts dtype and/or device: ``t.to(ember.float64)``, ``t.to('cuda')``, ``t.to(other)``."""
-    dtype, device, copy = _parse_to(args, kwargs)
+    """Converts dtype and/or device: ``t.to(ember.float64)``, ``t.to('cuda')``, ``t.to(other)``.
+    non_blocking=True queues a copy from pinned memory, or to the CPU, without waiting."""
+    dtype, device, non_blocking, copy = _parse_to(args, kwargs)
     dtype = dtype or self._dtype
     device = as_device(device) if device is not None else self.device
     if dtype is self._dtype and device == self.device and not copy:
         return self
-    return ToCopy.apply(self, dtype, device)
+    return ToCopy.apply(self, dtype, device, non_blocking)
+
+
+def pin_memory(self, device=None) -> Tensor:
+    """A copy in page-locked memory, which the GPU copies from asynchronously
+    (``.to('cuda', non_blocking=True)``); needs CUDA, as in torch."""
+    from . import cuda as ember_cuda
+    if not ember_cuda.is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    if self.device.type != "cpu":
+        raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+    from .backends import cuda
+    if cuda.is_pinned(self._storage):
+        return self
+    return cuda.pin(self)
+
+
+def is_pinned(self, device=None) -> bool:
+    from .backends import cuda
+    return self.device.type == "cpu" and cuda.is_pinned(self._storage)
 
 
 def _cast_method(dtype):
@@ -159,7 +185,7 @@ def cpu(self, memory_format=None) -> Tensor:
 
 def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
     return to(self, "cuda" if device is None else as_device(
-        device if not isinstance(device, int) else f"cuda:{device}"))
+        device if not isinstance(device, int) else f"cuda:{device}"), non_blocking=non_blocking)
 
 
 def type_as(self, other) -> Tensor:
@@ -279,7 +305,8 @@ def _size_prop(name):
 
 _METHODS = {
     # conversion
-    "to": to, "cpu": cpu, "cuda": cuda, "type_as": type_as, "copy_": copy_, "fill_": fill_,
+    "to": to, "cpu": cpu, "cuda": cuda, "pin_memory": pin_memory, "is_pinned": is_pinned,
+    "type_as": type_as, "copy_": copy_, "fill_": fill_,
     "zero_": zero_, "_resize_": _resize_, "resize_": resize_, "resize_as_": resize_as_,
     "float": _cast_method(D.float32), "double": _cast_method(D.float64),
     "half": _cast_method(D.float16), "bfloat16": _cast_method(D.bfloat16),

@@ -133,10 +133,10 @@ class HostArray(np.ndarray):
     def data(self) -> MemPtr:
         return MemPtr(self)
 
-    def set(self, host) -> None:
+    def set(self, host, stream=None) -> None:
         self.reshape(-1)[...] = np.asarray(host).reshape(-1)
 
-    def get(self, out=None):
+    def get(self, stream=None, order="C", out=None, blocking=True):
         if out is None:
             return np.array(self)
         out[...] = self
@@ -348,6 +348,7 @@ class HostCupy(types.SimpleNamespace):
                                           memcpyAsync=_memcpy),
             driver=types.SimpleNamespace(launchKernel=_launch_kernel),
             alloc=lambda nbytes: MemPtr(np.empty(nbytes, np.uint8).view(HostArray)),
+            alloc_pinned_memory=lambda nbytes: bytearray(nbytes),
             get_current_stream=lambda: types.SimpleNamespace(ptr=0, synchronize=lambda: None))
         self._pool = types.SimpleNamespace(used_bytes=lambda: 0, total_bytes=lambda: 0,
                                            free_all_blocks=lambda: None)

@@ -57,6 +57,30 @@ def test_cuda_transfer_roundtrip_every_dtype():
     assert ember.equal(ember.arange(6).cuda().to(ember.float32).cpu(), ember.arange(6.0))
 
 
+def test_cuda_pinned_memory_and_non_blocking_copies():
+    """pin_memory copies into page-locked memory (once: a pinned tensor pins as itself);
+    non_blocking copies from it, and back into pinned memory, give the same values once
+    the stream is synchronized; DataLoader(pin_memory=True) pins every tensor of a batch."""
+    a = RNG.standard_normal((4, 6)).astype(np.float32)
+    host = ember.tensor(a)
+    pinned = host.pin_memory()
+    assert pinned.is_pinned() and not host.is_pinned() and pinned.pin_memory() is pinned
+    assert ember.equal(pinned, host)
+    assert ember.empty(3, pin_memory=True).is_pinned()
+    assert ember.tensor([1, 2], pin_memory=True).is_pinned()
+    g = pinned.to("cuda", non_blocking=True)
+    back = g.t().to("cpu", non_blocking=True)
+    ember.cuda.synchronize()
+    assert back.is_pinned() and ember.equal(back, host.t())
+    assert ember.equal(pinned.cuda(non_blocking=True).cpu(), host)
+    with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
+        g.pin_memory()
+    data = ember.utils.data.TensorDataset(ember.arange(8.0), ember.arange(8))
+    batches = list(ember.utils.data.DataLoader(data, batch_size=4, pin_memory=True))
+    assert all(t.is_pinned() for batch in batches for t in batch)
+    assert ember.equal(batches[1][0], ember.arange(4.0, 8.0))
+
+
 def test_cuda_casts_every_dtype_pair():
     """Casting a whole contiguous tensor (the raw kernel path; autocast's casts) and a
     strided one (CuPy's elementwise path) gives the CPU's values for every pair, with

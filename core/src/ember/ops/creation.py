@@ -46,9 +46,9 @@ def _to_device(t: Tensor, device) -> Tensor:
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, pin_memory=False,
           memory_format=None, out=None) -> Tensor:
-    """An uninitialised tensor of the given shape."""
+    """An uninitialised tensor of the given shape (in page-locked memory with pin_memory)."""
     t = _empty(_shape(size), dtype or D.get_default_dtype(), as_device(device))
-    return _finish(t, requires_grad)
+    return _finish(t.pin_memory() if pin_memory else t, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
@@ -215,7 +215,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
     else:
         t = _from_python(data, dtype)
     t = _to_device(t, device)
-    return _finish(t, requires_grad)
+    return _finish(t.pin_memory() if pin_memory else t, requires_grad)
 
 
 def _from_python(data, dtype) -> Tensor:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import weakref
 
 import numpy as np
 
@@ -717,8 +718,29 @@ def _gemm(a, b, out_shape, dtype):
     return out
 
 
-def transfer(x, dtype, device):
-    """x in dtype on device (a CPU <-> GPU or GPU <-> GPU copy); returns a new tensor."""
+# CPU storages in page-locked host memory (Tensor.pin_memory): the GPU copies from and into
+# them asynchronously
+_PINNED: weakref.WeakSet = weakref.WeakSet()
+
+
+def pinned_storage(numel: int, dtype):
+    """CPU storage of numel elements in page-locked memory from CuPy's pinned pool."""
+    from .. import cpu
+    memory = _cp().cuda.alloc_pinned_memory(max(numel * dtype.itemsize, 1))
+    storage = cpu.Storage(np.ndarray((numel,), dtype.storage_np, buffer=memory))
+    _PINNED.add(storage)
+    return storage
+
+
+def is_pinned(storage) -> bool:
+    return storage in _PINNED
+
+
+def transfer(x, dtype, device, non_blocking: bool = False):
+    """x in dtype on device (a CPU <-> GPU or GPU <-> GPU copy); returns a new tensor. With
+    non_blocking, a copy from pinned memory, and one to the CPU (into pinned memory), is
+    queued on the current stream and returns at once, as in torch: synchronize before
+    reading the CPU result."""
     from ..._tensor import Tensor, _empty, contiguous_strides
     from ...ops._util import cast
     from .. import cpu
@@ -729,9 +751,12 @@ def transfer(x, dtype, device):
         out = _empty(x._shape, dtype, device)
         if x.device.type == "cpu":
             host = cast(x, dtype).contiguous()
+            stream = cp.cuda.get_current_stream() if (
+                non_blocking and is_pinned(host._storage)) else None
             with cp.cuda.Device(idx):
                 if host.numel():
-                    out._storage.data.set(np.ascontiguousarray(host._np()).reshape(-1))
+                    out._storage.data.set(np.ascontiguousarray(host._np()).reshape(-1),
+                                          stream=stream)
             return out
         src = _contig(x)
         with cp.cuda.Device(idx):
@@ -748,10 +773,26 @@ def transfer(x, dtype, device):
         if x._dtype is not dtype or not x.is_contiguous():
             src = _empty(x._shape, dtype, x.device)
             copy(x, src)
-        storage = cpu.alloc(src.numel(), dtype)
+        if non_blocking:
+            storage = pinned_storage(src.numel(), dtype)
+            stream = cp.cuda.get_current_stream()
+        else:
+            storage, stream = cpu.alloc(src.numel(), dtype), None
         if src.numel():
-            view(src).reshape(-1).get(out=storage.data.view(_VIEW_DTYPES[dtype.name]))
+            view(src).reshape(-1).get(out=storage.data.view(_VIEW_DTYPES[dtype.name]),
+                                      stream=stream, blocking=not non_blocking)
     return Tensor._make(storage, x._shape, contiguous_strides(x._shape), 0, dtype)
+
+
+def pin(x):
+    """A copy of the CPU tensor x in page-locked memory (Tensor.pin_memory)."""
+    from ..._tensor import Tensor, contiguous_strides
+    from .. import cpu
+    storage = pinned_storage(x.numel(), x._dtype)
+    out = Tensor._make(storage, x._shape, contiguous_strides(x._shape), 0, x._dtype)
+    if x.numel():
+        cpu.copy(x, out)
+    return out
 
 
 # ---- fused nn kernels (contiguous operands, float dtypes) ------------------------------

@@ -13,8 +13,10 @@ from typing import Any, Callable, Iterable
 
 from ...ops.creation import empty
 from ... import _dtype as D
+from ... import cuda
 from . import _shared
 from ._collate import default_collate, default_convert
+from ._pin_memory import pin_batch
 from ._worker import ExceptionWrapper, Resumed, StopWorker, _Fetcher, worker_loop
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -90,7 +92,8 @@ class DataLoader:
         self.multiprocessing_context = multiprocessing_context
         self.in_order = in_order
         self._is_iterable = isinstance(dataset, IterableDataset)
-        if pin_memory:
+        self._pin = pin_memory and cuda.is_available()
+        if pin_memory and not self._pin:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=2)
 
@@ -204,7 +207,8 @@ class _SingleProcessIter:
             raise StopIteration
         task = next(self._tasks)
         try:
-            return self._fetcher.fetch(task)
+            batch = self._fetcher.fetch(task)
+            return pin_batch(batch) if self._loader._pin else batch
         except StopIteration:
             self._done = True
             raise
@@ -358,7 +362,7 @@ class _MultiProcessIter:
         self._dispatch()
         if isinstance(data, ExceptionWrapper):
             data.reraise()
-        return data
+        return pin_batch(data) if self._loader._pin else data
 
     # ---- shutdown ---------------------------------------------------------------
     def _shutdown_workers(self) -> None:
