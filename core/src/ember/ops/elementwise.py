@@ -1066,7 +1066,20 @@ def positive(input: Tensor) -> Tensor:
 
 
 def lerp(input, end, weight, *, out=None) -> Tensor:
-    r = input + weight * (end - input)
+    """input + weight * (end - input) in torch's two forms: counted from input while
+    |weight| < 0.5, from end beyond, so that weight 1 gives end exactly.
+
+    Example:
+        >>> ember.lerp(ember.tensor([1e8]), ember.tensor([1.0]), 1.0)
+        tensor([1.])
+    """
+    diff = end - input
+    if isinstance(weight, Tensor):
+        r = where(weight.abs() < 0.5, input + weight * diff, end - diff * (1 - weight))
+    elif -0.5 < weight < 0.5:
+        r = input + weight * diff
+    else:
+        r = end - diff * (1 - weight)
     return check_out(out, r, "lerp") if out is not None else r
 
 

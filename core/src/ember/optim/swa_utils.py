@@ -32,16 +32,6 @@ __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn",
            "get_swa_multi_avg_fn", "get_ema_avg_fn", "get_swa_avg_fn"]
 
 
-def _lerp_(start, end, weight: float) -> None:
-    """start <- lerp(start, end, weight) in place, with torch's two-sided formula (the half of
-    [0, 1] that weight lies in decides which end the difference is taken from, for accuracy)."""
-    diff = end - start
-    if weight < 0.5:
-        start.add_(diff, alpha=weight)
-    else:
-        start.copy_(end - diff * (1 - weight))
-
-
 def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable[[list, list, Any], None]:
     """An exponential moving average for ``AveragedModel(multi_avg_fn=...)``: updates the list of
     averaged tensors in place, ``ema = decay * ema + (1 - decay) * current``."""
@@ -53,7 +43,7 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable[[list, list, Any], No
     def ema_update(ema_param_list: list, current_param_list: list, _: Any) -> None:
         if ema_param_list[0].is_floating_point() or ema_param_list[0].is_complex():
             for p_ema, p_model in zip(ema_param_list, current_param_list):
-                _lerp_(p_ema, p_model, 1 - decay)
+                p_ema.lerp_(p_model, 1 - decay)
         else:
             for p_ema, p_model in zip(ema_param_list, current_param_list):
                 p_ema.copy_(p_ema * decay + p_model * (1 - decay))
@@ -69,7 +59,7 @@ def get_swa_multi_avg_fn() -> Callable[[list, list, Any], None]:
         weight = 1 / (float(num_averaged) + 1)
         if averaged_param_list[0].is_floating_point() or averaged_param_list[0].is_complex():
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
-                _lerp_(p_avg, p_model, weight)
+                p_avg.lerp_(p_model, weight)
         else:
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
                 p_avg.copy_(p_avg + (p_model - p_avg) / (num_averaged + 1))
