@@ -34,12 +34,13 @@ class _Slots:
     """One thread's parameter buffer: a uint64 slot per argument, the buffer that struct
     packs into, and the array of slot addresses cuLaunchKernel reads."""
 
-    __slots__ = ("buffer", "slots", "params", "address")
+    __slots__ = ("u64", "buffer", "slots", "params", "address")
 
     def __init__(self):
-        u64 = _ffi.new("uint64_t[]", _MAX_ARGS)
-        self.buffer = _ffi.buffer(u64)
-        self.slots = [_ffi.cast("void *", _ffi.addressof(u64, i)) for i in range(_MAX_ARGS)]
+        self.u64 = _ffi.new("uint64_t[]", _MAX_ARGS)  # owns the memory the rest points into
+        self.buffer = _ffi.buffer(self.u64)
+        self.slots = [_ffi.cast("void *", _ffi.addressof(self.u64, i))
+                      for i in range(_MAX_ARGS)]
         self.params = _ffi.new("void *[]", self.slots)
         self.address = int(_ffi.cast("intptr_t", self.params))
 
