@@ -299,16 +299,6 @@ def _fast_unary(code: int, x: Tensor, name: str, p0: float = 0.0) -> Tensor | No
     return None if storage is None else Tensor._make(storage, x._shape, x._stride, 0, x._dtype)
 
 
-def _fast_ok(a, b) -> bool:
-    """Both operands are plain contiguous tensors of one dtype, shape and backend, and no
-    graph is being recorded: the op can skip promotion, broadcasting and autograd."""
-    return (a.__class__ is Tensor and b.__class__ is Tensor and a._dtype is b._dtype and
-            a._shape == b._shape and a._storage.__class__ is b._storage.__class__ and
-            a._storage.__class__ in _CONTIGUOUS_KERNELS and not a._dtype.is_complex and
-            not (STATE.enabled and (a._requires_grad or b._requires_grad)) and
-            a._stride == b._stride == contiguous_strides(a._shape))
-
-
 # Which tensor dtypes take the (tensor, number) kernel. It sees the number in the compute type
 # (float32 for float16 and bfloat16). torch's mul and div do the same; its add and sub first
 # round the number to the tensor's dtype, so for those the half types take the general path.
@@ -327,9 +317,19 @@ def _fast_scalar(scalar_op, a, b, name):
     return None
 
 
-def _fast_binary(code, a, b, name) -> Tensor | None:
-    """a (code) b for operands that passed _fast_ok; None where the backend declines."""
-    storage = _CONTIGUOUS_KERNELS[a._storage.__class__].binary_contiguous(code, a, b, name)
+def _fast_binary(code: int, a, b, name: str) -> Tensor | None:
+    """a (code) b straight through the backend's kernel when both operands are plain
+    contiguous tensors of one dtype, shape and backend and no graph is being recorded:
+    no promotion, broadcasting or autograd. None otherwise, or where the backend declines
+    (see _fast_unary), and the general path takes the op."""
+    if not (a.__class__ is Tensor and b.__class__ is Tensor and a._dtype is b._dtype and
+            a._shape == b._shape and a._storage.__class__ is b._storage.__class__ and
+            not a._dtype.is_complex and
+            not (STATE.enabled and (a._requires_grad or b._requires_grad)) and
+            a._stride == b._stride == contiguous_strides(a._shape)):
+        return None
+    backend = _CONTIGUOUS_KERNELS.get(a._storage.__class__)
+    storage = None if backend is None else backend.binary_contiguous(code, a, b, name)
     return None if storage is None else Tensor._make(storage, a._shape, a._stride, 0, a._dtype)
 
 
@@ -665,8 +665,7 @@ def _binary_fn(cls, name):
                 r = _fast_scalar(cls.scalar_op, input, other, name)
                 if r is not None:
                     return r
-            elif (fast and isinstance(input, Tensor) and isinstance(other, Tensor)
-                    and _fast_ok(input, other)):
+            elif fast:
                 r = _fast_binary(code, input, other, name)
                 if r is not None:
                     return r
@@ -691,7 +690,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
             r = _fast_scalar(Add.scalar_op, input, other, "add")
             if r is not None:
                 return r
-        elif isinstance(other, Tensor) and isinstance(input, Tensor) and _fast_ok(input, other):
+        else:
             r = _fast_binary(lib.EM_ADD, input, other, "add")
             if r is not None:
                 return r
@@ -714,8 +713,7 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
             r = _fast_scalar(_RSUB_SCALAR, other, input, "rsub")
             if r is not None:
                 return r
-        elif (isinstance(other, Tensor) and isinstance(input, Tensor) and
-              input._dtype is not D.bool_ and _fast_ok(input, other)):
+        elif input.__class__ is Tensor and input._dtype is not D.bool_:
             r = _fast_binary(lib.EM_SUB, input, other, "sub")
             if r is not None:
                 return r
@@ -767,8 +765,7 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
             r = _fast_scalar(Div.scalar_op, input, other, "div")
             if r is not None:
                 return r
-        elif (isinstance(other, Tensor) and isinstance(input, Tensor) and
-              input._dtype.is_floating_point and _fast_ok(input, other)):
+        elif input.__class__ is Tensor and input._dtype.is_floating_point:
             r = _fast_binary(lib.EM_DIV, input, other, "div")
             if r is not None:
                 return r
