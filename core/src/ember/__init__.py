@@ -86,9 +86,9 @@ from . import nn  # noqa: E402  (after the ops it is built on)
 # the functional ops torch also exports at its top level, with the same signatures
 from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear,  # noqa: E402
                             channel_shuffle, conv1d, conv2d, conv3d, conv_transpose1d,
-                            conv_transpose2d, conv_transpose3d, cosine_similarity, hardshrink,
-                            max_pool1d, max_pool2d, max_pool3d, pairwise_distance, pdist,
-                            pixel_shuffle, pixel_unshuffle, prelu, relu_)
+                            conv_transpose2d, conv_transpose3d, cosine_similarity, max_pool1d,
+                            max_pool2d, max_pool3d, pairwise_distance, pdist, pixel_shuffle,
+                            pixel_unshuffle, relu_)
 from . import hub, safetensors  # noqa: E402
 from . import amp  # noqa: E402  (mixed precision)
 from .amp import autocast  # noqa: E402

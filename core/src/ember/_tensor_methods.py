@@ -432,16 +432,6 @@ def _get_device(self) -> int:
     return -1 if self.device.type == "cpu" else self.device.index or 0
 
 
-def _hardshrink(self, lambd: float = 0.5):
-    from .nn.functional import hardshrink
-    return hardshrink(self, lambd)
-
-
-def _prelu(self, weight):
-    from .nn.functional import prelu
-    return prelu(self, weight)
-
-
 def _matrix_exp(self):
     from .ops.matrix_funcs import matrix_exp
     return matrix_exp(self)
@@ -454,7 +444,7 @@ _METHODS.update({
     "matrix_exp": _matrix_exp, "logaddexp": E.logaddexp, "logaddexp2": E.logaddexp2,
     "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "sinc": E.sinc, "heaviside": E.heaviside,
     "positive": E.positive, "isreal": E.isreal, "get_device": _get_device,
-    "hardshrink": _hardshrink, "prelu": _prelu,
+    "hardshrink": E.hardshrink, "prelu": E.prelu,
     "is_nonzero": lambda self: self.__bool__(),
     "is_same_size": lambda self, other: self._shape == other._shape,
     "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),

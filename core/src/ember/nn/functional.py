@@ -35,6 +35,7 @@ from ..ops import conv as _conv
 from ..ops import pool as _pool
 from ..ops import volumetric as _vol
 from ..ops.activation import softmax as _softmax
+from ..ops.elementwise import hardshrink, prelu  # noqa: F401  (public in F)
 from ..ops.linalg import Linear as _Linear
 from ..ops.loss import CrossEntropy as _CrossEntropy
 from ..ops.norm import BatchNorm as _BatchNorm
@@ -713,14 +714,6 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
                     inplace)
 
 
-def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """max(0, x) + weight * min(0, x); weight has 1 or C (dim 1) entries."""
-    w = weight
-    if weight.numel() != 1 and input.dim() >= 2:
-        w = weight.reshape((-1,) + (1,) * (input.dim() - 2))
-    return ember.where(input > 0, input, w * input)
-
-
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return _inplace(input, lambda input: ember.elu(input, alpha), inplace)
 
@@ -793,10 +786,6 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     return ember.where(input > lambd, input - lambd,
                        ember.where(input < -lambd, input + lambd, input * 0))
-
-
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    return ember.where((input > lambd) | (input < -lambd), input, input * 0)
 
 
 def tanhshrink(input: Tensor) -> Tensor:

@@ -1055,6 +1055,19 @@ class _Heaviside(Function):
         raise RuntimeError("the derivative for 'heaviside' is not implemented.")
 
 
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """max(0, x) + weight * min(0, x); weight has 1 or C (dim 1) entries."""
+    w = weight
+    if weight.numel() != 1 and input.dim() >= 2:
+        w = weight.reshape((-1,) + (1,) * (input.dim() - 2))
+    return where(input > 0, input, w * input)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """input where |input| > lambd, else 0."""
+    return where((input > lambd) | (input < -lambd), input, input * 0)
+
+
 def positive(input: Tensor) -> Tensor:
     """input itself (unary plus); bool tensors are refused, as in torch."""
     if input._dtype is D.bool_:
