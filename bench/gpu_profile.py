@@ -2,7 +2,8 @@
 ember beside torch.
 
 First, bench/gpu.py's conv rows with ember's cuDNN engines chosen under torch's policy
-(alignment up to 32 bytes declared, engines compiled at run time kept) beside ember's own.
+(alignment up to 32 bytes declared, engines compiled at run time kept), and timed by
+cudnn.benchmark, beside ember's own choice.
 
 For each framework: the step's wall time, the sum of its GPU kernels' times and the
 kernels that take most (CUPTI through torch.profiler, which also sees CuPy's launches),
@@ -133,15 +134,20 @@ def call_costs() -> None:
 def engine_policies(batch: int) -> None:
     """bench/gpu.py's conv rows under other choices of cuDNN engine. torch declares each
     operand's alignment (up to 32 bytes) and keeps engines compiled at run time; ember
-    declares 16 bytes and skips them. Wall ms per forward+backward, and torch's."""
+    declares 16 bytes and skips them; cudnn.benchmark times every engine allowed. Wall ms
+    per forward+backward, and torch's (heuristics, as benchmark is off there)."""
     from unittest import mock
     from ember.backends.cuda import cudnn_conv
     default = {"_ALIGNMENT": cudnn_conv._ALIGNMENT,
                "_BEHAVIOR_RUNTIME_COMPILATION": cudnn_conv._BEHAVIOR_RUNTIME_COMPILATION}
     never = -1  # a behavior note no engine has: nothing is skipped for it
-    policies = {"ember": default, "align 32": {**default, "_ALIGNMENT": 32},
-                "runtime-compiled": {**default, "_BEHAVIOR_RUNTIME_COMPILATION": never},
-                "both": {"_ALIGNMENT": 32, "_BEHAVIOR_RUNTIME_COMPILATION": never}}
+    both = {"_ALIGNMENT": 32, "_BEHAVIOR_RUNTIME_COMPILATION": never}
+    # name -> (cudnn_conv's constants, cudnn.benchmark)
+    policies = {"ember": (default, False), "align 32": ({**default, "_ALIGNMENT": 32}, False),
+                "runtime-compiled": ({**default, "_BEHAVIOR_RUNTIME_COMPILATION": never},
+                                     False),
+                "both": (both, False), "benchmark": (default, True),
+                "both + benchmark": (both, True)}
     print(f"\n## conv2d fwd+bwd b{batch} under cuDNN engine policies (ms per call)")
     print(f"  {'shape':10s}" + "".join(f"{name:>18s}" for name in policies) + f"{'torch':>10s}")
     for c, hw in ((64, 56), (128, 28), (256, 14), (512, 7)):
@@ -155,8 +161,9 @@ def engine_policies(batch: int) -> None:
             if fw is torch:
                 times.append(wall_ms(conv)[0])
                 continue
-            for patch in policies.values():
-                with mock.patch.multiple(cudnn_conv, **patch):
+            for patch, benchmark in policies.values():
+                with mock.patch.multiple(cudnn_conv, **patch), \
+                        mock.patch.object(ember.backends.cudnn, "benchmark", benchmark):
                     cudnn_conv._forget_plans()  # each policy chooses its own engines
                     times.append(wall_ms(conv)[0])
             cudnn_conv._forget_plans()

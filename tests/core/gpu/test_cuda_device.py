@@ -367,7 +367,8 @@ def test_cuda_pointwise_convolutions():
                                        (ember.float16, 2e-2), (ember.bfloat16, 5e-2)])
 def test_cuda_convolutions_on_cudnn(dtype, tol, monkeypatch):
     """Where cuDNN's library loads, convolutions run on it: forward, input and weight
-    gradients of plain, strided, dilated, grouped, depthwise and transposed convolutions
+    gradients of plain, strided, dilated, grouped, depthwise and transposed convolutions,
+    with the heuristics' engines and with the fastest ones ``cudnn.benchmark`` times,
     match the im2col path (``cudnn.enabled = False``), which the tests above hold to the
     CPU."""
     from ember.backends.cuda import cudnn_conv
@@ -386,8 +387,9 @@ def test_cuda_convolutions_on_cudnn(dtype, tol, monkeypatch):
     for xs, ws, kw in cases:
         x, w = RNG.standard_normal(xs), RNG.standard_normal(ws) * 0.3
         results = []
-        for enabled in (True, False):
+        for enabled, benchmark in ((True, False), (True, True), (False, False)):
             monkeypatch.setattr(ember.backends.cudnn, "enabled", enabled)
+            monkeypatch.setattr(ember.backends.cudnn, "benchmark", benchmark)
             xe = ember.tensor(x, dtype=dtype, device="cuda", requires_grad=True)
             we = ember.tensor(w, dtype=dtype, device="cuda", requires_grad=True)
             y = F.conv2d(xe, we, **kw)
@@ -396,10 +398,12 @@ def test_cuda_convolutions_on_cudnn(dtype, tol, monkeypatch):
             geometry = {k: kw[k] for k in ("stride", "padding", "dilation", "groups") if k in kw}
             yt = F.conv_transpose2d(y.detach(), we.detach(), **geometry)
             results[-1].append(_np(yt))
-        for a, b in zip(*results):
-            scale = max(np.abs(b).max(), 1.0)
-            np.testing.assert_allclose(a, b, rtol=tol, atol=tol * scale)
+        for on_cudnn in results[:2]:
+            for a, b in zip(on_cudnn, results[2]):
+                scale = max(np.abs(b).max(), 1.0)
+                np.testing.assert_allclose(a, b, rtol=tol, atol=tol * scale)
     assert cudnn_conv._plans, "no convolution ran on cuDNN"
+    monkeypatch.setattr(ember.backends.cudnn, "benchmark", False)
     # deterministic algorithms: the weight gradient twice, bit for bit
     x = ember.randn(8, 16, 14, 14, device="cuda")
     g = ember.randn(8, 32, 14, 14, device="cuda")

@@ -6,7 +6,8 @@ itself, see ``backends/cuda/cudnn_library.py`` and ``cudnn_conv.py``), else on i
 (our kernel) plus cuBLAS GEMMs. ``allow_tf32`` governs both as it governs cuDNN in
 torch, on by default as there (``ember.backends.cuda.matmul.allow_tf32`` stays off);
 ``enabled = False`` keeps the im2col path; ``deterministic`` picks only cuDNN's
-deterministic algorithms.
+deterministic algorithms; ``benchmark`` times every allowed engine on a geometry's first
+call and keeps the fastest, instead of the heuristics' first choice.
 
 Example:
     >>> ember.backends.cudnn.allow_tf32 = False   # full float32 convolutions

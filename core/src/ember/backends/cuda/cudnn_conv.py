@@ -3,10 +3,11 @@
 Where cuDNN's library loads (``cudnn_library.py``), ember runs each convolution pass
 (forward, backward data, backward filter) as a one-operation cuDNN graph, the API torch
 uses: per geometry, dtype and math flags, the engine configurations cuDNN's heuristics
-rank are tried in order and the first whose execution plan builds is kept; each call
-then only binds the operands' addresses and the workspace. (cuDNN 9's older per-call
-API picks the same kernels but spent ~240 us of host time on every call, more than a
-ResNet-18 step's kernels took.)
+rank are tried in order and the first whose execution plan builds is kept (under
+``cudnn.benchmark``, every one is timed on the first call's operands and the fastest
+kept); each call then only binds the operands' addresses and the workspace. (cuDNN 9's
+older per-call API picks the same kernels but spent ~240 us of host time on every call,
+more than a ResNet-18 step's kernels took.)
 
 Where the library does not load, ``ember.backends.cudnn.enabled`` is False, or no engine
 takes a geometry, convolutions keep the im2col and cuBLAS path in ``__init__.py``: still
@@ -181,10 +182,13 @@ class _Plan:
         self.descriptors.destroy()
 
 
-def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | None:
+def _build(cp, handle, which, dtype, shapes, stride, padding, dilation,
+           addresses: tuple) -> _Plan | None:
     """The pass as a one-operation graph, run by the first engine configuration cuDNN's
     heuristics rank (instant mode, then its fallback list) that ember's flags allow and
-    whose plan builds; None where none does."""
+    whose plan builds; under ``cudnn.benchmark``, by the fastest of them all on the
+    operands at addresses (x, w, y), as torch's benchmark mode times them. None where no
+    engine takes the graph."""
     ffi, lib = load()
     made = _Descriptors(ffi, lib)
     kind, compute = _DATA_TYPE[dtype.name], _COMPUTE_TYPE[dtype.name]
@@ -219,17 +223,48 @@ def _build(handle, which, dtype, shapes, stride, padding, dilation) -> _Plan | N
         graph = made.make(_OPERATIONGRAPH, (
             (_GRAPH_HANDLE, _T_HANDLE, "cudnnHandle_t", [handle]),
             (_GRAPH_OPS, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [operation])))
-        for mode in (_HEUR_MODE_INSTANT, _HEUR_MODE_FALLBACK):
-            plan = _first_plan(made, handle, graph, mode, dtype)
+        candidates = (plan for mode in (_HEUR_MODE_INSTANT, _HEUR_MODE_FALLBACK)
+                      for plan in _plans_of(made, handle, graph, mode, dtype))
+        if not flags.benchmark:
+            plan = next(candidates, None)
             if plan is not None:
                 return plan
+        else:
+            timed = [(_time(cp, handle, plan, addresses), plan) for plan in candidates]
+            timed = [(ms, plan) for ms, plan in timed if ms is not None]
+            if timed:
+                return min(timed, key=lambda pair: pair[0])[1]
     except CudnnError:
         pass  # a geometry the graph API refuses: the im2col path takes it
     made.destroy()
     return None
 
 
-def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | None:
+def _time(cp, handle, plan: _Plan, addresses: tuple) -> float | None:
+    """The least of three timed runs of plan on the operands (ms), after one untimed; None
+    where it fails to run or its workspace does not fit."""
+    ffi, lib = load()
+    try:
+        space = cp.cuda.alloc(plan.workspace) if plan.workspace else None
+        pack = plan.pack(ffi, lib, (*addresses, space.ptr if space is not None else 0))
+        check(lib.cudnnBackendExecute(handle, plan.plan, pack))
+        best = None
+        for _ in range(3):
+            start, end = cp.cuda.Event(), cp.cuda.Event()
+            start.record()
+            check(lib.cudnnBackendExecute(handle, plan.plan, pack))
+            end.record()
+            end.synchronize()
+            ms = cp.cuda.get_elapsed_time(start, end)
+            best = ms if best is None else min(best, ms)
+        return best
+    except (CudnnError, cp.cuda.memory.OutOfMemoryError):
+        return None
+
+
+def _plans_of(made: _Descriptors, handle, graph, mode: int, dtype):
+    """The plans of the engine configurations heuristics mode ranks for graph, in its
+    order, that ember's flags allow and that build."""
     ffi, lib = made.ffi, made.lib
     heuristics = made.make(_ENGINEHEUR, (
         (_HEUR_GRAPH, _T_DESCRIPTOR, "cudnnBackendDescriptor_t", [graph]),
@@ -239,7 +274,7 @@ def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | 
                                         ffi.NULL))
     configs = [made.make(_ENGINECFG, finalize=False) for _ in range(count[0])]
     if not configs:
-        return None
+        return
     array = ffi.new("cudnnBackendDescriptor_t[]", configs)
     check(lib.cudnnBackendGetAttribute(heuristics, _HEUR_RESULTS, _T_DESCRIPTOR,
                                         len(configs), count, array))
@@ -261,19 +296,19 @@ def _first_plan(made: _Descriptors, handle, graph, mode: int, dtype) -> _Plan | 
                                                 size))
         except CudnnError:
             continue  # this engine cannot run the graph here: the next one
-        return _Plan(plan, int(size[0]), ffi.new("int64_t[3]", _UIDS), made)
-    return None
+        yield _Plan(plan, int(size[0]), ffi.new("int64_t[3]", _UIDS), made)
 
 
-def _plan(handle, which, dtype, shapes, stride, padding, dilation, device: int):
-    key = (which, dtype.name, shapes, tuple(stride), tuple(padding), tuple(dilation),
-           flags.allow_tf32, flags.deterministic, are_deterministic_algorithms_enabled(),
-           device)
+def _plan(cp, handle, which, x, w, y, stride, padding, dilation, device: int):
+    key = (which, x._dtype.name, (x._shape, w._shape, y._shape), tuple(stride),
+           tuple(padding), tuple(dilation), flags.allow_tf32, flags.deterministic,
+           are_deterministic_algorithms_enabled(), flags.benchmark, device)
     if key in _plans:
         return _plans[key]
     if len(_plans) >= _MAX_PLANS:
         _forget_plans()
-    plan = _plans[key] = _build(handle, which, dtype, shapes, stride, padding, dilation)
+    plan = _plans[key] = _build(cp, handle, which, x._dtype, key[2], stride, padding,
+                                dilation, (_address(x), _address(w), _address(y)))
     return plan
 
 
@@ -292,8 +327,7 @@ def _run(cp, which, x, w, y, stride, padding, dilation) -> bool:
     ffi, lib = load()
     device = x._storage.device.index or 0
     handle = _handle(cp, device)
-    plan = _plan(handle, which, x._dtype, (x._shape, w._shape, y._shape), stride, padding,
-                 dilation, device)
+    plan = _plan(cp, handle, which, x, w, y, stride, padding, dilation, device)
     if plan is None:
         return False
     space = cp.cuda.alloc(plan.workspace) if plan.workspace else None
