@@ -109,6 +109,14 @@ OPS: list[OpInfo] = [
     OpInfo("pow_scalar", lambda m, x: x ** 3), OpInfo("pow_half", lambda m, x: x.abs() ** 0.5 + x),
     OpInfo("rpow", lambda m, x: 2 ** x),
     _b("logaddexp"), _b("logaddexp2"),
+    _b("gcd", dtypes=("int64", "int32", "int16", "int8", "uint8"), grad=False, int_high=40),
+    _b("lcm", dtypes=("int64", "int32", "int16", "uint8"), grad=False),
+    # torch's gradient of ldexp is 0 at negative exponents (its 2 ** other in integers);
+    # ember's is 2 ** other there too: the exponents compared here are non-negative
+    OpInfo("ldexp", lambda m, x, y: m.ldexp(x, (y * 3).round().abs().long()),
+           shapes=BINARY_SHAPES),
+    OpInfo("ldexp_negative", lambda m, x, y: m.ldexp(x, -(y * 3).round().abs().long()),
+           shapes=BINARY_SHAPES, grad=False),
     OpInfo("heaviside", lambda m, x, y: m.heaviside(x.round(), y), shapes=BINARY_SHAPES,
            grad=False, dtypes=FLOATS + ("int64",)),
     _b("atan2"), _b("hypot"), _b("maximum", dtypes=FLOATS + ("int64",)),

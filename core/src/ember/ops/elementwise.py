@@ -1055,6 +1055,58 @@ class _Heaviside(Function):
         raise RuntimeError("the derivative for 'heaviside' is not implemented.")
 
 
+def gcd(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """The greatest common divisor of integers, elementwise (0 where both are 0).
+
+    Example:
+        >>> ember.gcd(ember.tensor([12, -18, 0]), ember.tensor([8, 12, 5]))
+        tensor([4, 6, 5])
+    """
+    r = _gcd(input, other, "gcd")
+    return check_out(out, r, "gcd") if out is not None else r
+
+
+def lcm(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """The least common multiple of integers, elementwise (0 where either is 0).
+
+    Example:
+        >>> ember.lcm(ember.tensor([4, -6]), ember.tensor([6, 4]))
+        tensor([12, 12])
+    """
+    divisor = _gcd(input, other, "lcm")
+    zero = divisor == 0
+    r = where(zero, 0, (input // where(zero, 1, divisor)) * other).abs()
+    return check_out(out, r, "lcm") if out is not None else r
+
+
+def _gcd(a: Tensor, b: Tensor, name: str) -> Tensor:
+    """Euclid's algorithm over whole tensors: at most ~92 rounds for int64 (consecutive
+    Fibonacci numbers take the most)."""
+    dtype = result_type(a, b)
+    if dtype.is_floating_point or dtype.is_complex or dtype is D.bool_:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{pretty_dtype(dtype)}\'')
+    shape = broadcast_shapes(a._shape, b._shape)
+    a, b = a.to(dtype).expand(shape).abs(), b.to(dtype).expand(shape).abs()
+    while (b != 0).any():
+        live = b != 0
+        a, b = where(live, b, a), where(live, a % where(live, b, 1), 0)
+    return a
+
+
+def ldexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """input * 2 ** other (integers give the default float dtype).
+
+    Example:
+        >>> ember.ldexp(ember.tensor([1.0, 3.0]), ember.tensor([2, -1]))
+        tensor([4.0000, 1.5000])
+    """
+    dtype = result_type(input, other)
+    if not dtype.is_floating_point:
+        dtype = D.get_default_dtype()
+    r = input.to(dtype) * pow(2.0, other.to(dtype))
+    return check_out(out, r, "ldexp") if out is not None else r
+
+
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + weight * min(0, x); weight has 1 or C (dim 1) entries."""
     w = weight
