@@ -175,3 +175,26 @@ def test_to_takes_torch_positional_flags():
         same = x.to("cpu", m.float32, False, True)
         assert same is not x and same.dtype == m.float32
         assert x.to(m.float32, False, False) is x
+
+
+@pytest.mark.parametrize("name, args", [("unsqueeze_", (0,)), ("unsqueeze_", (-1,)),
+                                        ("squeeze_", ()), ("squeeze_", (1,)), ("t_", ()),
+                                        ("transpose_", (0, 2)), ("swapaxes_", (1, 2)),
+                                        ("swapdims_", (0, 1)),
+                                        ("as_strided_", ((2, 3), (1, 2)))])
+def test_inplace_view_ops_match_torch(name, args):
+    """The in-place view ops change the tensor's own shape and strides (squeeze_ and
+    unsqueeze_ used to try to write values instead), and carry gradients as torch's do."""
+    a = np.arange(6.0).reshape(2, 1, 3) if name != "t_" else np.arange(6.0).reshape(2, 3)
+    got = []
+    for m in (ember, torch):
+        leaf = m.tensor(a, requires_grad=True)
+        x = leaf * 1
+        assert getattr(x, name)(*args) is x
+        weights = m.arange(float(x.numel())).reshape(x.shape)
+        (x * weights).sum().backward()
+        got.append((tuple(x.shape), tuple(x.stride()), x.detach().numpy().tolist(),
+                    leaf.grad.numpy().tolist()))
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            getattr(m.tensor(a, requires_grad=True), name)(*args)
+    assert got[0] == got[1]

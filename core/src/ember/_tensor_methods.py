@@ -413,9 +413,28 @@ for _name, _fn in (("masked_fill_", index.masked_fill), ("index_fill_", index.in
                    ("scatter_", index.scatter), ("scatter_add_", index.scatter_add),
                    ("scatter_reduce_", index.scatter_reduce), ("put_", index.put),
                    ("masked_scatter_", index.masked_scatter), ("index_put_", index.index_put),
-                   ("tril_", join.tril), ("triu_", join.triu), ("cumsum_", Rd.cumsum),
-                   ("squeeze_", V.squeeze), ("unsqueeze_", V.unsqueeze)):
+                   ("tril_", join.tril), ("triu_", join.triu), ("cumsum_", Rd.cumsum)):
     _METHODS[_name] = _inplace_of(_fn)
+
+
+def _inplace_view(view_fn):
+    """torch's in-place view ops: self takes the view's shape and strides over the same
+    memory and, while a graph is recorded, the view's place in it."""
+    def m(self, *args, **kwargs):
+        self._check_inplace_allowed()
+        view = view_fn(self, *args, **kwargs)
+        self._shape, self._stride, self._offset = view._shape, view._stride, view._offset
+        if view._grad_fn is not None:
+            self._grad_fn, self._output_nr = view._grad_fn, view._output_nr
+        return self
+    m.__name__ = view_fn.__name__ + "_"
+    return m
+
+
+for _name, _fn in (("squeeze_", V.squeeze), ("unsqueeze_", V.unsqueeze), ("t_", V.t),
+                   ("transpose_", V.transpose), ("swapaxes_", V.transpose),
+                   ("swapdims_", V.transpose), ("as_strided_", V.as_strided)):
+    _METHODS[_name] = _inplace_view(_fn)
 
 def _softmax(self, dim=None, dtype=None):
     from .ops.activation import softmax
