@@ -80,6 +80,22 @@ def pin_memory(self, device=None) -> Tensor:
     return cuda.pin(self)
 
 
+def share_memory_(self) -> Tensor:
+    """Moves this tensor's storage into shared memory, in place: processes it is then
+    forked into or sent to (``ember.multiprocessing``) see and change the same elements.
+    A no-op for CUDA tensors and for storages already shared, as in torch."""
+    if self.device.type == "cpu":
+        from .backends import cpu
+        cpu.share(self._storage)
+    return self
+
+
+def is_shared(self) -> bool:
+    """Whether the storage is in shared memory (CUDA tensors always count, as in torch)."""
+    from .backends import cpu
+    return self.device.type != "cpu" or cpu.is_shared(self._storage)
+
+
 def is_pinned(self, device=None) -> bool:
     from .backends import cuda
     return self.device.type == "cpu" and cuda.is_pinned(self._storage)
@@ -306,6 +322,7 @@ def _size_prop(name):
 _METHODS = {
     # conversion
     "to": to, "cpu": cpu, "cuda": cuda, "pin_memory": pin_memory, "is_pinned": is_pinned,
+    "share_memory_": share_memory_, "is_shared": is_shared,
     "type_as": type_as, "copy_": copy_, "fill_": fill_,
     "zero_": zero_, "_resize_": _resize_, "resize_": resize_, "resize_as_": resize_as_,
     "float": _cast_method(D.float32), "double": _cast_method(D.float64),

@@ -10,6 +10,10 @@ from __future__ import annotations
 from sys import getrefcount
 
 import math
+import mmap
+import os
+import tempfile
+import weakref
 
 import numpy as np
 
@@ -122,6 +126,51 @@ def alloc(numel: int, dtype) -> Storage:
         s = Storage(np.empty(numel, key[1]))
     s._cached = key
     return s
+
+
+# ---- shared memory (Tensor.share_memory_, ember.multiprocessing) -----------------------
+# torch's "file_descriptor" strategy: the memory is an unlinked file in RAM, alive while a
+# mapping or a descriptor of it is, so nothing is left behind; other processes get a
+# duplicate of the descriptor (ember.multiprocessing sends it), a forked child the mapping.
+
+_SHARED_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+_shared_fds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Storage -> its fd
+
+
+def share(storage: Storage) -> int:
+    """Moves storage's elements into shared memory, in place (every tensor over it keeps
+    seeing them); returns the descriptor another process maps them by (from_shared)."""
+    fd = _shared_fds.get(storage)
+    if fd is None:
+        fd, path = tempfile.mkstemp(prefix="ember_shm_", dir=_SHARED_DIR)
+        os.unlink(path)
+        os.ftruncate(fd, max(storage.data.nbytes, 1))
+        data = _map(fd, storage.data.size, storage.data.dtype)
+        data[...] = storage.data
+        storage.data, storage.ptr = data, ffi.from_buffer("char[]", data)
+        storage._cached = None  # never back into the allocator's cache
+        _keep_fd(storage, fd)
+    return fd
+
+
+def from_shared(fd: int, numel: int, np_dtype) -> Storage:
+    """A storage over the shared memory that descriptor fd (this process's own) holds."""
+    storage = Storage(_map(fd, numel, np.dtype(np_dtype)))
+    _keep_fd(storage, fd)
+    return storage
+
+
+def is_shared(storage) -> bool:
+    return storage in _shared_fds
+
+
+def _map(fd: int, numel: int, np_dtype) -> np.ndarray:
+    return np.frombuffer(mmap.mmap(fd, max(numel * np_dtype.itemsize, 1)), np_dtype, numel)
+
+
+def _keep_fd(storage: Storage, fd: int) -> None:
+    _shared_fds[storage] = fd
+    weakref.finalize(storage, os.close, fd)
 
 
 def zeros_storage(numel: int, dtype) -> Storage:

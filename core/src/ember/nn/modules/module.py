@@ -529,7 +529,10 @@ class Module:
                     p.grad.zero_()
 
     def share_memory(self) -> Module:
-        return self
+        """Moves parameters, their gradients and buffers into shared memory, in place
+        (``Tensor.share_memory_``): processes that train this module (Hogwild) update
+        the same weights."""
+        return self._apply(lambda t: t.share_memory_())
 
     def _get_name(self) -> str:
         return type(self).__name__
