@@ -198,3 +198,38 @@ def test_inplace_view_ops_match_torch(name, args):
         with pytest.raises(RuntimeError, match="leaf Variable"):
             getattr(m.tensor(a, requires_grad=True), name)(*args)
     assert got[0] == got[1]
+
+
+def test_frombuffer_and_empty_strided_match_torch():
+    for m in (ember, torch):
+        raw = bytearray(range(16))
+        t = m.frombuffer(raw, dtype=m.int16, count=3, offset=2)
+        assert t.tolist() == np.frombuffer(raw, np.int16, 3, 2).tolist()
+        t[0] = -1  # no copy: the buffer changes
+        assert raw[2:4] == b"\xff\xff"
+        assert m.frombuffer(raw, dtype=m.float32).shape == (4,)
+        for kw in (dict(count=5), dict(count=0), dict(offset=16), dict(offset=-1),
+                   dict(offset=1, count=-1)):
+            with pytest.raises(ValueError):
+                m.frombuffer(bytearray(18), dtype=m.int32, **kw)
+        e = m.empty_strided((2, 3), (1, 2))
+        assert e.shape == (2, 3) and e.stride() == (1, 2) and not e.is_contiguous()
+        assert m.empty_strided((2, 0), (1, 2), dtype=m.int64).dtype == m.int64
+        with pytest.raises(RuntimeError):
+            m.empty_strided((2, 3), (1,))
+
+
+def test_compile_and_interop_threads_keep_torch_programs_running():
+    model = ember.nn.Linear(3, 2)
+    assert ember.compile(model, mode="reduce-overhead") is model
+
+    @ember.compile(fullgraph=True)
+    def double(x):
+        return x * 2
+    assert double(ember.ones(2)).tolist() == [2.0, 2.0]
+    before = ember.get_num_interop_threads()
+    try:
+        ember.set_num_interop_threads(2)
+        assert ember.get_num_interop_threads() == 2
+    finally:
+        ember.set_num_interop_threads(before)

@@ -40,8 +40,8 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .ops.activation import log_softmax, softmax
 from .ops.creation import tril_indices, triu_indices
-from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_dlpack,
-                           from_numpy, full,
+from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, empty_strided, eye,
+                           from_dlpack, from_numpy, frombuffer, full,
                            full_like, linspace, logspace, ones, ones_like, scalar_tensor, tensor,
                            zeros, zeros_like)
 from .ops.creation import range  # noqa: A004
@@ -75,10 +75,12 @@ from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contigu
                         tensor_split, transpose, unbind, unflatten, unsqueeze, view, vsplit)
 from . import autograd, cuda, linalg, backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision
+from ._compile import compile  # noqa: A004
 from . import optim, utils  # noqa: E402  (optimizers and data loading, on top of the ops)
 from .serialization import load, save
 from .ops._util import result_type
-from ._threads import get_num_threads, set_num_threads
+from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                       set_num_threads)
 from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
                            is_deterministic_algorithms_warn_only_enabled,
                            use_deterministic_algorithms)

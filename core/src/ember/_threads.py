@@ -21,6 +21,23 @@ def set_num_threads(n: int) -> None:
     cpu.set_num_threads(n)
 
 
+_interop_threads = [1]
+
+
+def get_num_interop_threads() -> int:
+    """Threads for running independent ops side by side: 1, as ember runs ops one after
+    another and spends its threads inside each."""
+    return _interop_threads[0]
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Kept and reported back, as torch does; ember's ops run one after another."""
+    n = int(n)
+    if n < 1:
+        raise RuntimeError(f"Expected positive number of threads, got {n}")
+    _interop_threads[0] = n
+
+
 if hasattr(os, "register_at_fork"):
     # libgomp's thread pool does not survive fork: a child entering a parallel region
     # would wait forever for the parent's threads. Children run single-threaded.

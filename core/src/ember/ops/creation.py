@@ -191,6 +191,60 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
                         0, dtype)
 
 
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor over the bytes of an object with the buffer protocol, from byte offset,
+    without a copy: count elements of dtype, or as many as the rest holds (-1).
+
+    Example:
+        >>> ember.frombuffer(bytearray(b"\\x01\\x00\\x02\\x00"), dtype=ember.int16)
+        tensor([1, 2], dtype=ember.int16)
+    """
+    view = memoryview(buffer)
+    nbytes, item = view.nbytes, dtype.itemsize
+    if nbytes == 0 or count == 0:
+        raise ValueError(f"both buffer length ({nbytes}) and count ({count}) must not be 0")
+    if not 0 <= offset < nbytes:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({nbytes} bytes) minus 1")
+    if count < 0:
+        if (nbytes - offset) % item:
+            raise ValueError(f"buffer length ({nbytes - offset} bytes) after offset ({offset} "
+                             f"bytes) must be a multiple of element size ({item})")
+        count = (nbytes - offset) // item
+    elif offset + count * item > nbytes:
+        raise ValueError(f"requested buffer length ({count} * {item} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({nbytes} bytes)")
+    data = np.frombuffer(view, dtype.storage_np, count, offset)
+    if view.readonly:
+        import warnings
+        warnings.warn("The given buffer is not writable, and ember does not support "
+                      "non-writable tensors.", UserWarning, stacklevel=2)
+    return _finish(Tensor._make(cpu.Storage(data), (count,), (1,), 0, dtype), requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None,
+                  requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """An uninitialised tensor of the given size laid out with the given strides.
+
+    Example:
+        >>> ember.empty_strided((2, 3), (1, 2)).stride()
+        (1, 2)
+    """
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality "
+                           f"of strides ({len(stride)})")
+    if any(n < 0 for n in size) or any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    extent = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    base = _empty((extent,), dtype or D.get_default_dtype(), as_device(device))
+    t = Tensor._make(base._storage, size, stride, 0, base._dtype)
+    return _finish(t.pin_memory() if pin_memory else t, requires_grad)
+
+
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """A new tensor copying `data` (nested lists, numbers, NumPy arrays or tensors).
