@@ -233,3 +233,16 @@ def test_compile_and_interop_threads_keep_torch_programs_running():
         assert ember.get_num_interop_threads() == 2
     finally:
         ember.set_num_interop_threads(before)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_linspace_is_torch_to_the_last_bit(dtype):
+    """torch's CPU kernel rounds each point once (a fused multiply-add), half types after
+    every step in float; ember's points are the same bits (histogram's edges rely on it)."""
+    rng = np.random.default_rng(9)
+    for _ in range(60):
+        start, end = rng.uniform(-100, 100, 2)
+        steps = int(rng.integers(0, 300))
+        got = ember.linspace(start, end, steps, dtype=getattr(ember, dtype)).float().numpy()
+        want = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).float().numpy()
+        np.testing.assert_array_equal(got, want)

@@ -237,3 +237,44 @@ def wrap_dim(dim: int, ndim: int) -> int:
 
 
 __all__ = ["contiguous_strides"]
+
+
+# ---- one rounding for a * b + c (torch's CPU kernels use fused multiply-adds) -------------
+# Veltkamp's splitter for float64: a * (2**27 + 1) cuts a's significand into two halves
+# whose pairwise products are exact
+_SPLITTER = 134217729.0
+
+
+def fma(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
+    """a * b + c rounded once, as a fused multiply-add in torch's float and double kernels
+    (float32 and float64 tensors of one dtype)."""
+    if a._dtype is D.float64:
+        return fma64(a, b, c)
+    # a product of float32s is exact in float64, so the float64 sum is the only other
+    # rounding; it can only mislead the final one at an exact float32 tie
+    return (a.double() * b.double() + c.double()).to(a._dtype)
+
+
+def _split(a):
+    c = a * _SPLITTER
+    high = c - (c - a)
+    return high, a - high
+
+
+def fma64(a, b, c):
+    """a * b + c in float64 rounded once, for float64 tensors or NumPy arrays alike."""
+    # Dekker's exact product (p + e == a * b) and Knuth's exact sum (s + t == p + c): s plus
+    # the two small remainders rounds as a true fused multiply-add does, but in rare
+    # near-ties of the remainders
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    z = s - p
+    t = (p - (s - z)) + (c - z)
+    # an infinite or NaN operand (or a split past float64's range) leaves no remainder to add
+    rest = t + e
+    if isinstance(rest, np.ndarray):
+        return s + np.nan_to_num(rest, nan=0.0, posinf=0.0, neginf=0.0)
+    return s + rest.nan_to_num(0.0, 0.0, 0.0)

@@ -394,6 +394,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
     end = end.item() if isinstance(end, Tensor) else end
     if steps == 1:
         vals = np.array([start], dtype=np.float64)
+    elif dtype.is_floating_point and not dtype.is_complex:
+        vals = _float_linspace(start, end, steps, dtype)
     else:
         step = (end - start) / (steps - 1)
         idx = np.arange(steps, dtype=np.float64)
@@ -403,6 +405,43 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
     if not dtype.is_floating_point:
         vals = np.trunc(vals)
     return _finish(_to_device(_from_numpy_cast(vals, dtype), device), requires_grad)
+
+
+def _float_linspace(start: float, end: float, steps: int, dtype) -> np.ndarray:
+    """linspace's values as torch's CPU kernel computes them, to the last bit: the first
+    half of the points as start + i * step, the rest as end - (steps - 1 - i) * step, one
+    fused multiply-add each in float and double; half and bfloat16 round after every
+    operation in float, as c10's types do. (NumPy here: a few array ops, where the same in
+    tensor ops took 90 times torch's 2 us for 100 points.)"""
+    from ._util import fma64
+    i = np.arange(steps, dtype=np.float64)
+    first = i < steps // 2
+    count = np.where(first, i, steps - 1 - i)
+    if dtype is D.float64:
+        step = (float(end) - float(start)) / (steps - 1)
+        return fma64(np.where(first, step, -step), count, np.where(first, start, end))
+    if dtype is D.float32:
+        lo, hi = np.float32(start), np.float32(end)
+        step = (hi - lo) / np.float32(steps - 1)
+        # float32 products are exact in float64: the sum is the one rounding before float32's
+        return (np.where(first, step, -step).astype(np.float64) * count +
+                np.where(first, lo, hi).astype(np.float64)).astype(np.float32)
+    rounded = _round_to_half if dtype is D.float16 else _round_to_bfloat16
+    lo, hi = rounded(np.float32(start)), rounded(np.float32(end))
+    step = rounded(rounded(hi - lo) / rounded(np.float32(steps - 1)))
+    along = rounded(step * rounded(count.astype(np.float32)))
+    return np.where(first, lo + along, hi - along)
+
+
+def _round_to_half(x):
+    return np.asarray(x, np.float32).astype(np.float16).astype(np.float32)
+
+
+def _round_to_bfloat16(x):
+    """float32 values rounded to bfloat16's 8 significant bits (to nearest, ties to even)."""
+    bits = np.asarray(x, np.float32).view(np.uint32)
+    bits = (bits + np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    return bits.view(np.float32)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,

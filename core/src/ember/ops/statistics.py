@@ -2,10 +2,10 @@
 
 Each is composed of ember's tensor ops in the order torch's ATen code runs them, so the
 result dtypes, shapes, corner cases and gradients come out as torch's. Where torch's CPU
-kernels round once through a fused multiply-add (lerp between two quantile neighbours,
-linspace's histogram edges), the helpers here round once too, so values agree with torch's
-to the last bit rather than to within an ulp: a histogram count depends on which side of
-an edge a value falls.
+kernels round once through a fused multiply-add (lerp between two quantile neighbours;
+linspace, which gives the histogram's edges, does the same), the lerp here rounds once
+too, so values agree with torch's to the last bit rather than to within an ulp: a
+histogram count depends on which side of an edge a value falls.
 
 Example:
     >>> ember.quantile(ember.tensor([1., 2., 4.]), 0.5)
@@ -22,10 +22,10 @@ from collections import namedtuple
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import check_out, is_scalar, pretty_dtype, result_type, wrap_dim
+from ._util import check_out, fma, is_scalar, pretty_dtype, result_type, wrap_dim
 from .complex import complex as _complex
 from .complex import imag, real
-from .creation import arange, full_like, ones_like, tensor, zeros, zeros_like
+from .creation import full_like, linspace, ones_like, tensor, zeros, zeros_like
 from .elementwise import where
 from .sort import searchsorted
 
@@ -33,9 +33,6 @@ from .sort import searchsorted
 histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
-# Veltkamp's splitter for float64: a * (2**27 + 1) cuts a's significand into two halves
-# whose pairwise products are exact
-_SPLITTER = 134217729.0
 # torch keeps quantile's ranks exact in its float arithmetic (2**24: float32's significand)
 _MAX_QUANTILE_SIZE = 2 ** 24
 
@@ -43,38 +40,6 @@ _MAX_QUANTILE_SIZE = 2 ** 24
 def _need_tensor(x, fn: str, arg: str) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
-
-
-# ---- one rounding for a * b + c -----------------------------------------------------------------
-
-def _split(a: Tensor) -> tuple[Tensor, Tensor]:
-    c = a * _SPLITTER
-    high = c - (c - a)
-    return high, a - high
-
-
-def _fma64(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
-    # Dekker's exact product (p + e == a * b) and Knuth's exact sum (s + t == p + c): s plus
-    # the two small remainders rounds as a true fused multiply-add does, but in rare
-    # near-ties of the remainders
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + c
-    z = s - p
-    t = (p - (s - z)) + (c - z)
-    # an infinite or NaN operand (or a split past float64's range) leaves no remainder to add
-    return s + (t + e).nan_to_num(0.0, 0.0, 0.0)
-
-
-def _fma(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
-    """a * b + c rounded once, as the fused multiply-add in torch's float and double kernels."""
-    if a.dtype is D.float64:
-        return _fma64(a, b, c)
-    # a product of float32s is exact in float64, so the float64 sum is the only other
-    # rounding; it can only mislead the final one at an exact float32 tie
-    return (a.double() * b.double() + c.double()).to(a.dtype)
 
 
 class _Lerp(Function):
@@ -85,7 +50,7 @@ class _Lerp(Function):
     def forward(ctx, start: Tensor, end: Tensor, weight: Tensor) -> Tensor:
         ctx.save_for_backward(start, end, weight)
         small = weight.abs() < 0.5
-        return _fma(where(small, weight, weight - 1), end - start, where(small, start, end))
+        return fma(where(small, weight, weight - 1), end - start, where(small, start, end))
 
     @staticmethod
     def backward(ctx, grad: Tensor):
@@ -93,29 +58,6 @@ class _Lerp(Function):
         return (grad * (1 - weight) if ctx.needs_input_grad[0] else None,
                 grad * weight if ctx.needs_input_grad[1] else None,
                 grad * (end - start) if ctx.needs_input_grad[2] else None)
-
-
-def _linspace(start: float, end: float, steps: int, dtype, device) -> Tensor:
-    """torch.linspace as torch's CPU kernel computes it: the first half of the points as
-    start + i * step, the rest as end - (steps - 1 - i) * step, one fused multiply-add each
-    for float and double; half and bfloat16 round after every operation, as c10's do."""
-    i = arange(steps, dtype=D.float64, device=device)
-    first = i < steps // 2
-    count = where(first, i, steps - 1 - i)
-    if dtype in (D.float32, D.float64):
-        lo = tensor(start, dtype=dtype, device=device)
-        hi = tensor(end, dtype=dtype, device=device)
-        step = (hi - lo) / (steps - 1)
-        return _fma(where(first, step, -step), count.to(dtype), where(first, lo, hi))
-
-    def rounded(t: Tensor) -> Tensor:
-        return t.to(dtype).float()
-
-    lo = rounded(tensor(start, dtype=D.float32, device=device))
-    hi = rounded(tensor(end, dtype=D.float32, device=device))
-    step = rounded(rounded(hi - lo) / rounded(tensor(float(steps - 1), device=device)))
-    along = rounded(step * rounded(count.float()))
-    return where(first, lo + along, hi - along).to(dtype)
 
 
 # ---- covariance ---------------------------------------------------------------------------------
@@ -475,7 +417,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
         if not input.dtype.is_floating_point:
             raise NotImplementedError(f'"histogram_cpu" not implemented for '
                                       f"'{pretty_dtype(input.dtype)}'")
-        edges = _linspace(lo, hi, bins + 1, input.dtype, input.device)
+        edges = linspace(lo, hi, bins + 1, dtype=input.dtype, device=input.device)
         _check_histogram(input, edges, weight)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"histogram_cpu" not implemented for '
