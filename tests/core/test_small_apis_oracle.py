@@ -246,3 +246,18 @@ def test_linspace_is_torch_to_the_last_bit(dtype):
         got = ember.linspace(start, end, steps, dtype=getattr(ember, dtype)).float().numpy()
         want = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).float().numpy()
         np.testing.assert_array_equal(got, want)
+
+
+def test_histc_puts_values_on_inner_edges_in_torch_bins():
+    """Values exactly on bin edges: the bin follows from torch's arithmetic in the input's
+    dtype ((x - min) * bins / (max - min) from edges rounded to it)."""
+    rng = np.random.default_rng(3)
+    for dtype in ("float32", "float64"):
+        for _ in range(40):
+            bins = int(rng.integers(1, 20))
+            lo, hi = sorted(rng.uniform(-5, 5, 2))
+            values = np.concatenate([rng.uniform(lo - 1, hi + 1, 50),
+                                     np.linspace(lo, hi, bins + 1)]).astype(dtype)
+            got = ember.histc(ember.tensor(values), bins, lo, hi).numpy()
+            want = torch.histc(torch.tensor(values), bins, lo, hi).numpy()
+            np.testing.assert_array_equal(got, want)

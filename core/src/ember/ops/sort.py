@@ -8,6 +8,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ._util import backend_of, cast, device_of, operand, result_type, wrap_dim
+from .creation import full
 from .reduce import _index_grad, values_indices
 
 topk_result = namedtuple("topk", ["values", "indices"])
@@ -232,6 +233,9 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     keep = input[(input >= lo) & (input <= hi)]
-    idx = ((keep - lo) * (bins / (hi - lo))).long().clamp(0, bins - 1)
+    # torch's arithmetic, in input's dtype from edges rounded to it, so that a value on an
+    # inner edge lands in the same bin
+    left, right = (full((), v, dtype=input._dtype, device=input.device) for v in (lo, hi))
+    idx = ((keep - left) * bins / (right - left)).long().clamp(0, bins - 1)
     counts = idx.new_zeros((bins,)).scatter_add(0, idx, idx.new_ones(idx._shape))
     return counts.to(input._dtype)
