@@ -333,4 +333,10 @@ OPS: list[OpInfo] = [
            shapes=[((5, 3), (4, 3)), ((6, 4), (3, 4), "transposed")]),
     OpInfo("trace", lambda m, x: m.trace(x), shapes=[((4, 4),)]),
     OpInfo("matrix_norm", lambda m, x: m.linalg.matrix_norm(x), shapes=[((3, 4),)]),
+    *(OpInfo(f"matrix_power_{n}".replace("-", "minus"),
+             lambda m, x, n=n: m.linalg.matrix_power(x + 3 * m.eye(3, dtype=x.dtype), n),
+             shapes=[((3, 3),), ((2, 3, 3),), ((0, 3, 3),)])
+      for n in (0, 1, 3, -2)),
+    OpInfo("matrix_power_int", lambda m, x: x.matrix_power(4), shapes=[((3, 3),)],
+           dtypes=("int64",), grad=False, int_high=3),
 ]

@@ -473,11 +473,17 @@ def _matrix_exp(self):
     return matrix_exp(self)
 
 
+def _matrix_power(self, n: int):
+    from .ops.matrix_funcs import matrix_power
+    return matrix_power(self, n)
+
+
 _METHODS.update({
     "ravel": V.ravel, "hsplit": V.hsplit, "vsplit": V.vsplit, "dsplit": V.dsplit,
     "diagflat": join.diagflat, "fill_diagonal_": join.fill_diagonal_, "diff": Rd.diff,
     "dist": linalg.dist, "addr": linalg.addr, "ger": linalg.outer, "msort": S.msort,
-    "matrix_exp": _matrix_exp, "logaddexp": E.logaddexp, "logaddexp2": E.logaddexp2,
+    "matrix_exp": _matrix_exp, "matrix_power": _matrix_power, "logaddexp": E.logaddexp,
+    "logaddexp2": E.logaddexp2,
     "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "sinc": E.sinc, "heaviside": E.heaviside,
     "positive": E.positive, "isreal": E.isreal, "get_device": _get_device,
     "hardshrink": E.hardshrink, "prelu": E.prelu,

@@ -1,10 +1,10 @@
-"""ember.linalg: norms, cross, matrix_exp, householder_product, and the dense solvers and
-factorizations of ops/solve.py (solve, inv, det, slogdet, cholesky, solve_triangular,
-lstsq and their _ex forms)."""
+"""ember.linalg: norms, cross, matrix_exp, matrix_power, householder_product, and the dense
+solvers and factorizations of ops/solve.py (solve, inv, det, slogdet, cholesky,
+solve_triangular, lstsq and their _ex forms)."""
 
 from .ops.linalg import linalg_cross as cross
 from .ops.linalg import matmul, matrix_norm
-from .ops.matrix_funcs import householder_product, matrix_exp
+from .ops.matrix_funcs import householder_product, matrix_exp, matrix_power
 from .ops.reduce import vector_norm
 from .ops.solve import (LinAlgError, cholesky, cholesky_ex, det, inv, inv_ex, lstsq, slogdet,
                         solve, solve_ex, solve_triangular)
@@ -18,6 +18,6 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "cross", "matmul", "matrix_exp",
+__all__ = ["norm", "vector_norm", "matrix_norm", "cross", "matmul", "matrix_exp", "matrix_power",
            "householder_product", "LinAlgError", "solve", "solve_ex", "inv", "inv_ex", "det",
            "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "lstsq"]

@@ -1,5 +1,5 @@
-"""Matrix functions built from matmul: ``linalg.matrix_exp`` and
-``linalg.householder_product``.
+"""Matrix functions built from matmul: ``linalg.matrix_exp``, ``linalg.matrix_power``
+and ``linalg.householder_product``.
 
 Both are compositions of differentiable ember ops (matmul, arithmetic), so autograd gives
 their gradients (and double gradients) and they run on any device without kernels of
@@ -19,14 +19,10 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor
 from ._util import pretty_dtype
-from .creation import eye
+from .creation import eye, zeros
+from .elementwise import where
 
-__all__ = ["matrix_exp", "householder_product"]
-
-
-def _name(d: D.dtype) -> str:
-    """torch's name of a dtype in error messages."""
-    return {D.complex64: "ComplexFloat", D.complex128: "ComplexDouble"}.get(d) or pretty_dtype(d)
+__all__ = ["matrix_exp", "matrix_power", "householder_product"]
 
 
 def matrix_exp(A: Tensor) -> Tensor:
@@ -45,7 +41,7 @@ def matrix_exp(A: Tensor) -> Tensor:
                            f"they are {A.shape[-2]} by {n} matrices")
     if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor "
-                           f"as input. Got {_name(A.dtype)}")
+                           f"as input. Got {pretty_dtype(A.dtype)}")
     if A.numel() == 0:
         return A.clone()
     ident = eye(n, dtype=A.dtype, device=A.device)
@@ -60,6 +56,40 @@ def matrix_exp(A: Tensor) -> Tensor:
     for _ in range(s):
         P = P @ P
     return P
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A (a square matrix or a batch of them) to the integer power n by repeated squaring;
+    n = 0 gives the identity, n < 0 powers of the inverse (torch.linalg.matrix_power).
+
+    Example:
+        >>> ember.linalg.matrix_power(ember.tensor([[1, 1], [0, 1]]), 5).tolist()
+        [[1, 5], [0, 1]]
+    """
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
+                           f"they are {A.shape[-2]} by {A.shape[-1]} matrices")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if n == 0:
+        # the identity, tied to A with a zero gradient as torch's is
+        identity = eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(A.shape)
+        return where(zeros(A.shape, dtype=D.bool_, device=A.device), A, identity)
+    if n < 0:
+        from .solve import inv
+        A, n = inv(A), -n
+    result, square = None, A
+    while True:
+        if n & 1:
+            result = square if result is None else result @ square
+        n >>= 1
+        if not n:
+            break
+        square = square @ square
+    return result.clone() if result is A else result
 
 
 def householder_product(A: Tensor, tau: Tensor) -> Tensor:
@@ -88,11 +118,11 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
         raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
                            f"input.shape[:-2], but got {list(tau.shape[:-1])}")
     if tau.dtype != A.dtype:
-        raise RuntimeError(f"{name}: tau dtype {_name(tau.dtype)} does not match input "
-                           f"dtype {_name(A.dtype)}")
+        raise RuntimeError(f"{name}: tau dtype {pretty_dtype(tau.dtype)} does not match input "
+                           f"dtype {pretty_dtype(A.dtype)}")
     if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise NotImplementedError(f"\"orgqr_cpu\" not implemented for "
-                                  f"'{_name(A.dtype)}'")
+                                  f"'{pretty_dtype(A.dtype)}'")
     Q = eye(m, n, dtype=A.dtype, device=A.device).expand(*A.shape)
     # v_i: zero above row i, one on it, A's column i below it
     V = A.tril(-1) + eye(m, n, dtype=A.dtype, device=A.device)
