@@ -77,6 +77,8 @@ from . import autograd, cuda, linalg, backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision
 from ._compile import compile  # noqa: A004
 from . import optim, utils  # noqa: E402  (optimizers and data loading, on top of the ops)
+# how tensors cross processes (shared memory), registered at import as torch's is
+from . import multiprocessing  # noqa: E402
 from .serialization import load, save
 from .ops._util import result_type
 from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
