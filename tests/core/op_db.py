@@ -113,6 +113,7 @@ OPS: list[OpInfo] = [
     _b("lcm", dtypes=("int64", "int32", "int16", "uint8"), grad=False),
     # torch's gradient of ldexp is 0 at negative exponents (its 2 ** other in integers);
     # ember's is 2 ** other there too: the exponents compared here are non-negative
+    OpInfo("frexp", lambda m, x: _joined(m, m.frexp(x * 1e3)), dtypes=FLOATS + HALF),
     OpInfo("ldexp", lambda m, x, y: m.ldexp(x, (y * 3).round().abs().long()),
            shapes=BINARY_SHAPES),
     OpInfo("ldexp_negative", lambda m, x, y: m.ldexp(x, -(y * 3).round().abs().long()),

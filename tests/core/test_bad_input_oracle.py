@@ -154,6 +154,7 @@ CASES.update({
     "fill_diagonal_ of an uneven cube": lambda m: m.zeros(2, 3, 2).fill_diagonal_(1.0),
     "trapezoid with x of the wrong length": lambda m: m.trapezoid(m.ones(4), m.ones(3)),
     "dist of integers": lambda m: m.dist(m.ones(3, dtype=m.int64), m.zeros(3, dtype=m.int64)),
+    "frexp of integers": lambda m: m.frexp(m.ones(3, dtype=m.int64)),
     "matrix_power of a vector": lambda m: m.linalg.matrix_power(m.ones(3), 2),
     "matrix_power of a non-square matrix": lambda m: m.linalg.matrix_power(m.ones(2, 3), 2),
     "matrix_power -1 of integers": lambda m: m.linalg.matrix_power(

@@ -491,7 +491,7 @@ _METHODS.update({
     "is_same_size": lambda self, other: self._shape == other._shape,
     "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),
 })
-for _name in ("gcd", "lcm", "ldexp"):
+for _name in ("gcd", "lcm", "ldexp", "frexp"):
     _METHODS[_name] = getattr(E, _name)
 for _name in ("deg2rad", "rad2deg", "sinc", "heaviside", "gcd", "lcm", "ldexp"):
     _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))

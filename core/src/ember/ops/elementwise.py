@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from collections import namedtuple
 
 from .. import _dtype as D
 from .._C import lib
@@ -1105,6 +1106,36 @@ def ldexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         dtype = D.get_default_dtype()
     r = input.to(dtype) * pow(2.0, other.to(dtype))
     return check_out(out, r, "ldexp") if out is not None else r
+
+
+_frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def frexp(input: Tensor) -> tuple:
+    """input split into mantissa (0.5 <= |m| < 1, or 0) and int32 exponent, with
+    input == mantissa * 2 ** exponent; infinities and NaN keep themselves, exponent 0.
+
+    Example:
+        >>> ember.frexp(ember.tensor([3.0]))
+        frexp(mantissa=tensor([0.7500]), exponent=tensor([2], dtype=ember.int32))
+    """
+    if not input._dtype.is_floating_point:
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    wide = input.detach().double()  # every float's exponent (subnormals too) is exact here
+    finite = wide.isfinite() & (wide != 0)
+    exponent = where(finite, wide.abs().log2().floor() + 1, 0)
+    # log2 can round across a power of two: one step either way puts |m| in [0.5, 1)
+    scaled = _scale_down(wide, exponent).abs()
+    exponent = (exponent - (finite & (scaled < 0.5)).double() +
+                (finite & (scaled >= 1)).double())
+    return _frexp_result(_scale_down(input.double(), exponent).to(input._dtype),
+                        exponent.to(D.int32))
+
+
+def _scale_down(x: Tensor, exponent: Tensor) -> Tensor:
+    """x / 2 ** exponent exactly, in two halvings: 2 ** 1024 alone would overflow."""
+    half = (exponent / 2).floor()
+    return x / pow(2.0, half) / pow(2.0, exponent - half)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
