@@ -473,6 +473,11 @@ def _matrix_exp(self):
     return matrix_exp(self)
 
 
+def _mvlgamma(self, p: int):
+    from .special import multigammaln
+    return multigammaln(self, p)
+
+
 def _matrix_power(self, n: int):
     from .ops.matrix_funcs import matrix_power
     return matrix_power(self, n)
@@ -482,7 +487,8 @@ _METHODS.update({
     "ravel": V.ravel, "hsplit": V.hsplit, "vsplit": V.vsplit, "dsplit": V.dsplit,
     "diagflat": join.diagflat, "fill_diagonal_": join.fill_diagonal_, "diff": Rd.diff,
     "dist": linalg.dist, "addr": linalg.addr, "ger": linalg.outer, "msort": S.msort,
-    "matrix_exp": _matrix_exp, "matrix_power": _matrix_power, "logaddexp": E.logaddexp,
+    "matrix_exp": _matrix_exp, "matrix_power": _matrix_power, "mvlgamma": _mvlgamma,
+    "logaddexp": E.logaddexp,
     "logaddexp2": E.logaddexp2,
     "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "sinc": E.sinc, "heaviside": E.heaviside,
     "positive": E.positive, "isreal": E.isreal, "get_device": _get_device,
@@ -495,6 +501,7 @@ for _name in ("gcd", "lcm", "ldexp", "frexp"):
     _METHODS[_name] = getattr(E, _name)
 for _name in ("deg2rad", "rad2deg", "sinc", "heaviside", "gcd", "lcm", "ldexp"):
     _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
+_METHODS["mvlgamma_"] = _inplace_of(_mvlgamma)
 # torch's alternative names of in-place methods
 for _alias, _name in (("absolute_", "abs_"), ("negative_", "neg_"), ("arccos_", "acos_"),
                       ("arcsin_", "asin_"), ("arctan_", "atan_"), ("arccosh_", "acosh_"),

@@ -1,0 +1,101 @@
+"""ember.special: torch.special's functions, from ember's elementwise ops.
+
+Most are ember's ops under SciPy's names (expit is sigmoid, gammaln is lgamma, psi is
+digamma); the rest are short compositions of them, differentiable through autograd:
+the normal distribution's CDF (ndtr), its log and its inverse, entropy terms, and the
+multivariate log-gamma.
+
+Example:
+    >>> ember.special.ndtr(ember.tensor([0.0]))
+    tensor([0.5000])
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import _dtype as D
+from ._tensor import Tensor
+from .ops.activation import log_softmax as _log_softmax
+from .ops.activation import softmax as _softmax
+from .ops.creation import tensor
+from .ops.elementwise import (digamma, erf, erfc, erfinv, exp2, expm1, lgamma, log1p, logit,
+                              round, sigmoid, sinc, where, xlogy)
+from .ops.reduce import logsumexp
+
+__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
+           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr",
+           "ndtri", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
+
+expit = sigmoid
+gammaln = lgamma
+psi = digamma
+
+
+def ndtr(input: Tensor) -> Tensor:
+    """The standard normal distribution's CDF: (1 + erf(x / sqrt 2)) / 2."""
+    return (1 + erf(input * math.sqrt(0.5))) * 0.5
+
+
+def ndtri(input: Tensor) -> Tensor:
+    """The inverse of ndtr: sqrt 2 * erfinv(2p - 1)."""
+    return erfinv(input * 2 - 1) * math.sqrt(2)
+
+
+# below this, log_ndtr takes its asymptotic series (5 terms: relative error ~1e-10 here)
+_FAR_TAIL = -20.0
+
+
+def log_ndtr(input: Tensor) -> Tensor:
+    """log(ndtr(x)), accurate in both tails, computed in float64: log1p(-erfc(x / sqrt 2) / 2)
+    above 0, log(erfc(-x / sqrt 2) / 2) below, and past -20, where erfc underflows,
+    -x^2/2 - log(-x) - log(2 pi)/2 + log(1 - 1/x^2 + 3/x^4 - 15/x^6 + 105/x^8)."""
+    x = input.double()
+    tail = x < _FAR_TAIL
+    # each branch sees a stand-in where the other is taken, so no inf or NaN reaches a
+    # gradient that where then discards
+    near = where(tail, _FAR_TAIL, x) * math.sqrt(0.5)
+    upper, lower = where(near > 0, near, 1.0), where(near > 0, -1.0, near)
+    body = where(near > 0, log1p(erfc(upper) * -0.5), (erfc(-lower) * 0.5).log())
+    far = where(tail, x, _FAR_TAIL)
+    z = 1 / (far * far)
+    series = (far * far * -0.5 - (-far).log() - 0.5 * math.log(2 * math.pi) +
+              log1p(z * (-1 + z * (3 + z * (-15 + z * 105)))))
+    return where(tail, series, body).to(input.dtype if input.is_floating_point() else
+                                        D.get_default_dtype())
+
+
+def entr(input: Tensor) -> Tensor:
+    """-x log x elementwise: 0 at 0, -inf below 0, NaN at NaN."""
+    x = input if input.is_floating_point() else input.float()
+    # x at 0 and below takes a stand-in of 1 so that no log(0) reaches the gradient
+    safe = where(x > 0, x, 1.0)
+    return where(x > 0, -safe * safe.log(), where(x == 0, 0.0, where(x < 0, -math.inf, x)))
+
+
+def xlog1py(input, other) -> Tensor:
+    """input * log1p(other), 0 where input is 0 (unless other is NaN); either may be a
+    number."""
+    x = input if isinstance(input, Tensor) else tensor(input)
+    y = other if isinstance(other, Tensor) else tensor(other)
+    return where((x == 0) & ~y.isnan(), 0.0, x * log1p(y))
+
+
+def multigammaln(input: Tensor, p: int) -> Tensor:
+    """The multivariate log-gamma of dimension p: p(p-1)/4 log(pi) + sum over i < p of
+    lgamma(x - i/2)."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = input if input.is_floating_point() else input.float()
+    total = lgamma(x)
+    for i in range(1, p):
+        total = total + lgamma(x - i / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    return _softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    return _log_softmax(input, dim, dtype)
