@@ -71,7 +71,7 @@ OPS: list[OpInfo] = [
     _u("asin", (-0.9, 0.9)), _u("acos", (-0.9, 0.9)), _u("atan"), _u("sinh"), _u("cosh"),
     _u("tanh"), _u("asinh"), _u("acosh", (1.1, 4)), _u("atanh", (-0.9, 0.9)), _u("sigmoid"),
     _u("erf"), _u("erfc"), _u("erfinv", (-0.9, 0.9)), _u("lgamma", (0.1, 5)),
-    _u("digamma", (0.1, 5), grad=False), _u("floor", grad=False), _u("ceil", grad=False),
+    _u("digamma", (0.1, 5)), _u("floor", grad=False), _u("ceil", grad=False),
     _u("round", grad=False), _u("trunc", grad=False), _u("frac"),
     _u("sign", dtypes=FLOATS + ("int64",), grad=False), _u("reciprocal", (0.5, 3)),
     _u("relu", dtypes=FLOATS + HALF + ("int64",)),

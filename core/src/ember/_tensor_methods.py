@@ -473,6 +473,10 @@ def _matrix_exp(self):
     return matrix_exp(self)
 
 
+def _polygamma(self, n: int):
+    return E.polygamma(n, self)
+
+
 def _mvlgamma(self, p: int):
     from .special import multigammaln
     return multigammaln(self, p)
@@ -488,6 +492,7 @@ _METHODS.update({
     "diagflat": join.diagflat, "fill_diagonal_": join.fill_diagonal_, "diff": Rd.diff,
     "dist": linalg.dist, "addr": linalg.addr, "ger": linalg.outer, "msort": S.msort,
     "matrix_exp": _matrix_exp, "matrix_power": _matrix_power, "mvlgamma": _mvlgamma,
+    "polygamma": _polygamma,
     "logaddexp": E.logaddexp,
     "logaddexp2": E.logaddexp2,
     "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "sinc": E.sinc, "heaviside": E.heaviside,
@@ -502,6 +507,7 @@ for _name in ("gcd", "lcm", "ldexp", "frexp"):
 for _name in ("deg2rad", "rad2deg", "sinc", "heaviside", "gcd", "lcm", "ldexp"):
     _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
 _METHODS["mvlgamma_"] = _inplace_of(_mvlgamma)
+_METHODS["polygamma_"] = _inplace_of(_polygamma)
 # torch's alternative names of in-place methods
 for _alias, _name in (("absolute_", "abs_"), ("negative_", "neg_"), ("arccos_", "acos_"),
                       ("arcsin_", "asin_"), ("arctan_", "atan_"), ("arccosh_", "acosh_"),

@@ -20,12 +20,12 @@ from .ops.activation import log_softmax as _log_softmax
 from .ops.activation import softmax as _softmax
 from .ops.creation import tensor
 from .ops.elementwise import (digamma, erf, erfc, erfinv, exp2, expm1, lgamma, log1p, logit,
-                              round, sigmoid, sinc, where, xlogy)
+                              polygamma, round, sigmoid, sinc, where, xlogy)
 from .ops.reduce import logsumexp
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
            "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr",
-           "ndtri", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
+           "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
 
 expit = sigmoid
 gammaln = lgamma
