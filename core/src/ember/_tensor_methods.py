@@ -502,9 +502,9 @@ _METHODS.update({
     "is_same_size": lambda self, other: self._shape == other._shape,
     "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),
 })
-for _name in ("gcd", "lcm", "ldexp", "frexp"):
+for _name in ("gcd", "lcm", "ldexp", "frexp", "i0"):
     _METHODS[_name] = getattr(E, _name)
-for _name in ("deg2rad", "rad2deg", "sinc", "heaviside", "gcd", "lcm", "ldexp"):
+for _name in ("deg2rad", "rad2deg", "sinc", "heaviside", "gcd", "lcm", "ldexp", "i0"):
     _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
 _METHODS["mvlgamma_"] = _inplace_of(_mvlgamma)
 _METHODS["polygamma_"] = _inplace_of(_polygamma)

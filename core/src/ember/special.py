@@ -19,13 +19,14 @@ from ._tensor import Tensor
 from .ops.activation import log_softmax as _log_softmax
 from .ops.activation import softmax as _softmax
 from .ops.creation import tensor
-from .ops.elementwise import (digamma, erf, erfc, erfinv, exp2, expm1, lgamma, log1p, logit,
-                              polygamma, round, sigmoid, sinc, where, xlogy)
+from .ops.elementwise import (digamma, erf, erfc, erfinv, exp2, expm1, i0, i0e, lgamma, log1p,
+                              logit, polygamma, round, sigmoid, sinc, where, xlogy)
 from .ops.reduce import logsumexp
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
-           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr",
-           "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
+           "i0", "i0e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
+           "xlog1py", "xlogy"]
 
 expit = sigmoid
 gammaln = lgamma

@@ -1138,6 +1138,51 @@ def _scale_down(x: Tensor, exponent: Tensor) -> Tensor:
     return x / pow(2.0, half) / pow(2.0, exponent - half)
 
 
+# i0 sums its power series up to |x| = 40 (100 terms reach float64's precision there) and
+# its asymptotic series beyond (12 terms: relative error ~2e-16 at 40)
+_I0_SERIES_TO = 40.0
+
+
+def i0(input: Tensor, *, out=None) -> Tensor:
+    """The modified Bessel function of the first kind of order 0, elementwise; its gradient
+    (I1) comes through autograd of the series.
+
+    Example:
+        >>> ember.i0(ember.tensor([0.0, 1.0]))
+        tensor([1.0000, 1.2661])
+    """
+    r = _i0_scaled(input, scaled=False)
+    return check_out(out, r, "i0") if out is not None else r
+
+
+def i0e(input: Tensor, *, out=None) -> Tensor:
+    """exp(-|x|) i0(x), which stays finite where i0 overflows."""
+    r = _i0_scaled(input, scaled=True)
+    return check_out(out, r, "i0e") if out is not None else r
+
+
+def _i0_scaled(input: Tensor, scaled: bool) -> Tensor:
+    x = _to_float(input)
+    a = x.abs()
+    near = a <= _I0_SERIES_TO
+    # each series sees a stand-in where the other is taken: no overflow reaches a gradient
+    small = where(near, a, 0.0)
+    power = term = small.new_ones(small.shape)
+    quarter_square = small * small * 0.25
+    for k in range(1, 100):
+        term = term * quarter_square / (k * k)
+        power = power + term
+    large = where(near | a.isinf(), _I0_SERIES_TO + 1, a)
+    asymptotic = term = large.new_ones(large.shape)
+    for k in range(1, 12):
+        term = term * ((2 * k - 1) ** 2) / (8 * k * large)
+        asymptotic = asymptotic + term
+    asymptotic = asymptotic / (2 * math.pi * large).sqrt()
+    if scaled:
+        return where(near, power * (-small).exp(), where(a.isinf(), 0.0, asymptotic))
+    return where(near, power, where(a.isinf(), math.inf, asymptotic * large.exp()))
+
+
 # B_2, B_4, ..., B_14: the Bernoulli numbers of polygamma's asymptotic series
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
 # the series runs where x is at least this; below, the recurrence climbs there first

@@ -21,6 +21,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from .complex import complex as _complex
 from .creation import arange, ones, zeros
+from .elementwise import i0
 from .pad import pad
 
 # ---- windows ---------------------------------------------------------------------------------
@@ -115,18 +116,6 @@ def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, la
     return _finish(w, periodic, requires_grad)
 
 
-def _i0(x: Tensor) -> Tensor:
-    """The modified Bessel function I0 by its power series (x up to ~50 converges in
-    well under 150 terms; windows are short, so this is not a hot path)."""
-    term = x * 0 + 1
-    total = term
-    q = (x * 0.5) ** 2
-    for k in range(1, 150):
-        term = term * q / (k * k)
-        total = total + term
-    return total
-
-
 def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
                   dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
     """I0(beta sqrt(1 - ((k - a) / a)^2)) / I0(beta), a = (N - 1) / 2.
@@ -142,7 +131,7 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
     a = (n - 1) / 2.0
     k = arange(n, dtype=D.float64, device=device)
     r = (1 - ((k - a) / a) ** 2).clamp(min=0).sqrt()
-    w = (_i0(r * beta) / _i0(k.new_full((), float(beta)))).to(dtype)
+    w = (i0(r * beta) / i0(k.new_full((), float(beta)))).to(dtype)
     return _finish(w, periodic, requires_grad)
 
 
