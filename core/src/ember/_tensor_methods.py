@@ -8,7 +8,8 @@ from ._tensor import Tensor, _empty, contiguous_strides
 from .autograd.function import Function
 from .autograd.grad_mode import STATE
 from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
-from .ops import solve as Sv, sort as S, statistics as St, views as V
+from .ops import matrix_funcs as Mf, solve as Sv, sort as S, statistics as St, views as V
+from . import special
 from .ops._util import backend_of, expand_to, inplace, operand, result_type
 
 
@@ -405,7 +406,8 @@ for _name in ("abs absolute neg negative exp exp2 log log2 log10 log1p expm1 sqr
               "bitwise_left_shift bitwise_right_shift eq ne lt le gt ge not_equal less "
               "less_equal greater greater_equal logical_and logical_or logical_xor logical_not "
               "isnan isinf isposinf isneginf isfinite signbit lerp addcmul addcdiv isclose "
-              "allclose equal softplus").split():
+              "allclose equal softplus logaddexp logaddexp2 deg2rad rad2deg sinc heaviside "
+              "positive isreal hardshrink prelu gcd lcm ldexp frexp i0").split():
     _METHODS[_name] = getattr(E, _name)
 # torch's x.where(condition, y) picks x where condition holds: self is not the condition
 _METHODS["where"] = lambda self, condition, other: E.where(condition, self, other)
@@ -423,7 +425,8 @@ for _name in ("abs neg exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square sin
               "fmod pow float_power atan2 hypot maximum minimum fmax fmin copysign xlogy "
               "bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
               "bitwise_right_shift eq ne lt le gt ge logical_and logical_or logical_xor "
-              "logical_not lerp addcmul addcdiv").split():
+              "logical_not lerp addcmul addcdiv deg2rad rad2deg sinc heaviside gcd lcm ldexp "
+              "i0").split():
     _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
 for _name, _fn in (("masked_fill_", index.masked_fill), ("index_fill_", index.index_fill),
                    ("index_add_", index.index_add), ("index_copy_", index.index_copy),
@@ -468,45 +471,21 @@ def _get_device(self) -> int:
     return -1 if self.device.type == "cpu" else self.device.index or 0
 
 
-def _matrix_exp(self):
-    from .ops.matrix_funcs import matrix_exp
-    return matrix_exp(self)
-
-
 def _polygamma(self, n: int):
     return E.polygamma(n, self)
-
-
-def _mvlgamma(self, p: int):
-    from .special import multigammaln
-    return multigammaln(self, p)
-
-
-def _matrix_power(self, n: int):
-    from .ops.matrix_funcs import matrix_power
-    return matrix_power(self, n)
 
 
 _METHODS.update({
     "ravel": V.ravel, "hsplit": V.hsplit, "vsplit": V.vsplit, "dsplit": V.dsplit,
     "diagflat": join.diagflat, "fill_diagonal_": join.fill_diagonal_, "diff": Rd.diff,
     "dist": linalg.dist, "addr": linalg.addr, "ger": linalg.outer, "msort": S.msort,
-    "matrix_exp": _matrix_exp, "matrix_power": _matrix_power, "mvlgamma": _mvlgamma,
-    "polygamma": _polygamma,
-    "logaddexp": E.logaddexp,
-    "logaddexp2": E.logaddexp2,
-    "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "sinc": E.sinc, "heaviside": E.heaviside,
-    "positive": E.positive, "isreal": E.isreal, "get_device": _get_device,
-    "hardshrink": E.hardshrink, "prelu": E.prelu,
+    "matrix_exp": Mf.matrix_exp, "matrix_power": Mf.matrix_power,
+    "mvlgamma": special.multigammaln, "polygamma": _polygamma, "get_device": _get_device,
     "is_nonzero": lambda self: self.__bool__(),
     "is_same_size": lambda self, other: self._shape == other._shape,
     "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),
 })
-for _name in ("gcd", "lcm", "ldexp", "frexp", "i0"):
-    _METHODS[_name] = getattr(E, _name)
-for _name in ("deg2rad", "rad2deg", "sinc", "heaviside", "gcd", "lcm", "ldexp", "i0"):
-    _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
-_METHODS["mvlgamma_"] = _inplace_of(_mvlgamma)
+_METHODS["mvlgamma_"] = _inplace_of(special.multigammaln)
 _METHODS["polygamma_"] = _inplace_of(_polygamma)
 # torch's alternative names of in-place methods
 for _alias, _name in (("absolute_", "abs_"), ("negative_", "neg_"), ("arccos_", "acos_"),
