@@ -68,6 +68,8 @@ def test_cuda_pinned_memory_and_non_blocking_copies():
     assert ember.equal(pinned, host)
     assert ember.empty(3, pin_memory=True).is_pinned()
     assert ember.tensor([1, 2], pin_memory=True).is_pinned()
+    strided = ember.empty_strided((2, 3), (1, 2), pin_memory=True)
+    assert strided.is_pinned() and strided.stride() == (1, 2)
     g = pinned.to("cuda", non_blocking=True)
     back = g.t().to("cpu", non_blocking=True)
     ember.cuda.synchronize()

@@ -241,8 +241,9 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None,
                            f"strides={list(stride)}")
     extent = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
     base = _empty((extent,), dtype or D.get_default_dtype(), as_device(device))
-    t = Tensor._make(base._storage, size, stride, 0, base._dtype)
-    return _finish(t.pin_memory() if pin_memory else t, requires_grad)
+    if pin_memory:  # the flat base, so that the strides stay
+        base = base.pin_memory()
+    return _finish(Tensor._make(base._storage, size, stride, 0, base._dtype), requires_grad)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
