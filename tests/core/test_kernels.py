@@ -91,6 +91,31 @@ def test_reduce_sum_over_last_dim_and_full():
     np.testing.assert_allclose(out[0], big.astype(np.float64).sum(), rtol=1e-6, atol=1e-3)
 
 
+@pytest.mark.parametrize("dtype, code", [(np.float32, "EM_F32"), (np.float64, "EM_F64"),
+                                         (np.int64, "EM_I64")])
+def test_reduce_sum_of_rows_of_every_length(dtype, code):
+    """Unit-stride sums take blocks of 1024, groups of eight vectors, single vectors and a
+    scalar tail: row lengths around each boundary, integer values exactly."""
+    rng = np.random.default_rng(5)
+    for n in (1, 3, 7, 8, 9, 31, 63, 64, 65, 100, 255, 256, 1023, 1024, 1025, 2100):
+        x = rng.integers(-100, 100, (3, n)).astype(dtype)
+        y = np.empty(3, dtype)
+        assert lib.em_reduce(lib.EM_RSUM, getattr(lib, code), 1, _i64([3]), _i64([n]),
+                             _i64([1]), 1, _i64([n]), _i64([1]), _ptr(x), _ptr(y), 0) == 0
+        np.testing.assert_array_equal(y, x.astype(np.int64).sum(1))
+
+
+@pytest.mark.parametrize("size", [1 << 16, 5 * (1 << 15) + 3, 1_000_000, 70 * (1 << 15) + 11])
+def test_reduce_sum_of_one_long_run_in_parts(size):
+    """A long run is cut into parts by its length alone (fewer parts than 64 and more
+    chunks than parts): exact on integers in float64, the same on any thread count."""
+    x = np.random.default_rng(6).integers(-1000, 1000, size).astype(np.float64)
+    out = np.empty(1)
+    assert lib.em_reduce(lib.EM_RSUM, lib.EM_F64, 0, _i64([1]), _i64([0]), _i64([0]), 1,
+                         _i64([size]), _i64([1]), _ptr(x), _ptr(out), 0) == 0
+    assert out[0] == x.sum()
+
+
 @pytest.mark.parametrize("rows, cols", [(5, 3), (3000, 7), (1100, 4500)])
 def test_reduce_over_the_leading_dim(rows, cols):
     """x.sum(0) and friends walk row-major tiles: wider than one tile of columns, taller

@@ -375,17 +375,28 @@ def where(cond, a, b, out):
 
 def reduce(op: int, x, reduce_dims: tuple, out) -> None:
     """out[kept] = op over x[kept, reduced]; out has the kept dims (keepdim squeezed)."""
-    kept = [d for d in range(len(x._shape)) if d not in reduce_dims]
-    oshape = tuple(x._shape[d] for d in kept)
-    xos = tuple(x._stride[d] for d in kept)
-    rshape = tuple(x._shape[d] for d in reduce_dims)
-    rst = tuple(x._stride[d] for d in reduce_dims)
-    n_out, o_shp, (o_xs, o_ys) = _layout(oshape, (xos, out._stride))
-    if not oshape:
-        n_out = 0
-    n_red, r_shp, (r_xs,) = _layout(rshape, (rst,))
-    check(lib.em_reduce(op, x._dtype.code, n_out, o_shp, o_xs, o_ys, n_red, r_shp, r_xs,
-                        ptr(x), ptr(out), 0.0), "reduce")
+    key = (x._shape, x._stride, reduce_dims, out._stride)
+    args = _REDUCE_LAYOUTS.get(key)
+    if args is None:
+        args = _reduce_layout(*key)
+        if len(_REDUCE_LAYOUTS) > 4096:
+            _REDUCE_LAYOUTS.clear()
+        _REDUCE_LAYOUTS[key] = args
+    check(lib.em_reduce(op, x._dtype.code, *args, ptr(x), ptr(out), 0.0), "reduce")
+
+
+def _reduce_layout(shape: tuple, strides: tuple, reduce_dims: tuple, out_strides: tuple):
+    """em_reduce's layout arguments: the kept dims coalesced with out's strides, then the
+    reduced dims coalesced."""
+    kept = [d for d in range(len(shape)) if d not in reduce_dims]
+    oshape = tuple(shape[d] for d in kept)
+    n_out, o_shp, (o_xs, o_ys) = _layout(oshape, (tuple(strides[d] for d in kept), out_strides))
+    n_red, r_shp, (r_xs,) = _layout(tuple(shape[d] for d in reduce_dims),
+                                    (tuple(strides[d] for d in reduce_dims),))
+    return (n_out if oshape else 0, o_shp, o_xs, o_ys, n_red, r_shp, r_xs)
+
+
+_REDUCE_LAYOUTS: dict = {}  # (shape, strides, reduced dims, out strides) -> em_reduce's layout
 
 
 def reduce_all_contiguous(op: int, x, name="reduce") -> Storage:

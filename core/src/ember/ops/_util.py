@@ -214,6 +214,8 @@ def new_contiguous(shape: tuple, dtype, device=CPU) -> Tensor:
 
 def normalize_dims(dim, ndim: int) -> tuple:
     """dim as int, tuple/list or None -> sorted tuple of wrapped dims (None: all)."""
+    if dim.__class__ is int and -ndim <= dim < ndim:  # the common case, without wrap_dim
+        return (dim % ndim,)
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)

@@ -33,16 +33,16 @@ def _run_reduce(code, x: Tensor, dims: tuple, keepdim: bool, out_dtype) -> Tenso
             x.numel() and x._stride == contiguous_strides(x._shape)):
         # everything of a contiguous tensor: skip the layout work (small losses, per-op cost)
         return Tensor._make(_cpu.reduce_all_contiguous(code, x), (), (), 0, out_dtype)
-    src = cast(x, out_dtype) if code not in (lib.EM_RALL, lib.EM_RANY) else x
-    squeezed = _kept_shape(x._shape, dims, False)
-    out = _empty(squeezed, D.bool_ if code in (lib.EM_RALL, lib.EM_RANY) else out_dtype, x.device)
+    logical = code == lib.EM_RALL or code == lib.EM_RANY
+    src = x if logical else cast(x, out_dtype)
+    out = _empty(_kept_shape(x._shape, dims, False), D.bool_ if logical else out_dtype, x.device)
     if not x._shape:
-        backend_of(x).copy(src, out) if out._dtype is src._dtype else backend_of(x).copy(src, out)
+        backend_of(x).copy(src, out)
     else:
         backend_of(x).reduce(code, src, dims, out)
     if keepdim:
-        out = Tensor._make(out._storage, _kept_shape(x._shape, dims, True),
-                           contiguous_strides(_kept_shape(x._shape, dims, True)), 0, out._dtype)
+        kept = _kept_shape(x._shape, dims, True)
+        out = Tensor._make(out._storage, kept, contiguous_strides(kept), 0, out._dtype)
     return out
 
 
