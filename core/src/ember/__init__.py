@@ -44,13 +44,14 @@ from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, empty_
                            from_dlpack, from_numpy, frombuffer, full,
                            full_like, linspace, logspace, ones, ones_like, scalar_tensor, tensor,
                            zeros, zeros_like)
+from .ops.creation import empty_permuted, fill
 from .ops.creation import range  # noqa: A004
 from .ops.elementwise import *  # noqa: F403
 from .ops.elementwise import abs, pow, round  # noqa: A004
 from .ops.index import (argwhere, gather, index_add, index_copy, index_fill, index_put,
-                        index_select, masked_fill, masked_scatter, masked_select, nonzero, put,
-                        scatter, scatter_add, scatter_reduce, take, take_along_dim,
-                        unravel_index)
+                        index_reduce, index_select, masked_fill, masked_scatter, masked_select,
+                        nonzero, put, scatter, scatter_add, scatter_reduce, take,
+                        take_along_dim, unravel_index)
 from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_tensors,
                        cartesian_prod, cat, column_stack, combinations, concat, concatenate,
                        diag, diag_embed, diagflat, dstack, flip, fliplr, flipud, hstack,
@@ -63,16 +64,18 @@ from .ops.random import (bernoulli, multinomial, normal, rand, rand_like, randin
                          randint_like, randn, randn_like, randperm)
 from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
                          cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff,
-                         logcumsumexp, logsumexp, max, mean, median, min, mode, nanmean,
-                         nanmedian, nansum, norm, prod, std, std_mean, sum, trapezoid, trapz,
-                         var, var_mean)
+                         frobenius_norm, logcumsumexp, logsumexp, max, mean, median, min, mode,
+                         nanmean, nanmedian, nansum, norm, prod, renorm, std, std_mean, sum,
+                         trapezoid, trapz, var, var_mean)
 from .ops.sort import (argsort, bincount, bucketize, histc, kthvalue, msort, searchsorted, sort,
                        topk, unique, unique_consecutive)
 from .ops.statistics import corrcoef, cov, histogram, isin, nanquantile, quantile
 from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contiguous, diagonal,
                         dsplit, expand, expand_as, flatten, hsplit, movedim, moveaxis, narrow,
-                        permute, ravel, reshape, select, split, squeeze, swapaxes, swapdims, t,
-                        tensor_split, transpose, unbind, unflatten, unsqueeze, view, vsplit)
+                        permute, ravel, reshape, select, split, split_with_sizes, squeeze,
+                        swapaxes, swapdims, t, tensor_split, transpose, unbind, unflatten,
+                        unsafe_chunk, unsafe_split, unsqueeze, view, vsplit)
+from .ops.view_copies import *  # noqa: F403  (diagonal_copy, slice_scatter, ...)
 from . import autograd, cuda, linalg, backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision
 from ._compile import compile  # noqa: A004
@@ -84,8 +87,11 @@ from .ops._util import result_type
 from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                        set_num_threads)
 from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
+                           get_deterministic_debug_mode,
                            is_deterministic_algorithms_warn_only_enabled,
-                           use_deterministic_algorithms)
+                           set_deterministic_debug_mode, use_deterministic_algorithms)
+from .autograd.anomaly import (is_anomaly_check_nan_enabled,  # noqa: E402
+                               is_anomaly_enabled, set_anomaly_enabled)
 from . import nn  # noqa: E402  (after the ops it is built on)
 # the functional ops torch also exports at its top level, with the same signatures
 from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear,  # noqa: E402
@@ -93,9 +99,10 @@ from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear,  # noqa: 
                             conv_transpose2d, conv_transpose3d, cosine_similarity, max_pool1d,
                             max_pool2d, max_pool3d, pairwise_distance, pdist, pixel_shuffle,
                             pixel_unshuffle, relu_)
+from .nn.native_forms import *  # noqa: F403,E402  (torch.dropout(input, p, train), ...)
 from . import hub, safetensors  # noqa: E402
 from . import amp  # noqa: E402  (mixed precision)
-from .amp import autocast  # noqa: E402
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 
 from .ops.complex import (angle, complex, conj, imag, polar, real, view_as_complex,  # noqa: E402
                           view_as_real)
@@ -107,6 +114,7 @@ from .special import multigammaln as mvlgamma  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402
 from .ops.solve import (cholesky_inverse, cholesky_solve, det, inverse,  # noqa: E402
                         logdet, slogdet)
+from ._inplace_functions import *  # noqa: F403,E402  (torch.exp_(x) and the like)
 
 conj_physical = conj
 float = float32
@@ -139,6 +147,43 @@ def is_complex(input):
 
 def numel(input):
     return input.numel()
+
+
+def detach(input):
+    """input.detach(): the same memory, outside the graph."""
+    return input.detach()
+
+
+def resolve_conj(input):
+    """input itself: ember has no lazy conjugate bit to resolve."""
+    return input
+
+
+def resolve_neg(input):
+    """input itself: ember has no lazy negative bit to resolve."""
+    return input
+
+
+def is_conj(input) -> bool:
+    return False
+
+
+def is_neg(input) -> bool:
+    return False
+
+
+def get_device(input) -> int:
+    """input's CUDA device index, or -1 on the CPU."""
+    return input.get_device()
+
+
+def typename(obj) -> str:
+    """A tensor's type string (``ember.FloatTensor``), else obj's qualified class name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = obj if isinstance(obj, type) else obj.__class__
+    module = getattr(cls, "__module__", "") or ""
+    return cls.__qualname__ if module in ("", "builtins") else f"{module}.{cls.__qualname__}"
 
 
 def is_nonzero(input) -> bool:

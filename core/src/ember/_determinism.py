@@ -50,3 +50,25 @@ def alert_not_deterministic(caller: str) -> None:
         warnings.warn(message, UserWarning, stacklevel=3)
     else:
         raise RuntimeError(message)
+
+
+_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+
+
+def set_deterministic_debug_mode(debug_mode) -> None:
+    """The deterministic mode by level: 0 or "default" off, 1 or "warn" warn-only, 2 or
+    "error" on (``use_deterministic_algorithms`` by another name)."""
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, `warn`, "
+                               f"`error`, but got {debug_mode}")
+        debug_mode = _DEBUG_MODES[debug_mode]
+    if debug_mode not in (0, 1, 2) or isinstance(debug_mode, bool):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got "
+                           f"{debug_mode}")
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    """0 when deterministic mode is off, 1 when it only warns, 2 when it raises."""
+    return 0 if not _STATE["enabled"] else 1 if _STATE["warn_only"] else 2

@@ -9,6 +9,7 @@ from .autograd.function import Function
 from .autograd.grad_mode import STATE
 from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
 from .ops import matrix_funcs as Mf, solve as Sv, sort as S, statistics as St, views as V
+from .ops import view_copies as VC
 from . import special
 from .ops._util import backend_of, expand_to, inplace, operand, result_type
 
@@ -342,6 +343,10 @@ _METHODS = {
     "diagonal": V.diagonal, "unfold": V.unfold, "as_strided": V.as_strided, "split": V.split,
     "chunk": V.chunk, "tensor_split": V.tensor_split, "unbind": V.unbind,
     "contiguous": V.contiguous, "clone": V.clone, "sum_to_size": Rd.sum_to_size,
+    "split_with_sizes": V.split_with_sizes, "unsafe_split": V.unsafe_split,
+    "unsafe_chunk": V.unsafe_chunk,
+    "diagonal_scatter": VC.diagonal_scatter, "select_scatter": VC.select_scatter,
+    "slice_scatter": VC.slice_scatter, "as_strided_scatter": VC.as_strided_scatter,
     # indexing
     "__getitem__": index.getitem, "__setitem__": index.setitem, "gather": index.gather,
     "scatter": index.scatter, "scatter_add": index.scatter_add,
@@ -350,13 +355,15 @@ _METHODS = {
     "index_put": index.index_put, "masked_fill": index.masked_fill,
     "masked_select": index.masked_select, "masked_scatter": index.masked_scatter,
     "take": index.take, "take_along_dim": index.take_along_dim, "put": index.put,
+    "index_reduce": index.index_reduce,
     "nonzero": index.nonzero, "argwhere": index.argwhere,
     # reductions
     "sum": Rd.sum, "nansum": Rd.nansum, "mean": Rd.mean, "nanmean": Rd.nanmean, "prod": Rd.prod,
     "max": _max_method, "min": _min_method, "amax": Rd.amax, "amin": Rd.amin,
     "aminmax": Rd.aminmax, "argmax": Rd.argmax, "argmin": Rd.argmin, "all": Rd.all,
     "any": Rd.any, "count_nonzero": Rd.count_nonzero, "var": Rd.var, "std": Rd.std,
-    "logsumexp": Rd.logsumexp, "norm": Rd.norm, "cumsum": Rd.cumsum, "cumprod": Rd.cumprod,
+    "logsumexp": Rd.logsumexp, "norm": Rd.norm, "renorm": Rd.renorm, "cumsum": Rd.cumsum,
+    "cumprod": Rd.cumprod,
     "cummax": Rd.cummax, "cummin": Rd.cummin, "logcumsumexp": Rd.logcumsumexp,
     "median": Rd.median, "nanmedian": Rd.nanmedian, "mode": Rd.mode,
     # joining / reordering
@@ -407,7 +414,7 @@ for _name in ("abs absolute neg negative exp exp2 log log2 log10 log1p expm1 sqr
               "less_equal greater greater_equal logical_and logical_or logical_xor logical_not "
               "isnan isinf isposinf isneginf isfinite signbit lerp addcmul addcdiv isclose "
               "allclose equal softplus logaddexp logaddexp2 deg2rad rad2deg sinc heaviside "
-              "positive isreal hardshrink prelu gcd lcm ldexp frexp i0").split():
+              "positive isreal hardshrink prelu gcd lcm ldexp frexp i0 nextafter").split():
     _METHODS[_name] = getattr(E, _name)
 # torch's x.where(condition, y) picks x where condition holds: self is not the condition
 _METHODS["where"] = lambda self, condition, other: E.where(condition, self, other)
@@ -426,14 +433,16 @@ for _name in ("abs neg exp exp2 log log2 log10 log1p expm1 sqrt rsqrt square sin
               "bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
               "bitwise_right_shift eq ne lt le gt ge logical_and logical_or logical_xor "
               "logical_not lerp addcmul addcdiv deg2rad rad2deg sinc heaviside gcd lcm ldexp "
-              "i0").split():
+              "i0 nextafter").split():
     _METHODS[_name + "_"] = _inplace_of(getattr(E, _name))
 for _name, _fn in (("masked_fill_", index.masked_fill), ("index_fill_", index.index_fill),
                    ("index_add_", index.index_add), ("index_copy_", index.index_copy),
                    ("scatter_", index.scatter), ("scatter_add_", index.scatter_add),
                    ("scatter_reduce_", index.scatter_reduce), ("put_", index.put),
                    ("masked_scatter_", index.masked_scatter), ("index_put_", index.index_put),
-                   ("tril_", join.tril), ("triu_", join.triu), ("cumsum_", Rd.cumsum)):
+                   ("tril_", join.tril), ("triu_", join.triu), ("cumsum_", Rd.cumsum),
+                   ("index_reduce_", index.index_reduce), ("renorm_", Rd.renorm),
+                   ("addmv_", linalg.addmv)):
     _METHODS[_name] = _inplace_of(_fn)
 
 
@@ -524,8 +533,9 @@ def _install_complex():
     Tensor.imag = property(CX.imag)
     Tensor.conj = CX.conj
     Tensor.conj_physical = CX.conj
-    Tensor.resolve_conj = lambda s: s
-    Tensor.is_conj = lambda s: False
+    # ember has no lazy conjugate or negative bits: every tensor is already resolved
+    Tensor.resolve_conj = Tensor.resolve_neg = lambda s: s
+    Tensor.is_conj = Tensor.is_neg = lambda s: False
     Tensor.angle = CX.angle
     Tensor.stft = spectral.stft
     Tensor.istft = spectral.istft

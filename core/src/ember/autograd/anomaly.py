@@ -15,6 +15,15 @@ def is_anomaly_enabled() -> bool:
     return ANOMALY.enabled
 
 
+def is_anomaly_check_nan_enabled() -> bool:
+    return ANOMALY.check_nan
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """Anomaly detection on or off for what follows (torch's non-context spelling)."""
+    ANOMALY.enabled, ANOMALY.check_nan = bool(enabled), bool(check_nan)
+
+
 class set_detect_anomaly:
     """Turns anomaly detection on or off; also a context manager."""
 

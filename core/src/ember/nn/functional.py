@@ -706,10 +706,15 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
           inplace: bool = False) -> Tensor:
     """Leaky ReLU whose negative slope is drawn uniformly from [lower, upper] per element in
     training, and is their mean in evaluation."""
+    return _rrelu(input, lower, upper, training, inplace)
+
+
+def _rrelu(input, lower, upper, training, inplace, generator=None):
+    """rrelu, with the slopes drawn from generator (torch.rrelu takes one)."""
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    slope = ember.empty(input.shape, dtype=input.dtype, device=input.device).uniform_(lower,
-                                                                                      upper)
+    slope = ember.empty(input.shape, dtype=input.dtype, device=input.device).uniform_(
+        lower, upper, generator=generator)
     return _inplace(input, lambda input: ember.where(input >= 0, input, input * slope),
                     inplace)
 

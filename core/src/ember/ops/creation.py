@@ -121,6 +121,33 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
     return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+def fill(input: Tensor, value) -> Tensor:
+    """A new tensor of input's shape and dtype holding value (a number or a 0-d tensor,
+    whose gradient is the sum of the output's)."""
+    if isinstance(value, Tensor):
+        if value.dim():
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.dim()} dimensions.")
+        return value.to(input.dtype).expand(input.shape).clone()
+    return full_like(input, value)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """An uninitialised tensor of shape size whose memory runs through its dims in the order
+    physical_layout (outermost first): ``empty_permuted((2, 3), (1, 0))`` is column-major."""
+    size, order = tuple(size), tuple(physical_layout)
+    if len(order) != len(size):
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the "
+                           f"physical_layout; size={list(size)}, physical_layout={list(order)}")
+    if sorted(order) != list(builtins.range(len(size))):
+        raise RuntimeError("Duplicate dim not allowed" if len(set(order)) != len(order) else
+                           f"Dimension out of range in physical_layout {list(order)}")
+    t = empty(tuple(size[d] for d in order), dtype=dtype, device=device, pin_memory=pin_memory)
+    inverse = sorted(builtins.range(len(order)), key=order.__getitem__)
+    return _finish(t.permute(inverse), requires_grad)
+
+
 # ---- from data -----------------------------------------------------------------------------
 
 def _infer_dtype(data) -> D.dtype:

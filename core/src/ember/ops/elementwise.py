@@ -1031,6 +1031,53 @@ def _to_float(x: Tensor) -> Tensor:
     return x if x._dtype.is_floating_point else x.to(D.get_default_dtype())
 
 
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """other - alpha * input: sub with its operands swapped."""
+    return sub(other, input, alpha=alpha)
+
+
+# the integer type of each float's width, to step through floats by their bit patterns
+_BITS_OF = {D.float32: D.int32, D.float64: D.int64, D.float16: D.int16, D.bfloat16: D.int16}
+
+
+def nextafter(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """The next representable float after input in the direction of other.
+
+    Floats of one sign are ordered as their bit patterns, so the neighbour is one step of
+    the pattern: up in magnitude, or down, by whether other lies away from zero.
+
+    Example:
+        >>> ember.nextafter(ember.tensor([1.0]), ember.tensor([2.0])) - 1
+        tensor([1.1921e-07])
+    """
+    r = _NextAfter.apply(input, other)
+    return check_out(out, r, "nextafter") if out is not None else r
+
+
+class _NextAfter(Function):
+    """No derivative, as in torch: the graph is recorded so that backward says so."""
+
+    @staticmethod
+    def forward(ctx, input, other):
+        from .creation import full_like
+        from .join import broadcast_tensors
+        dtype = result_type(input, other)
+        if dtype not in _BITS_OF:
+            raise RuntimeError(f'"nextafter_cpu" not implemented for '
+                               f"'{pretty_dtype(dtype)}'")
+        x, y = broadcast_tensors(input.to(dtype), other.to(dtype))
+        away = (y > x) == (x > 0)  # magnitude grows: the pattern steps up
+        bits = x.contiguous().view(_BITS_OF[dtype])
+        stepped = (bits + away.to(bits.dtype) * 2 - 1).view(dtype)
+        tiniest = copysign(full_like(bits, 1).view(dtype), y)  # the pattern 1: least subnormal
+        r = where(x == y, y, where(x == 0, tiniest, stepped))
+        return where(isnan(x) | isnan(y), x + y, r)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("the derivative for 'nextafter' is not implemented.")
+
+
 def heaviside(input: Tensor, values: Tensor, *, out=None) -> Tensor:
     """The step function: 0 below zero, 1 above, values where input is 0.
 

@@ -529,6 +529,31 @@ def _index_positions(x: Tensor, dim: int, index: Tensor, name: str,
     return flat
 
 
+def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """Reduces source's slices along dim into input's slices at index: prod, mean, amax or
+    amin (scatter_reduce with index spread over source's other dims).
+
+    Example:
+        >>> ember.ones(3).index_reduce(0, ember.tensor([0, 0, 2]), ember.tensor([2., 3., 4.]),
+        ...                            "prod")
+        tensor([6., 1., 4.])
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    d = wrap_dim(dim, input.dim())
+    if index.dim() > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    if source.dim() and index.numel() != source.shape[d]:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({index.numel()}) should be "
+                           f"equal to source.size(dim) ({source.shape[d]})")
+    along = [1] * max(source.dim(), 1)
+    along[d] = index.numel()
+    spread = index.reshape(along).expand(source.shape) if source.dim() else index.reshape(())
+    return scatter_reduce(input, d, spread, source, reduce, include_self=include_self)
+
+
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     d = wrap_dim(dim, input.dim())
     src = source if alpha == 1 else source * alpha

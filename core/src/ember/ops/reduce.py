@@ -411,6 +411,30 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
+def frobenius_norm(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """The 2-norm over dim (torch's older spelling of ``linalg.vector_norm``)."""
+    return vector_norm(input, 2, dim, keepdim)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice along dim whose p-norm exceeds maxnorm, scaled down to norm maxnorm.
+
+    Example:
+        >>> ember.tensor([[3., 4.], [0.3, 0.4]]).renorm(2, 0, 1.0)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = wrap_dim(dim, input.dim())
+    norms = vector_norm(input, p, tuple(i for i in range(input.dim()) if i != d), keepdim=True)
+    # torch's 1e-7 keeps the scaled norm a hair under maxnorm and the division finite
+    from .elementwise import where
+    return input * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
 def sum_to_size(x: Tensor, *size) -> Tensor:
     """Sums x down to size (the inverse of broadcasting)."""
     size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size

@@ -597,3 +597,12 @@ class Clone(Function):
 
 def clone(x: Tensor, *, memory_format=None) -> Tensor:
     return Clone.apply(x)
+
+
+def split_with_sizes(x: Tensor, split_sizes, dim: int = 0) -> tuple:
+    return split(x, list(split_sizes), dim)
+
+
+# torch's unsafe_ forms skip its view bookkeeping for speed; ember's views have none to skip
+unsafe_chunk = chunk
+unsafe_split = split
