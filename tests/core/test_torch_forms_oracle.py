@@ -370,3 +370,26 @@ def test_queries_and_mode_switches_match_torch():
     assert not ember.is_anomaly_enabled() and ember.is_anomaly_check_nan_enabled()
     assert not ember.is_autocast_enabled("cpu") and ember.get_autocast_dtype("cpu") == \
         ember.bfloat16
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_matches_torch_with_its_own_gradients(edge_order):
+    (xe, xt) = _pair((4, 5, 6), 40, grad=True)
+    coords = np.cumsum(np.random.default_rng(41).uniform(0.5, 2.0, 5)).astype(np.float32)
+    for kw_e, kw_t in ((dict(), dict()), (dict(spacing=2.0), dict(spacing=2.0)),
+                       (dict(dim=1), dict(dim=1)),
+                       (dict(dim=(0, 2), spacing=[0.5, 3.0]),
+                        dict(dim=(0, 2), spacing=[0.5, 3.0])),
+                       (dict(dim=1, spacing=[ember.tensor(coords)]),
+                        dict(dim=1, spacing=[torch.tensor(coords)]))):
+        xe.grad = xt.grad = None
+        _grads_match(lambda m, x, kw_e=kw_e, kw_t=kw_t: m.gradient(
+            x, edge_order=edge_order, **(kw_e if m is ember else kw_t)), [xe], [xt])
+    _close(ember.gradient(ember.tensor([1, 4, 9, 16]))[0], torch.gradient(
+        torch.tensor([1, 4, 9, 16]))[0])  # integers give the default float dtype
+    with pytest.raises(RuntimeError, match="at least edge_order\\+1"):
+        ember.gradient(ember.ones(2), edge_order=2)
+    with pytest.raises(RuntimeError, match="only supports edge_order=1 and edge_order=2"):
+        ember.gradient(ember.ones(4), edge_order=3)
+    with pytest.raises(RuntimeError, match="list of length equal to 'self.dim\\(\\) = 2'"):
+        ember.gradient(ember.ones(3, 3), spacing=[1.0])

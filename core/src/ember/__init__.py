@@ -64,9 +64,9 @@ from .ops.random import (bernoulli, multinomial, normal, rand, rand_like, randin
                          randint_like, randn, randn_like, randperm)
 from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
                          cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff,
-                         frobenius_norm, logcumsumexp, logsumexp, max, mean, median, min, mode,
-                         nanmean, nanmedian, nansum, norm, prod, renorm, std, std_mean, sum,
-                         trapezoid, trapz, var, var_mean)
+                         frobenius_norm, gradient, logcumsumexp, logsumexp, max, mean, median,
+                         min, mode, nanmean, nanmedian, nansum, norm, prod, renorm, std,
+                         std_mean, sum, trapezoid, trapz, var, var_mean)
 from .ops.sort import (argsort, bincount, bucketize, histc, kthvalue, msort, searchsorted, sort,
                        topk, unique, unique_consecutive)
 from .ops.statistics import corrcoef, cov, histogram, isin, nanquantile, quantile

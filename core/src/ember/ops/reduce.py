@@ -522,6 +522,82 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
     return x
 
 
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tuple:
+    """Central differences of input along each of dim (all dims by default), one-sided at
+    the edges (first or second order): one tensor per dim. spacing: one number for every
+    dim, a number per dim, or a 1-D tensor of coordinates per dim.
+
+    Example:
+        >>> ember.gradient(ember.tensor([1., 4., 9., 16.]))
+        (tensor([3., 4., 6., 7.]),)
+    """
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if dim is None:
+        dims = list(builtins.range(input.dim()))
+    else:
+        dims = [wrap_dim(d, input.dim()) for d in ((dim,) if isinstance(dim, int) else dim)]
+    if isinstance(spacing, (tuple, list)):
+        if len(spacing) != len(dims):
+            raise RuntimeError(
+                f"torch.gradient expected spacing to be unspecified, a scalar, or a list of "
+                f"length equal to 'self.dim() = {input.dim()}', since dim argument was not "
+                f"given, but got a list of length {len(spacing)}" if dim is None else
+                f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing "
+                f"and dim arguments to have the same length, but got a spacing argument of "
+                f"length {len(spacing)} and a dim argument of length {len(dims)}.")
+        spacings = list(spacing)
+    else:
+        spacings = [spacing] * len(dims)
+    if builtins.any(input._shape[d] < edge_order + 1 for d in dims):
+        raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                           "edge_order+1")
+    f = input if input._dtype.is_floating_point else input.to(D.get_default_dtype())
+    return tuple(_gradient_along(f, d, h, edge_order) for d, h in zip(dims, spacings))
+
+
+def _gradient_along(f: Tensor, d: int, h, edge_order: int) -> Tensor:
+    """One dim of gradient: h a number (uniform steps) or the coordinates along d."""
+    from .join import cat
+    n = f._shape[d]
+
+    def part(start, stop):  # f[start:stop] along d
+        return f.narrow(d, start, stop - start)
+    if isinstance(h, Tensor):
+        if h.dim() != 1 or h.shape[0] != n:
+            raise RuntimeError(f"torch.gradient expected each tensor to be on the same device "
+                               f"and to have {n} coordinates along dim {d}, got shape "
+                               f"{list(h.shape)}")
+        shape = [1] * f.dim()
+        shape[d] = n - 1
+        step = (h[1:] - h[:-1]).to(f.dtype).reshape(shape)  # the widths between coordinates
+        hl, hr = step.narrow(d, 0, n - 2), step.narrow(d, 1, n - 2)
+        # the quadratic through three neighbours, differentiated at the middle one
+        inner = (part(0, n - 2) * (-hr / (hl * (hl + hr))) +
+                 part(1, n - 1) * ((hr - hl) / (hl * hr)) + part(2, n) * (hl / (hr * (hl + hr))))
+        h0, h1 = step.narrow(d, 0, 1), step.narrow(d, n - 2, 1)
+        if edge_order == 1:
+            first = (part(1, 2) - part(0, 1)) / h0
+            last = (part(n - 1, n) - part(n - 2, n - 1)) / h1
+        else:
+            a, b = h0, step.narrow(d, 1, 1)
+            first = (part(0, 1) * (-(2 * a + b) / (a * (a + b))) +
+                     part(1, 2) * ((a + b) / (a * b)) + part(2, 3) * (-a / (b * (a + b))))
+            a, b = step.narrow(d, n - 3, 1), h1
+            last = (part(n - 3, n - 2) * (b / (a * (a + b))) +
+                    part(n - 2, n - 1) * (-(a + b) / (a * b)) +
+                    part(n - 1, n) * ((2 * b + a) / (b * (a + b))))
+    else:
+        inner = (part(2, n) - part(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first = (part(1, 2) - part(0, 1)) / h
+            last = (part(n - 1, n) - part(n - 2, n - 1)) / h
+        else:
+            first = (part(0, 1) * -1.5 + part(1, 2) * 2 - part(2, 3) * 0.5) / h
+            last = (part(n - 3, n - 2) * 0.5 - part(n - 2, n - 1) * 2 + part(n - 1, n) * 1.5) / h
+    return cat([first, inner, last], d)
+
+
 def _trapezoid_parts(y: Tensor, x, dx, dim: int, name: str) -> Tensor:
     """The area of each interval along dim: (y_i + y_{i+1}) / 2 times its width."""
     if x is not None and dx is not None:
