@@ -110,6 +110,8 @@ from .ops.spectral import (bartlett_window, blackman_window, hamming_window,  # 
                            hann_window, istft, kaiser_window, stft)
 from . import fft  # noqa: E402  (ember.fft, as torch.fft)
 from . import special  # noqa: E402  (ember.special, as torch.special)
+from . import func  # noqa: E402  (function transforms, as torch.func)
+from .func import vmap  # noqa: E402
 from .special import multigammaln as mvlgamma  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402
 from .ops.solve import (cholesky_inverse, cholesky_solve, det, inverse,  # noqa: E402

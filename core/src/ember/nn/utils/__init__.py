@@ -1,7 +1,7 @@
 """nn.utils: gradient clipping, parameter/vector conversion, sequence padding, weight and
 spectral normalization, parametrizations."""
 
-from . import parametrizations, parametrize, rnn
+from . import parametrizations, parametrize, rnn, stateless
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .spectral_norm import remove_spectral_norm, spectral_norm
@@ -9,7 +9,7 @@ from .weight_norm import remove_weight_norm, weight_norm
 
 clip_grad_norm = clip_grad_norm_
 
-__all__ = ["rnn", "parametrize", "parametrizations", "clip_grad_norm_", "clip_grad_value_",
-           "clip_grads_with_norm_", "get_total_norm", "parameters_to_vector",
+__all__ = ["rnn", "parametrize", "parametrizations", "stateless", "clip_grad_norm_",
+           "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "parameters_to_vector",
            "vector_to_parameters", "weight_norm", "remove_weight_norm", "spectral_norm",
            "remove_spectral_norm"]
