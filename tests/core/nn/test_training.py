@@ -95,7 +95,8 @@ def test_quickstart_mlp_with_sgd_reaches_98_percent_on_mnist(mnist_split):
     model = _quickstart_mlp(28 * 28)
     optimizer = ember.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True,
                                 weight_decay=1e-4)
-    _fit(model, optimizer, x_train, y_train, 20, np.random.default_rng(1), shift=2)
+    # 20 epochs ended at 97.8-98.1% as the float32 sums' order changed; 25 end at 98.6-98.7%
+    _fit(model, optimizer, x_train, y_train, 25, np.random.default_rng(1), shift=2)
     assert _accuracy(model, x_test, y_test) >= 0.98
 
 
