@@ -392,7 +392,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     Example:
         >>> ember.linalg.qr(ember.tensor([[3.0, 1.0], [4.0, 2.0]])).R
         tensor([[-5.0000, -2.2000],
-                [ 0.0000, -0.4000]])
+                [ 0.0000,  0.4000]])
     """
     op = "linalg.qr"
     if mode not in _QR_MODES:
@@ -562,8 +562,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
         >>> A = ember.tensor([[1.0, 2.0], [3.0, 4.0]])
         >>> LU, piv = ember.linalg.lu_factor(A)
         >>> ember.linalg.lu_solve(LU, piv, A @ ember.ones(2, 1))
-        tensor([[1.0000],
-                [1.0000]])
+        tensor([[1.],
+                [1.]])
     """
     op = "linalg.lu_solve"
     # torch's order of checks, so that each bad input gets torch's message
