@@ -1,5 +1,6 @@
 /* Dense linear algebra for ember.linalg: LU with partial pivoting (solve, inv, det,
- * slogdet), Cholesky, triangular solves, Householder least squares and singular values,
+ * slogdet), Cholesky, triangular solves, Householder QR and least squares, the SVD and
+ * singular values (one-sided Jacobi), the symmetric eigendecomposition (cyclic Jacobi),
  * over batches of contiguous row-major float32/float64 matrices. The per-dtype code is
  * templates/linalg.inc; ember/ops/solve.py validates, copies and lays out the operands. */
 #include <float.h>
@@ -12,8 +13,13 @@
 #include "templates/linalg.inc"
 
 int em_lu_factor(int dtype, int64_t batch, int64_t n, void *a, int64_t *piv, int64_t *info) {
-    if (batch < 0 || n < 0 || !a || !piv || !info) return EM_EINVAL;
-    EM_FLOAT_SWITCH(dtype, lu_factor, batch, n, a, piv, info)
+    return em_lu_factor_rect(dtype, batch, n, n, a, piv, info);
+}
+
+int em_lu_factor_rect(int dtype, int64_t batch, int64_t m, int64_t n, void *a, int64_t *piv,
+                      int64_t *info) {
+    if (batch < 0 || m < 0 || n < 0 || !a || !piv || !info) return EM_EINVAL;
+    EM_FLOAT_SWITCH(dtype, lu_factor, batch, m, n, a, piv, info)
 }
 
 int em_lu_solve(int dtype, int64_t batch, int64_t n, int64_t k, const void *lu,
@@ -52,4 +58,24 @@ int em_lstsq(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void *a,
 int em_svdvals(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s) {
     if (batch < 0 || p < 0 || q < p || !a || !s) return EM_EINVAL;
     EM_FLOAT_SWITCH(dtype, svdvals, batch, p, q, a, s)
+}
+
+int em_svd(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s, void *u, void *vt,
+           int64_t vrows) {
+    if (batch < 0 || p < 0 || q < p || vrows < p || vrows > q || !a || !s || !u || !vt)
+        return EM_EINVAL;
+    EM_FLOAT_SWITCH(dtype, svd, batch, p, q, a, s, u, vt, vrows)
+}
+
+int em_eigh(int dtype, int64_t batch, int64_t n, void *a, void *w, void *v) {
+    if (batch < 0 || n < 0 || !a || !w) return EM_EINVAL;
+    EM_FLOAT_SWITCH(dtype, eigh, batch, n, a, w, v)
+}
+
+int em_qr(int dtype, int64_t batch, int64_t m, int64_t n, void *a, void *tau, void *q,
+          int64_t qcols) {
+    const int64_t k = m < n ? m : n;
+    if (batch < 0 || m < 0 || n < 0 || !a || !tau || (q && (qcols < k || qcols > m)))
+        return EM_EINVAL;
+    EM_FLOAT_SWITCH(dtype, qr, batch, m, n, a, tau, q, q ? qcols : 0)
 }

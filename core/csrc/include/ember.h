@@ -306,8 +306,17 @@ int em_fft(int dtype, int64_t rows, int64_t n, const void *in, int64_t in_len, i
  * -1 per matrix) or the count of |R_ii| > rcond |R_00|, finished as the minimum-norm
  * solution (gelsy); residuals (batch x k, may be NULL): ||Q^T b [n:m]||^2 when m > n and
  * the rank is n. svdvals: singular values, descending, of a (p x q, p <= q, destroyed)
- * into s (batch x p). */
+ * into s (batch x p). lu_factor_rect: lu_factor of an m x n a (piv: min(m, n) per matrix).
+ * svd: a (p x q, p <= q, destroyed) = u diag(s) vt[:p], s descending (batch x p), u
+ * (p x p) orthogonal, vt (vrows x q, p <= vrows <= q) orthonormal rows, those past p (or
+ * past a zero singular value) completing the basis. eigh: eigenvalues ascending (batch x
+ * n) of the symmetric matrices whose lower triangles a (n x n, destroyed) holds; v (may be
+ * NULL): eigenvectors as its columns. qr: a (m x n) = Q R in place as geqrf (R on and above
+ * the diagonal, reflectors below, tau: batch x min(m, n)); q (may be NULL): the first
+ * qcols (min(m, n) <= qcols <= m) columns of Q, m x qcols per matrix. */
 int em_lu_factor(int dtype, int64_t batch, int64_t n, void *a, int64_t *piv, int64_t *info);
+int em_lu_factor_rect(int dtype, int64_t batch, int64_t m, int64_t n, void *a, int64_t *piv,
+                      int64_t *info);
 int em_lu_solve(int dtype, int64_t batch, int64_t n, int64_t k, const void *lu,
                 const int64_t *piv, void *b);
 int em_lu_det(int dtype, int64_t batch, int64_t n, const void *lu, const int64_t *piv,
@@ -319,6 +328,11 @@ int em_lstsq(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void *a,
              double rcond, int pivot, const int64_t *rank_in, int64_t *rank, void *residuals,
              int64_t *info);
 int em_svdvals(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s);
+int em_svd(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s, void *u, void *vt,
+           int64_t vrows);
+int em_eigh(int dtype, int64_t batch, int64_t n, void *a, void *w, void *v);
+int em_qr(int dtype, int64_t batch, int64_t m, int64_t n, void *a, void *tau, void *q,
+          int64_t qcols);
 
 /* upsample.c: (bi)linear interpolation of x (P, H, W) to y (P, OH, OW), both contiguous.
  * h_idx holds each output row's two source rows (2*OH entries, in [0, H)) and h_lambda the

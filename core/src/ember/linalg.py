@@ -1,7 +1,13 @@
-"""ember.linalg: norms, cross, matrix_exp, matrix_power, householder_product, and the dense
+"""ember.linalg: norms, cross, matrix_exp, matrix_power, householder_product, the dense
 solvers and factorizations of ops/solve.py (solve, inv, det, slogdet, cholesky,
-solve_triangular, lstsq and their _ex forms)."""
+solve_triangular, lstsq and their _ex forms), and the decompositions of
+ops/decompositions.py with what is built on them (qr, svd, svdvals, eigh, eigvalsh,
+lu_factor, lu_factor_ex, lu, lu_solve, pinv, matrix_rank, cond) and the small
+compositions multi_dot, vecdot, vander, diagonal, tensorinv, tensorsolve."""
 
+from .ops.decompositions import (cond, diagonal, eigh, eigvalsh, lu, lu_factor, lu_factor_ex,
+                                 lu_solve, matrix_rank, multi_dot, pinv, qr, svd, svdvals,
+                                 tensorinv, tensorsolve, vander, vecdot)
 from .ops.linalg import linalg_cross as cross
 from .ops.linalg import matmul, matrix_norm
 from .ops.matrix_funcs import householder_product, matrix_exp, matrix_power
@@ -20,4 +26,7 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "cross", "matmul", "matrix_exp", "matrix_power",
            "householder_product", "LinAlgError", "solve", "solve_ex", "inv", "inv_ex", "det",
-           "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "lstsq"]
+           "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "lstsq", "qr", "svd",
+           "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "cond", "lu_factor",
+           "lu_factor_ex", "lu", "lu_solve", "multi_dot", "vecdot", "vander", "diagonal",
+           "tensorinv", "tensorsolve"]

@@ -828,9 +828,11 @@ def fft(x, n: int, in_kind: int, out, out_real: bool, inverse: bool, scale: floa
 # kernels may overwrite; pivots, ranks and infos are contiguous int64.
 
 def lu_factor(a, piv, info) -> None:
-    """a (batch, n, n) = P L U in place; piv (batch, n); info (batch): first zero pivot."""
-    batch, n = a._shape[0], a._shape[-1]
-    check(lib.em_lu_factor(a._dtype.code, batch, n, ptr(a), _p64(piv), _p64(info)), "lu")
+    """a (batch, m, n) = P L U in place; piv (batch, min(m, n)); info (batch): first zero
+    pivot."""
+    batch, m, n = a._shape
+    check(lib.em_lu_factor_rect(a._dtype.code, batch, m, n, ptr(a), _p64(piv), _p64(info)),
+          "lu")
 
 
 def lu_solve(lu, piv, b) -> None:
@@ -872,3 +874,27 @@ def svdvals(a, s) -> None:
     """s (batch, p) = the singular values, descending, of a (batch, p, q), p <= q."""
     batch, p, q = a._shape
     check(lib.em_svdvals(a._dtype.code, batch, p, q, ptr(a), ptr(s)), "svdvals")
+
+
+def svd(a, s, u, vt) -> None:
+    """a (batch, p, q; destroyed), p <= q, = u diag(s) vt[:, :p]: s (batch, p) descending,
+    u (batch, p, p), vt (batch, r, q) with p <= r <= q orthonormal rows (past p: a completed
+    basis)."""
+    batch, p, q = a._shape
+    check(lib.em_svd(a._dtype.code, batch, p, q, ptr(a), ptr(s), ptr(u), ptr(vt), vt._shape[1]),
+          "svd")
+
+
+def eigh(a, w, v) -> None:
+    """w (batch, n) ascending eigenvalues and, unless v is None, v (batch, n, n) eigenvectors
+    as columns, of the symmetric matrices in a's lower triangles (batch, n, n; destroyed)."""
+    batch, n = a._shape[0], a._shape[-1]
+    check(lib.em_eigh(a._dtype.code, batch, n, ptr(a), ptr(w), _p(v)), "eigh")
+
+
+def qr(a, tau, q) -> None:
+    """a (batch, m, n) -> R and reflectors in place (geqrf), tau (batch, min(m, n)); unless q
+    is None, q (batch, m, c) the first c columns of Q."""
+    batch, m, n = a._shape
+    check(lib.em_qr(a._dtype.code, batch, m, n, ptr(a), ptr(tau), _p(q),
+                    q._shape[-1] if q is not None else 0), "qr")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
@@ -191,16 +190,15 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     cols = tensor.numel() // rows
     flat = ember.empty(rows, cols, dtype=D.float64, device="cpu").normal_(0, 1,
                                                                  generator=generator)
-    a = flat.numpy()  # a CPU draw: the QR runs on the host either way
+    a = flat.mT if rows < cols else flat
+    # a CPU draw and a CPU QR: initialisation is not a hot path. Scaling Q's columns by the
+    # signs of R's diagonal makes the factorization unique, so Q is Haar-distributed.
+    q, r = ember.linalg.qr(a)
+    q = q * r.diagonal(0, -2, -1).sign()
     if rows < cols:
-        a = a.T
-    # QR through numpy.linalg: initialisation is not a hot path, and ember has no QR kernel.
-    q, r = np.linalg.qr(a)
-    q = q * np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
+        q = q.mT
     with no_grad():
-        tensor.view(rows, cols).copy_(ember.from_numpy(np.ascontiguousarray(q)).to(tensor.device))
+        tensor.view(rows, cols).copy_(q.to(tensor.device))
         tensor.mul_(gain)
     return tensor
 
