@@ -573,3 +573,64 @@ def test_errors():
                     f)
     _same_error(lambda x: ember.linalg.cond(x, 3), lambda x: torch.linalg.cond(x, 3),
                 _rand((3, 3)))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_older_top_level_forms_and_tensor_methods_match_torch():
+    """torch.svd (V, not Vh), qr(some), pinverse(rcond), lu/lu_solve/lu_unpack (b first),
+    triangular_solve, cholesky(upper), vander(increasing), chain_matmul, nuclear_norm and
+    the matrix norms built on singular values."""
+    rng = np.random.default_rng(50)
+    a = rng.standard_normal((4, 3))
+    e, t = ember.tensor(a), torch.tensor(a)
+    U, S, V = ember.svd(e)
+    np.testing.assert_allclose((U @ ember.diag(S) @ V.t()).numpy(), a, atol=1e-12)
+    np.testing.assert_allclose(S.numpy(), torch.svd(t).S.numpy(), rtol=1e-12)
+    assert tuple(ember.svd(e, some=False).U.shape) == (4, 4)
+    empty_uv = ember.svd(e, compute_uv=False)
+    assert tuple(empty_uv.U.shape) == (4, 4) and tuple(empty_uv.V.shape) == (3, 3)
+    assert not empty_uv.U.numpy().any()
+    for got, want in ((ember.qr(e, some=False), torch.qr(t, some=False)), (e.qr(), t.qr()),
+                      (ember.pinverse(e, 1e-10), torch.pinverse(t, 1e-10)),
+                      (ember.chain_matmul(e, e.t(), e), torch.chain_matmul(t, t.t(), t)),
+                      (ember.nuclear_norm(e, True), torch.nuclear_norm(t, True))):
+        for x, y in zip(got if isinstance(got, tuple) else (got,),
+                        want if isinstance(want, tuple) else (want,)):
+            np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-10, atol=1e-12)
+    square, b = rng.standard_normal((3, 3)), rng.standard_normal((3, 2))
+    LU, piv = ember.lu(ember.tensor(square))
+    LUt, pivt = torch.lu(torch.tensor(square))
+    np.testing.assert_allclose(LU.numpy(), LUt.numpy(), rtol=1e-12)
+    assert piv.tolist() == pivt.tolist() and len(ember.lu(ember.tensor(square),
+                                                         get_infos=True)) == 3
+    np.testing.assert_allclose(ember.lu_solve(ember.tensor(b), LU, piv).numpy(),
+                               torch.lu_solve(torch.tensor(b), LUt, pivt).numpy(), rtol=1e-10)
+    for x, y in zip(ember.lu_unpack(LU, piv), torch.lu_unpack(LUt, pivt)):
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-12)
+    tri = np.triu(square) + 3 * np.eye(3)
+    for upper, transpose in ((True, False), (True, True), (False, True)):
+        T = tri if upper else tri.T
+        got = ember.triangular_solve(ember.tensor(b), ember.tensor(T), upper, transpose)
+        want = torch.triangular_solve(torch.tensor(b), torch.tensor(T), upper, transpose)
+        np.testing.assert_allclose(got.solution.numpy(), want.solution.numpy(), rtol=1e-10)
+        np.testing.assert_array_equal(got.cloned_coefficient.numpy(), T)
+    spd = a.T @ a + np.eye(3)
+    np.testing.assert_allclose(ember.tensor(spd).cholesky(upper=True).numpy(),
+                               torch.tensor(spd).cholesky(upper=True).numpy(), rtol=1e-12)
+    x = [1, 2, 3]
+    assert ember.vander(ember.tensor(x)).tolist() == torch.vander(torch.tensor(x)).tolist()
+    assert ember.vander(ember.tensor(x), 2, True).tolist() == torch.vander(
+        torch.tensor(x), 2, True).tolist()
+    batch = rng.standard_normal((2, 3, 4))
+    for ord in (2, -2, "nuc"):
+        ge = ember.tensor(batch, requires_grad=True)
+        gt = torch.tensor(batch, requires_grad=True)
+        re = ember.linalg.matrix_norm(ge, ord, dim=(0, 2), keepdim=True)
+        rt = torch.linalg.matrix_norm(gt, ord, dim=(0, 2), keepdim=True)
+        np.testing.assert_allclose(re.detach().numpy(), rt.detach().numpy(), rtol=1e-10)
+        re.sum().backward()
+        rt.sum().backward()
+        np.testing.assert_allclose(ge.grad.numpy(), gt.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ember.norm(e, "nuc").numpy(), torch.norm(t, "nuc").numpy())
+    with pytest.raises(RuntimeError, match="Order 3 not supported"):
+        ember.linalg.matrix_norm(e, 3)

@@ -116,6 +116,15 @@ from .special import multigammaln as mvlgamma  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402
 from .ops.solve import (cholesky_inverse, cholesky_solve, det, inverse,  # noqa: E402
                         logdet, slogdet)
+from .ops.decompositions import (chain_matmul, lu_unpack, nuclear_norm,  # noqa: E402
+                                 pinverse, triangular_solve)
+# torch's older top-level spellings, whose arguments and results differ from ember.linalg's
+from .ops.decompositions import cholesky_legacy as cholesky  # noqa: E402
+from .ops.decompositions import lu_legacy as lu  # noqa: E402
+from .ops.decompositions import lu_solve_legacy as lu_solve  # noqa: E402
+from .ops.decompositions import qr_legacy as qr  # noqa: E402
+from .ops.decompositions import svd_legacy as svd  # noqa: E402
+from .ops.decompositions import vander_legacy as vander  # noqa: E402
 from ._inplace_functions import *  # noqa: F403,E402  (torch.exp_(x) and the like)
 
 conj_physical = conj

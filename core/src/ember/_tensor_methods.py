@@ -9,7 +9,7 @@ from .autograd.function import Function
 from .autograd.grad_mode import STATE
 from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
 from .ops import matrix_funcs as Mf, solve as Sv, sort as S, statistics as St, views as V
-from .ops import view_copies as VC
+from .ops import decompositions as Dc, view_copies as VC
 from . import special
 from .ops._util import backend_of, expand_to, inplace, operand, result_type
 
@@ -385,6 +385,9 @@ _METHODS = {
     "addbmm": linalg.addbmm, "kron": linalg.kron, "trace": linalg.trace, "cross": linalg.cross,
     "inverse": Sv.inverse, "det": Sv.det, "logdet": Sv.logdet, "slogdet": Sv.slogdet,
     "cholesky_solve": Sv.cholesky_solve, "cholesky_inverse": Sv.cholesky_inverse,
+    "svd": Dc.svd_legacy, "qr": Dc.qr_legacy, "pinverse": Dc.pinverse, "lu": Dc.lu_legacy,
+    "lu_solve": Dc.lu_solve_legacy, "cholesky": Dc.cholesky_legacy,
+    "triangular_solve": Dc.triangular_solve,
     # random fillers
     "uniform_": R.uniform_, "normal_": R.normal_, "exponential_": R.exponential_,
     "random_": R.random_, "bernoulli_": R.bernoulli_, "cauchy_": R.cauchy_,

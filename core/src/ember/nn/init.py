@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import warnings
 
-
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad

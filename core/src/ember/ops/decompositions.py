@@ -938,3 +938,98 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
                            f" == prod(self.shape[:other.ndim]), but got {rows} != {cols}")
     r = solve(A.reshape(cols, rows), B.reshape(cols)).reshape(*A.shape[k:])
     return check_out(out, r, "linalg.tensorsolve") if out is not None else r
+
+
+# ---- torch's older top-level forms -----------------------------------------------------
+# Kept by torch for old programs, with their own argument orders and result fields.
+
+svd_legacy_result = namedtuple("svd", ["U", "S", "V"])
+qr_legacy_result = namedtuple("qr", ["Q", "R"])
+triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+lu_unpack_result = namedtuple("lu_unpack", ["P", "L", "U"])
+
+
+def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True):
+    """(U, S, V) with V, not its transpose (torch.svd); without compute_uv, U and V are
+    zeros of shapes (m, m) and (n, n)."""
+    if not compute_uv:
+        m, n = input.shape[-2], input.shape[-1]
+        batch = tuple(input.shape[:-2])
+        return svd_legacy_result(zeros(*batch, m, m, dtype=input.dtype),
+                                 svdvals(input),
+                                 zeros(*batch, n, n, dtype=input.dtype))
+    U, S, Vh = svd(input, full_matrices=not some)
+    return svd_legacy_result(U, S, Vh.mH)
+
+
+def qr_legacy(input: Tensor, some: bool = True):
+    """torch.qr: the reduced factorization, or the complete one with some=False."""
+    return qr_legacy_result(*qr(input, "reduced" if some else "complete"))
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """The pseudo-inverse, singular values under rcond times the largest counted as zero."""
+    return pinv(input, rtol=rcond)
+
+
+def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False):
+    """torch.lu: (LU, pivots), and the infos with get_infos."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    if get_infos:
+        return LU, pivots, info
+    _check_pivots(info, tuple(A.shape[:-2]), "lu")
+    return LU, pivots
+
+
+def lu_solve_legacy(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    """torch.lu_solve: the right-hand side first."""
+    return lu_solve(LU_data, LU_pivots, b)
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
+              unpack_pivots: bool = True):
+    """(P, L, U) from lu_factor's packed result; a part not unpacked comes back empty."""
+    empty = zeros(0, dtype=LU_data.dtype)
+    L, U = _unpack(LU_data) if unpack_data else (empty, empty)
+    P = (_permutation(cast(LU_pivots, D.int64)._np() - 1, LU_data.shape[-2], LU_data.dtype)
+         if unpack_pivots else empty)
+    return lu_unpack_result(P, L, U)
+
+
+def cholesky_legacy(input: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky: the lower factor, or the upper one with upper=True."""
+    from .solve import cholesky
+    return cholesky(input, upper=upper)
+
+
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False):
+    """torch.triangular_solve: (X with op(A) X = b, a copy of A), op transposing with
+    transpose."""
+    from .solve import solve_triangular
+    T = A.mT if transpose else A
+    X = solve_triangular(T, b, upper=upper != transpose, unitriangular=unitriangular)
+    return triangular_solve_result(X, A.clone())
+
+
+def vander_legacy(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """torch.vander: powers decreasing along each row unless increasing."""
+    if x.dim() != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    if N is not None and N < 0:
+        raise RuntimeError("N must be non-negative.")
+    powers = vander(x, N=N)
+    return powers if increasing else powers.flip(-1)
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """The product of the matrices in the cheapest order (torch's older multi_dot)."""
+    return multi_dot(list(matrices))
+
+
+def nuclear_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False) -> Tensor:
+    """The sum of the singular values over the two dims (torch.nuclear_norm(input, keepdim)
+    takes keepdim second when dim is left out)."""
+    if isinstance(dim, bool):
+        dim, keepdim = (-2, -1), dim
+    return matrix_norm(input, "nuc", dim, keepdim)

@@ -362,9 +362,13 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     elif ord in (math.inf, -math.inf):
         s = sum(a, d1, keepdim=True)
         r = (amax if ord == math.inf else amin)(s, d0, keepdim=True)
+    elif ord in (2, -2, "nuc"):
+        from .decompositions import svdvals
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        r = s.sum(-1) if ord == "nuc" else (amax if ord == 2 else amin)(s, -1)
+        return r.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1)) if keepdim else r
     else:
-        raise NotImplementedError(f"matrix_norm with ord={ord} needs an SVD, which ember does "
-                                  "not have yet")
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     return r if keepdim else r.squeeze((d0, d1))
 
 

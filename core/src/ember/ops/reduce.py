@@ -407,7 +407,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p == "fro" or p is None:
         p = 2
     if p == "nuc":
-        raise NotImplementedError("nuclear norm needs an SVD, which ember does not have yet")
+        from .linalg import matrix_norm
+        return matrix_norm(input if dtype is None else input.to(dtype), "nuc",
+                           (-2, -1) if dim is None else dim, keepdim)
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
