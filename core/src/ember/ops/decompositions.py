@@ -190,7 +190,10 @@ def _svd_backward(gU, gS, gVh, U, S, Vh):
     return U @ core @ Vh
 
 
-def _svd_checks(A: Tensor, op: str = "linalg.svd") -> None:
+def _svd_checks(A: Tensor, driver: str | None, op: str = "linalg.svd") -> None:
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
+                           "CUDA inputs with cuSOLVER backend.")
     _matrix(A, op)
     _float(A, op, "linalg_svd")
     _on_cpu(op, A)
@@ -206,10 +209,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None, out
         tensor([4., 3.])
     """
     op = "linalg.svd"
-    if driver is not None:
-        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
-                           "CUDA inputs with cuSOLVER backend.")
-    _svd_checks(A, op)
+    _svd_checks(A, driver, op)
     res = svd_result(*SVD.apply(A, bool(full_matrices)))
     return _outs(out, res, op)
 
@@ -224,10 +224,7 @@ def svdvals(A: Tensor, *, driver: str | None = None, out=None) -> Tensor:
         tensor([2., 1.])
     """
     op = "linalg.svd"
-    if driver is not None:
-        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
-                           "CUDA inputs with cuSOLVER backend.")
-    _svd_checks(A, op)
+    _svd_checks(A, driver, op)
     if _needs_grad(A):
         S = SVD.apply(A, False)[1]
     else:
