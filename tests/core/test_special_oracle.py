@@ -19,6 +19,9 @@ FUNCTIONS = {
     "i0": (lambda s, x: s.i0(x), (-12, 12)),
     "i0_large": (lambda s, x: s.i0(x), (35, 80)),
     "i0e": (lambda s, x: s.i0e(x), (-80, 80)),
+    "i1": (lambda s, x: s.i1(x), (-12, 12)),
+    "i1_large": (lambda s, x: s.i1(x), (-80, -35)),
+    "i1e": (lambda s, x: s.i1e(x), (-80, 80)),
     "polygamma_3": (lambda s, x: s.polygamma(3, x), (0.5, 8)),
     "polygamma_2_negative": (lambda s, x: s.polygamma(2, x), (-3.9, -3.1)),
     "ndtr": (lambda s, x: s.ndtr(x), (-6, 6)),
@@ -75,7 +78,10 @@ def test_special_edges_match_torch():
     cases = [("entr", [0.0, -1.0, inf, nan, 2.0]), ("ndtr", [-inf, inf, nan, -40.0]),
              ("log_ndtr", [-40.0, -1e3, 40.0, inf, -inf]), ("ndtri", [0.0, 1.0, 0.5]),
              ("expit", [-inf, inf, 0.0]), ("i0e", [inf, -inf, 0.0, 700.0, nan]),
-             ("i0", [700.0, 713.0, -39.9, 40.1, nan])]
+             ("i0", [700.0, 713.0, -39.9, 40.1, nan]),
+             ("i1", [700.0, -713.0, -39.9, 40.1, 0.0, -0.0, nan]),
+             ("i1e", [inf, -inf, 0.0, -700.0, 39.99, nan]),
+             ("modified_bessel_i0", [-3.0, 0.0, 50.0]), ("modified_bessel_i1", [-3.0, 0.0, 50.0])]
     for name, values in cases:
         got = getattr(ember.special, name)(ember.tensor(values, dtype=ember.float64)).numpy()
         want = getattr(torch.special, name)(torch.tensor(values, dtype=torch.float64)).numpy()

@@ -19,18 +19,42 @@ from ._tensor import Tensor
 from .ops.activation import log_softmax as _log_softmax
 from .ops.activation import softmax as _softmax
 from .ops.creation import tensor
-from .ops.elementwise import (digamma, erf, erfc, erfinv, exp2, expm1, i0, i0e, lgamma, log1p,
-                              logit, polygamma, round, sigmoid, sinc, where, xlogy)
+from .ops.elementwise import (_bessel_i, digamma, erf, erfc, erfinv, exp2, expm1, i0, i0e,
+                              lgamma, log1p, logit, polygamma, round, sigmoid, sinc, where,
+                              xlogy)
 from .ops.reduce import logsumexp
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
-           "i0", "i0e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
-           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy"]
+           "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+           "modified_bessel_i0", "modified_bessel_i1", "multigammaln", "ndtr", "ndtri",
+           "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
 
 expit = sigmoid
 gammaln = lgamma
 psi = digamma
+
+
+def i1(input: Tensor, *, out=None) -> Tensor:
+    """The modified Bessel function of the first kind of order 1, elementwise (odd in x);
+    its gradient comes through autograd of the series.
+
+    Example:
+        >>> ember.special.i1(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.5652])
+    """
+    r = _bessel_i(input, 1, scaled=False)
+    return r if out is None else out.copy_(r)
+
+
+def i1e(input: Tensor, *, out=None) -> Tensor:
+    """exp(-|x|) i1(x), which stays finite where i1 overflows."""
+    r = _bessel_i(input, 1, scaled=True)
+    return r if out is None else out.copy_(r)
+
+
+# torch's newer names, which (unlike ember's) have no gradient
+modified_bessel_i0 = i0
+modified_bessel_i1 = i1
 
 
 def ndtr(input: Tensor) -> Tensor:

@@ -1198,36 +1198,42 @@ def i0(input: Tensor, *, out=None) -> Tensor:
         >>> ember.i0(ember.tensor([0.0, 1.0]))
         tensor([1.0000, 1.2661])
     """
-    r = _i0_scaled(input, scaled=False)
+    r = _bessel_i(input, 0, scaled=False)
     return check_out(out, r, "i0") if out is not None else r
 
 
 def i0e(input: Tensor, *, out=None) -> Tensor:
     """exp(-|x|) i0(x), which stays finite where i0 overflows."""
-    r = _i0_scaled(input, scaled=True)
+    r = _bessel_i(input, 0, scaled=True)
     return check_out(out, r, "i0e") if out is not None else r
 
 
-def _i0_scaled(input: Tensor, scaled: bool) -> Tensor:
+def _bessel_i(input: Tensor, order: int, scaled: bool) -> Tensor:
+    """I0 or I1 of input (times exp(-|x|) when scaled): the power series
+    sum_k (x/2)^(2k + order) / (k! (k + order)!) up to |x| = 40, the asymptotic series
+    e^|x| / sqrt(2 pi |x|) sum_k c_k / |x|^k beyond; I1 is odd."""
     x = _to_float(input)
     a = x.abs()
     near = a <= _I0_SERIES_TO
     # each series sees a stand-in where the other is taken: no overflow reaches a gradient
     small = where(near, a, 0.0)
-    power = term = small.new_ones(small.shape)
+    # I1's series in x itself: odd, and its slope at 0 (1/2) survives autograd
+    power = term = where(near, x, 0.0) * 0.5 if order else small.new_ones(small.shape)
     quarter_square = small * small * 0.25
     for k in range(1, 100):
-        term = term * quarter_square / (k * k)
+        term = term * quarter_square / (k * (k + order))
         power = power + term
     large = where(near | a.isinf(), _I0_SERIES_TO + 1, a)
     asymptotic = term = large.new_ones(large.shape)
-    for k in range(1, 12):
-        term = term * ((2 * k - 1) ** 2) / (8 * k * large)
+    for k in range(1, 12):  # c_k = c_(k-1) ((2k - 1)^2 - 4 order^2) / (8k)
+        term = term * ((2 * k - 1) ** 2 - 4 * order * order) / (8 * k * large)
         asymptotic = asymptotic + term
     asymptotic = asymptotic / (2 * math.pi * large).sqrt()
-    if scaled:
-        return where(near, power * (-small).exp(), where(a.isinf(), 0.0, asymptotic))
-    return where(near, power, where(a.isinf(), math.inf, asymptotic * large.exp()))
+    far = where(a.isinf(), 0.0, asymptotic) if scaled else where(a.isinf(), math.inf,
+                                                                   asymptotic * large.exp())
+    if order:
+        far = far * x.sign()
+    return where(near, power * (-small).exp() if scaled else power, far)
 
 
 # B_2, B_4, ..., B_14: the Bernoulli numbers of polygamma's asymptotic series
