@@ -261,3 +261,30 @@ def test_histc_puts_values_on_inner_edges_in_torch_bins():
             got = ember.histc(ember.tensor(values), bins, lo, hi).numpy()
             want = torch.histc(torch.tensor(values), bins, lo, hi).numpy()
             np.testing.assert_array_equal(got, want)
+
+
+def test_storages_match_torch():
+    """untyped_storage()/storage(): the bytes and the elements under a tensor and its views,
+    shared by views and not by copies."""
+    for dtype in ("float32", "int16", "float64", "bool"):
+        data = [[1, 0, 3], [4, 5, 0]]
+        e = ember.tensor(data, dtype=getattr(ember, dtype))
+        t = torch.tensor(data, dtype=getattr(torch, dtype))
+        for view_e, view_t in ((e, t), (e[1:, 1:], t[1:, 1:]), (e.t(), t.t())):
+            ue, ut = view_e.untyped_storage(), view_t.untyped_storage()
+            assert ue.data_ptr() == e.untyped_storage().data_ptr()
+            assert (ue.nbytes(), ue.size(), len(ue), ue.element_size()) == (
+                ut.nbytes(), ut.size(), len(ut), ut.element_size())
+            assert ue.tolist() == ut.tolist() and ue[1] == ut[1]
+            se, st = view_e.storage(), view_t.storage()
+            assert (se.size(), len(se), se.element_size(), se.nbytes()) == (
+                st.size(), len(st), st.element_size(), st.nbytes())
+            assert se.tolist() == st.tolist() and se[2] == st[2]
+            assert str(se.dtype).split(".")[-1] == str(st.dtype).split(".")[-1]
+            assert se.data_ptr() == ue.data_ptr() and se.untyped().nbytes() == ue.nbytes()
+        assert e.clone().untyped_storage().data_ptr() != e.untyped_storage().data_ptr()
+        assert e.untyped_storage().device == ember.device("cpu")
+    x = ember.zeros(4)
+    assert not x.untyped_storage().is_shared()
+    x.share_memory_()
+    assert x.untyped_storage().is_shared() and not x.untyped_storage().is_pinned()

@@ -34,6 +34,7 @@ from ._dtype import complex64, complex128
 from ._generator import (Generator, default_generator, get_rng_state, initial_seed,
                          manual_seed, seed, set_rng_state)
 from ._tensor import Size, Tensor
+from .storage import TypedStorage, UntypedStorage
 from . import _tensor_methods  # noqa: F401  (binds ops to Tensor)
 from ._tensor_str import set_printoptions
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,

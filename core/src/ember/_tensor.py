@@ -209,7 +209,14 @@ class Tensor:
         return int(backend.ffi.cast("uintptr_t", backend.ptr(self)))
 
     def untyped_storage(self):
-        return self._storage
+        """The bytes under this tensor and its views (see ember.storage)."""
+        from .storage import UntypedStorage
+        return UntypedStorage(self._storage)
+
+    def storage(self):
+        """The elements under this tensor and its views, in its dtype (see ember.storage)."""
+        from .storage import TypedStorage
+        return TypedStorage(self._storage, self._dtype)
 
     def is_contiguous(self, memory_format=None) -> bool:
         if self._stride == _STRIDES.get(self._shape):  # most tensors: their shape's strides

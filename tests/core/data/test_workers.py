@@ -65,7 +65,7 @@ def test_shuffle_with_workers_reproducible_and_batches_in_shared_memory():
     x, y = a[0]
     np.testing.assert_array_equal(x.numpy(), (2 * y.numpy()[:, None] + [0, 1]).astype(np.float32))
     # the batch's memory is a mapping of the worker's shared file, already unlinked
-    assert isinstance(x.untyped_storage().data.base.obj, mmap.mmap)
+    assert isinstance(x._storage.data.base.obj, mmap.mmap)
     assert _leftover_files() == []
 
 

@@ -1,0 +1,119 @@
+"""What ``Tensor.untyped_storage()`` and ``Tensor.storage()`` return: the memory under one
+or more tensors, as bytes (torch.UntypedStorage) or as elements of the tensor's dtype
+(torch.TypedStorage). Both are views of the backend's storage, so views of one tensor
+report the same ``data_ptr()``: how a program tells that two tensors share memory.
+
+Example:
+    >>> x = ember.arange(6.0)
+    >>> x[2:].untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+    True
+    >>> x[2:].storage().size(), x.untyped_storage().nbytes()
+    (6, 24)
+"""
+
+from __future__ import annotations
+
+from . import _dtype as D
+from ._device import device as _device
+
+
+def _address(storage) -> int:
+    from .backends import cpu
+    if storage.__class__ is cpu.Storage:
+        return int(cpu.ffi.cast("uintptr_t", storage.ptr))
+    return int(storage.ptr)
+
+
+class UntypedStorage:
+    """The bytes of a storage (torch.UntypedStorage)."""
+
+    __slots__ = ("_storage",)
+
+    def __init__(self, storage) -> None:
+        self._storage = storage
+
+    @property
+    def device(self) -> _device:
+        return self._storage.device
+
+    def data_ptr(self) -> int:
+        """The address of the first byte."""
+        return _address(self._storage)
+
+    def nbytes(self) -> int:
+        return self._storage.nbytes
+
+    def size(self) -> int:
+        return self._storage.nbytes
+
+    __len__ = size
+
+    def element_size(self) -> int:
+        return 1
+
+    def is_shared(self) -> bool:
+        from .backends import cpu
+        return self.device.type != "cpu" or cpu.is_shared(self._storage)
+
+    def is_pinned(self, device=None) -> bool:
+        from .backends import cuda
+        return self.device.type == "cpu" and cuda.is_pinned(self._storage)
+
+    def _elements(self, dtype: D.dtype):
+        from ._tensor import Tensor
+        n = self._storage.nbytes // dtype.itemsize
+        return Tensor._make(self._storage, (n,), (1,), 0, dtype)
+
+    def tolist(self) -> list:
+        return self._elements(D.uint8).tolist()
+
+    def __getitem__(self, index: int) -> int:
+        return self._elements(D.uint8)[index].item()
+
+    def untyped(self) -> UntypedStorage:
+        return self
+
+    def __repr__(self) -> str:
+        return f"ember.UntypedStorage(nbytes={self.nbytes()}, device={self.device})"
+
+
+class TypedStorage:
+    """The elements of a storage in one dtype (torch.TypedStorage, what the older
+    ``Tensor.storage()`` returns)."""
+
+    __slots__ = ("_untyped", "dtype")
+
+    def __init__(self, storage, dtype: D.dtype) -> None:
+        self._untyped = UntypedStorage(storage)
+        self.dtype = dtype
+
+    @property
+    def device(self) -> _device:
+        return self._untyped.device
+
+    def data_ptr(self) -> int:
+        return self._untyped.data_ptr()
+
+    def nbytes(self) -> int:
+        return self._untyped.nbytes()
+
+    def size(self) -> int:
+        return self.nbytes() // self.dtype.itemsize
+
+    __len__ = size
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def tolist(self) -> list:
+        return self._untyped._elements(self.dtype).tolist()
+
+    def __getitem__(self, index: int):
+        return self._untyped._elements(self.dtype)[index].item()
+
+    def untyped(self) -> UntypedStorage:
+        return self._untyped
+
+    def __repr__(self) -> str:
+        return (f"ember.TypedStorage(dtype={self.dtype}, size={self.size()}, "
+                f"device={self.device})")
