@@ -252,10 +252,6 @@ def _inplace_of(fn):
 
 # ---- operators ----------------------------------------------------------------------------------
 
-def _rsub(self, other):
-    return E.sub(other, self)
-
-
 def _rdiv(self, other):
     return E.div(other, self)
 
@@ -393,7 +389,7 @@ _METHODS = {
     "random_": R.random_, "bernoulli_": R.bernoulli_, "cauchy_": R.cauchy_,
     "bernoulli": R.bernoulli, "multinomial": R.multinomial,
     # operators
-    "__add__": E.add, "__radd__": E.add, "__sub__": E.sub, "__rsub__": _rsub,
+    "__add__": E.add, "__radd__": E.add, "__sub__": E.sub, "__rsub__": E.rsub,
     "__mul__": E.mul, "__rmul__": E.mul, "__truediv__": E.div, "__rtruediv__": _rdiv,
     "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv, "__mod__": E.remainder,
     "__rmod__": lambda s, o: E.remainder(o, s), "__pow__": E.pow, "__rpow__": _rpow,

@@ -261,9 +261,9 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *,
 
     def wrapper(*args, **kwargs):
         leaves, spec = tree_flatten(args)
-        dims = broadcast_prefix(in_dims if isinstance(in_dims, tuple) else
-                                (in_dims,) * len(args) if not isinstance(in_dims, list)
-                                else tuple(in_dims), args)
+        prefix = (tuple(in_dims) if isinstance(in_dims, (tuple, list))
+                  else (in_dims,) * len(args))
+        dims = broadcast_prefix(prefix, args)
         sizes = set()
         for leaf, d in zip(leaves, dims):
             if d is None:

@@ -20,6 +20,7 @@ from .ops.activation import log_softmax as _log_softmax
 from .ops.activation import softmax as _softmax
 from .autograd.function import Function
 from .ops.creation import ones_like, tensor
+from .ops._util import check_out
 from .ops.elementwise import (_bessel_i, digamma, erf, erfc, erfinv, exp2, expm1, i0, i0e,
                               lgamma, log1p, logit, polygamma, round, sigmoid, sinc, where,
                               xlogy)
@@ -44,13 +45,13 @@ def i1(input: Tensor, *, out=None) -> Tensor:
         tensor([0.0000, 0.5652])
     """
     r = _bessel_i(input, 1, scaled=False)
-    return r if out is None else out.copy_(r)
+    return check_out(out, r, "i1") if out is not None else r
 
 
 def i1e(input: Tensor, *, out=None) -> Tensor:
     """exp(-|x|) i1(x), which stays finite where i1 overflows."""
     r = _bessel_i(input, 1, scaled=True)
-    return r if out is None else out.copy_(r)
+    return check_out(out, r, "i1e") if out is not None else r
 
 
 # past this, exp(x^2) erfc(x) meets erfc's underflow; its asymptotic series (8 terms) is

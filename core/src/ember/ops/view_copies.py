@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import views as V
+from .complex import view_as_complex, view_as_real
 
 
 def _fresh(t: Tensor) -> Tensor:
@@ -39,16 +40,6 @@ def _slice(input: Tensor, dim: int = 0, start: int | None = None, end: int | Non
     return input[tuple(index)]
 
 
-def _view_as_real(input: Tensor) -> Tensor:
-    from .complex import view_as_real
-    return view_as_real(input)
-
-
-def _view_as_complex(input: Tensor) -> Tensor:
-    from .complex import view_as_complex
-    return view_as_complex(input)
-
-
 alias_copy = _copying(lambda input: input.view(input.shape), "alias_copy")
 as_strided_copy = _copying(V.as_strided, "as_strided_copy")
 detach_copy = _copying(lambda input: input.detach(), "detach_copy")
@@ -68,8 +59,8 @@ unfold_copy = _copying(lambda input, dimension, size, step: input.unfold(dimensi
                        "unfold_copy")
 unsqueeze_copy = _copying(V.unsqueeze, "unsqueeze_copy")
 view_copy = _copying(V.view, "view_copy")
-view_as_real_copy = _copying(_view_as_real, "view_as_real_copy")
-view_as_complex_copy = _copying(_view_as_complex, "view_as_complex_copy")
+view_as_real_copy = _copying(view_as_real, "view_as_real_copy")
+view_as_complex_copy = _copying(view_as_complex, "view_as_complex_copy")
 
 
 def _scattered(input: Tensor, src: Tensor, view, name: str) -> Tensor:
