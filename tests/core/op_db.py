@@ -80,7 +80,10 @@ OPS: list[OpInfo] = [
     OpInfo("round_decimals", lambda m, x: m.round(x * 100, decimals=1), grad=False),
     _u("deg2rad", dtypes=FLOATS + ("int64",)), _u("rad2deg", dtypes=FLOATS + ("int64",)),
     # float32 derivative: (pi x cos(pi x) - sin(pi x)) cancels near 0, rounding differently
-    _u("sinc", (-0.9, 0.9), dtypes=FLOATS + ("int64",), atol=1e-4),
+    # kept 0.05 from 0, where torch's float32 derivative cancels to noise (the accurate
+    # gradient there is test_special_oracle's)
+    OpInfo("sinc", lambda m, x: m.sinc(x + 0.05 * x.sign()), domain=(-0.9, 0.9),
+           dtypes=FLOATS + HALF + ("int64",), atol=1e-4),
     OpInfo("sinc_at_zero", lambda m, x: m.sinc(x * 0)),
     OpInfo("nan_to_num", lambda m, x: m.nan_to_num(m.log(x)), domain=(-1, 1), grad=False),
     OpInfo("clamp", lambda m, x: m.clamp(x, -0.5, 0.7)),
