@@ -212,3 +212,17 @@ def test_save_torch_load_ember(legacy):
     for k, v in state.items():
         np.testing.assert_array_equal(got[k].numpy(), v.numpy())
     assert (got["row"] * 2j).cpu().numpy().tolist() == (z[1] * 2j).numpy().tolist()
+
+
+def test_complex_equality_matches_torch_and_order_raises(device):
+    pairs = [([1 + 1j, 2 + 0j, 3j], [1 + 1j, 2 + 1j, 3j]), ([1 + 0j, 2j], 1 + 0j),
+             ([1.0, 2.0], 2 + 0j), ([1.0, 2.0], [1 + 0j, 2 + 1e-9j])]
+    for left, right in pairs:
+        for op in ("eq", "ne"):
+            got = [getattr(m, op)(m.tensor(left), m.tensor(right) if isinstance(right, list)
+                                  else right) for m in (ember, torch)]
+            assert got[0].tolist() == got[1].tolist(), (op, left, right)
+    z = ember.tensor([1 + 1j], device=device)
+    assert (z == z).tolist() == [True] and ember.isclose(z, z + 1e-9).tolist() == [True]
+    with pytest.raises(NotImplementedError, match="lt_cpu.*ComplexFloat"):
+        ember.lt(z, z)

@@ -8,6 +8,7 @@ Example:
     True
 """
 
+import math as _math
 import os as _os
 
 from . import _openblas
@@ -35,6 +36,7 @@ from ._generator import (Generator, default_generator, get_rng_state, initial_se
                          manual_seed, seed, set_rng_state)
 from ._tensor import Size, Tensor
 from .storage import TypedStorage, UntypedStorage
+from ._legacy_types import CPU_TYPES as _LEGACY_TYPES
 from . import _tensor_methods  # noqa: F401  (binds ops to Tensor)
 from ._tensor_str import set_printoptions
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
@@ -103,7 +105,14 @@ from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear,  # noqa: 
 from .nn.native_forms import *  # noqa: F403,E402  (torch.dropout(input, p, train), ...)
 from . import hub, safetensors  # noqa: E402
 from . import amp  # noqa: E402  (mixed precision)
-from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402
+                                autocast_increment_nesting, clear_autocast_cache,
+                                get_autocast_cpu_dtype, get_autocast_dtype,
+                                get_autocast_gpu_dtype, is_autocast_cache_enabled,
+                                is_autocast_cpu_enabled, is_autocast_enabled,
+                                set_autocast_cache_enabled, set_autocast_cpu_dtype,
+                                set_autocast_cpu_enabled, set_autocast_dtype,
+                                set_autocast_enabled, set_autocast_gpu_dtype)
 
 from .ops.complex import (angle, complex, conj, imag, polar, real, view_as_complex,  # noqa: E402
                           view_as_real)
@@ -112,6 +121,7 @@ from .ops.spectral import (bartlett_window, blackman_window, hamming_window,  # 
 from . import fft  # noqa: E402  (ember.fft, as torch.fft)
 from . import special  # noqa: E402  (ember.special, as torch.special)
 from . import func  # noqa: E402  (function transforms, as torch.func)
+from . import random, testing  # noqa: E402  (as torch.random and torch.testing)
 from .func import vmap  # noqa: E402
 from .special import multigammaln as mvlgamma  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402
@@ -128,7 +138,13 @@ from .ops.decompositions import svd_legacy as svd  # noqa: E402
 from .ops.decompositions import vander_legacy as vander  # noqa: E402
 from ._inplace_functions import *  # noqa: F403,E402  (torch.exp_(x) and the like)
 
+globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ...
 conj_physical = conj
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+newaxis = None
 float = float32
 double = float64
 cfloat = complex64

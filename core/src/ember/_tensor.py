@@ -242,12 +242,18 @@ class Tensor:
         return dim + n if dim < 0 else (0 if n == 0 else dim)
 
     def type(self, dtype=None, non_blocking: bool = False):
+        """The type's name ("ember.FloatTensor", "ember.cuda.LongTensor") without an
+        argument; else this tensor as the given dtype, legacy type or type name."""
         if dtype is None:
-            return f"ember.{_TYPE_NAMES[self._dtype.name]}"
+            where = "cuda." if self.device.type == "cuda" else ""
+            return f"ember.{where}{_TYPE_NAMES[self._dtype.name]}"
+        from ._legacy_types import find
+        legacy = find(dtype)
+        if legacy is not None:
+            return self.to(legacy.device_type, legacy.dtype, non_blocking=non_blocking)
         if isinstance(dtype, str):
-            name = dtype.rsplit(".", 1)[-1]
-            dtype = next(d for d in D.ALL if _TYPE_NAMES[d.name] == name)
-        return self.to(dtype)
+            raise ValueError(f"invalid type: '{dtype}'")
+        return self.to(dtype, non_blocking=non_blocking)
 
     # ---- autograd state ---------------------------------------------------------
     @property

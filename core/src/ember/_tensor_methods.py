@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import _dtype as D
 from ._device import as_device, device as _device_cls
-from ._tensor import Tensor, _empty, contiguous_strides
+from ._tensor import _TYPE_NAMES, Tensor, _empty, contiguous_strides
 from .autograd.function import Function
 from .autograd.grad_mode import STATE
 from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
@@ -197,6 +197,47 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
                          device=device or self.device, requires_grad=requires_grad)
 
 
+def _legacy_new(self, *args, device=None):
+    """x.new(...): the legacy constructor of x's own type (sizes or data), on x's device."""
+    from ._legacy_types import CPU_TYPES, CUDA_TYPES
+    types = CUDA_TYPES if self.device.type == "cuda" else CPU_TYPES
+    return types[_TYPE_NAMES[self._dtype.name]](*args, device=device or self.device)
+
+
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+    return creation.empty_strided(size, stride, dtype=dtype or self._dtype,
+                                  device=device or self.device, requires_grad=requires_grad)
+
+
+def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
+    """A contiguous copy of x.narrow(dim, start, length)."""
+    return V.narrow(self, dim, start, length).clone()
+
+
+def dim_order(self, *, ambiguity_check: bool = False) -> tuple:
+    """The dims from outermost to innermost in memory: by stride, largest first (ties keep
+    their order, as torch's)."""
+    return tuple(sorted(range(self.dim()), key=lambda d: -self._stride[d]))
+
+
+def apply_(self, callable) -> Tensor:
+    """Replaces each element x with callable(x), in Python, in place (CPU tensors only)."""
+    return _map_values(self, callable, ())
+
+
+def map_(self, tensor, callable) -> Tensor:
+    """Replaces each element x with callable(x, y), y the broadcast tensor's element."""
+    return _map_values(self, callable, (tensor.expand_as(self),))
+
+
+def _map_values(self, fn, others: tuple) -> Tensor:
+    if self.device.type != "cpu":
+        raise TypeError("apply_ is only implemented on CPU tensors")
+    flat = [t.reshape(-1).tolist() for t in (self,) + others]
+    values = [fn(*items) for items in zip(*flat)]
+    return copy_(self, creation.tensor(values, dtype=self._dtype).reshape(self._shape))
+
+
 def cpu(self, memory_format=None) -> Tensor:
     return to(self, "cpu")
 
@@ -328,7 +369,10 @@ _METHODS = {
     "long": _cast_method(D.int64), "int": _cast_method(D.int32), "short": _cast_method(D.int16),
     "char": _cast_method(D.int8), "byte": _cast_method(D.uint8), "bool": _cast_method(D.bool_),
     "new_tensor": new_tensor, "new_empty": _new(creation.empty), "new_zeros": _new(creation.zeros),
-    "new_ones": _new(creation.ones), "new_full": new_full,
+    "new_ones": _new(creation.ones), "new_full": new_full, "new": _legacy_new,
+    "new_empty_strided": new_empty_strided, "narrow_copy": narrow_copy,
+    "dim_order": dim_order, "apply_": apply_, "map_": map_,
+    "const_data_ptr": Tensor.data_ptr,
     # views
     "view": V.view, "view_as": view_as, "reshape": V.reshape, "reshape_as": reshape_as,
     "permute": V.permute, "transpose": V.transpose, "swapaxes": V.transpose,
@@ -387,6 +431,7 @@ _METHODS = {
     # random fillers
     "uniform_": R.uniform_, "normal_": R.normal_, "exponential_": R.exponential_,
     "random_": R.random_, "bernoulli_": R.bernoulli_, "cauchy_": R.cauchy_,
+    "log_normal_": R.log_normal_, "geometric_": R.geometric_,
     "bernoulli": R.bernoulli, "multinomial": R.multinomial,
     # operators
     "__add__": E.add, "__radd__": E.add, "__sub__": E.sub, "__rsub__": E.rsub,
@@ -441,7 +486,9 @@ for _name, _fn in (("masked_fill_", index.masked_fill), ("index_fill_", index.in
                    ("masked_scatter_", index.masked_scatter), ("index_put_", index.index_put),
                    ("tril_", join.tril), ("triu_", join.triu), ("cumsum_", Rd.cumsum),
                    ("index_reduce_", index.index_reduce), ("renorm_", Rd.renorm),
-                   ("addmv_", linalg.addmv)):
+                   ("addmv_", linalg.addmv), ("addmm_", linalg.addmm),
+                   ("addbmm_", linalg.addbmm), ("baddbmm_", linalg.baddbmm),
+                   ("addr_", linalg.addr), ("cumprod_", Rd.cumprod)):
     _METHODS[_name] = _inplace_of(_fn)
 
 

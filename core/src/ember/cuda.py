@@ -258,6 +258,31 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
+def seed_all() -> None:
+    seed()
+
+
+def get_rng_state(device="cuda"):
+    """The generator state CUDA draws use (ember's default generator, as a uint8 tensor)."""
+    from ._generator import default_generator
+    return default_generator.get_state()
+
+
+def get_rng_state_all() -> list:
+    return [get_rng_state(i) for i in range(max(device_count(), 1))]
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    from ._generator import default_generator
+    default_generator.set_state(new_state)
+
+
+def set_rng_state_all(new_states) -> None:
+    for state in new_states:
+        set_rng_state(state)
+
+
+
 # ---- memory statistics (CuPy's memory pool) ---------------------------------------------
 # CuPy's pool serves every device; allocated/reserved are the pool's used/total bytes
 # of the given device, and the peak is sampled at each query (CuPy keeps no peak).
@@ -312,3 +337,91 @@ def mem_get_info(device=None) -> tuple:
 def empty_cache() -> None:
     """Returns the pool's cached (unused) blocks to the driver."""
     require().get_default_memory_pool().free_all_blocks()
+
+
+def max_memory_reserved(device=None) -> int:
+    """The most the pool has held: CuPy's pool never shrinks on its own, so its total."""
+    return memory_reserved(device)
+
+
+def reset_max_memory_allocated(device=None) -> None:
+    reset_peak_memory_stats(device)
+
+
+# torch's deprecated names from when the reserved memory was called cached
+memory_cached = memory_reserved
+max_memory_cached = max_memory_reserved
+reset_max_memory_cached = reset_max_memory_allocated
+
+
+def set_per_process_memory_fraction(fraction: float, device=None) -> None:
+    """Caps the pool at fraction of the device's memory; past it, allocation raises
+    OutOfMemoryError."""
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"Invalid fraction value: {fraction}. Allowed range: 0~1")
+    with require().cuda.Device(_index(device)):
+        _pool(device).set_limit(fraction=fraction)
+
+
+def ipc_collect() -> None:
+    """Nothing to do: ember shares no CUDA memory between processes through IPC."""
+
+
+# ---- capabilities and initialization ----------------------------------------------------
+
+def is_initialized() -> bool:
+    """Whether CUDA is set up: ember initializes it with CuPy on first use."""
+    return is_available()
+
+
+def init() -> None:
+    """Initializes CUDA now rather than at the first GPU tensor; raises where it cannot."""
+    require()
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """Whether the current device computes in bfloat16: natively from compute capability
+    8.0 (Ampere), and emulated through float32 on any device when including_emulation."""
+    if not is_available():
+        return False
+    return including_emulation or get_device_capability()[0] >= 8
+
+
+def is_tf32_supported() -> bool:
+    """Whether the current device has TF32 tensor cores (compute capability 8.0 and up)."""
+    return is_available() and get_device_capability()[0] >= 8
+
+
+def get_arch_list() -> list:
+    """The architectures ember's kernels build for: the current devices' own, since CuPy
+    compiles each kernel for the device it runs on."""
+    if not is_available():
+        return []
+    return sorted({"sm_%d%d" % get_device_capability(i) for i in range(device_count())})
+
+
+def can_device_access_peer(device, peer_device) -> bool:
+    """Whether device can read peer_device's memory directly."""
+    a, b = _index(device), _index(peer_device)
+    if a == b:
+        return False
+    return bool(require().cuda.runtime.deviceCanAccessPeer(a, b))
+
+
+class _OutOfMemoryError(RuntimeError):
+    """Stands for the GPU's out-of-memory error where CuPy is absent (nothing raises it)."""
+
+
+def __getattr__(name: str):
+    # looked up when asked, so importing ember never touches CuPy
+    if name == "default_generators":  # ember's one default generator for every device
+        from ._generator import default_generator
+        return (default_generator,) * device_count()
+    if name.endswith("Tensor"):  # the legacy CUDA tensor types, ember.cuda.FloatTensor ...
+        from ._legacy_types import CUDA_TYPES
+        if name in CUDA_TYPES:
+            return CUDA_TYPES[name]
+    if name == "OutOfMemoryError":  # what a failed GPU allocation raises: CuPy's error
+        cp = _cupy()
+        return cp.cuda.memory.OutOfMemoryError if cp is not None else _OutOfMemoryError
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")

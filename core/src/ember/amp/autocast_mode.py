@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 
 from .. import _dtype as D
 
@@ -31,9 +32,62 @@ def is_autocast_enabled(device_type: str = "cuda") -> bool:
     return device_type in _state()
 
 
+def _chosen() -> dict:
+    """Per thread, the dtype set_autocast_dtype chose for each device type."""
+    chosen = getattr(_LOCAL, "chosen", None)
+    if chosen is None:
+        chosen = _LOCAL.chosen = {}
+    return chosen
+
+
 def get_autocast_dtype(device_type: str = "cuda"):
-    """The low-precision dtype of device_type's autocast (its default when inactive)."""
-    return _state().get(device_type, _DEFAULT_DTYPE.get(device_type, D.bfloat16))
+    """The low-precision dtype of device_type's autocast: the active region's, else the one
+    set_autocast_dtype chose, else the device's default."""
+    return _state().get(device_type) or _chosen().get(
+        device_type, _DEFAULT_DTYPE.get(device_type, D.bfloat16))
+
+
+def set_autocast_dtype(device_type: str, dtype) -> None:
+    """The dtype autocast on device_type uses when turned on by set_autocast_enabled (and
+    now, if it is on)."""
+    _chosen()[device_type] = dtype
+    if device_type in _state():
+        _state()[device_type] = dtype
+
+
+def set_autocast_enabled(device_type, enabled=None) -> None:
+    """Turns autocast on device_type on or off outside a with-block, as torch's; the older
+    one-argument form set_autocast_enabled(enabled) means CUDA."""
+    if enabled is None:
+        device_type, enabled = "cuda", device_type
+    if enabled:
+        _state()[device_type] = get_autocast_dtype(device_type)
+    else:
+        _state().pop(device_type, None)
+
+
+def is_autocast_cache_enabled() -> bool:
+    """Always False: ember keeps no cache of autocast's casts between ops."""
+    return False
+
+
+def set_autocast_cache_enabled(enabled: bool) -> None:
+    """Accepted for torch's API; ember keeps no cache of autocast's casts."""
+
+
+def clear_autocast_cache() -> None:
+    """Nothing to clear: ember keeps no cache of autocast's casts."""
+
+
+def autocast_increment_nesting() -> int:
+    """Counts entries into autocast regions, as torch's bookkeeping for its cast cache."""
+    _LOCAL.nesting = getattr(_LOCAL, "nesting", 0) + 1
+    return _LOCAL.nesting
+
+
+def autocast_decrement_nesting() -> int:
+    _LOCAL.nesting = max(getattr(_LOCAL, "nesting", 0) - 1, 0)
+    return _LOCAL.nesting
 
 
 class autocast:
@@ -112,3 +166,30 @@ def cast_fp32(*tensors):
     if not st or _device_type(tensors) not in st:
         return tensors
     return tuple(t.float() if t is not None and t._dtype in _LOW else t for t in tensors)
+
+
+def _deprecated(name: str, replacement: str, fn):
+    def wrapper(*args):
+        warnings.warn(f"ember.{name}() is deprecated. Please use ember.{replacement} instead.",
+                      DeprecationWarning, stacklevel=2)
+        return fn(*args)
+    wrapper.__name__ = name
+    return wrapper
+
+
+# torch's older per-device spellings
+is_autocast_cpu_enabled = _deprecated("is_autocast_cpu_enabled", "is_autocast_enabled('cpu')",
+                                      lambda: is_autocast_enabled("cpu"))
+set_autocast_cpu_enabled = _deprecated("set_autocast_cpu_enabled",
+                                       "set_autocast_enabled('cpu', enabled)",
+                                       lambda enabled: set_autocast_enabled("cpu", enabled))
+get_autocast_cpu_dtype = _deprecated("get_autocast_cpu_dtype", "get_autocast_dtype('cpu')",
+                                     lambda: get_autocast_dtype("cpu"))
+set_autocast_cpu_dtype = _deprecated("set_autocast_cpu_dtype",
+                                     "set_autocast_dtype('cpu', dtype)",
+                                     lambda dtype: set_autocast_dtype("cpu", dtype))
+get_autocast_gpu_dtype = _deprecated("get_autocast_gpu_dtype", "get_autocast_dtype('cuda')",
+                                     lambda: get_autocast_dtype("cuda"))
+set_autocast_gpu_dtype = _deprecated("set_autocast_gpu_dtype",
+                                     "set_autocast_dtype('cuda', dtype)",
+                                     lambda dtype: set_autocast_dtype("cuda", dtype))

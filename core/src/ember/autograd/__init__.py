@@ -9,6 +9,7 @@ from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                         is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .gradcheck import gradcheck, gradgradcheck
+from .variable import Variable
 
 
 def _as_list(x):
@@ -117,4 +118,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 __all__ = ["Function", "FunctionCtx", "backward", "grad", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck",
-           "gradgradcheck", "functional", "once_differentiable"]
+           "gradgradcheck", "functional", "once_differentiable", "Variable"]

@@ -434,11 +434,24 @@ RightShift = _binary("RightShift", lib.EM_RSHIFT, _NOGRAD, saves=None)
 def _compare(code, a, b, name):
     dtype = result_type(a, b)
     dev = device_of(a, b)
+    if dtype.is_complex:
+        return _compare_complex(code, a, b, dtype, name)
     ta, tb = operand(a, dtype, dev), operand(b, dtype, dev)
     shape = ta._shape if ta._shape == tb._shape else broadcast_shapes(ta._shape, tb._shape)
     out = _empty(shape, D.bool_, dev)
     backend_of(out).compare(code, expand_to(ta, shape), expand_to(tb, shape), out, name=name)
     return out
+
+
+def _compare_complex(code, a, b, dtype, name):
+    """== and != on complex operands, part by part; complex numbers have no order."""
+    if code not in (lib.EM_EQ, lib.EM_NE):
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{pretty_dtype(dtype)}'")
+    (ra, ia), (rb, ib) = _CX._parts(a, dtype), _CX._parts(b, dtype)
+    same = eq(ra, rb)
+    if ia is not None or ib is not None:
+        same = same & eq(0.0 if ia is None else ia, 0.0 if ib is None else ib)
+    return same if code == lib.EM_EQ else same.logical_not()
 
 
 def _pred(code, x, name):

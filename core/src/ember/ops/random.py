@@ -261,3 +261,27 @@ def cauchy_(t: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator=Non
     u = _fill_uniform(_empty(t._shape, t._dtype, t.device), 0.0, 1.0, generator)
     t.copy_(median + sigma * ((u - 0.5) * math.pi).tan())
     return t
+
+
+def log_normal_(t: Tensor, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
+    """Fills t with exp(N(mean, std^2)) draws."""
+    _check_fill(t)
+    if not t._dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_normal_cpu\" not implemented for "
+                                  f"'{pretty_dtype(t._dtype)}'")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    n = _fill_normal(_empty(t._shape, t._dtype, t.device), float(mean), float(std), generator)
+    t.copy_(n.exp())
+    return t
+
+
+def geometric_(t: Tensor, p: float, *, generator=None) -> Tensor:
+    """Fills t with the number of Bernoulli(p) trials up to the first success (1, 2, ...):
+    ceil(log(U) / log(1 - p)) for U uniform in (0, 1]."""
+    _check_fill(t)
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    u = _fill_uniform(_empty(t._shape, D.float64, t.device), 0.0, 1.0, generator)
+    t.copy_(((1 - u).log() / math.log1p(-p)).ceil().clamp_min(1))
+    return t
