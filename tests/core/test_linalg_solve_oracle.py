@@ -1,8 +1,8 @@
 """Dense solvers against torch: linalg.solve/inv/det/slogdet/cholesky/solve_triangular/
 lstsq, their _ex forms and torch's top-level aliases (values, gradients, errors).
 
-CUDA tensors have no kernels for these ops yet: on the cuda device every case checks that
-the op raises NotImplementedError naming itself, rather than copying to the CPU.
+On the cuda device the same cases run ember's cuSOLVER kernels (backends/cuda/linalg.py)
+against torch's CPU results.
 """
 
 import numpy as np
@@ -43,19 +43,17 @@ def _outputs(r):
 def _check(device, e_fn, t_fn, *arrays, grad=True, tol=None, op=None):
     """e_fn on ember tensors against t_fn on torch tensors made from the same arrays:
     every output and, for float64 with grad, the gradient of a weighted sum of the float
-    outputs. On cuda: the op must raise NotImplementedError naming it."""
+    outputs, on ember tensors of the device under test."""
     tol = tol or TOL[arrays[0].dtype.type]
     grad = grad and arrays[0].dtype == np.float64
     ex = [ember.tensor(a, requires_grad=grad) for a in arrays]
-    if device != "cpu":
-        with pytest.raises(NotImplementedError, match=f"{op or ''}.*not implemented for 'cuda'"):
-            e_fn(*ex)
-        return
+    assert all(e.device.type == device for e in ex)
     tx = [torch.tensor(a, requires_grad=grad) for a in arrays]
     eo, to = _outputs(e_fn(*ex)), _outputs(t_fn(*tx))
     assert len(eo) == len(to)
     for e, t in zip(eo, to):
         assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        assert e.device.type == device
         _close(e, t, tol)
     if not grad:
         return
@@ -69,7 +67,7 @@ def _check(device, e_fn, t_fn, *arrays, grad=True, tol=None, op=None):
     tl.backward()
     for e, t in zip(ex, tx):
         if t.grad is None:
-            assert e.grad is None or not np.asarray(e.grad).any()
+            assert e.grad is None or not np.asarray(e.grad.cpu()).any()
         else:
             _close(e.grad, t.grad, tol)
 
@@ -306,9 +304,6 @@ def _same_error(device, e_fn, t_fn, *arrays, etype=None):
         t_fn(*tx)
     with pytest.raises(Exception) as ee:
         e_fn(*ex)
-    if device != "cpu" and te.type.__name__ == "_LinAlgError":
-        assert ee.type is NotImplementedError  # the values never reach a kernel on cuda
-        return
     expected = etype or (ember.linalg.LinAlgError if te.type.__name__ == "_LinAlgError"
                          else te.type)
     assert ee.type is expected
@@ -392,3 +387,20 @@ def test_empty_batches_and_matrices(device):
     _check(device, lambda a: tuple(ember.linalg.slogdet(a)),
            lambda a: tuple(torch.linalg.slogdet(a)), E, grad=False)
     _check(device, ember.linalg.inv, torch.linalg.inv, E, grad=False)
+
+
+def test_operands_on_two_devices_raise(device):
+    """A CPU operand with a CUDA one: torch's error, nothing moved between devices."""
+    if device == "cpu":
+        return
+    A, B = _rand((3, 3), 50), _rand((3, 2), 51)
+    for fn in (ember.linalg.solve, lambda a, b: ember.linalg.lstsq(a, b).solution,
+               lambda a, b: ember.linalg.solve_triangular(a, b, upper=True)):
+        for ea, eb in ((ember.tensor(A, device="cpu"), ember.tensor(B)),
+                       (ember.tensor(A), ember.tensor(B, device="cpu"))):
+            with pytest.raises(RuntimeError, match="Expected all tensors to be on the same "
+                                                   "device, but found at least two devices"):
+                fn(ea, eb)
+    LU, piv = ember.linalg.lu_factor(ember.tensor(A + 3 * np.eye(3)))
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        ember.linalg.lu_solve(LU, piv.cpu(), ember.tensor(B))

@@ -319,6 +319,179 @@ class HostCublas:
             out[...] = prod
 
 
+# ---- linear algebra: cuSOLVER, cupy.linalg, cupyx.scipy.linalg ---------------------------
+
+def _column_major(ptr: int, dtype, rows: int, cols: int, ld: int) -> np.ndarray:
+    """The rows x cols column-major matrix at device address ptr (leading dimension ld), as
+    a writable NumPy view: cuSOLVER's view of memory."""
+    dtype = np.dtype(dtype)
+    if rows == 0 or cols == 0:
+        return np.empty((rows, cols), dtype)
+    span = (cols - 1) * ld + rows
+    base = np.frombuffer((ctypes.c_char * (span * dtype.itemsize)).from_address(ptr), dtype,
+                         span)
+    return np.lib.stride_tricks.as_strided(base, (rows, cols),
+                                           (dtype.itemsize, ld * dtype.itemsize))
+
+
+def _ints(ptr: int, count: int) -> np.ndarray:
+    """count int32 values at device address ptr (pivots, infos)."""
+    return np.frombuffer((ctypes.c_char * (4 * count)).from_address(ptr), np.int32, count)
+
+
+def _trisolve(T: np.ndarray, B: np.ndarray, lower: bool, unit: bool) -> np.ndarray:
+    """T^-1 B for the lower or upper triangles of the stacked T (..., n, n) and B (..., n, k)
+    by substitution (inf/nan for a zero diagonal, as trsm)."""
+    x = np.array(B, dtype=np.result_type(T, B))
+    n = T.shape[-1]
+    with np.errstate(all="ignore"):
+        for i in (range(n) if lower else range(n - 1, -1, -1)):
+            lo, hi = (0, i) if lower else (i + 1, n)
+            if hi > lo:
+                x[..., i, :] -= (T[..., i:i + 1, lo:hi] @ x[..., lo:hi, :])[..., 0, :]
+            if not unit:
+                x[..., i, :] /= T[..., i, i][..., None]
+    return x
+
+
+class HostCusolver:
+    """The cuSOLVER dense routines of CuPy's bindings (cupy.cuda.cusolver) that ember uses,
+    on host memory: the same arguments (device addresses, column-major leading
+    dimensions, 1-based int32 pivots, devInfo) with LAPACK's unblocked algorithms."""
+
+    @staticmethod
+    def _getrf(dtype, handle, m, n, A, lda, work, ipiv, info) -> None:
+        a = _column_major(A, dtype, m, n, lda)
+        piv, inf = _ints(ipiv, min(m, n)), _ints(info, 1)
+        inf[0] = 0
+        with np.errstate(all="ignore"):
+            for j in range(min(m, n)):  # getf2: the largest pivot, going on past a zero one
+                p = j + int(np.abs(a[j:, j]).argmax())
+                piv[j] = p + 1
+                if a[p, j] == 0:
+                    if inf[0] == 0:
+                        inf[0] = j + 1
+                    continue
+                if p != j:
+                    a[[j, p]] = a[[p, j]]
+                a[j + 1:, j] *= 1 / a[j, j]
+                a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+
+    @staticmethod
+    def _getrs(dtype, handle, trans, n, nrhs, A, lda, ipiv, B, ldb, info) -> None:
+        assert trans == 0, "the host getrs solves A X = B only"
+        a = _column_major(A, dtype, n, n, lda)
+        b = _column_major(B, dtype, n, nrhs, ldb)
+        piv = _ints(ipiv, n)
+        for j in range(n):
+            p = int(piv[j]) - 1
+            if p != j:
+                b[[j, p]] = b[[p, j]]
+        b[...] = _trisolve(np.array(a), _trisolve(np.array(a), np.array(b), True, True),
+                           False, False)
+        _ints(info, 1)[0] = 0
+
+    @staticmethod
+    def _potrf(dtype, handle, uplo, n, A, lda, work, lwork, info) -> None:
+        a = _column_major(A, dtype, n, n, lda)
+        inf = _ints(info, 1)
+        inf[0] = 0
+        upper = uplo == 1  # CUBLAS_FILL_MODE_UPPER: A = U^T U from the upper triangle
+        L = np.array(a.T if upper else a)  # the lower triangle of the factored matrix
+        for j in range(n):
+            d = L[j, j] - L[j, :j] @ L[j, :j]
+            if not d > 0:
+                inf[0] = j + 1
+                break
+            L[j, j] = np.sqrt(d)
+            L[j + 1:, j] = (L[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
+        lower = np.tril(np.ones((n, n), bool))
+        if upper:
+            a[lower.T] = L.T[lower.T]
+        else:
+            a[lower] = L[lower]
+
+    @staticmethod
+    def _buffer_size(*args) -> int:
+        return 1
+
+
+for _p, _t in (("s", np.float32), ("d", np.float64)):
+    for _name, _fn in (("getrf", HostCusolver._getrf), ("getrs", HostCusolver._getrs),
+                       ("potrf", HostCusolver._potrf)):
+        setattr(HostCusolver, _p + _name, staticmethod(
+            lambda *args, _fn=_fn, _t=_t: _fn(_t, *args)))
+        setattr(HostCusolver, f"{_p}{_name}_bufferSize", staticmethod(HostCusolver._buffer_size))
+
+
+class HostLinalg:
+    """cupy.linalg's svd, eigh, eigvalsh and qr (CuPy 14's signatures) on NumPy: svd, eigh
+    and eigvalsh take stacks (..., M, N); qr is held to one matrix, and its 'raw' mode
+    gives float64 for float32 input, as CuPy's."""
+
+    @staticmethod
+    def svd(a, full_matrices=True, compute_uv=True):
+        a = np.asarray(a)
+        m, n = a.shape[-2:]
+        batch = a.shape[:-2]
+        if a.size == 0:  # CuPy's answers for empty inputs
+            s = np.empty(batch + (min(m, n),), a.dtype).view(HostArray)
+            if not compute_uv:
+                return s
+            if full_matrices:
+                u = np.broadcast_to(np.eye(m, dtype=a.dtype), batch + (m, m)).copy()
+                vt = np.broadcast_to(np.eye(n, dtype=a.dtype), batch + (n, n)).copy()
+            else:
+                u = np.empty(batch + (m, min(m, n)), a.dtype)
+                vt = np.empty(batch + (min(m, n), n), a.dtype)
+            return u.view(HostArray), s, vt.view(HostArray)
+        out = np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+        if not compute_uv:
+            return _host(out)
+        return tuple(_host(x) for x in out)
+
+    @staticmethod
+    def eigh(a, UPLO="L"):
+        w, v = np.linalg.eigh(np.asarray(a), UPLO=UPLO)
+        return _host(w), _host(v)
+
+    @staticmethod
+    def eigvalsh(a, UPLO="L"):
+        return _host(np.linalg.eigvalsh(np.asarray(a), UPLO=UPLO))
+
+    @staticmethod
+    def qr(a, mode="reduced"):
+        a = np.asarray(a)
+        assert a.ndim == 2, "the host cupy.linalg.qr takes one matrix"
+        out = np.linalg.qr(a, mode=mode)
+        if mode == "raw":
+            return tuple(_host(x.astype(np.float64)) for x in out)
+        if mode == "r":
+            return _host(out)
+        return tuple(_host(x) for x in out)
+
+
+class HostScipyLinalg:
+    """cupyx.scipy.linalg.solve_triangular (CuPy 14: a (..., M, M) with b (..., M) or
+    (..., M, N) of the same batch) on NumPy."""
+
+    @staticmethod
+    def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
+                         check_finite=False):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.ndim == 2:
+            assert a.shape[0] == a.shape[1] and len(a) == len(b)
+        else:
+            assert a.ndim > 2 and a.shape[-1] == a.shape[-2]
+            assert a.shape[:-2] == b.shape[:a.ndim - 2], "incompatible batch count"
+            assert b.ndim >= a.ndim - 1 and a.shape[-2] == b.shape[a.ndim - 2]
+        if trans in (1, 2, "T", "C"):
+            a, lower = np.swapaxes(a, -1, -2), not lower
+        vector = b.ndim == a.ndim - 1
+        x = _trisolve(a, b[..., None] if vector else b, lower, unit_diagonal)
+        return _host(x[..., 0] if vector else x)
+
+
 class HostCupy(types.SimpleNamespace):
     """The ``cupy`` module as ember's backend sees it, on the host."""
 
@@ -341,9 +514,12 @@ class HostCupy(types.SimpleNamespace):
         self._ew_lib = _compile(PRELUDE + K.PREAMBLE + "\n".join(
             _host_elementwise(p) for p in parts), workdir)
         self.cublas = HostCublas
+        self.linalg = HostLinalg
+        self.cupyx_scipy_linalg = HostScipyLinalg
         self.cuda = types.SimpleNamespace(
-            Device=_Device, nccl=_HostNccl,
-            device=types.SimpleNamespace(get_cublas_handle=lambda: 0),
+            Device=_Device, nccl=_HostNccl, cusolver=HostCusolver,
+            device=types.SimpleNamespace(get_cublas_handle=lambda: 0,
+                                         get_cusolver_handle=lambda: 0),
             runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, getDevice=lambda: 0,
                                           memcpyAsync=_memcpy),
             driver=types.SimpleNamespace(launchKernel=_launch_kernel),
@@ -359,8 +535,8 @@ class HostCupy(types.SimpleNamespace):
     def get_default_memory_pool(self):
         return self._pool
 
-    def empty(self, shape, dtype=np.float32):
-        return np.empty(shape, dtype).view(HostArray)
+    def empty(self, shape, dtype=np.float32, order="C"):
+        return np.empty(shape, dtype, order=order).view(HostArray)
 
     def zeros(self, shape, dtype=np.float32):
         return np.zeros(shape, dtype).view(HostArray)
@@ -381,11 +557,13 @@ class HostCupy(types.SimpleNamespace):
 
 def install(workdir: Path) -> HostCupy:
     """Makes ember's CUDA backend run on a new HostCupy in workdir, for the process's life
-    (tests that need it undone patch the same four names with monkeypatch). Convolutions
+    (tests that need it undone patch the same five names with monkeypatch). Convolutions
     take the im2col path: cuDNN has no host stand-in."""
     import ember
     from ember.backends import cuda as backend
+    from ember.backends.cuda import linalg as backend_linalg
     host = HostCupy(workdir)
+    backend_linalg._cupyx_linalg = lambda: host.cupyx_scipy_linalg
     ember.cuda._cupy = lambda: host
     backend._apply_tf32 = lambda allow: None
     backend._cublas = lambda: host.cublas

@@ -3,9 +3,11 @@
 ``matrix_rank``, ``cond``, plus the small compositions ``multi_dot``, ``vecdot``,
 ``vander``, ``diagonal``, ``tensorinv`` and ``tensorsolve``.
 
-The factorizations run the C kernels of csrc/linalg.c on fresh contiguous float32/float64
-copies (Householder QR; one-sided Jacobi SVD; cyclic Jacobi for the symmetric
-eigenproblem; LU with partial pivoting, square or rectangular). Singular and eigen
+The factorizations run the kernels of the operands' device (on the CPU the C kernels of
+csrc/linalg.c, on CUDA cuSOLVER's through backends/cuda/linalg.py) on fresh contiguous
+float32/float64 copies (Householder QR; one-sided Jacobi SVD; cyclic Jacobi for the symmetric
+eigenproblem; LU with partial pivoting, square or rectangular; cuSOLVER's gesvd/gesvdj,
+syevd/syevj, getrf and geqrf on CUDA). Singular and eigen
 vectors are unique only up to sign, so they may differ from torch's (LAPACK's) by the
 sign of a column; the values, reconstructions and gauge-invariant quantities agree.
 ``qr`` follows LAPACK's sign convention, so its Q and R match torch's.
@@ -25,8 +27,8 @@ solve_triangular, tril/triu), so gradients of gradients work:
 * pinv: Golub and Pereyra's formula for the derivative of the pseudoinverse (torch's),
   valid where the rank does not change.
 
-As in ops/solve.py, complex and half-precision inputs are not supported and CUDA
-operands raise NotImplementedError.
+As in ops/solve.py, the kernels are those of the operands' device (C on the CPU,
+cuSOLVER through CuPy on CUDA), and complex and half-precision inputs are not supported.
 """
 
 from __future__ import annotations
@@ -40,13 +42,12 @@ from .. import _dtype as D
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ..backends import cpu as _cpu
 from ._util import broadcast_shapes, cast, check_out, pretty_dtype
 from .creation import eye, from_numpy, ones, zeros
 from .elementwise import maximum, where
 from .join import cat, diag_embed
 from .linalg import matrix_norm
-from .solve import (_dname, _float, _fresh, _int64, _matrix, _on_cpu, _square,
+from .solve import (_backend, _dname, _host, _float, _fresh, _int64, _kernels, _matrix, _square,
                     inv_ex, solve, solve_triangular)
 
 __all__ = ["qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "cond",
@@ -84,7 +85,7 @@ def _svd_raw(A: Tensor, full_matrices: bool):
     s = _empty((nb, k), A.dtype, A.device)
     u = _empty((nb, k, k), A.dtype, A.device)
     vt = _empty((nb, big if full_matrices else k, big), A.dtype, A.device)
-    _cpu.svd(a, s, u, vt)
+    _backend(a).svd(a, s, u, vt)
     if tall:  # A^T = u s vt  <=>  A = vt^T s u^T
         u, vt = vt.mT.contiguous(), u.mT.contiguous()
     return (u.view(*batch, *u.shape[1:]), s.view(*batch, k), vt.view(*batch, *vt.shape[1:]))
@@ -98,7 +99,7 @@ def _eigh_raw(A: Tensor, upper: bool, vectors: bool):
     a = _fresh(A.mT if upper else A, batch, n, n)
     w = _empty((a.shape[0], n), A.dtype, A.device)
     v = _empty(a.shape, A.dtype, A.device) if vectors else None
-    _cpu.eigh(a, w, v)
+    _backend(a).eigh(a, w, v)
     return w.view(*batch, n), (v.view(*batch, n, n) if vectors else None)
 
 
@@ -107,14 +108,20 @@ def _lu_raw(A: Tensor):
     batch, (m, n) = tuple(A.shape[:-2]), tuple(A.shape[-2:])
     k = min(m, n)
     lu = _fresh(A, batch, m, n)
-    piv, info = _int64(lu.shape[0], k), _int64(lu.shape[0])
-    _cpu.lu_factor(lu, piv, info)
+    piv, info = _int64(lu.shape[0], k, device=A.device), _int64(lu.shape[0], device=A.device)
+    _backend(lu).lu_factor(lu, piv, info)
     return lu.view(*batch, m, n), piv.view(*batch, k), info.view(*batch)
 
 
-def _permutation(piv0: np.ndarray, m: int, dtype: D.dtype) -> Tensor:
+def _permutation(piv0: Tensor, m: int, dtype: D.dtype) -> Tensor:
     """P with A = P L U for the row swaps piv0 (*, k) (0-based: row j swapped with piv0[j]
-    at step j): column i of P is e_perm[i], where row i of P^T A is row perm[i] of A."""
+    at step j): column i of P is e_perm[i], where row i of P^T A is row perm[i] of A. On
+    the CPU from NumPy; on CUDA the device's kernel builds it."""
+    if piv0.device.type != "cpu":
+        P = _empty(tuple(piv0.shape[:-1]) + (m, m), dtype, piv0.device)
+        _backend(piv0).lu_permutation(piv0, P)
+        return P
+    piv0 = piv0._np()
     batch, k = piv0.shape[:-1], piv0.shape[-1]
     nb = math.prod(batch)
     flat = piv0.reshape(nb, k)
@@ -196,7 +203,7 @@ def _svd_checks(A: Tensor, driver: str | None, op: str = "linalg.svd") -> None:
                            "CUDA inputs with cuSOLVER backend.")
     _matrix(A, op)
     _float(A, op, "linalg_svd")
-    _on_cpu(op, A)
+    _kernels(op, A)
 
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None, out=None):
@@ -232,7 +239,7 @@ def svdvals(A: Tensor, *, driver: str | None = None, out=None) -> Tensor:
         k = min(m, n)
         a = _fresh(A.mT if m > n else A, batch, k, max(m, n))
         S = _empty((a.shape[0], k), A.dtype, A.device)
-        _cpu.svdvals(a, S)
+        _backend(a).svdvals(a, S)
         S = S.view(*batch, k)
     return check_out(out, S, "linalg.svdvals") if out is not None else S
 
@@ -293,7 +300,7 @@ def _eigh_checks(A: Tensor, op: str = "linalg.eigh") -> None:
             raise NotImplementedError(f"{op}: complex matrices are not supported by ember yet")
         raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{_dname(A.dtype)}'")
     _square(A, op)
-    _on_cpu(op, A)
+    _kernels(op, A)
 
 
 def eigh(A: Tensor, UPLO: str = "L", *, out=None):
@@ -341,7 +348,7 @@ class QR(Function):
         tau = _empty((nb, k), A.dtype, A.device)
         qc = m if mode == "complete" else k
         q = _empty((nb, m, qc), A.dtype, A.device) if mode != "r" else None
-        _cpu.qr(a, tau, q)
+        _backend(a).qr(a, tau, q)
         rr = qc if mode == "complete" else k
         R = a.narrow(1, 0, rr).triu().view(*batch, rr, n)
         Q = q.view(*batch, m, qc) if q is not None else _empty((0,), A.dtype, A.device)
@@ -399,7 +406,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     if A.dtype in (D.float16, D.bfloat16):
         raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{_dname(A.dtype)}'")
     _float(A, op, "geqrf")
-    _on_cpu(op, A)
+    _kernels(op, A)
     return _outs(out, qr_result(*QR.apply(A, mode)), op)
 
 
@@ -415,7 +422,7 @@ class LUFactor(Function):
     @staticmethod
     def forward(ctx, A):
         lu, piv0, info = _lu_raw(A)
-        P = _permutation(piv0._np(), A.shape[-2], A.dtype)
+        P = _permutation(piv0, A.shape[-2], A.dtype)
         pivots = cast(piv0 + 1, D.int32)
         info = cast(info, D.int32)
         ctx.mark_non_differentiable(pivots, info)
@@ -481,16 +488,17 @@ def _lu_checks(A: Tensor, pivot: bool, op: str) -> None:
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_dname(A.dtype)}'")
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    _on_cpu(op, A)
+    _kernels(op, A)
 
 
 def _check_pivots(info: Tensor, batch: tuple, op: str) -> None:
     """torch's error for the first matrix with a zero on U's diagonal: a plain RuntimeError
     (not LinAlgError, as torch), naming LAPACK's 1-based info as the index."""
-    bad = info.reshape(-1)._np().nonzero()[0]
+    values = _host(info.reshape(-1))
+    bad = values.nonzero()[0]
     if bad.size:
         b = int(bad[0])
-        i = int(info.reshape(-1)._np()[b])
+        i = int(values[b])
         where_ = f"(Batch element {b}): " if batch else ""
         raise RuntimeError(f"{op}: {where_}U[{i},{i}] is zero and using it on lu_solve would "
                            "result in a division by zero. If you still want to perform the "
@@ -545,7 +553,7 @@ def lu(A: Tensor, *, pivot: bool = True, out=None):
     _lu_checks(A, pivot, op)
     LU, pivots, _ = LUFactor.apply(A)
     L, U = _unpack(LU)
-    P = _permutation(cast(pivots, D.int64)._np() - 1, A.shape[-2], A.dtype)
+    P = _permutation(cast(pivots, D.int64) - 1, A.shape[-2], A.dtype)
     return _outs(out, lu_result(P, L, U), op)
 
 
@@ -588,9 +596,9 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
                            f"got pivots with shape {list(pivots.shape)} instead")
     _float(LU, op, "lu_solve")
     broadcast_shapes(LU.shape[:-2], B.shape[:-2])
-    _on_cpu(op, LU, pivots, B)
-    piv0 = cast(pivots, D.int64)._np() - 1
-    if piv0.size and (piv0.min() < 0 or piv0.max() >= n):
+    _kernels(op, LU, pivots, B)
+    piv0 = cast(pivots, D.int64) - 1
+    if piv0.numel() and bool(((piv0 < 0) | (piv0 >= n)).any()):
         raise RuntimeError(f"{op}: pivots must be in the range [1, {n}]")
     P = _permutation(piv0, n, LU.dtype)
     L, U = _unpack(LU)
@@ -635,7 +643,7 @@ def _pinv_checks(A: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}({pretty_dtype(A.dtype)}{{{list(A.shape)}}}): expected a "
                            "tensor with 2 or more dimensions of float, double, cfloat or "
                            "cdouble types")
-    _on_cpu(op, A)
+    _kernels(op, A)
 
 
 class Pinv(Function):
@@ -952,9 +960,9 @@ def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True):
     if not compute_uv:
         m, n = input.shape[-2], input.shape[-1]
         batch = tuple(input.shape[:-2])
-        return svd_legacy_result(zeros(*batch, m, m, dtype=input.dtype),
+        return svd_legacy_result(zeros(*batch, m, m, dtype=input.dtype, device=input.device),
                                  svdvals(input),
-                                 zeros(*batch, n, n, dtype=input.dtype))
+                                 zeros(*batch, n, n, dtype=input.dtype, device=input.device))
     U, S, Vh = svd(input, full_matrices=not some)
     return svd_legacy_result(U, S, Vh.mH)
 
@@ -986,9 +994,9 @@ def lu_solve_legacy(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
               unpack_pivots: bool = True):
     """(P, L, U) from lu_factor's packed result; a part not unpacked comes back empty."""
-    empty = zeros(0, dtype=LU_data.dtype)
+    empty = zeros(0, dtype=LU_data.dtype, device=LU_data.device)
     L, U = _unpack(LU_data) if unpack_data else (empty, empty)
-    P = (_permutation(cast(LU_pivots, D.int64)._np() - 1, LU_data.shape[-2], LU_data.dtype)
+    P = (_permutation(cast(LU_pivots, D.int64) - 1, LU_data.shape[-2], LU_data.dtype)
          if unpack_pivots else empty)
     return lu_unpack_result(P, L, U)
 

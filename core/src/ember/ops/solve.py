@@ -3,16 +3,18 @@
 top-level ``inverse``, ``det``, ``logdet``, ``slogdet``, ``cholesky_solve`` and
 ``cholesky_inverse``.
 
-Forwards run the C kernels of csrc/linalg.c (LU with partial pivoting, Cholesky,
-triangular substitution, Householder QR, Jacobi singular values) on fresh contiguous
-float32/float64 copies of the operands broadcast to their common batch. Backwards are
-written with these same differentiable ops and matmul, so gradients of gradients work.
-A factorization that fails on the input's values raises ``LinAlgError`` with torch's
-message. Complex and half-precision matrices are not supported, nor are CUDA tensors:
-those raise NotImplementedError naming the op (nothing is copied to the CPU behind the
-caller's back).
+Forwards run the kernels of the operands' device on fresh contiguous float32/float64
+copies of the operands broadcast to their common batch: on the CPU the C kernels of
+csrc/linalg.c (LU with partial pivoting, Cholesky, triangular substitution, Householder
+QR, Jacobi singular values), on CUDA those of backends/cuda/linalg.py (cuSOLVER and cuBLAS
+through CuPy; nothing is copied to the host). Operands on different devices raise torch's
+error. Backwards are written with these same differentiable ops and matmul, so gradients
+of gradients work. A factorization that fails on the input's values raises
+``LinAlgError`` with torch's message. Complex and half-precision matrices are not
+supported: those raise NotImplementedError naming the op.
 
-``lstsq`` drivers (CPU defaults to torch's ``gelsy``):
+``lstsq`` drivers (the default is torch's CPU one, ``gelsy``, on either device; on CUDA
+the pivoted drivers solve through the SVD, see backends/cuda/linalg.py):
 
 * ``gels``: Householder QR of ``A`` (``m >= n``) or of ``A^H`` (``m < n``, minimum-norm
   solution); ``A`` must have full rank, else ``LinAlgError`` as torch. ``rank`` and
@@ -45,7 +47,7 @@ from .._device import CPU
 from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..backends import cpu as _cpu
-from ._util import broadcast_shapes, cast, check_out, pretty_dtype, result_type
+from ._util import broadcast_shapes, cast, check_out, device_of, pretty_dtype, result_type
 from .creation import eye
 from .join import diag_embed
 
@@ -115,13 +117,28 @@ def _same_dtype(A: Tensor, B: Tensor, op: str) -> None:
                            f"type {_dname(A.dtype)} and B of type {_dname(B.dtype)} instead")
 
 
-def _on_cpu(op: str, *tensors: Tensor) -> None:
-    """The kernels are C on host memory: CUDA operands raise rather than move."""
-    for t in tensors:
-        if t.device.type != "cpu":
-            raise NotImplementedError(
-                f"{op}: not implemented for '{t.device.type}' tensors in ember yet (the "
-                f"matrix factorizations run on the CPU only); move the operands with .cpu()")
+def _kernels(op: str, *tensors: Tensor):
+    """The linalg kernels for the operands' device: backends.cpu's C kernels, or
+    backends.cuda.linalg's cuSOLVER ones for CUDA tensors (nothing moves between devices:
+    operands on different devices raise torch's error)."""
+    dev = device_of(*tensors)
+    if dev.type == "cpu":
+        return _cpu
+    if dev.type == "cuda":
+        from ..backends.cuda import linalg
+        return linalg
+    raise NotImplementedError(f"{op}: not implemented for '{dev.type}' tensors in ember")
+
+
+def _backend(t: Tensor):
+    """The linalg kernels for t's device (operands already checked by _kernels)."""
+    return _kernels("linalg", t)
+
+
+def _host(t: Tensor):
+    """t's values as a NumPy array, to read an info that raises: CUDA infos are copied
+    (a few integers, read only where the CPU path reads them too)."""
+    return (t if t.device.type == "cpu" else t.cpu())._np()
 
 
 # ---- buffers and errors ---------------------------------------------------------------
@@ -132,31 +149,32 @@ def _fresh(t: Tensor, batch: tuple, rows: int, cols: int) -> Tensor:
     shape = batch + (rows, cols)
     out = _empty(shape, t._dtype, t.device)
     if out.numel():
-        _cpu.copy(t.detach().expand(*shape), out)
+        _backend(out).copy(t.detach().expand(*shape), out)
     return out.view(math.prod(batch), rows, cols)
 
 
-def _int64(*shape) -> Tensor:
-    """A host int64 buffer: pivots, infos, ranks."""
-    return _empty(shape, D.int64, CPU)
+def _int64(*shape, device=CPU) -> Tensor:
+    """An int64 buffer on device: pivots, infos, ranks."""
+    return _empty(shape, D.int64, device)
 
 
 def _check_info(info: Tensor, batch: tuple, op: str, message) -> None:
     """Raises LinAlgError for the first matrix whose info is nonzero, as torch: the batch
     element is named when the input was batched."""
-    bad = info._np().nonzero()[0]
+    values = _host(info)
+    bad = values.nonzero()[0]
     if bad.size:
         i = int(bad[0])
         where = f"(Batch element {i}): " if batch else ""
-        raise LinAlgError(f"{op}: {where}{message(int(info._np()[i]))}")
+        raise LinAlgError(f"{op}: {where}{message(int(values[i]))}")
 
 
 def _lu(A: Tensor, batch: tuple):
     """(lu, piv, info) of A broadcast to batch; lu is (prod(batch), n, n)."""
     n = A.shape[-1]
     lu = _fresh(A, batch, n, n)
-    piv, info = _int64(lu.shape[0], n), _int64(lu.shape[0])
-    _cpu.lu_factor(lu, piv, info)
+    piv, info = _int64(lu.shape[0], n, device=A.device), _int64(lu.shape[0], device=A.device)
+    _backend(lu).lu_factor(lu, piv, info)
     return lu, piv, info
 
 
@@ -195,7 +213,7 @@ class Solve(Function):
         if check_errors:
             _check_info(info, batch, "torch.linalg.solve", _singular_solve)
         X = _fresh(B, batch, n, k)
-        _cpu.lu_solve(lu, piv, X)
+        _backend(lu).lu_solve(lu, piv, X)
         X = X.view(*batch, n, k)
         info = cast(info.view(*batch), D.int32)
         ctx.save_for_backward(A, X)
@@ -221,8 +239,8 @@ class Inv(Function):
         lu, piv, info = _lu(A, batch)
         if check_errors:
             _check_info(info, batch, "linalg.inv", _singular_inv)
-        X = _fresh(eye(n, dtype=A.dtype), batch, n, n)
-        _cpu.lu_solve(lu, piv, X)
+        X = _fresh(eye(n, dtype=A.dtype, device=A.device), batch, n, n)
+        _backend(lu).lu_solve(lu, piv, X)
         X = X.view(*batch, n, n)
         ctx.save_for_backward(X)
         return X, cast(info.view(*batch), D.int32)
@@ -242,7 +260,7 @@ class Det(Function):
         batch = tuple(A.shape[:-2])
         lu, piv, _ = _lu(A, batch)
         det = _empty((lu.shape[0],), A.dtype, A.device)
-        _cpu.lu_det(lu, piv, det, None, None)
+        _backend(lu).lu_det(lu, piv, det, None, None)
         det = det.view(*batch)
         ctx.save_for_backward(A, det)
         return det
@@ -267,7 +285,7 @@ class Slogdet(Function):
         lu, piv, _ = _lu(A, batch)
         sign = _empty((lu.shape[0],), A.dtype, A.device)
         logabs = _empty((lu.shape[0],), A.dtype, A.device)
-        _cpu.lu_det(lu, piv, None, sign, logabs)
+        _backend(lu).lu_det(lu, piv, None, sign, logabs)
         sign, logabs = sign.view(*batch), logabs.view(*batch)
         ctx.mark_non_differentiable(sign)
         ctx.save_for_backward(A)
@@ -290,8 +308,8 @@ class Cholesky(Function):
     def forward(ctx, A, check_errors):
         batch, n = tuple(A.shape[:-2]), A.shape[-1]
         L = _fresh(A, batch, n, n)
-        info = _int64(L.shape[0])
-        _cpu.cholesky(L, info)
+        info = _int64(L.shape[0], device=A.device)
+        _backend(L).cholesky(L, info)
         if check_errors:
             _check_info(info, batch, "linalg.cholesky", _not_pd)
         L = L.view(*batch, n, n)
@@ -322,7 +340,7 @@ class SolveTriangular(Function):
         n, k = A.shape[-1], B.shape[-1]
         a = _fresh(A, batch, n, n)
         X = _fresh(B, batch, n, k)
-        _cpu.triangular_solve(a, X, upper, unitriangular)
+        _backend(a).triangular_solve(a, X, upper, unitriangular)
         X = X.view(*batch, n, k)
         ctx.save_for_backward(A, X)
         ctx.upper, ctx.unit = upper, unitriangular
@@ -358,13 +376,13 @@ class CholeskySolve(Function):
         # A^-1 = L^-H L^-1, or U^-1 U^-H: two triangular solves in place
         if upper:
             f = _fresh(f.mT, (f.shape[0],), n, n)  # U^T, lower: solve U^T Y = B first
-            _cpu.triangular_solve(f, X, False, False)
+            _backend(f).triangular_solve(f, X, False, False)
             f = _fresh(f.mT, (f.shape[0],), n, n)
-            _cpu.triangular_solve(f, X, True, False)
+            _backend(f).triangular_solve(f, X, True, False)
         else:
-            _cpu.triangular_solve(f, X, False, False)
+            _backend(f).triangular_solve(f, X, False, False)
             f = _fresh(f.mT, (f.shape[0],), n, n)
-            _cpu.triangular_solve(f, X, True, False)
+            _backend(f).triangular_solve(f, X, True, False)
         X = X.view(*batch, n, k)
         ctx.save_for_backward(L, X)
         ctx.upper = upper
@@ -399,17 +417,17 @@ class Lstsq(Function):
         nb = a.shape[0]
         b = _empty(batch + (big, k), A.dtype, A.device)
         if nb and m and k:
-            _cpu.copy(B.detach().expand(*batch, m, k), b.narrow(-2, 0, m))
+            _backend(b).copy(B.detach().expand(*batch, m, k), b.narrow(-2, 0, m))
         b = b.view(nb, big, k)
         sv = rank_in = None
         if driver in ("gelsd", "gelss"):
             # rows of the p x q matrix (A or A^H) are what the Jacobi sweeps orthogonalize
             sv = _empty((nb, p), A.dtype, A.device)
-            _cpu.svdvals(_fresh(A.mH if m > n else A, batch, p, big), sv)
+            _backend(sv).svdvals(_fresh(A.mH if m > n else A, batch, p, big), sv)
             rank_in = (sv > rcond * sv.narrow(-1, 0, 1)).sum(-1) if p else None
-        rank, info = _int64(nb), _int64(nb)
+        rank, info = _int64(nb, device=A.device), _int64(nb, device=A.device)
         res = _empty((nb, k), A.dtype, A.device) if m > n and driver != "gelsy" else None
-        _cpu.lstsq(a, b, rcond, driver != "gels", rank_in, rank, res, info)
+        _backend(a).lstsq(a, b, rcond, driver != "gels", rank_in, rank, res, info)
         if driver == "gels":  # torch names the batch element only when A is a batch
             _check_info(info, batch if math.prod(A.shape[:-2]) > 1 else (),
                         "torch.linalg.lstsq", _not_full_rank)
@@ -419,7 +437,8 @@ class Lstsq(Function):
         full_rank = driver == "gels" or (nb > 0 and bool((rank == n).all()))
         residuals = res.view(*batch, k) if res is not None and full_rank else empty
         a_batch = tuple(A.shape[:-2])  # rank and singular values are per matrix of A
-        rank = _of_batch(rank.view(*batch), a_batch) if driver != "gels" else _int64(0)
+        rank = (_of_batch(rank.view(*batch), a_batch) if driver != "gels"
+                else _int64(0, device=A.device))
         sv = (_of_batch(sv.view(*batch, p), a_batch) if sv is not None
               else _empty((0,), A.dtype, A.device))
         ctx.mark_non_differentiable(sv)
@@ -431,7 +450,7 @@ class Lstsq(Function):
     def backward(ctx, gX, gres, _grank, _gsv):
         A, B, X = ctx.saved_tensors
         m = A.shape[-2]
-        ident = eye(m, dtype=A.dtype).expand(*A.shape[:-2], m, m)
+        ident = eye(m, dtype=A.dtype, device=A.device).expand(*A.shape[:-2], m, m)
         P = Lstsq.apply(A, ident, ctx.rcond, ctx.driver)[0]  # pinv(A), differentiable
         gA = _pinv_backward(gX @ B.mH, P, A) if ctx.needs_input_grad[0] else None
         gB = P.mH @ gX if ctx.needs_input_grad[1] else None
@@ -482,7 +501,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool):
         raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {eq} "
                            f"({n}x{n} and {B2.shape[-2]}x{B2.shape[-1]})")
     broadcast_shapes(B2.shape[:-2], A.shape[:-2])  # torch's error for batches that clash
-    _on_cpu(op, A, B)
+    _kernels(op, A, B)
     if left:
         X, info = Solve.apply(A, B2, check_errors)
     else:  # X A = B  <=>  A^T X^T = B^T
@@ -521,7 +540,7 @@ def _inv(A: Tensor, check_errors: bool):
         raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {_dname(A.dtype)}")
     _float(A, op, "lu")
     _square(A, op)
-    _on_cpu(op, A)
+    _kernels(op, A)
     return Inv.apply(A, check_errors)
 
 
@@ -561,7 +580,7 @@ def _det_checks(A: Tensor, op: str) -> None:
     _matrix(A, op)
     _float(A, op, "lu")
     _square(A, op)
-    _on_cpu(op, A)
+    _kernels(op, A)
 
 
 def det(A: Tensor, *, out=None) -> Tensor:
@@ -607,7 +626,7 @@ def _cholesky(A: Tensor, upper: bool, check_errors: bool):
     _matrix(A, op)
     _float(A, op, "cholesky")
     _square(A, op)
-    _on_cpu(op, A)
+    _kernels(op, A)
     if not upper:
         return Cholesky.apply(A, check_errors)
     # U = L^H for the L of A^T: reads A's upper triangle, as LAPACK's potrf('U')
@@ -668,7 +687,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
         raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {eq} "
                            f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
     broadcast_shapes(B.shape[:-2], A.shape[:-2])
-    _on_cpu(op, A, B)
+    _kernels(op, A, B)
     if left:
         X = SolveTriangular.apply(A, B, upper, unitriangular)
     else:  # X T = B  <=>  T^T X^T = B^T, and T^T is triangular on the other side
@@ -706,7 +725,7 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Te
         raise NotImplementedError(f"\"cholesky_solve_cpu\" not implemented for "
                                   f"'{_dname(L.dtype)}'")
     broadcast_shapes(B.shape[:-2], L.shape[:-2])
-    _on_cpu("cholesky_solve", B, L)
+    _kernels("cholesky_solve", B, L)
     X = CholeskySolve.apply(B, L, upper)
     return check_out(out, X, "cholesky_solve") if out is not None else X
 
@@ -767,7 +786,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
         raise RuntimeError(f"{op}: parameter `driver` should be one of "
                            f"({', '.join(_DRIVERS)})")
     broadcast_shapes(A.shape[:-2], B2.shape[:-2])
-    _on_cpu(op, A, B)
+    _kernels(op, A, B)
     m, n = A.shape[-2], A.shape[-1]
     if rcond is None:
         rcond = (2.0 ** -52 if A.dtype == D.float64 else 2.0 ** -23) * max(m, n)
