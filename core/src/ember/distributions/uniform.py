@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Number
 
 import ember
@@ -31,7 +32,7 @@ class Uniform(Distribution):
 
     @property
     def mode(self):
-        return ember.nan * self.high
+        return math.nan * self.high
 
     @property
     def stddev(self):
