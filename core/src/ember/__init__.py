@@ -113,6 +113,7 @@ from .ops.spectral import (bartlett_window, blackman_window, hamming_window,  # 
 from . import fft  # noqa: E402  (ember.fft, as torch.fft)
 from . import special  # noqa: E402  (ember.special, as torch.special)
 from . import func  # noqa: E402  (function transforms, as torch.func)
+from . import distributions  # noqa: E402  (ember.distributions, as torch.distributions)
 from .func import vmap  # noqa: E402
 from .special import multigammaln as mvlgamma  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402

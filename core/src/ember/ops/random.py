@@ -294,6 +294,9 @@ class _StandardGamma(Function):
     @staticmethod
     def forward(ctx, alpha, generator):
         out = _run_sampler(alpha, "_standard_gamma", "random_gamma", generator)
+        if out.numel():  # as torch: an underflowing sample is the smallest normal float
+            from .. import finfo
+            out.clamp_(min=finfo(out._dtype).tiny)
         ctx.save_for_backward(alpha, out)
         return out
 
