@@ -134,6 +134,15 @@ int em_random_uniform(int dtype, void *out, int64_t n, uint64_t seed, uint64_t c
 int em_random_normal(int dtype, void *out, int64_t n, uint64_t seed, uint64_t counter,
                      double mean, double std);
 int em_random_bits(uint64_t *out, int64_t n, uint64_t seed, uint64_t counter);
+/* gamma / Poisson samples of n contiguous float32/float64 parameters (alpha, rate) into
+ * out of the same dtype; element i draws from Philox counter `counter + i` only (the
+ * caller reserves n counters). em_standard_gamma_grad: d sample / d alpha (implicit
+ * reparameterization) for samples x of Gamma(alpha, 1). */
+int em_random_gamma(int dtype, const void *param, void *out, int64_t n, uint64_t seed,
+                    uint64_t counter);
+int em_random_poisson(int dtype, const void *param, void *out, int64_t n, uint64_t seed,
+                      uint64_t counter);
+int em_standard_gamma_grad(int dtype, const void *alpha, const void *x, void *out, int64_t n);
 
 /* optim.c: fused optimizer steps over n contiguous elements (float32/float64; every state
  * buffer has the param's dtype). Each follows torch's single-tensor update op by op.

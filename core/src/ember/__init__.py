@@ -63,8 +63,9 @@ from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast
 from .ops.distance import cdist
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, dist, dot, einsum,
                          ger, inner, kron, matmul, mm, mv, outer, tensordot, trace, vdot)
-from .ops.random import (bernoulli, multinomial, normal, rand, rand_like, randint,
-                         randint_like, randn, randn_like, randperm)
+from .ops.random import (_standard_gamma, _standard_gamma_grad, bernoulli, multinomial,
+                         normal, poisson, rand, rand_like, randint, randint_like, randn,
+                         randn_like, randperm)
 from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
                          cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff,
                          frobenius_norm, gradient, logcumsumexp, logsumexp, max, mean, median,
@@ -122,6 +123,7 @@ from . import fft  # noqa: E402  (ember.fft, as torch.fft)
 from . import special  # noqa: E402  (ember.special, as torch.special)
 from . import func  # noqa: E402  (function transforms, as torch.func)
 from . import random, testing  # noqa: E402  (as torch.random and torch.testing)
+from . import distributions  # noqa: E402  (ember.distributions, as torch.distributions)
 from .func import vmap  # noqa: E402
 from .special import multigammaln as mvlgamma  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402

@@ -493,6 +493,24 @@ def random_bits(n: int, seed: int, counter: int) -> np.ndarray:
     return bits
 
 
+def random_gamma(param, out, seed: int, counter: int) -> None:
+    """Gamma(param, 1) samples into out (both contiguous, float32/float64, one dtype)."""
+    check(lib.em_random_gamma(out._dtype.code, ptr(param), ptr(out), out.numel(), seed,
+                              counter), "_standard_gamma")
+
+
+def random_poisson(param, out, seed: int, counter: int) -> None:
+    """Poisson(param) counts into out (both contiguous, float32/float64, one dtype)."""
+    check(lib.em_random_poisson(out._dtype.code, ptr(param), ptr(out), out.numel(), seed,
+                                counter), "poisson")
+
+
+def standard_gamma_grad(alpha, x, out) -> None:
+    """d x / d alpha of Gamma(alpha, 1) samples x (all contiguous, one float dtype)."""
+    check(lib.em_standard_gamma_grad(out._dtype.code, ptr(alpha), ptr(x), ptr(out),
+                                     out.numel()), "_standard_gamma_grad")
+
+
 def get_num_threads() -> int:
     return lib.em_get_num_threads()
 

@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._device import as_device
 from .._generator import default_generator
 from .._tensor import Size, Tensor, _empty, _numel
+from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import backend_of, pretty_dtype
 from .creation import _finish, _shape, from_numpy
@@ -285,3 +286,87 @@ def geometric_(t: Tensor, p: float, *, generator=None) -> Tensor:
     u = _fill_uniform(_empty(t._shape, D.float64, t.device), 0.0, 1.0, generator)
     t.copy_(((1 - u).log() / math.log1p(-p)).ceil().clamp_min(1))
     return t
+
+
+# ---- gamma and Poisson (C samplers in csrc/random.c) ------------------------------------
+
+def _sampler_input(input: Tensor, op: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if not input._dtype.is_floating_point or input._dtype.is_complex:
+        raise RuntimeError(f"\"{op}_cpu\" not implemented for '{pretty_dtype(input._dtype)}'")
+    if input.device.type != "cpu":
+        raise NotImplementedError(f"{op}: ember has no {input.device.type} kernel for this "
+                                  "sampler yet; move the tensor to the CPU")
+    return input.detach().to(D.float64 if input._dtype is D.float64 else D.float32).contiguous()
+
+
+def _run_sampler(input: Tensor, op: str, kernel: str, generator) -> Tensor:
+    from ..backends import cpu
+    src = _sampler_input(input, op)
+    out = _empty(src._shape, src._dtype)
+    seed, counter = _gen(generator).take(max(src.numel(), 1))
+    if src.numel():
+        getattr(cpu, kernel)(src, out, seed, counter)
+    return out if out._dtype is input._dtype else out.to(input._dtype)
+
+
+class _StandardGamma(Function):
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, alpha, generator):
+        out = _run_sampler(alpha, "_standard_gamma", "random_gamma", generator)
+        if out.numel():  # as torch: an underflowing sample is the smallest normal float
+            from .. import finfo
+            out.clamp_(min=finfo(out._dtype).tiny)
+        ctx.save_for_backward(alpha, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        alpha, out = ctx.saved_tensors
+        return g * _standard_gamma_grad(alpha, out), None
+
+
+def _standard_gamma(input: Tensor, generator=None) -> Tensor:
+    """Samples of Gamma(input, 1), one per element; differentiable in input by implicit
+    reparameterization (``_standard_gamma_grad``), as ``torch._standard_gamma``.
+
+    Example:
+        >>> ember._standard_gamma(ember.full((3,), 2.5)).shape
+        ember.Size([3])
+    """
+    return _StandardGamma.apply(input, generator)
+
+
+def _standard_gamma_grad(input: Tensor, output: Tensor) -> Tensor:
+    """d output / d input for samples ``output`` of Gamma(input, 1): minus the derivative
+    of the gamma CDF in its shape over the density, as ``torch._standard_gamma_grad``."""
+    from ..backends import cpu
+    from ._util import broadcast_shapes
+    if input.device.type != "cpu":
+        raise NotImplementedError("_standard_gamma_grad: ember has no "
+                                  f"{input.device.type} kernel for it yet")
+    dtype = D.float64 if input._dtype is D.float64 else D.float32
+    shape = broadcast_shapes(input._shape, output._shape)
+    a = input.detach().to(dtype).expand(shape).contiguous()
+    x = output.detach().to(dtype).expand(shape).contiguous()
+    out = _empty(shape, dtype)
+    if out.numel():
+        cpu.standard_gamma_grad(a, x, out)
+    return out if out._dtype is input._dtype else out.to(input._dtype)
+
+
+def poisson(input: Tensor, generator=None) -> Tensor:
+    """Poisson counts with rates ``input`` (same shape and dtype), as ``torch.poisson``;
+    not differentiable (the gradient is zero, as torch's).
+
+    Example:
+        >>> ember.poisson(ember.full((2,), 4.0)).shape
+        ember.Size([2])
+    """
+    if isinstance(input, Tensor) and input.numel() and (input < 0).any().item():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return _run_sampler(input, "poisson", "random_poisson", generator)

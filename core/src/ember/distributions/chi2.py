@@ -1,0 +1,36 @@
+"""Chi-squared distribution: Gamma(df / 2, 1 / 2)."""
+
+from __future__ import annotations
+
+from numbers import Number
+
+import ember
+
+from . import constraints
+from .gamma import Gamma
+
+__all__ = ["Chi2"]
+
+
+class Chi2(Gamma):
+    """Chi-squared distribution with ``df`` degrees of freedom.
+
+    Example:
+        >>> Chi2(ember.tensor(3.0)).mean
+        tensor(3.)
+    """
+
+    arg_constraints = {"df": constraints.positive}
+
+    def __init__(self, df, validate_args: bool | None = None):
+        df = ember.as_tensor(df) if isinstance(df, Number) else df
+        super().__init__(0.5 * df, ember.tensor(0.5, dtype=df.dtype, device=df.device),
+                         validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Chi2, _instance)
+        return super().expand(batch_shape, new)
+
+    @property
+    def df(self):
+        return self.concentration * 2
