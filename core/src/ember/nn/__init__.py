@@ -10,5 +10,5 @@ Example:
 from . import functional, init, utils
 from . import parallel
 from .modules import *  # noqa: F403
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 

@@ -7,7 +7,8 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Ha
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
-                   LazyConv1d, LazyConv2d, LazyConv3d)
+                   LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
+                   LazyConvTranspose2d, LazyConvTranspose3d)
 from .dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,
                       FeatureAlphaDropout)
 from .linear import Bilinear, LazyLinear, Linear
@@ -23,10 +24,12 @@ from .misc import (ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d, 
                    ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
                    Unflatten, Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
                    ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .lazy import LazyModuleMixin
 from .module import Module
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d,
-                            InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm,
-                            RMSNorm)
+                            InstanceNorm2d, InstanceNorm3d, LayerNorm, LazyBatchNorm1d,
+                            LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d,
+                            LazyInstanceNorm2d, LazyInstanceNorm3d, LocalResponseNorm, RMSNorm)
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                       AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d,
                       AvgPool2d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxPool3d,

@@ -16,7 +16,8 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 
@@ -157,6 +158,115 @@ class InstanceNorm2d(_InstanceNorm):
 
 
 class InstanceNorm3d(_InstanceNorm):
+    _dims = 4
+
+
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """A norm layer whose num_features is read off the first input's dim 1."""
+
+    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None) -> None:
+        super().__init__(0, eps, momentum, False, False, device, dtype)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if self.affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if self.track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = ember.tensor(0, dtype=D.int64, device=device)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Materializes weight, bias and running statistics of size input.shape[1]."""
+        if self.has_uninitialized_params():
+            self.num_features = input.shape[1]
+            with ember.no_grad():
+                for t in (self.weight, self.bias, self.running_mean, self.running_var):
+                    if t is not None:
+                        t.materialize((self.num_features,))
+                self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """BatchNorm1d with num_features inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyBatchNorm1d()
+        >>> m(ember.randn(4, 3)).shape, type(m).__name__, m.num_features
+        (ember.Size([4, 3]), 'BatchNorm1d', 3)
+    """
+
+    cls_to_become = BatchNorm1d
+    _check_input_dim = BatchNorm1d._check_input_dim
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """BatchNorm2d with num_features inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyBatchNorm2d()
+        >>> m(ember.randn(2, 3, 4, 4)).shape, m.running_mean.shape
+        (ember.Size([2, 3, 4, 4]), ember.Size([3]))
+    """
+
+    cls_to_become = BatchNorm2d
+    _check_input_dim = BatchNorm2d._check_input_dim
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """BatchNorm3d with num_features inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyBatchNorm3d(affine=False)
+        >>> m(ember.randn(2, 3, 2, 2, 2)).shape
+        ember.Size([2, 3, 2, 2, 2])
+    """
+
+    cls_to_become = BatchNorm3d
+    _check_input_dim = BatchNorm3d._check_input_dim
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm1d with num_features inferred from the first input's dim 1.
+
+    Example:
+        >>> m = nn.LazyInstanceNorm1d()
+        >>> m(ember.randn(2, 3, 5)).shape, m.weight.shape
+        (ember.Size([2, 3, 5]), ember.Size([3]))
+    """
+
+    cls_to_become = InstanceNorm1d
+    _dims = 2
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm2d with num_features inferred from the first input's dim 1.
+
+    Example:
+        >>> m = nn.LazyInstanceNorm2d(affine=False, track_running_stats=False)
+        >>> m(ember.randn(2, 3, 4, 4)).shape
+        ember.Size([2, 3, 4, 4])
+    """
+
+    cls_to_become = InstanceNorm2d
+    _dims = 3
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm3d with num_features inferred from the first input's dim 1.
+
+    Example:
+        >>> m = nn.LazyInstanceNorm3d()
+        >>> m(ember.randn(1, 2, 3, 3, 3)).shape
+        ember.Size([1, 2, 3, 3, 3])
+    """
+
+    cls_to_become = InstanceNorm3d
     _dims = 4
 
 
