@@ -29,7 +29,8 @@ from .module import Module
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d,
                             InstanceNorm2d, InstanceNorm3d, LayerNorm, LazyBatchNorm1d,
                             LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d,
-                            LazyInstanceNorm2d, LazyInstanceNorm3d, LocalResponseNorm, RMSNorm)
+                            LazyInstanceNorm2d, LazyInstanceNorm3d, LocalResponseNorm, RMSNorm,
+                            SyncBatchNorm)
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                       AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d,
                       AvgPool2d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxPool3d,

@@ -9,11 +9,13 @@ Example:
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import ember
 
 from ... import _dtype as D
 from ..._tensor import Tensor
+from ...autograd.function import Function
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter
@@ -125,6 +127,141 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class _AllReduceSum(Function):
+    """Sum over the ranks of a process group; the gradient is summed the same way."""
+
+    @staticmethod
+    def forward(ctx, t, group):
+        from ... import distributed as dist
+        ctx.group = group
+        out = t.clone()
+        dist.all_reduce(out, group=group)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ... import distributed as dist
+        grad = grad.clone()
+        dist.all_reduce(grad, group=ctx.group)
+        return grad, None
+
+
+def _sync_batch_norm(input: Tensor, weight, bias, running_mean, running_var, eps: float,
+                     momentum: float, group) -> Tensor:
+    """Batch norm with the statistics of the whole batch across ``group``: per-channel
+    sums and counts, then centred squares, are all-reduced through a differentiable sum,
+    so the gradients of every rank's inputs see the other ranks' contributions."""
+    c = input.shape[1]
+    dims = [0] + list(range(2, input.dim()))
+    shape = [1, c] + [1] * (input.dim() - 2)
+    count = ember.full((1,), input.numel() // c, dtype=input.dtype, device=input.device)
+    totals = _AllReduceSum.apply(ember.cat([input.sum(dims), count]), group)
+    n = totals[c]
+    mean = totals[:c] / n
+    centred = input - mean.reshape(shape)
+    var = _AllReduceSum.apply((centred * centred).sum(dims), group) / n
+    out = centred * (var + eps).rsqrt().reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    if running_mean is not None:
+        total = float(n)
+        if total <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got "
+                             f"input size {list(input.shape)}")
+        with ember.no_grad():
+            running_mean.mul_(1 - momentum).add_(mean.detach().to(running_mean.dtype),
+                                                 alpha=momentum)
+            unbiased = var.detach() * (total / (total - 1))
+            running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype),
+                                                alpha=momentum)
+    return out
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch norm over (N, C, *) whose training statistics cover the batch of every rank
+    of ``process_group`` (default: the world) once ember.distributed is initialized with
+    more than one process; otherwise (and in eval mode) it is BatchNorm. Unlike torch, the
+    synchronised form runs on CPU tensors too.
+
+    Example:
+        >>> bn = nn.SyncBatchNorm(3)
+        >>> bn(ember.randn(4, 3, 2)).shape
+        ember.Size([4, 3, 2])
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 process_group: Any | None = None, device=None, dtype=None, *,
+                 bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def _check_non_zero_input_channels(self, input: Tensor) -> None:
+        if input.size(1) == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    def forward(self, input: Tensor) -> Tensor:
+        from ... import distributed as dist
+        self._check_input_dim(input)
+        self._check_non_zero_input_channels(input)
+        eaf = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            eaf = (1.0 / float(self.num_batches_tracked) if self.momentum is None
+                   else self.momentum)
+        bn_training = True if self.training else (
+            self.running_mean is None and self.running_var is None)
+        use_stats = not self.training or self.track_running_stats
+        running_mean = self.running_mean if use_stats else None
+        running_var = self.running_var if use_stats else None
+        sync, group = False, None
+        if bn_training and self.training and dist.is_available() and dist.is_initialized():
+            group = self.process_group or dist.group.WORLD
+            sync = dist.get_world_size(group) > 1
+        if not sync:
+            return F.batch_norm(input, running_mean, running_var, self.weight, self.bias,
+                                bn_training, eaf, self.eps)
+        return _sync_batch_norm(input, self.weight, self.bias, running_mean, running_var,
+                                self.eps, eaf, group)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any | None = None
+                               ) -> Module:
+        """Replaces every BatchNorm*d in ``module`` (itself included) by a SyncBatchNorm
+        holding the same parameter and buffer tensors.
+
+        Example:
+            >>> net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
+            >>> type(nn.SyncBatchNorm.convert_sync_batchnorm(net)[1]).__name__
+            'SyncBatchNorm'
+        """
+        out = module
+        if isinstance(module, _BatchNorm):
+            out = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                module.track_running_stats, process_group)
+            if module.affine:
+                with ember.no_grad():
+                    out.weight = module.weight
+                    out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        del module
+        return out
 
 
 class _InstanceNorm(_NormBase):
