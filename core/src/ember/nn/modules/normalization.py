@@ -9,6 +9,8 @@ Example:
 from __future__ import annotations
 
 import numbers
+
+import numpy as np
 from typing import Any
 
 import ember
@@ -510,6 +512,67 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+def _channel_mix(m: Tensor, t: Tensor) -> Tensor:
+    """out[:, c] = sum_j m[c, j] t[:, j] over the channel dim of an (N, C, H, W) tensor."""
+    return (t.movedim(1, -1) @ m.t()).movedim(-1, 1)
+
+
+class _CrossMapLRN(Function):
+    """torch's legacy cross-map LRN: a running channel window (which, as torch's, keeps
+    channel 0 in every window once it has slid past it) and torch's own backward formula."""
+
+    @staticmethod
+    def forward(ctx, input, size, alpha, beta, k):
+        c = input.shape[1]
+        pre = int((size - 1) / 2 + 1)
+        fwd = np.zeros((c, c))
+        for ch in range(c):
+            fwd[ch, :min(ch + pre, c)] = 1
+            if ch > pre:
+                fwd[ch, 1:ch - pre + 1] = 0
+        inv = int(size - (size - 1) / 2)
+        bwd = np.zeros((c, c))
+        for ch in range(c):
+            bwd[ch, max(ch - inv, 0):max(min(ch + size - inv, c), 0)] = 1
+        as_t = lambda a: ember.tensor(a, dtype=input.dtype, device=input.device)  # noqa: E731
+        scale = _channel_mix(as_t(fwd), input * input) * (alpha / size) + k
+        out = input * scale.pow(-beta)
+        ctx.save_for_backward(input, out, scale)
+        ctx.bwd, ctx.size, ctx.alpha, ctx.beta = as_t(bwd), size, alpha, beta
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, out, scale = ctx.saved_tensors
+        ratio = _channel_mix(ctx.bwd, grad * out / scale)
+        gi = scale.pow(-ctx.beta) * grad - input * ratio * (2 * ctx.alpha * ctx.beta / ctx.size)
+        return gi, None, None, None, None
+
+
+class CrossMapLRN2d(Module):
+    """torch's legacy cross-channel local response normalisation of (N, C, H, W):
+    x / (k + alpha / size * sum of x^2 over a window of channels)^beta.
+
+    Example:
+        >>> nn.CrossMapLRN2d(3)(ember.ones(1, 4, 2, 2)).shape
+        ember.Size([1, 4, 2, 2])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             "instead.")
+        return _CrossMapLRN.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
