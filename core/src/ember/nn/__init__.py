@@ -9,6 +9,7 @@ Example:
 
 from . import functional, init, utils
 from . import parallel
+from .parallel import DataParallel
 from .modules import *  # noqa: F403
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 

@@ -1882,3 +1882,222 @@ def multi_head_attention_forward(
         out = out.squeeze(1)
         weights = weights.squeeze(0) if weights is not None else None
     return out, weights
+
+
+# ---- in-place activations, pooling forms and losses added to match torch.nn.functional ----
+
+from .native_forms import celu_, rrelu_, selu_, threshold_  # noqa: E402,F401
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """ELU written into ``input``.
+
+    Example:
+        >>> x = ember.tensor([-1.0, 2.0])
+        >>> F.elu_(x) is x
+        True
+    """
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """Leaky ReLU written into ``input``.
+
+    Example:
+        >>> F.leaky_relu_(ember.tensor([-2.0, 3.0]), 0.5)
+        tensor([-1.,  3.])
+    """
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """(values, indices) of adaptive_max_pool1d, whatever ``return_indices`` says.
+
+    Example:
+        >>> [t.shape for t in F.adaptive_max_pool1d_with_indices(ember.randn(1, 2, 6), 3)]
+        [ember.Size([1, 2, 3]), ember.Size([1, 2, 3])]
+    """
+    return adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """(values, indices) of adaptive_max_pool2d, whatever ``return_indices`` says.
+
+    Example:
+        >>> F.adaptive_max_pool2d_with_indices(ember.randn(1, 4, 4), 2)[1].shape
+        ember.Size([1, 2, 2])
+    """
+    return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """(values, indices) of adaptive_max_pool3d, whatever ``return_indices`` says.
+
+    Example:
+        >>> F.adaptive_max_pool3d_with_indices(ember.randn(1, 4, 4, 4), 2)[0].shape
+        ember.Size([1, 2, 2, 2])
+    """
+    return adaptive_max_pool3d(input, output_size, return_indices=True)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over (D, H, W): (sum of x^p over each window)^(1/p).
+
+    Example:
+        >>> F.lp_pool3d(ember.ones(1, 1, 2, 2, 2), 2, 2)
+        tensor([[[[[2.8284]]]]])
+    """
+    kd, kh, kw = _ntuple(kernel_size, 3)
+    out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kd * kh * kw).pow(1.0 / norm_type)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with any distance function ``d`` (default
+    pairwise_distance); ``swap`` uses min(d(a, n), d(p, n)) as the negative distance.
+
+    Example:
+        >>> a = ember.tensor([[0.0, 0.0]])
+        >>> F.triplet_margin_with_distance_loss(a, a + 1, a + 3,
+        ...     distance_function=lambda x, y: (x - y).abs().sum(-1))
+        tensor(0.)
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a_dim, p_dim, n_dim = anchor.dim(), positive.dim(), negative.dim()
+    if not a_dim == p_dim == n_dim:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {a_dim}D, "
+                           f"positive {p_dim}D, and negative {n_dim}D inputs")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = ember.minimum(d_neg, dist(positive, negative))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def _fractional_starts(u: Tensor, in_size: int, out_size: int, k: int) -> Tensor:
+    """Window starts of fractional max pooling for samples u (any shape, one per plane):
+    floor((i + u) * alpha) - floor(u * alpha) for i < out - 1, alpha = (in - k) / (out - 1),
+    computed in u's dtype as torch's kernel does; the last window ends at the input's end."""
+    shape = tuple(u.shape) + (out_size,)
+    last = ember.full(shape[:-1] + (1,), in_size - k, dtype=D.int64, device=u.device)
+    if out_size == 1:
+        return last
+    alpha = ember.tensor((in_size - k) / (out_size - 1), dtype=u.dtype, device=u.device)
+    if u.dtype in (D.float32, D.float16, D.bfloat16):  # the kernel's alpha is a float
+        alpha = ember.tensor(float(np.float32(in_size - k) / np.float32(out_size - 1)),
+                             dtype=u.dtype, device=u.device)
+    i = ember.arange(out_size - 1, dtype=u.dtype, device=u.device)
+    us = u.unsqueeze(-1)
+    starts = ((i + us) * alpha).trunc().long() - (us * alpha).trunc().long()
+    return ember.cat([starts, last], -1)
+
+
+def _fractional_max_pool(input: Tensor, kernel_size, output_size, output_ratio,
+                         return_indices: bool, samples, n: int, name: str):
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an "
+                         "output_ratio")
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    spatial = tuple(input.shape[-n:])
+    if output_size is None:
+        ratio = (tuple(output_ratio) if isinstance(output_ratio, (list, tuple))
+                 else (output_ratio,) * n)
+        output_size = [int(s * r) for s, r in zip(spatial, ratio)]
+    out = _ntuple(output_size, n)
+    ks = _ntuple(kernel_size, n)
+    batched = input.dim() == n + 2
+    x = input if batched else input.unsqueeze(0)
+    nb, c = x.shape[0], x.shape[1]
+    if samples is None:
+        samples = ember.rand(nb, c, n, dtype=input.dtype, device=input.device)
+    for d, label in enumerate(("time", "height", "width")[3 - n:]):
+        if out[d] + ks[d] - 1 > spatial[d]:
+            raise RuntimeError(f"{name}_out(): pool {label} {ks[d]} too large relative to "
+                               f"input {label} {spatial[d]}")
+    # the kernel pairs sample 0 with the last (width) dimension in 2-d, with time in 3-d
+    order = (1, 0) if n == 2 else (0, 1, 2)
+    flat = None
+    for d in range(n):
+        u = samples[:, :, order[d]]
+        pos = (_fractional_starts(u, spatial[d], out[d], ks[d]).unsqueeze(-1)
+               + ember.arange(ks[d], device=input.device))  # (N, C, out_d, k_d)
+        # broadcast to (N, C, out_0..out_{n-1}, k_0..k_{n-1}) with position d filled
+        view = [nb, c] + [1] * (2 * n)
+        view[2 + d], view[2 + n + d] = out[d], ks[d]
+        stride = math.prod(spatial[d + 1:])
+        term = pos.reshape(view) * stride
+        flat = term if flat is None else flat + term
+    flat = flat.expand(nb, c, *out, *ks).reshape(nb, c, -1)
+    values = x.reshape(nb, c, -1).gather(-1, flat).reshape(nb, c, *out, math.prod(ks))
+    y, k = values.max(-1)
+    idx = flat.reshape(nb, c, *out, math.prod(ks)).gather(-1, k.unsqueeze(-1)).squeeze(-1)
+    if not batched:
+        y, idx = y.squeeze(0), idx.squeeze(0)
+    return (y, idx) if return_indices else y
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples=None):
+    """Fractional max pooling over (H, W): pseudo-random windows of ``kernel_size`` whose
+    starts come from ``_random_samples`` (N, C, 2) in [0, 1) (drawn if not given).
+
+    Example:
+        >>> F.fractional_max_pool2d(ember.randn(1, 2, 7, 7), 2, output_size=3).shape
+        ember.Size([1, 2, 3, 3])
+    """
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                return_indices, _random_samples, 2, "fractional_max_pool2d")
+
+
+def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices: bool = False,
+                                       _random_samples=None) -> tuple[Tensor, Tensor]:
+    """(values, indices) of fractional_max_pool2d.
+
+    Example:
+        >>> y, i = F.fractional_max_pool2d_with_indices(ember.randn(1, 1, 5, 5), 2,
+        ...                                              output_ratio=0.5)
+        >>> y.shape, i.dtype
+        (ember.Size([1, 1, 2, 2]), ember.int64)
+    """
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, True,
+                                _random_samples, 2, "fractional_max_pool2d")
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples=None):
+    """Fractional max pooling over (T, H, W); ``_random_samples`` is (N, C, 3).
+
+    Example:
+        >>> F.fractional_max_pool3d(ember.randn(1, 1, 6, 6, 6), 2, output_size=3).shape
+        ember.Size([1, 1, 3, 3, 3])
+    """
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                return_indices, _random_samples, 3, "fractional_max_pool3d")
+
+
+def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices: bool = False,
+                                       _random_samples=None) -> tuple[Tensor, Tensor]:
+    """(values, indices) of fractional_max_pool3d.
+
+    Example:
+        >>> F.fractional_max_pool3d_with_indices(ember.randn(1, 5, 5, 5), 2,
+        ...                                      output_size=2)[1].shape
+        ember.Size([1, 2, 2, 2])
+    """
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, True,
+                                _random_samples, 3, "fractional_max_pool3d")

@@ -1,4 +1,4 @@
-"""Convolution modules: Conv1d/2d, ConvTranspose1d/2d and LazyConv1d/2d.
+"""Convolution modules: Conv1d/2d/3d, ConvTranspose1d/2d/3d and their Lazy forms.
 
 Example:
     >>> nn.Conv2d(3, 8, 3, padding=1)
@@ -14,7 +14,9 @@ import ember
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ...autograd.grad_mode import no_grad
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 
@@ -220,58 +222,50 @@ class ConvTranspose3d(_ConvTransposeNd):
     _n = 3
 
 
-class _LazyConvNd:
+class _LazyConvNd(LazyModuleMixin):
     """A convolution whose in_channels is taken from the first input it sees (or from the
-    first state_dict loaded into it); then it becomes the plain class ``_cls_to_become``."""
-
-    _cls_to_become: type
+    first state_dict loaded into it); then it becomes the plain class ``cls_to_become``."""
 
     def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
                  dtype=None) -> None:
-        _ConvNd.__init__(self, 0, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, device, dtype)
-        self._has_bias, self._dtype = bias, dtype
-        self.weight = None
-        self.bias = None
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device, dtype)
+        self._lazy_setup(out_channels, bias, device, dtype)
+
+    def _lazy_setup(self, out_channels: int, bias: bool, device, dtype) -> None:
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
-        if self.in_channels:
-            _ConvNd.reset_parameters(self)
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
 
-    def extra_repr(self) -> str:
-        s = _ConvNd.extra_repr(self)
-        return s.replace(", bias=False", "") if self._has_bias else s
+    def _get_in_channels(self, input: Tensor) -> int:
+        n = self._n
+        if input.dim() not in (n + 1, n + 2):
+            raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                               f"{self.__class__.__name__}, but got input of size: "
+                               f"{input.shape}")
+        return input.shape[1] if input.dim() == n + 2 else input.shape[0]
 
-    def _materialize(self, in_channels: int, device) -> None:
-        self.in_channels = in_channels
-        dtype = self._dtype or ember.get_default_dtype()
-        shape = (self.out_channels, in_channels // self.groups) + self.kernel_size
-        self.weight = Parameter(ember.empty(shape, dtype=dtype, device=device))
-        if self._has_bias:
-            self.bias = Parameter(ember.empty(self.out_channels, dtype=dtype, device=device))
-        self.reset_parameters()
-        del self._has_bias, self._dtype
-        self.__class__ = self._cls_to_become
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs) -> None:
-        weight = state_dict.get(prefix + "weight")
-        if self.weight is None and isinstance(weight, Tensor) and weight.dim() == self._n + 2:
-            self._materialize(weight.shape[1] * self.groups, weight.device)
-        Module._load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
-                                     missing_keys, unexpected_keys, error_msgs)
-
-    def forward(self, input: Tensor) -> Tensor:
-        if self.weight is None:
-            n = self._n
-            if input.dim() not in (n + 1, n + 2):
-                raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input "
-                                   f"to {type(self).__name__}, but got input of size: "
-                                   f"{input.shape}")
-            self._materialize(input.shape[1] if input.dim() == n + 2 else input.shape[0],
-                              input.device)
-        return self._conv_forward(input, self.weight, self.bias)
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        """Materializes weight and bias once in_channels is read off ``input``."""
+        if self.has_uninitialized_params():
+            self.in_channels = self._get_in_channels(input)
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            if self.transposed:
+                shape = (self.in_channels, self.out_channels // self.groups)
+            else:
+                shape = (self.out_channels, self.in_channels // self.groups)
+            with no_grad():
+                self.weight.materialize(shape + tuple(self.kernel_size))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_channels,))
+                self.reset_parameters()
 
 
 class LazyConv1d(_LazyConvNd, Conv1d):
@@ -283,7 +277,7 @@ class LazyConv1d(_LazyConvNd, Conv1d):
         (ember.Size([2, 4, 6]), 'Conv1d', 5)
     """
 
-    _cls_to_become = Conv1d
+    cls_to_become = Conv1d
 
 
 class LazyConv2d(_LazyConvNd, Conv2d):
@@ -295,10 +289,61 @@ class LazyConv2d(_LazyConvNd, Conv2d):
         (ember.Size([1, 8, 6, 6]), ember.Size([8, 3, 3, 3]))
     """
 
-    _cls_to_become = Conv2d
+    cls_to_become = Conv2d
 
 
 class LazyConv3d(_LazyConvNd, Conv3d):
-    """Conv3d with in_channels inferred from the first input (it then becomes a Conv3d)."""
+    """Conv3d with in_channels inferred from the first input (it then becomes a Conv3d).
 
-    _cls_to_become = Conv3d
+    Example:
+        >>> m = nn.LazyConv3d(2, 3)
+        >>> m(ember.zeros(1, 4, 3, 3, 3)).shape, m.in_channels
+        (ember.Size([1, 2, 1, 1, 1]), 4)
+    """
+
+    cls_to_become = Conv3d
+
+
+class _LazyConvTransposeNd(_LazyConvNd):
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, output_padding,
+                                 groups, False, dilation, padding_mode, device, dtype)
+        self._lazy_setup(out_channels, bias, device, dtype)
+
+
+class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
+    """ConvTranspose1d with in_channels inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyConvTranspose1d(4, 3)
+        >>> m(ember.zeros(2, 5, 8)).shape, m.weight.shape
+        (ember.Size([2, 4, 10]), ember.Size([5, 4, 3]))
+    """
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
+    """ConvTranspose2d with in_channels inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyConvTranspose2d(2, 3, stride=2)
+        >>> m(ember.zeros(1, 3, 4, 4)).shape
+        ember.Size([1, 2, 9, 9])
+    """
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTransposeNd, ConvTranspose3d):
+    """ConvTranspose3d with in_channels inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyConvTranspose3d(2, 2)
+        >>> m(ember.zeros(1, 3, 2, 2, 2)).shape
+        ember.Size([1, 2, 3, 3, 3])
+    """
+
+    cls_to_become = ConvTranspose3d

@@ -15,7 +15,9 @@ import ember
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ...autograd.grad_mode import no_grad
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 
@@ -88,29 +90,39 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
-    """A Linear whose in_features is taken from the first input it sees."""
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose in_features is taken from the first input it sees: until then its
+    weight and bias are UninitializedParameter; after it, the module is a Linear.
+
+    Example:
+        >>> m = nn.LazyLinear(3)
+        >>> isinstance(m.weight, nn.UninitializedParameter)
+        True
+        >>> m(ember.ones(2, 5)).shape, type(m).__name__, m.in_features
+        (ember.Size([2, 3]), 'Linear', 5)
+    """
+
+    cls_to_become = Linear
+    weight: UninitializedParameter
+    bias: UninitializedParameter  # type: ignore[assignment]
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
-        Module.__init__(self)
-        self.in_features = 0
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
-        self._has_bias, self._dtype = bias, dtype
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
-        if self.in_features:
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
-    def forward(self, input: Tensor) -> Tensor:
-        if self.weight is None:
-            self.in_features = input.shape[-1]
-            self.weight = Parameter(ember.empty((self.out_features, self.in_features),
-                                                dtype=self._dtype or input.dtype))
-            if self._has_bias:
-                self.bias = Parameter(ember.empty(self.out_features,
-                                                  dtype=self._dtype or input.dtype))
-            self.reset_parameters()
-            self.__class__ = Linear
-        return F.linear(input, self.weight, self.bias)
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Materializes weight (out_features, input.shape[-1]) and bias."""
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()

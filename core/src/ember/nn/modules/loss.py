@@ -51,6 +51,19 @@ class NLLLoss(_WeightedLoss):
                           reduction=self.reduction)
 
 
+
+class NLLLoss2d(NLLLoss):
+    """The deprecated 2-d spelling of NLLLoss (NLLLoss takes (N, C, H, W) itself).
+
+    Example:
+        >>> nn.NLLLoss2d()(ember.zeros(1, 3, 2, 2), ember.zeros(1, 2, 2, dtype=ember.int64))
+        tensor(-0.)
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average=None,
+                 ignore_index: int = -100, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
 class CrossEntropyLoss(_WeightedLoss):
     """log_softmax + nll in one fused kernel (class indices or probabilities)."""
 
@@ -211,6 +224,35 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
                                      eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """Triplet margin loss with any distance function (default: a PairwiseDistance
+    submodule); see F.triplet_margin_with_distance_loss.
+
+    Example:
+        >>> loss = nn.TripletMarginWithDistanceLoss(margin=0.5)
+        >>> a = ember.zeros(2, 3)
+        >>> loss(a, a + 0.1, a + 1.0)
+        tensor(0.)
+    """
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise ValueError("TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        from .misc import PairwiseDistance
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
 
 
 class CTCLoss(_Loss):

@@ -24,7 +24,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...autograd.grad_mode import STATE, no_grad
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
@@ -698,9 +698,10 @@ class Module:
                                   "torch.Tensor or Tensor-like object from checkpoint but "
                                   f"received {type(input_param)}")
                 continue
-            if len(param.shape) == 0 and len(input_param.shape) == 1:
+            lazy = is_lazy(param)  # an uninitialized parameter takes any shape
+            if not lazy and len(param.shape) == 0 and len(input_param.shape) == 1:
                 input_param = input_param[0]  # old checkpoints stored scalars as 1-d
-            if input_param.shape != param.shape:
+            if not lazy and input_param.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{input_param.shape} from checkpoint, the shape in current "
                                   f"model is {param.shape}.")

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+from typing import Any
+
 import ember
 
 from ... import _dtype as D
 from ..._tensor import Tensor
+from ...autograd.function import Function
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 
@@ -126,6 +131,141 @@ class BatchNorm3d(_BatchNorm):
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
 
 
+class _AllReduceSum(Function):
+    """Sum over the ranks of a process group; the gradient is summed the same way."""
+
+    @staticmethod
+    def forward(ctx, t, group):
+        from ... import distributed as dist
+        ctx.group = group
+        out = t.clone()
+        dist.all_reduce(out, group=group)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ... import distributed as dist
+        grad = grad.clone()
+        dist.all_reduce(grad, group=ctx.group)
+        return grad, None
+
+
+def _sync_batch_norm(input: Tensor, weight, bias, running_mean, running_var, eps: float,
+                     momentum: float, group) -> Tensor:
+    """Batch norm with the statistics of the whole batch across ``group``: per-channel
+    sums and counts, then centred squares, are all-reduced through a differentiable sum,
+    so the gradients of every rank's inputs see the other ranks' contributions."""
+    c = input.shape[1]
+    dims = [0] + list(range(2, input.dim()))
+    shape = [1, c] + [1] * (input.dim() - 2)
+    count = ember.full((1,), input.numel() // c, dtype=input.dtype, device=input.device)
+    totals = _AllReduceSum.apply(ember.cat([input.sum(dims), count]), group)
+    n = totals[c]
+    mean = totals[:c] / n
+    centred = input - mean.reshape(shape)
+    var = _AllReduceSum.apply((centred * centred).sum(dims), group) / n
+    out = centred * (var + eps).rsqrt().reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    if running_mean is not None:
+        total = float(n)
+        if total <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got "
+                             f"input size {list(input.shape)}")
+        with ember.no_grad():
+            running_mean.mul_(1 - momentum).add_(mean.detach().to(running_mean.dtype),
+                                                 alpha=momentum)
+            unbiased = var.detach() * (total / (total - 1))
+            running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype),
+                                                alpha=momentum)
+    return out
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch norm over (N, C, *) whose training statistics cover the batch of every rank
+    of ``process_group`` (default: the world) once ember.distributed is initialized with
+    more than one process; otherwise (and in eval mode) it is BatchNorm. Unlike torch, the
+    synchronised form runs on CPU tensors too.
+
+    Example:
+        >>> bn = nn.SyncBatchNorm(3)
+        >>> bn(ember.randn(4, 3, 2)).shape
+        ember.Size([4, 3, 2])
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 process_group: Any | None = None, device=None, dtype=None, *,
+                 bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def _check_non_zero_input_channels(self, input: Tensor) -> None:
+        if input.size(1) == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    def forward(self, input: Tensor) -> Tensor:
+        from ... import distributed as dist
+        self._check_input_dim(input)
+        self._check_non_zero_input_channels(input)
+        eaf = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            eaf = (1.0 / float(self.num_batches_tracked) if self.momentum is None
+                   else self.momentum)
+        bn_training = True if self.training else (
+            self.running_mean is None and self.running_var is None)
+        use_stats = not self.training or self.track_running_stats
+        running_mean = self.running_mean if use_stats else None
+        running_var = self.running_var if use_stats else None
+        sync, group = False, None
+        if bn_training and self.training and dist.is_available() and dist.is_initialized():
+            group = self.process_group or dist.group.WORLD
+            sync = dist.get_world_size(group) > 1
+        if not sync:
+            return F.batch_norm(input, running_mean, running_var, self.weight, self.bias,
+                                bn_training, eaf, self.eps)
+        return _sync_batch_norm(input, self.weight, self.bias, running_mean, running_var,
+                                self.eps, eaf, group)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any | None = None
+                               ) -> Module:
+        """Replaces every BatchNorm*d in ``module`` (itself included) by a SyncBatchNorm
+        holding the same parameter and buffer tensors.
+
+        Example:
+            >>> net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
+            >>> type(nn.SyncBatchNorm.convert_sync_batchnorm(net)[1]).__name__
+            'SyncBatchNorm'
+        """
+        out = module
+        if isinstance(module, _BatchNorm):
+            out = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                module.track_running_stats, process_group)
+            if module.affine:
+                with ember.no_grad():
+                    out.weight = module.weight
+                    out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        del module
+        return out
+
+
 class _InstanceNorm(_NormBase):
     _dims = 2
 
@@ -157,6 +297,115 @@ class InstanceNorm2d(_InstanceNorm):
 
 
 class InstanceNorm3d(_InstanceNorm):
+    _dims = 4
+
+
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """A norm layer whose num_features is read off the first input's dim 1."""
+
+    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None) -> None:
+        super().__init__(0, eps, momentum, False, False, device, dtype)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if self.affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if self.track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = ember.tensor(0, dtype=D.int64, device=device)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Materializes weight, bias and running statistics of size input.shape[1]."""
+        if self.has_uninitialized_params():
+            self.num_features = input.shape[1]
+            with ember.no_grad():
+                for t in (self.weight, self.bias, self.running_mean, self.running_var):
+                    if t is not None:
+                        t.materialize((self.num_features,))
+                self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """BatchNorm1d with num_features inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyBatchNorm1d()
+        >>> m(ember.randn(4, 3)).shape, type(m).__name__, m.num_features
+        (ember.Size([4, 3]), 'BatchNorm1d', 3)
+    """
+
+    cls_to_become = BatchNorm1d
+    _check_input_dim = BatchNorm1d._check_input_dim
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """BatchNorm2d with num_features inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyBatchNorm2d()
+        >>> m(ember.randn(2, 3, 4, 4)).shape, m.running_mean.shape
+        (ember.Size([2, 3, 4, 4]), ember.Size([3]))
+    """
+
+    cls_to_become = BatchNorm2d
+    _check_input_dim = BatchNorm2d._check_input_dim
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """BatchNorm3d with num_features inferred from the first input.
+
+    Example:
+        >>> m = nn.LazyBatchNorm3d(affine=False)
+        >>> m(ember.randn(2, 3, 2, 2, 2)).shape
+        ember.Size([2, 3, 2, 2, 2])
+    """
+
+    cls_to_become = BatchNorm3d
+    _check_input_dim = BatchNorm3d._check_input_dim
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm1d with num_features inferred from the first input's dim 1.
+
+    Example:
+        >>> m = nn.LazyInstanceNorm1d()
+        >>> m(ember.randn(2, 3, 5)).shape, m.weight.shape
+        (ember.Size([2, 3, 5]), ember.Size([3]))
+    """
+
+    cls_to_become = InstanceNorm1d
+    _dims = 2
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm2d with num_features inferred from the first input's dim 1.
+
+    Example:
+        >>> m = nn.LazyInstanceNorm2d(affine=False, track_running_stats=False)
+        >>> m(ember.randn(2, 3, 4, 4)).shape
+        ember.Size([2, 3, 4, 4])
+    """
+
+    cls_to_become = InstanceNorm2d
+    _dims = 3
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm3d with num_features inferred from the first input's dim 1.
+
+    Example:
+        >>> m = nn.LazyInstanceNorm3d()
+        >>> m(ember.randn(1, 2, 3, 3, 3)).shape
+        ember.Size([1, 2, 3, 3, 3])
+    """
+
+    cls_to_become = InstanceNorm3d
     _dims = 4
 
 
@@ -263,6 +512,67 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+def _channel_mix(m: Tensor, t: Tensor) -> Tensor:
+    """out[:, c] = sum_j m[c, j] t[:, j] over the channel dim of an (N, C, H, W) tensor."""
+    return (t.movedim(1, -1) @ m.t()).movedim(-1, 1)
+
+
+class _CrossMapLRN(Function):
+    """torch's legacy cross-map LRN: a running channel window (which, as torch's, keeps
+    channel 0 in every window once it has slid past it) and torch's own backward formula."""
+
+    @staticmethod
+    def forward(ctx, input, size, alpha, beta, k):
+        c = input.shape[1]
+        pre = int((size - 1) / 2 + 1)
+        fwd = np.zeros((c, c))
+        for ch in range(c):
+            fwd[ch, :min(ch + pre, c)] = 1
+            if ch > pre:
+                fwd[ch, 1:ch - pre + 1] = 0
+        inv = int(size - (size - 1) / 2)
+        bwd = np.zeros((c, c))
+        for ch in range(c):
+            bwd[ch, max(ch - inv, 0):max(min(ch + size - inv, c), 0)] = 1
+        as_t = lambda a: ember.tensor(a, dtype=input.dtype, device=input.device)  # noqa: E731
+        scale = _channel_mix(as_t(fwd), input * input) * (alpha / size) + k
+        out = input * scale.pow(-beta)
+        ctx.save_for_backward(input, out, scale)
+        ctx.bwd, ctx.size, ctx.alpha, ctx.beta = as_t(bwd), size, alpha, beta
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, out, scale = ctx.saved_tensors
+        ratio = _channel_mix(ctx.bwd, grad * out / scale)
+        gi = scale.pow(-ctx.beta) * grad - input * ratio * (2 * ctx.alpha * ctx.beta / ctx.size)
+        return gi, None, None, None, None
+
+
+class CrossMapLRN2d(Module):
+    """torch's legacy cross-channel local response normalisation of (N, C, H, W):
+    x / (k + alpha / size * sum of x^2 over a window of channels)^beta.
+
+    Example:
+        >>> nn.CrossMapLRN2d(3)(ember.ones(1, 4, 2, 2)).shape
+        ember.Size([1, 4, 2, 2])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             "instead.")
+        return _CrossMapLRN.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)

@@ -175,6 +175,68 @@ class LPPool2d(LPPool1d):
                            self.ceil_mode)
 
 
+class LPPool3d(LPPool1d):
+    """Power-average pooling over (D, H, W) (see F.lp_pool3d).
+
+    Example:
+        >>> nn.LPPool3d(2, 2)(ember.ones(1, 1, 2, 4, 4)).shape
+        ember.Size([1, 1, 1, 2, 2])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
+
+
+class _FractionalMaxPoolNd(Module):
+    _n = 2
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None,
+                 return_indices: bool = False, _random_samples=None) -> None:
+        super().__init__()
+        n = self._n
+        self.kernel_size = F._ntuple(kernel_size, n)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = F._ntuple(output_size, n) if output_size is not None else None
+        self.output_ratio = (tuple(output_ratio) if isinstance(output_ratio, (list, tuple))
+                             else (output_ratio,) * n) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"FractionalMaxPool{n}d requires specifying either an output "
+                             "size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor):
+        fn = F.fractional_max_pool2d if self._n == 2 else F.fractional_max_pool3d
+        return fn(input, self.kernel_size, self.output_size, self.output_ratio,
+                  self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling over (H, W) (see F.fractional_max_pool2d).
+
+    Example:
+        >>> nn.FractionalMaxPool2d(3, output_ratio=0.5)(ember.randn(1, 2, 10, 8)).shape
+        ember.Size([1, 2, 5, 4])
+    """
+
+    _n = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling over (T, H, W) (see F.fractional_max_pool3d).
+
+    Example:
+        >>> nn.FractionalMaxPool3d(2, output_size=(2, 3, 3))(ember.randn(1, 6, 6, 6)).shape
+        ember.Size([1, 2, 3, 3])
+    """
+
+    _n = 3
+
+
 class _MaxUnpoolNd(Module):
     _n = 2
 
