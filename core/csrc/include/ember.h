@@ -144,6 +144,10 @@ int em_random_poisson(int dtype, const void *param, void *out, int64_t n, uint64
                       uint64_t counter);
 int em_standard_gamma_grad(int dtype, const void *alpha, const void *x, void *out, int64_t n);
 
+/* special.c: the regularized incomplete gamma P(a, x) (upper = 0) or Q(a, x) (upper = 1)
+ * of n contiguous float32/float64 pairs. */
+int em_igamma(int dtype, int upper, const void *a, const void *x, void *out, int64_t n);
+
 /* optim.c: fused optimizer steps over n contiguous elements (float32/float64; every state
  * buffer has the param's dtype). Each follows torch's single-tensor update op by op.
  * sgd: buf may be NULL when momentum == 0; init_buf copies the first (decayed) grad into it.

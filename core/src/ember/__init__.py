@@ -126,6 +126,7 @@ from . import random, testing  # noqa: E402  (as torch.random and torch.testing)
 from . import distributions  # noqa: E402  (ember.distributions, as torch.distributions)
 from .func import vmap  # noqa: E402
 from .special import multigammaln as mvlgamma  # noqa: E402
+from .special import gammainc as igamma, gammaincc as igammac  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402
 from .ops.solve import (cholesky_inverse, cholesky_solve, det, inverse,  # noqa: E402
                         logdet, slogdet)

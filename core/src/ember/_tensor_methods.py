@@ -488,7 +488,8 @@ for _name, _fn in (("masked_fill_", index.masked_fill), ("index_fill_", index.in
                    ("index_reduce_", index.index_reduce), ("renorm_", Rd.renorm),
                    ("addmv_", linalg.addmv), ("addmm_", linalg.addmm),
                    ("addbmm_", linalg.addbmm), ("baddbmm_", linalg.baddbmm),
-                   ("addr_", linalg.addr), ("cumprod_", Rd.cumprod)):
+                   ("addr_", linalg.addr), ("cumprod_", Rd.cumprod),
+                   ("igamma_", special.gammainc), ("igammac_", special.gammaincc)):
     _METHODS[_name] = _inplace_of(_fn)
 
 
@@ -536,6 +537,7 @@ _METHODS.update({
     "dist": linalg.dist, "addr": linalg.addr, "ger": linalg.outer, "msort": S.msort,
     "matrix_exp": Mf.matrix_exp, "matrix_power": Mf.matrix_power,
     "mvlgamma": special.multigammaln, "polygamma": _polygamma, "get_device": _get_device,
+    "igamma": special.gammainc, "igammac": special.gammaincc,
     "is_nonzero": lambda self: self.__bool__(),
     "is_same_size": lambda self, other: self._shape == other._shape,
     "cfloat": _cast_method(D.complex64), "cdouble": _cast_method(D.complex128),

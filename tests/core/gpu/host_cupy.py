@@ -511,7 +511,8 @@ class HostCupy(types.SimpleNamespace):
                         pass
             parts += [K.copy_parts(s, d) for s in K.DTYPES]
             parts += [K.fill_parts(d), K.where_parts(d), K.take_parts(d)]
-        self._ew_lib = _compile(PRELUDE + K.PREAMBLE + "\n".join(
+        parts += [K.igamma_parts(d) for d in ("float32", "float64")]
+        self._ew_lib = _compile(PRELUDE + K.PREAMBLE + K.IGAMMA_SOURCE + "\n".join(
             _host_elementwise(p) for p in parts), workdir)
         self.cublas = HostCublas
         self.linalg = HostLinalg

@@ -511,6 +511,12 @@ def standard_gamma_grad(alpha, x, out) -> None:
                                      out.numel()), "_standard_gamma_grad")
 
 
+def igamma(a, x, out, upper: bool) -> None:
+    """out = P(a, x), or Q(a, x) when upper (all contiguous, of out's float dtype)."""
+    check(lib.em_igamma(out._dtype.code, int(upper), ptr(a), ptr(x), ptr(out), out.numel()),
+          "igammac" if upper else "igamma")
+
+
 def get_num_threads() -> int:
     return lib.em_get_num_threads()
 

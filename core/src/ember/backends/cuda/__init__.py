@@ -433,6 +433,15 @@ def where(cond, a, b, out):
             _ew(p)(view(cond), view(a), view(b), view(out))
 
 
+def igamma(a, x, out, upper: bool) -> None:
+    """out = P(a, x), or Q(a, x) when upper (float32/float64, one dtype)."""
+    if out.numel():
+        with _on(out):
+            p = _memo(_PARTS, ("igamma", 0, out._dtype.name),
+                      lambda: K.igamma_parts(out._dtype.name))
+            _ew(p)(view(a), view(x), np.int64(upper), view(out))
+
+
 # ---- reductions, scans, sorting ----------------------------------------------------
 
 _EM_RSUM, _EM_RPROD, _EM_RMAX, _EM_RMIN, _EM_RALL, _EM_RANY, _EM_RNANSUM = range(7)
