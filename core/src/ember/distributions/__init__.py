@@ -1,6 +1,7 @@
-"""Probability distributions, as ``torch.distributions``: parameterizable distributions
-with sampling (reparameterized where possible), log densities, moments, constraints,
-transforms and KL divergences.
+"""ember.distributions: the torch.distributions API on ember tensors. Families with
+sampling (reparameterized where the family allows), densities, moments, parameter and
+support constraints, invertible transforms, and a registry of closed-form KL
+divergences.
 
 Example:
     >>> from ember.distributions import Normal, kl_divergence

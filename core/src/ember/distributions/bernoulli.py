@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 import ember
 import ember.nn.functional as F
 
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _one_of_probs_logits, _ProbsLogitsShaped, _support_grid, broadcast_all
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(ExponentialFamily):
-    """Bernoulli distribution given ``probs`` or ``logits`` (exactly one of them).
+class Bernoulli(_ProbsLogitsShaped, ExponentialFamily):
+    """Coin flips: 1 with probability ``probs`` (or sigmoid(``logits``)), else 0. Give
+    exactly one of the two parameters.
 
     Example:
         >>> Bernoulli(probs=ember.tensor([0.25])).log_prob(ember.tensor([1.0]))
@@ -29,84 +29,41 @@ class Bernoulli(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = ember.Size() if is_scalar else self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._given, value = _one_of_probs_logits(probs, logits)
+        self.__dict__[self._given], = broadcast_all(value)
+        super().__init__(self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Bernoulli, _instance)
-        batch_shape = ember.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(Bernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Bernoulli, batch_shape, _instance, ("probs", "logits"),
+                                   keep=("_given",))
 
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
-
-    @property
-    def mean(self):
-        return self.probs
+    mean = property(lambda self: self.probs)
+    variance = property(lambda self: self.probs * (1 - self.probs))
 
     @property
     def mode(self):
-        mode = (self.probs >= 0.5).to(self.probs)
-        mode[self.probs == 0.5] = math.nan
-        return mode
-
-    @property
-    def variance(self):
-        return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
+        p = self.probs
+        # a fair coin has no single mode
+        return ember.where(p == 0.5, math.nan, (p > 0.5).to(p))
 
     def sample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
         with ember.no_grad():
-            return ember.bernoulli(self.probs.expand(shape))
+            return ember.bernoulli(self.probs.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
-        return -F.binary_cross_entropy_with_logits(logits, value, reduction="none")
+        logits, x = broadcast_all(self.logits, self._checked(value))
+        return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
 
     def entropy(self):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand: bool = True):
         values = ember.arange(2, dtype=self._param.dtype, device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + self._batch_shape)
-        return values
+        return _support_grid(values, self._batch_shape, expand)
 
     @property
     def _natural_params(self):
         return (ember.logit(self.probs),)
 
     def _log_normalizer(self, x):
-        return ember.log1p(ember.exp(x))
+        return F.softplus(x)

@@ -15,8 +15,9 @@ __all__ = ["Beta"]
 
 
 class Beta(ExponentialFamily):
-    """Beta distribution on [0, 1] with ``concentration1`` (alpha) and
-    ``concentration0`` (beta); a two-component Dirichlet underneath.
+    """Beta distribution on [0, 1] with ``concentration1`` (alpha, the weight of x) and
+    ``concentration0`` (beta, the weight of 1 - x); implemented as the first coordinate
+    of a two-component Dirichlet.
 
     Example:
         >>> Beta(ember.tensor(1.0), ember.tensor(3.0)).mean
@@ -30,21 +31,21 @@ class Beta(ExponentialFamily):
 
     def __init__(self, concentration1, concentration0, validate_args: bool | None = None):
         if isinstance(concentration1, Number) and isinstance(concentration0, Number):
-            concentration1_concentration0 = ember.tensor(
-                [float(concentration1), float(concentration0)])
+            pair = ember.tensor([float(concentration1), float(concentration0)])
         else:
-            concentration1, concentration0 = broadcast_all(concentration1, concentration0)
-            concentration1_concentration0 = ember.stack([concentration1, concentration0], -1)
-        self._dirichlet = Dirichlet(concentration1_concentration0, validate_args=validate_args)
-        super().__init__(self._dirichlet._batch_shape, validate_args=validate_args)
+            pair = ember.stack(broadcast_all(concentration1, concentration0), -1)
+        self._dirichlet = Dirichlet(pair, validate_args=validate_args)
+        super().__init__(self._dirichlet.batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Beta, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new._dirichlet = self._dirichlet.expand(batch_shape)
-        super(Beta, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Beta, batch_shape, _instance, ("_dirichlet",))
+
+    def _component(self, i):
+        part = self._dirichlet.concentration[..., i]
+        return ember.tensor([part]) if isinstance(part, Number) else part
+
+    concentration1 = property(lambda self: self._component(0))
+    concentration0 = property(lambda self: self._component(1))
 
     @property
     def mean(self):
@@ -56,38 +57,23 @@ class Beta(ExponentialFamily):
 
     @property
     def variance(self):
-        total = self.concentration1 + self.concentration0
-        return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
+        a, b = self.concentration1, self.concentration0
+        n = a + b
+        return a * b / (n * n * (n + 1))
 
     def rsample(self, sample_shape=()):
-        return self._dirichlet.rsample(sample_shape).select(-1, 0)
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        heads_tails = ember.stack([value, 1.0 - value], -1)
-        return self._dirichlet.log_prob(heads_tails)
+        x = self._checked(value)
+        return self._dirichlet.log_prob(ember.stack([x, 1.0 - x], -1))
 
     def entropy(self):
         return self._dirichlet.entropy()
-
-    @property
-    def concentration1(self):
-        result = self._dirichlet.concentration[..., 0]
-        if isinstance(result, Number):
-            return ember.tensor([result])
-        return result
-
-    @property
-    def concentration0(self):
-        result = self._dirichlet.concentration[..., 1]
-        if isinstance(result, Number):
-            return ember.tensor([result])
-        return result
 
     @property
     def _natural_params(self):
         return (self.concentration1, self.concentration0)
 
     def _log_normalizer(self, x, y):
-        return ember.lgamma(x) + ember.lgamma(y) - ember.lgamma(x + y)
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-
 import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _one_of_probs_logits, _ProbsLogitsShaped, _support_grid, broadcast_all
 
 __all__ = ["Binomial"]
 
 
-def _clamp_by_zero(x):
-    # max(x, 0) whose gradient at 0 is 1/2, as torch's
-    return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+def _relu_half_grad(x):
+    """max(x, 0) with derivative 1/2 at x = 0 (torch's convention for this term)."""
+    return 0.5 * (x + x.abs())
 
 
-class Binomial(Distribution):
-    """Successes in ``total_count`` Bernoulli(probs) trials. Samples count Bernoulli
-    draws (total_count must be integral).
+class Binomial(_ProbsLogitsShaped, Distribution):
+    """Number of successes in ``total_count`` independent trials with success
+    probability ``probs`` (or sigmoid(``logits``)). Sampling counts Bernoulli draws, so
+    total_count must hold whole numbers.
 
     Example:
         >>> Binomial(10, ember.tensor(0.5)).mean
@@ -32,101 +32,60 @@ class Binomial(Distribution):
 
     def __init__(self, total_count=1, probs=None, logits=None,
                  validate_args: bool | None = None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._given, value = _one_of_probs_logits(probs, logits)
+        n, self.__dict__[self._given] = broadcast_all(total_count, value)
+        self.total_count = n.type_as(self._param)
+        super().__init__(self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(Binomial, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        return self._expand_fields(Binomial, batch_shape, _instance,
+                                   ("total_count", "probs", "logits"), keep=("_given",))
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self.total_count)
 
-    @property
-    def mean(self):
-        return self.total_count * self.probs
+    mean = property(lambda self: self.total_count * self.probs)
+    variance = property(lambda self: self.mean * (1 - self.probs))
 
     @property
     def mode(self):
-        return ((self.total_count + 1) * self.probs).floor().clamp(max=self.total_count)
-
-    @property
-    def variance(self):
-        return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
+        n = self.total_count
+        return ((n + 1) * self.probs).floor().clamp(max=n)
 
     def sample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
         with ember.no_grad():
-            probs = self.probs.expand(shape)
-            counts = self.total_count.expand(shape)
-            n_max = int(counts.max().item()) if counts.numel() else 0
-            trials = ember.arange(n_max, dtype=probs.dtype, device=probs.device)
-            u = ember.rand(shape + (n_max,), dtype=probs.dtype, device=probs.device)
-            hits = (u < probs.unsqueeze(-1)) & (trials < counts.unsqueeze(-1))
-            return hits.to(probs.dtype).sum(-1)
+            p = self.probs.expand(shape).unsqueeze(-1)
+            n = self.total_count.expand(shape).unsqueeze(-1)
+            most = int(n.max().item()) if n.numel() else 0
+            # one uniform per potential trial; trials past an element's count are ignored
+            trial = ember.arange(most, dtype=p.dtype, device=p.device)
+            u = ember.rand(shape + (most,), dtype=p.dtype, device=p.device)
+            return ((u < p) & (trial < n)).to(p.dtype).sum(-1)
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        log_factorial_n = ember.lgamma(self.total_count + 1)
-        log_factorial_k = ember.lgamma(value + 1)
-        log_factorial_nmk = ember.lgamma(self.total_count - value + 1)
-        # k log p + (n - k) log(1 - p) in terms of logits, stable for large |logits|
-        normalize_term = (self.total_count * _clamp_by_zero(self.logits)
-                          + self.total_count * ember.log1p(ember.exp(-ember.abs(self.logits)))
-                          - log_factorial_n)
-        return value * self.logits - log_factorial_k - log_factorial_nmk - normalize_term
+        k = self._checked(value)
+        n, l = self.total_count, self.logits
+        log_choose = (n + 1).lgamma() - (k + 1).lgamma() - (n - k + 1).lgamma()
+        # k log p + (n - k) log(1 - p) = k l - n log(1 + e^l), with
+        # log(1 + e^l) = max(l, 0) + log1p(e^-|l|) to avoid overflow
+        log_one_plus_exp = _relu_half_grad(l) + ember.log1p((-l.abs()).exp())
+        return log_choose + k * l - n * log_one_plus_exp
+
+    def _homogeneous_count(self, what):
+        n = int(self.total_count.max())
+        if not bool(self.total_count.min() == n):
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return n
 
     def entropy(self):
-        total_count = int(self.total_count.max())
-        if not bool(self.total_count.min() == total_count):
-            raise NotImplementedError("Inhomogeneous total count not supported by `entropy`.")
-        log_prob = self.log_prob(self.enumerate_support(False))
-        return -(ember.exp(log_prob) * log_prob).sum(0)
+        self._homogeneous_count("entropy")
+        lp = self.log_prob(self.enumerate_support(False))
+        return -(lp.exp() * lp).sum(0)
 
     def enumerate_support(self, expand: bool = True):
-        total_count = int(self.total_count.max())
-        if not bool(self.total_count.min() == total_count):
-            raise NotImplementedError(
-                "Inhomogeneous total count not supported by `enumerate_support`.")
-        values = ember.arange(1 + total_count, dtype=self._param.dtype,
-                              device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + self._batch_shape)
-        return values
+        n = self._homogeneous_count("enumerate_support")
+        values = ember.arange(n + 1, dtype=self._param.dtype, device=self._param.device)
+        return _support_grid(values, self._batch_shape, expand)
+

@@ -8,113 +8,65 @@ import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import _constant_moment, _one_of_probs_logits, _ProbsLogitsShaped, _support_grid
 
 __all__ = ["Categorical"]
 
 
-class Categorical(Distribution):
-    """Categorical distribution given ``probs`` (non-negative, normalized along the last
-    dim) or ``logits`` (unnormalized log probabilities).
+class Categorical(_ProbsLogitsShaped, Distribution):
+    """Draws an index in {0, ..., K-1}, K being the size of the last dim of ``probs``
+    (non-negative weights, normalized here) or ``logits`` (unnormalized log weights).
 
     Example:
         >>> Categorical(probs=ember.tensor([0.25, 0.75])).log_prob(ember.tensor(1))
         tensor(-0.2877)
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(
-        constraints.real, 1)}
+    arg_constraints = {"probs": constraints.simplex,
+                       "logits": constraints.independent(constraints.real, 1)}
     has_enumerate_support = True
+    _binary = False
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            if probs.dim() < 1:
-                raise ValueError("`probs` parameter must be at least one-dimensional.")
-            self.probs = probs / probs.sum(-1, keepdim=True)
+        self._given, value = _one_of_probs_logits(probs, logits)
+        if value.dim() < 1:
+            raise ValueError(f"`{self._given}` parameter must be at least one-dimensional.")
+        if self._given == "probs":
+            self.probs = value / value.sum(-1, keepdim=True)
         else:
-            if logits.dim() < 1:
-                raise ValueError("`logits` parameter must be at least one-dimensional.")
-            self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)
-        self._param = self.probs if probs is not None else self.logits
-        self._num_events = self._param.size()[-1]
-        batch_shape = (self._param.size()[:-1] if self._param.dim() > 1 else ember.Size())
-        super().__init__(batch_shape, validate_args=validate_args)
+            self.logits = value - value.logsumexp(dim=-1, keepdim=True)
+        self._num_events = value.shape[-1]
+        super().__init__(value.shape[:-1], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Categorical, _instance)
-        batch_shape = ember.Size(batch_shape)
-        param_shape = batch_shape + ember.Size((self._num_events,))
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(param_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(param_shape)
-            new._param = new.logits
-        new._num_events = self._num_events
-        super(Categorical, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        return self._expand_fields(Categorical, batch_shape, _instance, ("probs", "logits"),
+                                   keep=("_given", "_num_events"))
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self._num_events - 1)
 
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
-
-    @property
-    def mean(self):
-        return ember.full(self._extended_shape(), math.nan, dtype=self.probs.dtype,
-                          device=self.probs.device)
-
-    @property
-    def mode(self):
-        return self.probs.argmax(dim=-1)
-
-    @property
-    def variance(self):
-        return ember.full(self._extended_shape(), math.nan, dtype=self.probs.dtype,
-                          device=self.probs.device)
+    mean = property(lambda self: _constant_moment(self, math.nan, self.probs))
+    variance = property(lambda self: _constant_moment(self, math.nan, self.probs))
+    mode = property(lambda self: self.probs.argmax(dim=-1))
 
     def sample(self, sample_shape=ember.Size()):
-        if not isinstance(sample_shape, ember.Size):
-            sample_shape = ember.Size(sample_shape)
-        probs_2d = self.probs.reshape(-1, self._num_events)
-        samples_2d = ember.multinomial(probs_2d, sample_shape.numel(), True).T
-        return samples_2d.reshape(self._extended_shape(sample_shape))
+        shape = self._extended_shape(sample_shape)
+        draws = ember.Size(tuple(sample_shape)).numel()
+        # one row of weights per batch element; multinomial draws down each row
+        rows = self.probs.reshape(-1, self._num_events)
+        return ember.multinomial(rows, draws, True).T.reshape(shape)
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        value = value.long().unsqueeze(-1)
-        value, log_pmf = ember.broadcast_tensors(value, self.logits)
-        value = value[..., :1]
-        return log_pmf.gather(-1, value).squeeze(-1)
+        idx = self._checked(value).long().unsqueeze(-1)
+        idx, table = ember.broadcast_tensors(idx, self.logits)
+        return table.gather(-1, idx[..., :1]).squeeze(-1)
 
     def entropy(self):
-        min_real = ember.finfo(self.logits.dtype).min
-        logits = ember.clamp(self.logits, min=min_real)
-        p_log_p = logits * self.probs
-        return -p_log_p.sum(-1)
+        # clamp -inf logits so that 0 * log 0 contributes 0 rather than nan
+        logits = self.logits.clamp(min=ember.finfo(self.logits.dtype).min)
+        return -(self.probs * logits).sum(-1)
 
     def enumerate_support(self, expand: bool = True):
-        num_events = self._num_events
-        values = ember.arange(num_events, dtype=ember.long, device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + self._batch_shape)
-        return values
+        values = ember.arange(self._num_events, dtype=ember.long, device=self._param.device)
+        return _support_grid(values, self._batch_shape, expand)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import _constant_moment, broadcast_all
 
 __all__ = ["Cauchy"]
 
 
 class Cauchy(Distribution):
-    """Cauchy distribution with median ``loc`` and half-width ``scale``; its mean and
-    variance are undefined (nan and inf, as torch).
+    """Cauchy distribution with median ``loc`` and half-width ``scale``. It has no mean
+    or variance: they are reported as nan and inf.
 
     Example:
         >>> Cauchy(0.0, 1.0).cdf(ember.tensor(0.0))
@@ -29,53 +28,30 @@ class Cauchy(Distribution):
 
     def __init__(self, loc, scale, validate_args: bool | None = None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, Number) and isinstance(scale, Number):
-            batch_shape = ember.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Cauchy, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Cauchy, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Cauchy, batch_shape, _instance, ("loc", "scale"))
 
-    @property
-    def mean(self):
-        return ember.full(self._extended_shape(), math.nan, dtype=self.loc.dtype,
-                          device=self.loc.device)
-
-    @property
-    def mode(self):
-        return self.loc
-
-    @property
-    def variance(self):
-        return ember.full(self._extended_shape(), math.inf, dtype=self.loc.dtype,
-                          device=self.loc.device)
+    mean = property(lambda self: _constant_moment(self, math.nan, self.loc))
+    mode = property(lambda self: self.loc)
+    variance = property(lambda self: _constant_moment(self, math.inf, self.loc))
 
     def rsample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
-        u = ember.rand(shape, dtype=self.loc.dtype, device=self.loc.device)
-        return self.loc + self.scale * ember.tan(math.pi * (u - 0.5))
+        u = ember.rand(self._extended_shape(sample_shape), dtype=self.loc.dtype,
+                       device=self.loc.device)
+        return self.icdf(u)
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return (-math.log(math.pi) - self.scale.log()
-                - (((value - self.loc) / self.scale) ** 2).log1p())
+        z = (self._checked(value) - self.loc) / self.scale
+        return -ember.log1p(z * z) - (math.pi * self.scale).log()
 
     def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return ember.atan((value - self.loc) / self.scale) / math.pi + 0.5
+        z = (self._checked(value) - self.loc) / self.scale
+        return 0.5 + ember.atan(z) / math.pi
 
     def icdf(self, value):
-        return ember.tan(math.pi * (value - 0.5)) * self.scale + self.loc
+        return self.loc + self.scale * ember.tan(math.pi * (value - 0.5))
 
     def entropy(self):
-        return math.log(4 * math.pi) + self.scale.log()
+        return self.scale.log() + math.log(4 * math.pi)

@@ -13,7 +13,7 @@ __all__ = ["Chi2"]
 
 
 class Chi2(Gamma):
-    """Chi-squared distribution with ``df`` degrees of freedom.
+    """Chi-squared distribution with ``df`` degrees of freedom, i.e. Gamma(df / 2, 1 / 2).
 
     Example:
         >>> Chi2(ember.tensor(3.0)).mean
@@ -23,14 +23,12 @@ class Chi2(Gamma):
     arg_constraints = {"df": constraints.positive}
 
     def __init__(self, df, validate_args: bool | None = None):
-        df = ember.as_tensor(df) if isinstance(df, Number) else df
-        super().__init__(0.5 * df, ember.tensor(0.5, dtype=df.dtype, device=df.device),
-                         validate_args=validate_args)
+        if isinstance(df, Number):
+            df = ember.as_tensor(df)
+        half = ember.tensor(0.5, dtype=df.dtype, device=df.device)
+        super().__init__(df * half, half, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Chi2, _instance)
-        return super().expand(batch_shape, new)
+        return super().expand(batch_shape, self._get_checked_instance(Chi2, _instance))
 
-    @property
-    def df(self):
-        return self.concentration * 2
+    df = property(lambda self: 2 * self.concentration)

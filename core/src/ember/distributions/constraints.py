@@ -1,5 +1,13 @@
 """Constraints: the sets that parameters and samples of distributions live in. Each
-has ``check(value)``, a boolean tensor over the batch (event dims reduced away)."""
+has ``check(value)``, a boolean tensor over the batch (event dims reduced away).
+
+Design: scalar ranges (reals, half-lines, intervals, integer ranges) share one class,
+``_Range``, configured by which ends exist, whether each is closed and whether values
+must be whole numbers; the public range names are thin subclasses of it so they can
+still be called with their usual arguments and used in ``isinstance`` checks. Fixed
+event-level sets (simplex, one-hot, matrix families) are ``_Predicate`` instances
+wrapping a check function.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +22,9 @@ __all__ = ["Constraint", "boolean", "cat", "corr_cholesky", "dependent", "depend
 
 
 class Constraint:
-    """Base of constraints: a region where a variable is valid.
-
-    ``is_discrete`` says whether the space is discrete, ``event_dim`` how many
-    rightmost dims make one event; ``check`` reduces those dims away.
+    """A set of valid values. ``check(value)`` answers elementwise over the batch;
+    ``event_dim`` says how many rightmost dims form one event (they are reduced by
+    ``check``) and ``is_discrete`` whether the set is countable.
 
     Example:
         >>> constraints.positive.check(ember.tensor([1.0, -1.0]))
@@ -31,60 +38,75 @@ class Constraint:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return self.__class__.__name__[1:] + "()"
+        # private subclasses are named "_Thing"; show them as "Thing()"
+        return type(self).__name__[1:] + "()"
 
 
-class _Dependent(Constraint):
-    """Placeholder for a support that depends on other variables; it cannot be checked."""
+_UNKNOWN = NotImplemented  # marks "not fixed in advance" for dependent constraints
 
-    def __init__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+
+class _ParamDependent(Constraint):
+    """Stands for a set that is only known from a distribution's parameters (e.g.
+    Uniform's support); it has no ``check``. Calling it makes a copy with
+    ``is_discrete`` / ``event_dim`` filled in."""
+
+    def __init__(self, *, is_discrete=_UNKNOWN, event_dim=_UNKNOWN):
         self._is_discrete = is_discrete
         self._event_dim = event_dim
         super().__init__()
 
+    def _known(self, attr):
+        value = getattr(self, "_" + attr)
+        if value is _UNKNOWN:
+            raise NotImplementedError(f".{attr} cannot be determined statically")
+        return value
+
     @property
     def is_discrete(self) -> bool:
-        if self._is_discrete is NotImplemented:
-            raise NotImplementedError(".is_discrete cannot be determined statically")
-        return self._is_discrete
+        return self._known("is_discrete")
 
     @property
     def event_dim(self) -> int:
-        if self._event_dim is NotImplemented:
-            raise NotImplementedError(".event_dim cannot be determined statically")
-        return self._event_dim
+        return self._known("event_dim")
 
-    def __call__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
-        if is_discrete is NotImplemented:
-            is_discrete = self._is_discrete
-        if event_dim is NotImplemented:
-            event_dim = self._event_dim
-        return _Dependent(is_discrete=is_discrete, event_dim=event_dim)
+    def __call__(self, *, is_discrete=_UNKNOWN, event_dim=_UNKNOWN):
+        return _ParamDependent(
+            is_discrete=self._is_discrete if is_discrete is _UNKNOWN else is_discrete,
+            event_dim=self._event_dim if event_dim is _UNKNOWN else event_dim)
 
     def check(self, x):
         raise ValueError("Cannot determine validity of dependent constraint")
 
+    def __repr__(self) -> str:
+        return "Dependent()"
+
 
 def is_dependent(constraint) -> bool:
     """Whether constraint is a dependent (uncheckable) constraint."""
-    return isinstance(constraint, _Dependent)
+    return isinstance(constraint, _ParamDependent)
 
 
-class _DependentProperty(property, _Dependent):
-    """A property that, on the class, acts as a dependent constraint: for supports that
-    depend on parameters, e.g. ``Uniform.support``."""
+class _ParamDependentProperty(property, _ParamDependent):
+    """Decorator for a property whose value is a constraint built from parameters: read
+    on an instance it runs the function, read on the class it is a dependent
+    constraint (so e.g. ``Uniform.support`` can be inspected without an instance)."""
 
-    def __init__(self, fn=None, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+    def __init__(self, fn=None, *, is_discrete=_UNKNOWN, event_dim=_UNKNOWN):
         property.__init__(self, fn)
         self._is_discrete = is_discrete
         self._event_dim = event_dim
 
     def __call__(self, fn):
-        return _DependentProperty(fn, is_discrete=self._is_discrete, event_dim=self._event_dim)
+        return _ParamDependentProperty(fn, is_discrete=self._is_discrete,
+                                       event_dim=self._event_dim)
+
+    def __repr__(self) -> str:
+        return "DependentProperty()"
 
 
-class _IndependentConstraint(Constraint):
-    """A constraint with ``reinterpreted_batch_ndims`` more dims counted as event dims."""
+class _Reinterpreted(Constraint):
+    """A constraint whose ``reinterpreted_batch_ndims`` rightmost batch dims are folded
+    into the event: the check must hold on all of them at once."""
 
     def __init__(self, base_constraint, reinterpreted_batch_ndims: int):
         if not isinstance(base_constraint, Constraint):
@@ -104,148 +126,167 @@ class _IndependentConstraint(Constraint):
         return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
 
     def check(self, value):
-        result = self.base_constraint.check(value)
-        if result.dim() < self.reinterpreted_batch_ndims:
-            expected = self.base_constraint.event_dim + self.reinterpreted_batch_ndims
-            raise ValueError(f"Expected value.dim() >= {expected} but got {value.dim()}")
-        result = result.reshape(result.shape[:result.dim() - self.reinterpreted_batch_ndims]
-                                + (-1,))
-        return result.all(-1)
+        ok = self.base_constraint.check(value)
+        k = self.reinterpreted_batch_ndims
+        if ok.dim() < k:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {value.dim()}")
+        return ok.flatten(ok.dim() - k).all(-1) if k else ok
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__[1:]}({self.base_constraint!r}, "
-                f"{self.reinterpreted_batch_ndims})")
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
-class _Boolean(Constraint):
-    is_discrete = True
+class _Range(Constraint):
+    """Scalars between optional bounds. Class attributes configure the family:
+    ``_closed`` is (lower end closed, upper end closed), ``_whole`` requires whole
+    numbers, ``_shown_as`` is the name used by repr."""
 
-    def check(self, value):
-        return (value == 0) | (value == 1)
+    _closed = (True, True)
+    _whole = False
+    _shown_as = "Range"
 
-
-class _OneHot(Constraint):
-    is_discrete = True
-    event_dim = 1
-
-    def check(self, value):
-        is_boolean = (value == 0) | (value == 1)
-        is_normalized = value.sum(-1).eq(1)
-        return is_boolean.all(-1) & is_normalized
-
-
-class _IntegerInterval(Constraint):
-    is_discrete = True
-
-    def __init__(self, lower_bound, upper_bound):
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
+    def __init__(self, lower_bound=None, upper_bound=None):
+        if lower_bound is not None:
+            self.lower_bound = lower_bound
+        if upper_bound is not None:
+            self.upper_bound = upper_bound
         super().__init__()
 
+    @property
+    def is_discrete(self) -> bool:
+        return self._whole
+
     def check(self, value):
-        return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
+        lo, hi = getattr(self, "lower_bound", None), getattr(self, "upper_bound", None)
+        ok = (value % 1 == 0) if self._whole else None
+        if lo is not None:
+            above = (lo <= value) if self._closed[0] else (lo < value)
+            ok = above if ok is None else ok & above
+        if hi is not None:
+            below = (value <= hi) if self._closed[1] else (value < hi)
+            ok = below if ok is None else ok & below
+        return value == value if ok is None else ok  # unbounded: only NaN is excluded
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
+        bounds = [f"{k}={getattr(self, k)}" for k in ("lower_bound", "upper_bound")
+                  if hasattr(self, k)]
+        return f"{self._shown_as}({', '.join(bounds)})"
 
 
-class _IntegerLessThan(Constraint):
-    is_discrete = True
+class _RealLine(_Range):
+    _shown_as = "Real"
+
+    def __init__(self):
+        super().__init__()
+
+
+class _Above(_Range):
+    _closed = (False, True)
+    _shown_as = "GreaterThan"
+
+    def __init__(self, lower_bound):
+        super().__init__(lower_bound=lower_bound)
+
+
+class _AtLeast(_Range):
+    _shown_as = "GreaterThanEq"
+
+    def __init__(self, lower_bound):
+        super().__init__(lower_bound=lower_bound)
+
+
+class _Below(_Range):
+    _closed = (True, False)
+    _shown_as = "LessThan"
 
     def __init__(self, upper_bound):
-        self.upper_bound = upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (value <= self.upper_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
+        super().__init__(upper_bound=upper_bound)
 
 
-class _IntegerGreaterThan(Constraint):
-    is_discrete = True
+class _Between(_Range):
+    _shown_as = "Interval"
 
-    def __init__(self, lower_bound):
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (value >= self.lower_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
-
-
-class _Real(Constraint):
-    def check(self, value):
-        return value == value  # false only for NaN
-
-
-class _GreaterThan(Constraint):
-    def __init__(self, lower_bound):
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return self.lower_bound < value
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
-
-
-class _GreaterThanEq(Constraint):
-    def __init__(self, lower_bound):
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return self.lower_bound <= value
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
-
-
-class _LessThan(Constraint):
-    def __init__(self, upper_bound):
-        self.upper_bound = upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return value < self.upper_bound
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
-
-
-class _Interval(Constraint):
     def __init__(self, lower_bound, upper_bound):
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
+        super().__init__(lower_bound, upper_bound)
+
+
+class _BetweenHalfOpen(_Between):
+    _closed = (True, False)
+    _shown_as = "HalfOpenInterval"
+
+
+class _WholeBetween(_Between):
+    _whole = True
+    _shown_as = "IntegerInterval"
+
+
+class _WholeAtLeast(_AtLeast):
+    _whole = True
+    _shown_as = "IntegerGreaterThan"
+
+
+class _Predicate(Constraint):
+    """A fixed set given by a check function over events of ``event_dim`` dims."""
+
+    def __init__(self, shown_as, fn, event_dim=0, is_discrete=False):
+        self._shown_as, self._fn = shown_as, fn
+        self.event_dim, self.is_discrete = event_dim, is_discrete
         super().__init__()
 
     def check(self, value):
-        return (self.lower_bound <= value) & (value <= self.upper_bound)
+        return self._fn(value)
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
+        return self._shown_as + "()"
 
 
-class _HalfOpenInterval(_Interval):
-    def check(self, value):
-        return (self.lower_bound <= value) & (value < self.upper_bound)
+def _zero_or_one(x):
+    return (x == 0) | (x == 1)
 
 
-class _Simplex(Constraint):
-    event_dim = 1
-
-    def check(self, value):
-        return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+def _all_matrix(mask):
+    return mask.flatten(-2).all(-1)
 
 
-class _Multinomial(Constraint):
+def _is_lower_triangular(x):
+    return _all_matrix(x.tril() == x)
+
+
+def _is_lower_cholesky(x):
+    return _is_lower_triangular(x) & (x.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+
+
+def _is_corr_cholesky(x):
+    # rows of a correlation matrix's Cholesky factor have unit length
+    tol = ember.finfo(x.dtype).eps * x.size(-1) * 10
+    row_len = ember.linalg.norm(x.detach(), dim=-1)
+    return _is_lower_cholesky(x) & ((row_len - 1).abs() <= tol).all(-1)
+
+
+def _is_square(x):
+    same = x.shape[-2] == x.shape[-1]
+    return ember.full(x.shape[:-2], same, dtype=ember.bool, device=x.device)
+
+
+def _when(prior, test):
+    """Short-circuits matrix checks: the costlier test runs only if ``prior`` holds
+    everywhere (e.g. an eigen-decomposition needs a symmetric input)."""
+    def check(x):
+        first = prior(x)
+        return test(x) if bool(first.all()) else first
+    return check
+
+
+def _is_symmetric(x):
+    return _all_matrix(ember.isclose(x, x.mT, atol=1e-6))
+
+
+_symmetric_check = _when(_is_square, _is_symmetric)
+
+
+class _Counts(Constraint):
+    """Non-negative count vectors whose total is at most ``upper_bound``."""
+
     is_discrete = True
     event_dim = 1
 
@@ -255,94 +296,12 @@ class _Multinomial(Constraint):
     def check(self, x):
         return (x >= 0).all(dim=-1) & (x.sum(dim=-1) <= self.upper_bound)
 
-
-class _LowerTriangular(Constraint):
-    event_dim = 2
-
-    def check(self, value):
-        return (value.tril() == value).reshape(value.shape[:-2] + (-1,)).min(-1)[0]
+    def __repr__(self) -> str:
+        return "Multinomial()"
 
 
-class _LowerCholesky(Constraint):
-    event_dim = 2
-
-    def check(self, value):
-        tril = (value.tril() == value).reshape(value.shape[:-2] + (-1,)).min(-1)[0]
-        positive_diag = (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
-        return tril & positive_diag
-
-
-class _CorrCholesky(Constraint):
-    event_dim = 2
-
-    def check(self, value):
-        tol = ember.finfo(value.dtype).eps * value.size(-1) * 10
-        row_norm = ember.linalg.norm(value.detach(), dim=-1)
-        unit_row_norm = (row_norm - 1.0).abs().le(tol).all(dim=-1)
-        return _LowerCholesky().check(value) & unit_row_norm
-
-
-class _Square(Constraint):
-    event_dim = 2
-
-    def check(self, value):
-        return ember.full(value.shape[:-2], value.shape[-2] == value.shape[-1],
-                          dtype=ember.bool, device=value.device)
-
-
-class _Symmetric(_Square):
-    def check(self, value):
-        square_check = super().check(value)
-        if not square_check.all():
-            return square_check
-        return ember.isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
-
-
-class _PositiveSemidefinite(_Symmetric):
-    def check(self, value):
-        sym_check = super().check(value)
-        if not sym_check.all():
-            return sym_check
-        return ember.linalg.eigvalsh(value).ge(0).all(-1)
-
-
-class _PositiveDefinite(_Symmetric):
-    def check(self, value):
-        sym_check = super().check(value)
-        if not sym_check.all():
-            return sym_check
-        return ember.linalg.cholesky_ex(value).info.eq(0)
-
-
-class _Cat(Constraint):
-    """Applies a sequence of constraints to slices of ``dim`` of the given lengths."""
-
-    def __init__(self, cseq, dim: int = 0, lengths=None):
-        self.cseq = list(cseq)
-        self.lengths = list(lengths) if lengths is not None else [1] * len(self.cseq)
-        if len(self.lengths) != len(self.cseq):
-            raise ValueError("lengths and constraints differ in length")
-        self.dim = dim
-        super().__init__()
-
-    @property
-    def is_discrete(self) -> bool:
-        return any(c.is_discrete for c in self.cseq)
-
-    @property
-    def event_dim(self) -> int:
-        return max(c.event_dim for c in self.cseq)
-
-    def check(self, value):
-        checks, start = [], 0
-        for constr, length in zip(self.cseq, self.lengths):
-            checks.append(constr.check(value.narrow(self.dim, start, length)))
-            start += length
-        return ember.cat(checks, self.dim)
-
-
-class _Stack(Constraint):
-    """Applies a sequence of constraints to the slices of ``dim``."""
+class _Pieces(Constraint):
+    """Base of cat/stack: a list of constraints applied to parts of dim ``dim``."""
 
     def __init__(self, cseq, dim: int = 0):
         self.cseq = list(cseq)
@@ -353,42 +312,82 @@ class _Stack(Constraint):
     def is_discrete(self) -> bool:
         return any(c.is_discrete for c in self.cseq)
 
+
+class _Concatenated(_Pieces):
+    """Constraint ``cseq[i]`` applies to the i-th consecutive slice of ``dim``, of length
+    ``lengths[i]`` (1 each by default)."""
+
+    def __init__(self, cseq, dim: int = 0, lengths=None):
+        super().__init__(cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError("lengths and constraints differ in length")
+
     @property
     def event_dim(self) -> int:
-        dim = max(c.event_dim for c in self.cseq)
-        return dim + 1 if self.dim + dim < 0 else dim
+        return max(c.event_dim for c in self.cseq)
 
     def check(self, value):
-        vs = [value.select(self.dim, i) for i in range(value.size(self.dim))]
-        return ember.stack([c.check(v) for v, c in zip(vs, self.cseq)], self.dim)
+        offsets = [sum(self.lengths[:i]) for i in range(len(self.lengths))]
+        parts = [c.check(value.narrow(self.dim, at, n))
+                 for c, at, n in zip(self.cseq, offsets, self.lengths)]
+        return ember.cat(parts, self.dim)
+
+    def __repr__(self) -> str:
+        return "Cat()"
 
 
-dependent = _Dependent()
-dependent_property = _DependentProperty
-independent = _IndependentConstraint
-boolean = _Boolean()
-one_hot = _OneHot()
-nonnegative_integer = _IntegerGreaterThan(0)
-positive_integer = _IntegerGreaterThan(1)
-integer_interval = _IntegerInterval
-real = _Real()
+class _Stacked(_Pieces):
+    """Constraint ``cseq[i]`` applies to index i of ``dim``."""
+
+    @property
+    def event_dim(self) -> int:
+        inner = max(c.event_dim for c in self.cseq)
+        # a negative dim that reaches into the event adds one more event dim
+        return inner + 1 if self.dim + inner < 0 else inner
+
+    def check(self, value):
+        n = value.size(self.dim)
+        return ember.stack([c.check(value.select(self.dim, i))
+                            for i, c in zip(range(n), self.cseq)], self.dim)
+
+    def __repr__(self) -> str:
+        return "Stack()"
+
+
+# public names, as torch.distributions.constraints spells them
+dependent = _ParamDependent()
+dependent_property = _ParamDependentProperty
+independent = _Reinterpreted
+boolean = _Predicate("Boolean", _zero_or_one, is_discrete=True)
+one_hot = _Predicate("OneHot", lambda x: _zero_or_one(x).all(-1) & (x.sum(-1) == 1),
+                     event_dim=1, is_discrete=True)
+nonnegative_integer = _WholeAtLeast(0)
+positive_integer = _WholeAtLeast(1)
+integer_interval = _WholeBetween
+real = _RealLine()
 real_vector = independent(real, 1)
-positive = _GreaterThan(0.0)
-nonnegative = _GreaterThanEq(0.0)
-greater_than = _GreaterThan
-greater_than_eq = _GreaterThanEq
-less_than = _LessThan
-multinomial = _Multinomial
-unit_interval = _Interval(0.0, 1.0)
-interval = _Interval
-half_open_interval = _HalfOpenInterval
-simplex = _Simplex()
-lower_triangular = _LowerTriangular()
-lower_cholesky = _LowerCholesky()
-corr_cholesky = _CorrCholesky()
-square = _Square()
-symmetric = _Symmetric()
-positive_semidefinite = _PositiveSemidefinite()
-positive_definite = _PositiveDefinite()
-cat = _Cat
-stack = _Stack
+positive = _Above(0.0)
+nonnegative = _AtLeast(0.0)
+greater_than = _Above
+greater_than_eq = _AtLeast
+less_than = _Below
+multinomial = _Counts
+unit_interval = _Between(0.0, 1.0)
+interval = _Between
+half_open_interval = _BetweenHalfOpen
+simplex = _Predicate("Simplex", lambda x: (x >= 0).all(-1) & ((x.sum(-1) - 1).abs() < 1e-6),
+                     event_dim=1)
+lower_triangular = _Predicate("LowerTriangular", _is_lower_triangular, event_dim=2)
+lower_cholesky = _Predicate("LowerCholesky", _is_lower_cholesky, event_dim=2)
+corr_cholesky = _Predicate("CorrCholesky", _is_corr_cholesky, event_dim=2)
+square = _Predicate("Square", _is_square, event_dim=2)
+symmetric = _Predicate("Symmetric", _symmetric_check, event_dim=2)
+positive_semidefinite = _Predicate(
+    "PositiveSemidefinite",
+    _when(_symmetric_check, lambda x: ember.linalg.eigvalsh(x).ge(0).all(-1)), event_dim=2)
+positive_definite = _Predicate(
+    "PositiveDefinite",
+    _when(_symmetric_check, lambda x: ember.linalg.cholesky_ex(x).info.eq(0)), event_dim=2)
+cat = _Concatenated
+stack = _Stacked

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import ember
 import ember.nn.functional as F
 
@@ -14,7 +13,8 @@ __all__ = ["Dirichlet"]
 
 class Dirichlet(ExponentialFamily):
     """Dirichlet distribution on the simplex with ``concentration`` (last dim = K).
-    rsample normalizes gamma draws, differentiable by implicit reparameterization.
+    rsample normalizes independent gamma draws, so it is differentiable by implicit
+    reparameterization.
 
     Example:
         >>> Dirichlet(ember.tensor([1.0, 3.0])).mean
@@ -29,60 +29,56 @@ class Dirichlet(ExponentialFamily):
         if concentration.dim() < 1:
             raise ValueError("`concentration` parameter must be at least one-dimensional.")
         self.concentration = concentration
-        batch_shape, event_shape = concentration.shape[:-1], concentration.shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        super().__init__(concentration.shape[:-1], concentration.shape[-1:],
+                         validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Dirichlet, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape + self.event_shape)
-        super(Dirichlet, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Dirichlet, batch_shape, _instance, ("concentration",))
 
     def rsample(self, sample_shape=()):
-        shape = self._extended_shape(sample_shape)
-        concentration = self.concentration.expand(shape)
-        gammas = ember._standard_gamma(concentration)
-        tiny = ember.finfo(gammas.dtype).tiny
-        gammas = gammas.clamp(min=tiny)
-        x = gammas / gammas.sum(-1, True)
-        return x.clamp(min=tiny, max=1 - ember.finfo(gammas.dtype).eps)
+        info = ember.finfo(self.concentration.dtype)
+        g = ember._standard_gamma(self.concentration.expand(self._extended_shape(sample_shape)))
+        g = g.clamp(min=info.tiny)
+        return (g / g.sum(-1, keepdim=True)).clamp(min=info.tiny, max=1 - info.eps)
+
+    def _log_beta(self):
+        a = self.concentration
+        return a.lgamma().sum(-1) - a.sum(-1).lgamma()
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return (ember.xlogy(self.concentration - 1.0, value).sum(-1)
-                + ember.lgamma(self.concentration.sum(-1))
-                - ember.lgamma(self.concentration).sum(-1))
+        x = self._checked(value)
+        return ember.xlogy(self.concentration - 1.0, x).sum(-1) - self._log_beta()
 
     @property
     def mean(self):
-        return self.concentration / self.concentration.sum(-1, True)
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
 
     @property
     def mode(self):
-        concentrationm1 = (self.concentration - 1).clamp(min=0.0)
-        mode = concentrationm1 / concentrationm1.sum(-1, True)
-        mask = (self.concentration < 1).all(dim=-1)
-        mode[mask] = F.one_hot(mode[mask].argmax(dim=-1), concentrationm1.shape[-1]).to(mode)
-        return mode
+        a = self.concentration
+        shifted = (a - 1).clamp(min=0.0)
+        out = shifted / shifted.sum(-1, keepdim=True)
+        # with every a_i < 1 the density peaks at a vertex: the largest a_i's
+        corner = (a < 1).all(dim=-1)
+        out[corner] = F.one_hot(out[corner].argmax(dim=-1), a.shape[-1]).to(out)
+        return out
 
     @property
     def variance(self):
-        con0 = self.concentration.sum(-1, True)
-        return self.concentration * (con0 - self.concentration) / (con0.pow(2) * (con0 + 1))
+        a = self.concentration
+        a0 = a.sum(-1, keepdim=True)
+        return a * (a0 - a) / (a0.pow(2) * (a0 + 1))
 
     def entropy(self):
-        k = self.concentration.size(-1)
-        a0 = self.concentration.sum(-1)
-        return (ember.lgamma(self.concentration).sum(-1) - ember.lgamma(a0)
-                - (k - a0) * ember.digamma(a0)
-                - ((self.concentration - 1.0) * ember.digamma(self.concentration)).sum(-1))
+        a = self.concentration
+        a0 = a.sum(-1)
+        k = a.size(-1)
+        return (self._log_beta() + (a0 - k) * a0.digamma()
+                - ((a - 1.0) * a.digamma()).sum(-1))
 
     @property
     def _natural_params(self):
         return (self.concentration,)
 
     def _log_normalizer(self, x):
-        return x.lgamma().sum(-1) - ember.lgamma(x.sum(-1))
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()

@@ -31,7 +31,7 @@ class Distribution:
     @staticmethod
     def set_default_validate_args(value: bool) -> None:
         """Turns argument/sample validation on or off for distributions made afterwards."""
-        if value not in [True, False]:
+        if value not in (False, True):
             raise ValueError
         Distribution._validate_args = value
 
@@ -42,31 +42,57 @@ class Distribution:
         if validate_args is not None:
             self._validate_args = validate_args
         if self._validate_args:
-            try:
-                arg_constraints = self.arg_constraints
-            except NotImplementedError:
-                arg_constraints = {}
-                warnings.warn(f"{self.__class__} does not define `arg_constraints`. Please set "
-                              "`arg_constraints = {}` or initialize the distribution with "
-                              "`validate_args=False` to turn off validation.", stacklevel=2)
-            for param, constraint in arg_constraints.items():
-                if constraints.is_dependent(constraint):
-                    continue  # skip constraints that cannot be checked
-                if param not in self.__dict__ and isinstance(getattr(type(self), param),
-                                                             lazy_property):
-                    continue  # skip checking lazily-constructed args
-                value = getattr(self, param)
-                valid = constraint.check(value)
-                if not bool(valid.all()):
-                    raise ValueError(
-                        f"Expected parameter {param} ({type(value).__name__} of shape "
-                        f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
-                        f"constraint {constraint!r}, but found invalid values:\n{value}")
+            self._check_parameters()
         super().__init__()
+
+    def _check_parameters(self) -> None:
+        try:
+            rules = self.arg_constraints
+        except NotImplementedError:
+            warnings.warn(f"{self.__class__} does not define `arg_constraints`. Please set "
+                          "`arg_constraints = {}` or initialize the distribution with "
+                          "`validate_args=False` to turn off validation.", stacklevel=3)
+            return
+        for name, rule in rules.items():
+            if constraints.is_dependent(rule):
+                continue  # e.g. Uniform's bounds: nothing to check on their own
+            lazy = isinstance(getattr(type(self), name, None), lazy_property)
+            if lazy and name not in self.__dict__:
+                continue  # derived from the other parameterization; forcing it costs work
+            value = getattr(self, name)
+            if not bool(rule.check(value).all()):
+                raise ValueError(
+                    f"Expected parameter {name} ({type(value).__name__} of shape "
+                    f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
+                    f"constraint {rule!r}, but found invalid values:\n{value}")
 
     def expand(self, batch_shape, _instance=None):
         """A new distribution with batch dims expanded to batch_shape (no copies)."""
         raise NotImplementedError
+
+    def _expand_fields(self, owner, batch_shape, _instance, expand=(), keep=()):
+        """The body of ``expand`` for most families: tensors named in ``expand`` are
+        broadcast to the new batch shape (keeping their trailing event dims), nested
+        distributions are expanded, and attributes named in ``keep`` are shared as is.
+        Names absent from the instance (lazy parameters not yet computed) are skipped."""
+        new = self._get_checked_instance(owner, _instance)
+        batch_shape = ember.Size(batch_shape)
+        nbatch = len(self._batch_shape)
+        for name in expand:
+            if name not in self.__dict__:
+                continue
+            value = self.__dict__[name]
+            if isinstance(value, Distribution):
+                value = value.expand(batch_shape)
+            else:
+                value = value.expand(batch_shape + value.shape[nbatch:])
+            new.__dict__[name] = value
+        for name in keep:
+            if name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
 
     @property
     def batch_shape(self) -> ember.Size:
@@ -130,26 +156,28 @@ class Distribution:
         raise NotImplementedError
 
     def perplexity(self):
-        return ember.exp(self.entropy())
+        return self.entropy().exp()
 
     def _extended_shape(self, sample_shape=ember.Size()) -> ember.Size:
-        if not isinstance(sample_shape, ember.Size):
-            sample_shape = ember.Size(sample_shape)
-        return ember.Size(sample_shape + self._batch_shape + self._event_shape)
+        return ember.Size(tuple(sample_shape)) + self._batch_shape + self._event_shape
+
+    def _checked(self, value):
+        """value, after validating it as a sample when validation is on."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return value
 
     def _validate_sample(self, value) -> None:
         if not isinstance(value, ember.Tensor):
             raise ValueError("The value argument to log_prob must be a Tensor")
-        event_dim_start = len(value.size()) - len(self._event_shape)
-        if value.size()[event_dim_start:] != self._event_shape:
+        shape, nevent = value.size(), len(self._event_shape)
+        if shape[len(shape) - nevent:] != self._event_shape:
             raise ValueError(f"The right-most size of value must match event_shape: "
-                             f"{value.size()} vs {self._event_shape}.")
-        actual_shape = value.size()
-        expected_shape = self._batch_shape + self._event_shape
-        for i, j in zip(reversed(actual_shape), reversed(expected_shape)):
-            if i != 1 and j != 1 and i != j:
-                raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: "
-                                 f"{actual_shape} vs {expected_shape}.")
+                             f"{shape} vs {self._event_shape}.")
+        want = self._batch_shape + self._event_shape
+        if any(a != b and 1 not in (a, b) for a, b in zip(reversed(shape), reversed(want))):
+            raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: "
+                             f"{shape} vs {want}.")
         try:
             support = self.support
         except NotImplementedError:
@@ -157,24 +185,25 @@ class Distribution:
                           "validation. Please initialize the distribution with "
                           "`validate_args=False` to turn off validation.", stacklevel=2)
             return
-        assert support is not None
-        valid = support.check(value)
-        if not bool(valid.all()):
+        if not bool(support.check(value).all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape "
                 f"{tuple(value.shape)}) to be within the support ({support!r}) of the "
                 f"distribution {self!r}, but found invalid values:\n{value}")
 
     def _get_checked_instance(self, cls, _instance=None):
-        if _instance is None and type(self).__init__ != cls.__init__:
+        if _instance is not None:
+            return _instance
+        if type(self).__init__ != cls.__init__:
             raise NotImplementedError(
                 f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom "
                 "__init__() method must also define a custom .expand() method.")
-        return self.__new__(type(self)) if _instance is None else _instance
+        return self.__new__(type(self))
 
     def __repr__(self) -> str:
-        param_names = [k for k, _ in self.arg_constraints.items() if k in self.__dict__]
-        args_string = ", ".join(
-            f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"
-            for p in param_names)
-        return self.__class__.__name__ + "(" + args_string + ")"
+        def shown(t):
+            return t if t.numel() == 1 else t.size()
+
+        names = [k for k in self.arg_constraints if k in self.__dict__]
+        inner = ", ".join(f"{k}: {shown(self.__dict__[k])}" for k in names)
+        return f"{type(self).__name__}({inner})"

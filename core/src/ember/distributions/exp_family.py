@@ -10,9 +10,10 @@ __all__ = ["ExponentialFamily"]
 
 
 class ExponentialFamily(Distribution):
-    """Base of exponential-family distributions. Subclasses give ``_natural_params``,
-    ``_log_normalizer`` and ``_mean_carrier_measure``; the entropy then follows from the
-    Bregman divergence of the log normalizer (its gradient by autograd).
+    """Base of exponential-family distributions, whose density is
+    h(x) exp(<theta, t(x)> - F(theta)). Subclasses give ``_natural_params`` (theta),
+    ``_log_normalizer`` (F) and ``_mean_carrier_measure`` (E[log h(x)]); from those the
+    entropy is F(theta) - <theta, grad F(theta)> - E[log h], with grad F by autograd.
 
     Example:
         >>> isinstance(ember.distributions.Normal(0.0, 1.0), ExponentialFamily)
@@ -31,11 +32,11 @@ class ExponentialFamily(Distribution):
         raise NotImplementedError
 
     def entropy(self):
-        result = -self._mean_carrier_measure
-        nparams = [p.detach().requires_grad_() for p in self._natural_params]
-        lg_normal = self._log_normalizer(*nparams)
-        gradients = ember.autograd.grad(lg_normal.sum(), nparams, create_graph=True)
-        result = result + lg_normal
-        for np_, g in zip(nparams, gradients):
-            result = result - (np_ * g).reshape(self._batch_shape + (-1,)).sum(-1)
-        return result
+        theta = [t.detach().requires_grad_() for t in self._natural_params]
+        F = self._log_normalizer(*theta)
+        # grad F(theta) is the mean of the sufficient statistic
+        grads = ember.autograd.grad(F.sum(), theta, create_graph=True)
+        out = F - self._mean_carrier_measure
+        for t, g in zip(theta, grads):
+            out = out - (t * g).reshape(self._batch_shape + (-1,)).sum(-1)
+        return out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
-
 import ember
 
 from . import constraints
@@ -14,7 +12,7 @@ __all__ = ["Exponential"]
 
 
 class Exponential(ExponentialFamily):
-    """Exponential distribution with ``rate`` (inverse mean).
+    """Exponential distribution with ``rate`` (the inverse of its mean).
 
     Example:
         >>> Exponential(ember.tensor([2.0])).mean
@@ -26,59 +24,38 @@ class Exponential(ExponentialFamily):
     has_rsample = True
     _mean_carrier_measure = 0
 
-    @property
-    def mean(self):
-        return self.rate.reciprocal()
-
-    @property
-    def mode(self):
-        return ember.zeros_like(self.rate)
-
-    @property
-    def stddev(self):
-        return self.rate.reciprocal()
-
-    @property
-    def variance(self):
-        return self.rate.pow(-2)
-
     def __init__(self, rate, validate_args: bool | None = None):
-        (self.rate,) = broadcast_all(rate)
-        batch_shape = ember.Size() if isinstance(rate, Number) else self.rate.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self.rate, = broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Exponential, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        super(Exponential, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Exponential, batch_shape, _instance, ("rate",))
+
+    mean = property(lambda self: self.rate.reciprocal())
+    stddev = mean
+    mode = property(lambda self: ember.zeros_like(self.rate))
+    variance = property(lambda self: self.rate.pow(-2))
 
     def rsample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
-        u = ember.rand(shape, dtype=self.rate.dtype, device=self.rate.device)
-        return -ember.log1p(-u) / self.rate  # -log(1 - u) with u in [0, 1): finite
+        u = ember.rand(self._extended_shape(sample_shape), dtype=self.rate.dtype,
+                       device=self.rate.device)
+        return self.icdf(u)  # u < 1, so log1p(-u) stays finite
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return self.rate.log() - self.rate * value
+        return self.rate.log() - self.rate * self._checked(value)
 
     def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 1 - ember.exp(-self.rate * value)
+        return -ember.expm1(-self.rate * self._checked(value))
 
     def icdf(self, value):
-        return -ember.log1p(-value) / self.rate
+        return ember.log1p(-value) / -self.rate
 
     def entropy(self):
-        return 1.0 - ember.log(self.rate)
+        return 1.0 - self.rate.log()
 
     @property
     def _natural_params(self):
         return (-self.rate,)
 
     def _log_normalizer(self, x):
-        return -ember.log(-x)
+        return -(-x).log()

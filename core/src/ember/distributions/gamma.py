@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
-
 import ember
 
 from . import constraints
@@ -13,13 +11,10 @@ from .utils import broadcast_all
 __all__ = ["Gamma"]
 
 
-def _standard_gamma(concentration):
-    return ember._standard_gamma(concentration)
-
-
 class Gamma(ExponentialFamily):
     """Gamma distribution with shape ``concentration`` and inverse scale ``rate``.
-    rsample is differentiable in both (implicit reparameterization in concentration).
+    rsample is differentiable in both: in the rate through the scaling, in the
+    concentration by implicit reparameterization of the standard-gamma draw.
 
     Example:
         >>> Gamma(ember.tensor(2.0), ember.tensor(4.0)).mean
@@ -31,56 +26,39 @@ class Gamma(ExponentialFamily):
     has_rsample = True
     _mean_carrier_measure = 0
 
-    @property
-    def mean(self):
-        return self.concentration / self.rate
-
-    @property
-    def mode(self):
-        return ((self.concentration - 1) / self.rate).clamp(min=0)
-
-    @property
-    def variance(self):
-        return self.concentration / self.rate.pow(2)
-
     def __init__(self, concentration, rate, validate_args: bool | None = None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
-        if isinstance(concentration, Number) and isinstance(rate, Number):
-            batch_shape = ember.Size()
-        else:
-            batch_shape = self.concentration.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.rate.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Gamma, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        super(Gamma, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Gamma, batch_shape, _instance, ("concentration", "rate"))
+
+    mean = property(lambda self: self.concentration / self.rate)
+    mode = property(lambda self: ((self.concentration - 1) / self.rate).clamp(min=0))
+    variance = property(lambda self: self.concentration / self.rate.pow(2))
 
     def rsample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
-        value = _standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
-        value.detach().clamp_(min=ember.finfo(value.dtype).tiny)  # never exactly 0
-        return value
+        x = ember._standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        # underflow to exactly 0 would give log_prob -inf; nudge it in place, off the graph
+        x.detach().clamp_(min=ember.finfo(x.dtype).tiny)
+        return x
 
     def log_prob(self, value):
         value = ember.as_tensor(value, dtype=self.rate.dtype, device=self.rate.device)
-        if self._validate_args:
-            self._validate_sample(value)
-        return (ember.xlogy(self.concentration, self.rate)
-                + ember.xlogy(self.concentration - 1, value)
-                - self.rate * value - ember.lgamma(self.concentration))
+        x = self._checked(value)
+        a, b = self.concentration, self.rate
+        return ember.xlogy(a, b) - a.lgamma() + ember.xlogy(a - 1, x) - b * x
 
     def entropy(self):
-        return (self.concentration - ember.log(self.rate) + ember.lgamma(self.concentration)
-                + (1.0 - self.concentration) * ember.digamma(self.concentration))
+        a = self.concentration
+        return a + a.lgamma() + (1.0 - a) * a.digamma() - self.rate.log()
 
     @property
     def _natural_params(self):
         return (self.concentration - 1, -self.rate)
 
     def _log_normalizer(self, x, y):
-        return ember.lgamma(x + 1) + (x + 1) * ember.log(-y.reciprocal())
+        # a = x + 1, b = -y: log Gamma(a) - a log b
+        a = x + 1
+        return a.lgamma() - a * (-y).log()

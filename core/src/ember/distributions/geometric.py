@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from numbers import Number
-
 import ember
 import ember.nn.functional as F
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _one_of_probs_logits, _ProbsLogits, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
-    """Number of failures before the first success of Bernoulli(probs) trials.
+class Geometric(_ProbsLogits, Distribution):
+    """Number of failures before the first success in independent trials that each
+    succeed with ``probs`` (or sigmoid(``logits``)).
 
     Example:
         >>> Geometric(probs=ember.tensor(0.5)).mean
@@ -26,76 +25,41 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        probs_or_logits = probs if probs is not None else logits
-        if isinstance(probs_or_logits, Number):
-            batch_shape = ember.Size()
-        else:
-            batch_shape = probs_or_logits.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._given, value = _one_of_probs_logits(probs, logits)
+        self.__dict__[self._given], = broadcast_all(value)
+        super().__init__(self._param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
-            value = self.probs
-            valid = value > 0
-            if not bool(valid.all()):
-                invalid_value = value.data[~valid]
+            # the unit interval admits 0, but a success probability of 0 never stops
+            bad = ~(self.probs > 0)
+            if bool(bad.any()):
+                p = self.probs
                 raise ValueError(
-                    "Expected parameter probs "
-                    f"({type(value).__name__} of shape {tuple(value.shape)}) "
-                    f"of distribution {self!r} "
-                    f"to be positive but found invalid values:\n{invalid_value}")
+                    f"Expected parameter probs ({type(p).__name__} of shape "
+                    f"{tuple(p.shape)}) of distribution {self!r} to be positive but "
+                    f"found invalid values:\n{p.data[bad]}")
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Geometric, _instance)
-        batch_shape = ember.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-        super(Geometric, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Geometric, batch_shape, _instance, ("probs", "logits"),
+                                   keep=("_given",))
 
-    @property
-    def mean(self):
-        return 1.0 / self.probs - 1.0
-
-    @property
-    def mode(self):
-        return ember.zeros_like(self.probs)
-
-    @property
-    def variance(self):
-        return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
+    mean = property(lambda self: self.probs.reciprocal() - 1.0)
+    variance = property(lambda self: (self.probs.reciprocal() - 1.0) / self.probs)
+    mode = property(lambda self: ember.zeros_like(self.probs))
 
     def sample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
-        tiny = ember.finfo(self.probs.dtype).tiny
+        p = self.probs
         with ember.no_grad():
-            u = ember.rand(shape, dtype=self.probs.dtype, device=self.probs.device)
-            u = u.clamp(min=tiny)
-            return (u.log() / (-self.probs).log1p()).floor()
+            u = ember.rand(self._extended_shape(sample_shape), dtype=p.dtype, device=p.device)
+            # inverse cdf: floor(log U / log(1 - p)); U = 0 would give inf
+            u = u.clamp(min=ember.finfo(p.dtype).tiny)
+            return (u.log() / ember.log1p(-p)).floor()
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        value, probs = broadcast_all(value, self.probs)
-        probs = probs.clone()
-        probs[(probs == 1) & (value == 0)] = 0
-        return value * (-probs).log1p() + self.probs.log()
+        k, p = broadcast_all(self._checked(value), self.probs)
+        # p = 1 and k = 0: 0 * log(0) should count as 0, not nan
+        p = ember.where((p == 1) & (k == 0), 0.0, p)
+        return k * ember.log1p(-p) + self.probs.log()
 
     def entropy(self):
-        return F.binary_cross_entropy_with_logits(self.logits, self.probs,
-                                                  reduction="none") / self.probs
+        bce = F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+        return bce / self.probs

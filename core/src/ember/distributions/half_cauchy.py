@@ -4,68 +4,26 @@ from __future__ import annotations
 
 import math
 
-import ember
-
-from . import constraints
 from .cauchy import Cauchy
-from .transformed_distribution import TransformedDistribution
-from .transforms import AbsTransform
+from .half_normal import _FoldedAtZero
+from .utils import _constant_moment
 
 __all__ = ["HalfCauchy"]
 
 
-class HalfCauchy(TransformedDistribution):
-    """|X| for X ~ Cauchy(0, scale).
+class HalfCauchy(_FoldedAtZero):
+    """|X| for X ~ Cauchy(0, scale); heavy-tailed, so its mean is infinite.
 
     Example:
         >>> HalfCauchy(1.0).cdf(ember.tensor(1.0))
         tensor(0.5000)
     """
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
     def __init__(self, scale, validate_args: bool | None = None):
-        base_dist = Cauchy(0, scale, validate_args=False)
-        super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
+        super().__init__(Cauchy(0, scale, validate_args=False), validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(HalfCauchy, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return super().expand(batch_shape, self._get_checked_instance(HalfCauchy, _instance))
 
-    @property
-    def scale(self):
-        return self.base_dist.scale
-
-    @property
-    def mean(self):
-        return ember.full(self._extended_shape(), math.inf, dtype=self.scale.dtype,
-                          device=self.scale.device)
-
-    @property
-    def mode(self):
-        return ember.zeros_like(self.scale)
-
-    @property
-    def variance(self):
-        return self.base_dist.variance
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        value = ember.as_tensor(value, dtype=self.base_dist.scale.dtype,
-                                device=self.base_dist.scale.device)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return ember.where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        return self.base_dist.entropy() - math.log(2)
+    mean = property(lambda self: _constant_moment(self, math.inf, self.scale))
+    variance = property(lambda self: self.base_dist.variance)

@@ -13,8 +13,40 @@ from .transforms import AbsTransform
 
 __all__ = ["HalfNormal"]
 
+_LOG2 = math.log(2.0)
 
-class HalfNormal(TransformedDistribution):
+
+class _FoldedAtZero(TransformedDistribution):
+    """|X| for X symmetric about 0 (shared by HalfNormal and HalfCauchy): the density
+    doubles on [0, inf), and cdf/icdf map onto the upper half of the base's."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, base, validate_args):
+        super().__init__(base, AbsTransform(), validate_args=validate_args)
+
+    scale = property(lambda self: self.base_dist.scale)
+    mode = property(lambda self: ember.zeros_like(self.scale))
+
+    def log_prob(self, value):
+        value = self._checked(value)
+        scale = self.base_dist.scale
+        value = ember.as_tensor(value, dtype=scale.dtype, device=scale.device)
+        return ember.where(value >= 0, self.base_dist.log_prob(value) + _LOG2, -math.inf)
+
+    def cdf(self, value):
+        return 2 * self.base_dist.cdf(self._checked(value)) - 1
+
+    def icdf(self, prob):
+        return self.base_dist.icdf(0.5 * (1 + prob))
+
+    def entropy(self):
+        return self.base_dist.entropy() - _LOG2
+
+
+class HalfNormal(_FoldedAtZero):
     """|X| for X ~ Normal(0, scale).
 
     Example:
@@ -22,47 +54,11 @@ class HalfNormal(TransformedDistribution):
         tensor(-0.2258)
     """
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
     def __init__(self, scale, validate_args: bool | None = None):
-        base_dist = Normal(0, scale, validate_args=False)
-        super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
+        super().__init__(Normal(0, scale, validate_args=False), validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(HalfNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return super().expand(batch_shape, self._get_checked_instance(HalfNormal, _instance))
 
-    @property
-    def scale(self):
-        return self.base_dist.scale
-
-    @property
-    def mean(self):
-        return self.scale * math.sqrt(2 / math.pi)
-
-    @property
-    def mode(self):
-        return ember.zeros_like(self.scale)
-
-    @property
-    def variance(self):
-        return self.scale.pow(2) * (1 - 2 / math.pi)
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return ember.where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        return self.base_dist.entropy() - math.log(2)
+    mean = property(lambda self: math.sqrt(2 / math.pi) * self.scale)
+    variance = property(lambda self: (1 - 2 / math.pi) * self.scale.pow(2))

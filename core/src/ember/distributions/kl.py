@@ -1,12 +1,18 @@
-"""KL divergence KL(p || q) between distributions, dispatched on the pair of types."""
+"""KL divergence KL(p || q) between distributions, dispatched on the pair of types.
+
+Dispatch: among the registered (P, Q) pairs with type(p) a subclass of P and type(q) a
+subclass of Q, the pair nearest in the method resolution orders wins; "nearest" is
+ranked p-first and, as a cross-check, q-first, and a warning is raised when the two
+rankings disagree on the function (the caller should register the exact pair).
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
-from functools import total_ordering
 
 import ember
+import ember.nn.functional as F
 
 from .bernoulli import Bernoulli
 from .beta import Beta
@@ -17,73 +23,54 @@ from .exponential import Exponential
 from .gamma import Gamma
 from .independent import Independent
 from .laplace import Laplace
-from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
+from .multivariate_normal import MultivariateNormal, _mahalanobis_sq
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .poisson import Poisson
 from .uniform import Uniform
-from .utils import _sum_rightmost
+from .utils import _sum_last
 
 __all__ = ["kl_divergence", "register_kl"]
 
-_KL_REGISTRY: dict = {}
-_KL_MEMOIZE: dict = {}
+_FORMULAS: dict = {}   # (type_p, type_q) -> fn, as registered
+_RESOLVED: dict = {}   # (type(p), type(q)) -> fn or None, filled lazily
+_EULER_GAMMA = 0.5772156649015329
 
 
 def register_kl(type_p, type_q):
-    """Decorator registering ``fn(p, q)`` as the KL divergence of the pair of types.
+    """Decorator registering ``fn(p, q)`` as the KL divergence of the pair of types;
+    subclasses use it too unless a closer pair is registered.
 
     Example:
         >>> @register_kl(Normal, Normal)
         ... def kl_normal_normal(p, q): ...
     """
-    if not isinstance(type_p, type) and issubclass(type_p, Distribution):
-        raise TypeError(f"Expected type_p to be a Distribution subclass but got {type_p}")
-    if not isinstance(type_q, type) and issubclass(type_q, Distribution):
-        raise TypeError(f"Expected type_q to be a Distribution subclass but got {type_q}")
+    for label, t in (("type_p", type_p), ("type_q", type_q)):
+        if not isinstance(t, type):
+            raise TypeError(f"Expected {label} to be a Distribution subclass but got {t}")
 
-    def decorator(fun):
-        _KL_REGISTRY[type_p, type_q] = fun
-        _KL_MEMOIZE.clear()
-        return fun
+    def register(fn):
+        _FORMULAS[type_p, type_q] = fn
+        _RESOLVED.clear()
+        return fn
 
-    return decorator
-
-
-@total_ordering
-class _Match:
-    __slots__ = ["types"]
-
-    def __init__(self, *types):
-        self.types = types
-
-    def __eq__(self, other):
-        return self.types == other.types
-
-    def __le__(self, other):
-        for x, y in zip(self.types, other.types):
-            if not issubclass(x, y):
-                return False
-            if x is not y:
-                break
-        return True
+    return register
 
 
-def _dispatch_kl(type_p, type_q):
-    """The most specific registered pair that both types subclass."""
-    matches = [(super_p, super_q) for super_p, super_q in _KL_REGISTRY
-               if issubclass(type_p, super_p) and issubclass(type_q, super_q)]
-    if not matches:
-        return NotImplemented
-    left_p, left_q = min(_Match(*m) for m in matches).types
-    right_q, right_p = min(_Match(*reversed(m)) for m in matches).types
-    left_fun = _KL_REGISTRY[left_p, left_q]
-    right_fun = _KL_REGISTRY[right_p, right_q]
-    if left_fun is not right_fun:
-        warnings.warn(f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). Please "
-                      f"register_kl({left_p.__name__}, {right_q.__name__})", RuntimeWarning,
-                      stacklevel=2)
-    return left_fun
+def _resolve(tp, tq):
+    ranked = []
+    for (P, Q), fn in _FORMULAS.items():
+        if issubclass(tp, P) and issubclass(tq, Q):
+            ranked.append((tp.__mro__.index(P), tq.__mro__.index(Q), P, Q, fn))
+    if not ranked:
+        return None
+    by_p = min(ranked, key=lambda r: (r[0], r[1]))
+    by_q = min(ranked, key=lambda r: (r[1], r[0]))
+    if by_p[4] is not by_q[4]:
+        warnings.warn(f"Ambiguous kl_divergence({tp.__name__}, {tq.__name__}). Please "
+                      f"register_kl({by_p[2].__name__}, {by_q[3].__name__})", RuntimeWarning,
+                      stacklevel=3)
+    return by_p[4]
 
 
 def kl_divergence(p: Distribution, q: Distribution):
@@ -93,158 +80,139 @@ def kl_divergence(p: Distribution, q: Distribution):
         >>> kl_divergence(Normal(0.0, 1.0), Normal(1.0, 1.0))
         tensor(0.5000)
     """
-    try:
-        fun = _KL_MEMOIZE[type(p), type(q)]
-    except KeyError:
-        fun = _dispatch_kl(type(p), type(q))
-        _KL_MEMOIZE[type(p), type(q)] = fun
-    if fun is NotImplemented:
+    key = (type(p), type(q))
+    if key not in _RESOLVED:
+        _RESOLVED[key] = _resolve(*key)
+    fn = _RESOLVED[key]
+    if fn is None:
         raise NotImplementedError(f"No KL(p || q) is implemented for p type "
                                   f"{p.__class__.__name__} and q type {q.__class__.__name__}")
-    return fun(p, q)
+    return fn(p, q)
 
 
-def _infinite_like(tensor):
-    return ember.full_like(tensor, math.inf)
-
-
-def _x_log_x(tensor):
-    return tensor * tensor.log()
+def _masked(x, infinite_where, zero_where):
+    """x with +inf where q gives no mass but p may, and 0 where p gives no mass."""
+    x = ember.where(infinite_where, math.inf, x)
+    return ember.where(zero_where, 0.0, x)
 
 
 @register_kl(Bernoulli, Bernoulli)
-def _kl_bernoulli_bernoulli(p, q):
-    t1 = p.probs * (ember.nn.functional.softplus(-q.logits)
-                    - ember.nn.functional.softplus(-p.logits))
-    t1[q.probs == 0] = math.inf
-    t1[p.probs == 0] = 0
-    t2 = (1 - p.probs) * (ember.nn.functional.softplus(q.logits)
-                          - ember.nn.functional.softplus(p.logits))
-    t2[q.probs == 1] = math.inf
-    t2[p.probs == 1] = 0
-    return t1 + t2
-
-
-@register_kl(Beta, Beta)
-def _kl_beta_beta(p, q):
-    sum_params_p = p.concentration1 + p.concentration0
-    sum_params_q = q.concentration1 + q.concentration0
-    t1 = q.concentration1.lgamma() + q.concentration0.lgamma() + sum_params_p.lgamma()
-    t2 = p.concentration1.lgamma() + p.concentration0.lgamma() + sum_params_q.lgamma()
-    t3 = (p.concentration1 - q.concentration1) * ember.digamma(p.concentration1)
-    t4 = (p.concentration0 - q.concentration0) * ember.digamma(p.concentration0)
-    t5 = (sum_params_q - sum_params_p) * ember.digamma(sum_params_p)
-    return t1 - t2 + t3 + t4 + t5
+def _kl_bernoulli(p, q):
+    # with log s = -softplus(-l) and log(1 - s) = -softplus(l) for s = sigmoid(l)
+    ones = p.probs * (F.softplus(-q.logits) - F.softplus(-p.logits))
+    zeros = (1 - p.probs) * (F.softplus(q.logits) - F.softplus(p.logits))
+    return (_masked(ones, q.probs == 0, p.probs == 0)
+            + _masked(zeros, q.probs == 1, p.probs == 1))
 
 
 @register_kl(Categorical, Categorical)
-def _kl_categorical_categorical(p, q):
-    t = p.probs * (p.logits - q.logits)
-    t[(q.probs == 0).expand_as(t)] = math.inf
-    t[(p.probs == 0).expand_as(t)] = 0
-    return t.sum(-1)
+def _kl_categorical(p, q):
+    terms = p.probs * (p.logits - q.logits)
+    return _masked(terms, (q.probs == 0).expand_as(terms),
+                   (p.probs == 0).expand_as(terms)).sum(-1)
 
 
 @register_kl(OneHotCategorical, OneHotCategorical)
-def _kl_onehotcategorical_onehotcategorical(p, q):
-    return _kl_categorical_categorical(p._categorical, q._categorical)
+def _kl_one_hot(p, q):
+    return _kl_categorical(p._categorical, q._categorical)
 
 
 @register_kl(Dirichlet, Dirichlet)
-def _kl_dirichlet_dirichlet(p, q):
-    sum_p_concentration = p.concentration.sum(-1)
-    sum_q_concentration = q.concentration.sum(-1)
-    t1 = sum_p_concentration.lgamma() - sum_q_concentration.lgamma()
-    t2 = (p.concentration.lgamma() - q.concentration.lgamma()).sum(-1)
-    t3 = p.concentration - q.concentration
-    t4 = p.concentration.digamma() - sum_p_concentration.digamma().unsqueeze(-1)
-    return t1 - t2 + (t3 * t4).sum(-1)
+def _kl_dirichlet(p, q):
+    # E_p[log p - log q] with E_p[log x_i] = digamma(a_i) - digamma(a_0)
+    a, b = p.concentration, q.concentration
+    a0 = a.sum(-1)
+    log_norm_gap = (a0.lgamma() - b.sum(-1).lgamma()
+                    - (a.lgamma() - b.lgamma()).sum(-1))
+    expected_log_x = a.digamma() - a0.digamma().unsqueeze(-1)
+    return log_norm_gap + ((a - b) * expected_log_x).sum(-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta(p, q):
+    return _kl_dirichlet(p._dirichlet, q._dirichlet)  # a Beta is a 2-component Dirichlet
 
 
 @register_kl(Exponential, Exponential)
-def _kl_exponential_exponential(p, q):
-    rate_ratio = q.rate / p.rate
-    return rate_ratio - 1 - rate_ratio.log()
+def _kl_exponential(p, q):
+    r = q.rate / p.rate
+    return r - r.log() - 1
 
 
 @register_kl(Gamma, Gamma)
-def _kl_gamma_gamma(p, q):
-    t1 = q.concentration * ember.log(p.rate / q.rate)
-    t2 = ember.lgamma(q.concentration) - ember.lgamma(p.concentration)
-    t3 = (p.concentration - q.concentration) * ember.digamma(p.concentration)
-    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
-    return t1 + t2 + t3 + t4
+def _kl_gamma(p, q):
+    a, b = p.concentration, p.rate
+    c, d = q.concentration, q.rate
+    # E_p[x] = a / b and E_p[log x] = digamma(a) - log b
+    return ((a - c) * a.digamma() + c.lgamma() - a.lgamma()
+            + c * (b / d).log() + a * (d - b) / b)
 
 
 @register_kl(Laplace, Laplace)
-def _kl_laplace_laplace(p, q):
-    scale_ratio = p.scale / q.scale
-    loc_abs_diff = (p.loc - q.loc).abs()
-    t1 = -scale_ratio.log()
-    t2 = loc_abs_diff / q.scale
-    t3 = scale_ratio * ember.exp(-loc_abs_diff / p.scale)
-    return t1 + t2 + t3 - 1
+def _kl_laplace(p, q):
+    gap = (p.loc - q.loc).abs()
+    r = p.scale / q.scale
+    return gap / q.scale + r * (-gap / p.scale).exp() - r.log() - 1
+
+
+def _log_det_half(tril):
+    return tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
 @register_kl(MultivariateNormal, MultivariateNormal)
-def _kl_multivariatenormal_multivariatenormal(p, q):
+def _kl_mvn(p, q):
     if p.event_shape != q.event_shape:
         raise ValueError("KL-divergence between two Multivariate Normals with different "
                          "event shapes cannot be computed")
-    half_term1 = (q._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-                  - p._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1))
-    combined_batch_shape = ember.broadcast_shapes(q._unbroadcasted_scale_tril.shape[:-2],
-                                                  p._unbroadcasted_scale_tril.shape[:-2])
-    n = p.event_shape[0]
-    q_scale_tril = q._unbroadcasted_scale_tril.expand(combined_batch_shape + (n, n))
-    p_scale_tril = p._unbroadcasted_scale_tril.expand(combined_batch_shape + (n, n))
-    term2 = ember.linalg.solve_triangular(q_scale_tril, p_scale_tril, upper=False)
-    term2 = term2.pow(2).sum([-2, -1])
-    term3 = _batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
-    return half_term1 + 0.5 * (term2 + term3 - n)
+    Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    k = p.event_shape[0]
+    batch = ember.broadcast_shapes(Lp.shape[:-2], Lq.shape[:-2])
+    # tr(Sq^-1 Sp) = ||Lq^-1 Lp||_F^2
+    whitened = ember.linalg.solve_triangular(Lq.expand(batch + (k, k)),
+                                             Lp.expand(batch + (k, k)), upper=False)
+    trace = whitened.pow(2).sum((-2, -1))
+    return (_log_det_half(Lq) - _log_det_half(Lp)
+            + 0.5 * (trace + _mahalanobis_sq(Lq, q.loc - p.loc) - k))
 
 
 @register_kl(Normal, Normal)
-def _kl_normal_normal(p, q):
-    var_ratio = (p.scale / q.scale).pow(2)
-    t1 = ((p.loc - q.loc) / q.scale).pow(2)
-    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+def _kl_normal(p, q):
+    r = p.scale / q.scale
+    z = (p.loc - q.loc) / q.scale
+    return 0.5 * (r * r + z * z - 1) - r.log()
 
 
 @register_kl(Poisson, Poisson)
-def _kl_poisson_poisson(p, q):
-    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+def _kl_poisson(p, q):
+    return ember.xlogy(p.rate, p.rate) - p.rate * q.rate.log() + q.rate - p.rate
 
 
 @register_kl(Uniform, Uniform)
-def _kl_uniform_uniform(p, q):
-    result = ((q.high - q.low) / (p.high - p.low)).log()
-    result[(q.low > p.low) | (q.high < p.high)] = math.inf
-    return result
+def _kl_uniform(p, q):
+    ratio = ((q.high - q.low) / (p.high - p.low)).log()
+    outside = (q.low > p.low) | (q.high < p.high)
+    return ember.where(outside, math.inf, ratio)
 
 
 @register_kl(Independent, Independent)
-def _kl_independent_independent(p, q):
+def _kl_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError
-    result = kl_divergence(p.base_dist, q.base_dist)
-    return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+    return _sum_last(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 
 @register_kl(Exponential, Gamma)
 def _kl_exponential_gamma(p, q):
-    ratio = q.rate / p.rate
-    t1 = -q.concentration * ember.log(ratio)
-    return (t1 + ratio + q.concentration.lgamma() + q.concentration * 0.5772156649015329
-            - (1 + 0.5772156649015329))
+    # Exponential(l) = Gamma(1, l); E[log x] = -gamma - log l, E[x] = 1 / l
+    c, r = q.concentration, q.rate / p.rate
+    return r + c.lgamma() - c * r.log() + (c - 1) * _EULER_GAMMA - 1
 
 
 @register_kl(Normal, Laplace)
 def _kl_normal_laplace(p, q):
-    loc_diff = p.loc - q.loc
-    scale_ratio = p.scale / q.scale
-    loc_diff_scale_ratio = loc_diff / p.scale
-    t1 = ember.log(scale_ratio)
-    t2 = math.sqrt(2 / math.pi) * p.scale * ember.exp(-0.5 * loc_diff_scale_ratio.pow(2))
-    t3 = loc_diff * ember.erf(math.sqrt(0.5) * loc_diff_scale_ratio)
-    return -t1 + (t2 + t3) / q.scale - (0.5 * (1 + math.log(0.5 * math.pi)))
+    # E|x - m| for x ~ N(mu, s): s sqrt(2/pi) exp(-d^2 / 2s^2) + d erf(d / (s sqrt 2))
+    d = p.loc - q.loc
+    z = d / p.scale
+    mean_abs = (p.scale * math.sqrt(2 / math.pi) * (-0.5 * z * z).exp()
+                + d * ember.erf(z / math.sqrt(2)))
+    return mean_abs / q.scale - (p.scale / q.scale).log() - 0.5 * (1 + math.log(math.pi / 2))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Number
+import math
 
 import ember
 
@@ -14,7 +14,7 @@ __all__ = ["Laplace"]
 
 
 class Laplace(Distribution):
-    """Laplace (double exponential) distribution with ``loc`` and ``scale``.
+    """Laplace (double exponential) distribution: density exp(-|x - loc| / scale) / (2 scale).
 
     Example:
         >>> Laplace(0.0, 1.0).log_prob(ember.tensor(0.0))
@@ -25,60 +25,39 @@ class Laplace(Distribution):
     support = constraints.real
     has_rsample = True
 
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
-
-    @property
-    def variance(self):
-        return 2 * self.scale.pow(2)
-
-    @property
-    def stddev(self):
-        return (2 ** 0.5) * self.scale
-
     def __init__(self, loc, scale, validate_args: bool | None = None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, Number) and isinstance(scale, Number):
-            batch_shape = ember.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Laplace, batch_shape, _instance, ("loc", "scale"))
+
+    mean = property(lambda self: self.loc)
+    mode = property(lambda self: self.loc)
+    stddev = property(lambda self: math.sqrt(2) * self.scale)
+    variance = property(lambda self: 2 * self.scale.pow(2))
+
+    def _from_centered(self, t):
+        # quantile at 1/2 + t for t in (-1/2, 1/2): loc - scale sign(t) log(1 - 2|t|)
+        return self.loc - self.scale * t.sign() * ember.log1p(-2 * t.abs())
 
     def rsample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
-        finfo = ember.finfo(self.loc.dtype)
-        u = ember.rand(shape, dtype=self.loc.dtype, device=self.loc.device) * 2 - 1
-        u = u.clamp(min=finfo.eps - 1)  # keep log1p(-|u|) finite
-        return self.loc - self.scale * u.sign() * ember.log1p(-u.abs())
+        info = ember.finfo(self.loc.dtype)
+        t = ember.rand(self._extended_shape(sample_shape), dtype=self.loc.dtype,
+                       device=self.loc.device) - 0.5
+        # t = -1/2 would put log1p(-1) = -inf into the sample
+        return self._from_centered(t.clamp(min=0.5 * (info.eps - 1)))
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return -ember.log(2 * self.scale) - ember.abs(value - self.loc) / self.scale
+        dist = (self._checked(value) - self.loc).abs()
+        return -dist / self.scale - (2 * self.scale).log()
 
     def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        z = (value - self.loc) / self.scale
+        z = (self._checked(value) - self.loc) / self.scale
         return 0.5 - 0.5 * z.sign() * ember.expm1(-z.abs())
 
     def icdf(self, value):
-        term = value - 0.5
-        return self.loc - self.scale * term.sign() * ember.log1p(-2 * term.abs())
+        return self._from_centered(value - 0.5)
 
     def entropy(self):
-        return 1 + ember.log(2 * self.scale)
+        return (2 * self.scale).log() + 1

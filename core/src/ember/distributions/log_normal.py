@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from . import constraints
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
@@ -13,7 +11,7 @@ __all__ = ["LogNormal"]
 
 
 class LogNormal(TransformedDistribution):
-    """exp(X) for X ~ Normal(loc, scale).
+    """The law of exp(X) for X ~ Normal(loc, scale).
 
     Example:
         >>> LogNormal(0.0, 1.0).mean
@@ -25,33 +23,28 @@ class LogNormal(TransformedDistribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args: bool | None = None):
-        base_dist = Normal(loc, scale, validate_args=validate_args)
-        super().__init__(base_dist, ExpTransform(), validate_args=validate_args)
+        super().__init__(Normal(loc, scale, validate_args=validate_args), ExpTransform(),
+                         validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return super().expand(batch_shape, self._get_checked_instance(LogNormal, _instance))
 
-    @property
-    def loc(self):
-        return self.base_dist.loc
-
-    @property
-    def scale(self):
-        return self.base_dist.scale
+    loc = property(lambda self: self.base_dist.loc)
+    scale = property(lambda self: self.base_dist.scale)
 
     @property
     def mean(self):
-        return (self.loc + self.scale.pow(2) / 2).exp()
+        return (self.loc + 0.5 * self.scale.pow(2)).exp()
 
     @property
     def mode(self):
-        return (self.loc - self.scale.square()).exp()
+        return (self.loc - self.scale.pow(2)).exp()
 
     @property
     def variance(self):
-        scale_sq = self.scale.pow(2)
-        return scale_sq.expm1() * (2 * self.loc + scale_sq).exp()
+        s2 = self.scale.pow(2)
+        return (2 * self.loc + s2).exp() * s2.expm1()
 
     def entropy(self):
-        return self.base_dist.entropy() + self.loc
+        # log|d exp/dx| = x, whose mean under the base is loc
+        return self.loc + self.base_dist.entropy()

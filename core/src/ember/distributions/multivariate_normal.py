@@ -8,36 +8,36 @@ import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import _standard_normal, lazy_property
+from .utils import lazy_property
 
 __all__ = ["MultivariateNormal"]
 
 
-def _batch_mv(bmat, bvec):
-    return ember.matmul(bmat, bvec.unsqueeze(-1)).squeeze(-1)
+def _mahalanobis_sq(L, d):
+    """d^T (L L^T)^-1 d for lower-triangular L, batched: the squared norm of L^-1 d."""
+    n = d.size(-1)
+    batch = ember.broadcast_shapes(L.shape[:-2], d.shape[:-1])
+    w = ember.linalg.solve_triangular(L.expand(batch + (n, n)),
+                                      d.expand(batch + (n,)).unsqueeze(-1), upper=False)
+    return w.squeeze(-1).pow(2).sum(-1)
 
 
-def _batch_mahalanobis(bL, bx):
-    """x^T (L L^T)^-1 x over batches, by a triangular solve."""
-    n = bx.size(-1)
-    shape = ember.broadcast_shapes(bL.shape[:-2], bx.shape[:-1])
-    L = bL.expand(shape + (n, n))
-    x = bx.expand(shape + (n,))
-    sol = ember.linalg.solve_triangular(L, x.unsqueeze(-1), upper=False).squeeze(-1)
-    return sol.pow(2).sum(-1)
+def _scale_tril_from_precision(P):
+    # With J the exchange matrix, J P J = U U^T (U lower) gives P = V V^T for the upper
+    # V = J U J; then the covariance P^-1 = V^-T V^-1, and V^-T is lower triangular.
+    flip = (-2, -1)
+    V = ember.flip(ember.linalg.cholesky(ember.flip(P, flip)), flip)
+    eye = ember.eye(P.shape[-1], dtype=P.dtype, device=P.device)
+    return ember.linalg.solve_triangular(V.mT, eye, upper=False)
 
 
-def _precision_to_scale_tril(P):
-    # cholesky of the inverse via the flipped cholesky of P (no explicit inverse of P's factor)
-    Lf = ember.linalg.cholesky(ember.flip(P, (-2, -1)))
-    L_inv = ember.transpose(ember.flip(Lf, (-2, -1)), -2, -1)
-    Id = ember.eye(P.shape[-1], dtype=P.dtype, device=P.device)
-    return ember.linalg.solve_triangular(L_inv, Id, upper=False)
+_MATRIX_ARGS = ("covariance_matrix", "precision_matrix", "scale_tril")
 
 
 class MultivariateNormal(Distribution):
-    """Multivariate normal with ``loc`` and exactly one of ``covariance_matrix``,
-    ``precision_matrix`` or ``scale_tril`` (lower Cholesky factor of the covariance).
+    """Multivariate Gaussian with mean vector ``loc`` and exactly one of
+    ``covariance_matrix``, ``precision_matrix`` or ``scale_tril`` (the lower Cholesky
+    factor of the covariance). Everything is computed from that Cholesky factor.
 
     Example:
         >>> d = MultivariateNormal(ember.zeros(2), ember.eye(2))
@@ -56,101 +56,73 @@ class MultivariateNormal(Distribution):
                  validate_args: bool | None = None):
         if loc.dim() < 1:
             raise ValueError("loc must be at least one-dimensional.")
-        if (covariance_matrix is not None) + (scale_tril is not None) + (
-                precision_matrix is not None) != 1:
+        given = {k: v for k, v in zip(_MATRIX_ARGS,
+                                      (covariance_matrix, precision_matrix, scale_tril))
+                 if v is not None}
+        if len(given) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
                              "scale_tril may be specified.")
-        if scale_tril is not None:
-            if scale_tril.dim() < 2:
-                raise ValueError("scale_tril matrix must be at least two-dimensional, "
-                                 "with optional leading batch dimensions")
-            batch_shape = ember.broadcast_shapes(scale_tril.shape[:-2], loc.shape[:-1])
-            self.scale_tril = scale_tril.expand(batch_shape + (-1, -1))
-        elif covariance_matrix is not None:
-            if covariance_matrix.dim() < 2:
-                raise ValueError("covariance_matrix must be at least two-dimensional, "
-                                 "with optional leading batch dimensions")
-            batch_shape = ember.broadcast_shapes(covariance_matrix.shape[:-2], loc.shape[:-1])
-            self.covariance_matrix = covariance_matrix.expand(batch_shape + (-1, -1))
-        else:
-            if precision_matrix.dim() < 2:
-                raise ValueError("precision_matrix must be at least two-dimensional, "
-                                 "with optional leading batch dimensions")
-            batch_shape = ember.broadcast_shapes(precision_matrix.shape[:-2], loc.shape[:-1])
-            self.precision_matrix = precision_matrix.expand(batch_shape + (-1, -1))
+        (name, matrix), = given.items()
+        if matrix.dim() < 2:
+            label = "scale_tril matrix" if name == "scale_tril" else name
+            raise ValueError(f"{label} must be at least two-dimensional, "
+                             "with optional leading batch dimensions")
+        batch_shape = ember.broadcast_shapes(matrix.shape[:-2], loc.shape[:-1])
+        setattr(self, name, matrix.expand(batch_shape + (-1, -1)))
         self.loc = loc.expand(batch_shape + (-1,))
-        event_shape = self.loc.shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = ember.linalg.cholesky(covariance_matrix)
+        super().__init__(batch_shape, self.loc.shape[-1:], validate_args=validate_args)
+        if name == "scale_tril":
+            self._unbroadcasted_scale_tril = matrix
+        elif name == "covariance_matrix":
+            self._unbroadcasted_scale_tril = ember.linalg.cholesky(matrix)
         else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+            self._unbroadcasted_scale_tril = _scale_tril_from_precision(matrix)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(MultivariateNormal, _instance)
-        batch_shape = ember.Size(batch_shape)
-        loc_shape = batch_shape + self.event_shape
-        cov_shape = batch_shape + self.event_shape + self.event_shape
-        new.loc = self.loc.expand(loc_shape)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        if "covariance_matrix" in self.__dict__:
-            new.covariance_matrix = self.covariance_matrix.expand(cov_shape)
-        if "scale_tril" in self.__dict__:
-            new.scale_tril = self.scale_tril.expand(cov_shape)
-        if "precision_matrix" in self.__dict__:
-            new.precision_matrix = self.precision_matrix.expand(cov_shape)
-        super(MultivariateNormal, new).__init__(batch_shape, self.event_shape,
-                                                validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(MultivariateNormal, batch_shape, _instance,
+                                   ("loc",) + _MATRIX_ARGS, keep=("_unbroadcasted_scale_tril",))
+
+    def _full_matrix(self, m):
+        return m.expand(self._batch_shape + self._event_shape + self._event_shape)
 
     @lazy_property
     def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(
-            self._batch_shape + self._event_shape + self._event_shape)
+        return self._full_matrix(self._unbroadcasted_scale_tril)
 
     @lazy_property
     def covariance_matrix(self):
         L = self._unbroadcasted_scale_tril
-        return ember.matmul(L, L.mT).expand(
-            self._batch_shape + self._event_shape + self._event_shape)
+        return self._full_matrix(L @ L.mT)
 
     @lazy_property
     def precision_matrix(self):
-        return ember.cholesky_inverse(self._unbroadcasted_scale_tril).expand(
-            self._batch_shape + self._event_shape + self._event_shape)
+        return self._full_matrix(ember.cholesky_inverse(self._unbroadcasted_scale_tril))
 
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
+    mean = property(lambda self: self.loc)
+    mode = property(lambda self: self.loc)
 
     @property
     def variance(self):
-        return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(
-            self._batch_shape + self._event_shape)
+        # diag(L L^T) is the squared norm of each row of L
+        rows_sq = self._unbroadcasted_scale_tril.pow(2).sum(-1)
+        return rows_sq.expand(self._batch_shape + self._event_shape)
 
     def rsample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
-        eps = _standard_normal(shape, dtype=self.loc.dtype, device=self.loc.device)
-        return self.loc + _batch_mv(self._unbroadcasted_scale_tril, eps)
+        noise = ember.randn(self._extended_shape(sample_shape), dtype=self.loc.dtype,
+                            device=self.loc.device)
+        L = self._unbroadcasted_scale_tril
+        return self.loc + (L @ noise.unsqueeze(-1)).squeeze(-1)
+
+    def _half_log_det(self):
+        return self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        diff = value - self.loc
-        M = _batch_mahalanobis(self._unbroadcasted_scale_tril, diff)
-        half_log_det = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-        return -0.5 * (self._event_shape[0] * math.log(2 * math.pi) + M) - half_log_det
+        d = self._checked(value) - self.loc
+        k = self._event_shape[0]
+        quad = _mahalanobis_sq(self._unbroadcasted_scale_tril, d)
+        return -0.5 * (quad + k * math.log(2 * math.pi)) - self._half_log_det()
 
     def entropy(self):
-        half_log_det = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-        H = 0.5 * self._event_shape[0] * (1.0 + math.log(2 * math.pi)) + half_log_det
-        if len(self._batch_shape) == 0:
-            return H
-        return H.expand(self._batch_shape)
+        k = self._event_shape[0]
+        h = self._half_log_det() + 0.5 * k * (1.0 + math.log(2 * math.pi))
+        return h.expand(self._batch_shape) if self._batch_shape else h

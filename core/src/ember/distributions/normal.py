@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import math
-from numbers import Number, Real
 
 import ember
 
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _standard_normal, broadcast_all
+from .utils import broadcast_all
 
 __all__ = ["Normal"]
 
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
 
 class Normal(ExponentialFamily):
-    """Normal distribution with mean ``loc`` and standard deviation ``scale``.
+    """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together).
 
     Example:
         >>> m = Normal(ember.tensor([0.0]), ember.tensor([1.0]))
@@ -28,38 +29,17 @@ class Normal(ExponentialFamily):
     has_rsample = True
     _mean_carrier_measure = 0
 
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
-
-    @property
-    def stddev(self):
-        return self.scale
-
-    @property
-    def variance(self):
-        return self.stddev.pow(2)
-
     def __init__(self, loc, scale, validate_args: bool | None = None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, Number) and isinstance(scale, Number):
-            batch_shape = ember.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Normal, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Normal, batch_shape, _instance, ("loc", "scale"))
+
+    mean = property(lambda self: self.loc)
+    mode = property(lambda self: self.loc)
+    stddev = property(lambda self: self.scale)
+    variance = property(lambda self: self.scale.pow(2))
 
     def sample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
@@ -67,32 +47,31 @@ class Normal(ExponentialFamily):
             return ember.normal(self.loc.expand(shape), self.scale.expand(shape))
 
     def rsample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
-        eps = _standard_normal(shape, dtype=self.loc.dtype, device=self.loc.device)
-        return self.loc + eps * self.scale
+        noise = ember.randn(self._extended_shape(sample_shape), dtype=self.loc.dtype,
+                            device=self.loc.device)
+        return self.loc + noise * self.scale
+
+    def _z(self, value):
+        return (value - self.loc) / self.scale
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        var = self.scale ** 2
-        log_scale = (math.log(self.scale) if isinstance(self.scale, Real)
-                     else self.scale.log())
-        return -((value - self.loc) ** 2) / (2 * var) - log_scale - math.log(math.sqrt(2 * math.pi))
+        z = self._z(self._checked(value))
+        return -0.5 * z * z - self.scale.log() - _LOG_SQRT_2PI
 
     def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 0.5 * (1 + ember.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
+        return ember.special.ndtr(self._z(self._checked(value)))
 
     def icdf(self, value):
-        return self.loc + self.scale * ember.erfinv(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * ember.special.ndtri(value)
 
     def entropy(self):
-        return 0.5 + 0.5 * math.log(2 * math.pi) + ember.log(self.scale)
+        return self.scale.log() + (0.5 + _LOG_SQRT_2PI)
 
     @property
     def _natural_params(self):
-        return (self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal())
+        precision = self.scale.pow(-2)
+        return (self.loc * precision, -0.5 * precision)
 
     def _log_normalizer(self, x, y):
-        return -0.25 * x.pow(2) / y + 0.5 * ember.log(-math.pi / y)
+        # with x = mu / s^2 and y = -1 / (2 s^2): mu^2 / (2 s^2) + log(s sqrt(2 pi))
+        return 0.5 * ember.log(-math.pi / y) - 0.25 * x * x / y

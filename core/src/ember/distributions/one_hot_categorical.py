@@ -2,109 +2,95 @@
 
 from __future__ import annotations
 
-
 import ember
 import ember.nn.functional as F
 
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
+from .utils import _support_grid
 
 __all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
-class OneHotCategorical(Distribution):
-    """A Categorical whose samples are one-hot vectors of size K.
+class _WrapsCategorical(Distribution):
+    """Shared plumbing of distributions defined through an inner Categorical
+    (``_categorical``): parameter access, event shape of size K, expand."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def _setup(self, categorical, validate_args):
+        self._categorical = categorical
+        super().__init__(categorical.batch_shape, categorical.param_shape[-1:],
+                         validate_args=validate_args)
+
+    def _expand_as(self, owner, batch_shape, _instance, keep=()):
+        return self._expand_fields(owner, batch_shape, _instance, ("_categorical",), keep=keep)
+
+    probs = property(lambda self: self._categorical.probs)
+    logits = property(lambda self: self._categorical.logits)
+    param_shape = property(lambda self: self._categorical.param_shape)
+    _param = property(lambda self: self._categorical._param)
+
+    def _new(self, *args, **kwargs):
+        return self._categorical._new(*args, **kwargs)
+
+
+class OneHotCategorical(_WrapsCategorical):
+    """A Categorical whose draws are one-hot vectors of length K instead of indices.
 
     Example:
         >>> OneHotCategorical(probs=ember.tensor([0.25, 0.75])).event_shape
         ember.Size([2])
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(
-        constraints.real, 1)}
+    arg_constraints = {"probs": constraints.simplex,
+                       "logits": constraints.independent(constraints.real, 1)}
     support = constraints.one_hot
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None):
-        self._categorical = Categorical(probs, logits)
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        self._setup(Categorical(probs, logits), validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new._categorical = self._categorical.expand(batch_shape)
-        super(OneHotCategorical, new).__init__(batch_shape, self.event_shape,
-                                               validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_as(OneHotCategorical, batch_shape, _instance)
 
-    def _new(self, *args, **kwargs):
-        return self._categorical._new(*args, **kwargs)
-
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def mean(self):
-        return self._categorical.probs
+    mean = property(lambda self: self.probs)
+    variance = property(lambda self: self.probs * (1 - self.probs))
 
     @property
     def mode(self):
-        probs = self._categorical.probs
-        mode = probs.argmax(dim=-1)
-        return F.one_hot(mode, num_classes=probs.shape[-1]).to(probs)
-
-    @property
-    def variance(self):
-        return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
+        p = self.probs
+        return F.one_hot(p.argmax(dim=-1), num_classes=p.shape[-1]).to(p)
 
     def sample(self, sample_shape=ember.Size()):
-        sample_shape = ember.Size(sample_shape)
-        probs = self._categorical.probs
-        num_events = self._categorical._num_events
-        indices = self._categorical.sample(sample_shape)
-        return F.one_hot(indices, num_events).to(probs)
+        idx = self._categorical.sample(ember.Size(sample_shape))
+        return F.one_hot(idx, self._categorical._num_events).to(self.probs)
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        indices = value.max(-1)[1]
-        return self._categorical.log_prob(indices)
+        hot = self._checked(value).argmax(-1)
+        return self._categorical.log_prob(hot)
 
     def entropy(self):
         return self._categorical.entropy()
 
     def enumerate_support(self, expand: bool = True):
-        n = self.event_shape[0]
-        values = ember.eye(n, dtype=self._param.dtype, device=self._param.device)
-        values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
-        if expand:
-            values = values.expand((n,) + self.batch_shape + (n,))
-        return values
+        k = self.event_shape[0]
+        rows = ember.eye(k, dtype=self._param.dtype, device=self._param.device)
+        return _support_grid(rows, self.batch_shape, expand)
 
 
 class OneHotCategoricalStraightThrough(OneHotCategorical):
-    """OneHotCategorical whose rsample passes gradients straight through to probs."""
+    """OneHotCategorical with a straight-through rsample: the forward value is a hard
+    one-hot draw, while gradients flow as if it were ``probs``.
+
+    Example:
+        >>> p = ember.tensor([0.2, 0.8], requires_grad=True)
+        >>> OneHotCategoricalStraightThrough(probs=p).rsample().sum().backward()
+    """
 
     has_rsample = True
 
     def rsample(self, sample_shape=ember.Size()):
-        samples = self.sample(sample_shape)
-        probs = self._categorical.probs
-        return samples + (probs - probs.detach())
+        p = self.probs
+        return self.sample(sample_shape) + (p - p.detach())

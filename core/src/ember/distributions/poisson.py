@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
-
 import ember
 
 from . import constraints
@@ -24,45 +22,28 @@ class Poisson(ExponentialFamily):
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
-    @property
-    def mean(self):
-        return self.rate
-
-    @property
-    def mode(self):
-        return self.rate.floor()
-
-    @property
-    def variance(self):
-        return self.rate
-
     def __init__(self, rate, validate_args: bool | None = None):
-        (self.rate,) = broadcast_all(rate)
-        batch_shape = ember.Size() if isinstance(rate, Number) else self.rate.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self.rate, = broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Poisson, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        super(Poisson, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_fields(Poisson, batch_shape, _instance, ("rate",))
+
+    mean = property(lambda self: self.rate)
+    variance = property(lambda self: self.rate)
+    mode = property(lambda self: self.rate.floor())
 
     def sample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
         with ember.no_grad():
-            return ember.poisson(self.rate.expand(shape))
+            return ember.poisson(self.rate.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        rate, value = broadcast_all(self.rate, value)
-        return value.xlogy(rate) - rate - (value + 1).lgamma()
+        rate, k = broadcast_all(self.rate, self._checked(value))
+        return ember.xlogy(k, rate) - rate - ember.lgamma(k + 1)
 
     @property
     def _natural_params(self):
-        return (ember.log(self.rate),)
+        return (self.rate.log(),)
 
     def _log_normalizer(self, x):
-        return ember.exp(x)
+        return x.exp()

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-
 import ember
+import ember.nn.functional as F
 
 from . import constraints
-from numbers import Number
-
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _one_of_probs_logits, _ProbsLogitsShaped, broadcast_all, clamp_probs
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
 
-class LogitRelaxedBernoulli(Distribution):
-    """Logit of a RelaxedBernoulli: (logits + logistic noise) / temperature.
+class LogitRelaxedBernoulli(_ProbsLogitsShaped, Distribution):
+    """The logit of a RelaxedBernoulli draw: (logits + L) / temperature with L standard
+    logistic noise.
 
     Example:
         >>> LogitRelaxedBernoulli(ember.tensor(0.5), probs=ember.tensor(0.3)).batch_shape
@@ -30,65 +29,32 @@ class LogitRelaxedBernoulli(Distribution):
     def __init__(self, temperature, probs=None, logits=None,
                  validate_args: bool | None = None):
         self.temperature = temperature
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = ember.Size() if is_scalar else self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._given, value = _one_of_probs_logits(probs, logits)
+        self.__dict__[self._given], = broadcast_all(value)
+        super().__init__(self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.temperature = self.temperature
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(LogitRelaxedBernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
+        return self._expand_fields(LogitRelaxedBernoulli, batch_shape, _instance,
+                                   ("probs", "logits"), keep=("temperature", "_given"))
 
     def rsample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
-        probs = clamp_probs(self.probs.expand(shape))
-        uniforms = clamp_probs(ember.rand(shape, dtype=probs.dtype, device=probs.device))
-        return (uniforms.log() - (-uniforms).log1p() + probs.log()
-                - (-probs).log1p()) / self.temperature
+        p = clamp_probs(self.probs.expand(shape))
+        u = clamp_probs(ember.rand(shape, dtype=p.dtype, device=p.device))
+        # logit(u) is standard logistic noise
+        return (ember.logit(u) + ember.logit(p)) / self.temperature
 
     def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
-        diff = logits - value.mul(self.temperature)
-        return self.temperature.log() + diff - 2 * diff.exp().log1p()
+        logits, y = broadcast_all(self.logits, self._checked(value))
+        t = self.temperature
+        s = logits - t * y
+        # density of (logits + L) / t at y: t * sigma'(s) with log sigma'(s) = s - 2 softplus(s)
+        return t.log() + s - 2 * F.softplus(s)
 
 
 class RelaxedBernoulli(TransformedDistribution):
-    """A continuous relaxation of Bernoulli on (0, 1), reparameterizable, with
-    ``temperature`` and ``probs`` or ``logits``.
+    """A continuous, reparameterizable relaxation of Bernoulli on (0, 1), given
+    ``temperature`` and ``probs`` or ``logits``; low temperatures approach 0/1 draws.
 
     Example:
         >>> d = RelaxedBernoulli(ember.tensor(0.5), probs=ember.tensor([0.3]))
@@ -102,21 +68,13 @@ class RelaxedBernoulli(TransformedDistribution):
 
     def __init__(self, temperature, probs=None, logits=None,
                  validate_args: bool | None = None):
-        base_dist = LogitRelaxedBernoulli(temperature, probs, logits)
-        super().__init__(base_dist, SigmoidTransform(), validate_args=validate_args)
+        super().__init__(LogitRelaxedBernoulli(temperature, probs, logits), SigmoidTransform(),
+                         validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(RelaxedBernoulli, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return super().expand(batch_shape,
+                              self._get_checked_instance(RelaxedBernoulli, _instance))
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
+    temperature = property(lambda self: self.base_dist.temperature)
+    logits = property(lambda self: self.base_dist.logits)
+    probs = property(lambda self: self.base_dist.probs)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import ember
 
 from . import constraints
 from .categorical import Categorical
-from .distribution import Distribution
+from .one_hot_categorical import _WrapsCategorical
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
 from .utils import clamp_probs
@@ -15,74 +14,46 @@ from .utils import clamp_probs
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
-class ExpRelaxedCategorical(Distribution):
-    """The log of a RelaxedOneHotCategorical sample (log-space Gumbel-softmax).
+class ExpRelaxedCategorical(_WrapsCategorical):
+    """Log of a RelaxedOneHotCategorical draw: log_softmax((logits + G) / temperature)
+    with G independent standard Gumbel noise.
 
     Example:
         >>> ExpRelaxedCategorical(ember.tensor(1.0), probs=ember.tensor([0.5, 0.5])).event_shape
         ember.Size([2])
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.real_vector
     has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None,
                  validate_args: bool | None = None):
-        self._categorical = Categorical(probs, logits)
         self.temperature = temperature
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        self._setup(Categorical(probs, logits), validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(ExpRelaxedCategorical, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.temperature = self.temperature
-        new._categorical = self._categorical.expand(batch_shape)
-        super(ExpRelaxedCategorical, new).__init__(batch_shape, self.event_shape,
-                                                   validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args, **kwargs):
-        return self._categorical._new(*args, **kwargs)
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
+        return self._expand_as(ExpRelaxedCategorical, batch_shape, _instance,
+                               keep=("temperature",))
 
     def rsample(self, sample_shape=ember.Size()):
-        shape = self._extended_shape(sample_shape)
-        uniforms = clamp_probs(ember.rand(shape, dtype=self.logits.dtype,
-                                          device=self.logits.device))
-        gumbels = -((-(uniforms.log())).log())
-        scores = (self.logits + gumbels) / self.temperature
-        return scores - scores.logsumexp(dim=-1, keepdim=True)
+        u = clamp_probs(ember.rand(self._extended_shape(sample_shape), dtype=self.logits.dtype,
+                                   device=self.logits.device))
+        scores = (self.logits - (-u.log()).log()) / self.temperature
+        return scores.log_softmax(-1)
 
     def log_prob(self, value):
-        K = self._categorical._num_events
-        if self._validate_args:
-            self._validate_sample(value)
-        logits, value = ember.broadcast_tensors(self.logits, value)
-        log_scale = (ember.full_like(self.temperature, float(K)).lgamma()
-                     - self.temperature.log().mul(-(K - 1)))
-        score = logits - value.mul(self.temperature)
-        score = (score - score.logsumexp(dim=-1, keepdim=True)).sum(-1)
-        return score + log_scale
+        k = self._categorical._num_events
+        logits, y = ember.broadcast_tensors(self.logits, self._checked(value))
+        t = self.temperature
+        # normalizer of the concrete density: (K - 1)! t^(K - 1)
+        log_norm = ember.full_like(t, float(k)).lgamma() + (k - 1) * t.log()
+        s = logits - t * y
+        return (s - s.logsumexp(dim=-1, keepdim=True)).sum(-1) + log_norm
 
 
 class RelaxedOneHotCategorical(TransformedDistribution):
-    """A continuous relaxation of OneHotCategorical on the simplex, reparameterizable,
-    with ``temperature`` and ``probs`` or ``logits``.
+    """A continuous, reparameterizable relaxation of OneHotCategorical on the simplex,
+    given ``temperature`` and ``probs`` or ``logits``.
 
     Example:
         >>> d = RelaxedOneHotCategorical(ember.tensor(0.5), probs=ember.tensor([0.3, 0.7]))
@@ -96,22 +67,13 @@ class RelaxedOneHotCategorical(TransformedDistribution):
 
     def __init__(self, temperature, probs=None, logits=None,
                  validate_args: bool | None = None):
-        base_dist = ExpRelaxedCategorical(temperature, probs, logits,
-                                          validate_args=validate_args)
-        super().__init__(base_dist, ExpTransform(), validate_args=validate_args)
+        base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
+        super().__init__(base, ExpTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
-        return super().expand(batch_shape, _instance=new)
+        return super().expand(batch_shape,
+                              self._get_checked_instance(RelaxedOneHotCategorical, _instance))
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
+    temperature = property(lambda self: self.base_dist.temperature)
+    logits = property(lambda self: self.base_dist.logits)
+    probs = property(lambda self: self.base_dist.probs)

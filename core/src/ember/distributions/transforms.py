@@ -1,28 +1,35 @@
-"""Invertible transforms with log-det-Jacobians, for TransformedDistribution."""
+"""Invertible transforms with log-det-Jacobians, for TransformedDistribution.
+
+Design notes: the one-slot cache lives in ``_memo`` as an (x, y) pair consulted in both
+directions; parameter-free transforms derive from ``_Stateless`` (equal when of the
+same type, rebuilt by ``with_cache`` without arguments); parameterized ones list their
+constructor arguments in ``_rebuild_args`` so the base ``with_cache`` can recreate them.
+"""
 
 from __future__ import annotations
 
 import math
-import operator
 import weakref
-from functools import reduce
 
 import ember
 import ember.nn.functional as F
 
 from . import constraints
-from .utils import _sum_rightmost
+from .utils import _sum_last, broadcast_all
 
 __all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
            "IndependentTransform", "LowerCholeskyTransform", "PowerTransform",
            "ReshapeTransform", "SigmoidTransform", "SoftplusTransform", "TanhTransform",
            "SoftmaxTransform", "StickBreakingTransform", "Transform", "identity_transform"]
 
+_EMPTY = (None, None)
+
 
 class Transform:
-    """An invertible (or not) map y = f(x) with ``log_abs_det_jacobian``.
+    """A map y = f(x) with a ``log_abs_det_jacobian`` (invertible when ``bijective``).
 
-    ``cache_size`` 1 remembers the last (x, y) pair, so ``inv(f(x))`` returns x exactly.
+    With ``cache_size=1`` the last (x, y) pair is remembered, so ``t.inv(t(x))`` gives
+    back the very same x object.
 
     Example:
         >>> t = ExpTransform()
@@ -35,75 +42,74 @@ class Transform:
     codomain = constraints.real
 
     def __init__(self, cache_size: int = 0):
+        if cache_size not in (0, 1):
+            raise ValueError("cache_size must be 0 or 1")
         self._cache_size = cache_size
         self._inv = None
-        if cache_size == 0:
-            pass
-        elif cache_size == 1:
-            self._cached_x_y = None, None
-        else:
-            raise ValueError("cache_size must be 0 or 1")
+        if cache_size:
+            self._memo = _EMPTY
         super().__init__()
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_inv"] = None
-        return state
+        # a weak reference to the inverse cannot be pickled; it is rebuilt on demand
+        return {**self.__dict__, "_inv": None}
+
+    def _rebuild_args(self):
+        """Positional arguments that recreate this transform (None: not supported)."""
+        if type(self).__init__ is Transform.__init__:
+            return ()
+        return None
 
     @property
     def event_dim(self) -> int:
-        if self.domain.event_dim == self.codomain.event_dim:
-            return self.domain.event_dim
-        raise ValueError("Please use either .domain.event_dim or .codomain.event_dim")
+        if self.domain.event_dim != self.codomain.event_dim:
+            raise ValueError("Please use either .domain.event_dim or .codomain.event_dim")
+        return self.domain.event_dim
 
     @property
     def inv(self):
-        inv = None
-        if self._inv is not None:
-            inv = self._inv()
-        if inv is None:
-            inv = _InverseTransform(self)
-            self._inv = weakref.ref(inv)
-        return inv
+        known = self._inv() if self._inv is not None else None
+        if known is None:
+            known = _InverseTransform(self)
+            self._inv = weakref.ref(known)
+        return known
 
     @property
     def sign(self):
         raise NotImplementedError
 
     def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
+        if cache_size == self._cache_size:
             return self
-        if type(self).__init__ is Transform.__init__:
-            return type(self)(cache_size=cache_size)
-        raise NotImplementedError(f"{type(self)}.with_cache is not implemented")
+        args = self._rebuild_args()
+        if args is None:
+            raise NotImplementedError(f"{type(self)}.with_cache is not implemented")
+        return type(self)(*args, cache_size=cache_size)
 
     def __eq__(self, other):
         return self is other
 
     def __ne__(self, other):
-        return not self.__eq__(other)
+        return not self == other
 
     __hash__ = object.__hash__
 
+    def _through_cache(self, arg, forward: bool):
+        compute = self._call if forward else self._inverse
+        if not self._cache_size:
+            return compute(arg)
+        seen_x, seen_y = self._memo
+        if arg is (seen_x if forward else seen_y):
+            return seen_y if forward else seen_x
+        out = compute(arg)
+        self._memo = (arg, out) if forward else (out, arg)
+        return out
+
     def __call__(self, x):
-        if self._cache_size == 0:
-            return self._call(x)
-        x_old, y_old = self._cached_x_y
-        if x is x_old:
-            return y_old
-        y = self._call(x)
-        self._cached_x_y = x, y
-        return y
+        return self._through_cache(x, True)
 
     def _inv_call(self, y):
-        if self._cache_size == 0:
-            return self._inverse(y)
-        x_old, y_old = self._cached_x_y
-        if y is y_old:
-            return x_old
-        x = self._inverse(y)
-        self._cached_x_y = x, y
-        return x
+        return self._through_cache(y, False)
 
     def _call(self, x):
         raise NotImplementedError
@@ -115,7 +121,7 @@ class Transform:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return self.__class__.__name__ + "()"
+        return type(self).__name__ + "()"
 
     def forward_shape(self, shape):
         return shape
@@ -125,44 +131,28 @@ class Transform:
 
 
 class _InverseTransform(Transform):
-    """The inverse of a transform, sharing its cache."""
+    """Runs a transform backwards; shares the forward transform's cache."""
 
     def __init__(self, transform: Transform):
         super().__init__(cache_size=transform._cache_size)
         self._inv = transform
 
-    @property
-    def domain(self):
-        return self._inv.codomain
-
-    @property
-    def codomain(self):
-        return self._inv.domain
-
-    @property
-    def bijective(self):
-        return self._inv.bijective
-
-    @property
-    def sign(self):
-        return self._inv.sign
-
-    @property
-    def inv(self):
-        return self._inv
+    domain = property(lambda self: self._inv.codomain)
+    codomain = property(lambda self: self._inv.domain)
+    bijective = property(lambda self: self._inv.bijective)
+    sign = property(lambda self: self._inv.sign)
+    inv = property(lambda self: self._inv)
 
     def with_cache(self, cache_size: int = 1):
-        return self.inv.with_cache(cache_size).inv
+        return self._inv.with_cache(cache_size).inv
 
     def __eq__(self, other):
-        if not isinstance(other, _InverseTransform):
-            return False
-        return self._inv == other._inv
+        return isinstance(other, _InverseTransform) and self._inv == other._inv
 
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self._inv!r})"
+        return f"{type(self).__name__}({self._inv!r})"
 
     def __call__(self, x):
         return self._inv._inv_call(x)
@@ -177,6 +167,12 @@ class _InverseTransform(Transform):
         return self._inv.forward_shape(shape)
 
 
+def _widen(constraint, event_dim):
+    """constraint with extra rightmost dims folded into its event, up to event_dim."""
+    extra = event_dim - constraint.event_dim
+    return constraints.independent(constraint, extra) if extra > 0 else constraint
+
+
 class ComposeTransform(Transform):
     """Applies ``parts`` in order: ``ComposeTransform([f, g])(x) == g(f(x))``.
 
@@ -188,42 +184,42 @@ class ComposeTransform(Transform):
 
     def __init__(self, parts, cache_size: int = 0):
         if cache_size:
-            parts = [part.with_cache(cache_size) for part in parts]
+            parts = [p.with_cache(cache_size) for p in parts]
         super().__init__(cache_size=cache_size)
         self.parts = list(parts)
 
+    def _rebuild_args(self):
+        return (self.parts,)
+
     def __eq__(self, other):
-        if not isinstance(other, ComposeTransform):
-            return False
-        return self.parts == other.parts
+        return isinstance(other, ComposeTransform) and self.parts == other.parts
 
     __hash__ = object.__hash__
+
+    def _input_event_dim(self):
+        # walk backwards from the output: each part may need more event dims at its input
+        dim = self.parts[-1].codomain.event_dim
+        for p in reversed(self.parts):
+            dim = max(dim + p.domain.event_dim - p.codomain.event_dim, p.domain.event_dim)
+        return dim
+
+    def _output_event_dim(self):
+        dim = self.parts[0].domain.event_dim
+        for p in self.parts:
+            dim = max(dim + p.codomain.event_dim - p.domain.event_dim, p.codomain.event_dim)
+        return dim
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
         if not self.parts:
             return constraints.real
-        domain = self.parts[0].domain
-        event_dim = self.parts[-1].codomain.event_dim
-        for part in reversed(self.parts):
-            event_dim += part.domain.event_dim - part.codomain.event_dim
-            event_dim = max(event_dim, part.domain.event_dim)
-        if event_dim > domain.event_dim:
-            domain = constraints.independent(domain, event_dim - domain.event_dim)
-        return domain
+        return _widen(self.parts[0].domain, self._input_event_dim())
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
         if not self.parts:
             return constraints.real
-        codomain = self.parts[-1].codomain
-        event_dim = self.parts[0].domain.event_dim
-        for part in self.parts:
-            event_dim += part.codomain.event_dim - part.domain.event_dim
-            event_dim = max(event_dim, part.codomain.event_dim)
-        if event_dim > codomain.event_dim:
-            codomain = constraints.independent(codomain, event_dim - codomain.event_dim)
-        return codomain
+        return _widen(self.parts[-1].codomain, self._output_event_dim())
 
     @property
     def bijective(self):
@@ -231,68 +227,65 @@ class ComposeTransform(Transform):
 
     @property
     def sign(self):
-        sign = 1
+        total = 1
         for p in self.parts:
-            sign = sign * p.sign
-        return sign
+            total = total * p.sign
+        return total
 
     @property
     def inv(self):
-        inv = None
-        if self._inv is not None:
-            inv = self._inv()
-        if inv is None:
-            inv = ComposeTransform([p.inv for p in reversed(self.parts)])
-            self._inv = weakref.ref(inv)
-            inv._inv = weakref.ref(self)
-        return inv
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return ComposeTransform(self.parts, cache_size=cache_size)
+        known = self._inv() if self._inv is not None else None
+        if known is None:
+            known = ComposeTransform([p.inv for p in self.parts[::-1]])
+            self._inv = weakref.ref(known)
+            known._inv = weakref.ref(self)
+        return known
 
     def __call__(self, x):
-        for part in self.parts:
-            x = part(x)
+        for p in self.parts:
+            x = p(x)
         return x
 
     def log_abs_det_jacobian(self, x, y):
         if not self.parts:
             return ember.zeros_like(x)
-        xs = [x]
-        for part in self.parts[:-1]:
-            xs.append(part(xs[-1]))
-        xs.append(y)
-        terms = []
-        event_dim = self.domain.event_dim
-        for part, xi, yi in zip(self.parts, xs[:-1], xs[1:]):
-            terms.append(_sum_rightmost(part.log_abs_det_jacobian(xi, yi),
-                                        event_dim - part.domain.event_dim))
-            event_dim += part.codomain.event_dim - part.domain.event_dim
-        return reduce(operator.add, terms)
+        total = None
+        dim = self.domain.event_dim
+        last = len(self.parts) - 1
+        for i, p in enumerate(self.parts):
+            out = y if i == last else p(x)
+            term = _sum_last(p.log_abs_det_jacobian(x, out), dim - p.domain.event_dim)
+            total = term if total is None else total + term
+            dim += p.codomain.event_dim - p.domain.event_dim
+            x = out
+        return total
 
     def forward_shape(self, shape):
-        for part in self.parts:
-            shape = part.forward_shape(shape)
+        for p in self.parts:
+            shape = p.forward_shape(shape)
         return shape
 
     def inverse_shape(self, shape):
-        for part in reversed(self.parts):
-            shape = part.inverse_shape(shape)
+        for p in self.parts[::-1]:
+            shape = p.inverse_shape(shape)
         return shape
 
     def __repr__(self) -> str:
-        inner = ",\n    ".join(repr(p) for p in self.parts)
-        return self.__class__.__name__ + "(\n    " + inner + "\n)"
+        body = ",\n    ".join(map(repr, self.parts))
+        return f"{type(self).__name__}(\n    {body}\n)"
 
 
 identity_transform = ComposeTransform([])
 
 
+def _need_dims(n_have, n_need):
+    if n_have < n_need:
+        raise ValueError("Too few dimensions on input")
+
+
 class IndependentTransform(Transform):
-    """Treats ``reinterpreted_batch_ndims`` more rightmost dims of a transform as event
-    dims, summing its log-det-Jacobian over them.
+    """Wraps a transform so that ``reinterpreted_batch_ndims`` more rightmost dims count
+    as event dims; the log-det-Jacobian is summed over them.
 
     Example:
         >>> IndependentTransform(ExpTransform(), 1).log_abs_det_jacobian(
@@ -306,11 +299,8 @@ class IndependentTransform(Transform):
         self.base_transform = base_transform.with_cache(cache_size)
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
 
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return IndependentTransform(self.base_transform, self.reinterpreted_batch_ndims,
-                                    cache_size=cache_size)
+    def _rebuild_args(self):
+        return (self.base_transform, self.reinterpreted_batch_ndims)
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
@@ -322,30 +312,23 @@ class IndependentTransform(Transform):
         return constraints.independent(self.base_transform.codomain,
                                        self.reinterpreted_batch_ndims)
 
-    @property
-    def bijective(self):
-        return self.base_transform.bijective
-
-    @property
-    def sign(self):
-        return self.base_transform.sign
+    bijective = property(lambda self: self.base_transform.bijective)
+    sign = property(lambda self: self.base_transform.sign)
 
     def _call(self, x):
-        if x.dim() < self.domain.event_dim:
-            raise ValueError("Too few dimensions on input")
+        _need_dims(x.dim(), self.domain.event_dim)
         return self.base_transform(x)
 
     def _inverse(self, y):
-        if y.dim() < self.codomain.event_dim:
-            raise ValueError("Too few dimensions on input")
+        _need_dims(y.dim(), self.codomain.event_dim)
         return self.base_transform.inv(y)
 
     def log_abs_det_jacobian(self, x, y):
-        result = self.base_transform.log_abs_det_jacobian(x, y)
-        return _sum_rightmost(result, self.reinterpreted_batch_ndims)
+        inner = self.base_transform.log_abs_det_jacobian(x, y)
+        return _sum_last(inner, self.reinterpreted_batch_ndims)
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}({self.base_transform!r}, "
+        return (f"{type(self).__name__}({self.base_transform!r}, "
                 f"{self.reinterpreted_batch_ndims})")
 
     def forward_shape(self, shape):
@@ -356,16 +339,23 @@ class IndependentTransform(Transform):
 
 
 class ReshapeTransform(Transform):
-    """Reshapes the rightmost ``in_shape`` dims to ``out_shape`` (unit Jacobian)."""
+    """Reshapes the rightmost ``in_shape`` dims into ``out_shape`` (volume preserving).
+
+    Example:
+        >>> ReshapeTransform((4,), (2, 2))(ember.zeros(3, 4)).shape
+        ember.Size([3, 2, 2])
+    """
 
     bijective = True
 
     def __init__(self, in_shape, out_shape, cache_size: int = 0):
-        self.in_shape = ember.Size(in_shape)
-        self.out_shape = ember.Size(out_shape)
+        self.in_shape, self.out_shape = ember.Size(in_shape), ember.Size(out_shape)
         if self.in_shape.numel() != self.out_shape.numel():
             raise ValueError("in_shape, out_shape have different numbers of elements")
         super().__init__(cache_size=cache_size)
+
+    def _rebuild_args(self):
+        return (self.in_shape, self.out_shape)
 
     @constraints.dependent_property
     def domain(self):
@@ -375,33 +365,36 @@ class ReshapeTransform(Transform):
     def codomain(self):
         return constraints.independent(constraints.real, len(self.out_shape))
 
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return ReshapeTransform(self.in_shape, self.out_shape, cache_size=cache_size)
+    @staticmethod
+    def _swap_tail(shape, old, new):
+        return ember.Size(shape[:len(shape) - len(old)]) + new
 
     def _call(self, x):
-        batch_shape = x.shape[:x.dim() - len(self.in_shape)]
-        return x.reshape(batch_shape + self.out_shape)
+        return x.reshape(self._swap_tail(x.shape, self.in_shape, self.out_shape))
 
     def _inverse(self, y):
-        batch_shape = y.shape[:y.dim() - len(self.out_shape)]
-        return y.reshape(batch_shape + self.in_shape)
+        return y.reshape(self._swap_tail(y.shape, self.out_shape, self.in_shape))
 
     def log_abs_det_jacobian(self, x, y):
-        batch_shape = x.shape[:x.dim() - len(self.in_shape)]
-        return x.new_zeros(batch_shape)
+        return x.new_zeros(x.shape[:x.dim() - len(self.in_shape)])
 
     def forward_shape(self, shape):
-        cut = len(shape) - len(self.in_shape)
-        return shape[:cut] + self.out_shape
+        return self._swap_tail(shape, self.in_shape, self.out_shape)
 
     def inverse_shape(self, shape):
-        cut = len(shape) - len(self.out_shape)
-        return shape[:cut] + self.in_shape
+        return self._swap_tail(shape, self.out_shape, self.in_shape)
 
 
-class ExpTransform(Transform):
+class _Stateless(Transform):
+    """Base of transforms without parameters: all instances of a class are equal."""
+
+    def __eq__(self, other):
+        return isinstance(other, type(self))
+
+    __hash__ = object.__hash__
+
+
+class ExpTransform(_Stateless):
     """y = exp(x).
 
     Example:
@@ -409,24 +402,108 @@ class ExpTransform(Transform):
         tensor([1.])
     """
 
-    domain = constraints.real
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
-
-    __hash__ = object.__hash__
-
-    def _call(self, x):
-        return x.exp()
-
-    def _inverse(self, y):
-        return y.log()
+    _call = staticmethod(ember.exp)
+    _inverse = staticmethod(ember.log)
 
     def log_abs_det_jacobian(self, x, y):
-        return x
+        return x  # d exp(x)/dx = exp(x), whose log is x
+
+
+def _squeeze_into_unit(p):
+    """p kept strictly inside (0, 1) in its dtype, so logs of p and 1 - p stay finite."""
+    info = ember.finfo(p.dtype)
+    return p.clamp(min=info.tiny, max=1.0 - info.eps)
+
+
+class SigmoidTransform(_Stateless):
+    """y = sigmoid(x), kept strictly inside (0, 1).
+
+    Example:
+        >>> SigmoidTransform()(ember.tensor([0.0]))
+        tensor([0.5000])
+    """
+
+    codomain = constraints.unit_interval
+    bijective = True
+    sign = +1
+
+    def _call(self, x):
+        return _squeeze_into_unit(x.sigmoid())
+
+    def _inverse(self, y):
+        return ember.logit(_squeeze_into_unit(y))
+
+    def log_abs_det_jacobian(self, x, y):
+        # sigmoid' = sigmoid(x) sigmoid(-x); log sigmoid(t) = -softplus(-t)
+        return -(F.softplus(x) + F.softplus(-x))
+
+
+class SoftplusTransform(_Stateless):
+    """y = log(1 + exp(x)).
+
+    Example:
+        >>> SoftplusTransform()(ember.tensor([0.0]))
+        tensor([0.6931])
+    """
+
+    codomain = constraints.positive
+    bijective = True
+    sign = +1
+    _call = staticmethod(F.softplus)
+
+    def _inverse(self, y):
+        # x = log(exp(y) - 1) = y + log(1 - exp(-y)), stable for large y
+        return y + ember.log(-ember.expm1(-y))
+
+    def log_abs_det_jacobian(self, x, y):
+        return -F.softplus(-x)  # log sigmoid(x)
+
+
+class TanhTransform(_Stateless):
+    """y = tanh(x).
+
+    Example:
+        >>> TanhTransform()(ember.tensor([0.0]))
+        tensor([0.])
+    """
+
+    codomain = constraints.interval(-1.0, 1.0)
+    bijective = True
+    sign = +1
+    _call = staticmethod(ember.tanh)
+    _inverse = staticmethod(ember.atanh)
+
+    def log_abs_det_jacobian(self, x, y):
+        # log(1 - tanh^2 x) = 2 log(2 e^-x / (1 + e^-2x)), written without overflow
+        return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
+
+
+class AbsTransform(_Stateless):
+    """y = |x|; not bijective, its inverse returns the non-negative preimage.
+
+    Example:
+        >>> AbsTransform()(ember.tensor([-2.0]))
+        tensor([2.])
+    """
+
+    codomain = constraints.positive
+    _call = staticmethod(ember.abs)
+
+    def _inverse(self, y):
+        return y
+
+
+def _same_value(a, b):
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return bool((ember.as_tensor(a) == ember.as_tensor(b)).all())
+
+
+def _shape_of(v):
+    return getattr(v, "shape", ())
 
 
 class PowerTransform(Transform):
@@ -443,21 +520,17 @@ class PowerTransform(Transform):
 
     def __init__(self, exponent, cache_size: int = 0):
         super().__init__(cache_size=cache_size)
-        (self.exponent,) = _broadcast(exponent)
+        self.exponent = broadcast_all(exponent)[0]
 
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return PowerTransform(self.exponent, cache_size=cache_size)
+    def _rebuild_args(self):
+        return (self.exponent,)
 
     @property
     def sign(self):
         return self.exponent.sign()
 
     def __eq__(self, other):
-        if not isinstance(other, PowerTransform):
-            return False
-        return bool(self.exponent.eq(other.exponent).all())
+        return isinstance(other, PowerTransform) and _same_value(self.exponent, other.exponent)
 
     __hash__ = object.__hash__
 
@@ -465,134 +538,20 @@ class PowerTransform(Transform):
         return x.pow(self.exponent)
 
     def _inverse(self, y):
-        return y.pow(1 / self.exponent)
+        return y.pow(self.exponent.reciprocal())
 
     def log_abs_det_jacobian(self, x, y):
+        # dy/dx = k x^(k-1) = k y / x
         return (self.exponent * y / x).abs().log()
 
     def forward_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
+        return ember.broadcast_shapes(shape, _shape_of(self.exponent))
 
-    def inverse_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
-
-
-def _broadcast(*values):
-    from .utils import broadcast_all
-    return broadcast_all(*values)
-
-
-def _clipped_sigmoid(x):
-    finfo = ember.finfo(x.dtype)
-    return ember.clamp(ember.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
-
-
-class SigmoidTransform(Transform):
-    """y = sigmoid(x), clipped away from 0 and 1.
-
-    Example:
-        >>> SigmoidTransform()(ember.tensor([0.0]))
-        tensor([0.5000])
-    """
-
-    domain = constraints.real
-    codomain = constraints.unit_interval
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
-    __hash__ = object.__hash__
-
-    def _call(self, x):
-        return _clipped_sigmoid(x)
-
-    def _inverse(self, y):
-        finfo = ember.finfo(y.dtype)
-        y = y.clamp(min=finfo.tiny, max=1.0 - finfo.eps)
-        return y.log() - (-y).log1p()
-
-    def log_abs_det_jacobian(self, x, y):
-        return -F.softplus(-x) - F.softplus(x)
-
-
-class SoftplusTransform(Transform):
-    """y = log(1 + exp(x)).
-
-    Example:
-        >>> SoftplusTransform()(ember.tensor([0.0]))
-        tensor([0.6931])
-    """
-
-    domain = constraints.real
-    codomain = constraints.positive
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SoftplusTransform)
-
-    __hash__ = object.__hash__
-
-    def _call(self, x):
-        return F.softplus(x)
-
-    def _inverse(self, y):
-        return (-y).expm1().neg().log() + y
-
-    def log_abs_det_jacobian(self, x, y):
-        return -F.softplus(-x)
-
-
-class TanhTransform(Transform):
-    """y = tanh(x); its log-det-Jacobian uses the stable 2 (log 2 - x - softplus(-2x)).
-
-    Example:
-        >>> TanhTransform()(ember.tensor([0.0]))
-        tensor([0.])
-    """
-
-    domain = constraints.real
-    codomain = constraints.interval(-1.0, 1.0)
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
-
-    __hash__ = object.__hash__
-
-    def _call(self, x):
-        return x.tanh()
-
-    def _inverse(self, y):
-        return ember.atanh(y)
-
-    def log_abs_det_jacobian(self, x, y):
-        return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
-
-
-class AbsTransform(Transform):
-    """y = |x| (not bijective; its inverse picks the non-negative root)."""
-
-    domain = constraints.real
-    codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    __hash__ = object.__hash__
-
-    def _call(self, x):
-        return x.abs()
-
-    def _inverse(self, y):
-        return y
+    inverse_shape = forward_shape
 
 
 class AffineTransform(Transform):
-    """y = loc + scale * x, over ``event_dim`` rightmost dims.
+    """y = loc + scale * x, acting on ``event_dim`` rightmost dims as one event.
 
     Example:
         >>> AffineTransform(1.0, 2.0)(ember.tensor([1.0]))
@@ -603,9 +562,11 @@ class AffineTransform(Transform):
 
     def __init__(self, loc, scale, event_dim: int = 0, cache_size: int = 0):
         super().__init__(cache_size=cache_size)
-        self.loc = loc
-        self.scale = scale
+        self.loc, self.scale = loc, scale
         self._event_dim = event_dim
+
+    def _rebuild_args(self):
+        return (self.loc, self.scale, self._event_dim)
 
     @property
     def event_dim(self) -> int:
@@ -613,39 +574,24 @@ class AffineTransform(Transform):
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
-        if self.event_dim == 0:
-            return constraints.real
-        return constraints.independent(constraints.real, self.event_dim)
+        return _widen(constraints.real, self._event_dim)
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
-        if self.event_dim == 0:
-            return constraints.real
-        return constraints.independent(constraints.real, self.event_dim)
-
-    def with_cache(self, cache_size: int = 1):
-        if self._cache_size == cache_size:
-            return self
-        return AffineTransform(self.loc, self.scale, self.event_dim, cache_size=cache_size)
+        return _widen(constraints.real, self._event_dim)
 
     def __eq__(self, other):
-        if not isinstance(other, AffineTransform):
-            return False
-        for a, b in ((self.loc, other.loc), (self.scale, other.scale)):
-            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-                if a != b:
-                    return False
-            elif not bool((ember.as_tensor(a) == ember.as_tensor(b)).all()):
-                return False
-        return True
+        return (isinstance(other, AffineTransform) and _same_value(self.loc, other.loc)
+                and _same_value(self.scale, other.scale))
 
     __hash__ = object.__hash__
 
     @property
     def sign(self):
-        if isinstance(self.scale, (int, float)):
-            return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
-        return self.scale.sign()
+        s = self.scale
+        if isinstance(s, (int, float)):
+            return (s > 0) - (s < 0)
+        return s.sign()
 
     def _call(self, x):
         return self.loc + self.scale * x
@@ -654,29 +600,28 @@ class AffineTransform(Transform):
         return (y - self.loc) / self.scale
 
     def log_abs_det_jacobian(self, x, y):
-        shape = x.shape
-        scale = self.scale
-        if isinstance(scale, (int, float)):
-            result = ember.full_like(x, math.log(abs(scale)))
+        s = self.scale
+        if isinstance(s, (int, float)):
+            per_elem = ember.full_like(x, math.log(abs(s)))
         else:
-            result = ember.abs(scale).log()
-        if self.event_dim:
-            result_size = result.size()[:-self.event_dim] + (-1,)
-            result = result.view(result_size).sum(-1)
-            shape = shape[:-self.event_dim]
-        return result.expand(shape)
+            per_elem = s.abs().log()
+        k = self._event_dim
+        target = x.shape[:x.dim() - k] if k else x.shape
+        return _sum_last(per_elem, k).expand(target)
 
     def forward_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.loc, "shape", ()),
-                                      getattr(self.scale, "shape", ()))
+        return ember.broadcast_shapes(shape, _shape_of(self.loc), _shape_of(self.scale))
 
-    def inverse_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.loc, "shape", ()),
-                                      getattr(self.scale, "shape", ()))
+    inverse_shape = forward_shape
 
 
-class SoftmaxTransform(Transform):
-    """Unconstrained vectors to the simplex by exp and normalization (not bijective).
+def _vector_shape_check(shape):
+    _need_dims(len(shape), 1)
+
+
+class SoftmaxTransform(_Stateless):
+    """Unconstrained vectors to the simplex by exponentiating and normalizing (not
+    bijective: adding a constant to x gives the same y).
 
     Example:
         >>> SoftmaxTransform()(ember.zeros(2))
@@ -686,32 +631,28 @@ class SoftmaxTransform(Transform):
     domain = constraints.real_vector
     codomain = constraints.simplex
 
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
-        logprobs = x
-        probs = (logprobs - logprobs.max(-1, True)[0]).exp()
-        return probs / probs.sum(-1, True)
+        w = (x - x.amax(-1, keepdim=True)).exp()
+        return w / w.sum(-1, keepdim=True)
 
     def _inverse(self, y):
         return y.log()
 
     def forward_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
+        _vector_shape_check(shape)
         return shape
 
-    def inverse_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
-        return shape
+    inverse_shape = forward_shape
 
 
-class StickBreakingTransform(Transform):
-    """R^(K-1) to the K-simplex by stick breaking with offset sigmoids (bijective).
+def _stick_offsets(like, k):
+    # log of (k, k-1, ..., 1): centres each break at an even split of the remainder
+    return ember.arange(k, 0, -1, dtype=like.dtype, device=like.device).log()
+
+
+class StickBreakingTransform(_Stateless):
+    """R^(K-1) to the K-simplex by stick breaking: entry i takes a sigmoid fraction of
+    what the earlier entries left over (bijective).
 
     Example:
         >>> StickBreakingTransform()(ember.zeros(1))
@@ -722,53 +663,48 @@ class StickBreakingTransform(Transform):
     codomain = constraints.simplex
     bijective = True
 
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
-        offset = x.shape[-1] + 1 - x.new_ones(x.shape[-1]).cumsum(-1)
-        z = _clipped_sigmoid(x - offset.log())
-        z_cumprod = (1 - z).cumprod(-1)
-        return F.pad(z, [0, 1], value=1) * F.pad(z_cumprod, [1, 0], value=1)
+        frac = _squeeze_into_unit((x - _stick_offsets(x, x.shape[-1])).sigmoid())
+        left = (1 - frac).cumprod(-1)
+        return F.pad(frac, [0, 1], value=1) * F.pad(left, [1, 0], value=1)
 
     def _inverse(self, y):
-        y_crop = y[..., :-1]
-        offset = y.shape[-1] - y.new_ones(y_crop.shape[-1]).cumsum(-1)
-        sf = 1 - y_crop.cumsum(-1)
-        sf = ember.clamp(sf, min=ember.finfo(y.dtype).tiny)
-        return y_crop.log() - sf.log() + offset.log()
+        head = y[..., :-1]
+        remaining = (1 - head.cumsum(-1)).clamp(min=ember.finfo(y.dtype).tiny)
+        return head.log() - remaining.log() + _stick_offsets(y, head.shape[-1])
 
     def log_abs_det_jacobian(self, x, y):
-        offset = x.shape[-1] + 1 - x.new_ones(x.shape[-1]).cumsum(-1)
-        x = x - offset.log()
-        return (-x + F.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+        z = x - _stick_offsets(x, x.shape[-1])
+        return (F.logsigmoid(z) - z + y[..., :-1].log()).sum(-1)
 
     def forward_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
+        _vector_shape_check(shape)
         return shape[:-1] + (shape[-1] + 1,)
 
     def inverse_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
+        _vector_shape_check(shape)
         return shape[:-1] + (shape[-1] - 1,)
 
 
-class LowerCholeskyTransform(Transform):
-    """Square matrices to lower-triangular ones with a positive (exponentiated) diagonal."""
+def _map_diagonal(m, fn):
+    return m.tril(-1) + fn(m.diagonal(dim1=-2, dim2=-1)).diag_embed()
+
+
+class LowerCholeskyTransform(_Stateless):
+    """Square matrices to lower-triangular ones with a positive diagonal: the strict
+    lower triangle is kept and the diagonal exponentiated.
+
+    Example:
+        >>> LowerCholeskyTransform()(ember.zeros(2, 2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
 
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
-        return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
+        return _map_diagonal(x, ember.exp)
 
     def _inverse(self, y):
-        return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
+        return _map_diagonal(y, ember.log)
