@@ -157,7 +157,8 @@ short = int16
 int = int32
 long = int64
 strided = "strided"
-contiguous_format = preserve_format = channels_last = "contiguous_format"
+# one layout: the memory formats are names of the contiguous one
+contiguous_format = preserve_format = channels_last = channels_last_3d = "contiguous_format"
 
 __version__ = "0.1.0"
 

@@ -229,6 +229,8 @@ def _deprecated(fn, old):
 uniform = _deprecated(uniform_, "uniform")
 normal = _deprecated(normal_, "normal")
 constant = _deprecated(constant_, "constant")
+eye = _deprecated(eye_, "eye")
+dirac = _deprecated(dirac_, "dirac")
 xavier_uniform = _deprecated(xavier_uniform_, "xavier_uniform")
 xavier_normal = _deprecated(xavier_normal_, "xavier_normal")
 kaiming_uniform = _deprecated(kaiming_uniform_, "kaiming_uniform")
