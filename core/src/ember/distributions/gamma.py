@@ -50,6 +50,10 @@ class Gamma(ExponentialFamily):
         a, b = self.concentration, self.rate
         return ember.xlogy(a, b) - a.lgamma() + ember.xlogy(a - 1, x) - b * x
 
+    def cdf(self, value):
+        x = self._checked(ember.as_tensor(value, dtype=self.rate.dtype, device=self.rate.device))
+        return ember.special.gammainc(self.concentration, self.rate * x)
+
     def entropy(self):
         a = self.concentration
         return a + a.lgamma() + (1.0 - a) * a.digamma() - self.rate.log()
