@@ -12,9 +12,9 @@ SIZES = [1, 4, 7, 12, 17, 30, 97, 128, 1000]
 NORMS = [None, "backward", "ortho", "forward"]
 
 
-def _pair(x, requires_grad=False):
-    """The same data as an ember and a torch leaf."""
-    return (ember.tensor(x, requires_grad=requires_grad),
+def _pair(x, requires_grad=False, device="cpu"):
+    """The same data as an ember leaf (on device) and a torch leaf."""
+    return (ember.tensor(x, device=device, requires_grad=requires_grad),
             torch.tensor(x, requires_grad=requires_grad))
 
 
@@ -23,7 +23,7 @@ def _close(e, t, tol=1e-9):
         assert e is None
         return
     t = t.detach().resolve_conj().numpy()
-    np.testing.assert_allclose(e.detach().numpy(), t, rtol=tol, atol=tol * max(1.0, np.abs(t).max()))
+    np.testing.assert_allclose(e.detach().cpu().numpy(), t, rtol=tol, atol=tol * max(1.0, np.abs(t).max()))
 
 
 def _rand(shape, seed=0, complex_=False):
@@ -32,17 +32,19 @@ def _rand(shape, seed=0, complex_=False):
     return x + 1j * rng.standard_normal(shape) if complex_ else x
 
 
-def _check_grad(e_fn, t_fn, x, tol=1e-9):
+def _check_grad(e_fn, t_fn, x, tol=1e-9, device="cpu"):
     """Values and gradients of a real loss sum(w * |f(x)|^2 or w * f(x)) against torch."""
-    ex, tx = _pair(x, True)
+    ex, tx = _pair(x, True, device)
     ey, ty = e_fn(ex), t_fn(tx)
+    assert ey.device.type == device
     _close(ey, ty, tol)
     w = _rand(tuple(ty.shape), seed=9)
     if ty.is_complex():
-        el = (ey.abs() * ember.tensor(w)).sum() + (ey.real * ember.tensor(w)).sum()
+        ew = ember.tensor(w, device=device)
+        el = (ey.abs() * ew).sum() + (ey.real * ew).sum()
         tl = (ty.abs() * torch.tensor(w)).sum() + (ty.real * torch.tensor(w)).sum()
     else:
-        el, tl = (ey * ember.tensor(w)).sum(), (ty * torch.tensor(w)).sum()
+        el, tl = (ey * ember.tensor(w, device=device)).sum(), (ty * torch.tensor(w)).sum()
     el.backward()
     tl.backward()
     _close(ex.grad, tx.grad, tol)
@@ -50,64 +52,72 @@ def _check_grad(e_fn, t_fn, x, tol=1e-9):
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("norm", NORMS)
-def test_fft_ifft_complex(n, norm):
+def test_fft_ifft_complex(n, norm, on_device):
     x = _rand((2, n), complex_=True)
-    _check_grad(lambda t: ember.fft.fft(t, norm=norm), lambda t: torch.fft.fft(t, norm=norm), x)
-    _check_grad(lambda t: ember.fft.ifft(t, norm=norm), lambda t: torch.fft.ifft(t, norm=norm), x)
+    _check_grad(lambda t: ember.fft.fft(t, norm=norm), lambda t: torch.fft.fft(t, norm=norm),
+                x, device=on_device)
+    _check_grad(lambda t: ember.fft.ifft(t, norm=norm), lambda t: torch.fft.ifft(t, norm=norm),
+                x, device=on_device)
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_fft_of_real_input(n):
+def test_fft_of_real_input(n, on_device):
     x = _rand((3, n))
-    _check_grad(ember.fft.fft, torch.fft.fft, x)
+    _check_grad(ember.fft.fft, torch.fft.fft, x, device=on_device)
 
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("norm", NORMS)
-def test_rfft(n, norm):
+def test_rfft(n, norm, on_device):
     x = _rand((2, n))
-    _check_grad(lambda t: ember.fft.rfft(t, norm=norm), lambda t: torch.fft.rfft(t, norm=norm), x)
+    _check_grad(lambda t: ember.fft.rfft(t, norm=norm), lambda t: torch.fft.rfft(t, norm=norm),
+                x, device=on_device)
 
 
 @pytest.mark.parametrize("m,n", [(5, None), (5, 8), (5, 9), (4, 6), (9, 5), (2, 1), (17, 31)])
 @pytest.mark.parametrize("norm", NORMS)
-def test_irfft(m, n, norm):
+def test_irfft(m, n, norm, on_device):
     x = _rand((3, m), complex_=True)
     _check_grad(lambda t: ember.fft.irfft(t, n=n, norm=norm),
-                lambda t: torch.fft.irfft(t, n=n, norm=norm), x)
+                lambda t: torch.fft.irfft(t, n=n, norm=norm), x, device=on_device)
 
 
 @pytest.mark.parametrize("n_arg", [3, 10, 16])
-def test_n_pads_and_trims_with_gradients(n_arg):
+def test_n_pads_and_trims_with_gradients(n_arg, on_device):
     x = _rand((2, 9), complex_=True)
-    _check_grad(lambda t: ember.fft.fft(t, n=n_arg), lambda t: torch.fft.fft(t, n=n_arg), x)
+    _check_grad(lambda t: ember.fft.fft(t, n=n_arg), lambda t: torch.fft.fft(t, n=n_arg),
+                x, device=on_device)
     xr = _rand((2, 9))
-    _check_grad(lambda t: ember.fft.rfft(t, n=n_arg), lambda t: torch.fft.rfft(t, n=n_arg), xr)
+    _check_grad(lambda t: ember.fft.rfft(t, n=n_arg), lambda t: torch.fft.rfft(t, n=n_arg),
+                xr, device=on_device)
 
 
-def test_dims_and_nd_transforms_with_gradients():
+def test_dims_and_nd_transforms_with_gradients(on_device):
     x = _rand((3, 4, 5))
-    _check_grad(lambda t: ember.fft.fft(t, dim=0), lambda t: torch.fft.fft(t, dim=0), x)
+    _check_grad(lambda t: ember.fft.fft(t, dim=0), lambda t: torch.fft.fft(t, dim=0),
+                x, device=on_device)
     _check_grad(lambda t: ember.fft.rfft(t, dim=1, norm="ortho"),
-                lambda t: torch.fft.rfft(t, dim=1, norm="ortho"), x)
-    _check_grad(ember.fft.fft2, torch.fft.fft2, x)
-    _check_grad(ember.fft.rfft2, torch.fft.rfft2, x)
-    _check_grad(lambda t: ember.fft.fftn(t, s=(4, 6)), lambda t: torch.fft.fftn(t, s=(4, 6)), x)
+                lambda t: torch.fft.rfft(t, dim=1, norm="ortho"), x, device=on_device)
+    _check_grad(ember.fft.fft2, torch.fft.fft2, x, device=on_device)
+    _check_grad(ember.fft.rfft2, torch.fft.rfft2, x, device=on_device)
+    _check_grad(lambda t: ember.fft.fftn(t, s=(4, 6)), lambda t: torch.fft.fftn(t, s=(4, 6)),
+                x, device=on_device)
     _check_grad(lambda t: ember.fft.rfftn(t, dim=(0, 2)), lambda t: torch.fft.rfftn(t, dim=(0, 2)),
-                x)
+                x, device=on_device)
     xc = _rand((3, 4, 3), complex_=True)
     _check_grad(lambda t: ember.fft.irfftn(t, s=(4, 4)), lambda t: torch.fft.irfftn(t, s=(4, 4)),
-                xc)
-    _check_grad(ember.fft.ifftn, torch.fft.ifftn, xc)
+                xc, device=on_device)
+    _check_grad(ember.fft.ifftn, torch.fft.ifftn, xc, device=on_device)
 
 
-def test_float32_matches_torch():
+def test_float32_matches_torch(on_device):
     x = _rand((4, 97), complex_=True).astype(np.complex64)
-    e, t = ember.fft.fft(ember.tensor(x)), torch.fft.fft(torch.tensor(x))
+    e, t = ember.fft.fft(ember.tensor(x, device=on_device)), torch.fft.fft(torch.tensor(x))
     assert e.dtype is ember.complex64 and t.dtype == torch.complex64
     _close(e, t, 2e-5)
     xr = _rand((4, 64)).astype(np.float32)
-    _close(ember.fft.rfft(ember.tensor(xr)), torch.fft.rfft(torch.tensor(xr)), 2e-5)
+    _close(ember.fft.rfft(ember.tensor(xr, device=on_device)), torch.fft.rfft(torch.tensor(xr)),
+           2e-5)
 
 
 def test_freqs_and_shifts_match_torch():
@@ -224,3 +234,31 @@ def test_istft_gradient_matches_torch():
     tw = torch.hann_window(32, dtype=torch.float64)
     _check_grad(lambda s: ember.istft(s, 32, window=ew), lambda s: torch.istft(s, 32, window=tw),
                 spec.numpy())
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_hermitian_transforms_match_torch(norm, on_device):
+    xc = _rand((3, 5), complex_=True)
+    for n in (None, 8, 9, 4):
+        _check_grad(lambda t, n=n: ember.fft.hfft(t, n=n, norm=norm),
+                    lambda t, n=n: torch.fft.hfft(t, n=n, norm=norm), xc, device=on_device)
+    xr = _rand((3, 7))
+    for n in (None, 6, 10):
+        _check_grad(lambda t, n=n: ember.fft.ihfft(t, n=n, norm=norm),
+                    lambda t, n=n: torch.fft.ihfft(t, n=n, norm=norm), xr, device=on_device)
+    xc3 = _rand((2, 4, 3), complex_=True)
+    _check_grad(lambda t: ember.fft.hfft2(t, norm=norm), lambda t: torch.fft.hfft2(t, norm=norm),
+                xc3, device=on_device)
+    _check_grad(lambda t: ember.fft.hfftn(t, s=(4, 6), norm=norm),
+                lambda t: torch.fft.hfftn(t, s=(4, 6), norm=norm), xc3, device=on_device)
+    xr3 = _rand((2, 4, 6))
+    _check_grad(lambda t: ember.fft.ihfft2(t, norm=norm),
+                lambda t: torch.fft.ihfft2(t, norm=norm), xr3, device=on_device)
+    _check_grad(lambda t: ember.fft.ihfftn(t, dim=(0, 2), norm=norm),
+                lambda t: torch.fft.ihfftn(t, dim=(0, 2), norm=norm), xr3, device=on_device)
+    with pytest.raises(ValueError, match="Invalid normalization mode"):
+        ember.fft.hfft(ember.tensor(xc, device=on_device), norm="bogus")
+    for m in (ember, torch):
+        with pytest.raises(RuntimeError, match="Only supports floating-point dtypes, but found: "
+                                               "ComplexDouble"):
+            m.fft.ihfftn(m.tensor(xc))

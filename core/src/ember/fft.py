@@ -20,12 +20,15 @@ from ._device import as_device
 from ._tensor import Tensor, _empty
 from .autograd.function import Function
 from .backends import cpu as _cpu
+from .backends.cuda import fft as _cuda_fft
 from .ops import views as _V
 from .ops._util import cast, cast_clone, wrap_dim
+from .ops.complex import conj
 from .ops.creation import arange, tensor
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
-           "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+           "rfftn", "irfftn", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn", "fftfreq",
+           "rfftfreq", "fftshift", "ifftshift"]
 
 _C, _R, _H = _cpu.FFT_IN_COMPLEX, _cpu.FFT_IN_REAL, _cpu.FFT_IN_HERMITIAN
 
@@ -48,7 +51,8 @@ class FFT(Function):
         comp = x._dtype.to_real()
         out = _empty(x._shape[:-1] + (out_len,), comp if out_real else comp.to_complex(),
                      x.device)
-        _cpu.fft(src, n, in_kind, out, out_real, inverse, scale)
+        kernel = _cpu.fft if x.device.type == "cpu" else _cuda_fft.fft
+        kernel(src, n, in_kind, out, out_real, inverse, scale)
         return out
 
     @staticmethod
@@ -251,6 +255,76 @@ def rfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None) -> Tenso
 def irfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None) -> Tensor:
     """irfftn over the last two dims."""
     return irfftn(input, s, dim, norm)
+
+
+# A Hermitian signal's transforms are the real ones run the other way: hfft is irfft of
+# the conjugate, ihfft the conjugate of rfft, with "forward" and "backward" trading places
+# (hfft is a forward transform: unscaled under "backward", as irfft is under "forward").
+_SWAPPED_NORM = {None: "forward", "backward": "forward", "forward": "backward",
+                 "ortho": "ortho"}
+
+
+def _swapped(norm):
+    if norm not in _SWAPPED_NORM:
+        raise ValueError(f"Invalid normalization mode: {norm}")
+    return _SWAPPED_NORM[norm]
+
+
+def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    """The DFT of a signal with Hermitian symmetry, given its first half: a real result of
+    length n (default 2 * (input.size(dim) - 1)).
+
+    Example:
+        >>> ember.fft.hfft(ember.tensor([1.0 + 0j, 0.0, 0.0])).shape
+        ember.Size([4])
+    """
+    x = _check_input(input, "hfft")
+    return irfft(_conj(x), n, dim, _swapped(norm))
+
+
+def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    """The inverse of hfft: the first half (n // 2 + 1 values) of a real signal's inverse
+    DFT.
+
+    Example:
+        >>> ember.fft.ihfft(ember.tensor([1.0, 1.0, 1.0, 1.0]))
+        tensor([1.+0.j, 0.+0.j, 0.+0.j])
+    """
+    x = _real_input(input, "ihfft")
+    return _conj(rfft(x, n, dim, _swapped(norm)))
+
+
+def hfftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
+    """hfft over several dims: the real N-D transform of a Hermitian half-spectrum."""
+    x = _check_input(input, "hfftn")
+    return irfftn(_conj(x), s, dim, _swapped(norm))
+
+
+def ihfftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
+    """The inverse of hfftn, from a real signal: the half-spectrum of its inverse DFT."""
+    x = _real_input(input, "ihfftn")
+    return _conj(rfftn(x, s, dim, _swapped(norm)))
+
+
+def hfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None) -> Tensor:
+    """hfftn over the last two dims."""
+    return hfftn(input, s, dim, norm)
+
+
+def ihfft2(input: Tensor, s=None, dim=(-2, -1), norm: str | None = None) -> Tensor:
+    """ihfftn over the last two dims."""
+    return ihfftn(input, s, dim, norm)
+
+
+def _real_input(input, name: str) -> Tensor:
+    x = _check_input(input, name)
+    if x._dtype.is_complex:
+        raise RuntimeError(f"Only supports floating-point dtypes, but found: {_pretty(x._dtype)}")
+    return x
+
+
+def _conj(x: Tensor) -> Tensor:
+    return conj(x) if x._dtype.is_complex else x
 
 
 def _freq(values: int, n: int, d: float, dtype, device, requires_grad: bool,
