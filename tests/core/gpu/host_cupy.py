@@ -226,7 +226,8 @@ def _launch_kernel(f, gx, gy, gz, bx, by, bz, shared, stream, params, extra) -> 
 
 
 _SYNC_KERNELS = ("em_softmax_", "em_layer_norm_", "em_cross_entropy_f", "em_cross_entropy_b",
-                 "em_batch_norm_stats_", "em_batch_norm_grad_sums_")
+                 "em_batch_norm_stats_", "em_batch_norm_grad_sums_", "em_sum_all_",
+                 "em_sum_partials_")
 
 
 def _memcpy(dst: int, src: int, nbytes: int, kind: int = 0, stream: int = 0) -> None:

@@ -666,3 +666,21 @@ def test_cuda_tensors_need_the_nccl_backend(monkeypatch):
     with _world_of_one(monkeypatch, "mpi") as dist:
         with pytest.raises(ValueError, match="run on CPU tensors"):
             dist.all_reduce(ember.ones(2, device="cuda"))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_cuda_whole_tensor_sum_matches_cpu_and_repeats(dtype):
+    """The two-launch sum of a whole contiguous tensor (partials per block, then theirs):
+    every size around the block boundaries, the same bits on a second run."""
+    d = getattr(ember, dtype)
+    tol = 1e-2 if dtype in ("float16", "bfloat16") else 1e-5
+    for n in (1, 7, 255, 256, 2047, 2049, 20_011):
+        a = np.random.default_rng(n).standard_normal(n)
+        x = ember.tensor(a, device="cuda").to(d)
+        s = x.sum()
+        assert s.dtype == d and s.device.type == "cuda" and s.shape == ()
+        want = x.cpu().double().sum().item()
+        assert abs(s.item() - want) <= tol * max(1.0, abs(want)) * (1 + n ** 0.5 / 100), n
+        assert x.sum().item() == s.item()
+        assert x[1:].sum().item() == pytest.approx(x.cpu()[1:].double().sum().item(),
+                                                   rel=tol, abs=tol * (1 + n ** 0.5))

@@ -783,6 +783,24 @@ __device__ void em_welford_block(double n, double mean, double m2, double *out) 
     if (t == 0) { out[0] = sn[0]; out[1] = sm[0]; out[2] = sq[0]; }
 }
 #define EM_KERNELS(S, C, LOAD, STORE, SUFFIX)                                           \
+extern "C" __global__ void em_sum_all_##SUFFIX(const S *x, long long n, C *partials) {     \
+    /* block b's grid-strided share of x, summed: a fixed partition, so deterministic */ \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    C s = 0;                                                                            \
+    for (long long i = blockIdx.x * (long long)EM_BLOCK + threadIdx.x; i < n;             \
+         i += (long long)gridDim.x * EM_BLOCK)                                           \
+        s += (C)LOAD(x[i]);                                                             \
+    s = em_block_sum(s, sh);                                                            \
+    if (threadIdx.x == 0) partials[blockIdx.x] = s;                                     \
+}                                                                                       \
+extern "C" __global__ void em_sum_partials_##SUFFIX(const C *partials, long long count,   \
+                                                    S *y) {                             \
+    __shared__ C sh[EM_BLOCK];                                                          \
+    C s = 0;                                                                            \
+    for (long long i = threadIdx.x; i < count; i += EM_BLOCK) s += partials[i];        \
+    s = em_block_sum(s, sh);                                                            \
+    if (threadIdx.x == 0) y[0] = STORE(s);                                              \
+}                                                                                       \
 extern "C" __global__ void em_softmax_##SUFFIX(int is_log, const S *x, long long n,       \
                                                long long inner, S *y) {                  \
     __shared__ C sh[EM_BLOCK];                                                          \
@@ -1087,7 +1105,8 @@ def nn_source() -> str:
     return _float_raw(NN_TEMPLATE)
 
 
-NN_KERNELS = ("softmax", "softmax_backward", "layer_norm", "layer_norm_backward",
+NN_KERNELS = ("sum_all", "sum_partials", "softmax", "softmax_backward", "layer_norm",
+              "layer_norm_backward",
               "cross_entropy", "cross_entropy_backward", "batch_norm_stats",
               "batch_norm_stats_finish", "batch_norm_apply", "batch_norm_grad_sums",
               "batch_norm_grad_finish",
