@@ -16,6 +16,7 @@ from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
 from .chi2 import Chi2
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -66,5 +67,5 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Di
 __all__ += ["ContinuousBernoulli", "FisherSnedecor", "GeneralizedPareto", "InverseGamma",
             "Kumaraswamy", "LKJCholesky", "LogisticNormal", "LowRankMultivariateNormal",
             "MixtureSameFamily", "NegativeBinomial", "Pareto", "VonMises", "Weibull",
-            "Wishart"]
+            "Wishart", "biject_to", "transform_to"]
 __all__.extend(transforms.__all__)
