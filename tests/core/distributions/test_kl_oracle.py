@@ -36,6 +36,10 @@ PAIRS = [
      {"loc": N(2, 3), "scale_tril": np.linalg.cholesky(COV2)}),
     ("Exponential", {"rate": P(4)}, "Gamma", {"concentration": P(4), "rate": P(4)}),
     ("Normal", {"loc": N(4), "scale": P(4)}, "Laplace", {"loc": N(4), "scale": P(4)}),
+    ("Pareto", {"scale": np.array([1.0, 2.0, 0.5, 1.5]), "alpha": P(4)}, "Pareto",
+     {"scale": np.array([0.8, 2.5, 0.5, 1.0]), "alpha": P(4)}),
+    ("ContinuousBernoulli", {"probs": np.array([0.2, 0.5002, 0.7, 0.9])}, "ContinuousBernoulli",
+     {"logits": N(4)}),
 ]
 
 

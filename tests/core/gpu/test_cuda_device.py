@@ -684,3 +684,70 @@ def test_cuda_whole_tensor_sum_matches_cpu_and_repeats(dtype):
         assert x.sum().item() == s.item()
         assert x[1:].sum().item() == pytest.approx(x.cpu()[1:].double().sum().item(),
                                                    rel=tol, abs=tol * (1 + n ** 0.5))
+
+
+# ---- gamma and Poisson samplers -------------------------------------------------------
+
+def _mostly_equal(g, c, rtol):
+    """CUDA samples against the CPU's for one seed: the same Philox stream and arithmetic,
+    so equal up to the GPU's libm rounding (exactly so on the host emulator); a rounding
+    difference may flip a rejection test, so a few elements may differ outright."""
+    g, c = np.asarray(g, np.float64), np.asarray(c, np.float64)
+    close = np.isclose(g, c, rtol=rtol, atol=0)
+    assert close.mean() > 0.999, (g[~close][:5], c[~close][:5])
+
+
+@pytest.mark.parametrize("fn", ["_standard_gamma", "poisson"])
+def test_cuda_gamma_poisson_samplers_match_cpu(fn):
+    sampler = getattr(ember, fn)
+    params = np.tile([0.0, 0.07, 0.6, 1.0, 3.5, 9.99, 10.0, 42.0, 3e3], 400)
+    for dt, rtol in ((ember.float64, 1e-12), (ember.float32, 1e-6)):
+        ember.manual_seed(21)
+        c = sampler(ember.tensor(params, dtype=dt))
+        ember.manual_seed(21)
+        g = sampler(ember.tensor(params, dtype=dt, device="cuda"))
+        assert g.device.type == "cuda" and g.dtype == dt
+        _mostly_equal(_np(g), _np(c), rtol)
+        ember.manual_seed(21)
+        again = sampler(ember.tensor(params, dtype=dt, device="cuda"))
+        assert ember.equal(again.cpu(), g.cpu())
+    ember.manual_seed(22)
+    other = sampler(ember.tensor(params, dtype=dt, device="cuda"))
+    assert not ember.equal(other.cpu(), g.cpu())
+
+
+@pytest.mark.parametrize("alpha", [0.2, 1.0, 4.0, 150.0])
+def test_cuda_gamma_and_poisson_moments(alpha):
+    n = 20_000
+    ember.manual_seed(5)
+    x = _np(ember._standard_gamma(ember.full((n,), alpha, dtype=ember.float64, device="cuda")))
+    assert (x > 0).all()
+    assert abs(x.mean() - alpha) < 6 * np.sqrt(alpha / n)
+    np.testing.assert_allclose(x.var(), alpha, rtol=0.1)
+    k = _np(ember.poisson(ember.full((n,), alpha * 10, device="cuda")))
+    assert (k == np.floor(k)).all()
+    assert abs(k.mean() - alpha * 10) < 6 * np.sqrt(alpha * 10 / n)
+    np.testing.assert_allclose(k.var(), alpha * 10, rtol=0.1)
+
+
+def test_cuda_standard_gamma_grad_matches_cpu():
+    a = np.array([0.05, 0.4, 1.0, 2.5, 7.0, 30.0, 500.0])
+    x = np.array([1e-3, 0.2, 1.5, 2.0, 12.0, 28.0, 480.0])
+    for dt, rtol in ((ember.float64, 1e-11), (ember.float32, 1e-5)):
+        c = ember._standard_gamma_grad(ember.tensor(a, dtype=dt), ember.tensor(x, dtype=dt))
+        g = ember._standard_gamma_grad(ember.tensor(a, dtype=dt, device="cuda"),
+                                       ember.tensor(x, dtype=dt, device="cuda"))
+        assert g.device.type == "cuda"
+        np.testing.assert_allclose(_np(g), _np(c), rtol=rtol)
+    alpha = ember.tensor([0.5, 3.0, 20.0], dtype=ember.float64, device="cuda",
+                         requires_grad=True)
+    ember.manual_seed(8)
+    s = ember._standard_gamma(alpha)
+    s.sum().backward()
+    want = ember._standard_gamma_grad(alpha.detach(), s.detach())
+    assert alpha.grad.device.type == "cuda"
+    np.testing.assert_allclose(_np(alpha.grad), _np(want), rtol=1e-14)
+    ember.manual_seed(8)
+    d = ember.distributions.Gamma(ember.full((4000,), 3.0, device="cuda"),
+                                  ember.full((4000,), 2.0, device="cuda"))
+    assert abs(float(d.rsample().mean()) - 1.5) < 0.05

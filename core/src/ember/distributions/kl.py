@@ -17,6 +17,7 @@ import ember.nn.functional as F
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .categorical import Categorical
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -26,6 +27,7 @@ from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _mahalanobis_sq
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
 from .uniform import Uniform
 from .utils import _sum_last
@@ -185,6 +187,22 @@ def _kl_normal(p, q):
 @register_kl(Poisson, Poisson)
 def _kl_poisson(p, q):
     return ember.xlogy(p.rate, p.rate) - p.rate * q.rate.log() + q.rate - p.rate
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto(p, q):
+    # infinite when p puts mass below q's minimum
+    a_ratio = q.alpha / p.alpha
+    finite = q.alpha * (p.scale / q.scale).log() - a_ratio.log() + a_ratio - 1
+    return ember.where(p.scale < q.scale, math.inf, finite)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli(p, q):
+    # E_p[x] (logit p - logit q) + log C(p) - log C(q) + log(1 - p) - log(1 - q)
+    cross = p.mean * (p.logits - q.logits)
+    return (cross + p._log_norm() - q._log_norm() + (-p.probs).log1p()
+            - (-q.probs).log1p())
 
 
 @register_kl(Uniform, Uniform)

@@ -295,20 +295,22 @@ def _sampler_input(input: Tensor, op: str) -> Tensor:
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
     if not input._dtype.is_floating_point or input._dtype.is_complex:
-        raise RuntimeError(f"\"{op}_cpu\" not implemented for '{pretty_dtype(input._dtype)}'")
-    if input.device.type != "cpu":
+        raise RuntimeError(f"\"{op}_{input.device.type}\" not implemented for "
+                           f"'{pretty_dtype(input._dtype)}'")
+    if input.device.type not in ("cpu", "cuda"):
         raise NotImplementedError(f"{op}: ember has no {input.device.type} kernel for this "
-                                  "sampler yet; move the tensor to the CPU")
+                                  "sampler")
     return input.detach().to(D.float64 if input._dtype is D.float64 else D.float32).contiguous()
 
 
 def _run_sampler(input: Tensor, op: str, kernel: str, generator) -> Tensor:
-    from ..backends import cpu
+    """One sample per element of input, by the C kernel on the CPU or its CUDA twin (the
+    same Philox layout, so one seed gives the same numbers on both up to libm rounding)."""
     src = _sampler_input(input, op)
-    out = _empty(src._shape, src._dtype)
+    out = _empty(src._shape, src._dtype, src.device)
     seed, counter = _gen(generator).take(max(src.numel(), 1))
     if src.numel():
-        getattr(cpu, kernel)(src, out, seed, counter)
+        getattr(backend_of(src), kernel)(src, out, seed, counter)
     return out if out._dtype is input._dtype else out.to(input._dtype)
 
 
@@ -344,18 +346,20 @@ def _standard_gamma(input: Tensor, generator=None) -> Tensor:
 def _standard_gamma_grad(input: Tensor, output: Tensor) -> Tensor:
     """d output / d input for samples ``output`` of Gamma(input, 1): minus the derivative
     of the gamma CDF in its shape over the density, as ``torch._standard_gamma_grad``."""
-    from ..backends import cpu
     from ._util import broadcast_shapes
-    if input.device.type != "cpu":
+    if input.device.type not in ("cpu", "cuda"):
         raise NotImplementedError("_standard_gamma_grad: ember has no "
-                                  f"{input.device.type} kernel for it yet")
+                                  f"{input.device.type} kernel for it")
+    if output.device != input.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {input.device} and {output.device}!")
     dtype = D.float64 if input._dtype is D.float64 else D.float32
     shape = broadcast_shapes(input._shape, output._shape)
     a = input.detach().to(dtype).expand(shape).contiguous()
     x = output.detach().to(dtype).expand(shape).contiguous()
-    out = _empty(shape, dtype)
+    out = _empty(shape, dtype, input.device)
     if out.numel():
-        cpu.standard_gamma_grad(a, x, out)
+        backend_of(out).standard_gamma_grad(a, x, out)
     return out if out._dtype is input._dtype else out.to(input._dtype)
 
 

@@ -217,6 +217,10 @@ _SOURCES = {"random": lambda: K.RANDOM_SOURCE, "put": lambda: K.PUT_SOURCE,
             "nn": K.nn_source, "scan": K.scan_source, "optim": lambda: K.OPTIM_SOURCE}
 
 
+# the random module keeps the CPU's rounding: no FMA contraction (random.c is built so too)
+_OPTIONS = {"random": ("-std=c++17", "--fmad=false")}
+
+
 def _fn(module: str, name: str):
     """A raw kernel function, memoized per (device, module, name): CuPy's get_function
     asks the driver for the function again on every call."""
@@ -227,7 +231,7 @@ def _fn(module: str, name: str):
         mod = _MODULES.get(key[:2])
         if mod is None:
             mod = _MODULES[key[:2]] = cp.RawModule(code=_SOURCES[module](),
-                                                   options=("-std=c++17",))
+                                                   options=_OPTIONS.get(module, ("-std=c++17",)))
         fn = _MODULES[key] = mod.get_function(name)
     return fn
 
@@ -632,6 +636,36 @@ def random_uniform(out, seed: int, counter: int, low: float, high: float) -> Non
 
 def random_normal(out, seed: int, counter: int, mean: float, std: float) -> None:
     _random("em_random_normal", out, seed, counter, mean, std)
+
+
+def _sampler(kernel: str, ins, out, *scalars) -> None:
+    """A one-thread-per-element kernel of the random module over contiguous float32/float64
+    operands of out's dtype (gamma, Poisson, the gamma gradient)."""
+    n = out.numel()
+    if n == 0:
+        return
+    with _on(out):
+        _launch(_fn("random", kernel), n,
+                (np.int32(out._dtype.code), *(_flat(t) for t in ins), _flat(out), np.int64(n),
+                 *scalars))
+
+
+def random_gamma(param, out, seed: int, counter: int) -> None:
+    """Gamma(param, 1) samples into out (contiguous, float32/float64): element i draws from
+    Philox counter counter + i, as the CPU's em_random_gamma."""
+    _sampler("em_random_gamma", (param,), out, np.uint64(seed & 0xFFFFFFFFFFFFFFFF),
+             np.uint64(counter & 0xFFFFFFFFFFFFFFFF))
+
+
+def random_poisson(param, out, seed: int, counter: int) -> None:
+    """Poisson(param) counts into out, laid out on the Philox stream as random_gamma."""
+    _sampler("em_random_poisson", (param,), out, np.uint64(seed & 0xFFFFFFFFFFFFFFFF),
+             np.uint64(counter & 0xFFFFFFFFFFFFFFFF))
+
+
+def standard_gamma_grad(alpha, x, out) -> None:
+    """d x / d alpha of Gamma(alpha, 1) samples x (all contiguous, out's float dtype)."""
+    _sampler("em_standard_gamma_grad", (alpha, x), out)
 
 
 def generator():
