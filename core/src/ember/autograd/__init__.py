@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import functional
+from . import functional, graph
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
@@ -15,6 +15,8 @@ from .variable import Variable
 def _as_list(x):
     if x is None:
         return []
+    if isinstance(x, graph.GradientEdge):
+        return [x]
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
@@ -79,6 +81,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     run_backward(roots, grads, retain_graph, create_graph)
 
 
+def _edge_key(t):
+    """The (node, output_nr) at which the gradient of t, a tensor or GradientEdge, arrives."""
+    if isinstance(t, graph.GradientEdge):
+        return (t.node, t.output_nr)
+    return (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
          materialize_grads: bool = False):
@@ -88,23 +97,28 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     if allow_unused is None:
         allow_unused = materialize_grads
     for t in inputs:
-        if not t._requires_grad:
+        if not isinstance(t, graph.GradientEdge) and not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _make_grads(outputs, _as_list(grad_outputs) or [None] * len(outputs))
     if retain_graph is None:
         retain_graph = create_graph
     capture = {}
     for i, t in enumerate(inputs):
-        key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
-        capture.setdefault(key, i)
+        capture.setdefault(_edge_key(t), i)
     got = run_backward(_roots(outputs), grads, retain_graph, create_graph, capture=capture,
                        accumulate=False)
     result = []
     for t in inputs:
-        key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
-        g = got[capture[key]]
+        g = got[capture[_edge_key(t)]]
         if g is None:
-            if materialize_grads:
+            if materialize_grads and isinstance(t, graph.GradientEdge):
+                from ..ops.creation import zeros, zeros_like
+                if t.node._output_meta is None:  # a leaf's AccumulateGrad
+                    g = zeros_like(t.node.variable)
+                else:
+                    shape, dtype, device = t.node._output_meta[t.output_nr]
+                    g = zeros(shape, dtype=dtype, device=device)
+            elif materialize_grads:
                 from ..ops.creation import zeros_like
                 g = zeros_like(t)
             elif not allow_unused:
@@ -118,4 +132,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 __all__ = ["Function", "FunctionCtx", "backward", "grad", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck",
-           "gradgradcheck", "functional", "once_differentiable", "Variable"]
+           "gradgradcheck", "functional", "graph", "once_differentiable", "Variable"]

@@ -21,9 +21,52 @@ class _Task(threading.local):
     # False while a backward that captures chosen inputs (autograd.grad, backward(inputs=))
     # runs: a reentrant checkpoint cannot honour those (torch's _is_checkpoint_valid).
     checkpoint_valid = True
+    graph_task = None
 
 
 _TASK = _Task()
+_task_ids = [0]
+
+
+class _GraphTask:
+    """The running backward call, as hooks see it: an id, which nodes will run, and the
+    callbacks queued to run when it ends."""
+
+    __slots__ = ("id", "seen", "needed", "targets", "callbacks")
+
+    def __init__(self, seen, needed, targets):
+        _task_ids[0] += 1
+        self.id = _task_ids[0]
+        self.seen, self.needed, self.targets = seen, needed, targets
+        self.callbacks: list = []
+
+    def will_execute(self, node) -> bool:
+        if node not in self.seen:
+            return False
+        return self.needed is None or node in self.needed or node in self.targets
+
+
+def _current_graph_task_id() -> int:
+    """The id of the backward running on this thread, or -1 outside one."""
+    task = _TASK.graph_task
+    return -1 if task is None else task.id
+
+
+def _will_engine_execute_node(node) -> bool:
+    """Whether the running backward will run node (reach it and need its gradient)."""
+    task = _TASK.graph_task
+    if task is None:
+        raise RuntimeError("_will_engine_execute_node should only be called during the backward "
+                           "pass")
+    return task.will_execute(node)
+
+
+def queue_callback(callback) -> None:
+    """Runs callback() once the running backward has finished with its graph."""
+    task = _TASK.graph_task
+    if task is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    task.callbacks.append(callback)
 
 
 def is_checkpoint_valid() -> bool:
@@ -91,13 +134,14 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
     instead of (or as well as) being accumulated; leaves are captured at their
     AccumulateGrad node. With accumulate=False no .grad is written.
     """
-    prev, prev_valid = STATE.enabled, _TASK.checkpoint_valid
+    prev, prev_valid, prev_task = STATE.enabled, _TASK.checkpoint_valid, _TASK.graph_task
     STATE.enabled = create_graph
     _TASK.checkpoint_valid = capture is None
     try:
         return _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate)
     finally:
         STATE.enabled, _TASK.checkpoint_valid = prev, prev_valid
+        _TASK.graph_task = prev_task
 
 
 def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):
@@ -105,8 +149,10 @@ def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):
     deps, seen = _collect(root_nodes)
     captured = [None] * (max(capture.values()) + 1 if capture else 0)
     needed = None
+    targets = {n for n, _ in capture} if capture else set()
     if not accumulate:
-        needed = _needed(seen, [n for n, _ in capture])
+        needed = _needed(seen, targets)
+    task = _TASK.graph_task = _GraphTask(seen, needed, targets)
     # gradient buffers: node -> list per output
     buffers: dict[Node, list] = {}
 
@@ -134,7 +180,11 @@ def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):
         _, _, node = heapq.heappop(ready)
         grads = buffers.pop(node, [None])
         if node._tensor_pre_hooks or node._retain_hooks or node._pre_hooks:
-            grads = _run_tensor_hooks(node, grads)
+            # as torch, only nodes this backward runs call their hooks; a node it only
+            # captures at calls its tensors' hooks, not its own pre-hooks
+            runs = needed is None or node in needed
+            if runs or node in targets:
+                grads = _run_tensor_hooks(node, grads, runs)
         if capture:
             for nr, g in enumerate(grads):
                 slot = capture.get((node, nr))
@@ -161,10 +211,12 @@ def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):
             pending[nxt] -= 1
             if pending[nxt] == 0:
                 heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+    while task.callbacks:
+        task.callbacks.pop(0)()
     return captured
 
 
-def _run_tensor_hooks(node, grads):
+def _run_tensor_hooks(node, grads, node_hooks: bool = True):
     hooks = node._tensor_pre_hooks
     if hooks:
         for nr, fns in hooks.items():
@@ -177,7 +229,7 @@ def _run_tensor_hooks(node, grads):
         for nr, fn in node._retain_hooks.items():
             if nr < len(grads) and grads[nr] is not None:
                 fn(grads[nr])
-    if node._pre_hooks:
+    if node._pre_hooks and node_hooks:
         for fn in list(node._pre_hooks):
             new = fn(tuple(grads))
             if new is not None:

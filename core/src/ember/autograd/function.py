@@ -8,7 +8,9 @@ what forward saves is what backward reads, with nothing in between.
 
 from __future__ import annotations
 
+import threading
 import traceback
+import weakref
 from typing import Any
 
 from .anomaly import ANOMALY
@@ -28,6 +30,78 @@ class _Freed:
 
 
 FREED = _Freed()
+
+
+class _SavedHooksState(threading.local):
+    """Per thread: the saved-tensor hook pairs in force (innermost last), the message of
+    an active disable_saved_tensors_hooks, and the storage an in-place op is about to
+    overwrite (tensors of it are cloned before packing, as torch saves original_self)."""
+
+    def __init__(self):
+        self.stack: list = []
+        self.disabled: str | None = None
+        self.inplace_storage = None
+
+
+SAVED_HOOKS = _SavedHooksState()
+
+
+class _Packed:
+    """A saved tensor handed to a pack hook: what the hook returned, the unpack hook to
+    call on it, and the graph place to give back to what unpack returns."""
+
+    __slots__ = ("value", "unpack", "grad_fn", "output_nr", "acc", "is_output")
+
+    def get(self, node):
+        t = self.unpack(self.value)
+        if not isinstance(t, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        a = Tensor._alias(t, keep_graph=False)
+        a._base = t._base
+        if self.is_output:
+            a._grad_fn, a._output_nr, a._requires_grad = node, self.is_output - 1, True
+        elif self.grad_fn is not None:
+            a._grad_fn, a._output_nr, a._requires_grad = self.grad_fn, self.output_nr, True
+        elif self.acc is not None:
+            a._requires_grad = True
+            a._grad_acc = weakref.ref(self.acc)
+        return a
+
+
+def _pack(ctx, t, hooks) -> _Packed:
+    """Runs the pack hook on t, one of the tensors ctx saves (grad mode off, as torch)."""
+    pack, unpack = hooks
+    entry = _Packed()
+    entry.unpack = unpack
+    entry.is_output = t._output_nr + 1 if t._grad_fn is ctx else 0
+    entry.grad_fn = entry.acc = None
+    entry.output_nr = t._output_nr
+    if not entry.is_output:
+        if t._grad_fn is not None:
+            entry.grad_fn = t._grad_fn
+        elif t._requires_grad:
+            entry.acc = t._accumulator()
+        if t._storage is SAVED_HOOKS.inplace_storage:
+            # the op writing into this memory runs next: hand the hook its present values
+            src = t
+            t = Tensor._alias(src.detach().clone(), keep_graph=False)
+            t._requires_grad, t._grad_fn = src._requires_grad, src._grad_fn
+            t._output_nr = src._output_nr
+    version = t._storage.version
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        entry.value = pack(t)
+    finally:
+        STATE.enabled = prev
+    if t._storage.version != version:
+        raise RuntimeError("A saved tensor pack hook is modifying its input in place. Tensors "
+                           "provided as input to pack hook cannot be modified by in-place "
+                           "operations as this can lead to unexpected side-effects. Please "
+                           "open an issue if you need to perform in-place operations on the "
+                           "input to a pack hook.")
+    return entry
 
 
 class Node:
@@ -99,6 +173,10 @@ class Node:
         for i, entry in enumerate(saved):
             if entry is None:
                 out.append(None)
+                continue
+            if entry.__class__ is _Packed:
+                # hooks own the data: versions cannot be followed through them (as torch)
+                out.append(entry.get(self))
                 continue
             t, version, is_output = entry
             if t._storage.version != version:
@@ -354,7 +432,11 @@ def _connect(ctx: Node, args: tuple, out):
 def _save(ctx: Node) -> None:
     """Turns the tensors given to save_for_backward into (tensor, version, output index)."""
     to_save = ctx._to_save
-    if to_save is not None:
+    if to_save is not None and SAVED_HOOKS.stack:
+        hooks = SAVED_HOOKS.stack[-1]
+        ctx._saved = tuple(None if t is None else _pack(ctx, t, hooks) for t in to_save)
+        ctx._to_save = None
+    elif to_save is not None:
         saved = []
         for t in to_save:
             if t is None:

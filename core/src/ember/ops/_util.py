@@ -165,7 +165,16 @@ def inplace(self: Tensor, result_fn, *args, **kwargs) -> Tensor:
     """
     self._check_inplace_allowed()
     first_new_node = _function._seq[0] + 1
-    result = result_fn(self, *args, **kwargs)
+    hooks = _function.SAVED_HOOKS
+    if hooks.stack:
+        # pack hooks see the values before this op overwrites them (see _keep_saved_values)
+        prev, hooks.inplace_storage = hooks.inplace_storage, self._storage
+        try:
+            result = result_fn(self, *args, **kwargs)
+        finally:
+            hooks.inplace_storage = prev
+    else:
+        result = result_fn(self, *args, **kwargs)
     if not D.can_cast(result._dtype, self._dtype):
         raise RuntimeError(f"result type {_pretty(result._dtype)} can't be cast to the desired "
                            f"output type {_pretty(self._dtype)}")
@@ -192,8 +201,8 @@ def _keep_saved_values(node, first_new_node: int, storage) -> None:
             continue
         seen.add(id(n))
         if n._saved and n._saved is not _function.FREED:
-            n._saved = tuple(_private(e) if e is not None and e[0]._storage is storage and
-                             not e[2] else e for e in n._saved)
+            n._saved = tuple(_private(e) if e.__class__ is tuple and e[0]._storage is storage
+                             and not e[2] else e for e in n._saved)
         stack.extend(nxt for nxt, _ in n.next_functions)
 
 
