@@ -99,7 +99,8 @@ def test_fractional_max_pool(n, shape, kwargs):
     (ye, ie), (yt, it) = em(xe), tm(xt)
     close(ye, yt, 0)
     np.testing.assert_array_equal(A(ie), it.numpy())
-    check_grads(ye, yt, [(xe, xt)], 0)
+    # exact on the CPU; CUDA's scattered gradient adds in another order (4e-16 apart)
+    check_grads(ye, yt, [(xe, xt)], 0 if ember.get_default_device().type == "cpu" else 1e-12)
     if isinstance(kwargs.get("output_ratio"), float):  # torch's F wants a tuple here
         kwargs = dict(kwargs, output_ratio=(kwargs["output_ratio"],) * n)
     fe = getattr(F, f"fractional_max_pool{n}d_with_indices")
@@ -184,7 +185,8 @@ def test_adaptive_max_pool_with_indices(n, shape, out):
     yt, it = getattr(TF, f"adaptive_max_pool{n}d_with_indices")(xt, out)
     close(ye, yt, 0)
     np.testing.assert_array_equal(A(ie), it.numpy())
-    check_grads(ye, yt, [(xe, xt)], 0)
+    # exact on the CPU; CUDA's scattered gradient adds in another order (4e-16 apart)
+    check_grads(ye, yt, [(xe, xt)], 0 if ember.get_default_device().type == "cpu" else 1e-12)
 
 
 @pytest.mark.parametrize("name,args", [("elu_", (0.7,)), ("leaky_relu_", (0.2,)),

@@ -2,6 +2,9 @@
 gradients, state_dict keys; SyncBatchNorm's synchronised path in a simulated world of two
 identical ranks against BatchNorm over both ranks' batches."""
 
+import inspect
+import re
+
 import numpy as np
 import pytest
 
@@ -13,6 +16,16 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 
+
+# torch 2.13 (the pinned oracle) gives the batch and instance norms a bias argument, shown
+# in their repr; an older torch (2.11 on the GPU machine) has neither
+_NORM_BIAS = "bias" in inspect.signature(torch.nn.BatchNorm1d).parameters
+
+
+def _as_torchs_repr(text: str) -> str:
+    return text if _NORM_BIAS else re.sub(r"(affine=(?:True|False)), bias=(?:True|False)",
+                                          r"\1", text)
+
 def E(t, requires_grad=False):
     out = ember.tensor(t.detach().numpy())
     return out.requires_grad_() if requires_grad else out
@@ -23,7 +36,7 @@ def A(t):
 
 
 def close(e, t, tol=1e-5):
-    np.testing.assert_allclose(A(e), t.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(A(e), t.detach().cpu().numpy(), rtol=tol, atol=tol)
 
 
 def load_from_torch(em, tm):
@@ -101,8 +114,10 @@ def test_replicate_refuses_uninitialized_lazy_modules():
                                           ({"track_running_stats": False}, (2, 3, 2, 2, 3)),
                                           ({"bias": False, "eps": 1e-3}, (5, 3, 2))])
 def test_sync_batch_norm_without_a_world_is_batch_norm(kwargs, shape):
+    if "bias" in kwargs and not _NORM_BIAS:
+        pytest.skip("this torch's batch norms take no bias argument")
     tm, em = torch.nn.SyncBatchNorm(3, **kwargs), nn.SyncBatchNorm(3, **kwargs)
-    assert repr(em) == repr(tm)
+    assert _as_torchs_repr(repr(em)) == repr(tm)
     assert list(em.state_dict()) == list(tm.state_dict())
     with torch.no_grad():
         for p in tm.parameters():
@@ -142,7 +157,7 @@ def test_convert_sync_batchnorm_keeps_the_tensors():
     before = (em[1].weight, em[1].running_mean, em[2][1].running_var)
     ce = nn.SyncBatchNorm.convert_sync_batchnorm(em)
     ct = torch.nn.SyncBatchNorm.convert_sync_batchnorm(tm)
-    assert repr(ce) == repr(ct)
+    assert _as_torchs_repr(repr(ce)) == repr(ct)
     assert list(ce.state_dict()) == list(ct.state_dict())
     assert type(ce[1]) is nn.SyncBatchNorm and type(ce[2][1]) is nn.SyncBatchNorm
     assert (ce[1].weight, ce[1].running_mean, ce[2][1].running_var) == before
