@@ -1,7 +1,10 @@
 """Matrix decompositions and what is built on them: ``linalg.qr``, ``svd``, ``svdvals``,
 ``eigh``, ``eigvalsh``, ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve``, ``pinv``,
 ``matrix_rank``, ``cond``, plus the small compositions ``multi_dot``, ``vecdot``,
-``vander``, ``diagonal``, ``tensorinv`` and ``tensorsolve``.
+``vander``, ``diagonal``, ``tensorinv`` and ``tensorsolve``, and torch's packed Householder
+forms ``geqrf``, ``orgqr`` and ``ormqr`` (LAPACK's layout: on the CPU the reflector code of
+csrc/linalg.c's QR; with gradients, and on CUDA, ormqr applies the reflectors with
+differentiable ops, as householder_product does).
 
 The factorizations run the kernels of the operands' device (on the CPU the C kernels of
 csrc/linalg.c, on CUDA cuSOLVER's through backends/cuda/linalg.py) on fresh contiguous
