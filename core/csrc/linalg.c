@@ -79,3 +79,18 @@ int em_qr(int dtype, int64_t batch, int64_t m, int64_t n, void *a, void *tau, vo
         return EM_EINVAL;
     EM_FLOAT_SWITCH(dtype, qr, batch, m, n, a, tau, q, q ? qcols : 0)
 }
+
+int em_orgqr(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const void *a,
+             const void *tau, void *q) {
+    if (batch < 0 || m < 0 || n < 0 || n > m || k < 0 || k > n || !a || !tau || !q)
+        return EM_EINVAL;
+    EM_FLOAT_SWITCH(dtype, orgqr, batch, m, n, k, a, tau, q)
+}
+
+int em_ormqr(int dtype, int64_t batch, int64_t rows, int64_t acols, int64_t k, const void *a,
+             const void *tau, void *c, int64_t cm, int64_t cn, int left, int trans) {
+    if (batch < 0 || rows < 0 || acols < 0 || k < 0 || k > acols || k > rows || cm < 0 ||
+        cn < 0 || rows != (left ? cm : cn) || !a || !tau || !c)
+        return EM_EINVAL;
+    EM_FLOAT_SWITCH(dtype, ormqr, batch, rows, acols, k, a, tau, c, cm, cn, left, trans)
+}

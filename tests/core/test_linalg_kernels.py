@@ -146,3 +146,53 @@ def test_svdvals(dtype, p, q):
     assert lib.em_svdvals(CODES[dtype], 3, p, q, _p(A.copy()), _p(s)) == lib.EM_OK
     _close(s, np.linalg.svd(A.astype(np.float64), compute_uv=False), dtype)
     assert lib.em_svdvals(CODES[dtype], 1, q + 1, q, _p(A), _p(s)) == lib.EM_EINVAL
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_eig_kernel(dtype):
+    A = _rand((3, 7, 7), 5, dtype)
+    A[2] = 0.0  # a zero matrix: eigenvalues 0, eigenvectors e_j
+    cd = np.complex128 if dtype == np.float64 else np.complex64
+    w, v = np.empty((3, 7), cd), np.empty((3, 7, 7), cd)
+    info = np.full(3, -1, np.int64)
+    assert lib.em_eig(CODES[dtype], 3, 7, _p(A), _p(w), _p(v), _p64(info)) == lib.EM_OK
+    np.testing.assert_array_equal(info, 0)
+    A64, V = A.astype(np.float64), v.astype(np.complex128)
+    tol = TOL[dtype] * 10
+    np.testing.assert_allclose(A64 @ V, V * w[:, None, :], atol=tol * 10)
+    np.testing.assert_allclose(np.linalg.norm(V, axis=1), 1, atol=tol)
+    for b in range(2):
+        ref = np.linalg.eigvals(A64[b])
+        np.testing.assert_allclose(np.sort_complex(w[b].astype(np.complex128)),
+                                   np.sort_complex(ref), atol=tol * 10)
+    np.testing.assert_array_equal(w[2], 0)
+    np.testing.assert_array_equal(v[2], np.eye(7))
+    # values only, and a non-finite matrix: NaN eigenvalues with info 0
+    B = A[:1].copy()
+    B[0, 1, 1] = np.nan
+    assert lib.em_eig(CODES[dtype], 1, 7, _p(B), _p(w), ffi.NULL, _p64(info)) == lib.EM_OK
+    assert info[0] == 0 and np.isnan(w[0]).all()
+    assert lib.em_eig(CODES[dtype], -1, 7, _p(B), _p(w), ffi.NULL, _p64(info)) == lib.EM_EINVAL
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_orgqr_ormqr_kernels(dtype):
+    A = _rand((2, 6, 4), 6, dtype)
+    tau = np.empty((2, 4), dtype)
+    a = A.copy()
+    q_ref = np.empty((2, 6, 4), dtype)
+    assert lib.em_qr(CODES[dtype], 2, 6, 4, _p(a), _p(tau), _p(q_ref), 4) == lib.EM_OK
+    q = np.empty((2, 6, 4), dtype)
+    assert lib.em_orgqr(CODES[dtype], 2, 6, 4, 4, _p(a), _p(tau), _p(q)) == lib.EM_OK
+    np.testing.assert_array_equal(q, q_ref)
+    full = np.empty((2, 6, 6), dtype)
+    a2 = A.copy()
+    assert lib.em_qr(CODES[dtype], 2, 6, 4, _p(a2), _p(tau), _p(full), 6) == lib.EM_OK
+    C = _rand((2, 6, 3), 7, dtype)
+    for trans, ref in ((0, full @ C), (1, full.transpose(0, 2, 1) @ C)):
+        c = C.copy()
+        assert lib.em_ormqr(CODES[dtype], 2, 6, 4, 4, _p(a), _p(tau), _p(c), 6, 3, 1,
+                            trans) == lib.EM_OK
+        _close(c, ref, dtype)
+    assert lib.em_ormqr(CODES[dtype], 2, 6, 4, 4, _p(a), _p(tau), _p(C), 5, 3, 1,
+                        0) == lib.EM_EINVAL

@@ -346,6 +346,19 @@ int em_svd(int dtype, int64_t batch, int64_t p, int64_t q, void *a, void *s, voi
 int em_eigh(int dtype, int64_t batch, int64_t n, void *a, void *w, void *v);
 int em_qr(int dtype, int64_t batch, int64_t m, int64_t n, void *a, void *tau, void *q,
           int64_t qcols);
+/* Q's first n columns (orgqr) from em_qr's reflectors a (m x n, m >= n) and k <= n taus;
+ * and op(Q) c or c op(Q) (ormqr) for the reflectors in a (rows x acols, rows = cm when
+ * left, else cn), op(Q) = Q^T with trans. */
+int em_orgqr(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const void *a,
+             const void *tau, void *q);
+int em_ormqr(int dtype, int64_t batch, int64_t rows, int64_t acols, int64_t k, const void *a,
+             const void *tau, void *c, int64_t cm, int64_t cn, int left, int trans);
+
+/* eig.c: eigenvalues w (batch, n) and, unless v is NULL, right eigenvectors v (batch, n, n;
+ * columns, unit 2-norm) of the real matrices a (batch, n, n, read only), both interleaved
+ * complex of a's precision; info (batch): 0, or nonzero where the QR iteration did not
+ * converge (that matrix's v is then NaN). */
+int em_eig(int dtype, int64_t batch, int64_t n, const void *a, void *w, void *v, int64_t *info);
 
 /* upsample.c: (bi)linear interpolation of x (P, H, W) to y (P, OH, OW), both contiguous.
  * h_idx holds each output row's two source rows (2*OH entries, in [0, H)) and h_lambda the

@@ -17,7 +17,7 @@ CSRC = Path(__file__).resolve().parents[2] / "csrc"
 SOURCES = ["elementwise_float.c", "elementwise_float_v3.c", "elementwise_int.c",
            "elementwise.c", "reduce.c", "reduce_v3.c", "sort.c", "index.c", "random.c",
            "optim.c", "conv.c", "pool.c", "softmax.c", "loss.c", "norm.c", "fft.c", "linalg.c",
-           "gemm.c", "upsample.c", "winograd.c", "rnn.c", "special.c"]
+           "eig.c", "gemm.c", "upsample.c", "winograd.c", "rnn.c", "special.c"]
 
 
 def _cdef_text() -> str:

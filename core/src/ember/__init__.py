@@ -130,8 +130,8 @@ from .special import gammainc as igamma, gammaincc as igammac  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402
 from .ops.solve import (cholesky_inverse, cholesky_solve, det, inverse,  # noqa: E402
                         logdet, slogdet)
-from .ops.decompositions import (chain_matmul, lu_unpack, nuclear_norm,  # noqa: E402
-                                 pinverse, triangular_solve)
+from .ops.decompositions import (chain_matmul, geqrf, lu_unpack, nuclear_norm,  # noqa: E402
+                                 orgqr, ormqr, pinverse, triangular_solve)
 # torch's older top-level spellings, whose arguments and results differ from ember.linalg's
 from .ops.decompositions import cholesky_legacy as cholesky  # noqa: E402
 from .ops.decompositions import lu_legacy as lu  # noqa: E402

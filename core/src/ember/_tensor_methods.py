@@ -427,7 +427,8 @@ _METHODS = {
     "cholesky_solve": Sv.cholesky_solve, "cholesky_inverse": Sv.cholesky_inverse,
     "svd": Dc.svd_legacy, "qr": Dc.qr_legacy, "pinverse": Dc.pinverse, "lu": Dc.lu_legacy,
     "lu_solve": Dc.lu_solve_legacy, "cholesky": Dc.cholesky_legacy,
-    "triangular_solve": Dc.triangular_solve,
+    "triangular_solve": Dc.triangular_solve, "geqrf": Dc.geqrf, "orgqr": Dc.orgqr,
+    "ormqr": Dc.ormqr,
     # random fillers
     "uniform_": R.uniform_, "normal_": R.normal_, "exponential_": R.exponential_,
     "random_": R.random_, "bernoulli_": R.bernoulli_, "cauchy_": R.cauchy_,

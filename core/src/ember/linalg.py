@@ -2,12 +2,14 @@
 solvers and factorizations of ops/solve.py (solve, inv, det, slogdet, cholesky,
 solve_triangular, lstsq and their _ex forms), and the decompositions of
 ops/decompositions.py with what is built on them (qr, svd, svdvals, eigh, eigvalsh,
-lu_factor, lu_factor_ex, lu, lu_solve, pinv, matrix_rank, cond) and the small
-compositions multi_dot, vecdot, vander, diagonal, tensorinv, tensorsolve."""
+lu_factor, lu_factor_ex, lu, lu_solve, pinv, matrix_rank, cond), the general eigenproblem
+of ops/eigen.py (eig, eigvals) and the small compositions multi_dot, vecdot, vander,
+diagonal, tensorinv, tensorsolve."""
 
 from .ops.decompositions import (cond, diagonal, eigh, eigvalsh, lu, lu_factor, lu_factor_ex,
                                  lu_solve, matrix_rank, multi_dot, pinv, qr, svd, svdvals,
                                  tensorinv, tensorsolve, vander, vecdot)
+from .ops.eigen import eig, eigvals
 from .ops.linalg import linalg_cross as cross
 from .ops.linalg import matmul, matrix_norm
 from .ops.matrix_funcs import householder_product, matrix_exp, matrix_power
@@ -29,4 +31,4 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "cross", "matmul", "matrix_exp"
            "slogdet", "cholesky", "cholesky_ex", "solve_triangular", "lstsq", "qr", "svd",
            "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "cond", "lu_factor",
            "lu_factor_ex", "lu", "lu_solve", "multi_dot", "vecdot", "vander", "diagonal",
-           "tensorinv", "tensorsolve"]
+           "tensorinv", "tensorsolve", "eig", "eigvals"]

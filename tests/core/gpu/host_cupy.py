@@ -457,6 +457,11 @@ class HostLinalg:
         return _host(w), _host(v)
 
     @staticmethod
+    def eig(a):
+        w, v = np.linalg.eig(np.asarray(a))
+        return _host(w), _host(v)
+
+    @staticmethod
     def eigvalsh(a, UPLO="L"):
         return _host(np.linalg.eigvalsh(np.asarray(a), UPLO=UPLO))
 

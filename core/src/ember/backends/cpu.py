@@ -922,3 +922,32 @@ def qr(a, tau, q) -> None:
     batch, m, n = a._shape
     check(lib.em_qr(a._dtype.code, batch, m, n, ptr(a), ptr(tau), _p(q),
                     q._shape[-1] if q is not None else 0), "qr")
+
+
+def orgqr(a, tau, q) -> None:
+    """q (batch, m, n) = the first n columns of H_0 ... H_{k-1} for the reflectors below the
+    diagonal of a (batch, m, n) and tau (batch, k)."""
+    batch, m, n = a._shape
+    check(lib.em_orgqr(a._dtype.code, batch, m, n, tau._shape[-1], ptr(a), ptr(tau), ptr(q)),
+          "orgqr")
+
+
+def ormqr(a, tau, c, left: bool, transpose: bool) -> None:
+    """c (batch, cm, cn) <- op(Q) c (left) or c op(Q), Q = H_0 ... H_{k-1} from a (batch,
+    rows, acols) and tau (batch, k); op(Q) = Q^T with transpose."""
+    batch, rows, acols = a._shape
+    cm, cn = c._shape[-2], c._shape[-1]
+    check(lib.em_ormqr(a._dtype.code, batch, rows, acols, tau._shape[-1], ptr(a), ptr(tau),
+                       ptr(c), cm, cn, int(left), int(transpose)), "ormqr")
+
+
+def eig_available() -> bool:
+    return True
+
+
+def eig(a, w, v, info) -> None:
+    """w (batch, n) eigenvalues and, unless v is None, v (batch, n, n) unit right eigenvectors
+    (columns), both complex, of the real matrices a (batch, n, n); info (batch): nonzero
+    where the QR iteration did not converge."""
+    batch, n = a._shape[0], a._shape[-1]
+    check(lib.em_eig(a._dtype.code, batch, n, ptr(a), ptr(w), _p(v), _p64(info)), "eig")

@@ -1,7 +1,10 @@
 """Matrix decompositions and what is built on them: ``linalg.qr``, ``svd``, ``svdvals``,
 ``eigh``, ``eigvalsh``, ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve``, ``pinv``,
 ``matrix_rank``, ``cond``, plus the small compositions ``multi_dot``, ``vecdot``,
-``vander``, ``diagonal``, ``tensorinv`` and ``tensorsolve``.
+``vander``, ``diagonal``, ``tensorinv`` and ``tensorsolve``, and torch's packed Householder
+forms ``geqrf``, ``orgqr`` and ``ormqr`` (LAPACK's layout: on the CPU the reflector code of
+csrc/linalg.c's QR; with gradients, and on CUDA, ormqr applies the reflectors with
+differentiable ops, as householder_product does).
 
 The factorizations run the kernels of the operands' device (on the CPU the C kernels of
 csrc/linalg.c, on CUDA cuSOLVER's through backends/cuda/linalg.py) on fresh contiguous
@@ -52,7 +55,7 @@ from .solve import (_backend, _dname, _host, _float, _fresh, _int64, _kernels, _
 
 __all__ = ["qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "cond",
            "lu_factor", "lu_factor_ex", "lu", "lu_solve", "multi_dot", "vecdot", "vander",
-           "diagonal", "tensorinv", "tensorsolve"]
+           "diagonal", "tensorinv", "tensorsolve", "geqrf", "orgqr", "ormqr"]
 
 qr_result = namedtuple("linalg_qr", ["Q", "R"])
 svd_result = namedtuple("linalg_svd", ["U", "S", "Vh"])
@@ -60,6 +63,7 @@ eigh_result = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 lu_factor_result = namedtuple("linalg_lu_factor", ["LU", "pivots"])
 lu_factor_ex_result = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 lu_result = namedtuple("linalg_lu", ["P", "L", "U"])
+geqrf_result = namedtuple("geqrf", ["a", "tau"])
 
 _QR_MODES = ("reduced", "complete", "r")
 
@@ -408,6 +412,143 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     _float(A, op, "geqrf")
     _kernels(op, A)
     return _outs(out, qr_result(*QR.apply(A, mode)), op)
+
+
+# ---- LAPACK's packed Householder forms: geqrf, orgqr, ormqr --------------------------------
+
+class Geqrf(Function):
+    """(a, tau): R on and above the diagonal, the reflectors below it (torch.geqrf); it has
+    no derivative, as in torch."""
+
+    _builtin = True
+    node_name = "GeqrfBackward0"
+
+    @staticmethod
+    def forward(ctx, A):
+        return _geqrf_raw(A)
+
+    @staticmethod
+    def backward(ctx, ga, gtau):
+        raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+def _geqrf_raw(A: Tensor):
+    batch, (m, n) = tuple(A.shape[:-2]), tuple(A.shape[-2:])
+    k = min(m, n)
+    a = _fresh(A, batch, m, n)
+    tau = _empty((a.shape[0], k), A.dtype, A.device)
+    if a.numel():
+        _backend(a).qr(a, tau, None)
+    return a.view(*batch, m, n), tau.view(*batch, k)
+
+
+def geqrf(input: Tensor, *, out=None):
+    """QR in LAPACK's packed form (torch.geqrf): ``a`` holds R on and above the diagonal
+    and the Householder vectors (unit leading entry implied) below it, ``tau`` their
+    scales, with H_j = I - tau_j v_j v_j^T and Q = H_0 ... H_{k-1}; see orgqr and ormqr.
+
+    Example:
+        >>> ember.geqrf(ember.tensor([[3.0, 1.0], [4.0, 2.0]])).tau
+        tensor([1.6000, 0.0000])
+    """
+    op = "torch.geqrf"
+    if input.dim() < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
+    d = input.dtype
+    if d.is_complex:
+        raise NotImplementedError("geqrf: complex matrices are not supported by ember yet")
+    if not d.is_floating_point or d in (D.float16, D.bfloat16):
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{_dname(d)}'")
+    _kernels("geqrf", input)
+    res = Geqrf.apply(input) if _needs_grad(input) else _geqrf_raw(input)
+    return _outs(out, geqrf_result(*res), "geqrf")
+
+
+def orgqr(input: Tensor, input2: Tensor) -> Tensor:
+    """The explicit Q (m x n) of geqrf's reflectors: the same as
+    ``linalg.householder_product(input, input2)`` (torch.orgqr)."""
+    from .matrix_funcs import householder_product
+    return householder_product(input, input2)
+
+
+def _reflectors(A: Tensor) -> Tensor:
+    """V (*, rows, cols): column j is v_j (zero above row j, one on it, A's column below)."""
+    return A.tril(-1) + eye(A.shape[-2], A.shape[-1], dtype=A.dtype, device=A.device)
+
+
+def _ormqr_composed(A: Tensor, tau: Tensor, C: Tensor, left: bool, transpose: bool) -> Tensor:
+    """op(Q) C or C op(Q) with differentiable ops, one reflector at a time (for gradients
+    and for CUDA tensors)."""
+    V, k = _reflectors(A), tau.shape[-1]
+    forward = transpose if left else not transpose
+    for s in range(k):
+        j = s if forward else k - 1 - s
+        v = V[..., :, j:j + 1]
+        t = tau[..., j:j + 1].unsqueeze(-1)
+        C = C - (t * v) @ (v.mT @ C) if left else C - ((C @ v) * t) @ v.mT
+    return C
+
+
+def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True,
+          transpose: bool = False, *, out=None) -> Tensor:
+    """``op(Q) @ input3`` (left) or ``input3 @ op(Q)`` for Q = H_0 ... H_{k-1} given by
+    geqrf's reflectors ``input`` and scales ``input2``, ``op(Q) = Q^T`` with ``transpose``;
+    Q itself is never formed (torch.ormqr).
+
+    Example:
+        >>> a, tau = ember.geqrf(ember.tensor([[3.0, 1.0], [4.0, 2.0]]))
+        >>> ember.ormqr(a, tau, ember.eye(2))
+        tensor([[-0.6000, -0.8000],
+                [-0.8000,  0.6000]])
+    """
+    op = "torch.ormqr"
+    A, tau, C = input, input2, input3
+    if A.dim() < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
+    if C.dim() < 2:
+        raise RuntimeError(f"{op}: other must have at least 2 dimensions.")
+    side = -2 if left else -1
+    if C.shape[side] != A.shape[-2]:
+        raise RuntimeError(f"{op}: other.shape[{side}] must be equal to input.shape[-2]")
+    k = tau.shape[-1] if tau.dim() else 1
+    if k != min(C.shape[side], A.shape[-1]):
+        raise RuntimeError(f"{op}: tau.shape[-1] must be equal to min(other.shape[{side}], "
+                           "input.shape[-1])")
+    if A.dim() - tau.dim() != 1:
+        raise RuntimeError(f"{op}: Expected tau to have one dimension less than input, but got "
+                           f"tau.ndim equal to {tau.dim()} and input.ndim is equal to {A.dim()}")
+    if A.dim() != C.dim():
+        raise RuntimeError(f"{op}: Expected other to have the same number of dimensions as "
+                           f"input, but got other.ndim equal to {C.dim()} and input.ndim is "
+                           f"equal to {A.dim()}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{op}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau.shape[:-1])}")
+    if tuple(C.shape[:-2]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{op}: Expected batch dimensions of other to be equal to "
+                           f"input.shape[:-2], but got {list(C.shape[:-2])}")
+    for name, X in (("tau", tau), ("other", C)):
+        if X.dtype != A.dtype:
+            raise RuntimeError(f"{op}: Expected input and {name} to have the same dtype, but "
+                               f"input has dtype{pretty_dtype(A.dtype)} and {name} has dtype "
+                               f"{pretty_dtype(X.dtype)}")
+    d = A.dtype
+    if d.is_complex:
+        raise NotImplementedError("ormqr: complex matrices are not supported by ember yet")
+    if not d.is_floating_point or d in (D.float16, D.bfloat16):
+        raise NotImplementedError(f"\"ormqr_cpu\" not implemented for '{_dname(d)}'")
+    _kernels("ormqr", A, tau, C)
+    if _needs_grad(A, tau, C) or A.device.type != "cpu":
+        res = _ormqr_composed(A, tau, C, left, transpose)
+    else:
+        batch = tuple(A.shape[:-2])
+        a = _fresh(A, batch, A.shape[-2], A.shape[-1])
+        t = _fresh(tau.unsqueeze(-1), batch, k, 1).view(a.shape[0], k)
+        c = _fresh(C, batch, C.shape[-2], C.shape[-1])
+        if c.numel():
+            _backend(c).ormqr(a, t, c, left, transpose)
+        res = c.view(*C.shape)
+    return check_out(out, res, "ormqr") if out is not None else res
 
 
 # ---- LU ------------------------------------------------------------------------------------

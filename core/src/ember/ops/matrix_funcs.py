@@ -17,10 +17,24 @@ from __future__ import annotations
 import math
 
 from .. import _dtype as D
-from .._tensor import Tensor
+from .._tensor import Tensor, _empty
+from ..autograd.grad_mode import STATE
 from ._util import pretty_dtype
 from .creation import eye, zeros
 from .elementwise import where
+
+
+def _orgqr_kernel(A: Tensor, tau: Tensor) -> Tensor:
+    """householder_product without a graph on the CPU: csrc/linalg.c's orgqr (the reflector
+    code Householder QR forms its Q with)."""
+    from .solve import _backend, _fresh
+    batch, (m, n), k = tuple(A.shape[:-2]), tuple(A.shape[-2:]), tau.shape[-1]
+    a = _fresh(A, batch, m, n)
+    t = _fresh(tau.unsqueeze(-1), batch, k, 1).view(a.shape[0], k)
+    q = _empty(a.shape, A.dtype, A.device)
+    if q.numel():
+        _backend(q).orgqr(a, t, q)
+    return q.view(*A.shape)
 
 __all__ = ["matrix_exp", "matrix_power", "householder_product"]
 
@@ -123,6 +137,9 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise NotImplementedError(f"\"orgqr_cpu\" not implemented for "
                                   f"'{pretty_dtype(A.dtype)}'")
+    if (A.device.type == "cpu" and A.dtype in (D.float32, D.float64) and
+            not (STATE.enabled and (A.requires_grad or tau.requires_grad))):
+        return _orgqr_kernel(A, tau)
     Q = eye(m, n, dtype=A.dtype, device=A.device).expand(*A.shape)
     # v_i: zero above row i, one on it, A's column i below it
     V = A.tril(-1) + eye(m, n, dtype=A.dtype, device=A.device)

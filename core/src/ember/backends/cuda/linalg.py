@@ -29,7 +29,7 @@ import numpy as np
 from . import _cp, _on, copy, view
 
 __all__ = ["copy", "lu_factor", "lu_solve", "lu_det", "lu_permutation", "cholesky",
-           "triangular_solve", "lstsq", "svdvals", "svd", "eigh", "qr"]
+           "triangular_solve", "lstsq", "svdvals", "svd", "eigh", "qr", "eig", "eig_available"]
 
 _FILL_LOWER, _FILL_UPPER = 0, 1  # cublasFillMode_t
 _OP_N = 0  # cublasOperation_t
@@ -349,3 +349,40 @@ def eigh(a, w, v) -> None:
             W, V = cp.linalg.eigh(A, UPLO="L")
             view(w)[...] = W
             view(v)[...] = V
+
+
+# ---- the general eigenproblem ----------------------------------------------------------
+
+def eig_available() -> bool:
+    """Whether this CuPy has cupy.linalg.eig (CuPy 14: cuSOLVER's Xgeev, CUDA 12.6 or
+    later); without it ops/eigen.py raises NotImplementedError for CUDA tensors."""
+    return hasattr(_cp().linalg, "eig")
+
+
+def eig(a, w, v, info) -> None:
+    """w (batch, n) eigenvalues and, unless v is None, v (batch, n, n) unit right
+    eigenvectors (columns), complex, of the real matrices a (batch, n, n): cupy.linalg.eig
+    (cuSOLVER Xgeev, which normalizes as LAPACK's geev) one matrix at a time. A matrix with
+    a non-finite entry gets NaN results, as the CPU kernel; info is 0 (CuPy raises on a
+    failed Xgeev itself)."""
+    nb, n = a._shape[0], a._shape[-1]
+    if nb == 0:
+        return
+    cp = _cp()
+    with _on(a):
+        A, W, I = view(a), view(w), view(info)
+        V = view(v) if v is not None else None
+        I[...] = 0
+        if n == 0:
+            return
+        finite = cp.isfinite(A).all(axis=(1, 2)).get()
+        for i in range(nb):
+            if not finite[i]:
+                W[i] = np.nan
+                if V is not None:
+                    V[i] = np.nan
+                continue
+            wi, vi = cp.linalg.eig(A[i])
+            W[i] = wi.astype(W.dtype, copy=False)
+            if V is not None:
+                V[i] = vi.astype(V.dtype, copy=False)
