@@ -226,3 +226,22 @@ def test_complex_equality_matches_torch_and_order_raises(device):
     assert (z == z).tolist() == [True] and ember.isclose(z, z + 1e-9).tolist() == [True]
     with pytest.raises(NotImplementedError, match="lt_cpu.*ComplexFloat"):
         ember.lt(z, z)
+
+
+def test_conjugate_transposes_match_torch(device):
+    a = np.random.default_rng(3).standard_normal((2, 3, 2)) * (1 + 0.5j) + 0.25j
+    e, t = ember.tensor(a, device=device, requires_grad=True), torch.tensor(a, requires_grad=True)
+    for name in ("mH", "adjoint"):
+        got = getattr(e, name)
+        want = getattr(t, name)
+        want = want() if callable(want) else want
+        got = got() if callable(got) else got
+        np.testing.assert_allclose(got.detach().cpu().numpy(), want.detach().resolve_conj().numpy())
+    np.testing.assert_allclose(e[0].H.detach().cpu().numpy(), t[0].H.detach().resolve_conj().numpy())
+    (e.mH.real.sum() * 2 + e.mH.imag.sum()).backward()
+    (t.mH.real.sum() * 2 + t.mH.imag.sum()).backward()
+    np.testing.assert_allclose(e.grad.cpu().numpy(), t.grad.numpy())
+    with pytest.raises(RuntimeError, match="tensor.H is only supported on matrices"):
+        _ = e.H
+    r = ember.randn(2, 3, device=device)
+    assert r.mH.data_ptr() == r.data_ptr() and r.H.shape == (3, 2)  # real: a view

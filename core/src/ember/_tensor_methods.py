@@ -571,8 +571,8 @@ def _install():
     Tensor.__ixor__ = lambda s, o: inplace(s, lambda t: _xor(t, o))
     Tensor.T = property(lambda s: s.permute(tuple(range(s.dim() - 1, -1, -1))))
     Tensor.mT = property(lambda s: V.transpose(s, -2, -1))
-    Tensor.H = property(lambda s: V.t(s))
-    Tensor.mH = Tensor.mT
+    Tensor.H = property(V.hermitian_of_matrix)
+    Tensor.mH = property(V.adjoint)
     _install_complex()
 
 

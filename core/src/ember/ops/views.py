@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor, _empty, _numel, contiguous_strides
+from . import complex as _CX
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import backend_of, wrap_dim
@@ -315,7 +316,25 @@ def t(x: Tensor) -> Tensor:
 
 
 def adjoint(x: Tensor) -> Tensor:
-    return transpose(x, -2, -1)
+    """The conjugate transpose of the last two dims (for real tensors, the transpose view).
+
+    Example:
+        >>> ember.tensor([[1 + 1j, 2j]]).adjoint()
+        tensor([[1.-1.j],
+                [0.-2.j]])
+    """
+    flipped = transpose(x, -2, -1)
+    return _CX.conj(flipped) if x._dtype.is_complex else flipped
+
+
+def hermitian_of_matrix(x: Tensor) -> Tensor:
+    """Tensor.H: the conjugate transpose of a matrix (0-D and 1-D tensors as they are)."""
+    if x.dim() > 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{x.dim()}-D tensor. For batches of matrices, consider using "
+                           "tensor.mH")
+    flipped = t(x)
+    return _CX.conj(flipped) if x._dtype.is_complex else flipped
 
 
 def movedim(x: Tensor, source, destination) -> Tensor:
