@@ -93,3 +93,39 @@ int em_igamma(int dtype, int upper, const void *a, const void *x, void *out, int
     });
     return EM_OK;
 }
+
+/* ---- torch.special's Bessel, Airy, zeta and polynomial functions --------------------
+ * The scalar functions live in one file shared with the CUDA backend (which reads it at
+ * run time): ember/backends/em_special_math.h, where their methods are described. */
+#define EM_SF static
+#define EM_SF_NAN ((double)NAN)
+#define EM_SF_INF ((double)INFINITY)
+#include "../src/ember/backends/em_special_math.h"
+
+int em_special_unary(int fn, int dtype, const void *x, void *out, int64_t n) {
+    if ((dtype != EM_F32 && dtype != EM_F64) || n < 0) return EM_EDTYPE;
+    if (fn < EM_SF_BESSEL_J0 || fn > EM_SF_AIRY_AI) return EM_EINVAL;
+    EM_PARALLEL_FOR(n > 256,
+    for (int64_t i = 0; i < n; ++i) {
+        if (dtype == EM_F64)
+            ((double *)out)[i] = em_special_unary_one(fn, ((const double *)x)[i]);
+        else
+            ((float *)out)[i] = (float)em_special_unary_one(fn, (double)((const float *)x)[i]);
+    });
+    return EM_OK;
+}
+
+int em_special_binary(int fn, int dtype, const void *x, const void *y, void *out, int64_t n) {
+    if ((dtype != EM_F32 && dtype != EM_F64) || n < 0) return EM_EDTYPE;
+    if (fn < EM_SF_ZETA || fn > EM_SF_LEGENDRE_P) return EM_EINVAL;
+    EM_PARALLEL_FOR(n > 256,
+    for (int64_t i = 0; i < n; ++i) {
+        if (dtype == EM_F64)
+            ((double *)out)[i] = em_special_binary_one(fn, ((const double *)x)[i],
+                                                       ((const double *)y)[i]);
+        else
+            ((float *)out)[i] = (float)em_special_binary_one(
+                fn, (double)((const float *)x)[i], (double)((const float *)y)[i]);
+    });
+    return EM_OK;
+}

@@ -147,6 +147,15 @@ int em_standard_gamma_grad(int dtype, const void *alpha, const void *x, void *ou
 /* special.c: the regularized incomplete gamma P(a, x) (upper = 0) or Q(a, x) (upper = 1)
  * of n contiguous float32/float64 pairs. */
 int em_igamma(int dtype, int upper, const void *a, const void *x, void *out, int64_t n);
+/* torch.special's Bessel, Airy, Hurwitz zeta and orthogonal-polynomial functions of n
+ * contiguous float32/float64 elements (computed in double). fn: the EM_SF_* codes of
+ * ember/backends/em_special_math.h, in this order. unary: bessel_j0, bessel_j1, bessel_y0,
+ * bessel_y1, modified_bessel_k0, modified_bessel_k1, scaled_modified_bessel_k0,
+ * scaled_modified_bessel_k1, spherical_bessel_j0, airy_ai. binary (x, y): zeta(x, q = y),
+ * then the polynomials of x with degree y: chebyshev t, u, v, w, shifted chebyshev t, u,
+ * v, w, hermite h, hermite he, laguerre l, legendre p. */
+int em_special_unary(int fn, int dtype, const void *x, void *out, int64_t n);
+int em_special_binary(int fn, int dtype, const void *x, const void *y, void *out, int64_t n);
 
 /* optim.c: fused optimizer steps over n contiguous elements (float32/float64; every state
  * buffer has the param's dtype). Each follows torch's single-tensor update op by op.

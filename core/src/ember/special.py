@@ -19,6 +19,7 @@ from ._tensor import Tensor
 from .ops.activation import log_softmax as _log_softmax
 from .ops.activation import softmax as _softmax
 from .autograd.function import Function
+from .autograd.grad_mode import no_grad
 from .ops.creation import empty, ones_like, tensor
 from .ops._util import (backend_of, broadcast_shapes, check_out, device_of, pretty_dtype,
                         result_type)
@@ -27,11 +28,18 @@ from .ops.elementwise import (_bessel_i, digamma, erf, erfc, erfinv, exp2, expm1
                               xlogy)
 from .ops.reduce import logsumexp
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
-           "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr",
-           "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1",
-           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy"]
+__all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+           "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+           "chebyshev_polynomial_w", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2",
+           "expit", "expm1", "gammainc", "gammaincc", "gammaln", "hermite_polynomial_h",
+           "hermite_polynomial_he", "i0", "i0e", "i1", "i1e", "laguerre_polynomial_l",
+           "legendre_polynomial_p", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+           "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
+           "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
+           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+           "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sinc", "softmax",
+           "spherical_bessel_j0", "xlog1py", "xlogy", "zeta"]
 
 expit = sigmoid
 gammaln = lgamma
@@ -159,6 +167,151 @@ class _Igamma(Function):
         # dP/dx = x^(a-1) e^-x / Gamma(a), the gamma density
         density = (xlogy(a - 1, x) - x - lgamma(a)).exp()
         return None, grad * (-density if ctx.upper else density), None
+
+
+# ---- Bessel, Airy, Hurwitz zeta and orthogonal polynomials --------------------------
+# Each runs the backend's kernel (csrc/special.c, or the CUDA twin; the scalar code for
+# both is backends/em_special_math.h) on contiguous broadcast copies in float32 or float64.
+# The codes are em_special_math.h's EM_SF_* numbers. torch defines no gradient for any of
+# them but zeta's in q, so their results do not require grad.
+
+_UNARY = {"bessel_j0": 0, "bessel_j1": 1, "bessel_y0": 2, "bessel_y1": 3,
+          "modified_bessel_k0": 4, "modified_bessel_k1": 5, "scaled_modified_bessel_k0": 6,
+          "scaled_modified_bessel_k1": 7, "spherical_bessel_j0": 8, "airy_ai": 9}
+_BINARY = {"zeta": 0, "chebyshev_polynomial_t": 1, "chebyshev_polynomial_u": 2,
+           "chebyshev_polynomial_v": 3, "chebyshev_polynomial_w": 4,
+           "shifted_chebyshev_polynomial_t": 5, "shifted_chebyshev_polynomial_u": 6,
+           "shifted_chebyshev_polynomial_v": 7, "shifted_chebyshev_polynomial_w": 8,
+           "hermite_polynomial_h": 9, "hermite_polynomial_he": 10, "laguerre_polynomial_l": 11,
+           "legendre_polynomial_p": 12}
+
+
+def _run_special(name: str, *operands) -> Tensor:
+    """torch.special's `name` of one tensor, or of two (tensors or numbers, broadcast)."""
+    if not any(isinstance(v, Tensor) for v in operands):
+        raise TypeError(f"special_{name}(): expected at least one Tensor argument")
+    dtype = result_type(*operands)
+    dev = device_of(*(v for v in operands if isinstance(v, Tensor)))
+    if dtype.is_complex or (dtype.is_floating_point and
+                            dtype not in (D.float32, D.float64)):
+        raise NotImplementedError(f"\"{name}_{dev.type}\" not implemented for "
+                                  f"'{pretty_dtype(dtype)}'")
+    if not dtype.is_floating_point:  # integers and bools compute in the default float dtype
+        dtype = D.get_default_dtype()
+    ts = [v if isinstance(v, Tensor) else tensor(v, dtype=dtype) for v in operands]
+    shape = broadcast_shapes(*(t.shape for t in ts))
+    with no_grad():
+        args = tuple(t.detach().to(device=dev, dtype=dtype).expand(shape).contiguous()
+                     for t in ts)
+        out = empty(shape, dtype=dtype, device=dev)
+        if out.numel():
+            code = _UNARY[name] if len(operands) == 1 else _BINARY[name]
+            backend_of(out).special(code, args, out)
+    return out
+
+
+def _unary(name: str, doc: str):
+    def fn(input: Tensor, *, out=None) -> Tensor:
+        r = _run_special(name, input)
+        return check_out(out, r, f"special_{name}") if out is not None else r
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+def _polynomial(name: str, doc: str):
+    def fn(input, n, *, out=None) -> Tensor:
+        r = _run_special(name, input, n)
+        return check_out(out, r, f"special_{name}") if out is not None else r
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+bessel_j0 = _unary("bessel_j0", "The Bessel function of the first kind of order 0.")
+bessel_j1 = _unary("bessel_j1", "The Bessel function of the first kind of order 1.")
+bessel_y0 = _unary("bessel_y0", "The Bessel function of the second kind of order 0 (NaN below "
+                   "0, -inf at 0).")
+bessel_y1 = _unary("bessel_y1", "The Bessel function of the second kind of order 1 (NaN below "
+                   "0, -inf at 0).")
+modified_bessel_k0 = _unary("modified_bessel_k0", "The modified Bessel function of the second "
+                            "kind of order 0 (NaN below 0, inf at 0).")
+modified_bessel_k1 = _unary("modified_bessel_k1", "The modified Bessel function of the second "
+                            "kind of order 1 (NaN below 0, inf at 0).")
+scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", "exp(x) K0(x), which stays "
+                                   "finite where K0 underflows.")
+scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", "exp(x) K1(x), which stays "
+                                   "finite where K1 underflows.")
+spherical_bessel_j0 = _unary("spherical_bessel_j0", "The spherical Bessel function of the "
+                             "first kind of order 0, sin(x) / x.")
+airy_ai = _unary("airy_ai", """The Airy function Ai(x).
+
+    Example:
+        >>> ember.special.airy_ai(ember.tensor([0.0]))
+        tensor([0.3550])
+    """)
+
+chebyshev_polynomial_t = _polynomial("chebyshev_polynomial_t", """The Chebyshev polynomial
+    of the first kind T_n(x), for x = input and degree n (a tensor or a number, broadcast;
+    truncated to an integer, and 0 where it is negative, as in torch).
+
+    Example:
+        >>> ember.special.chebyshev_polynomial_t(ember.tensor([0.5]), 3)
+        tensor([-1.])
+    """)
+chebyshev_polynomial_u = _polynomial("chebyshev_polynomial_u", "The Chebyshev polynomial of "
+                                     "the second kind U_n(x).")
+chebyshev_polynomial_v = _polynomial("chebyshev_polynomial_v", "The Chebyshev polynomial of "
+                                     "the third kind V_n(x).")
+chebyshev_polynomial_w = _polynomial("chebyshev_polynomial_w", "The Chebyshev polynomial of "
+                                     "the fourth kind W_n(x).")
+shifted_chebyshev_polynomial_t = _polynomial("shifted_chebyshev_polynomial_t",
+                                             "T_n(2x - 1), the shifted Chebyshev polynomial of "
+                                             "the first kind.")
+shifted_chebyshev_polynomial_u = _polynomial("shifted_chebyshev_polynomial_u",
+                                             "U_n(2x - 1), the shifted Chebyshev polynomial of "
+                                             "the second kind.")
+shifted_chebyshev_polynomial_v = _polynomial("shifted_chebyshev_polynomial_v",
+                                             "V_n(2x - 1), the shifted Chebyshev polynomial of "
+                                             "the third kind.")
+shifted_chebyshev_polynomial_w = _polynomial("shifted_chebyshev_polynomial_w",
+                                             "W_n(2x - 1), the shifted Chebyshev polynomial of "
+                                             "the fourth kind.")
+hermite_polynomial_h = _polynomial("hermite_polynomial_h", "The physicists' Hermite "
+                                   "polynomial H_n(x) (NaN past n = 512, as torch).")
+hermite_polynomial_he = _polynomial("hermite_polynomial_he", "The probabilists' Hermite "
+                                    "polynomial He_n(x) (NaN past n = 512, as torch).")
+laguerre_polynomial_l = _polynomial("laguerre_polynomial_l", "The Laguerre polynomial L_n(x).")
+legendre_polynomial_p = _polynomial("legendre_polynomial_p", "The Legendre polynomial P_n(x).")
+
+
+def zeta(input, other, *, out=None) -> Tensor:
+    """The Hurwitz zeta function zeta(x, q) = sum over k >= 0 of (q + k)^-x, for x = input and
+    q = other (tensors or numbers, broadcast): inf at x = 1, NaN below. Differentiable in q
+    (d/dq = -x zeta(x + 1, q)); torch has no derivative in x.
+
+    Example:
+        >>> ember.special.zeta(ember.tensor([2.0]), 1.0)
+        tensor([1.6449])
+    """
+    r = _Zeta.apply(input, other)
+    return check_out(out, r, "special_zeta") if out is not None else r
+
+
+class _Zeta(Function):
+    @staticmethod
+    def forward(ctx, x, q):
+        ctx.save_for_backward(*(v for v in (x, q) if isinstance(v, Tensor)))
+        ctx.operands = (x, q)
+        return _run_special("zeta", x, q)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        saved = iter(ctx.saved_tensors)
+        x, q = (next(saved) if isinstance(v, Tensor) else v for v in ctx.operands)
+        return None, grad * -x * zeta(x + 1, q)
 
 
 # torch's newer names, which (unlike ember's) have no gradient

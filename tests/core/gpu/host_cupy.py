@@ -517,9 +517,12 @@ class HostCupy(types.SimpleNamespace):
                         pass
             parts += [K.copy_parts(s, d) for s in K.DTYPES]
             parts += [K.fill_parts(d), K.where_parts(d), K.take_parts(d)]
-        parts += [K.igamma_parts(d) for d in ("float32", "float64")]
-        self._ew_lib = _compile(PRELUDE + K.PREAMBLE + K.IGAMMA_SOURCE + "\n".join(
-            _host_elementwise(p) for p in parts), workdir)
+        parts += [maker(d) for d in ("float32", "float64")
+                  for maker in (K.igamma_parts, lambda d: K.special_parts(1, d),
+                                lambda d: K.special_parts(2, d))]
+        kernels = "\n".join(_host_elementwise(p) for p in parts)
+        self._ew_lib = _compile(PRELUDE + K.PREAMBLE + K.IGAMMA_SOURCE + K.SPECIAL_SOURCE +
+                                kernels, workdir)
         self.cublas = HostCublas
         self.linalg = HostLinalg
         self.cupyx_scipy_linalg = HostScipyLinalg

@@ -517,6 +517,18 @@ def igamma(a, x, out, upper: bool) -> None:
           "igammac" if upper else "igamma")
 
 
+def special(fn: int, operands: tuple, out) -> None:
+    """out = torch.special's function fn (an EM_SF_* code of em_special_math.h) of one or two
+    contiguous operands of out's float dtype."""
+    if len(operands) == 1:
+        status = lib.em_special_unary(fn, out._dtype.code, ptr(operands[0]), ptr(out),
+                                      out.numel())
+    else:
+        status = lib.em_special_binary(fn, out._dtype.code, ptr(operands[0]), ptr(operands[1]),
+                                       ptr(out), out.numel())
+    check(status, "special")
+
+
 def get_num_threads() -> int:
     return lib.em_get_num_threads()
 

@@ -446,6 +446,17 @@ def igamma(a, x, out, upper: bool) -> None:
             _ew(p)(view(a), view(x), np.int64(upper), view(out))
 
 
+def special(fn: int, operands: tuple, out) -> None:
+    """out = torch.special's function fn (an EM_SF_* code of em_special_math.h) of one or two
+    operands (float32/float64, out's dtype)."""
+    if out.numel():
+        with _on(out):
+            arity = len(operands)
+            p = _memo(_PARTS, ("special", arity, out._dtype.name),
+                      lambda: K.special_parts(arity, out._dtype.name))
+            _ew(p)(*(view(v) for v in operands), np.int64(fn), view(out))
+
+
 # ---- reductions, scans, sorting ----------------------------------------------------
 
 _EM_RSUM, _EM_RPROD, _EM_RMAX, _EM_RMIN, _EM_RALL, _EM_RANY, _EM_RNANSUM = range(7)

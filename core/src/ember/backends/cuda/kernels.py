@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 # ---- dtypes: storage type as seen by the kernel, compute type ----------------
@@ -455,6 +456,28 @@ def igamma_parts(dtype: str) -> Parts:
     return Parts(f"em_igamma_{dtype}", f"{t} a, {t} x, int64 iv", f"{t} y",
                  f"y = ({C_OF_CUPY[t]})em_igamma_d((double)a, (double)x, (int)iv);",
                  PREAMBLE + IGAMMA_SOURCE)
+
+
+# torch.special's Bessel, Airy, zeta and polynomial functions: the scalar code is one file
+# shared with core/csrc/special.c (see there), compiled here as device functions
+SPECIAL_SOURCE = ("#define EM_SF __device__\n#define EM_SF_NAN ((double)EM_NAN)\n"
+                  "#define EM_SF_INF ((double)EM_INF)\n" +
+                  (Path(__file__).resolve().parents[1] / "em_special_math.h").read_text())
+
+
+def special_parts(arity: int, dtype: str) -> Parts:
+    """y = em_special_unary_one(iv, x) (arity 1) or em_special_binary_one(iv, x, x2)
+    (arity 2), iv an EM_SF_* code: float32/float64 operands, computed in double."""
+    if dtype not in ("float32", "float64"):
+        raise NotImplementedError(f"special functions are not implemented for {dtype} on CUDA")
+    t, c = CUPY_NAME[dtype], C_OF_CUPY[CUPY_NAME[dtype]]
+    if arity == 1:
+        return Parts(f"em_special_unary_{dtype}", f"{t} x, int64 iv", f"{t} y",
+                     f"y = ({c})em_special_unary_one((int)iv, (double)x);",
+                     PREAMBLE + SPECIAL_SOURCE)
+    return Parts(f"em_special_binary_{dtype}", f"{t} x, {t} x2, int64 iv", f"{t} y",
+                 f"y = ({c})em_special_binary_one((int)iv, (double)x, (double)x2);",
+                 PREAMBLE + SPECIAL_SOURCE)
 
 
 # ElementwiseKernel parameters passed as scalars (every other parameter is an array)
@@ -1456,8 +1479,8 @@ def all_sources() -> dict:
         for p in (fill_parts(d), where_parts(d), take_parts(d)):
             out[p.name] = elementwise_test_source(p)
         if d in ("float32", "float64"):
-            p = igamma_parts(d)
-            out[p.name] = elementwise_test_source(p)
+            for p in (igamma_parts(d), special_parts(1, d), special_parts(2, d)):
+                out[p.name] = elementwise_test_source(p)
     out["random"] = RANDOM_SOURCE
     out["put"] = PUT_SOURCE
     out["nn"] = nn_source()
