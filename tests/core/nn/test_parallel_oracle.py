@@ -27,7 +27,7 @@ def _as_torchs_repr(text: str) -> str:
                                           r"\1", text)
 
 def E(t, requires_grad=False):
-    out = ember.tensor(t.detach().numpy())
+    out = ember.tensor(t.detach().cpu().numpy())
     return out.requires_grad_() if requires_grad else out
 
 
