@@ -521,7 +521,7 @@ class HostCupy(types.SimpleNamespace):
                   for maker in (K.igamma_parts, lambda d: K.special_parts(1, d),
                                 lambda d: K.special_parts(2, d))]
         kernels = "\n".join(_host_elementwise(p) for p in parts)
-        self._ew_lib = _compile(PRELUDE + K.PREAMBLE + K.IGAMMA_SOURCE + K.SPECIAL_SOURCE +
+        self._ew_lib = _compile(PRELUDE + K.PREAMBLE + K.SPECIAL_SOURCE +
                                 kernels, workdir)
         self.cublas = HostCublas
         self.linalg = HostLinalg

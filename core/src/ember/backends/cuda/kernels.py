@@ -386,66 +386,11 @@ def take_parts(dtype: str) -> Parts:
     return Parts(f"em_take_{dtype}", f"raw {t} src, int64 off", f"{t} y", "y = src[off];", "")
 
 
-# the regularized incomplete gamma P(a, x) or Q(a, x): core/csrc/special.c's em_igamma_one,
-# line for line (see there for the method and why the prefactor is split as it is)
-IGAMMA_SOURCE = r"""
-#ifndef EM_IGAMMA_SOURCE
-#define EM_IGAMMA_SOURCE
-__device__ double em_log1pmx_d(double t) {
-    if (fabs(t) > 0.25) return log1p(t) - t;
-    double term = t, sum = 0;  /* (-1)^(k+1) t^k / k from k = 2 */
-    for (int k = 2; k < 60; ++k) {
-        term *= -t;
-        const double add = term / k;
-        sum += add;
-        if (fabs(add) < 1e-17 * fabs(sum)) break;
-    }
-    return sum;
-}
-__device__ double em_igamma_log_prefactor_d(double a, double x) {
-    if (a < 10) return a * log(x) - x - lgamma(a);
-    const double f = 1 / (a * a);
-    const double tail = (1.0 / 12 + f * (-1.0 / 360 + f * (1.0 / 1260 + f * (-1.0 / 1680 +
-                        f * (1.0 / 1188 + f * (-691.0 / 360360)))))) / a;
-    return a * em_log1pmx_d((x - a) / a) + 0.5 * log(a / 6.283185307179586) - tail;
-}
-__device__ double em_igamma_d(double a, double x, int upper) {
-    const double nan = (double)EM_NAN;
-    if (isnan(a) || isnan(x) || a < 0 || x < 0) return nan;
-    if (a == 0) return x > 0 ? (double)!upper : nan;
-    if (x == 0) return (double)upper;
-    if (isinf(a)) return isinf(x) ? nan : (double)upper;
-    if (isinf(x)) return (double)!upper;
-    const double log_pre = em_igamma_log_prefactor_d(a, x);
-    if (x < a + 1) {
-        double term = 1, sum = 1;
-        for (int n = 1; n < 100000; ++n) {
-            term *= x / (a + n);
-            sum += term;
-            if (term < 1e-17 * sum) break;
-        }
-        const double p = exp(log_pre) * sum / a;
-        return upper ? 1 - p : p;
-    }
-    const double tiny = 1e-300;
-    double b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
-    for (int i = 1; i < 100000; ++i) {
-        const double an = -i * (i - a);
-        b += 2;
-        d = an * d + b;
-        if (fabs(d) < tiny) d = tiny;
-        c = b + an / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1 / d;
-        const double step = d * c;
-        h *= step;
-        if (fabs(step - 1) < 1e-16) break;
-    }
-    const double q = exp(log_pre) * h;
-    return upper ? q : 1 - q;
-}
-#endif
-"""
+# torch.special's Bessel, Airy, zeta and polynomial functions: the scalar code is one file
+# shared with core/csrc/special.c (see there), compiled here as device functions
+SPECIAL_SOURCE = ("#define EM_SF __device__\n#define EM_SF_NAN ((double)EM_NAN)\n"
+                  "#define EM_SF_INF ((double)EM_INF)\n" +
+                  (Path(__file__).resolve().parents[1] / "em_special_math.h").read_text())
 
 
 def igamma_parts(dtype: str) -> Parts:
@@ -454,15 +399,8 @@ def igamma_parts(dtype: str) -> Parts:
         raise NotImplementedError(f"igamma is not implemented for {dtype} on CUDA")
     t = CUPY_NAME[dtype]
     return Parts(f"em_igamma_{dtype}", f"{t} a, {t} x, int64 iv", f"{t} y",
-                 f"y = ({C_OF_CUPY[t]})em_igamma_d((double)a, (double)x, (int)iv);",
-                 PREAMBLE + IGAMMA_SOURCE)
-
-
-# torch.special's Bessel, Airy, zeta and polynomial functions: the scalar code is one file
-# shared with core/csrc/special.c (see there), compiled here as device functions
-SPECIAL_SOURCE = ("#define EM_SF __device__\n#define EM_SF_NAN ((double)EM_NAN)\n"
-                  "#define EM_SF_INF ((double)EM_INF)\n" +
-                  (Path(__file__).resolve().parents[1] / "em_special_math.h").read_text())
+                 f"y = ({C_OF_CUPY[t]})em_igamma_one((double)a, (double)x, (int)iv);",
+                 PREAMBLE + SPECIAL_SOURCE)
 
 
 def special_parts(arity: int, dtype: str) -> Parts:
