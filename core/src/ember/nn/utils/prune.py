@@ -244,6 +244,19 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
+def _zero_extremes(t: Tensor, default_mask: Tensor, amount, scores, largest: bool) -> Tensor:
+    """default_mask with the entries of the ``amount`` largest (or smallest) scores() set to
+    0; scores is only drawn when something is pruned, as torch draws its random scores."""
+    size = t.nelement()
+    k = _n_to_prune(amount, size)
+    _check_amount_fits(k, size)
+    mask = default_mask.clone(memory_format=ember.contiguous_format)
+    if k != 0:
+        idx = ember.topk(scores().view(-1), k=k, largest=largest).indices
+        mask.view(-1)[idx] = 0
+    return mask
+
+
 class RandomUnstructured(BasePruningMethod):
     """Prunes ``amount`` entries (a count, or a fraction of the tensor) chosen at random.
 
@@ -258,15 +271,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        size = t.nelement()
-        k = _n_to_prune(self.amount, size)
-        _check_amount_fits(k, size)
-        mask = default_mask.clone(memory_format=ember.contiguous_format)
-        if k != 0:
-            scores = ember.rand_like(t)
-            idx = ember.topk(scores.view(-1), k=k).indices
-            mask.view(-1)[idx] = 0
-        return mask
+        return _zero_extremes(t, default_mask, self.amount, lambda: ember.rand_like(t), True)
 
     @classmethod
     def apply(cls, module: Module, name: str,  # type: ignore[override]
@@ -288,14 +293,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        size = t.nelement()
-        k = _n_to_prune(self.amount, size)
-        _check_amount_fits(k, size)
-        mask = default_mask.clone(memory_format=ember.contiguous_format)
-        if k != 0:
-            idx = ember.topk(ember.abs(t).view(-1), k=k, largest=False).indices
-            mask.view(-1)[idx] = 0
-        return mask
+        return _zero_extremes(t, default_mask, self.amount, lambda: ember.abs(t), False)
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: int | float,  # type: ignore[override]
