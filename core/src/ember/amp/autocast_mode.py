@@ -168,6 +168,86 @@ def cast_fp32(*tensors):
     return tuple(t.float() if t is not None and t._dtype in _LOW else t for t in tensors)
 
 
+def is_autocast_available(device_type: str) -> bool:
+    """Whether autocast runs on device_type: ember's devices, the CPU and CUDA."""
+    return device_type in _DEFAULT_DTYPE
+
+
+def custom_fwd(fwd=None, *, device_type: str, cast_inputs=None):
+    """Decorates a custom Function's ``forward`` for autocast regions. With cast_inputs, a
+    forward called inside an autocast region of device_type gets its floating inputs on that
+    device (float64 aside) cast to cast_inputs, and runs with autocast off; without it, it
+    runs in the region as it is. Outside a region it is a plain call. The matching
+    ``custom_bwd`` runs backward under the autocast state forward ran in.
+
+    Example:
+        >>> class MyMM(ember.autograd.Function):
+        ...     @staticmethod
+        ...     @ember.amp.custom_fwd(device_type="cuda", cast_inputs=ember.float32)
+        ...     def forward(ctx, a, b):
+        ...         return a @ b
+    """
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def forward(ctx, *args, **kwargs):
+        active = is_autocast_enabled(device_type)
+        # what backward will run under: the region, unless forward left it to cast inputs
+        ctx._autocast_for_backward = (active and cast_inputs is None,
+                                      get_autocast_dtype(device_type))
+        if cast_inputs is None or not active:
+            return fwd(ctx, *args, **kwargs)
+        with autocast(device_type, enabled=False):
+            return fwd(ctx, *_cast_floats(args, device_type, cast_inputs),
+                       **_cast_floats(kwargs, device_type, cast_inputs))
+    return forward
+
+
+def custom_bwd(bwd=None, *, device_type: str):
+    """Decorates a custom Function's ``backward`` (paired with ``custom_fwd``) to run under
+    the autocast state its forward ran in.
+
+    Example:
+        >>> class MyMM(ember.autograd.Function):
+        ...     @staticmethod
+        ...     @ember.amp.custom_bwd(device_type="cuda")
+        ...     def backward(ctx, grad):
+        ...         return grad, grad
+    """
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def backward(ctx, *grads):
+        enabled, dtype = getattr(ctx, "_autocast_for_backward", (False, None))
+        region = autocast(device_type, dtype=dtype, enabled=True) if enabled else \
+            autocast(device_type, enabled=False)
+        with region:
+            return bwd(ctx, *grads)
+    return backward
+
+
+def _cast_floats(value, device_type: str, dtype):
+    """value with its floating tensors on device_type (float64 aside) cast to dtype, through
+    lists, tuples and dicts."""
+    if hasattr(value, "_storage"):
+        if (value.dtype.is_floating_point and value.dtype is not D.float64
+                and value.device.type == device_type):
+            return value.to(dtype)
+        return value
+    if isinstance(value, dict):
+        return {k: _cast_floats(v, device_type, dtype) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_cast_floats(v, device_type, dtype) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value
+
+
 def _deprecated(name: str, replacement: str, fn):
     def wrapper(*args):
         warnings.warn(f"ember.{name}() is deprecated. Please use ember.{replacement} instead.",
