@@ -504,37 +504,16 @@ def elementwise_test_source(p: Parts, scalar_types: dict | None = None) -> str:
 
 
 # ---- raw kernels ---------------------------------------------------------------------
-# Philox4x32-10 exactly as core/csrc/random.c (same rounds, keys and block layout).
+# Philox4x32-10, its uniforms and the gamma/Poisson samplers: one source with
+# core/csrc/random.c (backends/em_random_math.h), compiled here as device functions
+RANDOM_MATH = ("#define EM_RF __device__\n#define EM_RF_NAN ((double)EM_NAN)\n"
+               "#define EM_RF_INF ((double)EM_INF)\n" +
+               (Path(__file__).resolve().parents[1] / "em_random_math.h").read_text())
+# its constants, for the tests that replay Philox in NumPy
 PHILOX_M0, PHILOX_M1 = 0xD2511F53, 0xCD9E8D57
 PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
 
-RANDOM_SOURCE = PREAMBLE + r"""
-struct em_philox_block { unsigned int v[4]; };
-__device__ __forceinline__ em_philox_block em_philox(unsigned long long seed,
-                                                     unsigned long long counter) {
-    unsigned int c0 = (unsigned int)counter, c1 = (unsigned int)(counter >> 32), c2 = 0, c3 = 0;
-    unsigned int k0 = (unsigned int)seed, k1 = (unsigned int)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        unsigned long long p0 = (unsigned long long)0xD2511F53u * c0;
-        unsigned long long p1 = (unsigned long long)0xCD9E8D57u * c2;
-        unsigned int n0 = (unsigned int)(p1 >> 32) ^ c1 ^ k0;
-        unsigned int n2 = (unsigned int)(p0 >> 32) ^ c3 ^ k1;
-        c1 = (unsigned int)p1;
-        c3 = (unsigned int)p0;
-        c0 = n0;
-        c2 = n2;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    em_philox_block b = {{c0, c1, c2, c3}};
-    return b;
-}
-__device__ __forceinline__ float em_u01f(unsigned int x) {
-    return (float)(x >> 8) * (1.0f / 16777216.0f);
-}
-__device__ __forceinline__ double em_u01d(unsigned int hi, unsigned int lo) {
-    return (double)((((unsigned long long)hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0);
-}
+RANDOM_SOURCE = PREAMBLE + RANDOM_MATH + r"""
 __device__ __forceinline__ void em_store_any(int dtype, void *out, long long i, double val) {
     switch (dtype) {
     case 0: ((float *)out)[i] = (float)val; break;
@@ -550,7 +529,7 @@ extern "C" __global__ void em_random_uniform(int dtype, void *out, long long n,
                                              unsigned long long seed, unsigned long long counter,
                                              double low, double high) {
     long long k = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    em_philox_block b = em_philox(seed, counter + (unsigned long long)k);
+    em_philox_block b = em_philox(seed, counter + (unsigned long long)k, 0);
     if (dtype == 1) {
         if (2 * k >= n) return;
         double span = high - low, *o = (double *)out;
@@ -572,7 +551,7 @@ extern "C" __global__ void em_random_normal(int dtype, void *out, long long n,
                                             unsigned long long seed, unsigned long long counter,
                                             double mean, double std) {
     long long k = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    em_philox_block b = em_philox(seed, counter + (unsigned long long)k);
+    em_philox_block b = em_philox(seed, counter + (unsigned long long)k, 0);
     if (dtype == 1) {
         if (2 * k >= n) return;
         double *o = (double *)out;
@@ -592,96 +571,16 @@ extern "C" __global__ void em_random_normal(int dtype, void *out, long long n,
     }
     for (int l = 0; l < 4 && 4 * k + l < n; ++l) em_store_any(dtype, out, 4 * k + l, (double)z[l]);
 }/* ---- gamma and Poisson samplers, and the standard gamma's gradient ----------------
- * Twins of core/csrc/random.c's em_gamma_one / em_poisson_one / em_gamma_grad_one with
- * the same uniform stream: element i owns Philox counter `counter + i`, and its k-th draw
- * puts k in the third counter word. One thread per element; all arithmetic in double.
- * The module is compiled without FMA contraction (as the CPU code), so only the GPU's
- * log/exp/cos/lgamma, a few ulps from glibc's, can make a sample differ from the CPU's. */
-__device__ __forceinline__ em_philox_block em_philox_draw(unsigned long long seed,
-                                                          unsigned long long ctr,
-                                                          unsigned int draw) {
-    unsigned int c0 = (unsigned int)ctr, c1 = (unsigned int)(ctr >> 32), c2 = draw, c3 = 0;
-    unsigned int k0 = (unsigned int)seed, k1 = (unsigned int)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        unsigned long long p0 = (unsigned long long)0xD2511F53u * c0;
-        unsigned long long p1 = (unsigned long long)0xCD9E8D57u * c2;
-        unsigned int n0 = (unsigned int)(p1 >> 32) ^ c1 ^ k0;
-        unsigned int n2 = (unsigned int)(p0 >> 32) ^ c3 ^ k1;
-        c1 = (unsigned int)p1;
-        c3 = (unsigned int)p0;
-        c0 = n0;
-        c2 = n2;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    em_philox_block b = {{c0, c1, c2, c3}};
-    return b;
-}
-/* Marsaglia-Tsang: trial t uses draws 2t (Box-Muller normal) and 2t + 1 (acceptance
- * uniform, and for alpha < 1 the boost uniform). */
-__device__ double em_gamma_sample_d(double alpha, unsigned long long seed,
-                                    unsigned long long ctr) {
-    if (!(alpha >= 0)) return (double)EM_NAN;
-    if (alpha == 0) return 0.0;
-    if (isinf(alpha)) return (double)EM_INF;
-    const double boosted = alpha < 1 ? alpha + 1 : alpha;
-    const double d = boosted - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
-    for (unsigned int t = 0;; t += 2) {
-        em_philox_block g = em_philox_draw(seed, ctr, t), q = em_philox_draw(seed, ctr, t + 1);
-        const double r = sqrt(-2.0 * log(1.0 - em_u01d(g.v[0], g.v[1])));
-        const double z = r * cos(6.283185307179586 * em_u01d(g.v[2], g.v[3]));
-        double v = 1.0 + c * z;
-        if (v <= 0) continue;
-        v = v * v * v;
-        const double u = 1.0 - em_u01d(q.v[0], q.v[1]);
-        const double zz = z * z;
-        if (u < 1.0 - 0.0331 * zz * zz || log(u) < 0.5 * zz + d * (1.0 - v + log(v))) {
-            if (alpha >= 1) return d * v;
-            const double boost = 1.0 - em_u01d(q.v[2], q.v[3]);
-            return exp(log(d * v) + log(boost) / alpha);
-        }
-    }
-}
-/* below rate 10: products of uniforms against exp(-rate), two per draw; from 10: PTRS */
-__device__ double em_poisson_sample_d(double lam, unsigned long long seed,
-                                      unsigned long long ctr) {
-    if (!(lam >= 0)) return (double)EM_NAN;
-    if (lam == 0) return 0.0;
-    if (isinf(lam)) return (double)EM_INF;
-    if (lam < 10) {
-        const double floor_p = exp(-lam);
-        double prod = 1.0, k = 0;
-        for (unsigned int t = 0;; ++t) {
-            em_philox_block b = em_philox_draw(seed, ctr, t);
-            prod *= em_u01d(b.v[0], b.v[1]);
-            if (prod < floor_p) return k;
-            k += 1;
-            prod *= em_u01d(b.v[2], b.v[3]);
-            if (prod < floor_p) return k;
-            k += 1;
-        }
-    }
-    const double root = sqrt(lam), loglam = log(lam);
-    const double b = 0.931 + 2.53 * root, a = -0.059 + 0.02483 * b;
-    const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
-    for (unsigned int t = 0;; ++t) {
-        em_philox_block blk = em_philox_draw(seed, ctr, t);
-        const double U = em_u01d(blk.v[0], blk.v[1]) - 0.5, V = em_u01d(blk.v[2], blk.v[3]);
-        const double us = 0.5 - fabs(U);
-        const double k = floor((2.0 * a / us + b) * U + lam + 0.43);
-        if (us >= 0.07 && V <= vr) return k;
-        if (k < 0 || (us < 0.013 && V > us)) continue;
-        if (log(V) + log(inv_alpha) - log(a / (us * us) + b) <= -lam + k * loglam - lgamma(k + 1.0))
-            return k;
-    }
-}
+ * em_random_math.h's samplers, one thread per element: element i owns Philox counter
+ * `counter + i`, as on the CPU. The module is compiled without FMA contraction, so only
+ * the GPU's log/exp/cos/lgamma, a few ulps from glibc's, can make a sample differ. */
 extern "C" __global__ void em_random_gamma(int dtype, const void *param, void *out, long long n,
                                            unsigned long long seed, unsigned long long counter) {
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
     if (i >= n) return;
     const unsigned long long ctr = counter + (unsigned long long)i;
-    if (dtype == 1) ((double *)out)[i] = em_gamma_sample_d(((const double *)param)[i], seed, ctr);
-    else ((float *)out)[i] = (float)em_gamma_sample_d((double)((const float *)param)[i], seed, ctr);
+    if (dtype == 1) ((double *)out)[i] = em_gamma_one(((const double *)param)[i], seed, ctr);
+    else ((float *)out)[i] = (float)em_gamma_one((double)((const float *)param)[i], seed, ctr);
 }
 extern "C" __global__ void em_random_poisson(int dtype, const void *param, void *out,
                                              long long n, unsigned long long seed,
@@ -690,72 +589,19 @@ extern "C" __global__ void em_random_poisson(int dtype, const void *param, void 
     if (i >= n) return;
     const unsigned long long ctr = counter + (unsigned long long)i;
     if (dtype == 1)
-        ((double *)out)[i] = em_poisson_sample_d(((const double *)param)[i], seed, ctr);
+        ((double *)out)[i] = em_poisson_one(((const double *)param)[i], seed, ctr);
     else
-        ((float *)out)[i] = (float)em_poisson_sample_d((double)((const float *)param)[i],
+        ((float *)out)[i] = (float)em_poisson_one((double)((const float *)param)[i],
                                                         seed, ctr);
-}
-/* d x / d alpha by implicit reparameterization; see em_gamma_grad_one in random.c for the
- * derivation (series below x = a + 1, Legendre's continued fraction with forward-mode
- * derivative pairs above). */
-__device__ double em_psi_pos_d(double x) {
-    double acc = 0;
-    while (x < 6) {
-        acc -= 1 / x;
-        x += 1;
-    }
-    const double f = 1 / (x * x);
-    const double tail = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 +
-                        f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))));
-    return acc + log(x) - 0.5 / x + tail;
-}
-__device__ double em_gamma_dx_da_d(double a, double x) {
-    if (!(a > 0) || isnan(x)) return (double)EM_NAN;
-    if (x <= 0 || isinf(a)) return 0.0;
-    if (isinf(x)) return (double)EM_INF;
-    if (x < a + 1) {
-        double S = 1, dS = 0, term = 1, H = 0;
-        for (int n = 1; n < 10000000; ++n) {
-            const double an = a + n;
-            H += 1 / an;
-            term *= x / an;
-            S += term;
-            dS -= term * H;
-            if (term < 1e-17 * S && term * H < 1e-17 * -dS) break;
-        }
-        return -(log(x) - em_psi_pos_d(a + 1) + dS / S) * x * S / a;
-    }
-    const double tiny = 1e-300;
-    double b = x + 1 - a, db = -1, c = 1 / tiny, dc = 0;
-    double d = 1 / b, dd = -db / (b * b), h = d, dh = dd;
-    for (int i = 1; i < 10000000; ++i) {
-        const double an = -i * (i - a), dan = i;
-        b += 2;
-        double nd = an * d + b, ndd = dan * d + an * dd + db;
-        if (fabs(nd) < tiny) { nd = tiny; ndd = 0; }
-        double nc = b + an / c, ndc = db + (dan * c - an * dc) / (c * c);
-        if (fabs(nc) < tiny) { nc = tiny; ndc = 0; }
-        d = 1 / nd;
-        dd = -ndd / (nd * nd);
-        c = nc;
-        dc = ndc;
-        const double step = d * c, dstep = dd * c + d * dc;
-        const double nh = h * step, ndh = dh * step + h * dstep;
-        const bool done = fabs(step - 1) < 1e-16 && fabs(ndh - dh) <= 1e-16 * fabs(ndh);
-        h = nh;
-        dh = ndh;
-        if (done) break;
-    }
-    return (log(x) - em_psi_pos_d(a) + dh / h) * x * h;
 }
 extern "C" __global__ void em_standard_gamma_grad(int dtype, const void *alpha, const void *x,
                                                   void *out, long long n) {
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
     if (i >= n) return;
     if (dtype == 1)
-        ((double *)out)[i] = em_gamma_dx_da_d(((const double *)alpha)[i], ((const double *)x)[i]);
+        ((double *)out)[i] = em_gamma_grad_one(((const double *)alpha)[i], ((const double *)x)[i]);
     else
-        ((float *)out)[i] = (float)em_gamma_dx_da_d((double)((const float *)alpha)[i],
+        ((float *)out)[i] = (float)em_gamma_grad_one((double)((const float *)alpha)[i],
                                                      (double)((const float *)x)[i]);
 }
 """
