@@ -3,8 +3,9 @@ unconstrained reals onto c, ``transform_to(c)`` any transform onto c (used to op
 constrained parameters in unconstrained space).
 
 Entries are registered for a constraint object (our simple constraints are shared
-instances) or for a constraint class (parameterized ones: bounds, independent); an
-object's own entry wins over its class's.
+instances) or for a constraint class (parameterized ones: bounds, independent, cat,
+stack); an object's own entry wins over its class's. A class entry serves that exact
+class only, so e.g. the integer ranges, though built on the real ones, have none.
 
 Example:
     >>> biject_to(constraints.positive)(ember.tensor(0.0))
@@ -43,9 +44,9 @@ class ConstraintRegistry:
         hit = self._by_object.get(id(constraint))
         if hit is not None and hit[0] is constraint:
             return hit[1](constraint)
-        for cls in type(constraint).__mro__:
-            if cls in self._by_class:
-                return self._by_class[cls](constraint)
+        factory = self._by_class.get(type(constraint))
+        if factory is not None:
+            return factory(constraint)
         raise NotImplementedError(f"Cannot transform {type(constraint).__name__} constraints")
 
 
@@ -61,8 +62,12 @@ def _both(constraint, factory):
 _both(constraints.real, lambda c: T.identity_transform)
 _both(constraints.positive, lambda c: T.ExpTransform())
 _both(constraints.nonnegative, lambda c: T.ExpTransform())
-_both(constraints.unit_interval, lambda c: T.SigmoidTransform())
+_both(constraints.corr_cholesky, lambda c: T.CorrCholeskyTransform())
 transform_to.register(constraints.lower_cholesky, lambda c: T.LowerCholeskyTransform())
+# L L^T is onto the positive-definite matrices only; torch offers it for both sets
+transform_to.register(constraints.positive_definite, lambda c: T.PositiveDefiniteTransform())
+transform_to.register(constraints.positive_semidefinite,
+                      lambda c: T.PositiveDefiniteTransform())
 biject_to.register(constraints.simplex, lambda c: T.StickBreakingTransform())
 transform_to.register(constraints.simplex, lambda c: T.SoftmaxTransform())
 
@@ -75,8 +80,14 @@ def _below(c):
     return T.ComposeTransform([T.ExpTransform(), T.AffineTransform(c.upper_bound, -1)])
 
 
+def _is_number(v, target):
+    return isinstance(v, (int, float)) and v == target
+
+
 def _between(c):
     lo, hi = c.lower_bound, c.upper_bound
+    if _is_number(lo, 0) and _is_number(hi, 1):
+        return T.SigmoidTransform()
     return T.ComposeTransform([T.SigmoidTransform(), T.AffineTransform(lo, hi - lo)])
 
 
@@ -87,8 +98,21 @@ def _independent_of(registry):
     return make
 
 
+def _pieces_of(registry):
+    def make_cat(c):
+        return T.CatTransform([registry(part) for part in c.cseq], c.dim, c.lengths)
+
+    def make_stack(c):
+        return T.StackTransform([registry(part) for part in c.cseq], c.dim)
+    return make_cat, make_stack
+
+
 for _cls, _make in ((constraints._Above, _above), (constraints._AtLeast, _above),
-                    (constraints._Below, _below), (constraints._Between, _between)):
+                    (constraints._Below, _below), (constraints._Between, _between),
+                    (constraints._BetweenHalfOpen, _between)):
     _both(_cls, _make)
-biject_to.register(constraints._Reinterpreted, _independent_of(biject_to))
-transform_to.register(constraints._Reinterpreted, _independent_of(transform_to))
+for _registry in (biject_to, transform_to):
+    _registry.register(constraints._Reinterpreted, _independent_of(_registry))
+    _make_cat, _make_stack = _pieces_of(_registry)
+    _registry.register(constraints.cat, _make_cat)
+    _registry.register(constraints.stack, _make_stack)

@@ -331,8 +331,15 @@ class _Pieces(Constraint):
 
     def __init__(self, cseq, dim: int = 0):
         self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
         self.dim = dim
         super().__init__()
+
+    def _check_dim(self, value):
+        if not -value.dim() <= self.dim < value.dim():
+            raise AssertionError(f"dim {self.dim} out of range for value with "
+                                 f"{value.dim()} dimensions")
 
     @property
     def is_discrete(self) -> bool:
@@ -347,13 +354,15 @@ class _Concatenated(_Pieces):
         super().__init__(cseq, dim)
         self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.cseq):
-            raise ValueError("lengths and constraints differ in length")
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq "
+                                 f"({len(self.cseq)})")
 
     @property
     def event_dim(self) -> int:
         return max(c.event_dim for c in self.cseq)
 
     def check(self, value):
+        self._check_dim(value)
         offsets = [sum(self.lengths[:i]) for i in range(len(self.lengths))]
         parts = [c.check(value.narrow(self.dim, at, n))
                  for c, at, n in zip(self.cseq, offsets, self.lengths)]
@@ -373,6 +382,7 @@ class _Stacked(_Pieces):
         return inner + 1 if self.dim + inner < 0 else inner
 
     def check(self, value):
+        self._check_dim(value)
         n = value.size(self.dim)
         return ember.stack([c.check(value.select(self.dim, i))
                             for i, c in zip(range(n), self.cseq)], self.dim)

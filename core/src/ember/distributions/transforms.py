@@ -15,12 +15,14 @@ import ember
 import ember.nn.functional as F
 
 from . import constraints
-from .utils import _sum_last, broadcast_all
+from .utils import _sum_last, broadcast_all, tril_matrix_to_vec, vec_to_tril_matrix
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
-           "IndependentTransform", "LowerCholeskyTransform", "PowerTransform",
-           "ReshapeTransform", "SigmoidTransform", "SoftplusTransform", "TanhTransform",
-           "SoftmaxTransform", "StickBreakingTransform", "Transform", "identity_transform"]
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+           "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
+           "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+           "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftplusTransform",
+           "TanhTransform", "SoftmaxTransform", "StackTransform", "StickBreakingTransform",
+           "Transform", "identity_transform"]
 
 _EMPTY = (None, None)
 
@@ -462,6 +464,11 @@ class SoftplusTransform(_Stateless):
         return -F.softplus(-x)  # log sigmoid(x)
 
 
+def _log_tanh_slope(x):
+    # log(1 - tanh^2 x) = 2 log(2 e^-x / (1 + e^-2x)), written without overflow
+    return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
+
+
 class TanhTransform(_Stateless):
     """y = tanh(x).
 
@@ -477,8 +484,7 @@ class TanhTransform(_Stateless):
     _inverse = staticmethod(ember.atanh)
 
     def log_abs_det_jacobian(self, x, y):
-        # log(1 - tanh^2 x) = 2 log(2 e^-x / (1 + e^-2x)), written without overflow
-        return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
+        return _log_tanh_slope(x)
 
 
 class AbsTransform(_Stateless):
@@ -708,3 +714,258 @@ class LowerCholeskyTransform(_Stateless):
 
     def _inverse(self, y):
         return _map_diagonal(y, ember.log)
+
+
+class PositiveDefiniteTransform(_Stateless):
+    """Square matrices to positive-definite ones: L L^T with L from
+    ``LowerCholeskyTransform`` (the upper triangle of the input is ignored).
+
+    Example:
+        >>> PositiveDefiniteTransform()(ember.zeros(2, 2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.positive_definite
+
+    def _call(self, x):
+        factor = LowerCholeskyTransform()(x)
+        return factor @ factor.mT
+
+    def _inverse(self, y):
+        return LowerCholeskyTransform().inv(ember.linalg.cholesky(y))
+
+
+def _triangle_side(n_entries: int) -> int:
+    """D with D (D - 1) / 2 == n_entries (strict lower triangle of a D x D matrix)."""
+    side = round(0.5 + (0.25 + 2 * n_entries) ** 0.5)
+    if side * (side - 1) // 2 != n_entries:
+        raise ValueError("Input is not a flattened lower-diagonal number")
+    return side
+
+
+class CorrCholeskyTransform(Transform):
+    """Unconstrained vectors of length D (D - 1) / 2 to Cholesky factors of D x D
+    correlation matrices (lower triangular, positive diagonal, rows of unit length).
+
+    The vector fills the strict lower triangle row by row and is squashed by tanh into
+    (-1, 1); each row is then a signed stick breaking: entry j keeps the fraction
+    tanh(x_ij)^2 of the squared length the earlier entries left, and the diagonal takes
+    the remainder.
+
+    Example:
+        >>> CorrCholeskyTransform()(ember.zeros(1))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def _call(self, x):
+        edge = 1 - ember.finfo(x.dtype).eps
+        r = vec_to_tril_matrix(x.tanh().clamp(min=-edge, max=edge), diag=-1)
+        # sqrt(1 - r^2) per entry, accumulated along the row: the length still unused
+        unused = (1 - r * r).sqrt().cumprod(-1)
+        side = r.shape[-1]
+        # the unit diagonal times the unused length before it is the diagonal entry
+        r = r + ember.eye(side, dtype=r.dtype, device=r.device)
+        return r * F.pad(unused[..., :-1], [1, 0], value=1)
+
+    @staticmethod
+    def _unused_sq(y):
+        """1 - (sum of squares of y up to and including each column), row by row."""
+        return 1 - (y * y).cumsum(-1)
+
+    def _inverse(self, y):
+        before = F.pad(self._unused_sq(y)[..., :-1], [1, 0], value=1)
+        frac = tril_matrix_to_vec(y, diag=-1) / tril_matrix_to_vec(before, diag=-1).sqrt()
+        return ember.atanh(frac)
+
+    def log_abs_det_jacobian(self, x, y):
+        # the Jacobian is taken against the strict lower triangle of y, read as a
+        # vector; diagonal -2 of the unused lengths lines up each entry with the
+        # squared length that was left just before it
+        unused_sq = tril_matrix_to_vec(self._unused_sq(y), diag=-2)
+        return 0.5 * unused_sq.log().sum(-1) + _log_tanh_slope(x).sum(-1)
+
+    def forward_shape(self, shape):
+        _need_dims(len(shape), 1)
+        side = _triangle_side(shape[-1])
+        return shape[:-1] + (side, side)
+
+    def inverse_shape(self, shape):
+        _need_dims(len(shape), 2)
+        side = shape[-1]
+        if shape[-2] != side:
+            raise ValueError("Input is not square")
+        return shape[:-2] + (side * (side - 1) // 2,)
+
+
+def _check_axis(value, name: str, dim: int, size: int, what: str):
+    """Cat/Stack inputs must have ``dim`` and it must be ``size`` long."""
+    rank = value.dim()
+    if not -rank <= dim < rank:
+        raise AssertionError(f"dim {dim} out of range for {name} with {rank} dimensions")
+    if value.size(dim) != size:
+        raise AssertionError(f"{name}.size({dim}) = {value.size(dim)} must equal {what} {size}")
+
+
+class _PiecewiseTransform(Transform):
+    """Base of Cat/Stack: ``transforms[i]`` acts on the i-th piece of ``dim``; the
+    subclasses say how a tensor is split into pieces and how pieces are joined."""
+
+    def __init__(self, tseq, dim: int, cache_size: int):
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        super().__init__(cache_size=cache_size)
+        self.transforms = [t.with_cache(cache_size) if cache_size else t for t in tseq]
+        self.dim = dim
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    def _split(self, value, name):
+        raise NotImplementedError
+
+    def _join(self, pieces, dim):
+        raise NotImplementedError
+
+    def _call(self, x):
+        pieces = self._split(x, "x")
+        return self._join([t(p) for t, p in zip(self.transforms, pieces)], self.dim)
+
+    def _inverse(self, y):
+        pieces = self._split(y, "y")
+        return self._join([t.inv(p) for t, p in zip(self.transforms, pieces)], self.dim)
+
+    def _piece_log_dets(self, x, y):
+        pairs = zip(self.transforms, self._split(x, "x"), self._split(y, "y"))
+        return [t.log_abs_det_jacobian(a, b) for t, a, b in pairs]
+
+
+class CatTransform(_PiecewiseTransform):
+    """Applies ``tseq[i]`` to the i-th run of ``lengths[i]`` consecutive slices along
+    ``dim`` (one slice each by default), matching ``ember.cat``.
+
+    Example:
+        >>> t = CatTransform([ExpTransform(), identity_transform], dim=0, lengths=[1, 2])
+        >>> t(ember.zeros(3))
+        tensor([1., 0., 0.])
+    """
+
+    def __init__(self, tseq, dim: int = 0, lengths=None, cache_size: int = 0):
+        super().__init__(tseq, dim, cache_size)
+        self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms "
+                                 f"({len(self.transforms)})")
+
+    def _rebuild_args(self):
+        return (self.transforms, self.dim, self.lengths)
+
+    @property
+    def event_dim(self) -> int:
+        return max(t.event_dim for t in self.transforms)
+
+    @property
+    def length(self) -> int:
+        return sum(self.lengths)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+    def _split(self, value, name):
+        _check_axis(value, name, self.dim, self.length, "length")
+        starts = [sum(self.lengths[:i]) for i in range(len(self.lengths))]
+        return [value.narrow(self.dim, at, n) for at, n in zip(starts, self.lengths)]
+
+    def _join(self, pieces, dim):
+        return ember.cat(pieces, dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        k = self.event_dim
+        # pieces with fewer event dims are summed down to this transform's event
+        terms = [_sum_last(term, k - t.event_dim)
+                 for t, term in zip(self.transforms, self._piece_log_dets(x, y))]
+        # counted from the right, dim either survives in the log-det's batch shape
+        # (join the pieces along it) or lies inside the event (add them up)
+        from_right = (self.dim if self.dim < 0 else self.dim - x.dim()) + k
+        return ember.cat(terms, from_right) if from_right < 0 else sum(terms)
+
+
+class StackTransform(_PiecewiseTransform):
+    """Applies ``tseq[i]`` to index i along ``dim``, matching ``ember.stack``.
+
+    Example:
+        >>> t = StackTransform([ExpTransform(), identity_transform], dim=1)
+        >>> t(ember.zeros(1, 2))
+        tensor([[1., 0.]])
+    """
+
+    def __init__(self, tseq, dim: int = 0, cache_size: int = 0):
+        super().__init__(tseq, dim, cache_size)
+
+    def _rebuild_args(self):
+        return (self.transforms, self.dim)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)
+
+    def _split(self, value, name):
+        _check_axis(value, name, self.dim, len(self.transforms), "len(transforms)")
+        return value.unbind(self.dim)
+
+    def _join(self, pieces, dim):
+        return ember.stack(pieces, dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        return ember.stack(self._piece_log_dets(x, y), self.dim)
+
+
+class CumulativeDistributionTransform(Transform):
+    """y = F(x) with F the cdf of ``distribution``: its support onto the unit interval
+    (the inverse is the icdf, the log-det-Jacobian the log density).
+
+    Example:
+        >>> from ember.distributions import Normal
+        >>> CumulativeDistributionTransform(Normal(0.0, 1.0))(ember.tensor([0.0]))
+        tensor([0.5000])
+    """
+
+    codomain = constraints.unit_interval
+    bijective = True
+    sign = +1
+
+    def __init__(self, distribution, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.distribution = distribution
+
+    def _rebuild_args(self):
+        return (self.distribution,)
+
+    @property
+    def domain(self):
+        return self.distribution.support
+
+    def _call(self, x):
+        return self.distribution.cdf(x)
+
+    def _inverse(self, y):
+        return self.distribution.icdf(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return self.distribution.log_prob(x)
