@@ -121,6 +121,7 @@ from .ops.spectral import (bartlett_window, blackman_window, hamming_window,  # 
                            hann_window, istft, kaiser_window, stft)
 from . import fft  # noqa: E402  (ember.fft, as torch.fft)
 from . import special  # noqa: E402  (ember.special, as torch.special)
+from . import signal  # noqa: E402  (ember.signal.windows, as torch.signal)
 from . import func  # noqa: E402  (function transforms, as torch.func)
 from . import random, testing  # noqa: E402  (as torch.random and torch.testing)
 from . import distributions  # noqa: E402  (ember.distributions, as torch.distributions)

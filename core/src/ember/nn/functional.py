@@ -2101,3 +2101,7 @@ def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=N
     """
     return _fractional_max_pool(input, kernel_size, output_size, output_ratio, True,
                                 _random_samples, 3, "fractional_max_pool3d")
+
+
+# defined in its own file; imported last because it builds on linear and cross_entropy above
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401
