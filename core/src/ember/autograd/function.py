@@ -22,11 +22,6 @@ Tensor = None
 
 # Every Function subclass, by name: the op registry the tests walk.
 REGISTRY: dict[str, type] = {}
-
-# While a profiler records, ember.autograd.profiler sets this to a callable that times
-# each op: OP_PROFILER(cls, run, args, kwargs) calls run(cls, args, kwargs). A module
-# global, so without a profiler every op pays a single lookup and None test.
-OP_PROFILER = None
 _seq = [0]
 
 
@@ -355,41 +350,34 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if OP_PROFILER is not None:
-            return OP_PROFILER(cls, _apply, args, kwargs)
-        return _apply(cls, args, kwargs)
-
-
-def _apply(cls, args: tuple, kwargs: dict):
-    """Runs cls's forward on args and, when an input requires grad, links the graph."""
-    record = False
-    if STATE.enabled:
-        for a in args:
-            if a.__class__ is not bool and isinstance(a, Tensor) and a._requires_grad:
-                record = True
-                break
-    if cls._builtin:
+        record = False
+        if STATE.enabled:
+            for a in args:
+                if a.__class__ is not bool and isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
+        if cls._builtin:
+            if not record:
+                return cls.forward(cls._null_ctx, *args, **kwargs)
+            ctx = cls._backward_cls()
+            out = cls.forward(ctx, *args, **kwargs)
+        else:
+            ctx = cls._backward_cls()
+            uses_setup = cls.setup_context is not Function.setup_context
+            prev = STATE.enabled
+            STATE.enabled = False
+            try:
+                if uses_setup:
+                    out = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, out)
+                else:
+                    out = cls.forward(ctx, *args, **kwargs)
+            finally:
+                STATE.enabled = prev
         if not record:
-            return cls.forward(cls._null_ctx, *args, **kwargs)
-        ctx = cls._backward_cls()
-        out = cls.forward(ctx, *args, **kwargs)
-    else:
-        ctx = cls._backward_cls()
-        uses_setup = cls.setup_context is not Function.setup_context
-        prev = STATE.enabled
-        STATE.enabled = False
-        try:
-            if uses_setup:
-                out = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, out)
-            else:
-                out = cls.forward(ctx, *args, **kwargs)
-        finally:
-            STATE.enabled = prev
-    if not record:
-        ctx._to_save = None
-        return out
-    return _connect(ctx, args, out)
+            ctx._to_save = None
+            return out
+        return _connect(ctx, args, out)
 
 
 def _connect(ctx: Node, args: tuple, out):

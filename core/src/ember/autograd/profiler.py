@@ -3,9 +3,10 @@ torch.autograd.profiler.
 
 Ember has no C++ dispatcher to observe, so a profile records two kinds of ranges:
 ``record_function`` blocks, always, and ops, through ``autograd.Function.apply``,
-which every op built on a Function passes (a module global there is set only while a
-profile records; see ``function.OP_PROFILER``). Built-in ops appear under torch's
-names (``aten::matmul``, ``aten::linear``), custom Functions under their class name.
+which every op built on a Function passes: while a profile records, ``Function.apply``
+is swapped for a timed version, so that without one the op path has no check at all.
+Built-in ops appear under torch's names (``aten::matmul``, ``aten::linear``), custom
+Functions under their class name.
 Elementwise ops that take ember's no-autograd fast path (same-shape contiguous
 operands, nothing requiring grad) skip ``apply`` and are not timed on their own: their
 time counts in the enclosing range. Backward passes are not split into ops.
@@ -132,10 +133,14 @@ def _op_name(cls: type) -> str:
     return "aten::" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls.__name__).lower()
 
 
-def _time_op(cls, run, args: tuple, kwargs: dict):
+# the untimed classmethod, restored when the last profile stops
+_UNTIMED_APPLY = _function.Function.__dict__["apply"]
+
+
+def _timed_apply(cls, *args, **kwargs):
     open_range = _OpenRange(_op_name(cls), "cpu_op", args)
     try:
-        return run(cls, args, kwargs)
+        return _UNTIMED_APPLY.__func__(cls, *args, **kwargs)
     finally:
         _end(open_range)
 
@@ -143,7 +148,7 @@ def _time_op(cls, run, args: tuple, kwargs: dict):
 def _start(recording: _Recording) -> None:
     with _lock:
         _active.append(recording)
-        _function.OP_PROFILER = _time_op
+        _function.Function.apply = classmethod(_timed_apply)
 
 
 def _stop(recording: _Recording) -> None:
@@ -151,7 +156,7 @@ def _stop(recording: _Recording) -> None:
         recording.open = False
         _active.remove(recording)
         if not _active:
-            _function.OP_PROFILER = None
+            _function.Function.apply = _UNTIMED_APPLY
     if any(e._cuda_events is not None for e in recording.events):
         from .. import cuda
         cuda.synchronize()
