@@ -44,7 +44,7 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
 from .ops.activation import log_softmax, softmax
 from .ops.creation import tril_indices, triu_indices
 from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, empty_strided, eye,
-                           from_dlpack, from_numpy, frombuffer, full,
+                           from_numpy, frombuffer, full,
                            full_like, linspace, logspace, ones, ones_like, scalar_tensor, tensor,
                            zeros, zeros_like)
 from .ops.creation import empty_permuted, fill
@@ -125,6 +125,9 @@ from . import signal  # noqa: E402  (ember.signal.windows, as torch.signal)
 from . import func  # noqa: E402  (function transforms, as torch.func)
 from . import random, testing  # noqa: E402  (as torch.random and torch.testing)
 from . import distributions  # noqa: E402  (ember.distributions, as torch.distributions)
+# torch's platform modules: device-agnostic helpers, profiling, eager TorchScript stand-ins
+from . import accelerator, cpu, jit, profiler  # noqa: E402
+from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402
 from .func import vmap  # noqa: E402
 from .special import multigammaln as mvlgamma  # noqa: E402
 from .special import gammainc as igamma, gammaincc as igammac  # noqa: E402

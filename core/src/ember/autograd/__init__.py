@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import forward_ad, functional, graph
+from . import forward_ad, functional, graph, profiler
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable

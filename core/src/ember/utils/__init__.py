@@ -1,4 +1,5 @@
-"""Utilities: data loading (``ember.utils.data``), hook handles (``ember.utils.hooks``) and
-activation checkpointing (``ember.utils.checkpoint``)."""
+"""Utilities: data loading (``ember.utils.data``), hook handles (``ember.utils.hooks``),
+activation checkpointing (``ember.utils.checkpoint``) and DLPack exchange
+(``ember.utils.dlpack``)."""
 
-from . import checkpoint, data, hooks  # noqa: F401
+from . import checkpoint, data, dlpack, hooks  # noqa: F401

@@ -29,6 +29,10 @@ from . import cudnn_conv
 from . import kernels as K
 from .launch import launch as _raw_launch, launch_values, slot_layout
 from .. import cudnn
+from .sdp import (cudnn_sdp_enabled, enable_cudnn_sdp, enable_flash_sdp,  # noqa: F401
+                  enable_math_sdp, enable_mem_efficient_sdp, flash_sdp_enabled,
+                  is_flash_attention_available, math_sdp_enabled, mem_efficient_sdp_enabled,
+                  preferred_linalg_library, sdp_kernel)
 
 # ---- CuPy access -----------------------------------------------------------------
 

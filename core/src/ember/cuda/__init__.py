@@ -45,7 +45,7 @@ def _index(device) -> int:
         return require().cuda.Device().id
     if isinstance(device, int):
         return device
-    from ._device import as_device
+    from .._device import as_device
     d = as_device(device)
     if d.type != "cuda":
         raise ValueError(f"Expected a cuda device, but got: {d}")
@@ -240,7 +240,7 @@ class stream:
 # gives the same numbers on the CPU and the GPU.
 
 def manual_seed(seed: int) -> None:
-    from ._generator import default_generator
+    from .._generator import default_generator
     default_generator.manual_seed(seed)
 
 
@@ -249,12 +249,12 @@ def manual_seed_all(seed: int) -> None:
 
 
 def seed() -> None:
-    from ._generator import default_generator
+    from .._generator import default_generator
     default_generator.seed()
 
 
 def initial_seed() -> int:
-    from ._generator import default_generator
+    from .._generator import default_generator
     return default_generator.initial_seed()
 
 
@@ -264,7 +264,7 @@ def seed_all() -> None:
 
 def get_rng_state(device="cuda"):
     """The generator state CUDA draws use (ember's default generator, as a uint8 tensor)."""
-    from ._generator import default_generator
+    from .._generator import default_generator
     return default_generator.get_state()
 
 
@@ -273,7 +273,7 @@ def get_rng_state_all() -> list:
 
 
 def set_rng_state(new_state, device="cuda") -> None:
-    from ._generator import default_generator
+    from .._generator import default_generator
     default_generator.set_state(new_state)
 
 
@@ -412,13 +412,16 @@ class _OutOfMemoryError(RuntimeError):
     """Stands for the GPU's out-of-memory error where CuPy is absent (nothing raises it)."""
 
 
+from . import amp  # noqa: E402  (torch's older ember.cuda.amp spellings)
+
+
 def __getattr__(name: str):
     # looked up when asked, so importing ember never touches CuPy
     if name == "default_generators":  # ember's one default generator for every device
-        from ._generator import default_generator
+        from .._generator import default_generator
         return (default_generator,) * device_count()
     if name.endswith("Tensor"):  # the legacy CUDA tensor types, ember.cuda.FloatTensor ...
-        from ._legacy_types import CUDA_TYPES
+        from .._legacy_types import CUDA_TYPES
         if name in CUDA_TYPES:
             return CUDA_TYPES[name]
     if name == "OutOfMemoryError":  # what a failed GPU allocation raises: CuPy's error
