@@ -149,7 +149,7 @@ VIEWS = {
     "expand": lambda lib, x: x[:, :1].expand(3, 5),
     "index_tensor": lambda lib, x: x[lib.tensor([2, 0, 2])],
     "index_select": lambda lib, x: x.index_select(1, lib.tensor([3, 1])),
-    "gather": lambda lib, x: x.gather(1, lib.tensor([[0, 1], [2, 3], [1, 1]])),
+    "gather": lambda lib, x: x.gather(1, lib.tensor([[0, 1], [2, 3], [1, 1]], device=x.device)),
     "cat": lambda lib, x: lib.cat([x, x.sin()], dim=0),
     "stack": lambda lib, x: lib.stack([x, x * x], dim=1),
     "flip": lambda lib, x: x.flip(0),
