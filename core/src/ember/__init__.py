@@ -73,7 +73,10 @@ from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_no
                          std_mean, sum, trapezoid, trapz, var, var_mean)
 from .ops.sort import (argsort, bincount, bucketize, histc, kthvalue, msort, searchsorted, sort,
                        topk, unique, unique_consecutive)
-from .ops.statistics import corrcoef, cov, histogram, isin, nanquantile, quantile
+from .ops.statistics import (corrcoef, cov, histogram, histogramdd, isin, nanquantile,
+                             quantile)
+from .ops.segment import segment_reduce
+from .ops.control_flow import cond, while_loop
 from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contiguous, diagonal,
                         dsplit, expand, expand_as, flatten, hsplit, movedim, moveaxis, narrow,
                         permute, ravel, reshape, select, split, split_with_sizes, squeeze,
@@ -88,8 +91,11 @@ from . import optim, utils  # noqa: E402  (optimizers and data loading, on top o
 from . import multiprocessing  # noqa: E402
 from .serialization import load, save
 from .ops._util import result_type
-from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
-                       set_num_threads)
+from ._threads import (get_num_interop_threads, get_num_threads, init_num_threads,
+                       set_num_interop_threads, set_num_threads)
+from ._device import get_device_module
+from ._legacy_types import set_default_tensor_type
+from ._warn_always import is_warn_always_enabled, set_warn_always
 from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
                            get_deterministic_debug_mode,
                            is_deterministic_algorithms_warn_only_enabled,
@@ -134,6 +140,7 @@ from .special import gammainc as igamma, gammaincc as igammac  # noqa: E402
 from .ops.matrix_funcs import matrix_exp, matrix_power  # noqa: E402
 from .ops.solve import (cholesky_inverse, cholesky_solve, det, inverse,  # noqa: E402
                         logdet, slogdet)
+from .ops.lowrank import pca_lowrank, svd_lowrank  # noqa: E402
 from .ops.decompositions import (chain_matmul, geqrf, lu_unpack, nuclear_norm,  # noqa: E402
                                  orgqr, ormqr, pinverse, triangular_solve)
 # torch's older top-level spellings, whose arguments and results differ from ember.linalg's
@@ -220,6 +227,14 @@ def typename(obj) -> str:
     cls = obj if isinstance(obj, type) else obj.__class__
     module = getattr(cls, "__module__", "") or ""
     return cls.__qualname__ if module in ("", "builtins") else f"{module}.{cls.__qualname__}"
+
+
+def is_inference(input) -> bool:
+    """input.is_inference(): whether input was made under ember.inference_mode."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_inference(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.is_inference()
 
 
 def is_nonzero(input) -> bool:

@@ -94,3 +94,37 @@ def as_device(d) -> device:
     if isinstance(d, device):
         return d
     return device(d)
+
+
+_Device = device  # the class, for functions whose torch argument is named device
+
+
+def get_device_module(device: _Device | str | None = None):
+    """The module of a device type: ``ember.cuda`` for a CUDA device, ``ember.cpu`` for the
+    CPU; with no device, that of the accelerator when there is one, else the CPU's.
+
+    Example:
+        >>> ember.get_device_module("cuda:0") is ember.cuda
+        True
+    """
+    import importlib
+
+    if isinstance(device, _Device):
+        kind = device.type
+    elif isinstance(device, str):
+        kind = _Device(device).type
+    elif device is None:
+        from . import cuda
+        kind = "cuda" if cuda.is_available() else "cpu"
+    else:
+        raise RuntimeError(f"Invalid value of device '{device}', expect ember.device, str, or "
+                           "None")
+    name = f"ember.{kind}"
+    try:
+        # by name: ember.cpu is imported on first use
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name != name:
+            raise
+        raise RuntimeError(f"Device '{kind}' does not have a corresponding module registered "
+                           f"as '{name}'.") from None

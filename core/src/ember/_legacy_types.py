@@ -92,3 +92,58 @@ def find(target) -> LegacyTensorType | None:
     parts = target.split(".")
     table = CUDA_TYPES if "cuda" in parts[:-1] else CPU_TYPES
     return table.get(parts[-1])
+
+
+_deprecation_warned: list = []  # non-empty once set_default_tensor_type has warned
+
+
+def set_default_tensor_type(t, /) -> None:
+    """Deprecated, as in torch: makes a floating legacy type (``ember.DoubleTensor``, or
+    its name; torch's spelling is read too) the default for new tensors: its dtype
+    becomes the default dtype and, for a ``cuda`` type, CUDA the default device. Prefer
+    ember.set_default_dtype and ember.set_default_device.
+
+    Example:
+        >>> ember.set_default_tensor_type("ember.DoubleTensor")
+        >>> ember.tensor([1.5]).dtype
+        ember.float64
+    """
+    import warnings
+
+    from . import _device
+    from ._warn_always import is_warn_always_enabled
+    # once per process, as torch's TORCH_WARN_ONCE; every time under set_warn_always(True)
+    if is_warn_always_enabled() or not _deprecation_warned:
+        if not is_warn_always_enabled():
+            _deprecation_warned.append(True)
+        warnings.warn("ember.set_default_tensor_type() is deprecated, as in torch 2.1: use "
+                      "ember.set_default_dtype() and ember.set_default_device() instead.",
+                      UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        legacy = _named_type(t)
+    elif isinstance(t, LegacyTensorType):
+        legacy = t
+    else:
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")
+    if not legacy.dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    if legacy.is_cuda:
+        from . import cuda
+        if not cuda.is_available():
+            raise TypeError(f"type {legacy.type_name} not available: CUDA (CuPy and a GPU) is "
+                            "not available")
+        _device.set_default_device("cuda")
+    D.set_default_dtype(legacy.dtype)
+
+
+def _named_type(name: str) -> LegacyTensorType:
+    """The legacy type a dotted name imports as (``ember.cuda.FloatTensor``), with the
+    errors its import would raise."""
+    parts = name.split(".")
+    if len(parts) == 1 or parts[0] not in ("ember", "torch"):
+        raise ModuleNotFoundError(f"No module named '{parts[0]}'", name=parts[0])
+    legacy = find(name) if parts[1:-1] in ([], ["cuda"]) else None
+    if legacy is None:
+        raise AttributeError(f"module '{'.'.join(parts[:-1])}' has no attribute '{parts[-1]}'")
+    return legacy

@@ -272,6 +272,9 @@ class Tensor:
         if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
+        if value and self._storage.inference and not STATE.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -319,7 +322,21 @@ class Tensor:
 
     @property
     def _version(self) -> int:
+        if self._storage.inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._storage.version
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was made under ``ember.inference_mode`` (or views one that
+        was): such a tensor is never updated in place outside the mode.
+
+        Example:
+            >>> with ember.inference_mode():
+            ...     y = ember.ones(2)
+            >>> y.is_inference(), y[:1].is_inference(), y.clone().is_inference()
+            (True, True, False)
+        """
+        return self._storage.inference
 
     def _accumulator(self) -> AccumulateGrad:
         acc = self._grad_acc() if self._grad_acc is not None else None
@@ -332,6 +349,16 @@ class Tensor:
         if self._grad_fn is None and self._requires_grad and STATE.enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        if self._storage.inference:
+            self._check_inference_write()
+
+    def _check_inference_write(self) -> None:
+        """Refuses an in-place write to an inference tensor outside inference_mode, as torch:
+        such memory keeps no version count for autograd to check against."""
+        if not STATE.inference:
+            raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                               "allowed. You can make a clone to get a normal tensor before "
+                               "doing the in-place update.")
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and so its version counter), cut from the

@@ -135,6 +135,8 @@ def copy_(self, src, non_blocking: bool = False) -> Tensor:
         raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast "
                            f"shape {list(broadcast_shapes(self._shape, src._shape))}")
     if not (STATE.enabled and (self._requires_grad or src._requires_grad)):
+        if self._storage.inference:
+            self._check_inference_write()
         s = src if src.device == self.device else src.to(self.device)
         backend_of(self).copy(expand_to(s, self._shape), self)
         self._storage.version += 1
@@ -277,6 +279,8 @@ def _binary_inplace(cls, check=None):
                                        f"broadcast shape "
                                        f"{list(broadcast_shapes(self._shape, o._shape))}")
                 o = expand_to(o, self._shape)
+            if self._storage.inference:
+                self._check_inference_write()
             backend_of(self).binary(cls.code, self, o, self, alpha, name=cls.__name__.lower())
             self._storage.version += 1
             return self

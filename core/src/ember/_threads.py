@@ -21,6 +21,12 @@ def set_num_threads(n: int) -> None:
     cpu.set_num_threads(n)
 
 
+def init_num_threads() -> None:
+    """Nothing to do: ember's OpenMP threads take their count when the library loads and
+    at every set_num_threads, so a new thread already runs with it (torch uses this to
+    set up a thread it did not start)."""
+
+
 _interop_threads = [1]
 
 

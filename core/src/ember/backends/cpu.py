@@ -19,6 +19,7 @@ import numpy as np
 
 from .._C import ffi, lib
 from .._device import CPU
+from ..autograd.grad_mode import OPEN_INFERENCE_BLOCKS, making_inference_tensors
 
 _ERRORS = {
     lib.EM_EINVAL: RuntimeError,
@@ -50,10 +51,14 @@ class Storage:
 
     ``version`` counts in-place writes; autograd compares it to detect saved
     tensors that were modified before backward. Buffers that ember allocated go
-    back to a cache when their last tensor dies (see alloc).
+    back to a cache when their last tensor dies (see alloc). ``inference`` marks memory
+    made under ember.inference_mode: every tensor over it is an inference tensor.
     """
 
-    __slots__ = ("data", "ptr", "version", "_cached", "__weakref__")
+    # __dict__ holds only an inference storage's flag: a normal storage (nearly all) reads
+    # the class's False and costs no store when it is made
+    __slots__ = ("data", "ptr", "version", "_cached", "__weakref__", "__dict__")
+    inference = False
 
     device = CPU
 
@@ -61,6 +66,8 @@ class Storage:
         self.data = data  # 1-D, contiguous, in the dtype's storage type
         self.ptr = ffi.from_buffer("char[]", data, require_writable=False)
         self.version = 0
+        if OPEN_INFERENCE_BLOCKS[0] and making_inference_tensors():
+            self.inference = True
         self._cached = None  # the cache key; memory we do not own (from_numpy) has none
 
     @property
@@ -121,6 +128,8 @@ def alloc(numel: int, dtype) -> Storage:
         s = _new_storage(Storage)
         s.data, s.ptr = lst.pop()
         s.version = 0
+        if OPEN_INFERENCE_BLOCKS[0] and making_inference_tensors():
+            s.inference = True
         _cache_bytes[0] -= key[0]
     else:
         s = Storage(np.empty(numel, key[1]))

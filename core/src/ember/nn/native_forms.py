@@ -1,8 +1,10 @@
 """torch's top-level spellings of nn.functional ops, whose signatures differ from
 nn.functional's: ``torch.dropout(input, p, train)``, ``torch.embedding(weight, indices)``,
 losses taking an integer reduction (0 none, 1 mean, 2 sum), the ``native_*`` forms that also
-return their saved statistics, and the recurrent cells. Each one calls the nn.functional op
-(or composes ops), so it is the same op on every device, with the same gradients.
+return their saved statistics, the recurrent cells and whole recurrent layers (``torch.lstm``
+and kin, on a padded batch or on a PackedSequence's data and batch_sizes). Each one calls
+the nn.functional op (or composes ops), so it is the same op on every device, with the same
+gradients.
 
 Example:
     >>> x = ember.ones(2, 3)
@@ -18,6 +20,8 @@ import ember
 
 from .._tensor import Tensor
 from . import functional as F
+from .modules.rnn import repack, run_layers, unpack
+from .utils.rnn import PackedSequence
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -319,6 +323,117 @@ def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
     return (F.linear(input, w_ih, b_ih) + F.linear(hx, w_hh, b_hh)).relu()
 
 
+# ---- whole recurrent layers ------------------------------------------------------------
+# torch.lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+# batch_first) runs what nn.LSTM runs, with the weights as one flat list; its packed
+# overload takes (data, batch_sizes, hx, params, ...) without batch_first.
+
+def lstm(input: Tensor, hx, params, has_biases: bool, num_layers: int, dropout: float,
+         train: bool, bidirectional: bool, batch_first: bool):
+    """A multi-layer LSTM over input; hx is (h0, c0); returns (output, h_n, c_n). params
+    holds per layer and direction w_ih, w_hh, then b_ih, b_hh when has_biases, then w_hr
+    when h0's size differs from c0's (projections). The packed overload is
+    ``lstm(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
+    bidirectional)``; its output is packed data too.
+
+    Example:
+        >>> w = [ember.randn(8, 3), ember.randn(8, 2)]
+        >>> h0 = c0 = ember.zeros(1, 4, 2)
+        >>> out, h, c = ember.lstm(ember.randn(5, 4, 3), (h0, c0), w, False, 1, 0.0, False,
+        ...                        False, False)
+        >>> out.shape
+        ember.Size([5, 4, 2])
+    """
+    if isinstance(hx, Tensor):  # the packed overload: (data, batch_sizes, hx, params, ...)
+        data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional = (
+            input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+            batch_first)
+        return _packed("LSTM", data, batch_sizes, hx, params, has_biases, num_layers, dropout,
+                       train, bidirectional)
+    return _padded("LSTM", input, hx, params, has_biases, num_layers, dropout, train,
+                   bidirectional, batch_first)
+
+
+def gru(input: Tensor, hx: Tensor, params, has_biases: bool, num_layers: int,
+        dropout: float, train: bool, bidirectional: bool, batch_first: bool):
+    """A multi-layer GRU; returns (output, h_n). params and the packed overload
+    ``gru(data, batch_sizes, hx, params, ...)`` as in lstm (no projections)."""
+    return _dispatch("GRU", input, hx, params, has_biases, num_layers, dropout, train,
+                     bidirectional, batch_first)
+
+
+def rnn_tanh(input: Tensor, hx: Tensor, params, has_biases: bool, num_layers: int,
+             dropout: float, train: bool, bidirectional: bool, batch_first: bool):
+    """A multi-layer Elman RNN with tanh; returns (output, h_n), as gru."""
+    return _dispatch("RNN_TANH", input, hx, params, has_biases, num_layers, dropout, train,
+                     bidirectional, batch_first)
+
+
+def rnn_relu(input: Tensor, hx: Tensor, params, has_biases: bool, num_layers: int,
+             dropout: float, train: bool, bidirectional: bool, batch_first: bool):
+    """A multi-layer Elman RNN with relu; returns (output, h_n), as gru."""
+    return _dispatch("RNN_RELU", input, hx, params, has_biases, num_layers, dropout, train,
+                     bidirectional, batch_first)
+
+
+def _dispatch(mode, a, b, c, has_biases, num_layers, dropout, train, bidirectional, last):
+    if isinstance(c, Tensor):
+        # the packed overload: every argument from the third on sits one place later
+        data, batch_sizes, hx, params = a, b, c, has_biases
+        out, h, _ = _packed(mode, data, batch_sizes, (hx,), params, num_layers, dropout, train,
+                            bidirectional, last)
+        return out, h
+    out, h, _ = _padded(mode, a, (b,), c, has_biases, num_layers, dropout, train,
+                        bidirectional, last)
+    return out, h
+
+
+def _layer_weights(mode: str, params, has_biases: bool, num_layers: int,
+                   bidirectional: bool, projected: bool) -> list:
+    """The flat params as [w_ih, w_hh, b_ih, b_hh, w_hr] (None where absent) per layer and
+    direction."""
+    per = 2 + 2 * bool(has_biases) + int(projected)
+    count = num_layers * (2 if bidirectional else 1)
+    if len(params) != per * count:
+        raise RuntimeError(f"{mode.lower()}: expected {per * count} weight tensors ({per} for "
+                           f"each of {count} layers and directions), got {len(params)}")
+    weights = []
+    for k in range(count):
+        p = list(params[k * per:(k + 1) * per])
+        biases = (p[2], p[3]) if has_biases else (None, None)
+        weights.append([p[0], p[1], *biases, p[-1] if projected else None])
+    return weights
+
+
+def _states(mode: str, hx) -> tuple:
+    """(h0, c0 or None, whether the LSTM has projections)."""
+    if mode != "LSTM":
+        return hx[0], None, False
+    h0, c0 = hx
+    return h0, c0, h0.shape[-1] != c0.shape[-1]
+
+
+def _padded(mode, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+            batch_first):
+    h0, c0, projected = _states(mode, hx)
+    weights = _layer_weights(mode, params, has_biases, num_layers, bidirectional, projected)
+    x = input.transpose(0, 1) if batch_first else input
+    out, h, c = run_layers(mode, x, h0, c0, weights, num_layers, bidirectional, dropout, train,
+                           None)
+    return (out.transpose(0, 1) if batch_first else out), h, c
+
+
+def _packed(mode, data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
+            bidirectional):
+    h0, c0, projected = _states(mode, hx)
+    weights = _layer_weights(mode, params, has_biases, num_layers, bidirectional, projected)
+    packed = PackedSequence(data, batch_sizes)
+    x, running = unpack(packed)
+    out, h, c = run_layers(mode, x, h0, c0, weights, num_layers, bidirectional, dropout, train,
+                           running)
+    return repack(out, packed).data, h, c
+
+
 __all__ = ["dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dropout",
            "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_",
            "native_dropout", "layer_norm", "native_layer_norm", "batch_norm",
@@ -328,4 +443,5 @@ __all__ = ["dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dr
            "max_pool1d_with_indices", "rrelu", "rrelu_", "selu_", "celu_", "threshold_",
            "kl_div", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
            "triplet_margin_loss", "poisson_nll_loss", "binary_cross_entropy_with_logits",
-           "ctc_loss", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
+           "ctc_loss", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell", "lstm", "gru",
+           "rnn_tanh", "rnn_relu"]

@@ -319,6 +319,8 @@ def setitem(x: Tensor, index, value) -> None:
     record = STATE.enabled and (x._requires_grad or value._requires_grad)
     if not record and not x._dtype.is_complex:  # complex: through PutAdd on logical positions
         offs, shape = _advanced_positions(v._shape, v._stride, v._offset, advanced, x.device)
+        if x._storage.inference:
+            x._check_inference_write()
         vals = value.to(x._dtype) if value._dtype is not x._dtype else value
         if vals._shape != shape:
             vals = _fit_values(vals, shape).expand(shape)

@@ -1,4 +1,4 @@
-"""Statistics: cov, corrcoef, quantile, nanquantile, isin and histogram.
+"""Statistics: cov, corrcoef, quantile, nanquantile, isin, histogram and histogramdd.
 
 Each is composed of ember's tensor ops in the order torch's ATen code runs them, so the
 result dtypes, shapes, corner cases and gradients come out as torch's. Where torch's CPU
@@ -29,8 +29,9 @@ from .creation import full_like, linspace, ones_like, tensor, zeros, zeros_like
 from .elementwise import where
 from .sort import searchsorted
 
-# torch.return_types.histogram
+# torch.return_types.histogram and histogramdd
 histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 # torch keeps quantile's ranks exact in its float arithmetic (2**24: float32's significand)
@@ -434,47 +435,183 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
                             check_out(out[1], edges, "histogram"))
 
 
+class _HistogramDD(Function):
+    """Counts (or sums of weights) of input's points (rows of its last dim) per cell of the
+    grid of edges; like histogram, no derivative."""
+
+    @staticmethod
+    def forward(ctx, input: Tensor, weight: Tensor | None, density: bool, *edges: Tensor):
+        points = input.reshape(-1, len(edges))
+        sizes = [e.numel() - 1 for e in edges]
+        keep = ones_like(points[:, 0], dtype=D.bool_)
+        cell = zeros(points.shape[0], dtype=D.int64, device=input.device)
+        for d, (e, n) in enumerate(zip(edges, sizes)):
+            values = points[:, d].contiguous()
+            # as in histogram: a bin holds its left edge, the last its right one too
+            keep &= (values >= e[0]) & (values <= e[-1])
+            at = (searchsorted(e, values, right=True) - 1).clamp_(0, n - 1)
+            cell = cell * n + at
+        acc = input.dtype if input.dtype in (D.float32, D.float64) else D.float32
+        add = (weight.reshape(-1)[keep].to(acc) if weight is not None
+               else ones_like(cell[keep], dtype=acc))
+        total = 1
+        for n in sizes:
+            total *= n
+        hist = zeros(total, dtype=acc, device=input.device).scatter_add_(0, cell[keep], add)
+        hist = hist.reshape(sizes).to(input.dtype)
+        if density:
+            hist = hist / hist.sum().item()
+            for d, e in enumerate(edges):
+                hist = hist / e.diff().reshape([-1 if k == d else 1
+                                                for k in builtins.range(len(edges))])
+        return (hist, *(e.clone() for e in edges))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("derivative for aten::_histogramdd_from_bin_cts is not implemented")
+
+
+def histogramdd(input: Tensor, bins, *, range=None, weight: Tensor | None = None,
+                density: bool = False):
+    """Multi-dimensional histogram, as ``torch.histogramdd``: input's last dim holds the N
+    coordinates of each point; returns a named tuple (hist, bin_edges) with hist shaped
+    by the bins of each dimension and bin_edges a tuple of N edge tensors.
+
+    bins is one number of bins for every dimension, a sequence of N numbers (equal bins
+    spanning range's (min, max) pair of that dimension, by default the points' extremes)
+    or a sequence of N 1-D tensors of increasing edges. As in histogram, a bin holds its
+    left edge and the last bin its right edge too; weight (input's shape without its last
+    dim) weighs each point, and density=True divides by the total and the cells' volumes.
+
+    Example:
+        >>> pts = ember.tensor([[0., 0.], [1., 1.], [1., 0.]])
+        >>> ember.histogramdd(pts, bins=2).hist
+        tensor([[1., 0.],
+                [1., 1.]])
+    """
+    _need_tensor(input, "histogramdd", "input")
+    if input.dim() < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    if not isinstance(density, bool):
+        raise TypeError(f"histogramdd(): argument 'density' must be bool, not "
+                        f"{type(density).__name__}")
+    dims = input.shape[-1]
+    counts = _histogramdd_bins(bins, dims)
+    if counts is None:
+        edges = list(bins)
+        for d, e in enumerate(edges):
+            _check_histogram(input, e, None, d)
+            if e.numel() < 2:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got "
+                                   f"{e.numel() - 1} for dimension {d}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"histogramdd" not implemented for '
+                                  f"'{pretty_dtype(input.dtype)}'")
+    if counts is not None:
+        points = input.detach().reshape(-1, dims)
+        edges = []
+        for d, (n, pair) in enumerate(zip(counts, _range_pairs(range, dims))):
+            lo, hi = _edge_span(points[:, d], pair, d)
+            edges.append(linspace(lo, hi, n + 1, dtype=input.dtype, device=input.device))
+    if weight is not None:
+        _need_tensor(weight, "histogramdd", "weight")
+        if weight.dtype is not input.dtype:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "
+                               f"and weight tensor should have the same dtype, but got "
+                               f"input({pretty_dtype(input.dtype)}), and "
+                               f"weight({pretty_dtype(weight.dtype)})")
+        if tuple(weight.shape) != tuple(input.shape[:-1]):
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have "
+                               f"the same shape as the input tensor excluding its innermost "
+                               f"dimension, but got input with shape {list(input.shape)} and "
+                               f"weight with shape {list(weight.shape)}")
+    hist, *edges = _HistogramDD.apply(input, weight, density, *edges)
+    return histogramdd_result(hist, tuple(edges))
+
+
+def _histogramdd_bins(bins, dims: int) -> list[int] | None:
+    """The number of bins of each dimension, or None when bins are edge tensors."""
+    if isinstance(bins, (tuple, list)) and bins and all(isinstance(b, Tensor) for b in bins):
+        if len(bins) != dims:
+            raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                               "dimension of the input.")
+        return None
+    if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
+        counts = [int(bins)] * dims
+    elif isinstance(bins, (tuple, list)) and all(
+            isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in bins):
+        counts = [int(b) for b in bins]
+    elif isinstance(bins, (tuple, list)) and any(isinstance(b, Tensor) for b in bins):
+        at = next(i for i, b in enumerate(bins) if not isinstance(b, Tensor))
+        raise TypeError(f"expected Tensor as element {at} in argument 1, but got "
+                        f"{type(bins[at]).__name__}")
+    else:
+        raise TypeError(f"histogramdd(): argument 'bins' must be int, tuple of ints or tuple "
+                        f"of Tensors, not {type(bins).__name__}")
+    if len(counts) != dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                           "dimension of the input.")
+    for d, n in enumerate(counts):
+        if n <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for "
+                               f"dimension {d}")
+    return counts
+
+
 def _outer_edges(input: Tensor, range) -> tuple[float, float]:
     """The first and last bin edges for a number of bins: range, else input's extremes
     ([0, 1] when empty), widened by 0.5 each way when they meet."""
-    if range is not None:
-        if not isinstance(range, (tuple, list)) or not all(
-                is_scalar(r) and not isinstance(r, (bool, builtins.complex)) for r in range):
-            raise TypeError(f"histogram(): argument 'range' must be tuple of floats, not "
-                            f"{type(range).__name__}")
-        if len(range) != 2:
-            raise RuntimeError(f"torch.histogramdd: for a 1-dimensional histogram range should "
-                               f"have 2 elements, but got {len(range)}")
-        lo, hi = float(range[0]), float(range[1])
-    elif input.numel():
-        if input.dtype not in (D.float32, D.float64):
+    return _edge_span(input, _range_pairs(range, 1)[0], 0)
+
+
+def _range_pairs(range, dims: int) -> list:
+    """range as one (min, max) pair per dimension (None for each when range is None)."""
+    if range is None:
+        return [None] * dims
+    if not isinstance(range, (tuple, list)) or not all(
+            is_scalar(r) and not isinstance(r, (bool, builtins.complex)) for r in range):
+        raise TypeError(f"histogram(): argument 'range' must be tuple of floats, not "
+                        f"{type(range).__name__}")
+    if len(range) != 2 * dims:
+        raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram range should "
+                           f"have {2 * dims} elements, but got {len(range)}")
+    return [(float(range[2 * d]), float(range[2 * d + 1])) for d in builtins.range(dims)]
+
+
+def _edge_span(values: Tensor, pair: tuple | None, dim: int) -> tuple[float, float]:
+    """The outer edges of dimension dim: pair, else values' extremes ([0, 1] when there
+    are none), widened by 0.5 each way when they meet."""
+    if pair is not None:
+        lo, hi = pair
+    elif values.numel():
+        if values.dtype not in (D.float32, D.float64):
             raise NotImplementedError(f'"histogramdd" not implemented for '
-                                      f"'{pretty_dtype(input.dtype)}'")
-        lo, hi = (t.item() for t in input.detach().aminmax())
+                                      f"'{pretty_dtype(values.dtype)}'")
+        lo, hi = (t.item() for t in values.detach().aminmax())
     else:
         lo, hi = 0.0, 1.0
     if not (abs(lo) < float("inf") and abs(hi) < float("inf")):
-        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not "
+        raise RuntimeError(f"torch.histogramdd: dimension {dim}'s range [{lo:g}, {hi:g}] is not "
                            f"finite")
     if lo > hi:
         raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} "
-                           f"max {hi:g} for dimension 0")
+                           f"max {hi:g} for dimension {dim}")
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
     return lo, hi
 
 
-def _check_histogram(input: Tensor, edges: Tensor, weight: Tensor | None) -> None:
+def _check_histogram(input: Tensor, edges: Tensor, weight: Tensor | None, dim: int = 0) -> None:
     if edges.dtype is not input.dtype:
         raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
                            f"same dtype, but got input with dtype {pretty_dtype(input.dtype)} "
-                           f"and bins for dimension 0 with dtype {pretty_dtype(edges.dtype)}")
+                           f"and bins for dimension {dim} with dtype {pretty_dtype(edges.dtype)}")
     if edges.dim() != 1:
         raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got "
-                           f"{edges.dim()} dimensions in the bins tensor for dimension 0")
+                           f"{edges.dim()} dimensions in the bins tensor for dimension {dim}")
     if edges.numel() == 0:
-        raise RuntimeError("torch.histogramdd: bins tensor should have at least 1 element, but "
-                           "got 0 elements in the bins tensor for dimension 0")
+        raise RuntimeError(f"torch.histogramdd: bins tensor should have at least 1 element, but "
+                           f"got 0 elements in the bins tensor for dimension {dim}")
     if weight is not None:
         if weight.dtype is not input.dtype:
             raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "

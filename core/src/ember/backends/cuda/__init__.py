@@ -25,6 +25,7 @@ from ... import _dtype as D
 from ... import cuda as _ember_cuda  # CuPy through ember.cuda (imported on first use)
 from ..._determinism import alert_not_deterministic
 from ..._device import device as _device
+from ...autograd.grad_mode import OPEN_INFERENCE_BLOCKS, making_inference_tensors
 from . import cudnn_conv
 from . import kernels as K
 from .launch import launch as _raw_launch, launch_values, slot_layout
@@ -46,13 +47,17 @@ class Storage:
     ``alloc`` takes raw from CuPy's pool gets its array on first use: most tensors only
     ever need their address, and an array costs ~3 us more than the memory."""
 
+    # __dict__ holds only an inference storage's flag (see cpu.Storage)
     __slots__ = ("_data", "_memory", "_numel", "_np_dtype", "version", "device", "ptr",
-                 "__weakref__")
+                 "__weakref__", "__dict__")
+    inference = False
 
     def __init__(self, data, device: _device):
         self._data = data
         self._memory = None
         self.version = 0
+        if OPEN_INFERENCE_BLOCKS[0] and making_inference_tensors():
+            self.inference = True
         self.device = device
         self.ptr = data.data.ptr  # the device address, read once: CuPy makes an object per read
 
@@ -62,6 +67,8 @@ class Storage:
         s = cls.__new__(cls)
         s._data, s._memory, s._numel, s._np_dtype = None, memory, numel, np_dtype
         s.version = 0
+        if OPEN_INFERENCE_BLOCKS[0] and making_inference_tensors():
+            s.inference = True
         s.device = device
         s.ptr = memory.ptr
         return s

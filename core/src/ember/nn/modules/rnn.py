@@ -115,6 +115,43 @@ def _run_direction(mode: str, x: Tensor, h: Tensor, c: Tensor | None, weights: l
     return ember.stack(outs, 0), h, c
 
 
+def run_layers(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: list,
+               num_layers: int, bidirectional: bool, dropout: float, train: bool, running):
+    """Every layer and direction over x (T, B, I): weights holds [w_ih, w_hh, b_ih, b_hh,
+    w_hr] (None where absent) per layer and direction, in torch's order; returns (outputs
+    of the last layer, h_n, c_n or None). Dropout (when train) follows all but the last
+    layer."""
+    directions = 2 if bidirectional else 1
+    h_n, c_n = [], []
+    for layer in range(num_layers):
+        outs = []
+        for d in range(directions):
+            k = layer * directions + d
+            out, h, c = _run_direction(mode, x, h0[k], None if c0 is None else c0[k],
+                                       weights[k], d == 1, running)
+            outs.append(out)
+            h_n.append(h)
+            c_n.append(c)
+        x = outs[0] if directions == 1 else ember.cat(outs, 2)
+        if dropout and train and layer < num_layers - 1:
+            x = F.dropout(x, dropout, True)
+    return x, ember.stack(h_n, 0), (ember.stack(c_n, 0) if c0 is not None else None)
+
+
+def unpack(packed: PackedSequence) -> tuple[Tensor, list | None]:
+    """A PackedSequence as a padded (T, B, *) batch in its original order, and per step a
+    (B, 1) mask of the sequences still running (None for a step where all are; None
+    overall when no sequence ends early)."""
+    padded, lengths = pad_packed_sequence(packed)
+    lens = lengths.numpy()  # batch_sizes and lengths live on the CPU, as in torch
+    steps = padded.shape[0]
+    if not np.any(lens < steps):
+        return padded, None
+    alive = np.arange(steps)[:, None] < lens[None, :]  # (T, B)
+    return padded, [ember.tensor(row[:, None], device=padded.device) if not row.all() else None
+                    for row in alive]
+
+
 class RNNBase(Module):
     """Shared parameters, checks and the layer/direction loop of RNN, LSTM and GRU."""
 
@@ -232,15 +269,7 @@ class RNNBase(Module):
     def _prepare(self, input, hx, name: str):
         """-> (time-major padded input, hx list or None, running masks, packing info, batched)."""
         if isinstance(input, PackedSequence):
-            padded, lengths = pad_packed_sequence(input)
-            lens = lengths.numpy()  # batch_sizes and lengths live on the CPU, as in torch
-            steps = padded.shape[0]
-            running = None
-            if np.any(lens < steps):
-                alive = np.arange(steps)[:, None] < lens[None, :]  # (T, B)
-                running = [ember.tensor(row[:, None], device=padded.device) if not row.all()
-                           else None
-                           for row in alive]
+            padded, running = unpack(input)
             self._check_input(padded)
             return padded, hx, running, input, True
         if input.dim() not in (2, 3):
@@ -266,26 +295,14 @@ class RNNBase(Module):
         return input, hs, None, None, batched
 
     def _run(self, x: Tensor, h0: Tensor, c0: Tensor | None, running):
-        directions = 2 if self.bidirectional else 1
-        h_n, c_n = [], []
-        for layer in range(self.num_layers):
-            outs = []
-            for d in range(directions):
-                k = layer * directions + d
-                names = self._all_weights[k]
-                params = dict(zip([n.rsplit("_l", 1)[0] for n in names],
-                                  [getattr(self, n) for n in names]))
-                weights = [params["weight_ih"], params["weight_hh"], params.get("bias_ih"),
-                           params.get("bias_hh"), params.get("weight_hr")]
-                out, h, c = _run_direction(self.mode, x, h0[k], None if c0 is None else c0[k],
-                                           weights, d == 1, running)
-                outs.append(out)
-                h_n.append(h)
-                c_n.append(c)
-            x = outs[0] if directions == 1 else ember.cat(outs, 2)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
-        return x, ember.stack(h_n, 0), (ember.stack(c_n, 0) if c0 is not None else None)
+        weights = []
+        for names in self._all_weights:
+            params = dict(zip([n.rsplit("_l", 1)[0] for n in names],
+                              [getattr(self, n) for n in names]))
+            weights.append([params["weight_ih"], params["weight_hh"], params.get("bias_ih"),
+                            params.get("bias_hh"), params.get("weight_hr")])
+        return run_layers(self.mode, x, h0, c0, weights, self.num_layers, self.bidirectional,
+                          self.dropout, self.training, running)
 
     def _forward(self, input, hx, name: str):
         x, hs, running, packed, batched = self._prepare(input, hx, name)
@@ -310,7 +327,7 @@ class RNNBase(Module):
                                    "Expected hidden[1] size {}, got {}")
         out, h_n, c_n = self._run(x, h0, c0, running)
         if packed is not None:
-            out = _repack(out, packed)
+            out = repack(out, packed)
         elif not batched:
             out = out.squeeze(1)
             h_n = h_n.squeeze(1)
@@ -320,7 +337,7 @@ class RNNBase(Module):
         return out, ((h_n, c_n) if lstm else h_n)
 
 
-def _repack(out: Tensor, like: PackedSequence) -> PackedSequence:
+def repack(out: Tensor, like: PackedSequence) -> PackedSequence:
     """(T, B, H) in the original batch order -> a PackedSequence shaped like `like`."""
     if like.sorted_indices is not None:
         out = out.index_select(1, like.sorted_indices)
