@@ -17,7 +17,8 @@ def _pair(values, device):
 
 
 def _close(e, t):
-    np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=1e-6)
+    # float32 sin/exp: CUDA's and the CPU's libm differ by an ulp or two
+    np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=1e-5)
 
 
 @pytest.mark.parametrize("pred", [True, False, "tensor-true", "tensor-false", 2.5, 0])

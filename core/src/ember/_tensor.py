@@ -272,7 +272,9 @@ class Tensor:
         if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
-        if value and self._storage.inference and not STATE.inference:
+        # the storage slot itself: a lazy module's UninitializedParameter, whose data may
+        # not be read, sets requires_grad too
+        if value and not STATE.inference and _STORAGE_SLOT.__get__(self, Tensor).inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                                "InferenceMode is not allowed.")
         self._requires_grad = bool(value)
@@ -579,6 +581,9 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "int32": "IntTensor", "int64": "LongTensor", "uint8": "ByteTensor",
                "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
                "complex128": "ComplexDoubleTensor"}
+
+
+_STORAGE_SLOT = Tensor.__dict__["_storage"]
 
 
 def _empty(shape: tuple, dtype, device=CPU) -> Tensor:
