@@ -19,9 +19,10 @@ from ..amp.autocast_mode import cast_low
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from .._C import lib
-from ._util import (backend_of, broadcast_shapes, cast, device_of, expand_to, pretty_dtype,
-                    wrap_dim)
+from ._util import (backend_of, broadcast_shapes, cast, check_out, device_of, expand_to,
+                    pretty_dtype, wrap_dim)
 from .conv import dense
+from .creation import zeros_like
 
 
 def _np_matmul(a: Tensor, b: Tensor, out_shape, dtype) -> Tensor:
@@ -153,7 +154,6 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a._dtype} != "
                            f"{b._dtype}")
     if a._dtype.is_complex:
-        from ._util import check_out
         from .complex import matmul as complex_matmul  # four real GEMMs
         r = complex_matmul(a, b)
         return check_out(out, r, "matmul") if out is not None else r
@@ -176,10 +176,7 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
             a._shape[:-1] + (b._shape[-1],))
     else:
         r = Matmul.apply(a, b)
-    if out is not None:
-        from ._util import check_out
-        return check_out(out, r, "matmul")
-    return r
+    return check_out(out, r, "matmul") if out is not None else r
 
 
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
@@ -230,26 +227,64 @@ ger = outer
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
-    return _scale_add(input, mm(mat1, mat2), beta, alpha)
+    """beta * input + alpha * (mat1 @ mat2).
+
+    Example:
+        >>> ember.addmm(ember.ones(2, 2), ember.eye(2), ember.eye(2), beta=0.5)
+        tensor([[1.5000, 0.5000],
+                [0.5000, 1.5000]])
+    """
+    return _scale_add(input, mm, mat1, mat2, beta, alpha, out, "addmm")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor:
-    return _scale_add(input, mv(mat, vec), beta, alpha)
+    return _scale_add(input, mv, mat, vec, beta, alpha, out, "addmv")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
-    return _scale_add(input, bmm(batch1, batch2), beta, alpha)
+    return _scale_add(input, bmm, batch1, batch2, beta, alpha, out, "baddbmm")
+
+
+def _bmm_sum(batch1: Tensor, batch2: Tensor) -> Tensor:
+    return bmm(batch1, batch2).sum(0)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
-    return _scale_add(input, bmm(batch1, batch2).sum(0), beta, alpha)
+    """beta * input + alpha * sum_i batch1[i] @ batch2[i]."""
+    if batch1._dtype in (D.float16, D.bfloat16) and batch1.dim() == 3:
+        # torch adds the products one batch at a time, each rounded as an addmm: in half
+        # precision that order shows in the result
+        # beta 0 ignores input, NaN included
+        acc = zeros_like(input) if beta == 0 else input if beta == 1 else input * beta
+        for i in range(batch1.shape[0]):
+            acc = addmm(acc, batch1[i], batch2[i], alpha=alpha)
+        return check_out(out, acc, "addbmm") if out is not None else acc
+    return _scale_add(input, _bmm_sum, batch1, batch2, beta, alpha, out, "addbmm")
 
 
-def addr(input, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
-    return _scale_add(input, outer(vec1, vec2), beta, alpha)
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2), rounded op by op in torch's order (alpha
+    scales vec1), as its elementwise kernel computes it."""
+    r = _combine(input, outer(vec1 if alpha == 1 else vec1 * alpha, vec2), beta, 1)
+    return check_out(out, r, "addr") if out is not None else r
 
 
-def _scale_add(input, prod, beta, alpha):
+def _scale_add(input, product, a, b, beta, alpha, out, name):
+    """beta * input + alpha * product(a, b). In float16/bfloat16 the sum and scaling are
+    done in float32 and rounded once, as torch's reduced-precision GEMMs (CPU and cuBLAS)
+    do: rounding the product first lost whole units of the result's last place where the
+    two terms cancel."""
+    reduced = a._dtype in (D.float16, D.bfloat16)
+    if reduced and beta != 0 and input._dtype is a._dtype is b._dtype:
+        r = _combine(input.float(), product(a.float(), b.float()), beta, alpha).to(a._dtype)
+    elif reduced and beta == 0 and alpha != 1 and a._dtype is b._dtype:
+        r = _combine(input, product(a.float(), b.float()), 0, alpha).to(a._dtype)
+    else:
+        r = _combine(input, product(a, b), beta, alpha)
+    return check_out(out, r, name) if out is not None else r
+
+
+def _combine(input, prod, beta, alpha):
     if alpha != 1:
         prod = prod * alpha
     if beta == 0:  # torch ignores input entirely (even NaN) when beta is 0

@@ -388,6 +388,9 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if not x._dtype.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {_pretty(x._dtype)}")
+    if x._dtype in (D.float16, D.bfloat16) and ord not in (math.inf, -math.inf, 0):
+        # as torch: powers and sums of half-precision inputs in float32, rounded once
+        return vector_norm(x.float(), ord, dim, keepdim).to(x._dtype)
     dims = normalize_dims(dim, x.dim())
     if ord == 2:
         return Norm2.apply(x, dims, keepdim)

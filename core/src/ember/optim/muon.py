@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..ops.creation import zeros_like
+from ..ops.linalg import addmm
 from .optimizer import Optimizer
 
 __all__ = ["Muon"]
@@ -17,14 +18,6 @@ _NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
 _NS_STEPS = 5
 _EPS = 1e-7
 _LR_ADJUSTMENTS = ("original", "match_rms_adamw")
-
-
-def _bf16_addmm(input: Tensor, mat1: Tensor, mat2: Tensor, beta: float,
-                alpha: float = 1.0) -> Tensor:
-    """``beta * input + alpha * mat1 @ mat2`` of bfloat16 matrices, summed in float32 and
-    rounded to bfloat16 once, as torch's bfloat16 GEMM (CPU and cuBLAS) rounds it."""
-    product = mat1.float() @ mat2.float()
-    return (input.float() * beta + product * alpha).to(D.bfloat16)
 
 
 def _orthogonalize(update: Tensor, coefficients: tuple[float, float, float], steps: int,
@@ -44,12 +37,11 @@ def _orthogonalize(update: Tensor, coefficients: tuple[float, float, float], ste
     if tall:
         x = x.T
     # Dividing by the Frobenius norm bounds the spectral norm by 1, where the quintic converges.
-    scale = x.float().norm().to(D.bfloat16).clamp(min=eps)
-    x = (x.float() / scale.float()).to(D.bfloat16)
+    x = x / x.norm().clamp(min=eps)
     for _ in range(steps):
-        gram = (x.float() @ x.T.float()).to(D.bfloat16)
-        poly = _bf16_addmm(gram, gram, gram, beta=b, alpha=c)
-        x = _bf16_addmm(x, poly, x, beta=a)
+        gram = x @ x.T
+        poly = addmm(gram, gram, gram, beta=b, alpha=c)
+        x = addmm(x, poly, x, beta=a)
     return x.T if tall else x
 
 
