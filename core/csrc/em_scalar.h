@@ -90,7 +90,7 @@ static inline int64_t em_clamp_i(int64_t v, int64_t lo, int64_t hi) {
 
 /* Inverse error function: Giles' single-precision approximation refined by two
  * Newton steps in double, accurate to a few ulp of double. */
-static double em_erfinv_d(double y) {
+static inline double em_erfinv_d(double y) {
     if (y <= -1) return y == -1 ? -INFINITY : NAN;
     if (y >= 1) return y == 1 ? INFINITY : NAN;
     double w = -log((1.0 - y) * (1.0 + y)), x;
@@ -167,7 +167,7 @@ static inline float em_erfinv_f(float y) {
 
 /* Digamma: reflection for negative arguments, recurrence up to 6, then the
  * asymptotic series. Poles give NaN for negative integers and -inf at 0 like torch. */
-static double em_digamma_d(double x) {
+static inline double em_digamma_d(double x) {
     if (x == 0) return copysign(INFINITY, -x);
     if (x < 0) {
         if (x == floor(x)) return NAN;

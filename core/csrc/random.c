@@ -1,8 +1,7 @@
 /* Counter-based random numbers (Philox4x32-10, Salmon et al. 2011). Element i of a
  * request uses counter `counter + i`, so results depend only on (seed, offset) and
  * never on the number of threads. */
-#include "em_internal.h"
-#include "em_vecmath.h"
+#include "em_scalar.h" /* em_digamma_d, for the gamma gradient */
 
 /* The float math of this file must round the same in both EM_HOT builds: GCC would
  * fuse a * b + c into one FMA in the x86-64-v3 copy only, and the same seed would

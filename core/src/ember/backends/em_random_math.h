@@ -2,9 +2,9 @@
  * rejection samplers and the standard gamma sample's reparameterized gradient, written once
  * for both backends. core/csrc/random.c includes it as C (EM_RF = static inline); the CUDA
  * backend (backends/cuda/kernels.py) reads this file and compiles it with
- * EM_RF = __device__. The includer defines EM_RF, EM_RF_NAN and EM_RF_INF and compiles
- * without FMA contraction, so that a seed gives the same bits on every machine; the code
- * uses only math functions common to C99 and CUDA.
+ * EM_RF = __device__. The includer defines EM_RF, EM_RF_NAN and EM_RF_INF, provides
+ * em_digamma_d, and compiles without FMA contraction, so that a seed gives the same bits on
+ * every machine; the code uses only math functions common to C99 and CUDA.
  *
  * Counter layout: block (counter, sub) is Philox of the 128-bit counter
  * (counter low, counter high, sub, 0). Bulk draws use sub 0 and counter + k for block k of
@@ -118,19 +118,9 @@ EM_RF double em_poisson_one(double lam, unsigned long long seed, unsigned long l
  *    dx/da = -(log x - psi(a + 1) + S'/S) x S / a.
  *  - otherwise: Q = 1 - P = x^a e^-x / Gamma(a) * h, h the Legendre continued fraction
  *    evaluated by modified Lentz with (value, d/da) pairs; dx/da = (log x - psi(a) + h'/h) x h.
- * Both are accurate to a few ulps times the number of terms (no fitted approximations). */
-EM_RF double em_digamma_pos(double x) {
-    double r = 0;
-    while (x < 6) {
-        r -= 1 / x;
-        x += 1;
-    }
-    double f = 1 / (x * x);
-    double t = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 +
-               f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))));
-    return r + log(x) - 0.5 / x + t;
-}
-
+ * Both are accurate to a few ulps times the number of terms (no fitted approximations).
+ * em_digamma_d is the digamma function each backend already has (em_scalar.h; the CUDA
+ * preamble). */
 EM_RF double em_gamma_grad_one(double a, double x) {
     if (!(a > 0) || isnan(x)) return EM_RF_NAN;
     if (x <= 0 || isinf(a)) return 0.0;
@@ -146,7 +136,7 @@ EM_RF double em_gamma_grad_one(double a, double x) {
             dS -= t * H;
             if (t < eps * S && t * H < eps * -dS) break;
         }
-        return -(log(x) - em_digamma_pos(a + 1) + dS / S) * x * S / a;
+        return -(log(x) - em_digamma_d(a + 1) + dS / S) * x * S / a;
     }
     const double tiny = 1e-300;
     double b = x + 1 - a, db = -1;
@@ -171,7 +161,7 @@ EM_RF double em_gamma_grad_one(double a, double x) {
         dh = ndh;
         if (done) break;
     }
-    return (log(x) - em_digamma_pos(a) + dh / h) * x * h;
+    return (log(x) - em_digamma_d(a) + dh / h) * x * h;
 }
 
 #endif
