@@ -209,6 +209,23 @@ int em_random_poisson(int dtype, const void *param, void *out, int64_t n, uint64
     EM_SAMPLER_BODY(em_poisson_one)
 }
 
+int em_random_binomial(int dtype, const void *count, const void *prob, void *out, int64_t n,
+                       uint64_t seed, uint64_t counter) {
+    if ((dtype != EM_F32 && dtype != EM_F64) || n < 0) return EM_EDTYPE;
+    EM_PARALLEL_FOR(n > 4096,
+    for (int64_t i = 0; i < n; ++i) {
+        uint64_t ctr = counter + (uint64_t)i;
+        if (dtype == EM_F64)
+            ((double *)out)[i] = em_binomial_one(((const double *)count)[i],
+                                                 ((const double *)prob)[i], seed, ctr);
+        else
+            ((float *)out)[i] = (float)em_binomial_one((double)((const float *)count)[i],
+                                                       (double)((const float *)prob)[i], seed,
+                                                       ctr);
+    });
+    return EM_OK;
+}
+
 int em_standard_gamma_grad(int dtype, const void *alpha, const void *x, void *out, int64_t n) {
     if ((dtype != EM_F32 && dtype != EM_F64) || n < 0) return EM_EDTYPE;
     EM_PARALLEL_FOR(n > 4096,

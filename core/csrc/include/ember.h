@@ -143,6 +143,10 @@ int em_random_gamma(int dtype, const void *param, void *out, int64_t n, uint64_t
 int em_random_poisson(int dtype, const void *param, void *out, int64_t n, uint64_t seed,
                       uint64_t counter);
 int em_standard_gamma_grad(int dtype, const void *alpha, const void *x, void *out, int64_t n);
+/* binomial samples of n contiguous (count, prob) pairs of out's float dtype, laid out on
+ * the Philox stream as em_random_gamma */
+int em_random_binomial(int dtype, const void *count, const void *prob, void *out, int64_t n,
+                       uint64_t seed, uint64_t counter);
 
 /* special.c: the regularized incomplete gamma P(a, x) (upper = 0) or Q(a, x) (upper = 1)
  * of n contiguous float32/float64 pairs. */

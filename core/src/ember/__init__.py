@@ -63,9 +63,9 @@ from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast
 from .ops.distance import cdist
 from .ops.linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, dist, dot, einsum,
                          ger, inner, kron, matmul, mm, mv, outer, tensordot, trace, vdot)
-from .ops.random import (_standard_gamma, _standard_gamma_grad, bernoulli, multinomial,
-                         normal, poisson, rand, rand_like, randint, randint_like, randn,
-                         randn_like, randperm)
+from .ops.random import (_standard_gamma, _standard_gamma_grad, bernoulli, binomial,
+                         multinomial, normal, poisson, rand, rand_like, randint, randint_like,
+                         randn, randn_like, randperm)
 from .ops.reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero,
                          cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff,
                          frobenius_norm, gradient, logcumsumexp, logsumexp, max, mean, median,

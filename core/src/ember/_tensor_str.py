@@ -103,7 +103,7 @@ def _render(arr: np.ndarray, fmt: _Formatter, indent: int, summarize: bool) -> s
     if arr.ndim == 1:
         items = arr.tolist()
         if summarize and len(items) > 2 * edge:
-            cells = [fmt.padded(v) for v in items[:edge]] + ["..."] + \
+            cells = [fmt.padded(v) for v in items[:edge]] + [" ..."] + \
                     [fmt.padded(v) for v in items[-edge:]]
         else:
             cells = [fmt.padded(v) for v in items]
@@ -125,10 +125,10 @@ def tensor_str(t) -> str:
     else:
         arr = x._np()
     floating = t._dtype.is_floating_point
-    if t._dtype is D.bool_:
-        return _render(arr, _BoolFmt(), 7, False)
     summarize = arr.size > PRINT_OPTS.threshold
     sample = _summarize(arr, PRINT_OPTS.edgeitems) if summarize else arr.reshape(-1)
+    if t._dtype is D.bool_:
+        return _render(arr, _BoolFmt(sample), 7, summarize)
     if t._dtype.is_complex:
         return _render(arr, _ComplexFmt(sample), 7, summarize)
     fmt = _Formatter(sample.astype(np.float64) if floating else sample, floating)
@@ -157,13 +157,16 @@ class _ComplexFmt:
 
 
 class _BoolFmt:
-    max_width = 5
+    """As torch: values are padded to "False"'s width only where a False is shown."""
+
+    def __init__(self, values: np.ndarray):
+        self.max_width = 4 if values.all() else 5
 
     def format(self, v):
         return str(bool(v))
 
     def padded(self, v):
-        return str(bool(v)).rjust(5)
+        return str(bool(v)).rjust(self.max_width)
 
 
 def tensor_repr(t) -> str:
@@ -185,9 +188,14 @@ def tensor_repr(t) -> str:
         suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
-    prefix = "tensor("
-    text = prefix + body
-    if suffixes:
-        joiner = ", "
-        text += joiner + joiner.join(suffixes)
+    text = "tensor(" + body
+    # as torch: a suffix that would run past the line width starts a line of its own
+    line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if line + len(suffix) + 2 > PRINT_OPTS.linewidth:
+            text += ",\n" + " " * 7 + suffix
+            line = 7 + len(suffix)
+        else:
+            text += ", " + suffix
+            line += len(suffix) + 2
     return text + ")"

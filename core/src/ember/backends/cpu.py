@@ -514,6 +514,12 @@ def random_poisson(param, out, seed: int, counter: int) -> None:
                                 counter), "poisson")
 
 
+def random_binomial(count, prob, out, seed: int, counter: int) -> None:
+    """Binomial(count, prob) samples into out (all contiguous, out's float dtype)."""
+    check(lib.em_random_binomial(out._dtype.code, ptr(count), ptr(prob), ptr(out), out.numel(),
+                                 seed, counter), "binomial")
+
+
 def standard_gamma_grad(alpha, x, out) -> None:
     """d x / d alpha of Gamma(alpha, 1) samples x (all contiguous, one float dtype)."""
     check(lib.em_standard_gamma_grad(out._dtype.code, ptr(alpha), ptr(x), ptr(out),

@@ -1,6 +1,6 @@
-/* em_random_math.h: Philox4x32-10 (Salmon et al. 2011), its uniforms, the gamma and Poisson
- * rejection samplers and the standard gamma sample's reparameterized gradient, written once
- * for both backends. core/csrc/random.c includes it as C (EM_RF = static inline); the CUDA
+/* em_random_math.h: Philox4x32-10 (Salmon et al. 2011), its uniforms, the gamma, Poisson
+ * and binomial samplers and the standard gamma sample's reparameterized gradient, written
+ * once for both backends. core/csrc/random.c includes it as C (EM_RF = static inline); the CUDA
  * backend (backends/cuda/kernels.py) reads this file and compiles it with
  * EM_RF = __device__. The includer defines EM_RF, EM_RF_NAN and EM_RF_INF, provides
  * em_digamma_d, and compiles without FMA contraction, so that a seed gives the same bits on
@@ -107,6 +107,55 @@ EM_RF double em_poisson_one(double lam, unsigned long long seed, unsigned long l
         if (log(V) + log(inv_alpha) - log(a / (us * us) + b) <= -lam + k * ll - lgamma(k + 1.0))
             return k;
     }
+}
+
+/* Binomial(count, prob), count truncated to an integer as torch: by symmetry in prob <= 1/2,
+ * then below count * prob = 10 by inversion (one uniform walks the pmf up from 0; a walk
+ * that rounding carries past count takes the next draw), from 10 on by Hormann's
+ * transformed rejection with squeeze (BTRS, 1993), one draw a trial. NaN stays NaN,
+ * count <= 0 or prob <= 0 gives 0 and prob >= 1 gives count itself, as torch; an
+ * infinite count gives infinity. */
+EM_RF double em_binomial_one(double count, double prob, unsigned long long seed,
+                             unsigned long long ctr) {
+    if (isnan(count) || isnan(prob)) return EM_RF_NAN;
+    if (count <= 0 || prob <= 0) return 0.0;
+    if (prob >= 1) return count;
+    if (isinf(count)) return EM_RF_INF;
+    const double n = floor(count);
+    const int flip = prob > 0.5;
+    const double p = flip ? 1 - prob : prob, q = 1 - p;
+    double k = 0;
+    if (n * p < 10) {
+        const double odds = p / q, step = (n + 1) * odds, first = pow(q, n);
+        for (unsigned int s = 0;; ++s) {
+            em_philox_block b = em_philox(seed, ctr, s);
+            double u = em_u01d(b.v[0], b.v[1]), pmf = first;
+            k = 0;
+            while (u > pmf && k <= n) {
+                u -= pmf;
+                k += 1;
+                pmf *= step / k - odds;
+            }
+            if (k <= n) break;
+        }
+    } else {
+        const double spq = sqrt(n * p * q), b = 1.15 + 2.53 * spq;
+        const double a = -0.0873 + 0.0248 * b + 0.01 * p, c = n * p + 0.5, vr = 0.92 - 4.2 / b;
+        const double alpha = (2.83 + 5.1 / b) * spq, lpq = log(p / q);
+        const double m = floor((n + 1) * p), h = lgamma(m + 1) + lgamma(n - m + 1);
+        for (unsigned int s = 0;; ++s) {
+            em_philox_block blk = em_philox(seed, ctr, s);
+            const double U = em_u01d(blk.v[0], blk.v[1]) - 0.5, V = em_u01d(blk.v[2], blk.v[3]);
+            const double us = 0.5 - fabs(U);
+            k = floor((2 * a / us + b) * U + c);
+            if (k < 0 || k > n) continue;
+            if (us >= 0.07 && V <= vr) break;
+            if (log(V * alpha / (a / (us * us) + b)) <=
+                h - lgamma(k + 1) - lgamma(n - k + 1) + (k - m) * lpq)
+                break;
+        }
+    }
+    return flip ? n - k : k;
 }
 
 /* ---- d sample / d alpha of a standard gamma sample ----------------------------------

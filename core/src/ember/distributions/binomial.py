@@ -56,13 +56,7 @@ class Binomial(_ProbsLogitsShaped, Distribution):
     def sample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
         with ember.no_grad():
-            p = self.probs.expand(shape).unsqueeze(-1)
-            n = self.total_count.expand(shape).unsqueeze(-1)
-            most = int(n.max().item()) if n.numel() else 0
-            # one uniform per potential trial; trials past an element's count are ignored
-            trial = ember.arange(most, dtype=p.dtype, device=p.device)
-            u = ember.rand(shape + (most,), dtype=p.dtype, device=p.device)
-            return ((u < p) & (trial < n)).to(p.dtype).sum(-1)
+            return ember.binomial(self.total_count.expand(shape), self.probs.expand(shape))
 
     def log_prob(self, value):
         k = self._checked(value)

@@ -363,6 +363,35 @@ def _standard_gamma_grad(input: Tensor, output: Tensor) -> Tensor:
     return out if out._dtype is input._dtype else out.to(input._dtype)
 
 
+def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
+    """Binomial(count, prob) samples, one per element (count truncated to an integer), as
+    ``torch.binomial``; not differentiable.
+
+    Example:
+        >>> ember.binomial(ember.full((3,), 10.0), ember.full((3,), 0.5)).shape
+        ember.Size([3])
+    """
+    if isinstance(count, Tensor) and not count._dtype.is_floating_point:
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{pretty_dtype(count._dtype)}")
+    src = _sampler_input(count, "binomial")
+    p = _sampler_input(prob, "binomial")
+    if count._dtype is not prob._dtype:
+        raise RuntimeError(f"Found dtype {pretty_dtype(prob._dtype)} but expected "
+                           f"{pretty_dtype(count._dtype)}")
+    if src._shape != p._shape:  # torch resizes its output here (deprecated): refuse instead
+        raise RuntimeError(f"binomial: count of shape {list(src._shape)} and prob of shape "
+                           f"{list(p._shape)} must have the same shape")
+    if src.device != p.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {src.device} and {p.device}!")
+    out = _empty(src._shape, src._dtype, src.device)
+    seed, counter = _gen(generator).take(max(src.numel(), 1))
+    if src.numel():
+        backend_of(src).random_binomial(src, p, out, seed, counter)
+    return out if out._dtype is count._dtype else out.to(count._dtype)
+
+
 def poisson(input: Tensor, generator=None) -> Tensor:
     """Poisson counts with rates ``input`` (same shape and dtype), as ``torch.poisson``;
     not differentiable (the gradient is zero, as torch's).

@@ -662,7 +662,7 @@ def random_normal(out, seed: int, counter: int, mean: float, std: float) -> None
 
 def _sampler(kernel: str, ins, out, *scalars) -> None:
     """A one-thread-per-element kernel of the random module over contiguous float32/float64
-    operands of out's dtype (gamma, Poisson, the gamma gradient)."""
+    operands of out's dtype (gamma, Poisson, binomial, the gamma gradient)."""
     n = out.numel()
     if n == 0:
         return
@@ -682,6 +682,12 @@ def random_gamma(param, out, seed: int, counter: int) -> None:
 def random_poisson(param, out, seed: int, counter: int) -> None:
     """Poisson(param) counts into out, laid out on the Philox stream as random_gamma."""
     _sampler("em_random_poisson", (param,), out, np.uint64(seed & 0xFFFFFFFFFFFFFFFF),
+             np.uint64(counter & 0xFFFFFFFFFFFFFFFF))
+
+
+def random_binomial(count, prob, out, seed: int, counter: int) -> None:
+    """Binomial(count, prob) samples into out, laid out on the Philox stream as random_gamma."""
+    _sampler("em_random_binomial", (count, prob), out, np.uint64(seed & 0xFFFFFFFFFFFFFFFF),
              np.uint64(counter & 0xFFFFFFFFFFFFFFFF))
 
 

@@ -594,6 +594,19 @@ extern "C" __global__ void em_random_poisson(int dtype, const void *param, void 
         ((float *)out)[i] = (float)em_poisson_one((double)((const float *)param)[i],
                                                         seed, ctr);
 }
+extern "C" __global__ void em_random_binomial(int dtype, const void *count, const void *prob,
+                                              void *out, long long n, unsigned long long seed,
+                                              unsigned long long counter) {
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    const unsigned long long ctr = counter + (unsigned long long)i;
+    if (dtype == 1)
+        ((double *)out)[i] = em_binomial_one(((const double *)count)[i],
+                                             ((const double *)prob)[i], seed, ctr);
+    else
+        ((float *)out)[i] = (float)em_binomial_one((double)((const float *)count)[i],
+                                                   (double)((const float *)prob)[i], seed, ctr);
+}
 extern "C" __global__ void em_standard_gamma_grad(int dtype, const void *alpha, const void *x,
                                                   void *out, long long n) {
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
