@@ -30,6 +30,8 @@ from ..ops._util import pretty_dtype as _pretty_dtype
 from ..ops.pad import pad
 from ..ops.resample import linear_resample2d as _linear_resample2d
 from ..ops.resample import resample2d as _resample2d
+from .attention._kernel_choice import check_a_kernel_can_run as _check_a_kernel_can_run
+from .attention.bias import CausalBias as _CausalBias
 from ..ops.sampling import affine_grid, grid_sample  # noqa: F401  (public in F)
 from ..ops import conv as _conv
 from ..ops import pool as _pool
@@ -1703,7 +1705,17 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
-    """softmax(q k^T * scale + mask) v, with the fused softmax kernel."""
+    """softmax(q k^T * scale + mask) v, with the fused softmax kernel. ``attn_mask`` may
+    also be a causal bias of ``ember.nn.attention.bias``.
+
+    Example:
+        >>> q = ember.randn(2, 4, 3, 8)
+        >>> F.scaled_dot_product_attention(q, q, q, is_causal=True).shape
+        ember.Size([2, 4, 3, 8])
+    """
+    if isinstance(attn_mask, _CausalBias):
+        return attn_mask._attend(query, key, value, dropout_p, is_causal, scale, enable_gqa)
+    _check_a_kernel_can_run(query, key, value, dropout_p, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     if enable_gqa and key.shape[-3] != query.shape[-3]:
@@ -1723,7 +1735,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             scores = scores.masked_fill(~attn_mask, float("-inf"))
         else:
             scores = scores + attn_mask
-    attn = softmax(scores, -1)
+    if is_causal or attn_mask is not None:
+        # as torch, a query every key is masked from attends to nothing (zeros, zero
+        # gradients) instead of softmax's NaN; its scores become finite first so no NaN
+        # reaches the backward pass either
+        blocked = (scores == float("-inf")).all(-1, keepdim=True)
+        attn = softmax(scores.masked_fill(blocked, 0.0), -1).masked_fill(blocked, 0.0)
+    else:
+        attn = softmax(scores, -1)
     if dropout_p > 0:
         attn = dropout(attn, dropout_p, True)
     return attn.matmul(value)

@@ -21,7 +21,13 @@ import warnings
 from collections.abc import Iterator
 
 # the kernels scaled_dot_product_attention may pick, all allowed by default as in torch
-_enabled = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+# ("overrideable", the slot torch keeps for out-of-tree kernels, only ember.nn.attention's
+# sdpa_kernel sets)
+_enabled = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True,
+            "overrideable": True}
+# the order torch tries them in, as SDPBackend values; sdpa_kernel(set_priority=True)
+# rewrites it
+_priority = [1, 2, 0, 3, 4]
 
 
 def enable_flash_sdp(enabled: bool) -> None:

@@ -1,5 +1,7 @@
 """All nn module classes, re-exported by ember.nn."""
 
+import types as _types
+
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
                          Hardtanh, Identity, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU,
                          ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus,
@@ -46,4 +48,7 @@ from .sparse import Embedding, EmbeddingBag
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 
-__all__ = [n for n in dir() if not n.startswith("_")]
+# the classes only: the submodule names (attention, conv, ...) would shadow ember.nn's own
+# attention package in ``from .modules import *``
+__all__ = [n for n, v in dict(globals()).items()
+           if not n.startswith("_") and not isinstance(v, _types.ModuleType)]
