@@ -131,6 +131,7 @@ from . import signal  # noqa: E402  (ember.signal.windows, as torch.signal)
 from . import func  # noqa: E402  (function transforms, as torch.func)
 from . import random, testing  # noqa: E402  (as torch.random and torch.testing)
 from . import distributions  # noqa: E402  (ember.distributions, as torch.distributions)
+from . import masked  # noqa: E402  (ember.masked, as torch.masked)
 # torch's platform modules: device-agnostic helpers, profiling, eager TorchScript stand-ins
 from . import accelerator, cpu, jit, profiler  # noqa: E402
 from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402

@@ -749,7 +749,19 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         flat = input.reshape(-1)
         keep = flat[~flat.isnan()]
         return median(keep) if keep.numel() else input.new_full((), math.nan)
-    raise NotImplementedError("nanmedian with dim is not implemented yet")
+    if input.dim() == 0 or not input._dtype.is_floating_point:
+        return median(input, dim, keepdim)
+    d = wrap_dim(dim, input.dim())
+    # sort puts NaN last, so a slice's lower median of its numbers sits at (count - 1) // 2;
+    # an all-NaN slice takes its first entry, a NaN
+    v, i = input.sort(d)
+    count = (~input.isnan()).sum(d, keepdim=True)
+    pos = ((count - 1) // 2).clamp_min(0)
+    from .index import gather
+    values, indices = gather(v, d, pos), gather(i, d, pos)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return values_indices(values, indices)
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
