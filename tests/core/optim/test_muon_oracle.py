@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
+from torch_state import to_ember, to_torch  # noqa: E402
 import ember.optim as eoptim  # noqa: E402
 
 SHAPES = [(7, 5), (4, 9), (6, 6)]
@@ -115,26 +116,6 @@ def test_orthogonalized_update_matches_torch(shape):
     assert np.isclose(ue, ut, rtol=1e-12, atol=0).mean() > 0.9
 
 
-def _to_torch(obj):
-    if isinstance(obj, ember.Tensor):
-        return torch.from_numpy(np.array(obj.cpu().numpy()))
-    if isinstance(obj, dict):
-        return {k: _to_torch(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_to_torch(v) for v in obj]
-    return obj
-
-
-def _to_ember(obj):
-    if isinstance(obj, torch.Tensor):
-        return ember.from_numpy(np.array(obj.cpu().numpy()))
-    if isinstance(obj, dict):
-        return {k: _to_ember(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_to_ember(v) for v in obj]
-    return obj
-
-
 def _continue(oe, ot, pe, pt, grads):
     for step_grads in grads:
         _feed(pe, pt, step_grads)
@@ -156,7 +137,7 @@ def test_state_dict_matches_and_round_trips(kwargs):
 
     pe2 = [ember.tensor(_np(t), requires_grad=True) for t in pt]
     oe2 = eoptim.Muon(_groups(pe2, True), **kwargs)
-    oe2.load_state_dict(_to_ember(sdt))
+    oe2.load_state_dict(to_ember(sdt))
     pt = [torch.tensor(_np(t), requires_grad=True) for t in pt]
     ot = torch.optim.Muon(_groups(pt, True), **kwargs)
     ot.load_state_dict(sdt)
@@ -164,7 +145,7 @@ def test_state_dict_matches_and_round_trips(kwargs):
 
     pt2 = [torch.tensor(_np(e), requires_grad=True) for e in pe2]
     ot2 = torch.optim.Muon(_groups(pt2, True), **kwargs)
-    ot2.load_state_dict(_to_torch(oe2.state_dict()))
+    ot2.load_state_dict(to_torch(oe2.state_dict()))
     _continue(oe2, ot2, pe2, pt2, grads[20:28])
 
 

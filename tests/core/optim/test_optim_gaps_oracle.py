@@ -7,6 +7,7 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
+from torch_state import to_ember, to_torch  # noqa: E402
 import ember.optim as eoptim  # noqa: E402
 
 SHAPES = [(7, 5), (3, 4, 6), (13,), ()]
@@ -127,26 +128,6 @@ def test_adafactor_state_shapes():
     assert oe.state[e0]["step"].item() == 2.0
 
 
-def _to_torch(obj):
-    if isinstance(obj, ember.Tensor):
-        return torch.from_numpy(np.array(obj.cpu().numpy()))
-    if isinstance(obj, dict):
-        return {k: _to_torch(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_to_torch(v) for v in obj]
-    return obj
-
-
-def _to_ember(obj):
-    if isinstance(obj, torch.Tensor):
-        return ember.from_numpy(np.array(obj.cpu().numpy()))
-    if isinstance(obj, dict):
-        return {k: _to_ember(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_to_ember(v) for v in obj]
-    return obj
-
-
 @pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
 def test_state_dict_matches_and_round_trips(name, kwargs):
     """The state dicts agree; torch -> ember -> torch, each continues where the other
@@ -171,10 +152,10 @@ def test_state_dict_matches_and_round_trips(name, kwargs):
     # as ASGD's eta and mu to the parameters' dtype, on both sides)
     pe2 = [ember.tensor(_np(t), requires_grad=True) for t in pt]
     oe2 = getattr(eoptim, name)(_groups(pe2, True), **kwargs)
-    oe2.load_state_dict(_to_ember(sdt))
+    oe2.load_state_dict(to_ember(sdt))
     pt = [torch.tensor(_np(t), requires_grad=True) for t in pt]
     ot = getattr(torch.optim, name)(_groups(pt, True), **kwargs)
-    ot.load_state_dict(_to_torch(_to_ember(sdt)))
+    ot.load_state_dict(to_torch(to_ember(sdt)))
     for step_grads in grads[12:20]:
         for e, t, g in zip(pe2, pt, step_grads):
             e.grad, t.grad = ember.tensor(g), torch.tensor(g)
@@ -186,7 +167,7 @@ def test_state_dict_matches_and_round_trips(name, kwargs):
     # and ember's back into a fresh torch optimizer
     pt2 = [torch.tensor(_np(e), requires_grad=True) for e in pe2]
     ot2 = getattr(torch.optim, name)(_groups(pt2, True), **kwargs)
-    ot2.load_state_dict(_to_torch(oe2.state_dict()))
+    ot2.load_state_dict(to_torch(oe2.state_dict()))
     for step_grads in grads[20:28]:
         for e, t, g in zip(pe2, pt2, step_grads):
             e.grad, t.grad = ember.tensor(g), torch.tensor(g)

@@ -7,6 +7,7 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.oracle, pytest.mark.usefixtures("on_device")]
 
 import ember  # noqa: E402
+from torch_state import to_ember, to_torch  # noqa: E402
 import ember.optim as eoptim  # noqa: E402
 
 SHAPES = [(7, 5), (13,)]
@@ -84,26 +85,6 @@ def test_matches_torch(name, kwargs, dtype):
                                        rtol=1e-5, atol=1e-6)
 
 
-def _to_torch(obj):
-    if isinstance(obj, ember.Tensor):
-        return torch.from_numpy(obj.cpu().numpy().copy())
-    if isinstance(obj, dict):
-        return {k: _to_torch(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_to_torch(v) for v in obj]
-    return obj
-
-
-def _to_ember(obj):
-    if isinstance(obj, torch.Tensor):
-        return ember.from_numpy(obj.cpu().numpy().copy())
-    if isinstance(obj, dict):
-        return {k: _to_ember(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_to_ember(v) for v in obj]
-    return obj
-
-
 @pytest.mark.parametrize("name,kwargs", [c for i, c in enumerate(CASES) if i % 2 == 1],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_state_dict_round_trip(name, kwargs):
@@ -118,7 +99,7 @@ def test_state_dict_round_trip(name, kwargs):
         assert sd["state"][0]["step"].dim() == 0 and sd["state"][0]["step"].dtype == ember.float32
     pt = [torch.tensor(p.detach().cpu().numpy(), requires_grad=True) for p in pe]
     ot = getattr(torch.optim, name)(pt, **kwargs)
-    ot.load_state_dict(_to_torch(sd))
+    ot.load_state_dict(to_torch(sd))
     for step_grads in grads[5:10]:
         for e, t, g in zip(pe, pt, step_grads):
             e.grad, t.grad = ember.tensor(g), torch.tensor(g)
@@ -129,7 +110,7 @@ def test_state_dict_round_trip(name, kwargs):
 
     pe2 = [ember.tensor(t.detach().cpu().numpy(), requires_grad=True) for t in pt]
     oe2 = getattr(eoptim, name)(pe2, **kwargs)
-    oe2.load_state_dict(_to_ember(ot.state_dict()))
+    oe2.load_state_dict(to_ember(ot.state_dict()))
     for step_grads in grads[10:15]:
         for e, t, g in zip(pe2, pt, step_grads):
             e.grad, t.grad = ember.tensor(g), torch.tensor(g)
