@@ -1701,6 +1701,26 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 # ---- attention ---------------------------------------------------------------------------
 
 
+def _repeat_kv_heads(key: Tensor, value: Tensor, num_query_heads: int) -> tuple[Tensor, Tensor]:
+    """Grouped-query attention: each key/value head (dim -3) repeated for the consecutive
+    query heads that share it."""
+    group = num_query_heads // key.shape[-3]
+    if group == 1:
+        return key, value
+    return key.repeat_interleave(group, -3), value.repeat_interleave(group, -3)
+
+
+def _safe_softmax(scores: Tensor) -> Tensor:
+    """softmax over the last dim, except that a row of only -inf gives zeros.
+
+    As in torch's attention, a query every key is masked from attends to nothing (zeros,
+    zero gradients) instead of softmax's NaN; its scores become finite first so no NaN
+    reaches the backward pass either.
+    """
+    blocked = (scores == float("-inf")).all(-1, keepdim=True)
+    return softmax(scores.masked_fill(blocked, 0.0), -1).masked_fill(blocked, 0.0)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -1718,10 +1738,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     _check_a_kernel_can_run(query, key, value, dropout_p, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
-    if enable_gqa and key.shape[-3] != query.shape[-3]:
-        rep = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(rep, -3)
-        value = value.repeat_interleave(rep, -3)
+    if enable_gqa:
+        key, value = _repeat_kv_heads(key, value, query.shape[-3])
     scores = query.matmul(key.transpose(-2, -1)) * scale
     if is_causal:
         if attn_mask is not None:
@@ -1735,14 +1753,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             scores = scores.masked_fill(~attn_mask, float("-inf"))
         else:
             scores = scores + attn_mask
-    if is_causal or attn_mask is not None:
-        # as torch, a query every key is masked from attends to nothing (zeros, zero
-        # gradients) instead of softmax's NaN; its scores become finite first so no NaN
-        # reaches the backward pass either
-        blocked = (scores == float("-inf")).all(-1, keepdim=True)
-        attn = softmax(scores.masked_fill(blocked, 0.0), -1).masked_fill(blocked, 0.0)
-    else:
-        attn = softmax(scores, -1)
+    attn = _safe_softmax(scores) if is_causal or attn_mask is not None else softmax(scores, -1)
     if dropout_p > 0:
         attn = dropout(attn, dropout_p, True)
     return attn.matmul(value)
