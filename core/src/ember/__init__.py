@@ -134,6 +134,8 @@ from . import distributions  # noqa: E402  (ember.distributions, as torch.distri
 from . import masked  # noqa: E402  (ember.masked, as torch.masked)
 # torch's platform modules: device-agnostic helpers, profiling, eager TorchScript stand-ins
 from . import accelerator, cpu, jit, profiler  # noqa: E402
+# and the namespaces of device types ember has no backend for, which device-picking code asks
+from . import compiler, functional, mps, mtia, types, version, xpu  # noqa: E402
 from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402
 from .func import vmap  # noqa: E402
 from .special import multigammaln as mvlgamma  # noqa: E402
@@ -172,7 +174,7 @@ strided = "strided"
 # one layout: the memory formats are names of the contiguous one
 contiguous_format = preserve_format = channels_last = channels_last_3d = "contiguous_format"
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402  (ember.version holds it, as torch.version)
 
 
 def is_tensor(obj):

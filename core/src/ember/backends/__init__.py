@@ -4,6 +4,7 @@ between full float32 and TF32 GEMMs, ``set_float32_matmul_precision``."""
 import warnings
 
 from . import cuda, cudnn  # noqa: E402,F401  (no CuPy import: the flags of torch.backends)
+from . import mkldnn, mps, opt_einsum  # noqa: E402,F401  (flags and stubs, as torch.backends)
 
 _PRECISIONS = ("highest", "high", "medium")
 _precision = "highest"

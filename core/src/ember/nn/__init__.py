@@ -7,7 +7,7 @@ Example:
     ember.Size([3, 2])
 """
 
-from . import attention, functional, init, utils
+from . import attention, functional, grad, init, utils
 from . import parallel
 from .parallel import DataParallel
 from .modules import *  # noqa: F403

@@ -49,6 +49,23 @@ def conv3d(x: Tensor, weight: Tensor, stride, padding, dilation, groups: int) ->
     return _unfold_batch(y, n, out_depth)
 
 
+def conv3d_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
+                       groups: int) -> Tensor:
+    """The gradient (OC, C/groups, KD, KH, KW) of <g, conv3d(x, w)> with respect to w, for
+    x (N, C, D, H, W) and g (N, OC, OD, OH, OW): depth tap kd's slice of it is the 2-d
+    weight gradient between the planes that tap reads and g, output depth folded into
+    the batch on both sides."""
+    n, out_depth = x.shape[0], g.shape[2]
+    if padding[0]:
+        x = pad(x, (0, 0, 0, 0, padding[0], padding[0]))
+    g_planes = g.transpose(1, 2).reshape((n * out_depth,) + tuple(g.shape[1:2] + g.shape[3:]))
+    taps = [_conv.ConvWeightGrad.apply(_taps(x, kd, dilation[0], stride[0], out_depth),
+                                       g_planes, tuple(kernel[1:]), stride[1:], padding[1:],
+                                       dilation[1:], groups)
+            for kd in range(kernel[0])]
+    return stack(taps, 2)
+
+
 def conv_transpose3d(x: Tensor, weight: Tensor, stride, padding, dilation, groups: int,
                      out_size) -> Tensor:
     """The adjoint of conv3d: x (N, C, D, H, W), weight (C, OC/groups, KD, KH, KW), output

@@ -18,10 +18,7 @@ from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter, UninitializedParameter
 from .lazy import LazyModuleMixin
 from .module import Module
-
-
-def _tuple(v, n):
-    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * n
+from .utils import _ntuple
 
 
 class _ConvNd(Module):
@@ -44,7 +41,7 @@ class _ConvNd(Module):
             if padding not in valid_padding_strings:
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                                  f"{valid_padding_strings}")
-            if padding == "same" and any(s != 1 for s in _tuple(stride, n)):
+            if padding == "same" and any(s != 1 for s in _ntuple(n)(stride)):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}
         if padding_mode not in valid_padding_modes:
@@ -52,12 +49,12 @@ class _ConvNd(Module):
                              f"padding_mode='{padding_mode}'")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _tuple(kernel_size, n)
-        self.stride = _tuple(stride, n)
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
-        self.dilation = _tuple(dilation, n)
+        self.kernel_size = _ntuple(n)(kernel_size)
+        self.stride = _ntuple(n)(stride)
+        self.padding = padding if isinstance(padding, str) else _ntuple(n)(padding)
+        self.dilation = _ntuple(n)(dilation)
         self.transposed = self._transposed
-        self.output_padding = _tuple(output_padding, n)
+        self.output_padding = _ntuple(n)(output_padding)
         self.groups = groups
         self.padding_mode = padding_mode
         if isinstance(self.padding, str):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
+from .utils import _ntuple
 
 
 class Flatten(Module):
@@ -42,16 +43,12 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-def _ntuple_pad(padding, n):
-    return tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * n
-
-
 class _ConstantPadNd(Module):
     _n = 2
 
     def __init__(self, padding, value: float) -> None:
         super().__init__()
-        self.padding = _ntuple_pad(padding, 2 * self._n)
+        self.padding = _ntuple(2 * self._n)(padding)
         self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
@@ -99,7 +96,7 @@ class _ModePadNd(Module):
 
     def __init__(self, padding) -> None:
         super().__init__()
-        self.padding = _ntuple_pad(padding, 2 * self._n)
+        self.padding = _ntuple(2 * self._n)(padding)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.pad(input, self.padding, self._mode)

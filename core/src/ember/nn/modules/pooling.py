@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
+from .utils import _ntuple, _single
 
 
 class _MaxPoolNd(Module):
@@ -66,10 +67,6 @@ class AvgPool1d(Module):
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)
-
-
-def _single(v):
-    return tuple(v) if isinstance(v, (list, tuple)) else (v,)
 
 
 class AvgPool2d(Module):
@@ -243,9 +240,9 @@ class _MaxUnpoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
         n = self._n
-        self.kernel_size = _ntuple(kernel_size, n)
-        self.stride = _ntuple(stride if stride is not None else kernel_size, n)
-        self.padding = _ntuple(padding, n)
+        self.kernel_size = _ntuple(n)(kernel_size)
+        self.stride = _ntuple(n)(stride if stride is not None else kernel_size)
+        self.padding = _ntuple(n)(padding)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -253,10 +250,6 @@ class _MaxUnpoolNd(Module):
     def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
         fn = (F.max_unpool1d, F.max_unpool2d, F.max_unpool3d)[self._n - 1]
         return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
-
-
-def _ntuple(v, n):
-    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * n
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
