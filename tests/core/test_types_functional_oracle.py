@@ -87,3 +87,17 @@ def test_functional_values_match_torch():
                          tf.unique(torch.tensor(values), return_counts=True)):
         np.testing.assert_array_equal(got.numpy(), want.numpy())
     assert tuple(ef.broadcast_shapes((2, 1), (3,))) == tuple(tf.broadcast_shapes((2, 1), (3,)))
+
+
+@pytest.mark.parametrize("shapes", [((2, 1), (3,)), ((2, 1), (3,), 1), (4,), (), ((0, 1), (5,))])
+def test_broadcast_shapes_returns_a_size_as_torch(shapes):
+    got, want = ember.broadcast_shapes(*shapes), torch.broadcast_shapes(*shapes)
+    assert isinstance(got, ember.Size) and tuple(got) == tuple(want)
+
+
+@pytest.mark.parametrize("shapes,error", [(((2,), (3,)), RuntimeError), (((-1,), (2,)), ValueError)])
+def test_broadcast_shapes_refuses_as_torch(shapes, error):
+    with pytest.raises(error):
+        torch.broadcast_shapes(*shapes)
+    with pytest.raises(error):
+        ember.broadcast_shapes(*shapes)

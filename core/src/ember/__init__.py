@@ -55,7 +55,8 @@ from .ops.index import (argwhere, gather, index_add, index_copy, index_fill, ind
                         index_reduce, index_select, masked_fill, masked_scatter, masked_select,
                         nonzero, put, scatter, scatter_add, scatter_reduce, take,
                         take_along_dim, unravel_index)
-from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_tensors,
+from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,
+                       broadcast_tensors,
                        cartesian_prod, cat, column_stack, combinations, concat, concatenate,
                        diag, diag_embed, diagflat, dstack, flip, fliplr, flipud, hstack,
                        meshgrid, repeat_interleave, roll, rot90, row_stack, stack, tile, tril,

@@ -7,13 +7,12 @@ Example:
     ember.Size([1, 1])
 """
 
-from .ops._util import broadcast_shapes
 from .ops.decompositions import chain_matmul
 from .ops.decompositions import lu_legacy as lu
 from .ops.distance import cdist
 from .ops.index import unravel_index
-from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_tensors,
-                       cartesian_prod, meshgrid)
+from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,
+                       broadcast_tensors, cartesian_prod, meshgrid)
 from .ops.linalg import einsum, tensordot
 from .ops.lowrank import pca_lowrank, svd_lowrank
 from .ops.reduce import norm

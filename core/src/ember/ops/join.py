@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 from .. import _dtype as D
-from .._tensor import Tensor, _empty
+from .._tensor import Size, Tensor, _empty
 from ..autograd.function import Function
-from ._util import backend_of, broadcast_shapes, result_type, wrap_dim
+from ._util import backend_of, broadcast_shapes as _broadcast_shapes, result_type, wrap_dim
 from .creation import tensor
 from .views import make_view
 
@@ -387,8 +387,24 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     return input[picks]
 
 
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of the given shapes broadcast to; an int counts as a 1-d shape.
+
+    Example:
+        >>> ember.broadcast_shapes((2, 1), (3,), 1)
+        ember.Size([2, 3])
+    """
+    dims = []
+    for s in shapes:
+        s = (s,) if isinstance(s, int) else tuple(s)
+        if any(n < 0 for n in s):
+            raise ValueError(f"broadcast_shapes: shape {list(s)} has a negative dimension")
+        dims.append(s)
+    return Size(_broadcast_shapes(*dims))
+
+
 def broadcast_tensors(*tensors) -> tuple:
-    shape = broadcast_shapes(*(t._shape for t in tensors))
+    shape = _broadcast_shapes(*(t._shape for t in tensors))
     return tuple(t.expand(shape) for t in tensors)
 
 
