@@ -35,7 +35,12 @@ from ._dtype import complex64, complex128
 from ._generator import (Generator, default_generator, get_rng_state, initial_seed,
                          manual_seed, seed, set_rng_state)
 from ._tensor import Size, Tensor
-from .storage import TypedStorage, UntypedStorage
+from ._layouts import (channels_last, channels_last_3d, contiguous_format, layout,
+                       legacy_contiguous_format, memory_format, preserve_format, strided)
+from .storage import TypedStorage, UntypedStorage, is_storage
+from .storage import LEGACY_CPU as _LEGACY_STORAGES
+from ._build_info import (compiled_with_cxx11_abi, has_lapack, has_mkl, has_openmp,
+                          has_spectral)
 from ._legacy_types import CPU_TYPES as _LEGACY_TYPES
 from . import _tensor_methods  # noqa: F401  (binds ops to Tensor)
 from ._tensor_str import set_printoptions
@@ -47,13 +52,13 @@ from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, empty_
                            from_numpy, frombuffer, full,
                            full_like, linspace, logspace, ones, ones_like, scalar_tensor, tensor,
                            zeros, zeros_like)
-from .ops.creation import empty_permuted, fill
+from .ops.creation import empty_permuted, fill, from_file
 from .ops.creation import range  # noqa: A004
 from .ops.elementwise import *  # noqa: F403
 from .ops.elementwise import abs, pow, round  # noqa: A004
 from .ops.index import (argwhere, gather, index_add, index_copy, index_fill, index_put,
                         index_reduce, index_select, masked_fill, masked_scatter, masked_select,
-                        nonzero, put, scatter, scatter_add, scatter_reduce, take,
+                        nonzero, nonzero_static, put, scatter, scatter_add, scatter_reduce, take,
                         take_along_dim, unravel_index)
 from .ops.join import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,
                        broadcast_tensors,
@@ -113,6 +118,8 @@ from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear,  # noqa: 
 from .nn.native_forms import *  # noqa: F403,E402  (torch.dropout(input, p, train), ...)
 from . import hub, safetensors  # noqa: E402
 from . import amp  # noqa: E402  (mixed precision)
+from .amp import GradScaler  # noqa: E402
+from ._errors import AcceleratorError, OutOfMemoryError  # noqa: E402
 from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402
                                 autocast_increment_nesting, clear_autocast_cache,
                                 get_autocast_cpu_dtype, get_autocast_dtype,
@@ -157,6 +164,7 @@ from .ops.decompositions import vander_legacy as vander  # noqa: E402
 from ._inplace_functions import *  # noqa: F403,E402  (torch.exp_(x) and the like)
 
 globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ...
+globals().update(_LEGACY_STORAGES)  # ember.FloatStorage, ember.LongStorage, ...
 conj_physical = conj
 pi = _math.pi
 e = _math.e
@@ -171,9 +179,6 @@ half = float16
 short = int16
 int = int32
 long = int64
-strided = "strided"
-# one layout: the memory formats are names of the contiguous one
-contiguous_format = preserve_format = channels_last = channels_last_3d = "contiguous_format"
 
 from .version import __version__  # noqa: E402  (ember.version holds it, as torch.version)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import CPU
+from ._layouts import strided
 from .autograd.function import AccumulateGrad, _RemovableHandle
 from .autograd.grad_mode import STATE
 from .backends import cpu as backend
@@ -160,9 +161,11 @@ class Tensor:
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
 
-    is_sparse = False
-    is_quantized = False
-    is_meta = False
+    # layouts and devices ember has none of: read-only False, as torch's properties
+    is_sparse = is_sparse_csr = is_quantized = is_meta = is_mkldnn = is_nested = property(
+        lambda self: False)
+    is_xpu = is_mps = is_mtia = is_ipu = is_maia = is_vulkan = is_xla = property(
+        lambda self: False)
     is_complex_ = False
 
     def is_complex(self) -> bool:
@@ -176,7 +179,39 @@ class Tensor:
 
     @property
     def layout(self):
-        return "strided"
+        return strided
+
+    def to_dense(self, dtype=None, *, masked_grad: bool = True) -> Tensor:
+        """This tensor itself (every ember tensor is strided, already dense), or a copy in
+        dtype where that differs; masked_grad matters only for sparse inputs in torch.
+
+        Example:
+            >>> x = ember.ones(2)
+            >>> x.to_dense() is x, x.to_dense(ember.int64).dtype
+            (True, ember.int64)
+        """
+        return self if dtype is None or dtype is self._dtype else self.to(dtype)
+
+    def as_subclass(self, cls) -> Tensor:
+        """A cls instance over the same memory, in the same autograd graph (an alias of this
+        tensor, as a view). cls must subclass Tensor; its __init__ is not run.
+
+        Example:
+            >>> class Tagged(ember.Tensor):
+            ...     pass
+            >>> type(ember.ones(2).as_subclass(Tagged)).__name__
+            'Tagged'
+        """
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit "
+                            "from Tensor is not possible. Make sure your class inherits from "
+                            "Tensor.")
+        alias = self.view(self._shape)
+        out = Tensor._make(alias._storage, alias._shape, alias._stride, alias._offset,
+                           alias._dtype, cls)
+        out._base, out._requires_grad = alias._base, alias._requires_grad
+        out._grad_fn, out._output_nr = alias._grad_fn, alias._output_nr
+        return out
 
     def dim(self) -> int:
         return len(self._shape)

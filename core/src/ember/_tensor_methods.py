@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import _dtype as D
 from ._device import as_device, device as _device_cls
 from ._tensor import _TYPE_NAMES, Tensor, _empty, contiguous_strides
+from ._tensor_storage_methods import METHODS as _STORAGE_METHODS
 from .autograd.function import Function
 from .autograd.grad_mode import STATE
 from .ops import creation, elementwise as E, index, join, linalg, random as R, reduce as Rd
@@ -401,6 +402,7 @@ _METHODS = {
     "take": index.take, "take_along_dim": index.take_along_dim, "put": index.put,
     "index_reduce": index.index_reduce,
     "nonzero": index.nonzero, "argwhere": index.argwhere,
+    "nonzero_static": index.nonzero_static,
     # reductions
     "sum": Rd.sum, "nansum": Rd.nansum, "mean": Rd.mean, "nanmean": Rd.nanmean, "prod": Rd.prod,
     "max": _max_method, "min": _min_method, "amax": Rd.amax, "amin": Rd.amin,
@@ -557,6 +559,7 @@ for _alias, _name in (("absolute_", "abs_"), ("negative_", "neg_"), ("arccos_", 
                       ("less_", "lt_"), ("less_equal_", "le_"), ("not_equal_", "ne_")):
     _METHODS[_alias] = _METHODS[_name]
 
+_METHODS.update(_STORAGE_METHODS)
 _METHODS["softmax"] = _softmax
 _METHODS["log_softmax"] = _log_softmax
 

@@ -116,8 +116,7 @@ def current_stream(device=None, /) -> cuda.Stream:
 def set_stream(stream: cuda.Stream) -> None:
     """Makes stream current on its device, and its device the current GPU."""
     _require()
-    cuda.set_device(stream.device_index)
-    stream._s.use()
+    cuda.set_stream(stream)
 
 
 def synchronize(device=None, /) -> None:

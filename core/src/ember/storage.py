@@ -117,3 +117,54 @@ class TypedStorage:
     def __repr__(self) -> str:
         return (f"ember.TypedStorage(dtype={self.dtype}, size={self.size()}, "
                 f"device={self.device})")
+
+
+class _LegacyStorageType(type):
+    """The type of ``ember.FloatStorage`` and kin (torch's legacy storage classes, what
+    ``Tensor.storage_type()`` returns): isinstance tests a storage's dtype and device."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return (isinstance(obj, TypedStorage) and obj.dtype is cls._legacy_dtype
+                and obj.device.type == cls._device_type)
+
+    def __repr__(cls) -> str:
+        where = "cuda." if cls._device_type == "cuda" else ""
+        return f"<class 'ember.{where}{cls.__name__}'>"
+
+
+class _LegacyStorage(TypedStorage, metaclass=_LegacyStorageType):
+    """``ember.FloatStorage(n)``: n uninitialized elements; ``FloatStorage(sequence)``: those
+    values."""
+
+    __slots__ = ()
+    _legacy_dtype: D.dtype
+    _device_type: str
+
+    def __init__(self, size_or_sequence=0) -> None:
+        from .ops.creation import empty, tensor
+        make = empty if isinstance(size_or_sequence, int) else tensor
+        values = make(size_or_sequence, dtype=self._legacy_dtype, device=self._device_type)
+        super().__init__(values._storage, self._legacy_dtype)
+
+
+def _legacy_classes(device_type: str) -> dict:
+    from .serialization import _STORAGE_NAMES
+    return {name: _LegacyStorageType(name, (_LegacyStorage,), {
+        "__slots__": (), "_legacy_dtype": dtype, "_device_type": device_type,
+        "__module__": "ember.cuda" if device_type == "cuda" else "ember"})
+        for dtype, name in _STORAGE_NAMES.items()}
+
+
+LEGACY_CPU = _legacy_classes("cpu")
+LEGACY_CUDA = _legacy_classes("cuda")
+
+
+def is_storage(obj) -> bool:
+    """Whether obj is a storage (``Tensor.untyped_storage()``, ``Tensor.storage()``).
+
+    Example:
+        >>> x = ember.ones(2)
+        >>> ember.is_storage(x.untyped_storage()), ember.is_storage(x)
+        (True, False)
+    """
+    return isinstance(obj, (UntypedStorage, TypedStorage))

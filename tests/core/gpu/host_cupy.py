@@ -535,7 +535,8 @@ class HostCupy(types.SimpleNamespace):
             driver=types.SimpleNamespace(launchKernel=_launch_kernel),
             alloc=lambda nbytes: MemPtr(np.empty(nbytes, np.uint8).view(HostArray)),
             alloc_pinned_memory=lambda nbytes: bytearray(nbytes),
-            get_current_stream=lambda: types.SimpleNamespace(ptr=0, synchronize=lambda: None))
+            Stream=_HostStream, ExternalStream=_HostStream.external, Event=_HostEvent,
+            get_current_stream=lambda: _HostStream.current[-1])
         self._pool = types.SimpleNamespace(used_bytes=lambda: 0, total_bytes=lambda: 0,
                                            free_all_blocks=lambda: None)
 
@@ -617,6 +618,55 @@ class _RawModule:
     def get_function(self, name: str) -> _RawFunction:
         coop = name.startswith(_SYNC_KERNELS)
         return _RawFunction(getattr(self.lib, f"host_{name}"), self.sigs[name], coop)
+
+
+class _HostStream:
+    """cupy.cuda.Stream on the host: work runs when it is queued, so a stream is always
+    done; entering one (or ``use``) makes it the one get_current_stream returns."""
+
+    def __init__(self, non_blocking=False, priority=0, ptr=None):
+        self.ptr = id(self) if ptr is None else ptr
+        self.done = True
+
+    @classmethod
+    def external(cls, ptr, device_id=-1):
+        return cls(ptr=ptr)
+
+    def synchronize(self):
+        pass
+
+    def wait_event(self, event):
+        pass
+
+    def use(self):
+        _HostStream.current[-1] = self
+        return self
+
+    def __enter__(self):
+        _HostStream.current.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _HostStream.current.pop()
+        return False
+
+
+_HostStream.null = _HostStream(ptr=0)
+_HostStream.current = [_HostStream.null]
+
+
+class _HostEvent:
+    """cupy.cuda.Event on the host: recorded work has already run, so it is done."""
+
+    def __init__(self, block=False, disable_timing=False, interprocess=False):
+        self.done = True
+        self.stream = None
+
+    def record(self, stream=None):
+        self.stream = stream
+
+    def synchronize(self):
+        pass
 
 
 class _Device:

@@ -173,6 +173,34 @@ def is_shared(storage) -> bool:
     return storage in _shared_fds
 
 
+def map_file(filename: str, numel: int, np_dtype, shared: bool) -> Storage:
+    """A storage over the first numel elements of a file, memory-mapped: shared, writes
+    reach the file (grown to fit where shorter) and other processes mapping it; private,
+    writes stay in this process (copy on write) and the file must be long enough."""
+    nbytes = numel * np_dtype.itemsize
+    flags = os.O_RDWR | os.O_CREAT if shared else os.O_RDONLY
+    try:
+        fd = os.open(filename, flags, 0o600)
+    except OSError as exc:
+        mode = "read-write" if shared else "read-only"
+        raise RuntimeError(f"unable to open file <{filename}> in {mode} mode: "
+                           f"{exc.strerror} ({exc.errno})") from exc
+    size = os.fstat(fd).st_size
+    if size < nbytes:
+        if not shared:
+            os.close(fd)
+            raise RuntimeError(f"file <{filename}> size <{size}> is smaller than the required "
+                               f"mapping size <{nbytes}>")
+        os.ftruncate(fd, nbytes)
+    if not shared:
+        data = np.frombuffer(mmap.mmap(fd, nbytes, access=mmap.ACCESS_COPY), np_dtype, numel)
+        os.close(fd)  # a private mapping outlives its descriptor
+        return Storage(data)
+    storage = Storage(_map(fd, numel, np_dtype))
+    _keep_fd(storage, fd)  # is_shared, and other processes receive the file's descriptor
+    return storage
+
+
 def _map(fd: int, numel: int, np_dtype) -> np.ndarray:
     return np.frombuffer(mmap.mmap(fd, max(numel * np_dtype.itemsize, 1)), np_dtype, numel)
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import functools
 
+from .._errors import AcceleratorError, OutOfMemoryError
+from ..backends.cuda import stream_uses as _stream_uses
+
+has_half = True  # every CUDA device ember runs on computes in float16
 
 @functools.lru_cache(maxsize=None)
 def _cupy():
@@ -119,9 +123,15 @@ def get_device_capability(device=None) -> tuple:
 
 
 def synchronize(device=None) -> None:
-    """Waits for all work on the device (default: the current one)."""
-    with require().cuda.Device(_index(device)):
-        require().cuda.Device().synchronize()
+    """Waits for all work on the device (default: the current one). An error of a kernel
+    that ran asynchronously surfaces here, as ember.AcceleratorError."""
+    cp = require()
+    with cp.cuda.Device(_index(device)):
+        try:
+            cp.cuda.Device().synchronize()
+        except cp.cuda.runtime.CUDARuntimeError as exc:
+            raise AcceleratorError(f"CUDA error: {exc}", exc.status) from exc
+    _stream_uses.release_completed()
 
 
 # ---- streams and events -------------------------------------------------------------
@@ -182,6 +192,22 @@ class Stream:
         return self._s.__exit__(*exc)
 
 
+class ExternalStream(Stream):
+    """A stream made elsewhere (another library, a CUDA API call), known by its address;
+    ember queues work on it but never destroys it.
+
+    Example:
+        >>> raw = cupy.cuda.Stream(non_blocking=True)
+        >>> with ember.cuda.stream(ember.cuda.ExternalStream(raw.ptr)):
+        ...     y = x * 2
+    """
+
+    def __init__(self, stream_ptr: int, device=None):
+        cp = require()
+        self.device_index = _index(device)
+        self._s = cp.cuda.ExternalStream(stream_ptr, self.device_index)
+
+
 class Event:
     """A CUDA event: ``record`` on a stream, ``synchronize``, ``elapsed_time`` (ms)."""
 
@@ -218,21 +244,68 @@ def default_stream(device=None) -> Stream:
         return Stream(_wrap=cp.cuda.Stream.null)
 
 
-class stream:
-    """Context manager making ``s`` the current stream (None: no change)."""
+class StreamContext:
+    """Context manager making stream current inside the block (None: no change); what
+    ``ember.cuda.stream`` returns.
 
-    def __init__(self, s: Stream | None):
-        self.s = s
+    Example:
+        >>> s = ember.cuda.Stream()
+        >>> with ember.cuda.StreamContext(s):
+        ...     assert ember.cuda.current_stream() == s
+    """
+
+    def __init__(self, stream: Stream | None):
+        self.stream = stream
 
     def __enter__(self):
-        if self.s is not None:
-            self.s.__enter__()
-        return self.s
+        if self.stream is not None:
+            self.stream.__enter__()
+        return self.stream
 
     def __exit__(self, *exc):
-        if self.s is not None:
-            self.s.__exit__(*exc)
+        if self.stream is not None:
+            self.stream.__exit__(*exc)
         return False
+
+
+def stream(stream: Stream | None) -> StreamContext:
+    """``with ember.cuda.stream(s):`` queues the block's kernels on s (None: no change)."""
+    return StreamContext(stream)
+
+
+def set_stream(stream: Stream | None) -> None:
+    """Makes stream current, and its device the current GPU, outside any ``with`` block
+    (None: no change); prefer ``ember.cuda.stream(s)``, which restores the previous one.
+
+    Example:
+        >>> ember.cuda.set_stream(ember.cuda.Stream())
+    """
+    if stream is None:
+        return
+    set_device(stream.device_index)
+    stream._s.use()
+
+
+def is_current_stream_capturing() -> bool:
+    """Whether the current stream is recording a CUDA graph (False where none is)."""
+    cp = _cupy()
+    if cp is None:
+        return False
+    capturing = getattr(cp.cuda.get_current_stream(), "is_capturing", None)
+    return bool(capturing()) if capturing is not None else False
+
+
+class device_of(device):
+    """Context manager making obj's GPU current (a CPU tensor changes nothing), as
+    ``ember.cuda.device``.
+
+    Example:
+        >>> with ember.cuda.device_of(x):   # x on cuda:1
+        ...     y = ember.empty(2, device="cuda")   # on cuda:1 too
+    """
+
+    def __init__(self, obj):
+        super().__init__(obj.get_device() if obj.is_cuda else -1)
 
 
 # ---- seeds ----------------------------------------------------------------------------
@@ -322,9 +395,12 @@ def reset_peak_memory_stats(device=None) -> None:
 
 
 def memory_stats(device=None) -> dict:
+    """Bytes allocated (now and at the peak) and reserved, and ember's accumulated counters
+    (``num_ooms``, ``num_alloc_retries``), under torch's key names."""
     return {"allocated_bytes.all.current": memory_allocated(device),
             "allocated_bytes.all.peak": max_memory_allocated(device),
-            "reserved_bytes.all.current": memory_reserved(device)}
+            "reserved_bytes.all.current": memory_reserved(device),
+            **memory.accumulated(_index(device))}
 
 
 def mem_get_info(device=None) -> tuple:
@@ -336,6 +412,7 @@ def mem_get_info(device=None) -> tuple:
 
 def empty_cache() -> None:
     """Returns the pool's cached (unused) blocks to the driver."""
+    _stream_uses.release_completed()
     require().get_default_memory_pool().free_all_blocks()
 
 
@@ -361,6 +438,15 @@ def set_per_process_memory_fraction(fraction: float, device=None) -> None:
         raise ValueError(f"Invalid fraction value: {fraction}. Allowed range: 0~1")
     with require().cuda.Device(_index(device)):
         _pool(device).set_limit(fraction=fraction)
+    _fractions[_index(device)] = float(fraction)
+
+
+_fractions: dict = {}  # device index -> the fraction set last
+
+
+def get_per_process_memory_fraction(device=None) -> float:
+    """The share of the device's memory the pool may hold (1.0 until one is set)."""
+    return _fractions.get(_index(device), 1.0)
 
 
 def ipc_collect() -> None:
@@ -408,11 +494,12 @@ def can_device_access_peer(device, peer_device) -> bool:
     return bool(require().cuda.runtime.deviceCanAccessPeer(a, b))
 
 
-class _OutOfMemoryError(RuntimeError):
-    """Stands for the GPU's out-of-memory error where CuPy is absent (nothing raises it)."""
-
-
 from . import amp  # noqa: E402  (torch's older ember.cuda.amp spellings)
+from . import memory  # noqa: E402
+from .memory import (list_gpu_processes, memory_snapshot,  # noqa: E402
+                     memory_stats_as_nested_dict, memory_summary,
+                     reset_accumulated_memory_stats)
+from .sync_debug import get_sync_debug_mode, set_sync_debug_mode  # noqa: E402
 
 
 def __getattr__(name: str):
@@ -424,7 +511,8 @@ def __getattr__(name: str):
         from .._legacy_types import CUDA_TYPES
         if name in CUDA_TYPES:
             return CUDA_TYPES[name]
-    if name == "OutOfMemoryError":  # what a failed GPU allocation raises: CuPy's error
-        cp = _cupy()
-        return cp.cuda.memory.OutOfMemoryError if cp is not None else _OutOfMemoryError
+    if name.endswith("Storage"):  # the legacy CUDA storage classes, ember.cuda.FloatStorage
+        from ..storage import LEGACY_CUDA
+        if name in LEGACY_CUDA:
+            return LEGACY_CUDA[name]
     raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")

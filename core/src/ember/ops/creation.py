@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import os
 
 import numpy as np
 
@@ -249,6 +250,32 @@ def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0,
         warnings.warn("The given buffer is not writable, and ember does not support "
                       "non-writable tensors.", UserWarning, stacklevel=2)
     return _finish(Tensor._make(cpu.Storage(data), (count,), (1,), 0, dtype), requires_grad)
+
+
+def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype=None,
+              layout=None, device=None, pin_memory: bool = False,
+              requires_grad: bool = False) -> Tensor:
+    """A 1-D CPU tensor of size elements read from a raw binary file by memory-mapping it.
+    shared=True maps the file itself: writes reach it, and it is created or grown to fit;
+    otherwise (False, None) writes stay private to the tensor and the file must hold
+    size * itemsize bytes.
+
+    Example:
+        >>> ember.arange(4.0).numpy().tofile("four.bin")
+        >>> ember.from_file("four.bin", size=4)
+        tensor([0., 1., 2., 3.])
+    """
+    dtype = dtype or D.get_default_dtype()
+    if device is not None and as_device(device).type != "cpu":
+        raise RuntimeError("from_file: only CPU tensors can be mapped to files")
+    if pin_memory:
+        raise RuntimeError("from_file: tensors mapped from a file cannot be pinned")
+    if size < 0:
+        raise RuntimeError(f"from_file: size must be non-negative, got {size}")
+    if size == 0:
+        return _finish(_empty((0,), dtype), requires_grad)
+    storage = cpu.map_file(os.fspath(filename), size, dtype.storage_np, bool(shared))
+    return _finish(Tensor._make(storage, (size,), (1,), 0, dtype), requires_grad)
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None,

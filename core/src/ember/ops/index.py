@@ -699,5 +699,31 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     return stack(cols, 1)
 
 
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """nonzero(input) with exactly size rows: the first size indices, then rows of
+    fill_value where input has fewer nonzeros (a shape known ahead of the data).
+
+    Example:
+        >>> ember.nonzero_static(ember.tensor([[1, 0], [3, 2]]), size=4)
+        tensor([[ 0,  0],
+                [ 1,  0],
+                [ 1,  1],
+                [-1, -1]])
+    """
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise TypeError(f"nonzero_static(): argument 'size' must be int, not "
+                        f"{type(size).__name__}")
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    found = nonzero(input)
+    if found.shape[0] >= size:
+        return found[:size]
+    from .creation import full
+    from .join import cat
+    padding = full((size - found.shape[0], input.dim()), fill_value, dtype=D.int64,
+                   device=input.device)
+    return cat([found, padding])
+
+
 def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)

@@ -23,10 +23,12 @@ import numpy as np
 
 from ... import _dtype as D
 from ... import cuda as _ember_cuda  # CuPy through ember.cuda (imported on first use)
+from ...cuda import sync_debug as _sync_debug
 from ..._determinism import alert_not_deterministic
 from ..._device import device as _device
+from ..._errors import out_of_memory
 from ...autograd.grad_mode import OPEN_INFERENCE_BLOCKS, making_inference_tensors
-from . import cudnn_conv
+from . import cudnn_conv, stream_uses
 from . import kernels as K
 from .launch import launch as _raw_launch, launch_values, slot_layout
 from .. import cudnn
@@ -112,15 +114,41 @@ def _one_gpu(cp) -> bool:
 
 
 def alloc(numel: int, dtype, device=None) -> Storage:
-    """Uninitialised storage of numel elements on device (CuPy's pool allocator)."""
+    """Uninitialised storage of numel elements on device (CuPy's pool allocator); a full
+    device raises ember.OutOfMemoryError."""
     cp = _cp()
     np_dtype = dtype.storage_np
-    if _one_gpu(cp) and (device is None or not device.index):  # cuda:1 gets CUDA's error
-        return Storage.raw(cp.cuda.alloc(numel * np_dtype.itemsize), numel, np_dtype, _CUDA0)
-    idx = _index(device)
-    with cp.cuda.Device(idx):
-        memory = cp.cuda.alloc(numel * np_dtype.itemsize)
+    try:
+        if _one_gpu(cp) and (device is None or not device.index):  # cuda:1 gets CUDA's error
+            return Storage.raw(cp.cuda.alloc(numel * np_dtype.itemsize), numel, np_dtype,
+                               _CUDA0)
+        idx = _index(device)
+        with cp.cuda.Device(idx):
+            memory = cp.cuda.alloc(numel * np_dtype.itemsize)
+    except Exception as exc:  # noqa: BLE001 - only CuPy's out-of-memory error is translated
+        return _alloc_after_failure(exc, numel, np_dtype, device)
     return Storage.raw(memory, numel, np_dtype, _device("cuda", idx))
+
+
+def _alloc_after_failure(exc: Exception, numel: int, np_dtype, device) -> Storage:
+    """alloc's slow path once CuPy refused: memory held back only for streams that have
+    since finished (Tensor.record_stream) is released and the allocation tried once more;
+    still no room raises ember.OutOfMemoryError, any other error propagates."""
+    cp = _cp()
+    memory_module = getattr(cp.cuda, "memory", None)
+    if not isinstance(exc, getattr(memory_module, "OutOfMemoryError", ())):
+        raise exc
+    idx = _index(device)
+    if stream_uses.release_completed():
+        _ember_cuda.memory.count(idx, "num_alloc_retries")
+        try:
+            with cp.cuda.Device(idx):
+                memory = cp.cuda.alloc(numel * np_dtype.itemsize)
+            return Storage.raw(memory, numel, np_dtype, _device("cuda", idx))
+        except memory_module.OutOfMemoryError as again:
+            exc = again
+    _ember_cuda.memory.count(idx, "num_ooms")
+    raise out_of_memory(numel * np_dtype.itemsize, idx, exc) from exc
 
 
 def zeros_storage(numel: int, dtype, device=None) -> Storage:
@@ -859,6 +887,8 @@ def transfer(x, dtype, device, non_blocking: bool = False):
         return out
     if device.type != "cpu":
         raise NotImplementedError(f"transfer to {device} is not supported")
+    if _sync_debug.mode and not non_blocking:
+        _sync_debug.synchronizing("a copy from the GPU to the CPU")
     with _on(x):
         src = x
         if x._dtype is not dtype or not x.is_contiguous():
