@@ -7,6 +7,7 @@ returns an MPI request when ``async_`` is set (``None`` when the work is already
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -110,6 +111,20 @@ class MPIComm:
     def barrier(self) -> None:
         self.comm.Barrier()
 
+    def batch(self):
+        """Groups point-to-point calls (MPI's non-blocking ones need no grouping)."""
+        return contextlib.nullcontext()
+
+    def send_object(self, obj: Any, dst: int, tag: int) -> None:
+        self.comm.send(obj, dest=dst, tag=tag)
+
+    def recv_object(self, src: int | None, tag: int) -> tuple[Any, int]:
+        """(the object, the sender's group rank), from src or any rank when None."""
+        status = self.MPI.Status()
+        obj = self.comm.recv(source=self.MPI.ANY_SOURCE if src is None else src, tag=tag,
+                             status=status)
+        return obj, status.Get_source()
+
     def bcast_object(self, obj: Any, root: int) -> Any:
         return self.comm.bcast(obj, root=root)
 
@@ -177,6 +192,15 @@ class LocalComm:
 
     def barrier(self):
         pass
+
+    def batch(self):
+        return contextlib.nullcontext()
+
+    def send_object(self, obj, dst, tag):
+        self.send(None, dst, tag, False)
+
+    def recv_object(self, src, tag):
+        return self.recv(None, src, tag, False)
 
     def bcast_object(self, obj, root):
         return obj

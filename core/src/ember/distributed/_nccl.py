@@ -9,6 +9,7 @@ has nothing left to do on the host.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from typing import Any
 
@@ -132,6 +133,22 @@ class NCCLComm:
             flag = self.cp.zeros(1, self.cp.float32)
             self.comm.allReduce(flag.data.ptr, flag.data.ptr, 1, 7, 0, self._stream())
             self.cp.cuda.get_current_stream().synchronize()
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Sends and receives issued inside run as one NCCL group, so a ring of them
+        (each rank sending before it receives) cannot deadlock."""
+        self.nccl.groupStart()
+        try:
+            yield
+        finally:
+            self.nccl.groupEnd()
+
+    def send_object(self, obj: Any, dst: int, tag: int) -> None:
+        self.host.send_object(obj, dst, tag)
+
+    def recv_object(self, src: int | None, tag: int) -> tuple[Any, int]:
+        return self.host.recv_object(src, tag)
 
     def bcast_object(self, obj: Any, root: int) -> Any:
         return self.host.bcast_object(obj, root)

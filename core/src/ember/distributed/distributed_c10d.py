@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from datetime import timedelta
 from typing import Any, Callable
 
 import numpy as np
@@ -28,6 +29,7 @@ import ember
 
 from ._comm import LocalComm, MPIComm, import_mpi, launched_by_mpi
 from ._nccl import NCCLComm, nccl_module
+from .constants import default_pg_timeout
 
 
 class ReduceOp(enum.Enum):
@@ -46,10 +48,12 @@ class ReduceOp(enum.Enum):
 class ProcessGroup:
     """A set of ranks that run collectives together (one MPI communicator)."""
 
-    def __init__(self, comm, ranks: list[int], backend: str) -> None:
+    def __init__(self, comm, ranks: list[int], backend: str,
+                 timeout: timedelta | None = None) -> None:
         self._comm = comm
         self._ranks = ranks            # global rank of each group rank
         self._backend = backend
+        self._timeout = default_pg_timeout if timeout is None else timeout
 
     def rank(self) -> int:
         return self._comm.rank
@@ -62,6 +66,19 @@ class ProcessGroup:
             raise ValueError(f"{name} rank {global_rank} is not part of the group "
                              f"(ranks {self._ranks})")
         return self._ranks.index(global_rank)
+
+    def _peer(self, global_rank: int | None, group_rank: int | None, name: str) -> int:
+        """The group rank of a peer named by exactly one of its global or group rank."""
+        if global_rank is not None and group_rank is not None:
+            raise ValueError(f"Only one of '{name}' or 'group_{name}' can be set")
+        if group_rank is None:
+            if global_rank is None:
+                raise ValueError(f"One of '{name}' or 'group_{name}' must be set")
+            return self._group_rank(global_rank, name)
+        if not 0 <= group_rank < self.size():
+            raise ValueError(f"group_{name} {group_rank} is not a rank of the group "
+                             f"(size {self.size()})")
+        return group_rank
 
     def __repr__(self) -> str:
         return f"ProcessGroup(backend={self._backend!r}, ranks={self._ranks})"
@@ -159,6 +176,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         >>> dist.init_process_group("mpi")       # inside a launched job
         >>> dist.get_world_size(), dist.get_rank()
     """
+    global _pg_count
     if is_initialized():
         raise ValueError("trying to initialize the default process group twice!")
     backend = (backend or "mpi").lower()
@@ -187,7 +205,8 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
                              f"{'world size' if 'SIZE' in name.upper() else 'rank'} {actual}")
     if backend == "nccl":
         comm = NCCLComm(comm, _nccl_device(device_id))
-    GroupMember.WORLD = ProcessGroup(comm, list(range(comm.size)), backend)
+    GroupMember.WORLD = ProcessGroup(comm, list(range(comm.size)), backend, timeout)
+    _pg_count = 1
 
 
 def _nccl_device(device_id) -> int:
@@ -215,18 +234,33 @@ def _install_abort_on_error(comm) -> None:
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
     """Releases a group's communicator (the default group, and all others, when None)."""
-    global _SUBGROUPS
+    global _SUBGROUPS, _pg_count
     if group is None or group is GroupMember.WORLD:
         for g in _SUBGROUPS:
             g._comm.free()
         _SUBGROUPS = []
         GroupMember.WORLD = None
+        _pg_count = 0
     elif isinstance(group, ProcessGroup):
         group._comm.free()
         _SUBGROUPS = [g for g in _SUBGROUPS if g is not group]
 
 
 _SUBGROUPS: list[ProcessGroup] = []
+# groups created since init_process_group, the default one included, on every rank (a
+# new_group counts on ranks outside it too, as in torch)
+_pg_count = 0
+
+
+def get_pg_count() -> int:
+    """How many process groups this job has created (the default group counts).
+
+    Example:
+        >>> dist.init_process_group("gloo"); dist.new_group([0])
+        >>> dist.get_pg_count()
+        2
+    """
+    return _pg_count
 
 
 def _default() -> ProcessGroup:
@@ -250,15 +284,18 @@ def new_group(ranks: list[int] | None = None, timeout=None, backend: str | None 
     Example:
         >>> evens = dist.new_group([0, 2])
     """
+    global _pg_count
     world = _default()
     ranks = sorted(range(world.size())) if ranks is None else sorted(int(r) for r in ranks)
     for r in ranks:
         if not 0 <= r < world.size():
             raise ValueError(f"Invalid rank {r} for new_group: world size is {world.size()}")
     comm = world._comm.split(ranks)
+    _pg_count += 1
     if comm is None:
         return GroupMember.NON_GROUP_MEMBER
-    pg = ProcessGroup(comm, ranks, backend or world._backend)
+    pg = ProcessGroup(comm, ranks, backend or world._backend,
+                      world._timeout if timeout is None else timeout)
     _SUBGROUPS.append(pg)
     return pg
 
@@ -281,12 +318,49 @@ def get_backend(group=None) -> str:
     return pg._backend
 
 
+def _known_group(group) -> ProcessGroup:
+    if not isinstance(group, ProcessGroup):
+        raise ValueError(f"Group {group} is not registered, please create group with "
+                         "ember.distributed.new_group API")
+    return group
+
+
+def get_group_rank(group: ProcessGroup, global_rank: int) -> int:
+    """The rank in group of the process whose global rank is global_rank.
+
+    Example:
+        >>> g = dist.new_group([1, 3])
+        >>> dist.get_group_rank(g, 3)
+        1
+    """
+    if group is GroupMember.WORLD:
+        return global_rank
+    ranks = _known_group(group)._ranks
+    if global_rank not in ranks:
+        raise ValueError(f"Global rank {global_rank} is not part of group {group}")
+    return ranks.index(global_rank)
+
+
 def get_global_rank(group: ProcessGroup, group_rank: int) -> int:
-    return group._ranks[group_rank]
+    """The global rank of group's rank group_rank (the inverse of get_group_rank).
+
+    Example:
+        >>> g = dist.new_group([1, 3])
+        >>> dist.get_global_rank(g, 0)
+        1
+    """
+    if group is GroupMember.WORLD:
+        return group_rank
+    ranks = _known_group(group)._ranks
+    if not 0 <= group_rank < len(ranks):
+        raise ValueError(f"Group rank {group_rank} is not part of group {group}")
+    return ranks[group_rank]
 
 
-def get_process_group_ranks(group: ProcessGroup) -> list[int]:
-    return list(group._ranks)
+def get_process_group_ranks(group: ProcessGroup | None) -> list[int]:
+    """The global ranks of group's members, in group-rank order (the default group's when
+    None)."""
+    return list(_known_group(_default() if group is None else group)._ranks)
 
 
 def barrier(group=None, async_op: bool = False, device_ids=None):
@@ -589,39 +663,46 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
 
 
 # ---- point to point -------------------------------------------------------------------
-def send(tensor, dst: int, group=None, tag: int = 0) -> None:
-    """Sends tensor to rank dst (blocks until it can be reused)."""
+def _source(pg: ProcessGroup, src: int | None, group_src: int | None) -> int | None:
+    """The group rank to receive from; None (any rank) when neither is given."""
+    return None if src is None and group_src is None else pg._peer(src, group_src, "src")
+
+
+def send(tensor, dst: int | None = None, group=None, tag: int = 0,
+         group_dst: int | None = None) -> None:
+    """Sends tensor to rank dst (or group rank group_dst); blocks until it can be reused."""
     _check(tensor)
     pg = _resolve(group)
     if pg is not None:
-        pg._comm.send(_raw(pg, tensor), pg._group_rank(dst, "dst"), tag, False)
+        pg._comm.send(_raw(pg, tensor), pg._peer(dst, group_dst, "dst"), tag, False)
 
 
-def recv(tensor, src: int | None = None, group=None, tag: int = 0) -> int:
+def recv(tensor, src: int | None = None, group=None, tag: int = 0,
+         group_src: int | None = None) -> int:
     """Receives into tensor from src (any rank when None); returns the sender's rank."""
     _check(tensor)
     pg = _resolve(group)
     if pg is None:
         return -1
-    src = None if src is None else pg._group_rank(src, "src")
-    return pg._ranks[pg._comm.recv(_raw(pg, tensor), src, tag, False)]
+    return pg._ranks[pg._comm.recv(_raw(pg, tensor), _source(pg, src, group_src), tag, False)]
 
 
-def isend(tensor, dst: int, group=None, tag: int = 0) -> Work | None:
+def isend(tensor, dst: int | None = None, group=None, tag: int = 0,
+          group_dst: int | None = None) -> Work | None:
     _check(tensor)
     pg = _resolve(group)
     if pg is None:
         return None
-    return Work([pg._comm.send(_raw(pg, tensor), pg._group_rank(dst, "dst"), tag, True)])
+    return Work([pg._comm.send(_raw(pg, tensor), pg._peer(dst, group_dst, "dst"), tag, True)])
 
 
-def irecv(tensor, src: int | None = None, group=None, tag: int = 0) -> Work | None:
+def irecv(tensor, src: int | None = None, group=None, tag: int = 0,
+          group_src: int | None = None) -> Work | None:
     _check(tensor)
     pg = _resolve(group)
     if pg is None:
         return None
-    src = None if src is None else pg._group_rank(src, "src")
-    return Work([pg._comm.recv(_raw(pg, tensor), src, tag, True)])
+    return Work([pg._comm.recv(_raw(pg, tensor), _source(pg, src, group_src), tag, True)])
 
 
 # ---- Python objects (pickled) ---------------------------------------------------------

@@ -62,7 +62,9 @@ def build_command(args: argparse.Namespace, error_dir: str) -> list[str]:
     env = {"WORLD_SIZE": str(args.nproc_per_node), "LOCAL_WORLD_SIZE": str(args.nproc_per_node),
            "MASTER_ADDR": args.master_addr, "MASTER_PORT": str(args.master_port),
            "OMP_NUM_THREADS": str(args.omp_num_threads),
-           "PYTHONUNBUFFERED": "1", "EMBER_RUN_ERROR_DIR": error_dir}
+           "PYTHONUNBUFFERED": "1", "EMBER_RUN_ERROR_DIR": error_dir,
+           # what torchrun sets (its default rendezvous id), for is_torchelastic_launched
+           "TORCHELASTIC_RUN_ID": "none"}
     cmd = [find_mpiexec(), "-n", str(args.nproc_per_node)]
     for k, v in env.items():
         cmd += ["-genv", k, v]
