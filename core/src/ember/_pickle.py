@@ -250,3 +250,46 @@ class TrustingUnpickler(pickle.Unpickler):
                 raise pickle.UnpicklingError(
                     f"the checkpoint refers to {full}, which has no ember equivalent") from None
         return super().find_class(module, name)
+
+
+# ---- static inspection ------------------------------------------------------------------
+
+_STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "STRING",
+               "BINSTRING", "SHORT_BINSTRING"}
+
+
+def globals_in_pickle(data: bytes) -> set:
+    """The ``module.name`` of every global a pickle refers to, found by reading its
+    opcodes without running any of them (names as Python 3 spells them, as the weights-only
+    unpickler looks them up). A protocol-4 STACK_GLOBAL counts when its two names are
+    string constants (written inline or fetched from the memo), which is how pickle
+    writes them."""
+    import pickletools
+    found = set()
+    recent: list = []  # the values of the last pushes that were strings (None otherwise)
+    memo: dict = {}
+    for op, arg, _ in pickletools.genops(data):
+        name = op.name
+        if name == "GLOBAL":
+            module, _, attr = arg.partition(" ")
+            found.add(_python3_name(module, attr))
+        elif name == "STACK_GLOBAL":
+            if len(recent) >= 2 and isinstance(recent[-2], str) and isinstance(recent[-1], str):
+                found.add(_python3_name(recent[-2], recent[-1]))
+        if name in _STRING_OPS:
+            recent.append(arg if isinstance(arg, str) else arg.decode("latin-1"))
+        elif name == "MEMOIZE":
+            memo[len(memo)] = recent[-1] if recent else None
+        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = recent[-1] if recent else None
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            recent.append(memo.get(arg))
+        else:
+            recent.append(None)
+        del recent[:-2]
+    return found
+
+
+def _python3_name(module: str, name: str) -> str:
+    module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+    return f"{_compat_pickle.IMPORT_MAPPING.get(module, module)}.{name}"

@@ -44,10 +44,11 @@ class ZipWriter:
         >>> w = ZipWriter(open("x.pt", "wb")); w.write_record("x/version", b"3\\n"); w.close()
     """
 
-    def __init__(self, file):
+    def __init__(self, file, compute_crc32: bool = True):
         self._file = file
         self._pos = 0
         self._entries = []  # [name bytes, crc, size, header offset, flags]
+        self._crc = compute_crc32  # False: every CRC field holds 0, as torch writes then
 
     def write_records(self, records) -> None:
         """Writes (name, data) pairs; CRCs run on a helper thread while the file is written.
@@ -55,6 +56,10 @@ class ZipWriter:
         data descriptor after the data (zip flag bit 3), as PyTorch's writer does. Medium
         records are checksummed up to _CRC_AHEAD bytes ahead of the record being written, so
         each header finds its CRC ready. Tiny records are checksummed inline."""
+        if not self._crc:
+            for name, data in records:
+                self.write_record(name, data)
+            return
         pool = ThreadPoolExecutor(1)
         ahead = deque()  # (name, view, CRC future or None), in record order
         ahead_bytes = 0
@@ -98,7 +103,7 @@ class ZipWriter:
     def write_record(self, name: str, data) -> None:
         """Appends one record; ``data`` is bytes or any C-contiguous buffer (a NumPy array)."""
         view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
-        self._header(name, len(view), zlib.crc32(view), 0)
+        self._header(name, len(view), zlib.crc32(view) if self._crc else 0, 0)
         if len(view):
             self._write(view)
 
@@ -179,7 +184,7 @@ class ZipReader:
     def verify(self) -> None:
         """Waits for the CRC checks started by ``read_into(..., deferred=True)``."""
         for name, expected, future in self._pending:
-            if future.result() != expected:
+            if expected != 0 and future.result() != expected:
                 raise ValueError(f"CRC-32 of record '{name}' does not match: the file is "
                                  "corrupted")
         self._pending.clear()
@@ -228,7 +233,8 @@ class ZipReader:
 
         With ``deferred``, the CRC runs on a helper thread, chunk by chunk behind the reads
         (so even one huge record overlaps its checksum with its I/O); ``verify()`` must then
-        be called before ``out`` is trusted."""
+        be called before ``out`` is trusted. A stored CRC of 0 means none was computed
+        (torch's ``set_crc32_options(False)``) and is not checked."""
         info = self._info(name)
         view = memoryview(out).cast("B")
         if len(view) != info.file_size:
@@ -254,7 +260,7 @@ class ZipReader:
                 crc.update(chunk)
         if deferred:
             self._pending.append((name, info.CRC, self._pool.submit(crc.value)))
-        elif crc.value() != info.CRC:
+        elif info.CRC != 0 and crc.value() != info.CRC:
             raise ValueError(f"CRC-32 of record '{name}' does not match: the file is corrupted")
 
 

@@ -14,15 +14,18 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 
 from . import cuda
 from ._device import device as _device
 
-__all__ = ["current_accelerator", "current_device_index", "current_stream", "device_count",
-           "device_index", "empty_cache", "get_memory_info", "is_available", "max_memory_allocated",
+__all__ = ["current_accelerator", "current_device_idx", "current_device_index", "current_stream",
+           "device_count", "device_index", "empty_cache", "empty_host_cache",
+           "get_device_capability", "get_memory_info", "is_available", "max_memory_allocated",
            "max_memory_reserved", "memory_allocated", "memory_reserved", "memory_stats",
-           "reset_peak_memory_stats", "set_device_index", "set_stream", "synchronize"]
+           "reset_accumulated_memory_stats", "reset_peak_memory_stats", "set_device_idx",
+           "set_device_index", "set_stream", "synchronize"]
 
 
 def is_available() -> bool:
@@ -85,6 +88,31 @@ def set_device_index(device, /) -> None:
         cuda.set_device(idx)
 
 
+def current_device_idx() -> int:
+    """Deprecated name of current_device_index (warns, as torch)."""
+    warnings.warn("Use `current_device_index` instead.", FutureWarning, stacklevel=2)
+    return current_device_index()
+
+
+def set_device_idx(device, /) -> None:
+    """Deprecated name of set_device_index (warns, as torch)."""
+    warnings.warn("Use `set_device_index` instead.", FutureWarning, stacklevel=2)
+    set_device_index(device)
+
+
+def get_device_capability(device=None, /) -> dict:
+    """What the device (default: the current GPU) supports: ``{"supported_dtypes": set of
+    the dtypes its tensors can hold}``.
+
+    Example:
+        >>> ember.float32 in ember.accelerator.get_device_capability()["supported_dtypes"]
+        True
+    """
+    _index(device, optional=True)
+    from . import _dtype as D
+    return {"supported_dtypes": set(D.ALL + D.COMPLEX)}
+
+
 class device_index:
     """Makes a GPU index current inside the block and restores the previous one after;
     None changes nothing.
@@ -130,6 +158,21 @@ def empty_cache() -> None:
     """Gives the allocator's cached, unused blocks back to the driver."""
     _require()
     cuda.empty_cache()
+
+
+def empty_host_cache() -> None:
+    """Gives the cached, unused blocks of pinned (page-locked) host memory back.
+
+    Example:
+        >>> ember.accelerator.empty_host_cache()
+    """
+    _require()
+    cuda.require().get_default_pinned_memory_pool().free_all_blocks()
+
+
+def reset_accumulated_memory_stats(device_index=None, /) -> None:
+    """Zeroes the device's accumulated allocator counters (num_ooms, num_alloc_retries)."""
+    cuda.reset_accumulated_memory_stats(_index(device_index, optional=True))
 
 
 def memory_stats(device_index=None, /) -> OrderedDict:

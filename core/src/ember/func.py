@@ -27,7 +27,7 @@ from .autograd.grad_mode import enable_grad
 from .utils._pytree import broadcast_prefix, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call"]
+           "functional_call", "linearize", "stack_module_state"]
 
 
 # ---- reverse mode ----------------------------------------------------------------------
@@ -223,6 +223,48 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, strict: bool = False
     return (shown, tangent_out, aux) if has_aux else (shown, tangent_out)
 
 
+def linearize(func: Callable, *primals) -> tuple[Any, Callable]:
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is the directional derivative of func at
+    primals along tangents, as ``jvp`` gives it. func runs once; the linear map is kept as the
+    graph of a vjp against placeholder cotangents, so each jvp_fn call is one backward pass
+    through it and never reruns func.
+
+    Example:
+        >>> out, jvp_fn = ember.func.linearize(lambda x: x.sin(), ember.tensor([0.0, 1.0]))
+        >>> jvp_fn(ember.tensor([1.0, 1.0]))
+        tensor([1.0000, 0.5403])
+    """
+    in_leaves, in_spec = tree_flatten(primals)
+    with enable_grad():
+        watched = [_watch(p) for p in in_leaves]
+        output = func(*tree_unflatten(watched, in_spec))
+        outs, out_spec = tree_flatten(output)
+        dummies = [o.new_zeros(o.shape).requires_grad_(True) for o in outs]
+        pulled = _differentiate(outs, watched, dummies, True)
+    linear = [(p, t) for p, t in zip(pulled, in_leaves) if p.requires_grad]
+
+    def jvp_fn(*tangents):
+        tan_leaves, tan_spec = tree_flatten(tangents)
+        if tan_spec != in_spec:
+            raise RuntimeError(f"Expected the tangents {tan_spec} to have the same argspec as "
+                               f"the primals {in_spec}")
+        for i, (t, p) in enumerate(zip(tan_leaves, in_leaves)):
+            for what in ("shape", "device", "dtype"):
+                if getattr(t, what) != getattr(p, what):
+                    raise RuntimeError(f"tangent:{i} with {what} {getattr(t, what)} in flattened "
+                                       f"pytree doesn't match the {what} {getattr(p, what)} of "
+                                       "the corresponding primal.")
+        chosen = [t for (p, _), t in zip(zip(pulled, in_leaves), tan_leaves) if p.requires_grad]
+        if not linear:
+            pushed = [d.new_zeros(d.shape) for d in dummies]
+        else:
+            pushed = _autograd_grad([p for p, _ in linear], dummies, chosen, retain_graph=True,
+                                    allow_unused=True, materialize_grads=True)
+        return tree_unflatten([x.detach() for x in pushed], out_spec)
+
+    return tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, output), jvp_fn
+
+
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
     """The Jacobian as jacrev computes it: the same values (ember has no forward mode)."""
@@ -353,3 +395,41 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
                              "of functional call is ambiguous")
         merged.update(d)
     return _call_with(module, merged, args, kwargs, tie_weights=tie_weights, strict=strict)
+
+
+def stack_module_state(models) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(parameters, buffers) of same-class models, each name's tensors stacked along a new
+    dim 0, for running an ensemble through ``vmap`` with ``functional_call``. The stacked
+    parameters are new leaves (an optimizer can train them), apart from the models'.
+
+    Example:
+        >>> models = [ember.nn.Linear(3, 2) for _ in range(4)]
+        >>> params, buffers = ember.func.stack_module_state(models)
+        >>> call = lambda p, b, x: ember.func.functional_call(models[0], (p, b), (x,))
+        >>> ember.func.vmap(call, in_dims=(0, 0, None))(params, buffers, ember.ones(5, 3)).shape
+        ember.Size([4, 5, 2])
+    """
+    if len(models) == 0:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({m.training for m in models}) != 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    if len({type(m) for m in models}) != 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    params = _stack_by_name([dict(m.named_parameters()) for m in models])
+    buffers = _stack_by_name([dict(m.named_buffers()) for m in models])
+    return params, buffers
+
+
+def _stack_by_name(per_model: list) -> dict:
+    from .ops.join import stack
+    stacked = {}
+    for name in per_model[0]:
+        tensors = [entries[name] for entries in per_model]
+        flags = {t.requires_grad for t in tensors}
+        if len(flags) != 1:
+            raise RuntimeError(f"Expected {name} from each model to have the same "
+                               ".requires_grad")
+        joined = stack(tensors)
+        stacked[name] = joined.detach().requires_grad_() if flags.pop() else joined
+    return stacked

@@ -1,4 +1,5 @@
-"""Downloading and caching checkpoints, as ``torch.hub``'s file functions.
+"""Downloading and caching checkpoints, as ``torch.hub``'s file functions; ``list``,
+``help`` and ``load`` of hubconf.py entry points come from ``ember._hub_repos``.
 
 The cache follows torch's layout under ``$EMBER_HOME`` (default ``$XDG_CACHE_HOME/ember``,
 else ``~/.cache/ember``): ``hub/checkpoints/<file name>``. A cached file is used without
@@ -21,7 +22,10 @@ import time
 import urllib.parse
 import urllib.request
 
-__all__ = ["get_dir", "set_dir", "download_url_to_file", "load_state_dict_from_url"]
+from ._hub_repos import help, list, load  # noqa: A004  (torch.hub's names)
+
+__all__ = ["download_url_to_file", "get_dir", "help", "list", "load", "load_state_dict_from_url",
+           "set_dir"]
 
 HASH_REGEX = re.compile(r"-([a-f0-9]*)\.")  # "resnet18-f37072fd.pth" -> "f37072fd"
 _CHUNK = 1 << 20

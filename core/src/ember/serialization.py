@@ -22,11 +22,15 @@ how they cross process boundaries to DataLoader workers.
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import mmap as _mmap
 import os
 import pickle
+import shutil
 import sys
+import tempfile
+import warnings
 import zipfile
 
 import numpy as np
@@ -34,13 +38,27 @@ import numpy as np
 from . import _dtype as D
 from . import _zip
 from ._device import device as _device
-from ._pickle import (CheckpointPickler, TorchGlobal, TrustingUnpickler, WeightsOnlyUnpickler,
-                      add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals)
+from ._pickle import (_USER_SAFE, CheckpointPickler, TorchGlobal, TrustingUnpickler,
+                      WeightsOnlyUnpickler, add_safe_globals, clear_safe_globals,
+                      get_safe_globals, globals_in_pickle, safe_globals)
+from ._serialization_options import (LoadEndianness, _Options, fallback_byteorder,
+                                     get_crc32_options, get_default_load_endianness,
+                                     get_default_mmap_options, set_crc32_options,
+                                     set_default_load_endianness, set_default_mmap_options,
+                                     skip_data)
+from ._storage_location import (default_restore_location, location_tag, normalize_storage_type,
+                                register_package, storage_to_tensor_type, validate_cuda_device)
 from ._tensor import Size, Tensor
 from .backends.cpu import Storage
 
-__all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
-           "safe_globals"]
+__all__ = ["SourceChangeWarning", "mkdtemp", "register_package",
+           "check_module_version_greater_or_equal", "validate_cuda_device", "location_tag",
+           "default_restore_location", "normalize_storage_type", "storage_to_tensor_type",
+           "save", "load", "LoadEndianness", "get_crc32_options", "set_crc32_options",
+           "get_default_load_endianness", "set_default_load_endianness",
+           "get_default_mmap_options", "set_default_mmap_options", "clear_safe_globals",
+           "get_safe_globals", "add_safe_globals", "safe_globals",
+           "get_unsafe_globals_in_checkpoint", "skip_data"]
 
 DEFAULT_PROTOCOL = 2
 _FILE_VERSION = 3  # what torch writes in the "version" record
@@ -173,12 +191,15 @@ def _storage_bytes(storage) -> np.ndarray:
 
 
 def _write_archive(file, name: str, data_pkl: bytes, storages) -> None:
-    w = _zip.ZipWriter(file)
+    w = _zip.ZipWriter(file, compute_crc32=_Options.compute_crc32)
     w.write_record(f"{name}/data.pkl", data_pkl)
     w.write_record(f"{name}/.format_version", b"1")
     w.write_record(f"{name}/.storage_alignment", str(_zip.ALIGNMENT).encode())
     w.write_record(f"{name}/byteorder", sys.byteorder.encode())
-    w.write_records((f"{name}/data/{key}", _storage_bytes(storage)) for key, storage, _ in storages)
+    skip = _Options.skip_data  # zeros stand in for the bytes: the layout without the data
+    w.write_records((f"{name}/data/{key}",
+                     np.zeros(storage.nbytes, np.uint8) if skip else _storage_bytes(storage))
+                    for key, storage, _ in storages)
     w.write_record(f"{name}/version", f"{_FILE_VERSION}\n".encode())
     w.write_record(f"{name}/.data/serialization_id",
                    f"{int.from_bytes(os.urandom(16), 'little'):040d}".encode())
@@ -290,6 +311,8 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = DEFAULT_PROTOCOL,
     """
     if pickle_module is not None and pickle_module is not pickle:
         raise ValueError("ember.save only supports the standard pickle module")
+    if _Options.skip_data and not _use_new_zipfile_serialization:
+        raise RuntimeError("Cannot use skip_data=True with _use_new_zipfile_serialization=False")
     writer = _Writer(legacy=not _use_new_zipfile_serialization)
     data_pkl = writer.pickle(obj, pickle_protocol)
     if _use_new_zipfile_serialization:
@@ -586,7 +609,7 @@ def _unpickle_zip(reader, restore, weights_only, use_mmap, pickle_module, load_a
                 raise RuntimeError(f"unsupported checkpoint format version {text!r} "
                                    f"(ember reads versions 1 to {_MAX_FILE_VERSION})")
             break
-    byteorder = "little"
+    byteorder = fallback_byteorder()
     if reader.has(f"{top}/byteorder"):
         byteorder = reader.read_bytes(f"{top}/byteorder").decode("ascii", "replace")
         if byteorder not in ("little", "big"):
@@ -598,7 +621,7 @@ def _unpickle_zip(reader, restore, weights_only, use_mmap, pickle_module, load_a
         except (AttributeError, OSError, io.UnsupportedOperation):
             raise ValueError("mmap=True needs a file path or a file object with a fileno()") \
                 from None
-        whole = np.frombuffer(_mmap.mmap(fileno, 0, access=_mmap.ACCESS_COPY), np.uint8)
+        whole = np.frombuffer(_map_file(fh, fileno), np.uint8)
     loaded = {}
 
     def persistent_load(pid):
@@ -621,7 +644,10 @@ def _unpickle_zip(reader, restore, weights_only, use_mmap, pickle_module, load_a
             raise ValueError(f"storage record '{name}' holds {reader.record_size(name)} bytes, "
                              f"but the checkpoint declares {numel} x {dtype} = {nbytes} bytes "
                              "(corrupted file?)")
-        array = _read_storage(reader, name, nbytes, dtype, whole)
+        if _Options.skip_data:  # the tensors' layout only: the bytes stay unread
+            array = np.empty(numel, dtype.storage_np)
+        else:
+            array = _read_storage(reader, name, nbytes, dtype, whole)
         if byteorder != sys.byteorder and dtype.itemsize > 1:
             array.byteswap(inplace=True)
         st = _LoadedStorage(restore(Storage(array), dtype, _location(location)), dtype, numel,
@@ -631,6 +657,21 @@ def _unpickle_zip(reader, restore, weights_only, use_mmap, pickle_module, load_a
 
     data = io.BytesIO(reader.read_bytes(f"{top}/data.pkl"))
     return _unpickler(data, persistent_load, weights_only, pickle_module, load_args).load()
+
+
+def _map_file(fh, fileno: int):
+    """The whole file mapped as get_default_mmap_options() says: privately (copy on
+    write) or shared, where writes to the tensors reach the file."""
+    if _Options.mmap_flags != getattr(_mmap, "MAP_SHARED", None):
+        return _mmap.mmap(fileno, 0, access=_mmap.ACCESS_COPY)
+    path = getattr(fh, "name", None)
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise ValueError("mmap.MAP_SHARED needs the checkpoint's path, to map it writable")
+    fd = os.open(path, os.O_RDWR)
+    try:
+        return _mmap.mmap(fd, 0, flags=_mmap.MAP_SHARED)
+    finally:
+        os.close(fd)  # the mapping keeps its own reference to the file
 
 
 def _read_storage(reader, name: str, nbytes: int, dtype, whole) -> np.ndarray:
@@ -828,3 +869,76 @@ def _rebuild_pickled(raw: np.ndarray, dtype_name: str, requires_grad: bool,
 def _reduce_tensor(t):
     raw = t.detach().contiguous().cpu()._np().copy()
     return (_rebuild_pickled, (raw, t.dtype.name, t.requires_grad, str(t.device)))
+
+
+# ---- inspecting checkpoints and small helpers -------------------------------------------------
+
+def get_unsafe_globals_in_checkpoint(f) -> list[str]:
+    """The ``module.name`` globals of a zip checkpoint that ``ember.load(weights_only=True)``
+    would refuse (neither allowed by default nor added with ``add_safe_globals``), found by
+    reading the pickle's opcodes: nothing in the file runs. Globals that only a running
+    unpickler would build (a STACK_GLOBAL over computed names) are not seen.
+
+    Example:
+        >>> ember.serialization.get_unsafe_globals_in_checkpoint("run.pt")
+        ['__main__.Config']
+    """
+    with contextlib.ExitStack() as stack:
+        fh = (stack.enter_context(open(f, "rb")) if isinstance(f, (str, os.PathLike)) else f)
+        start = fh.tell()
+        magic = fh.read(4)
+        fh.seek(start)
+        if magic != b"PK\x03\x04":
+            raise ValueError("Expected input to be a checkpoint returned by torch.save")
+        with _zip.ZipReader(fh) as reader:
+            if any(n.endswith("/constants.pkl") for n in reader.names()):
+                raise ValueError("Expected input to be a checkpoint returned by torch.save but "
+                                 "got a torchscript checkpoint")
+            data = reader.read_bytes(f"{_top_folder(reader)}/data.pkl")
+    allowed = set(_torch_names()) | set(_USER_SAFE)
+    return sorted(globals_in_pickle(data) - allowed)
+
+
+class SourceChangeWarning(Warning):
+    """The source of a class saved whole has changed since the checkpoint was written."""
+
+
+@contextlib.contextmanager
+def mkdtemp():
+    """A new temporary folder for the block, removed with its contents after it.
+
+    Example:
+        >>> with ember.serialization.mkdtemp() as folder:
+        ...     ember.save(ember.ones(2), os.path.join(folder, "t.pt"))
+    """
+    path = tempfile.mkdtemp()
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def check_module_version_greater_or_equal(module, req_version_tuple: tuple,
+                                          error_if_malformed: bool = True) -> bool:
+    """Whether ``module.__version__`` is at least req_version_tuple, comparing field by
+    field in the tuple's types. A version that can't be read so raises RuntimeError (or,
+    with ``error_if_malformed=False``, warns and counts as met).
+
+    Example:
+        >>> import numpy
+        >>> ember.serialization.check_module_version_greater_or_equal(numpy, (1, 0))
+        True
+    """
+    try:
+        fields = module.__version__.split(".")
+        have = tuple(type(want)(fields[i]) for i, want in enumerate(req_version_tuple))
+        return have >= req_version_tuple
+    except Exception as e:
+        message = (f"'{module.__name__}' module version string is malformed "
+                   f"'{getattr(module, '__version__', None)}' and cannot be compared with "
+                   f"tuple {req_version_tuple}")
+        if error_if_malformed:
+            raise RuntimeError(message) from e
+        warnings.warn(message + ", but continuing assuming that requirement is met",
+                      stacklevel=2)
+        return True

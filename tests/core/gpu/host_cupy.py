@@ -546,6 +546,9 @@ class HostCupy(types.SimpleNamespace):
     def get_default_memory_pool(self):
         return self._pool
 
+    def get_default_pinned_memory_pool(self):
+        return types.SimpleNamespace(free_all_blocks=lambda: None)
+
     def empty(self, shape, dtype=np.float32, order="C"):
         return np.empty(shape, dtype, order=order).view(HostArray)
 

@@ -93,3 +93,100 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
         return gs[0] if single else gs
 
     return jacobian(gradient, inputs, create_graph=create_graph)
+
+
+def _scalar_and_gradient(name: str, func, inputs, v, strict: bool):
+    """Shared front of vhp/hvp: the inputs as fresh leaves, v checked against them, and
+    (func's single-element output, its gradient kept differentiable)."""
+    from . import grad
+    from .grad_mode import enable_grad
+    ins = _prep(inputs)
+    if v is None:
+        if len(ins) != 1 or ins[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                               "function is a single Tensor with a single element.")
+        vs = (ins[0].new_ones(ins[0].shape),)
+    else:
+        vs = tuple(t.detach() for t in _tuple(v))
+        if len(vs) != len(ins):
+            raise RuntimeError(f"v is a tuple of invalid length: should be {len(ins)} but got "
+                               f"{len(vs)}." if isinstance(inputs, tuple)
+                               else "The given v should contain a single Tensor.")
+        for i, (a, b) in enumerate(zip(vs, ins)):
+            if a.shape != b.shape:
+                where = f"Entry {i} in " if isinstance(inputs, tuple) else ""
+                raise RuntimeError(f"{where}v has invalid size: should be {b.shape} but got "
+                                   f"{a.shape}.")
+    with enable_grad():
+        out = func(*ins)
+        if isinstance(out, tuple) or not hasattr(out, "numel"):
+            raise RuntimeError(f"The function given to {name} should return a single Tensor")
+        if out.numel() != 1:
+            raise RuntimeError(f"The Tensor returned by the function given to {name} should "
+                               "contain a single element")
+        if strict and not out.requires_grad:
+            raise RuntimeError("The output of the user-provided function is independent of "
+                               "input 0. This is not allowed in strict mode.")
+        gs = grad(out, ins, create_graph=True, allow_unused=True, materialize_grads=True)
+    if strict:
+        for i, g in enumerate(gs):
+            if not g.requires_grad:
+                raise RuntimeError(
+                    "While computing the hessian, found that the jacobian of the user-provided "
+                    f"function with respect to input {i} is independent of the input. This is "
+                    "not allowed in strict mode. You should ensure that your function is twice "
+                    "differentiable and that the jacobian depends on the inputs (this would be "
+                    "violated by a linear function for example).")
+    return ins, vs, out, gs
+
+
+def _grad_or_zeros(outputs, inputs, cotangents, create_graph: bool) -> tuple:
+    """grad of outputs . cotangents by inputs, zeros where no output depends on them (a
+    function linear in an input has a constant gradient, outside any graph)."""
+    from . import grad
+    pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
+    if not pairs:
+        return tuple(x.new_zeros(x.shape) for x in inputs)
+    return grad([o for o, _ in pairs], inputs, [c for _, c in pairs], create_graph=create_graph,
+                allow_unused=True, materialize_grads=True)
+
+
+def _finish(inputs, out, products, create_graph: bool):
+    res = tuple(p if create_graph else p.detach() for p in products)
+    return (out if create_graph else out.detach(),
+            res if isinstance(inputs, tuple) else res[0])
+
+
+def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), v^T H): the vector-Hessian product of a single-element func, the
+    gradient of (gradient . v).
+
+    Example:
+        >>> f = lambda x: (x ** 3).sum()
+        >>> vhp(f, ember.tensor([1.0, 2.0]), ember.tensor([1.0, 1.0]))[1]
+        tensor([ 6., 12.])
+    """
+    from .grad_mode import enable_grad
+    ins, vs, out, gs = _scalar_and_gradient("vhp", func, inputs, v, strict)
+    with enable_grad():
+        products = _grad_or_zeros(gs, ins, vs, create_graph)
+    return _finish(inputs, out, products, create_graph)
+
+
+def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), H v): the Hessian-vector product of a single-element func, the
+    directional derivative of its gradient along v, by the double-vjp identity (the
+    transpose of v^T H through a dummy cotangent). Equals vhp where H is symmetric.
+
+    Example:
+        >>> f = lambda x: (x ** 3).sum()
+        >>> hvp(f, ember.tensor([1.0, 2.0]), ember.tensor([1.0, 0.0]))[1]
+        tensor([6., 0.])
+    """
+    from .grad_mode import enable_grad
+    ins, vs, out, gs = _scalar_and_gradient("hvp", func, inputs, v, strict)
+    with enable_grad():
+        dummies = tuple(g.new_zeros(g.shape).requires_grad_(True) for g in gs)
+        pulled = _grad_or_zeros(gs, ins, dummies, True)
+        products = _grad_or_zeros(pulled, dummies, vs, create_graph)
+    return _finish(inputs, out, products, create_graph)

@@ -16,10 +16,11 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 
 from . import amp
+from .capabilities import get_capabilities
 
 __all__ = ["Event", "Stream", "StreamContext", "amp", "current_device", "current_stream",
-           "device_count", "is_available", "is_initialized", "set_device", "stream",
-           "synchronize"]
+           "device_count", "get_capabilities", "is_available", "is_initialized", "set_device",
+           "stream", "synchronize"]
 
 
 def is_available() -> bool:

@@ -57,6 +57,46 @@ ForkingPickler.register(Tensor, _reduce)
 ForkingPickler.register(Parameter, _reduce)
 
 
+# How CPU tensors cross processes. Ember passes each storage's file descriptor (torch's
+# "file_descriptor" strategy, its default on Linux); torch's other strategy, named files
+# in /dev/shm ("file_system"), is not implemented, so it is not offered.
+_ALL_SHARING_STRATEGIES = frozenset({"file_descriptor"})
+_sharing_strategy = "file_descriptor"
+
+
+def get_sharing_strategy() -> str:
+    """The strategy CPU tensors are shared with: "file_descriptor".
+
+    Example:
+        >>> ember.multiprocessing.get_sharing_strategy()
+        'file_descriptor'
+    """
+    return _sharing_strategy
+
+
+def set_sharing_strategy(new_strategy: str) -> None:
+    """Chooses the sharing strategy, one of get_all_sharing_strategies().
+
+    Example:
+        >>> ember.multiprocessing.set_sharing_strategy("file_descriptor")
+    """
+    global _sharing_strategy
+    if new_strategy not in _ALL_SHARING_STRATEGIES:
+        raise AssertionError(f"invalid sharing strategy {new_strategy!r}, expected one of "
+                             f"{set(_ALL_SHARING_STRATEGIES)}")
+    _sharing_strategy = new_strategy
+
+
+def get_all_sharing_strategies() -> set:
+    """The sharing strategies this platform supports: {"file_descriptor"}.
+
+    Example:
+        >>> ember.multiprocessing.get_all_sharing_strategies()
+        {'file_descriptor'}
+    """
+    return set(_ALL_SHARING_STRATEGIES)
+
+
 class ProcessRaisedException(Exception):
     """A process started by spawn raised: the message carries its traceback."""
 

@@ -13,5 +13,17 @@ from ..autograd.profiler import record_function
 from .profiler import (ProfilerAction, ProfilerActivity, profile, schedule,
                        supported_activities, tensorboard_trace_handler)
 
-__all__ = ["ProfilerAction", "ProfilerActivity", "profile", "record_function", "schedule",
-           "supported_activities", "tensorboard_trace_handler"]
+from .device_type import DeviceType
+
+__all__ = ["DeviceType", "ProfilerAction", "ProfilerActivity", "kineto_available", "profile",
+           "record_function", "schedule", "supported_activities", "tensorboard_trace_handler"]
+
+
+def kineto_available() -> bool:
+    """False: ember's profiler records on its own, without the Kineto library.
+
+    Example:
+        >>> ember.profiler.kineto_available()
+        False
+    """
+    return False

@@ -21,11 +21,19 @@ Two variants, as in torch:
   gradients that reach parameters only. Unlike torch's, it cannot be differentiated twice
   (a double backward raises), and only tensors returned directly or in a tuple/list are
   differentiable outputs.
+
+Selective checkpointing (``create_selective_checkpoint_contexts`` as ``context_fn``) is
+accepted with torch's signature and gives the same gradients, but ember has no dispatch
+layer through which single ops could be seen: the policy is never consulted, no op
+output is kept, and the backward recomputes every op of the function. Likewise the
+recomputation always runs the whole function, so ``early_stop`` (and
+``set_checkpoint_early_stop``) change nothing but are accepted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import warnings
 from typing import Any, Callable, ContextManager, Iterable
 
@@ -38,9 +46,180 @@ from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from .._tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction",
-           "noop_context_fn", "detach_variable", "check_backward_validity"]
+           "check_backward_validity", "detach_variable", "get_device_states",
+           "set_device_states", "noop_context_fn", "set_checkpoint_early_stop",
+           "DefaultDeviceType", "set_checkpoint_debug_enabled", "CheckpointPolicy",
+           "SelectiveCheckpointContext", "create_selective_checkpoint_contexts"]
 
 _DETERMINISM_CHECKS = ("default", "none")
+_debug_override: bool | None = None  # set_checkpoint_debug_enabled's value, over debug=
+_early_stop_override: bool | None = None
+
+
+@contextlib.contextmanager
+def set_checkpoint_debug_enabled(enabled: bool | None):
+    """Inside the block, ``enabled`` replaces every non-reentrant checkpoint's ``debug``
+    argument (None: each call's own argument counts).
+
+    Example:
+        >>> with set_checkpoint_debug_enabled(True):
+        ...     y = checkpoint(fn, x, use_reentrant=False)   # as with debug=True
+    """
+    global _debug_override
+    before, _debug_override = _debug_override, enabled
+    try:
+        yield
+    finally:
+        _debug_override = before
+
+
+@contextlib.contextmanager
+def set_checkpoint_early_stop(enable: bool):
+    """Inside the block, ``enable`` replaces checkpoint's ``early_stop`` argument. Ember's
+    recomputation always runs the whole function, so the value has no effect on what is
+    computed; the context is here for code written against torch.
+
+    Example:
+        >>> with set_checkpoint_early_stop(False):
+        ...     y = checkpoint(fn, x, use_reentrant=False)
+    """
+    global _early_stop_override
+    before, _early_stop_override = _early_stop_override, enable
+    try:
+        yield
+    finally:
+        _early_stop_override = before
+
+
+class DefaultDeviceType:
+    """The device type whose RNG state checkpointing saves when no argument is on an
+    accelerator: the current accelerator's ("cuda") if there is one, else "cpu", until
+    ``set_device_type`` picks another.
+
+    Example:
+        >>> DefaultDeviceType.set_device_type("cuda")
+        >>> DefaultDeviceType.get_device_type()
+        'cuda'
+    """
+
+    _default_device_type: str | None = None
+
+    @staticmethod
+    def set_device_type(device: str = "cuda") -> None:
+        DefaultDeviceType._default_device_type = device
+
+    @staticmethod
+    def get_device_type() -> str:
+        if not DefaultDeviceType._default_device_type:
+            from .. import accelerator
+            acc = accelerator.current_accelerator(True)
+            DefaultDeviceType._default_device_type = acc.type if acc is not None else "cpu"
+        return DefaultDeviceType._default_device_type
+
+
+def get_device_states(*args) -> tuple[list[int], list[Tensor]]:
+    """(the device index of each accelerator tensor among args, nested containers
+    included, and the RNG state of each of those devices). CUDA draws come from ember's
+    default generator, so each state is that generator's.
+
+    Example:
+        >>> devices, states = get_device_states(ember.ones(2, device="cuda"))
+        >>> devices
+        [0]
+    """
+    from .. import cuda
+    from ._pytree import tree_leaves
+    devices = [t.get_device() for t in tree_leaves(args)
+               if isinstance(t, Tensor) and t.device.type not in ("cpu", "meta")]
+    return devices, [cuda.get_rng_state(i) for i in devices]
+
+
+def set_device_states(devices, states, *, device_type: str | None = None) -> None:
+    """Restores the RNG state of each device of ``devices`` from ``states`` (what
+    ``get_device_states`` returned).
+
+    Example:
+        >>> devices, states = get_device_states(x)
+        >>> set_device_states(devices, states)
+    """
+    device_type = device_type or DefaultDeviceType.get_device_type()
+    if device_type == "meta":
+        return
+    from .. import cuda
+    for index, state in zip(devices, states):
+        cuda.set_rng_state(state, index)
+
+
+class CheckpointPolicy(enum.Enum):
+    """What a selective-checkpoint policy says of an op's output: keep it from the forward
+    (``*_SAVE``), compute it again in backward (``*_RECOMPUTE``) or keep it on the CPU
+    (``*_CPU_OFFLOAD``); ``MUST_`` values are not to be overridden by other systems.
+    Ember recomputes every op whatever the policy (see the module docstring).
+    """
+
+    MUST_SAVE = 0
+    PREFER_SAVE = 1
+    MUST_RECOMPUTE = 2
+    PREFER_RECOMPUTE = 3
+    MUST_CPU_OFFLOAD = 4
+    PREFER_CPU_OFFLOAD = 5
+
+
+class SelectiveCheckpointContext:
+    """What a policy function receives first: whether the op runs in the recomputation
+    (``is_recompute``) and, where known, the op's output."""
+
+    def __init__(self, *, is_recompute: bool, op_output=None) -> None:
+        self.is_recompute = is_recompute
+        self.op_output = op_output
+
+
+class _SelectiveCheckpointMode:
+    """One of the two contexts create_selective_checkpoint_contexts returns (forward,
+    recomputation). Entering it changes nothing: ember cannot see single ops, so the
+    policy is only kept (see the module docstring)."""
+
+    def __init__(self, policy_fn: Callable, is_recompute: bool,
+                 allow_cache_entry_mutation: bool) -> None:
+        self.policy_fn = policy_fn
+        self.is_recompute = is_recompute
+        self.allow_cache_entry_mutation = allow_cache_entry_mutation
+
+    def __enter__(self) -> _SelectiveCheckpointMode:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+
+def create_selective_checkpoint_contexts(policy_fn_or_list,
+                                         allow_cache_entry_mutation: bool = False
+                                         ) -> tuple[ContextManager, ContextManager]:
+    """The (forward, recomputation) contexts for ``checkpoint(..., context_fn=...)`` that
+    would save the outputs of chosen ops: a list of ops (kept, the others recomputed) or a
+    ``policy_fn(ctx, op, *args, **kwargs) -> CheckpointPolicy``. Gradients are those of
+    plain checkpointing; ember recomputes every op (see the module docstring).
+
+    Example:
+        >>> import functools
+        >>> context_fn = functools.partial(create_selective_checkpoint_contexts, [ember.mm])
+        >>> y = checkpoint(fn, x, use_reentrant=False, context_fn=context_fn)
+    """
+    if isinstance(policy_fn_or_list, (list, tuple)):
+        ops = list(policy_fn_or_list)
+        for op in ops:
+            if not callable(op):
+                raise ValueError(f"Expected op in `op_list` to be an OpOverload but got: {op} "
+                                 f"of type {type(op)}. ")
+
+        def policy_fn(ctx, op, *args, **kwargs):
+            return CheckpointPolicy.MUST_SAVE if op in ops else CheckpointPolicy.PREFER_RECOMPUTE
+    elif callable(policy_fn_or_list):
+        policy_fn = policy_fn_or_list
+    else:
+        raise TypeError("policy_fn_or_list must be either a function or a list of ops.")
+    return (_SelectiveCheckpointMode(policy_fn, False, allow_cache_entry_mutation),
+            _SelectiveCheckpointMode(policy_fn, True, allow_cache_entry_mutation))
 
 
 class CheckpointError(RuntimeError):
@@ -295,6 +474,8 @@ def _stand_in(node, nr: int, meta) -> Tensor:
 
 def _checkpoint_non_reentrant(function, preserve, context_fn, determinism_check, debug,
                               args, kwargs):
+    if _debug_override is not None:
+        debug = _debug_override
     if debug and context_fn is not noop_context_fn:
         raise ValueError("debug=True is incompatible with non-default context_fn")
     if determinism_check not in _DETERMINISM_CHECKS:
@@ -345,8 +526,9 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None,
     2.13); ``use_reentrant=False`` is recommended: it supports keyword arguments,
     ``autograd.grad`` and inputs that don't require grad. ``preserve_rng_state=True``
     (a keyword) replays the forward's random numbers in the recomputation. ``context_fn``,
-    ``determinism_check`` and ``debug`` apply to the non-reentrant variant only;
-    ``early_stop`` is accepted for torch's signature (the recomputation always runs whole).
+    ``determinism_check`` and ``debug`` apply to the non-reentrant variant only (see
+    ``set_checkpoint_debug_enabled``); ``early_stop`` is accepted for torch's signature (the
+    recomputation always runs whole).
 
     Example:
         >>> lin = ember.nn.Linear(4, 4)

@@ -27,7 +27,8 @@ from ..modules.module import Module
 from ..parameter import Parameter
 
 __all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized",
-           "remove_parametrizations", "type_before_parametrizations"]
+           "remove_parametrizations", "type_before_parametrizations",
+           "transfer_parametrizations_and_params"]
 
 _cache_enabled = 0
 _cache: dict = {}
@@ -339,3 +340,38 @@ def type_before_parametrizations(module: Module) -> type:
     if is_parametrized(module):
         return module.__class__.__bases__[0]
     return type(module)
+
+
+def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
+                                         tensor_name: str | None = None) -> Module:
+    """Registers on to_module the parametrizations of from_module's tensor_name (every
+    parametrized tensor when None), creating the parameter there first when to_module lacks
+    it, and makes to_module's originals (``original`` or ``original0``, ``original1``...)
+    the very parameters from_module holds. Returns to_module; an unparametrized from_module
+    changes nothing.
+
+    Example:
+        >>> a, b = ember.nn.Linear(3, 3), ember.nn.Linear(3, 3)
+        >>> register_parametrization(a, "weight", Symmetric())
+        >>> b = transfer_parametrizations_and_params(a, b)
+        >>> ember.equal(a.weight, b.weight)
+        True
+    """
+    if not is_parametrized(from_module):
+        return to_module
+    names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
+    for name in names:
+        source = from_module.parametrizations[name]
+        if not hasattr(to_module, name):
+            setattr(to_module, name, Parameter(getattr(from_module, name)))
+        for parametrization in source:
+            register_parametrization(to_module, name, parametrization)
+        target = to_module.parametrizations[name]
+        if hasattr(source, "original"):
+            target.original = source.original
+            continue
+        i = 0
+        while hasattr(source, f"original{i}"):
+            setattr(target, f"original{i}", getattr(source, f"original{i}"))
+            i += 1
+    return to_module

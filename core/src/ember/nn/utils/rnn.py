@@ -85,6 +85,21 @@ class PackedSequence(NamedTuple):
         return False
 
 
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The inverse of a 1-D permutation of ``0..n-1``: ``out[permutation[i]] = i`` (None
+    passes through, as for a PackedSequence that was never sorted).
+
+    Example:
+        >>> invert_permutation(ember.tensor([2, 0, 1]))
+        tensor([1, 2, 0])
+    """
+    if permutation is None:
+        return None
+    positions = ember.arange(permutation.numel(), dtype=permutation.dtype,
+                             device=permutation.device)
+    return ember.empty_like(permutation).scatter_(0, permutation, positions)
+
+
 def _lengths_array(lengths) -> np.ndarray:
     if isinstance(lengths, Tensor):
         return lengths.detach().cpu().numpy().astype(np.int64).reshape(-1)
@@ -138,7 +153,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     sorted_indices = unsorted_indices = None
     if order is not None:
         sorted_indices = ember.tensor(order, device=input.device)
-        unsorted_indices = ember.tensor(np.argsort(order, kind="stable"), device=input.device)
+        unsorted_indices = invert_permutation(sorted_indices)
         x = x.index_select(1, sorted_indices)
     batch = lens.size
     flat = x[:int(lens[0])].reshape((int(lens[0]) * batch,) + tuple(x.shape[2:]))
