@@ -80,7 +80,7 @@ def test_hub_github_uses_cache_and_explains_network_failure(tmp_path, monkeypatc
     ember.hub.set_dir(tmp_path / "hub")
     try:
         with pytest.raises(RuntimeError, match="could not download the hub repo owner/repo"):
-            ember.hub.load("owner/repo", "m", verbose=False)
+            ember.hub.load("owner/repo", "m", verbose=False, trust_repo=True)
         cached = tmp_path / "hub" / "owner_repo_v1"
         cached.mkdir(parents=True)
         (cached / "hubconf.py").write_text("def m(k=1):\n    '''doc'''\n    return k * 2\n")
@@ -174,3 +174,29 @@ def test_accelerator_extras_without_gpu_match_torch():
         with pytest.warns(FutureWarning, match="set_device_index"), \
                 pytest.raises(RuntimeError, match="Cannot access accelerator device"):
             mod.accelerator.set_device_idx(0)
+
+
+def test_hub_github_runs_only_trusted_repos(tmp_path, monkeypatch):
+    """As torch: trust_repo=True lists the repo in <hub dir>/trusted_list; "check" then runs
+    it without asking; an unlisted repo is asked about, and a refusal raises."""
+    before = ember.hub.get_dir()
+    ember.hub.set_dir(tmp_path / "hub")
+    try:
+        for repo in ("owner_trusted_main", "owner_other_main"):
+            (tmp_path / "hub" / repo).mkdir(parents=True)
+            (tmp_path / "hub" / repo / "hubconf.py").write_text("def m():\n    return 7\n")
+        monkeypatch.setattr("builtins.input", lambda prompt: "n")
+        with pytest.raises(RuntimeError, match="Untrusted repository owner/other"):
+            ember.hub.load("owner/other", "m", verbose=False)
+        assert ember.hub.load("owner/trusted", "m", verbose=False, trust_repo=True) == 7
+        assert (tmp_path / "hub" / "trusted_list").read_text().split() == ["owner_trusted"]
+        assert ember.hub.load("owner/trusted", "m", verbose=False) == 7
+        monkeypatch.setattr("builtins.input", lambda prompt: "y")
+        assert ember.hub.load("owner/other", "m", verbose=False, trust_repo=False) == 7
+        assert (tmp_path / "hub" / "trusted_list").read_text().split() == [
+            "owner_trusted", "owner_other"]
+        with pytest.warns(UserWarning, match="not in your trusted list"):
+            (tmp_path / "hub" / "trusted_list").unlink()
+            assert ember.hub.load("owner/other", "m", verbose=False, trust_repo=None) == 7
+    finally:
+        ember.hub.set_dir(before)

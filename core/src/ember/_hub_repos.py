@@ -4,9 +4,11 @@ A repo is a folder (``source="local"``) or a GitHub repository ``"owner/name[:re
 (``source="github"``) holding a ``hubconf.py``; every public callable there is an entry
 point, and its optional ``dependencies`` list names modules that must be importable first.
 A GitHub repo is fetched once as a zip of ``ref`` (default: the ``main`` branch) into
-``<hub dir>/<owner>_<name>_<ref>`` and used from there afterwards, without the network and
-without torch's trust prompt (the download itself is the consent); when the download fails
-the error says so and suggests a local checkout.
+``<hub dir>/<owner>_<name>_<ref>`` and used from there afterwards, without the network;
+when the download fails the error says so and suggests a local checkout. Running a GitHub
+repo's code needs trust, as in torch: ``trust_repo=True`` records the repo in
+``<hub dir>/trusted_list``; ``"check"`` (the default) or ``False`` asks on the terminal
+unless it is listed (a refusal, or no terminal to ask on, raises); ``None`` only warns.
 
 Example:
     >>> ember.hub.list("/path/to/repo", source="local")
@@ -24,6 +26,7 @@ import tempfile
 import types
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 
 _HUBCONF = "hubconf.py"
@@ -65,10 +68,44 @@ def _parse_github(repo: str) -> tuple[str, str, str]:
     return owner, name, ref or "main"
 
 
-def _github_dir(repo: str, force_reload: bool, verbose: bool) -> str:
+def _check_trusted(owner: str, name: str, trust_repo, hub_dir: str) -> None:
+    """Refuses a GitHub repo the user has not trusted (see the module docstring)."""
+    trusted_file = os.path.join(hub_dir, "trusted_list")
+    entry = f"{owner}_{name}"
+    trusted = set()
+    if os.path.isfile(trusted_file):
+        with open(trusted_file) as f:
+            trusted = {line.strip() for line in f}
+    if trust_repo is None:
+        if entry not in trusted:
+            warnings.warn(f"You are about to run code from the GitHub repo {owner}/{name}, "
+                          "which is not in your trusted list: pass trust_repo=True to trust "
+                          "it, or trust_repo='check' to be asked.", UserWarning, stacklevel=4)
+        return
+    if trust_repo is True or (trust_repo == "check" and entry in trusted):
+        pass
+    else:
+        try:
+            answer = input(f"The repository {owner}/{name} does not belong to the list of "
+                           "trusted repositories and running its hubconf.py runs its code. "
+                           "Do you trust this repository and wish to add it to the trusted "
+                           "list of repositories (y/N)? ")
+        except (EOFError, OSError):  # no terminal to ask on: not trusted
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            raise RuntimeError(f"Untrusted repository {owner}/{name}: pass trust_repo=True "
+                               "to run its code.")
+    if entry not in trusted:
+        os.makedirs(hub_dir, exist_ok=True)
+        with open(trusted_file, "a") as f:
+            f.write(entry + "\n")
+
+
+def _github_dir(repo: str, force_reload: bool, verbose: bool, trust_repo) -> str:
     from .hub import get_dir
     owner, name, ref = _parse_github(repo)
     hub_dir = get_dir()
+    _check_trusted(owner, name, trust_repo, hub_dir)
     target = os.path.join(hub_dir, "_".join((owner, name, ref.replace("/", "_"))))
     if os.path.isdir(target) and not force_reload:
         if verbose:
@@ -97,13 +134,14 @@ def _github_dir(repo: str, force_reload: bool, verbose: bool) -> str:
     return target
 
 
-def _repo_dir(repo_or_dir: str, source: str, force_reload: bool, verbose: bool) -> str:
+def _repo_dir(repo_or_dir: str, source: str, force_reload: bool, verbose: bool,
+              trust_repo) -> str:
     source = source.lower()
     if source not in ("github", "local"):
         raise ValueError(f'Unknown source: "{source}". Allowed values: "github" | "local".')
     if source == "local":
         return os.fspath(repo_or_dir)
-    return _github_dir(repo_or_dir, force_reload, verbose)
+    return _github_dir(repo_or_dir, force_reload, verbose, trust_repo)
 
 
 def list(github: str, force_reload: bool = False, skip_validation: bool = False,
@@ -117,7 +155,7 @@ def list(github: str, force_reload: bool = False, skip_validation: bool = False,
         ['resnet_tiny']
     """
     source = "local" if os.path.isdir(os.fspath(github)) else "github"
-    module = _import_hubconf(_repo_dir(github, source, force_reload, verbose))
+    module = _import_hubconf(_repo_dir(github, source, force_reload, verbose, trust_repo))
     return [name for name in dir(module)
             if callable(getattr(module, name)) and not name.startswith("_")]
 
@@ -132,7 +170,7 @@ def help(github: str, model: str, force_reload: bool = False, skip_validation: b
         A small ResNet.
     """
     source = "local" if os.path.isdir(os.fspath(github)) else "github"
-    module = _import_hubconf(_repo_dir(github, source, force_reload, True))
+    module = _import_hubconf(_repo_dir(github, source, force_reload, True, trust_repo))
     return _entry(module, model).__doc__
 
 
@@ -145,5 +183,6 @@ def load(repo_or_dir: str, model: str, *args, source: str = "github", trust_repo
     Example:
         >>> net = ember.hub.load("/path/to/repo", "resnet_tiny", source="local", width=8)
     """
-    module = _import_hubconf(_repo_dir(repo_or_dir, source, force_reload, verbose))
+    module = _import_hubconf(_repo_dir(repo_or_dir, source, force_reload, verbose,
+                                       trust_repo))
     return _entry(module, model)(*args, **kwargs)
