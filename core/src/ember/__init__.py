@@ -141,6 +141,8 @@ from . import random, testing  # noqa: E402  (as torch.random and torch.testing)
 from . import distributions  # noqa: E402  (ember.distributions, as torch.distributions)
 from . import masked  # noqa: E402  (ember.masked, as torch.masked)
 # torch's platform modules: device-agnostic helpers, profiling, eager TorchScript stand-ins
+from . import futures  # noqa: E402  (as torch.futures; ember.Future is its Future)
+from .futures import Future  # noqa: E402
 from . import accelerator, cpu, jit, profiler  # noqa: E402
 # and the namespaces of device types ember has no backend for, which device-picking code asks
 from . import compiler, functional, mps, mtia, types, version, xpu  # noqa: E402

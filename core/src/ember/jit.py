@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from .futures import Future
+
 __all__ = ["Final", "Future", "annotate", "export", "fork", "ignore", "interface",
            "is_scripting", "is_tracing", "load", "save", "script", "script_if_tracing",
            "trace", "trace_module", "unused", "wait"]
@@ -111,36 +113,18 @@ def annotate(the_type: Any, the_value: Any) -> Any:
     return the_value
 
 
-class Future:
-    """The result of ``fork``: computed already, since ``fork`` runs its call at once.
-
-    Example:
-        >>> ember.jit.fork(max, 1, 2).wait()
-        2
-    """
-
-    def __init__(self, value: Any) -> None:
-        self._value = value
-
-    def done(self) -> bool:
-        return True
-
-    def wait(self) -> Any:
-        return self._value
-
-    def value(self) -> Any:
-        return self._value
-
-
 def fork(func: Callable, *args, **kwargs) -> Future:
-    """Runs func(*args, **kwargs) now, on this thread; ``wait`` gives its result back.
+    """Runs func(*args, **kwargs) now, on this thread, and gives back an ``ember.futures.Future``
+    completed with its result (an exception it raises propagates at once, as in eager torch).
 
     Example:
         >>> fut = ember.jit.fork(ember.add, ember.ones(2), ember.ones(2))
         >>> ember.jit.wait(fut)
         tensor([2., 2.])
     """
-    return Future(func(*args, **kwargs))
+    future: Future = Future()
+    future.set_result(func(*args, **kwargs))
+    return future
 
 
 def wait(future: Future) -> Any:

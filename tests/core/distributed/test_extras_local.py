@@ -65,8 +65,8 @@ def test_p2p_extras_reject_self_and_bad_ops(world):
 def test_coalesced_and_single_in_world_of_one(world):
     a, b = ember.tensor([1.0, 2.0]), ember.tensor([[3.0]])
     with pytest.warns(FutureWarning, match="all_reduce_coalesced"):
-        work = dist.all_reduce_coalesced([a, b], op=dist.ReduceOp.MAX, async_op=True)
-    assert work.wait() and a.tolist() == [1.0, 2.0] and b.tolist() == [[3.0]]
+        fut = dist.all_reduce_coalesced([a, b], op=dist.ReduceOp.MAX, async_op=True)
+    assert fut.wait() == [a, b] and a.tolist() == [1.0, 2.0] and b.tolist() == [[3.0]]
     outs = [[ember.zeros(2), ember.zeros(1, 1)]]
     with pytest.warns(FutureWarning):
         dist.all_gather_coalesced(outs, [a * 2, b * 2])

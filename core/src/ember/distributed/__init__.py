@@ -18,6 +18,7 @@ from ._debug import DebugLevel, get_debug_level, set_debug_level, set_debug_leve
 from ._exceptions import (DistBackendError, DistError, DistNetworkError, DistStoreError,
                           QueueEmptyError)
 from ._file_store import FileStore
+from ._grad_bucket import GradBucket
 from ._launch_env import get_node_local_rank, is_torchelastic_launched
 from ._monitored_barrier import monitored_barrier
 from ._p2p_batch import P2POp, batch_isend_irecv, recv_object_list, send_object_list
@@ -38,9 +39,9 @@ from .distributed_c10d import (GroupMember, ProcessGroup, ReduceOp, Work, all_ga
                                scatter_object_list, send)
 
 __all__ = ["Backend", "DebugLevel", "DistBackendError", "DistError", "DistNetworkError",
-           "DistStoreError", "FileStore", "GroupMember", "HashStore", "P2POp", "PrefixStore",
-           "ProcessGroup", "QueueEmptyError", "ReduceOp", "Store", "Work", "all_gather",
-           "all_gather_coalesced", "all_gather_into_tensor", "all_gather_object",
+           "DistStoreError", "FileStore", "GradBucket", "GroupMember", "HashStore", "P2POp",
+           "PrefixStore", "ProcessGroup", "QueueEmptyError", "ReduceOp", "Store", "Work",
+           "all_gather", "all_gather_coalesced", "all_gather_into_tensor", "all_gather_object",
            "all_gather_single", "all_reduce", "all_reduce_coalesced", "all_to_all",
            "all_to_all_single", "barrier", "batch_isend_irecv", "broadcast",
            "broadcast_object_list", "default_pg_timeout", "destroy_process_group", "gather",

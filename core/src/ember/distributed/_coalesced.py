@@ -7,7 +7,7 @@ import warnings
 
 import ember
 
-from .distributed_c10d import (ReduceOp, Work, _check, _resolve, all_gather_into_tensor,
+from .distributed_c10d import (ReduceOp, _check, _resolve, all_gather_into_tensor,
                                all_reduce, reduce_scatter_tensor)
 
 
@@ -37,16 +37,18 @@ def _unflatten_into(flat, tensors: list) -> None:
         at += n
 
 
-def _finished(work, finish, async_op: bool):
+def _finished(work, finish, outputs: list, async_op: bool):
+    """None once finish ran (sync), or, as torch's async coalesced collectives return, a
+    future completed with outputs after the work and finish."""
     if not async_op:
         finish()
         return None
 
-    def complete():
-        work.wait()
+    def complete(_):
         finish()
+        return outputs
 
-    return Work([], complete)
+    return work.get_future().then(complete)
 
 
 def all_reduce_coalesced(tensors: list, op: ReduceOp = ReduceOp.SUM, group=None,
@@ -63,7 +65,7 @@ def all_reduce_coalesced(tensors: list, op: ReduceOp = ReduceOp.SUM, group=None,
         return None
     flat = _flat(tensors)
     work = all_reduce(flat, op=op, group=group, async_op=async_op)
-    return _finished(work, lambda: _unflatten_into(flat, tensors), async_op)
+    return _finished(work, lambda: _unflatten_into(flat, tensors), tensors, async_op)
 
 
 def all_gather_coalesced(output_tensor_lists: list, input_tensor_list: list, group=None,
@@ -97,7 +99,8 @@ def all_gather_coalesced(output_tensor_lists: list, input_tensor_list: list, gro
         for r, outputs in enumerate(output_tensor_lists):
             _unflatten_into(gathered[r * flat.numel():(r + 1) * flat.numel()], outputs)
 
-    return _finished(work, finish, async_op)
+    return _finished(work, finish, [t for outputs in output_tensor_lists for t in outputs],
+                     async_op)
 
 
 def all_gather_single(output_tensor, input_tensor, group=None, async_op: bool = False):

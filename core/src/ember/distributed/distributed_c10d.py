@@ -27,6 +27,7 @@ import numpy as np
 
 import ember
 
+from ..futures import Future
 from ._comm import LocalComm, MPIComm, import_mpi, launched_by_mpi
 from ._nccl import NCCLComm, nccl_module
 from .constants import default_pg_timeout
@@ -104,6 +105,7 @@ class Work:
         self._finish = finish
         self._result = result or []
         self._done = False
+        self._future: Future | None = None
 
     def wait(self, timeout=None) -> bool:
         if not self._done:
@@ -112,6 +114,8 @@ class Work:
             self._done = True
             if self._finish is not None:
                 self._finish()
+            if self._future is not None:
+                self._future.set_result(self._result)
         return True
 
     def is_completed(self) -> bool:
@@ -125,6 +129,30 @@ class Work:
     def result(self) -> list:
         self.wait()
         return self._result
+
+    def get_future(self) -> Future[list]:
+        """A future completed with the output tensors (a list) when this work completes.
+        Nothing progresses MPI in the background: waiting on the future, or on one chained
+        from it, completes the work, and its ``done()`` polls it.
+
+        Example:
+            >>> fut = dist.all_reduce(t, async_op=True).get_future()
+            >>> halved = fut.then(lambda f: f.value()[0] / 2)
+            >>> halved.wait()
+        """
+        if self._future is None:
+            self._future = Future()
+            if self._done:
+                self._future.set_result(self._result)
+            else:
+                self._future._advance = self._progress
+        return self._future
+
+    def _progress(self, block: bool) -> None:
+        if block:
+            self.wait()
+        else:
+            self.is_completed()
 
 
 # ---- the default group ----------------------------------------------------------------

@@ -8,23 +8,28 @@ overlaps the rest of backward. Buckets are launched in index order on every rank
 collectives in the same order everywhere). The hook of the last parameter to become ready
 waits for every bucket and writes the averaged gradients back into ``.grad``, so when
 ``backward()`` returns the gradients are synchronised and ``optimizer.step()`` is safe.
+A communication hook (``register_comm_hook``) takes the all-reduce's place: it gets each
+ready bucket as a ``dist.GradBucket`` and returns a Future of the reduced buffer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import weakref
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import ember
 from ... import distributed as dist
+from ...futures import Future
 from ..modules.module import Module
 
 
 class _Bucket:
     """Parameters of one dtype reduced together through one flat buffer."""
 
-    def __init__(self, params: list, dtype) -> None:
+    def __init__(self, index: int, params: list, dtype) -> None:
+        self.index = index
         self.params = params
         self.dtype = dtype
         self.offsets = []
@@ -35,7 +40,7 @@ class _Bucket:
         self.numel = n
         self.pending = len(params)
         self.flat = None
-        self.work = None
+        self.work = None          # the all-reduce's Work, or the comm hook's Future
 
 
 class DistributedDataParallel(Module):
@@ -86,6 +91,7 @@ class DistributedDataParallel(Module):
         for bi, b in enumerate(self._buckets):
             for i, p in enumerate(b.params):
                 self._bucket_of[id(p)] = (bi, i)
+        self._comm_hook = None    # (hook, state) once register_comm_hook ran
         self._active = False      # set by a forward that will be followed by a synced backward
         self._next = 0            # index of the next bucket to launch
         self._ready: set[int] = set()
@@ -103,18 +109,19 @@ class DistributedDataParallel(Module):
 
     def _make_buckets(self, cap_mb: float) -> list[_Bucket]:
         cap = int(cap_mb * 1024 * 1024)
-        buckets, current, size, dtype = [], [], 0, None
+        groups, current, size, dtype = [], [], 0, None
         for p in reversed(self._params):
             nbytes = p.numel() * p.element_size()
             if current and (p.dtype != dtype or size + nbytes > cap):
-                buckets.append(_Bucket(current, dtype))
+                groups.append((current, dtype))
                 current, size = [], 0
             current.append(p)
             size += nbytes
             dtype = p.dtype
         if current:
-            buckets.append(_Bucket(current, dtype))
-        return buckets
+            groups.append((current, dtype))
+        # within a bucket, registration order (what GradBucket.parameters() lists in torch)
+        return [_Bucket(i, params[::-1], dtype) for i, (params, dtype) in enumerate(groups)]
 
     # ---- forward ---------------------------------------------------------------------
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
@@ -126,7 +133,9 @@ class DistributedDataParallel(Module):
                 "the keyword argument `find_unused_parameters=True` to "
                 "`ember.nn.parallel.DistributedDataParallel`, and by making sure all `forward` "
                 "function outputs participate in calculating loss.")
-        sync = self.require_backward_grad_sync and ember.is_grad_enabled() and self._world > 1
+        # a world of one reduces nothing, unless a comm hook is there to be called
+        sync = self.require_backward_grad_sync and ember.is_grad_enabled() and \
+            (self._world > 1 or self._comm_hook is not None)
         if self.broadcast_buffers and ember.is_grad_enabled() and self._world > 1:
             self._sync_state(self.module.buffers())
         self._reset(sync)
@@ -180,7 +189,10 @@ class DistributedDataParallel(Module):
                 else:
                     piece.copy_(p.grad.reshape(-1))
         b.flat = flat
-        b.work = dist.all_reduce(flat, group=self.process_group, async_op=True)
+        if self._comm_hook is None:
+            b.work = dist.all_reduce(flat, group=self.process_group, async_op=True)
+        else:
+            b.work = self._call_comm_hook(b)
 
     def _finish(self) -> None:
         """Waits for every bucket and writes the averaged gradients into ``.grad``."""
@@ -193,16 +205,83 @@ class DistributedDataParallel(Module):
             used = dict(zip(map(id, self._params), used.tolist()))
         with ember.no_grad():
             for b in self._buckets:
-                b.work.wait()
-                b.flat.div_(self._world)
+                if self._comm_hook is None:
+                    b.work.wait()
+                    reduced = b.flat.div_(self._world)
+                else:
+                    reduced = self._comm_hook_result(b)
                 for p, at in zip(b.params, b.offsets):
-                    avg = b.flat[at:at + p.numel()].view(p.shape)
+                    avg = reduced[at:at + p.numel()].view(p.shape)
                     if p.grad is not None:
                         p.grad.copy_(avg)
                     elif used is None or used[id(p)]:
                         p.grad = avg.clone()
                 b.work = b.flat = None
         self._ready = set()
+
+    # ---- communication hooks ---------------------------------------------------------
+    def register_comm_hook(self, state: object, hook: Callable) -> None:
+        """Replaces the all-reduce of each gradient bucket with hook(state, bucket).
+
+        DDP calls the hook with a ``dist.GradBucket`` as soon as the bucket's gradients are
+        ready; it returns an ``ember.futures.Future`` whose value is one tensor with the
+        bucket buffer's element count: the reduced gradients, which DDP writes into ``.grad``
+        once backward has launched every bucket. The buffer is not divided by the world size
+        beforehand: averaging is the hook's job (as ``default_hooks.allreduce_hook`` does).
+        A hook may be registered once per model. Unlike the built-in path, a hook runs even
+        in a world of one.
+
+        Example:
+            >>> from ember.distributed.algorithms.ddp_comm_hooks import default_hooks
+            >>> ddp.register_comm_hook(None, default_hooks.fp16_compress_hook)
+        """
+        _check_comm_hook(hook)
+        if self._comm_hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be "
+                               "called once.")
+        self._comm_hook = (hook, state)
+
+    def _call_comm_hook(self, b: _Bucket) -> Future:
+        hook, state = self._comm_hook
+        bucket = dist.GradBucket(b.index, b.flat, b.params, b.offsets,
+                                 b.index == len(self._buckets) - 1)
+        fut = hook(state, bucket)
+        if not isinstance(fut, Future):
+            raise RuntimeError("DDP communication hook's callback must return an "
+                               "ember.futures.Future object, but got "
+                               f"{type(fut).__module__}.{type(fut).__qualname__}")
+        return fut
+
+    def _comm_hook_result(self, b: _Bucket):
+        """The flat reduced gradients the hook's future holds, in the bucket's dtype."""
+        out = b.work.wait()
+        if not isinstance(out, ember.Tensor):
+            raise RuntimeError("DDP communication hook's Future must hold one tensor (the "
+                               f"reduced bucket buffer), got {type(out).__name__}")
+        if out.numel() != b.numel:
+            raise RuntimeError(f"DDP communication hook's result for bucket {b.index} has "
+                               f"{out.numel()} elements; the bucket buffer has {b.numel}")
+        return out.reshape(-1).to(b.dtype)
+
+
+def _check_comm_hook(hook: Any) -> None:
+    """torch's checks of a hook's signature: callable, and annotations (when given) naming
+    GradBucket for ``bucket`` and Future[Tensor] for the result."""
+    if not callable(hook):
+        raise TypeError("Communication hook must be callable.")
+    try:  # string annotations (postponed evaluation) are compared once resolved
+        sig = inspect.signature(hook, eval_str=True)
+    except NameError:
+        sig = inspect.signature(hook)
+    bucket = sig.parameters["bucket"].annotation
+    if bucket is not inspect.Parameter.empty and bucket is not dist.GradBucket and \
+            not isinstance(bucket, str):
+        raise ValueError("Communication hook: bucket annotation should be dist.GradBucket.")
+    result = sig.return_annotation
+    if result is not inspect.Signature.empty and result != Future[ember.Tensor] and \
+            not isinstance(result, str):
+        raise ValueError("Communication hook: return annotation should be "
+                         "ember.futures.Future[ember.Tensor].")
 
 
 def _reachable_leaves(out: Any) -> set[int]:
