@@ -23,3 +23,22 @@ def _launch(script: str, *args: str, nproc: int = 2, timeout: float = 90):
 def launch():
     pytest.importorskip("mpi4py")
     return _launch
+
+
+@pytest.fixture(scope="module")
+def job(launch, request):
+    """The output of the test module's WORKER script run on 2 ranks; it must exit 0."""
+    proc = launch(request.module.WORKER, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.fixture
+def world(monkeypatch):
+    """A world of this one process, with no launcher's variables around."""
+    import ember.distributed as dist
+    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "PMI_RANK", "PMI_SIZE"):
+        monkeypatch.delenv(k, raising=False)
+    dist.init_process_group("gloo")
+    yield
+    dist.destroy_process_group()

@@ -13,11 +13,7 @@ CHECKS += [f"reduce_scatter_{d}" for d in DTYPES if d != "bool"]
 CHECKS += ["all_to_all_single", "objects", "new_group", "non_contiguous_error", "barrier"]
 
 
-@pytest.fixture(scope="module")
-def job(launch):
-    proc = launch("_collectives_worker.py", timeout=120)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+WORKER = "_collectives_worker.py"  # run by conftest's job fixture
 
 
 def test_job_completes_on_both_ranks(job):

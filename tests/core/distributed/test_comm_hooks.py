@@ -8,11 +8,7 @@ CHECKS = ["allreduce_hook_matches_no_hook", "fp16_compress_close", "bf16_compres
           "noop_hook_keeps_local", "threaded_future_and_set_buffer", "registration_errors"]
 
 
-@pytest.fixture(scope="module")
-def job(launch):
-    proc = launch("_comm_hooks_worker.py", timeout=120)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+WORKER = "_comm_hooks_worker.py"  # run by conftest's job fixture
 
 
 def test_job_completes_on_both_ranks(job):

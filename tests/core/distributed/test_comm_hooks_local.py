@@ -12,15 +12,6 @@ from ember.futures import Future
 from ember.nn.parallel import DistributedDataParallel as DDP
 
 
-@pytest.fixture
-def world(monkeypatch):
-    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "PMI_RANK", "PMI_SIZE"):
-        monkeypatch.delenv(k, raising=False)
-    dist.init_process_group("gloo")
-    yield
-    dist.destroy_process_group()
-
-
 def _model():
     ember.manual_seed(3)
     return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))

@@ -8,11 +8,7 @@ CHECKS = ["launch_env", "batch_isend_irecv_ring", "batch_isend_irecv_group_peer"
           "file_store", "monitored_barrier", "monitored_barrier_rank0_absent"]
 
 
-@pytest.fixture(scope="module")
-def job(launch):
-    proc = launch("_extras_worker.py", timeout=120)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+WORKER = "_extras_worker.py"  # run by conftest's job fixture
 
 
 def test_job_completes_on_both_ranks(job):

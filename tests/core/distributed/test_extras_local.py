@@ -11,15 +11,6 @@ import ember
 import ember.distributed as dist
 
 
-@pytest.fixture
-def world(monkeypatch):
-    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "PMI_RANK", "PMI_SIZE"):
-        monkeypatch.delenv(k, raising=False)
-    dist.init_process_group("gloo")
-    yield
-    dist.destroy_process_group()
-
-
 def test_pg_count_and_group_ranks(world):
     assert dist.get_pg_count() == 1
     g = dist.new_group([0])

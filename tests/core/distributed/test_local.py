@@ -8,15 +8,6 @@ from ember import nn
 from ember.nn.parallel import DistributedDataParallel as DDP
 
 
-@pytest.fixture
-def world(monkeypatch):
-    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "PMI_RANK", "PMI_SIZE"):
-        monkeypatch.delenv(k, raising=False)
-    dist.init_process_group("gloo")
-    yield
-    dist.destroy_process_group()
-
-
 def test_not_initialized_errors():
     assert dist.is_available() and not dist.is_initialized()
     with pytest.raises(ValueError, match="has not been initialized"):
