@@ -134,12 +134,13 @@ def test_pointwise_conv2d_and_its_transpose():
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-@pytest.mark.parametrize("n", [1, 3, 4])
+@pytest.mark.parametrize("n", [1, 2, 4])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_conv2d_lowered_per_sample_or_per_batch(threads, n, groups):
     """With at least as many samples as threads each thread lowers and multiplies one sample
-    at a time (csrc conv_per_sample); with fewer, the batch is lowered at once and the GEMM
-    split. Both give torch's values and gradients, transposed convolution included."""
+    at a time (csrc conv_per_sample); with fewer, the batch is lowered at once for one GEMM
+    (per group) split across the threads. Both give torch's values and gradients,
+    transposed convolution included."""
     before = ember.get_num_threads()
     ember.set_num_threads(threads)
     try:
@@ -151,6 +152,14 @@ def test_conv2d_lowered_per_sample_or_per_batch(threads, n, groups):
               rand(n, 4, 5, 4), rand(4, 6 // groups, 3, 3))
     finally:
         ember.set_num_threads(before)
+
+
+def test_conv2d_large_filter_bank_over_narrow_outputs():
+    """A million weights or more over outputs of under 256 positions: the batch is lowered
+    for one GEMM whatever the thread count (each sample's product would repack the whole
+    bank); values and gradients against torch."""
+    x, w = rand(3, 512, 5, 6), rand(256, 512, 3, 3)
+    check(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: TF.conv2d(x, w, padding=1), x, w)
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])

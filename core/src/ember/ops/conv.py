@@ -26,7 +26,7 @@ from .._tensor import Tensor, _empty
 from ..autograd.function import Function
 from ..backends import blas, cpu
 from .._C import lib
-from ._util import backend_of, cast, expand_to
+from ._util import backend_of, cast, expand_to, reshaped
 
 
 def compute_dtype(t: Tensor):
@@ -57,14 +57,30 @@ def _pointwise_geometry(stride, padding, groups) -> bool:
     return tuple(stride) == (1, 1) and tuple(padding) == (0, 0) and groups == 1
 
 
-def _per_sample_scratch(x: Tensor, n: int, rows: int, ohw: int):
+def _per_sample_scratch(x: Tensor, n: int, rows: int, ohw: int, filters: int, groups: int):
     """Scratch for the per-sample lowering (one slice of columns per thread), or None to
     lower the whole batch at once: with fewer samples than threads, one GEMM split across
-    the threads keeps them all busy instead."""
+    the threads keeps them all busy instead. So it does for a large filter bank (a million
+    weights or more) over narrow outputs (under 256 positions a sample), where OpenBLAS's
+    repacking of the whole bank for every sample's product dominated: 512 -> 512 3x3 at
+    7x7, batch 8, 2 threads, forward and backward 59 -> 31 ms (torch 27). Smaller banks
+    stay per sample, whose columns stay in cache (LeNet's 6 -> 16 5x5 at 10x10 lowered
+    for the batch made its training step 1.3x slower)."""
     threads = cpu.get_num_threads()
-    if not blas.HAVE_GEMM or n < threads or not rows or not ohw:
+    wide_bank = groups == 1 and ohw < 256 and rows * filters >= 1 << 20
+    if not blas.HAVE_GEMM or n < threads or not rows or not ohw or wide_bank:
         return None
     return _empty((threads, rows, ohw), x._dtype)
+
+
+def _swap_leading(t: Tensor, a: int, b: int, p: int) -> Tensor:
+    """Contiguous t read as (a, b, p), as a contiguous (b, a, p) tensor: a batch's samples
+    and channels exchanged around the batch-wide GEMMs (no copy when either is 1)."""
+    if a == 1 or b == 1:
+        return reshaped(t, b, a, p)
+    out = _empty((b, a, p), t._dtype)
+    cpu.copy(Tensor._make(t._storage, (b, a, p), (p, b * p, 1), t._offset, t._dtype), out)
+    return out
 
 
 def _winograd(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> bool:
@@ -120,7 +136,7 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
         y = _empty((N, OC, OH, OW), x._dtype)
         cpu.conv2d_direct(x, w, y, padding, dilation, adjoint=False)
         return y
-    scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW)
+    scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW, OC, groups)
     if scratch is not None:
         y = _empty((N, OC, OH, OW), x._dtype)
         cpu.conv_per_sample(0, x, w, y, groups, (KH, KW), stride, padding, dilation, scratch)
@@ -128,6 +144,10 @@ def _conv_forward(x: Tensor, w: Tensor, stride, padding, dilation, groups) -> Te
     G, OCg, L = groups, OC // groups, N * OH * OW
     cols = _empty((C * KH * KW, L), x._dtype)
     cpu.im2col(x, (KH, KW), stride, padding, dilation, (OH, OW), cols)
+    if G == 1:  # one GEMM for the batch: the filters are packed once
+        prod = _empty((OC, L), x._dtype)
+        blas.matmul_tensors(reshaped(w, OC, C * KH * KW), cols, prod)
+        return reshaped(_swap_leading(prod, OC, N, OH * OW), N, OC, OH, OW)
     y = _empty((N, OC, OH, OW), x._dtype)
     # y[n, g] = w[g] @ (sample n's columns of group g): a GEMM per sample and group written
     # straight into y, reading the columns in place (no transposed copy of the output)
@@ -171,16 +191,20 @@ def _conv_transpose_forward(x: Tensor, w: Tensor, stride, padding, dilation, gro
         y = _empty((N, OC) + tuple(out_hw), x._dtype)
         cpu.conv2d_direct(x, w, y, full, dilation, adjoint=True)
         return y
-    scratch = _per_sample_scratch(x, N, OC * KH * KW, H * W)
+    scratch = _per_sample_scratch(x, N, OC * KH * KW, H * W, C, groups)
     if scratch is not None:  # the adjoint of the per-sample forward, y's role played by x
         y = _empty((N, OC) + tuple(out_hw), x._dtype)
         cpu.conv_per_sample(1, y, w, x, groups, (KH, KW), stride, padding, dilation, scratch)
         return y
     cols = _empty((OC * KH * KW, L), x._dtype)
-    # sample n's columns of group g = w[g]^T @ x[n, g], written in place into cols
-    blas.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2)[None],
-                x._np().reshape(N, G, Cg, H * W),
-                cols._np().reshape(G, OCg * KH * KW, N, H * W).transpose(2, 0, 1, 3))
+    if G == 1:  # one GEMM for the batch, as the forward's: cols = w^T @ x's channel rows
+        K = OC * KH * KW
+        w_t = Tensor._make(w._storage, (K, C), (1, K), w._offset, w._dtype)
+        blas.matmul_tensors(w_t, reshaped(_swap_leading(x, N, C, H * W), C, L), cols)
+    else:  # sample n's columns of group g = w[g]^T @ x[n, g], written in place into cols
+        blas.matmul(np.swapaxes(_np2(w, Cg, OCg * KH * KW, G), 1, 2)[None],
+                    x._np().reshape(N, G, Cg, H * W),
+                    cols._np().reshape(G, OCg * KH * KW, N, H * W).transpose(2, 0, 1, 3))
     y = _empty((N, OC) + tuple(out_hw), x._dtype)
     cpu.col2im(cols, y, (KH, KW), stride, padding, dilation, (H, W))
     return y
@@ -215,7 +239,7 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
         cpu.conv2d_direct_wgrad(x, g, gw, padding, dilation)
         return gw
     G, OCg, Cg, L = groups, OC // groups, C // groups, N * OH * OW
-    scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW)
+    scratch = _per_sample_scratch(x, N, C * KH * KW, OH * OW, OC, groups)
     if scratch is not None:
         gw = _empty((OC, Cg, KH, KW), x._dtype)
         partial = _empty((scratch._shape[0], C * KH * KW, OCg), x._dtype)
@@ -227,13 +251,12 @@ def _conv_weight_grad(x: Tensor, g: Tensor, kernel, stride, padding, dilation,
     gt = _empty((OC, N, OH * OW), x._dtype)
     cpu.copy(Tensor._make(g._storage, (OC, N, OH * OW), (OH * OW, OC * OH * OW, 1), g._offset,
                           g._dtype), gt)
-    # cols @ g^T, then transpose the small result: OpenBLAS is several times faster
-    # with the long reduction (N*OH*OW) as the inner dim of a row-major A than of a
-    # transposed B (measured 75 ms vs 290 ms for 64x576 outputs, K = 25088).
-    gwt = blas.matmul(_np2(cols, Cg * KH * KW, L, G), np.swapaxes(_np2(gt, OCg, L, G), 1, 2),
-                      np.empty((G, Cg * KH * KW, OCg), cols._dtype.np))
+    # gw[g] = g[g] @ cols[g]^T, straight into gw's layout: through csrc/gemm.c the
+    # transposed operand costs nothing (512 filters, K = 4608, L = 392: 9.3 ms, where
+    # cols @ g^T and a transposed copy of the result took 15)
+    K = Cg * KH * KW
     gw = _empty((OC, Cg, KH, KW), x._dtype)
-    _np2(gw, OCg, Cg * KH * KW, G)[...] = np.swapaxes(gwt, 1, 2)
+    blas.matmul(_np2(gt, OCg, L, G), np.swapaxes(_np2(cols, K, L, G), 1, 2), _np2(gw, OCg, K, G))
     return gw
 
 
