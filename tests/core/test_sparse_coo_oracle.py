@@ -418,3 +418,29 @@ def test_repr_with_grad_fn():
     e = ember.sparse_coo_tensor(ember.tensor([[0, 1]]), ember.tensor(v, requires_grad=True))
     t = torch.sparse_coo_tensor(torch.tensor([[0, 1]]), torch.tensor(v, requires_grad=True))
     assert repr(e) == _torch_repr(t)
+
+
+def test_gradients_accumulate_across_layouts_and_double_backward_into_values():
+    idx, v = [[0, 1, 1], [2, 0, 2]], [3.0, 4.0, 5.0]
+    x = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    results = {}
+    for m in (ember, torch):
+        s = m.sparse_coo_tensor(m.tensor(idx), m.tensor(v), (2, 3), requires_grad=True)
+        # a dense gradient (mm) and a sparse one (to_dense) meet in one buffer
+        (m.mm(s, m.tensor(x)).sum() + (s.to_dense() * 2).sum()).backward()
+        mixed = s.grad
+        s.grad = None
+        # two sparse gradients accumulate into .grad
+        m.sparse.mm(s, m.tensor(x)).sum().backward()
+        m.sparse.mm(s, m.tensor(x)).sum().backward()
+        values = m.tensor(v, requires_grad=True)
+        dense = m.tensor(x, requires_grad=True)
+        s2 = m.sparse_coo_tensor(m.tensor(idx), values, (2, 3))
+        (g,) = m.autograd.grad((m.sparse.mm(s2, dense) ** 2).sum(), dense, create_graph=True)
+        (gv,) = m.autograd.grad(g.sum(), values)
+        results[m] = (mixed, s.grad, gv)
+    (em, es, ev), (tm, ts, tv) = results[ember], results[torch]
+    assert em.is_sparse == tm.is_sparse
+    _close(em, tm)
+    _same_sparse(es, ts)
+    _close(ev, tv)
