@@ -36,7 +36,8 @@ from ._generator import (Generator, default_generator, get_rng_state, initial_se
                          manual_seed, seed, set_rng_state)
 from ._tensor import Size, Tensor
 from ._layouts import (channels_last, channels_last_3d, contiguous_format, layout,
-                       legacy_contiguous_format, memory_format, preserve_format, strided)
+                       legacy_contiguous_format, memory_format, preserve_format, sparse_coo,
+                       strided)
 from .storage import TypedStorage, UntypedStorage, is_storage
 from .storage import LEGACY_CPU as _LEGACY_STORAGES
 from ._build_info import (compiled_with_cxx11_abi, has_lapack, has_mkl, has_openmp,
@@ -134,6 +135,8 @@ from .ops.complex import (angle, complex, conj, imag, polar, real, view_as_compl
 from .ops.spectral import (bartlett_window, blackman_window, hamming_window,  # noqa: E402
                            hann_window, istft, kaiser_window, stft)
 from . import fft  # noqa: E402  (ember.fft, as torch.fft)
+from . import sparse  # noqa: E402  (ember.sparse, as torch.sparse)
+from .sparse._creation import sparse_coo_tensor  # noqa: E402
 from . import special  # noqa: E402  (ember.special, as torch.special)
 from . import signal  # noqa: E402  (ember.signal.windows, as torch.signal)
 from . import func  # noqa: E402  (function transforms, as torch.func)

@@ -3,8 +3,9 @@
 
 Each constant is a ``str`` holding its own name, so code that compares it with a string
 (``layout == "strided"``) keeps working, and prints as torch's do (``ember.strided``).
-Ember stores every tensor strided and row-major: the memory formats are accepted wherever
-torch takes one and name that one layout.
+Ember stores dense tensors strided and row-major (the memory formats are accepted wherever
+torch takes one and name that one layout); ``ember.sparse_coo`` is the layout of sparse COO
+tensors.
 
 Example:
     >>> ember.channels_last
@@ -32,7 +33,8 @@ class _NamedConstant(str):
 
 
 class layout(_NamedConstant):
-    """How a tensor's elements are stored (torch.layout); ember has ``ember.strided``."""
+    """How a tensor's elements are stored (torch.layout): ``ember.strided`` or
+    ``ember.sparse_coo``."""
 
     __slots__ = ()
 
@@ -47,6 +49,7 @@ class memory_format(_NamedConstant):
 layout.__module__ = memory_format.__module__ = "ember"
 
 strided = layout("strided")
+sparse_coo = layout("sparse_coo")
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")

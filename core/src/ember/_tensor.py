@@ -192,6 +192,22 @@ class Tensor:
         """
         return self if dtype is None or dtype is self._dtype else self.to(dtype)
 
+    def to_sparse(self, sparse_dim: int | None = None, *, layout=None, blocksize=None,
+                  dense_dim=None) -> Tensor:
+        """This tensor's nonzero elements as a sparse COO tensor (see ember.sparse_coo_tensor);
+        with sparse_dim, the trailing dims stay dense in each stored value.
+
+        Example:
+            >>> ember.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()._nnz()
+            2
+        """
+        from .sparse._creation import to_sparse
+        return to_sparse(self, sparse_dim, layout=layout, blocksize=blocksize,
+                         dense_dim=dense_dim)
+
+    def to_sparse_coo(self) -> Tensor:
+        return self.to_sparse()
+
     def as_subclass(self, cls) -> Tensor:
         """A cls instance over the same memory, in the same autograd graph (an alias of this
         tensor, as a view). cls must subclass Tensor; its __init__ is not run.

@@ -118,7 +118,8 @@ def _render(arr: np.ndarray, fmt: _Formatter, indent: int, summarize: bool) -> s
     return "[" + sep.join(parts) + "]"
 
 
-def tensor_str(t) -> str:
+def tensor_str(t, indent: int = 7) -> str:
+    """t's elements as torch prints them, rows after the first indented by indent + 1."""
     x = t.detach().cpu()
     if x._dtype in (D.bfloat16, D.float16):
         arr = x.float()._np()
@@ -128,11 +129,11 @@ def tensor_str(t) -> str:
     summarize = arr.size > PRINT_OPTS.threshold
     sample = _summarize(arr, PRINT_OPTS.edgeitems) if summarize else arr.reshape(-1)
     if t._dtype is D.bool_:
-        return _render(arr, _BoolFmt(sample), 7, summarize)
+        return _render(arr, _BoolFmt(sample), indent, summarize)
     if t._dtype.is_complex:
-        return _render(arr, _ComplexFmt(sample), 7, summarize)
+        return _render(arr, _ComplexFmt(sample), indent, summarize)
     fmt = _Formatter(sample.astype(np.float64) if floating else sample, floating)
-    return _render(arr, fmt, 7, summarize)
+    return _render(arr, fmt, indent, summarize)
 
 
 class _ComplexFmt:

@@ -163,7 +163,9 @@ def _run(roots, grad_roots, retain_graph, create_graph, capture, accumulate):
             buf = buffers[node] = [None] * max(n_out, nr + 1)
         elif nr >= len(buf):
             buf.extend([None] * (nr + 1 - len(buf)))
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        prev = buf[nr]
+        # a sparse sum is added to a dense one, not the reverse (which torch refuses)
+        buf[nr] = g if prev is None else g + prev if prev.is_sparse else prev + g
 
     for (node, nr), g in zip(roots, grad_roots):
         if node is not None:

@@ -259,13 +259,16 @@ class AccumulateGrad(Node):
         var = self.variable
         if var._grad is None:
             var._grad = grad if create_graph else grad.detach()
-            if not create_graph and (var._grad._is_view_of_other(var) or (
+            if not create_graph and not grad.is_sparse and (var._grad._is_view_of_other(var) or (
                     not var._grad.is_contiguous() and var.is_contiguous())):
                 # as torch's layout contract: .grad is laid out like its (dense) parameter,
                 # which optimizers' fused kernels read in place (a transposed view of a
                 # gradient made every step copy it three times)
                 var._grad = var._grad.clone()
-        elif create_graph or STATE.enabled:
+        elif var._grad.is_sparse:
+            # a sparse .grad takes the sum's layout: sparse with a sparse grad, else dense
+            var._grad = grad + var._grad
+        elif create_graph or STATE.enabled or grad.is_sparse:
             var._grad = var._grad + grad
         else:
             var._grad.add_(grad)

@@ -269,6 +269,9 @@ def ptr(t):
     """The address of t's first element, for the C kernels: CPU tensors only (a device
     address would be read as host memory)."""
     if t._storage.__class__ is not Storage:
+        if t.is_sparse:
+            from .._sparse_coo_tensor import unsupported
+            raise unsupported("This dense tensor operation")
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
                            f"two devices, cpu and {t.device}!")
     return t._storage.ptr + t._offset * t._dtype.itemsize

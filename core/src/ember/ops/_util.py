@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import CPU
+from .._sparse_coo_tensor import SparseStorage, unsupported
 from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd import function as _function
 from ..autograd.grad_mode import STATE
@@ -111,7 +112,11 @@ def operand(x, dtype, device=CPU) -> Tensor:
 
 
 def backend_of(t: Tensor):
-    return _cpu if t._storage.__class__ is _cpu.Storage else _cuda
+    if t._storage.__class__ is _cpu.Storage:
+        return _cpu
+    if t._storage.__class__ is SparseStorage:
+        raise unsupported("This dense tensor operation")
+    return _cuda
 
 
 def device_of(*operands):
@@ -121,6 +126,8 @@ def device_of(*operands):
     for o in operands:
         if isinstance(o, Tensor):
             d = o._storage.device
+            if o._storage.__class__ is SparseStorage:
+                raise unsupported("This dense tensor operation")
             if not o._shape and d.type == "cpu":
                 scalar_dev = scalar_dev or d
             elif dev is None:

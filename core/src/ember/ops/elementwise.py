@@ -13,6 +13,7 @@ from collections import namedtuple
 
 from .. import _dtype as D
 from .._C import lib
+from .._sparse_coo_tensor import SparseCooTensor
 from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
@@ -692,6 +693,13 @@ def _binary_fn(cls, name):
     return fn
 
 
+def _sparse_add(input, other, alpha, out, name: str) -> Tensor:
+    """add / sub where an operand is a sparse COO tensor (see ember.sparse)."""
+    from ..sparse._arithmetic import add as sparse_add
+    r = sparse_add(input, other, alpha)
+    return check_out(out, r, name) if out is not None else r
+
+
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """input + alpha * other, with broadcasting and type promotion.
 
@@ -708,6 +716,8 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
             r = _fast_binary(lib.EM_ADD, input, other, "add")
             if r is not None:
                 return r
+    if input.__class__ is SparseCooTensor or other.__class__ is SparseCooTensor:
+        return _sparse_add(input, other, alpha, out, "add")
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
         r = _CX.add(input, other, alpha)
         return check_out(out, r, "add") if out is not None else r
@@ -731,6 +741,8 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
             r = _fast_binary(lib.EM_SUB, input, other, "sub")
             if r is not None:
                 return r
+    if input.__class__ is SparseCooTensor or other.__class__ is SparseCooTensor:
+        return _sparse_add(input, other, -alpha, out, "sub")
     bools = [isinstance(x, Tensor) and x._dtype is D.bool_ for x in (input, other)]
     if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._sparse_coo_tensor import SparseCooTensor
 from .._tensor import Tensor, _empty
 from ..backends import blas
 from ..amp.autocast_mode import cast_low
@@ -146,6 +147,10 @@ def _product(a: Tensor, b: Tensor) -> Tensor:
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Matrix product with torch's 1-D, 2-D and batched broadcasting rules."""
+    if input.__class__ is SparseCooTensor or other.__class__ is SparseCooTensor:
+        from ..sparse._matmul import matmul_with_sparse
+        r = matmul_with_sparse(input, other)
+        return check_out(out, r, "matmul") if out is not None else r
     a, b = cast_low(input, other)  # autocast: float inputs in the region's low dtype
     if a.dim() == 0 or b.dim() == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "

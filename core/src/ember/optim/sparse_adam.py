@@ -14,11 +14,12 @@ __all__ = ["SparseAdam"]
 class SparseAdam(Optimizer):
     """``torch.optim.SparseAdam``'s constructor, checks and errors.
 
-    Ember has no sparse tensors, so every gradient is dense and :meth:`step` raises
-    torch's ``RuntimeError`` for dense gradients ("SparseAdam does not support dense
-    gradients, please consider Adam instead"). The class exists so that code which
-    constructs a SparseAdam (with torch's argument checks) runs and gets torch's error
-    where torch would give one; use :class:`ember.optim.Adam` to train.
+    Ember's parameters get dense gradients (nn.Embedding's sparse=True is not yet honoured),
+    so :meth:`step` raises torch's ``RuntimeError`` for dense gradients ("SparseAdam does not
+    support dense gradients, please consider Adam instead"), and NotImplementedError for a
+    sparse COO gradient, whose update ember does not have yet. The class exists so that
+    code which constructs a SparseAdam (with torch's argument checks) runs and gets torch's
+    error where torch would give one; use :class:`ember.optim.Adam` to train.
 
     Example:
         >>> w = ember.ones(2, requires_grad=True)
@@ -50,11 +51,15 @@ class SparseAdam(Optimizer):
                              "not support complex parameters")
 
     def step(self, closure: Callable | None = None):
-        """Raises torch's error for the dense gradients ember's parameters have."""
+        """Raises torch's error for dense gradients; sparse ones are not supported yet (an
+        update that silently did nothing would be a wrong answer)."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None and not getattr(p.grad, "is_sparse", False):
                     raise RuntimeError("SparseAdam does not support dense gradients, please "
                                        "consider Adam instead")
+                if p.grad is not None:
+                    raise NotImplementedError("SparseAdam's update for sparse COO gradients is "
+                                              "not implemented in ember yet")
         return loss
