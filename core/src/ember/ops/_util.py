@@ -126,8 +126,6 @@ def device_of(*operands):
     for o in operands:
         if isinstance(o, Tensor):
             d = o._storage.device
-            if o._storage.__class__ is SparseStorage:
-                raise unsupported("This dense tensor operation")
             if not o._shape and d.type == "cpu":
                 scalar_dev = scalar_dev or d
             elif dev is None:
