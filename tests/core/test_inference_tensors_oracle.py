@@ -47,7 +47,9 @@ def test_outside_the_mode_inference_tensors_refuse_what_torch_refuses(device):
         return [lambda: y.add_(1), lambda: y.mul_(x), lambda: y.zero_(), lambda: y.exp_(),
                 lambda: y[0].fill_(1), lambda: y.copy_(x), lambda: y.__setitem__(0, 5.0),
                 lambda: y.__setitem__(m.tensor([0, 2]), 5.0), lambda: y.requires_grad_(),
-                lambda: y._version]
+                lambda: y._version, lambda: m.add(x, 1, out=y), lambda: m.exp(x, out=y),
+                lambda: m.sum(x.reshape(1, 3), 0, out=y), lambda: y.uniform_(),
+                lambda: y.normal_(), lambda: y.bernoulli_(0.5)]
 
     with torch.inference_mode():
         yt = torch.ones(3)

@@ -140,6 +140,8 @@ def check_out(out: Tensor, result: Tensor, name: str) -> Tensor:
     """Writes result into out= (resizing it as torch does) and returns out."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if out._storage.inference:
+        out._check_inference_write()
     if STATE.enabled and (out._requires_grad or result._requires_grad):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")

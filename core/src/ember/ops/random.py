@@ -12,7 +12,6 @@ from .._device import as_device
 from .._generator import default_generator
 from .._tensor import Size, Tensor, _empty, _numel
 from ..autograd.function import Function
-from ..autograd.grad_mode import STATE
 from ._util import backend_of, pretty_dtype
 from .creation import _finish, _shape, from_numpy
 
@@ -213,9 +212,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
 # ---- in-place fillers (Tensor methods) ---------------------------------------------------------
 
 def _check_fill(t):
-    if STATE.enabled and t._requires_grad and t._grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+    t._check_inplace_allowed()  # a leaf that requires grad, or an inference tensor
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
