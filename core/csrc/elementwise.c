@@ -129,3 +129,20 @@ void em_set_num_threads(int n) {
     (void)n;
 #endif
 }
+
+/* Flush-to-zero and denormals-are-zero (MXCSR bits 15 and 6) on or off, on the calling
+ * thread and on every thread of the OpenMP team (the kernels' threads); 1 where the CPU has
+ * them (x86-64), else 0 with nothing changed. */
+int em_set_flush_denormal(int on) {
+#if defined(__x86_64__)
+    EM_PRAGMA(omp parallel)
+    {
+        const unsigned csr = __builtin_ia32_stmxcsr();
+        __builtin_ia32_ldmxcsr(on ? csr | 0x8040u : csr & ~0x8040u);
+    }
+    return 1;
+#else
+    (void)on;
+    return 0;
+#endif
+}

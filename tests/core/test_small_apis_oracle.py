@@ -288,3 +288,19 @@ def test_storages_match_torch():
     assert not x.untyped_storage().is_shared()
     x.share_memory_()
     assert x.untyped_storage().is_shared() and not x.untyped_storage().is_pinned()
+
+
+def test_set_flush_denormal_matches_torch():
+    """Denormal results become zero while flushing is on, on the kernels' threads too (a
+    64k-element product runs in parallel), and come back when it is off."""
+    tiny = np.full(1 << 16, 1e-310)
+    try:
+        for m in (torch, ember):
+            assert m.set_flush_denormal(True) is True
+        np.testing.assert_array_equal((ember.tensor(tiny) * 2.0).numpy(), 0.0)
+        assert (torch.tensor(tiny[:4]) * 2.0).eq(0).all()
+    finally:
+        for m in (torch, ember):
+            assert m.set_flush_denormal(False) is True
+    np.testing.assert_array_equal((ember.tensor(tiny) * 2.0).numpy(), tiny * 2.0)
+    assert (torch.tensor(tiny[:4]) * 2.0).eq(torch.tensor(tiny[:4] * 2.0)).all()

@@ -407,4 +407,5 @@ int em_gemm(int dtype, int ndim, const int64_t *shape, const void *a, const int6
 /* threads */
 int em_get_num_threads(void);
 void em_set_num_threads(int n);
+int em_set_flush_denormal(int on);
 #endif

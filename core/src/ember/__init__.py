@@ -99,7 +99,7 @@ from . import multiprocessing  # noqa: E402
 from .serialization import load, save
 from .ops._util import result_type
 from ._threads import (get_num_interop_threads, get_num_threads, init_num_threads,
-                       set_num_interop_threads, set_num_threads)
+                       set_flush_denormal, set_num_interop_threads, set_num_threads)
 from ._device import get_device_module
 from ._legacy_types import set_default_tensor_type
 from ._warn_always import is_warn_always_enabled, set_warn_always

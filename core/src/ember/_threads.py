@@ -1,5 +1,5 @@
 """One thread count for our OpenMP kernels, GEMMs included (backends/blas.py holds NumPy's
-OpenBLAS to one thread and runs its products on ours)."""
+OpenBLAS to one thread and runs its products on ours), and those threads' denormal mode."""
 
 from __future__ import annotations
 
@@ -25,6 +25,20 @@ def init_num_threads() -> None:
     """Nothing to do: ember's OpenMP threads take their count when the library loads and
     at every set_num_threads, so a new thread already runs with it (torch uses this to
     set up a thread it did not start)."""
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """Turns flushing of denormal floats to zero on or off for ember's CPU kernels (the
+    calling thread and the kernels' OpenMP threads, where torch sets only the calling one);
+    returns whether the CPU supports it (x86-64), as torch.set_flush_denormal.
+
+    Example:
+        >>> ember.set_flush_denormal(True)
+        True
+        >>> ember.tensor([1e-320], dtype=ember.float64) * 1.0
+        tensor([0.], dtype=ember.float64)
+    """
+    return cpu.set_flush_denormal(bool(mode))
 
 
 _interop_threads = [1]

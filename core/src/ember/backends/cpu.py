@@ -583,6 +583,10 @@ def set_num_threads(n: int) -> None:
     lib.em_set_num_threads(n)
 
 
+def set_flush_denormal(on: bool) -> bool:
+    return bool(lib.em_set_flush_denormal(int(on)))
+
+
 # ---- fused optimizer steps (csrc/optim.c) -------------------------------------
 # Every tensor here is contiguous and has the param's dtype (float32 or float64);
 # ember.optim checks that and falls back to tensor ops otherwise.
