@@ -15,9 +15,11 @@ from ._layouts import sparse_coo
 from ._tensor import Tensor
 from .autograd.grad_mode import STATE
 
-SUPPORTED = ("to_dense, coalesce, indices/values, t/transpose of sparse dims, neg, mul/div by "
-             "a scalar, add/sub, sum, ember.sparse.sum, mm/matmul/addmm with a dense operand, "
-             "to/cuda/cpu/float/double, clone, detach")
+SUPPORTED = ("to_dense, coalesce, indices/values, t/transpose of sparse dims, unsqueeze, "
+             "the elementwise functions that keep zero at zero (neg, abs, sin, sqrt, relu, "
+             "pow by a nonzero number...), mul by a number, a dense or a sparse tensor, div "
+             "by a number, add/sub, sum, ember.sparse.sum/softmax/log_softmax, "
+             "mm/matmul/addmm, to/cuda/cpu/float/double, clone, detach, zero_")
 
 
 def unsupported(what: str) -> NotImplementedError:
@@ -115,6 +117,15 @@ class SparseCooTensor(Tensor):
         self._coalesced = bool(coalesced)
         return self
 
+    def zero_(self) -> SparseCooTensor:
+        """Drops every stored element (nnz becomes 0), as torch's sparse zero_."""
+        indices, values = self._sparse_indices, self._sparse_values
+        self._sparse_indices = indices.new_zeros((indices._shape[0], 0))
+        self._sparse_values = values.new_zeros((0,) + values._shape[1:])
+        self._coalesced = True
+        self._storage.version += 1
+        return self
+
     # ---- conversions ----------------------------------------------------------------
     def coalesce(self) -> SparseCooTensor:
         from .sparse._structure import coalesce
@@ -208,18 +219,22 @@ class SparseCooTensor(Tensor):
     __neg__ = negative = neg
 
     def mul(self, other) -> SparseCooTensor:
-        from .sparse._arithmetic import scale
-        return scale(self, other, "mul")
+        from .sparse._arithmetic import mul
+        return mul(self, other)
 
     __mul__ = __rmul__ = multiply = mul
 
     def div(self, other, *, rounding_mode=None) -> SparseCooTensor:
-        if rounding_mode is not None:
-            raise unsupported("div with a rounding_mode")
-        from .sparse._arithmetic import scale
-        return scale(self, other, "div")
+        from .sparse._arithmetic import div
+        return div(self, other, rounding_mode)
 
     __truediv__ = divide = true_divide = div
+
+    def floor_divide(self, other) -> SparseCooTensor:
+        from .sparse._arithmetic import div
+        return div(self, other, "floor")
+
+    __floordiv__ = floor_divide
 
     def add(self, other, *, alpha=1):
         from .sparse._arithmetic import add
@@ -242,10 +257,12 @@ class SparseCooTensor(Tensor):
         return add(other, self, -1)
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
-        if keepdim or dtype is not None:
-            raise unsupported("sum with keepdim or dtype")
-        from .sparse._arithmetic import sparse_sum
-        return sparse_sum(self, dim)
+        from .sparse._arithmetic import sum_keepdim
+        return sum_keepdim(self, dim, keepdim, dtype)
+
+    def unsqueeze(self, dim: int) -> SparseCooTensor:
+        from .sparse._structure import unsqueeze
+        return unsqueeze(self, dim)
 
     def mm(self, mat2: Tensor) -> Tensor:
         from .ops.linalg import mm

@@ -925,7 +925,8 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Rows of weight looked up by integer indices; padding_idx rows get no gradient."""
+    """Rows of weight looked up by integer indices; padding_idx rows get no gradient, and
+    with sparse=True weight's gradient is a sparse COO tensor (one row per lookup)."""
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     if input.dtype not in (D.int64, D.int32):
@@ -949,7 +950,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             weight[idx] = rows * scale
     flat = input.reshape(-1).long()
     w = weight
-    if padding_idx is not None and weight.requires_grad:
+    if sparse and weight.requires_grad:
+        from ..sparse._embedding import sparse_row_lookup
+        out = sparse_row_lookup(weight, flat, padding_idx, scale_grad_by_freq)
+    elif padding_idx is not None and weight.requires_grad:
         # the padding row is looked up without gradient, like torch's embedding_backward
         keep = (flat != padding_idx).to(weight.dtype).unsqueeze(1)
         out = w.index_select(0, flat) * keep + w.detach().index_select(0, flat) * (1 - keep)
@@ -1034,7 +1038,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     valid = np.arange(width)[None, :] < lengths[:, None]
     valid &= keep[np.minimum(pos, max(n - 1, 0))] if n else valid
     gather = np.where(valid, pos, n)
-    rows = weight.index_select(0, flat.long())
+    if sparse and weight.requires_grad:
+        from ..sparse._embedding import sparse_row_lookup
+        rows = sparse_row_lookup(weight, flat.long(), padding_idx)
+    else:
+        rows = weight.index_select(0, flat.long())
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1, 1)
     dev = weight.device

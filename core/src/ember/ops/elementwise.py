@@ -13,7 +13,7 @@ from collections import namedtuple
 
 from .. import _dtype as D
 from .._C import lib
-from .._sparse_coo_tensor import SparseCooTensor
+from .._sparse_coo_tensor import SparseCooTensor, unsupported
 from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
@@ -503,6 +503,8 @@ def _unary_fn(cls, name):
             r = _fast_unary(code, input, name)
             if r is not None:
                 return r
+        if input.__class__ is SparseCooTensor:
+            return _sparse_unary(fn, name, input, out)
         _check_tensor(input, name)
         if input._dtype.is_complex:
             cfn = _CX.UNARY.get(name)
@@ -574,6 +576,10 @@ def sgn(input: Tensor) -> Tensor:
 
 
 def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:
+    if input.__class__ is SparseCooTensor:
+        if decimals:
+            raise unsupported("round with decimals")
+        return _sparse_unary(round, "round", input, out)
     _check_tensor(input, "round")
     if decimals == 0:
         r = Round.apply(input)
@@ -626,6 +632,11 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None, *, out=None) -> Tensor:
+    if input.__class__ is SparseCooTensor:
+        if out is not None:
+            raise unsupported("nan_to_num with out=")
+        from ..sparse._unary import map_values
+        return map_values(nan_to_num, "nan_to_num", input, nan, posinf, neginf)
     if input._dtype.is_floating_point:
         info = D.finfo(input._dtype)
         r = NanToNum.apply(input, float(nan), info.max if posinf is None else float(posinf),
@@ -684,6 +695,8 @@ def _binary_fn(cls, name):
                 r = _fast_binary(code, input, other, name)
                 if r is not None:
                     return r
+        if input.__class__ is SparseCooTensor or other.__class__ is SparseCooTensor:
+            return _sparse_binary(name, input, other, out)
         if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
             r = _complex_binary(cls, name, input, other)
             return check_out(out, r, name) if out is not None else r
@@ -691,6 +704,22 @@ def _binary_fn(cls, name):
         return check_out(out, r, name) if out is not None else r
     fn.__name__ = name
     return fn
+
+
+def _sparse_unary(fn, name: str, input, out) -> Tensor:
+    from ..sparse._unary import sparse_unary
+    return sparse_unary(fn, name, input, out)
+
+
+def _sparse_binary(name: str, input, other, out) -> Tensor:
+    """mul / true_divide where an operand is a sparse COO tensor (see ember.sparse); the
+    other binary functions have no sparse form."""
+    from ..sparse import _arithmetic
+    if out is not None or name not in ("mul", "true_divide"):
+        raise unsupported(name + (" with out=" if out is not None else ""))
+    if name == "mul":
+        return _arithmetic.mul(input, other)
+    return _arithmetic.div(input, other)
 
 
 def _sparse_add(input, other, alpha, out, name: str) -> Tensor:
@@ -795,6 +824,11 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
             r = _fast_binary(lib.EM_DIV, input, other, "div")
             if r is not None:
                 return r
+    if input.__class__ is SparseCooTensor or other.__class__ is SparseCooTensor:
+        if out is not None:
+            raise unsupported("div with out=")
+        from ..sparse._arithmetic import div as sparse_div
+        return sparse_div(input, other, rounding_mode)
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(other):
         if rounding_mode is not None:
             raise _CX.unsupported(f"div(rounding_mode='{rounding_mode}')",
@@ -840,6 +874,11 @@ def fmod(input, other, *, out=None) -> Tensor:
 
 def pow(input, exponent, *, out=None) -> Tensor:
     """input ** exponent; a number or tensor on either side."""
+    if input.__class__ is SparseCooTensor or exponent.__class__ is SparseCooTensor:
+        if out is not None:
+            raise unsupported("pow with out=")
+        from ..sparse._unary import sparse_pow
+        return sparse_pow(pow, input, exponent)
     if _CX.is_complex_operand(input) or _CX.is_complex_operand(exponent):
         r = _CX.pow(input, exponent)
         return check_out(out, r, "pow") if out is not None else r
@@ -936,6 +975,8 @@ def logical_not(input, *, out=None):
 
 def _pred_fn(code, name):
     def fn(input):
+        if input.__class__ is SparseCooTensor:
+            return _sparse_unary(fn, name, input, None)
         return _pred(code, input, name)
     fn.__name__ = name
     return fn
@@ -1007,12 +1048,16 @@ def _log_add_exp(a, b, base: float, name: str, out) -> Tensor:
 
 def deg2rad(input: Tensor, *, out=None) -> Tensor:
     """Degrees to radians (integers give the default float dtype)."""
+    if input.__class__ is SparseCooTensor:
+        return _sparse_unary(deg2rad, "deg2rad", input, out)
     r = _to_float(input) * (math.pi / 180)
     return check_out(out, r, "deg2rad") if out is not None else r
 
 
 def rad2deg(input: Tensor, *, out=None) -> Tensor:
     """Radians to degrees (integers give the default float dtype)."""
+    if input.__class__ is SparseCooTensor:
+        return _sparse_unary(rad2deg, "rad2deg", input, out)
     r = _to_float(input) * (180 / math.pi)
     return check_out(out, r, "rad2deg") if out is not None else r
 

@@ -8,6 +8,7 @@ from collections import namedtuple
 
 from .. import _dtype as D
 from .._C import lib
+from .._sparse_coo_tensor import SparseCooTensor, unsupported
 from .._tensor import Tensor, _empty, contiguous_strides
 from ..autograd.function import Function
 from ..backends import cpu as _cpu
@@ -78,6 +79,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None)
         >>> ember.tensor([[1, 2], [3, 4]]).sum(dim=0)
         tensor([4, 6])
     """
+    if input.__class__ is SparseCooTensor and out is None:
+        return input.sum(dim, keepdim, dtype=dtype)
     dims = normalize_dims(dim, input.dim())
     if input._dtype.is_complex or (dtype is not None and dtype.is_complex):
         from .complex import sum as complex_sum  # the real and imaginary parts apart
@@ -94,6 +97,8 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    if input.__class__ is SparseCooTensor:  # torch has no sparse mean; sum has a sparse form
+        raise unsupported("mean")
     if dtype is None and not (input._dtype.is_floating_point or input._dtype.is_complex):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_pretty(input._dtype)}")

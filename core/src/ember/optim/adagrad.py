@@ -6,6 +6,7 @@ from typing import Callable, Iterable
 
 from ..backends import cpu
 from ..ops.creation import full_like
+from . import _sparse_updates as sparse_updates
 from .optimizer import Optimizer, _grads, _increment, _run_fused, _step_tensor
 
 __all__ = ["Adagrad"]
@@ -15,7 +16,8 @@ class Adagrad(Optimizer):
     """Implements Adagrad, as ``torch.optim.Adagrad``; one fused C pass per parameter.
 
     State is created in the constructor (like torch), so a fresh optimizer's
-    ``state_dict`` already holds ``step`` and ``sum`` for every parameter.
+    ``state_dict`` already holds ``step`` and ``sum`` for every parameter. A sparse COO
+    gradient updates only its rows (weight_decay is refused with it, as in torch).
 
     Example:
         >>> w = ember.ones(2, requires_grad=True)
@@ -55,10 +57,13 @@ class Adagrad(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             updates = []
-            for p, g in _grads(group, "Adagrad"):
+            for p, g in _grads(group, "Adagrad", sparse_ok=True):
                 state = self.state[p]
                 step = _increment(state["step"])
                 clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+                if g.is_sparse:
+                    sparse_updates.adagrad_step(p, g, state["sum"], clr, group)
+                    continue
                 updates.append((p, g, [state["sum"]], (clr, group["weight_decay"], group["eps"],
                                                        group["maximize"])))
             _run_fused(group, cpu.adagrad_step, updates)

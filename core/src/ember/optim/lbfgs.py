@@ -140,7 +140,9 @@ class LBFGS(Optimizer):
 
     # ---- the parameters as one flat vector ----------------------------------------
     def _flat_grad(self):
-        views = [p.new_zeros(p.numel()) if p.grad is None else p.grad.reshape(-1)
+        # a sparse gradient (torch takes them here) joins the flat vector densified
+        views = [p.new_zeros(p.numel()) if p.grad is None else
+                 (p.grad.to_dense() if p.grad.is_sparse else p.grad).reshape(-1)
                  for p in self._params]
         return cat(views, 0)
 

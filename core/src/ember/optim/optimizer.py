@@ -338,14 +338,20 @@ def _increment(step_t: Tensor) -> float:
     return step_t.item()
 
 
-def _grads(group: dict, name: str) -> list[tuple[Tensor, Tensor]]:
-    """The (param, grad) pairs of a group that have a gradient."""
+# what torch's error for a sparse gradient adds, by optimizer
+_SPARSE_ADVICE = {"Adam": ", please consider SparseAdam instead"}
+
+
+def _grads(group: dict, name: str, sparse_ok: bool = False) -> list[tuple[Tensor, Tensor]]:
+    """The (param, grad) pairs of a group that have a gradient; a sparse COO gradient raises
+    torch's error unless the optimizer has an update for it (sparse_ok)."""
     out = []
     for p in group["params"]:
         g = p.grad
         if g is not None:
-            if getattr(g, "is_sparse", False):
-                raise RuntimeError(f"{name} does not support sparse gradients")
+            if not sparse_ok and getattr(g, "is_sparse", False):
+                raise RuntimeError(f"{name} does not support sparse gradients"
+                                   f"{_SPARSE_ADVICE.get(name, '')}")
             out.append((p, g))
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backends import cpu
+from . import _sparse_updates as sparse_updates
 from .optimizer import Optimizer, _grads, _run_fused
 
 __all__ = ["SGD"]
@@ -17,7 +18,8 @@ class SGD(Optimizer):
     formula: ``g += wd * p; buf = momentum * buf + (1 - dampening) * g;
     g = g + momentum * buf if nesterov else buf; p -= lr * g``. On CUDA one launch updates
     up to 64 parameters (``foreach``, torch's default there; ``foreach=False`` launches
-    one per parameter, with the same numbers).
+    one per parameter, with the same numbers). A sparse COO gradient (from
+    ``nn.Embedding(sparse=True)``) updates only its rows, with a sparse momentum buffer.
 
     Example:
         >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
@@ -59,8 +61,11 @@ class SGD(Optimizer):
         for group in self.param_groups:
             momentum = group["momentum"]
             updates = []
-            for p, g in _grads(group, "SGD"):
+            for p, g in _grads(group, "SGD", sparse_ok=True):
                 state = self.state[p]
+                if g.is_sparse:
+                    sparse_updates.sgd_step(p, g, state, group)
+                    continue
                 buf = state.get("momentum_buffer") if momentum != 0 else None
                 init = momentum != 0 and buf is None
                 if init:

@@ -1,10 +1,12 @@
-"""SparseAdam: Adam for sparse gradients (which ember does not have)."""
+"""SparseAdam: Adam for the sparse COO gradients of nn.Embedding(sparse=True)."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
 from .._tensor import Tensor
+from ..ops.creation import zeros_like
+from ._sparse_updates import sparse_adam_step
 from .optimizer import Optimizer
 from .rprop import _check_tensor_lr
 
@@ -12,22 +14,15 @@ __all__ = ["SparseAdam"]
 
 
 class SparseAdam(Optimizer):
-    """``torch.optim.SparseAdam``'s constructor, checks and errors.
-
-    Ember's parameters get dense gradients (nn.Embedding's sparse=True is not yet honoured),
-    so :meth:`step` raises torch's ``RuntimeError`` for dense gradients ("SparseAdam does not
-    support dense gradients, please consider Adam instead"), and NotImplementedError for a
-    sparse COO gradient, whose update ember does not have yet. The class exists so that
-    code which constructs a SparseAdam (with torch's argument checks) runs and gets torch's
-    error where torch would give one; use :class:`ember.optim.Adam` to train.
+    """Implements SparseAdam, as ``torch.optim.SparseAdam``: Adam whose moments and
+    parameters change only at the rows a sparse gradient holds (its duplicates summed).
+    Dense gradients raise torch's RuntimeError.
 
     Example:
-        >>> w = ember.ones(2, requires_grad=True)
-        >>> opt = ember.optim.SparseAdam([w], lr=0.1)
-        >>> w.sum().backward()
-        >>> opt.step()
-        Traceback (most recent call last):
-        RuntimeError: SparseAdam does not support dense gradients, please consider Adam instead
+        >>> emb = ember.nn.Embedding(10, 3, sparse=True)
+        >>> opt = ember.optim.SparseAdam(emb.parameters(), lr=0.1)
+        >>> emb(ember.tensor([1, 4, 1])).sum().backward()
+        >>> opt.step()  # rows 1 and 4 move, the others keep their values
     """
 
     def __init__(self, params: Iterable, lr: float | Tensor = 1e-3,
@@ -51,15 +46,20 @@ class SparseAdam(Optimizer):
                              "not support complex parameters")
 
     def step(self, closure: Callable | None = None):
-        """Raises torch's error for dense gradients; sparse ones are not supported yet (an
-        update that silently did nothing would be a wrong answer)."""
+        """Performs a single optimization step; ``closure`` re-evaluates the loss."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None and not getattr(p.grad, "is_sparse", False):
+                if p.grad is None:
+                    continue
+                if not p.grad.is_sparse:
                     raise RuntimeError("SparseAdam does not support dense gradients, please "
                                        "consider Adam instead")
-                if p.grad is not None:
-                    raise NotImplementedError("SparseAdam's update for sparse COO gradients is "
-                                              "not implemented in ember yet")
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = zeros_like(p).detach()
+                    state["exp_avg_sq"] = zeros_like(p).detach()
+                state["step"] += 1
+                sparse_adam_step(p, p.grad, state, group)
         return loss

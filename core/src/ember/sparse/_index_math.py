@@ -1,5 +1,6 @@
 """Index arithmetic shared by the sparse COO ops: row-major positions of index columns,
-sorting and merging duplicates, and reading a gradient at given index columns."""
+sorting and merging duplicates, and reading a sparse or (broadcast) dense tensor at given
+index columns."""
 
 from __future__ import annotations
 
@@ -58,15 +59,45 @@ def values_at(grad: Tensor, indices: Tensor, sizes: tuple) -> Tensor:
     """grad's slices (nnz, *dense dims) at the index columns indices over the sparse dims of
     sizes, where grad is dense or sparse (a position grad does not hold reads as zero).
     Differentiable in grad (dense) or in the sparse grad's values."""
-    query = flat_positions(indices, sizes)
     if not grad.is_sparse:
+        query = flat_positions(indices, sizes)
         return grad.reshape((-1,) + grad._shape[len(sizes):]).index_select(0, query)
-    if not grad._coalesced:
-        grad = grad.coalesce()
-    held = flat_positions(grad._sparse_indices, sizes)
-    slice_shape = grad._shape[len(sizes):]
+    return stored_values_at(grad, indices)[0]
+
+
+def stored_values_at(s, indices: Tensor) -> tuple[Tensor, Tensor]:
+    """(s's coalesced slices at the index columns indices, zero where s holds none; a bool
+    (nnz,) of where it holds one). Differentiable in s's values."""
+    sizes = s._shape[:s.sparse_dim()]
+    query = flat_positions(indices, sizes)
+    if not s._coalesced:
+        s = s.coalesce()
+    held = flat_positions(s._sparse_indices, sizes)
+    slice_shape = s._shape[len(sizes):]
     if held.numel() == 0:
-        return zeros((query.numel(),) + slice_shape, dtype=grad._dtype, device=grad.device)
+        return (zeros((query.numel(),) + slice_shape, dtype=s._dtype, device=s.device),
+                zeros(query.numel(), dtype=D.bool_, device=s.device))
     place = searchsorted(held, query).clamp(max=held.numel() - 1)
-    missing = (held.index_select(0, place) != query).reshape((-1,) + (1,) * len(slice_shape))
-    return grad._values().index_select(0, place).masked_fill(missing, 0)
+    found = held.index_select(0, place) == query
+    missing = (~found).reshape((-1,) + (1,) * len(slice_shape))
+    return s._values().index_select(0, place).masked_fill(missing, 0), found
+
+
+def dense_at(dense: Tensor, indices: Tensor, shape: tuple) -> Tensor:
+    """The slices of a dense tensor broadcast to shape at the index columns indices over
+    shape's leading (sparse) dims: (nnz, *what dense has of the trailing dims), without
+    materialising the broadcast. Differentiable in dense."""
+    sparse_dim = indices._shape[0]
+    dense = dense.reshape((1,) * (len(shape) - dense.dim()) + tuple(dense._shape))
+    sizes = dense._shape[:sparse_dim]
+    # a broadcast (size 1) dim reads its one element whatever the index
+    rows = [indices[k] if sizes[k] != 1 else None for k in range(sparse_dim)]
+    flat = None
+    for k, row in enumerate(rows):
+        if flat is not None:
+            flat = flat * sizes[k]
+        if row is not None:
+            flat = row if flat is None else flat + row
+    if flat is None:
+        flat = zeros(indices._shape[1], dtype=D.int64, device=indices.device)
+    return dense.reshape((-1,) + dense._shape[sparse_dim:]).index_select(0, flat)

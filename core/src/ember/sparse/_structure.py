@@ -1,6 +1,6 @@
 """Sparse COO ops that rearrange a tensor's parts: building one from values, reading its
-values, coalesce, to_dense, transpose, dtype/device moves and clone. Each is an autograd
-Function whose gradient for a sparse input is itself sparse."""
+values, coalesce, to_dense, transpose, unsqueeze, dtype/device moves and clone. Each is an
+autograd Function whose gradient for a sparse input is itself sparse."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from .._sparse_coo_tensor import SparseCooTensor
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..ops.creation import zeros
+from ..ops.join import cat
 from ._index_math import (coalesced_indices, flat_positions, long_tensor, merge_duplicates,
                           values_at)
 
@@ -178,3 +179,69 @@ class Clone(Function):
 
 def clone(s: SparseCooTensor) -> SparseCooTensor:
     return Clone.apply(s)
+
+
+class Unsqueeze(Function):
+    """A new dim of size 1: a sparse dim (a row of zero indices) at or before the last
+    sparse dim, else a dense dim of the values."""
+
+    node_name = "UnsqueezeBackward0"
+
+    @staticmethod
+    def forward(ctx, s, dim):
+        ctx.dim = dim
+        return _with_dim(s, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not grad.is_sparse:
+            return grad.squeeze(ctx.dim), None
+        return Squeeze.apply(grad, ctx.dim), None
+
+
+class Squeeze(Function):
+    """Unsqueeze's inverse, for the sparse gradients that reach it."""
+
+    @staticmethod
+    def forward(ctx, s, dim):
+        ctx.dim = dim
+        sparse_dim = s.sparse_dim()
+        indices, values = s._sparse_indices, s._sparse_values
+        if dim < sparse_dim:
+            kept = [d for d in range(sparse_dim) if d != dim]
+            indices = indices.index_select(0, long_tensor(kept, s.device))
+        else:
+            values = values.squeeze(dim - sparse_dim + 1)
+        return SparseCooTensor._build(indices, values, s._shape[:dim] + s._shape[dim + 1:],
+                                      s._coalesced)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (unsqueeze(grad, ctx.dim) if grad.is_sparse else grad.unsqueeze(ctx.dim)), None
+
+
+def _with_dim(s: SparseCooTensor, dim: int) -> SparseCooTensor:
+    sparse_dim = s.sparse_dim()
+    indices, values = s._sparse_indices, s._sparse_values
+    if dim <= sparse_dim:
+        zero_row = indices.new_zeros((1, indices._shape[1]))
+        indices = cat([indices[:dim], zero_row, indices[dim:]], 0)
+    else:
+        values = values.unsqueeze(dim - sparse_dim + 1)
+    # torch flags the result uncoalesced, though the order is kept
+    return SparseCooTensor._build(indices, values, s._shape[:dim] + (1,) + s._shape[dim:], False)
+
+
+def unsqueeze(s: SparseCooTensor, dim: int) -> SparseCooTensor:
+    """s with a new dim of size 1 at dim (in [-s.dim() - 1, s.dim()]).
+
+    Example:
+        >>> s = ember.sparse_coo_tensor([[0, 2]], [1.0, 2.0], (3,))
+        >>> s.unsqueeze(0).shape
+        ember.Size([1, 3])
+    """
+    ndim = s.dim() + 1
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    return Unsqueeze.apply(s, dim % ndim)

@@ -31,6 +31,11 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     norm_type = float(norm_type)
     if not tensors:
         return ember.tensor(0.0)
+    if any(t.is_sparse for t in tensors):
+        # as torch, whose vector norm has no sparse kernel
+        raise NotImplementedError("get_total_norm / clip_grad_norm_ do not take sparse COO "
+                                  "gradients (torch's do not either); densify them with "
+                                  ".to_dense() first")
     with no_grad():
         norms = [t.detach().abs().max() if norm_type == math.inf else
                  t.detach().norm(norm_type) for t in tensors]
