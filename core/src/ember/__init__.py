@@ -38,7 +38,7 @@ from ._tensor import Size, Tensor
 from ._layouts import (channels_last, channels_last_3d, contiguous_format, layout,
                        legacy_contiguous_format, memory_format, preserve_format, sparse_coo,
                        strided)
-from .storage import TypedStorage, UntypedStorage, is_storage
+from .storage import StorageBase, TypedStorage, UntypedStorage, is_storage
 from .storage import LEGACY_CPU as _LEGACY_STORAGES
 from ._build_info import (compiled_with_cxx11_abi, has_lapack, has_mkl, has_openmp,
                           has_spectral)
@@ -88,7 +88,8 @@ from .ops.views import (adjoint, as_strided, broadcast_to, chunk, clone, contigu
                         dsplit, expand, expand_as, flatten, hsplit, movedim, moveaxis, narrow,
                         permute, ravel, reshape, select, split, split_with_sizes, squeeze,
                         swapaxes, swapdims, t, tensor_split, transpose, unbind, unflatten,
-                        unsafe_chunk, unsafe_split, unsqueeze, view, vsplit)
+                        unsafe_chunk, unsafe_split, unsafe_split_with_sizes, unsqueeze, view,
+                        vsplit)
 from .ops.view_copies import *  # noqa: F403  (diagonal_copy, slice_scatter, ...)
 from . import autograd, cuda, linalg, backends  # noqa: E402
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision
@@ -167,6 +168,14 @@ from .ops.decompositions import qr_legacy as qr  # noqa: E402
 from .ops.decompositions import svd_legacy as svd  # noqa: E402
 from .ops.decompositions import vander_legacy as vander  # noqa: E402
 from ._inplace_functions import *  # noqa: F403,E402  (torch.exp_(x) and the like)
+from ._stream_event import Event, Stream  # noqa: E402
+from ._lobpcg import lobpcg  # noqa: E402
+from ._removed_functions import eig, lstsq, matrix_rank, solve, symeig  # noqa: E402
+from .nn.native_layer_forms import *  # noqa: F403,E402  (embedding_bag, conv_tbc, ...)
+from .nn.sync_batch_norm_ops import *  # noqa: F403,E402  (batch_norm_stats, ...)
+from . import _layout_methods, _removed_functions  # noqa: E402
+_layout_methods.install()
+_removed_functions.install()
 
 globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ...
 globals().update(_LEGACY_STORAGES)  # ember.FloatStorage, ember.LongStorage, ...
@@ -262,3 +271,11 @@ def is_same_size(input, other) -> bool:
 
 def is_signed(input) -> bool:
     return input.is_signed()
+
+
+def __getattr__(name: str):
+    # ember.Storage follows the default dtype, so it is looked up when asked
+    if name == "Storage":
+        from .storage import default_storage_class
+        return default_storage_class()
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

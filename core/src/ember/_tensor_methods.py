@@ -389,6 +389,7 @@ _METHODS = {
     "chunk": V.chunk, "tensor_split": V.tensor_split, "unbind": V.unbind,
     "contiguous": V.contiguous, "clone": V.clone, "sum_to_size": Rd.sum_to_size,
     "split_with_sizes": V.split_with_sizes, "unsafe_split": V.unsafe_split,
+    "unsafe_split_with_sizes": V.unsafe_split_with_sizes,
     "unsafe_chunk": V.unsafe_chunk,
     "diagonal_scatter": VC.diagonal_scatter, "select_scatter": VC.select_scatter,
     "slice_scatter": VC.slice_scatter, "as_strided_scatter": VC.as_strided_scatter,

@@ -24,7 +24,19 @@ def _address(storage) -> int:
     return int(storage.ptr)
 
 
-class UntypedStorage:
+class StorageBase:
+    """The base class of UntypedStorage (torch.StorageBase); not constructed itself."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        if cls is StorageBase:
+            raise RuntimeError("Cannot directly construct StorageBase; subclass it and then "
+                               "construct that")
+        return super().__new__(cls)
+
+
+class UntypedStorage(StorageBase):
     """The bytes of a storage (torch.UntypedStorage)."""
 
     __slots__ = ("_storage",)
@@ -157,6 +169,13 @@ def _legacy_classes(device_type: str) -> dict:
 
 LEGACY_CPU = _legacy_classes("cpu")
 LEGACY_CUDA = _legacy_classes("cuda")
+
+
+def default_storage_class() -> _LegacyStorageType:
+    """``ember.Storage``: the legacy CPU storage class of the default dtype, as torch's
+    follows ``set_default_dtype``."""
+    from .serialization import _STORAGE_NAMES
+    return LEGACY_CPU[_STORAGE_NAMES[D.get_default_dtype()]]
 
 
 def is_storage(obj) -> bool:

@@ -662,6 +662,7 @@ class _HostEvent:
     """cupy.cuda.Event on the host: recorded work has already run, so it is done."""
 
     def __init__(self, block=False, disable_timing=False, interprocess=False):
+        self.ptr = id(self)
         self.done = True
         self.stream = None
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 
 from .._errors import AcceleratorError, OutOfMemoryError
+from .._stream_event import Event as _AnyEvent
+from .._stream_event import Stream as _AnyStream
 from ..backends.cuda import stream_uses as _stream_uses
 
 has_half = True  # every CUDA device ember runs on computes in float16
@@ -136,9 +138,9 @@ def synchronize(device=None) -> None:
 
 # ---- streams and events -------------------------------------------------------------
 
-class Stream:
+class Stream(_AnyStream):
     """A CUDA stream (a CuPy stream underneath); kernels launched inside
-    ``with ember.cuda.stream(s)`` are queued on it.
+    ``with ember.cuda.stream(s)`` are queued on it. An ember.Stream, as torch's.
 
     Example:
         >>> s = ember.cuda.Stream()
@@ -160,6 +162,18 @@ class Stream:
     @property
     def cuda_stream(self) -> int:
         return self._s.ptr
+
+    @property
+    def stream_id(self) -> int:
+        return self._s.ptr
+
+    @property
+    def native_handle(self) -> int:
+        return self._s.ptr
+
+    def is_capturing(self) -> bool:
+        capturing = getattr(self._s, "is_capturing", None)
+        return bool(capturing()) if capturing is not None else False
 
     def synchronize(self) -> None:
         self._s.synchronize()
@@ -208,13 +222,21 @@ class ExternalStream(Stream):
         self._s = cp.cuda.ExternalStream(stream_ptr, self.device_index)
 
 
-class Event:
-    """A CUDA event: ``record`` on a stream, ``synchronize``, ``elapsed_time`` (ms)."""
+class Event(_AnyEvent):
+    """A CUDA event: ``record`` on a stream, ``synchronize``, ``elapsed_time`` (ms). An
+    ember.Event, as torch's."""
 
     def __init__(self, enable_timing: bool = False, blocking: bool = False,
                  interprocess: bool = False):
-        self._e = require().cuda.Event(block=blocking, disable_timing=not enable_timing,
-                                       interprocess=interprocess)
+        cp = require()
+        self._e = cp.cuda.Event(block=blocking, disable_timing=not enable_timing,
+                                interprocess=interprocess)
+        self.device_index = cp.cuda.Device().id
+        self._enable_timing = enable_timing
+
+    @property
+    def event_id(self) -> int:
+        return self._e.ptr
 
     def record(self, stream: Stream | None = None) -> None:
         self._e.record((stream or current_stream())._s)

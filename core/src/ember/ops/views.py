@@ -625,3 +625,4 @@ def split_with_sizes(x: Tensor, split_sizes, dim: int = 0) -> tuple:
 # torch's unsafe_ forms skip its view bookkeeping for speed; ember's views have none to skip
 unsafe_chunk = chunk
 unsafe_split = split
+unsafe_split_with_sizes = split_with_sizes
