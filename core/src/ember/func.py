@@ -1,5 +1,6 @@
 """ember.func: function transforms, as torch.func: grad, grad_and_value, vjp, jvp, jacrev,
-jacfwd, hessian, vmap and functional_call.
+jacfwd, hessian, vmap and functional_call (and functionalize, debug_unwrap and
+replace_all_batch_norm_modules_, from ``_func_eager_transforms.py``).
 
 The derivative transforms run ember's reverse-mode autograd on the function's own graph
 and keep that graph when their inputs belong to an outer one, so they nest: ``grad(grad(f))``
@@ -21,13 +22,15 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable
 
+from ._func_eager_transforms import debug_unwrap, functionalize, replace_all_batch_norm_modules_
 from ._tensor import Tensor
 from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad
 from .utils._pytree import broadcast_prefix, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "linearize", "stack_module_state"]
+           "functional_call", "linearize", "stack_module_state", "functionalize",
+           "debug_unwrap", "replace_all_batch_norm_modules_"]
 
 
 # ---- reverse mode ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .function import Node as _Node
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks",
            "register_multi_grad_hook", "Node", "GradientEdge", "get_gradient_edge",
-           "increment_version"]
+           "increment_version", "allow_mutation_on_saved_tensors"]
 
 #: The base class of every backward-graph node (what ``tensor.grad_fn`` is): ``name()``,
 #: ``next_functions``, ``metadata``, ``register_hook`` and ``register_prehook``.
@@ -251,3 +251,7 @@ def register_multi_grad_hook(tensors: Sequence, fn: Callable[..., None], *,
         return hook
 
     return _MultiHandle(tuple(t.register_hook(make(i)) for i, t in enumerate(tensors)))
+
+
+# defined in its own module, which builds on saved_tensors_hooks above
+from ._mutation_on_saved import allow_mutation_on_saved_tensors  # noqa: E402

@@ -24,6 +24,7 @@ from ._monitored_barrier import monitored_barrier
 from ._p2p_batch import P2POp, batch_isend_irecv, recv_object_list, send_object_list
 from ._reduce_op_alias import reduce_op
 from ._store import HashStore, PrefixStore, Store
+from ._tcp_store import TCPStore
 from ._subgroups import new_subgroups, new_subgroups_by_enumeration
 from .constants import default_pg_timeout
 from .distributed_c10d import (GroupMember, ProcessGroup, ReduceOp, Work, all_gather,
@@ -40,8 +41,9 @@ from .distributed_c10d import (GroupMember, ProcessGroup, ReduceOp, Work, all_ga
 
 __all__ = ["Backend", "DebugLevel", "DistBackendError", "DistError", "DistNetworkError",
            "DistStoreError", "FileStore", "GradBucket", "GroupMember", "HashStore", "P2POp",
-           "PrefixStore", "ProcessGroup", "QueueEmptyError", "ReduceOp", "Store", "Work",
-           "all_gather", "all_gather_coalesced", "all_gather_into_tensor", "all_gather_object",
+           "PrefixStore", "ProcessGroup", "QueueEmptyError", "ReduceOp", "Store", "TCPStore",
+           "Work", "all_gather", "all_gather_coalesced", "all_gather_into_tensor",
+           "all_gather_object",
            "all_gather_single", "all_reduce", "all_reduce_coalesced", "all_to_all",
            "all_to_all_single", "barrier", "batch_isend_irecv", "broadcast",
            "broadcast_object_list", "default_pg_timeout", "destroy_process_group", "gather",

@@ -21,8 +21,14 @@ from collections.abc import Iterator
 
 from ...backends.cuda import sdp as _sdp
 from . import bias  # noqa: F401  (ember.nn.attention.bias, as after importing torch)
+from ._flash_impl_registry import (activate_flash_attention_impl, current_flash_attention_impl,
+                                   list_flash_attention_impls, register_flash_attention_impl,
+                                   restore_flash_attention_impl)
 
-__all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"]
+__all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS",
+           "register_flash_attention_impl", "activate_flash_attention_impl",
+           "list_flash_attention_impls", "current_flash_attention_impl",
+           "restore_flash_attention_impl"]
 
 # torch warns, when True, each time a causal bias falls back from the fused kernels;
 # ember has no fused kernels to fall back from, so the flag is kept for programs that set it
