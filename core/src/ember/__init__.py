@@ -173,9 +173,6 @@ from ._lobpcg import lobpcg  # noqa: E402
 from ._removed_functions import eig, lstsq, matrix_rank, solve, symeig  # noqa: E402
 from .nn.native_layer_forms import *  # noqa: F403,E402  (embedding_bag, conv_tbc, ...)
 from .nn.sync_batch_norm_ops import *  # noqa: F403,E402  (batch_norm_stats, ...)
-from . import _layout_methods, _removed_functions  # noqa: E402
-_layout_methods.install()
-_removed_functions.install()
 
 globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ...
 globals().update(_LEGACY_STORAGES)  # ember.FloatStorage, ember.LongStorage, ...

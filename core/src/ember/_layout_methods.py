@@ -104,11 +104,7 @@ def sparse_mask(self, mask: Tensor) -> Tensor:
                              is_coalesced=mask.is_coalesced())
 
 
-def install() -> None:
-    """Binds the methods to Tensor."""
-    for name, needed in _NEEDED_LAYOUT.items():
-        setattr(Tensor, name, _layout_refusal(name, needed))
-    for name in _WITHOUT_KERNEL:
-        setattr(Tensor, name, _kernel_refusal(name))
-    Tensor.sparse_dim, Tensor.dense_dim = sparse_dim, dense_dim
-    Tensor.dequantize, Tensor.sparse_mask = dequantize, sparse_mask
+METHODS = {**{name: _layout_refusal(name, needed) for name, needed in _NEEDED_LAYOUT.items()},
+           **{name: _kernel_refusal(name) for name in _WITHOUT_KERNEL},
+           "sparse_dim": sparse_dim, "dense_dim": dense_dim, "dequantize": dequantize,
+           "sparse_mask": sparse_mask}

@@ -79,24 +79,6 @@ def _set_volatile(self, value) -> None:
                   "instead.", UserWarning, stacklevel=2)
 
 
-def _solve_method(self, other):
-    return solve(self, other)
-
-
-def _lstsq_method(self, other):
-    return lstsq(self, other)
-
-
-def _eig_method(self, eigenvectors=False):
-    return eig(self, eigenvectors)
-
-
-def _symeig_method(self, eigenvectors=False):
-    return symeig(self, eigenvectors)
-
-
-def install() -> None:
-    """Binds the removed methods and the volatile flag to Tensor."""
-    Tensor.solve, Tensor.lstsq = _solve_method, _lstsq_method
-    Tensor.eig, Tensor.symeig = _eig_method, _symeig_method
-    Tensor.volatile = property(_volatile, _set_volatile)
+# the functions serve as the methods too (self is their input)
+METHODS = {"solve": solve, "lstsq": lstsq, "eig": eig, "symeig": symeig,
+           "volatile": property(_volatile, _set_volatile)}

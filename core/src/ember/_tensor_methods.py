@@ -5,6 +5,8 @@ from __future__ import annotations
 from . import _dtype as D
 from ._device import as_device, device as _device_cls
 from ._tensor import _TYPE_NAMES, Tensor, _empty, contiguous_strides
+from ._layout_methods import METHODS as _LAYOUT_METHODS
+from ._removed_functions import METHODS as _REMOVED_METHODS
 from ._tensor_storage_methods import METHODS as _STORAGE_METHODS
 from .autograd.function import Function
 from .autograd.grad_mode import STATE
@@ -561,6 +563,8 @@ for _alias, _name in (("absolute_", "abs_"), ("negative_", "neg_"), ("arccos_", 
     _METHODS[_alias] = _METHODS[_name]
 
 _METHODS.update(_STORAGE_METHODS)
+_METHODS.update(_LAYOUT_METHODS)
+_METHODS.update(_REMOVED_METHODS)
 _METHODS["softmax"] = _softmax
 _METHODS["log_softmax"] = _log_softmax
 
